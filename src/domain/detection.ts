@@ -1,0 +1,95 @@
+import type { MetricIdentity } from "./metric.ts";
+
+export type Method = "mean-sd" | "seasonal";
+/** Which side of the baseline is anomalous: egress only "up"; API calls "both" (a drop can mean logging was turned off). */
+export type Direction = "up" | "down" | "both";
+/** How a period with no datapoint is read: egress with nothing transferred is a real zero; some metrics only have gaps. */
+export type MissingData = "zero" | "gap";
+export type Severity = "warning" | "critical";
+
+export interface DetectionSettings {
+  method: Method;
+  /** Sigma multiplier: flag when |observed - expected| > k·σ. */
+  k: number;
+  /** Baseline length in days before the evaluated period. */
+  windowDays: number;
+  /** 3600 (hourly) or 86400 (daily). */
+  periodSeconds: number;
+  direction: Direction;
+  missingData: MissingData;
+  /** Absolute σ floor in the metric's unit (σ = 0 on flat baselines must not flag every wiggle). */
+  sigmaFloor: number;
+  /** σ floor relative to the expected value (0.05 = 5 % of expected). */
+  relativeSigmaFloor: number;
+  /** A deviation smaller than this (metric unit) is never an anomaly, whatever z says. */
+  minAbsoluteDelta: number;
+  /** Fewer baseline periods than this → "insufficient-data", no alert. */
+  minHistoryPeriods: number;
+  /** |z| at or beyond this is critical at once. */
+  criticalK: number;
+  /** This many anomalous periods in a row make an episode critical. */
+  sustainedPeriods: number;
+  /** This many normal periods in a row close an episode (re-arms the alert). */
+  rearmQuietPeriods: number;
+  /** Time ranges (epoch ms, start inclusive, end exclusive) left out of baselines: confirmed incidents. */
+  excludedRanges: ReadonlyArray<{ start: number; end: number }>;
+}
+
+export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
+  method: "mean-sd",
+  k: 3,
+  windowDays: 30,
+  periodSeconds: 3600,
+  direction: "up",
+  missingData: "zero",
+  sigmaFloor: 0,
+  relativeSigmaFloor: 0.02,
+  minAbsoluteDelta: 0,
+  minHistoryPeriods: 7,
+  criticalK: 6,
+  sustainedPeriods: 3,
+  rearmQuietPeriods: 3,
+  excludedRanges: [],
+};
+
+export type VerdictStatus = "normal" | "anomalous" | "insufficient-data" | "no-data";
+
+/** The engine's judgement of one period of one metric. */
+export interface Verdict {
+  metric: MetricIdentity;
+  /** Period start, epoch ms. */
+  timestamp: number;
+  periodSeconds: number;
+  status: VerdictStatus;
+  /** null when the period has no datapoint and missing data is a gap. */
+  observed: number | null;
+  expected: number | null;
+  /** Effective σ after floors. */
+  sigma: number | null;
+  /** (observed - expected) / sigma. */
+  z: number | null;
+  /** Values beyond these are anomalous; null on a side not watched (direction). */
+  upperThreshold: number | null;
+  lowerThreshold: number | null;
+  /** Only on anomalous verdicts. */
+  severity: Severity | null;
+  /** One line a person can read: "observed 9.1 GB is 7.2σ above expected 1.2 GB (threshold 4.5 GB)". */
+  why: string;
+  /** How many baseline periods the expectation was computed from. */
+  baselinePeriods: number;
+}
+
+/** Consecutive anomalous periods of one metric, counted as one incident. */
+export interface Episode {
+  metric: MetricIdentity;
+  /** First anomalous period, epoch ms. */
+  start: number;
+  /** Last anomalous period, epoch ms. */
+  end: number;
+  anomalousPeriods: number;
+  severity: Severity;
+  /** The verdict with the largest |z| in the episode. */
+  peak: Verdict;
+  /** True when the episode has not been closed by rearmQuietPeriods normal periods. */
+  open: boolean;
+}

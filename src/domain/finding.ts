@@ -1,0 +1,44 @@
+/**
+ * One normalised finding, whatever reported it (AWS Config, IAM Access Analyzer, the reconciliation
+ * sweep or the CLI). Remediations and the runner only ever see this shape.
+ */
+export type FindingSource = "config" | "access-analyzer" | "sweep" | "cli";
+
+export type ResourceType =
+  | "AWS::S3::Bucket"
+  | "AWS::IAM::Role"
+  | "AWS::IAM::User"
+  | "AWS::IAM::Group"
+  | "AWS::IAM::Policy";
+
+/** What is wrong, independent of which rule or analyzer said so. */
+export type FindingKind =
+  | "s3-encryption" // default encryption missing, downgraded or not the configured algorithm
+  | "s3-public-access" // bucket public, or its public access block off
+  | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
+  | "iam-external-trust"; // role assumable by an external account or anyone
+
+export interface Finding {
+  /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */
+  id: string;
+  /** Id of the EventBridge event that carried it (for logs and idempotency). */
+  eventId: string;
+  source: FindingSource;
+  account: string;
+  region: string;
+  resourceType: ResourceType;
+  /** As reported: bucket name, IAM unique id (AIDA…/AROA…/ANPA…/AGPA…) or ARN. */
+  resourceId: string;
+  /** Resolved ARN (IAM unique ids are resolved before remediation). */
+  resourceArn: string;
+  /** Resolved name: bucket, user, role, group or policy name. */
+  resourceName: string;
+  /** Config rule name, or "access-analyzer". */
+  rule: string;
+  kind: FindingKind;
+  /** Access Analyzer principal, e.g. { AWS: "444455556666" } or { AWS: "*" }. */
+  principal?: Record<string, string>;
+  isPublic: boolean;
+  /** ISO time the source observed it. */
+  observedAt: string;
+}

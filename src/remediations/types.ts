@@ -1,0 +1,85 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Finding } from "../domain/finding.ts";
+
+/** Settings the remediations read; the runner's own settings (modes, guards) live elsewhere. */
+export interface RemediationSettings {
+  /** Algorithm to enforce when a bucket has none or SSE-S3: "AES256" or "aws:kms". */
+  s3EncryptionAlgorithm: "AES256" | "aws:kms";
+  /** Full KMS key ARN (not an alias: aliases resolve in the caller's account). Required for aws:kms. */
+  s3KmsKeyArn?: string;
+  /** Replace an existing KMS key with s3KmsKeyArn. Off by default: never touch a bucket's own key. */
+  s3ReplaceExistingKmsKey: boolean;
+  /** Also strip public ACL grants (AllUsers / AuthenticatedUsers). */
+  s3RemovePublicAclGrants: boolean;
+  /** Also strip bucket-policy statements granting "*" or unknown external accounts. */
+  s3RemovePublicPolicyStatements: boolean;
+  /** Accounts a bucket policy may grant to without being "external" (besides the bucket's own). */
+  trustedAccounts: string[];
+  /** Change intentionally public buckets (website hosting, CloudFront origin) anyway. */
+  s3RemediateIntentionallyPublic: boolean;
+  /** Managed/customer policy names treated as risky when attached. */
+  riskyPolicyNames: string[];
+  /** Name of the deny-all policy Vigil attaches to quarantine a role. */
+  quarantinePolicyName: string;
+}
+
+/** AWS clients for the finding's account and region, plus settings. */
+export interface RemediationContext {
+  s3: S3Client;
+  iam: IAMClient;
+  settings: RemediationSettings;
+}
+
+export interface PlannedChange {
+  /** IAM action this step calls, e.g. "s3:PutEncryptionConfiguration". */
+  action: string;
+  /** What it does, in words: "set SSE-KMS with key arn:… and bucket key on". */
+  description: string;
+  /** Request parameters the step will send (JSON-serialisable), for the journal and undo. */
+  params: Record<string, unknown>;
+}
+
+/**
+ * Result of the read-only planning step. `before` holds everything undo needs to restore.
+ * `changes` empty means nothing to do (`reason` says why).
+ */
+export interface RemediationPlan {
+  remediation: string;
+  finding: Finding;
+  /** One line: "block public access on bucket logs-prod (4 flags were off)". */
+  summary: string;
+  changes: PlannedChange[];
+  /** State read while planning (JSON-serialisable): encryption config, PAB, attachments, documents… */
+  before: Record<string, unknown>;
+  /** Resource tags read while planning (exemptions are judged by the runner from these). */
+  tags: Record<string, string>;
+  /** Set when the resource is public on purpose (website, CloudFront origin): alert, don't change. */
+  intentionallyPublic?: string;
+  /** Why nothing needs changing, or why the plan is what it is. */
+  reason: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** State read back after apply (JSON-serialisable). */
+  after: Record<string, unknown>;
+  detail: string;
+}
+
+export interface Remediation {
+  /** Stable name, used in journal records and config: "s3-default-encryption". */
+  name: string;
+  description: string;
+  handles(finding: Finding): boolean;
+  /** Exact IAM actions each phase calls. The least-privilege test derives roles from these. */
+  permissions: { plan: string[]; apply: string[]; verify: string[]; undo: string[] };
+  /** Read-only. */
+  plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan>;
+  /** Performs plan.changes, in order. Must be safe to call twice (idempotent). */
+  apply(ctx: RemediationContext, plan: RemediationPlan): Promise<void>;
+  /** Read-only: checks the change took. */
+  verify(ctx: RemediationContext, plan: RemediationPlan): Promise<VerifyResult>;
+  /** Restores plan.before. */
+  undo(ctx: RemediationContext, plan: RemediationPlan): Promise<VerifyResult>;
+}
