@@ -76,10 +76,18 @@ export interface Remediation {
   permissions: { plan: string[]; apply: string[]; verify: string[]; undo: string[] };
   /** Read-only. */
   plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan>;
-  /** Performs plan.changes, in order. Must be safe to call twice (idempotent). */
-  apply(ctx: RemediationContext, plan: RemediationPlan): Promise<void>;
-  /** Read-only: checks the change took. */
+  /**
+   * Performs ONE planned change. The runner calls it for each of plan.changes in order and
+   * journals each one, so a failure midway leaves an exact record of what was done.
+   * Must be safe to call twice with the same change (idempotent).
+   */
+  apply(ctx: RemediationContext, plan: RemediationPlan, change: PlannedChange): Promise<void>;
+  /** Read-only: checks the changes took. */
   verify(ctx: RemediationContext, plan: RemediationPlan): Promise<VerifyResult>;
-  /** Restores plan.before. */
-  undo(ctx: RemediationContext, plan: RemediationPlan): Promise<VerifyResult>;
+  /** Restores plan.before for the changes that were applied (in reverse order), then reads back. */
+  undo(
+    ctx: RemediationContext,
+    plan: RemediationPlan,
+    applied: PlannedChange[],
+  ): Promise<VerifyResult>;
 }

@@ -1,0 +1,49 @@
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { Notification, Notifier } from "../ports/notifier.ts";
+
+/** SNS allows 100 characters in a subject, printable ASCII only, no newlines. */
+export const SNS_SUBJECT_MAX = 100;
+
+export function snsSubject(subject: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const printable = subject.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/[^\x20-\x7e]/g, "?");
+  return printable.length <= SNS_SUBJECT_MAX
+    ? printable
+    : `${printable.slice(0, SNS_SUBJECT_MAX - 1)}…`.replace("…", "~");
+}
+
+/** Publishes notifications to one SNS topic with filterable message attributes. */
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async notify(notification: Notification): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      severity: { DataType: "String", StringValue: notification.severity },
+      source: { DataType: "String", StringValue: notification.source },
+      action: { DataType: "String", StringValue: notification.action },
+    };
+    for (const [name, value] of Object.entries(notification.attributes)) {
+      attributes[name] = { DataType: "String", StringValue: value };
+    }
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: snsSubject(notification.subject),
+        Message: notification.body,
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+}
+
+/** Keeps notifications in memory: for the CLI's dry runs and for tests. */
+export class MemoryNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+
+  async notify(notification: Notification): Promise<void> {
+    this.sent.push(notification);
+  }
+}
