@@ -9,7 +9,7 @@ export function snsSubject(subject: string): string {
   const printable = subject.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/[^\x20-\x7e]/g, "?");
   return printable.length <= SNS_SUBJECT_MAX
     ? printable
-    : `${printable.slice(0, SNS_SUBJECT_MAX - 1)}…`.replace("…", "~");
+    : `${printable.slice(0, SNS_SUBJECT_MAX - 3)}...`;
 }
 
 /** Publishes notifications to one SNS topic with filterable message attributes. */
