@@ -1,0 +1,189 @@
+import { z } from "zod";
+import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../domain/detection.ts";
+import type { MetricIdentity } from "../domain/metric.ts";
+import type { MetricSelector } from "../ports/metric-source.ts";
+import { BUILTIN_SELECTORS, cloudTrailSelectors } from "./metric-sets.ts";
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
+export const settingsSchema = z
+  .object({
+    method: z.enum(["mean-sd", "seasonal"]),
+    k: z.number().positive().max(50),
+    windowDays: z.number().int().min(1).max(455),
+    periodSeconds: z.union([z.literal(3600), z.literal(86400)]),
+    direction: z.enum(["up", "down", "both"]),
+    missingData: z.enum(["zero", "gap"]),
+    sigmaFloor: z.number().nonnegative(),
+    relativeSigmaFloor: z.number().nonnegative().max(10),
+    minAbsoluteDelta: z.number().nonnegative(),
+    minHistoryPeriods: z.number().int().min(2),
+    criticalK: z.number().positive(),
+    sustainedPeriods: z.number().int().min(1),
+    rearmQuietPeriods: z.number().int().min(1),
+    excludedRanges: z
+      .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
+      .refine((ranges) => ranges.every((r) => Date.parse(r.start) < Date.parse(r.end)), {
+        message: "each excluded range must start before it ends",
+      }),
+  })
+  .partial()
+  .strict();
+
+export type SettingsInput = z.infer<typeof settingsSchema>;
+
+const selectorSchema = z
+  .object({
+    namespace: z.string().min(1),
+    metricName: z.string().min(1),
+    stat: z.string().min(1).default("Sum"),
+    dimensionNames: z.array(z.string().min(1)).default([]),
+    fixedDimensions: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+const metricMatchSchema = z
+  .object({
+    namespace: z.string().optional(),
+    metricName: z.string().optional(),
+    /** Dimension value globs: { BucketName: "analytics-*" }. */
+    dimensions: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+const metricSetSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
+    /** Built-in selectors to include: "egress" or "api-calls". */
+    builtin: z.enum(["egress", "api-calls"]).optional(),
+    /** Extra metrics to discover with ListMetrics. */
+    selectors: z.array(selectorSchema).default([]),
+    /** Custom metrics produced by CloudTrail metric filters. */
+    cloudTrail: z
+      .object({ namespace: z.string().min(1), metricNames: z.array(z.string().min(1)).min(1) })
+      .strict()
+      .optional(),
+    /** Settings for this set (over the detection defaults). */
+    settings: settingsSchema.default({}),
+    /** Per-metric settings, applied in order over the set's settings. */
+    overrides: z
+      .array(
+        z
+          .object({ match: metricMatchSchema, settings: settingsSchema })
+          .strict()
+          .refine((o) => o.settings.periodSeconds === undefined, {
+            message: "periodSeconds is chosen per metric set, not per metric",
+            path: ["settings", "periodSeconds"],
+          }),
+      )
+      .default([]),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((set) => set.builtin || set.selectors.length > 0 || set.cloudTrail, {
+    message: "a metric set needs `builtin`, `selectors` or `cloudTrail`",
+  });
+
+export const detectionConfigSchema = z
+  .object({
+    /** How often the detect function runs; a set is evaluated on the tick after its period ends. */
+    scheduleMinutes: z.number().int().min(1).max(1440).default(60),
+    /** CloudWatch publishes late: a period is evaluated only this long after it ended. */
+    settleMinutes: z.number().int().min(0).max(180).default(10),
+    defaults: settingsSchema.default({}),
+    metricSets: z.array(metricSetSchema).min(1),
+  })
+  .strict()
+  .refine((c) => new Set(c.metricSets.map((s) => s.name)).size === c.metricSets.length, {
+    message: "metric set names must be unique",
+    path: ["metricSets"],
+  });
+
+export type DetectionConfig = z.infer<typeof detectionConfigSchema>;
+export type MetricSetConfig = DetectionConfig["metricSets"][number];
+
+/** Built-in defaults per built-in set: what the issue and a security team would expect. */
+const BUILTIN_SET_DEFAULTS: Record<"egress" | "api-calls", SettingsInput> = {
+  egress: { direction: "up", missingData: "zero", minAbsoluteDelta: 100 * 1024 * 1024 },
+  "api-calls": { direction: "both", missingData: "zero", minAbsoluteDelta: 50 },
+};
+
+export function selectorsFor(set: MetricSetConfig): MetricSelector[] {
+  return [
+    ...(set.builtin ? BUILTIN_SELECTORS[set.builtin] : []),
+    ...set.selectors,
+    ...(set.cloudTrail
+      ? cloudTrailSelectors(set.cloudTrail.namespace, set.cloudTrail.metricNames)
+      : []),
+  ];
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${escaped}$`);
+}
+
+function matches(match: z.infer<typeof metricMatchSchema>, metric: MetricIdentity): boolean {
+  if (match.namespace !== undefined && match.namespace !== metric.namespace) return false;
+  if (match.metricName !== undefined && match.metricName !== metric.metricName) return false;
+  for (const [name, glob] of Object.entries(match.dimensions ?? {})) {
+    const value = metric.dimensions[name];
+    if (value === undefined || !globToRegExp(glob).test(value)) return false;
+  }
+  return true;
+}
+
+function resolveSettings(layers: SettingsInput[]): DetectionSettings {
+  const merged: DetectionSettings = { ...DEFAULT_DETECTION_SETTINGS };
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if (key === "excludedRanges") {
+        merged.excludedRanges = [
+          ...merged.excludedRanges,
+          ...(value as NonNullable<SettingsInput["excludedRanges"]>).map((r) => ({
+            start: Date.parse(r.start),
+            end: Date.parse(r.end),
+          })),
+        ];
+      } else {
+        (merged as unknown as Record<string, unknown>)[key] = value;
+      }
+    }
+  }
+  return merged;
+}
+
+/** Settings of a set before per-metric overrides (period, direction … shared by the set). */
+export function setSettings(config: DetectionConfig, set: MetricSetConfig): DetectionSettings {
+  return resolveSettings([
+    set.builtin ? BUILTIN_SET_DEFAULTS[set.builtin] : {},
+    config.defaults,
+    set.settings,
+  ]);
+}
+
+/**
+ * Effective settings for one metric: engine defaults ← built-in set defaults ← config defaults ←
+ * set settings ← matching overrides in order. The period always stays the set's (one fetch per set).
+ */
+export function settingsForMetric(
+  config: DetectionConfig,
+  set: MetricSetConfig,
+  metric: MetricIdentity,
+): DetectionSettings {
+  const base = setSettings(config, set);
+  const overrides = set.overrides.filter((o) => matches(o.match, metric)).map((o) => o.settings);
+  if (overrides.length === 0) return base;
+  const resolved = resolveSettings([
+    set.builtin ? BUILTIN_SET_DEFAULTS[set.builtin] : {},
+    config.defaults,
+    set.settings,
+    ...overrides,
+  ]);
+  return { ...resolved, periodSeconds: base.periodSeconds };
+}

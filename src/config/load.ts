@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { type ZodError, z } from "zod";
+import { detectionConfigSchema } from "./detection-config.ts";
+
+export const configSchema = z
+  .object({
+    detection: detectionConfigSchema,
+    /** Validated by the remediation schema when the remediation functions load it. */
+    remediation: z.unknown().optional(),
+    alerting: z
+      .object({
+        /** SNS topic for alerts; the deployed functions get it from VIGIL_TOPIC_ARN. */
+        topicArn: z.string().startsWith("arn:").optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type VigilConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** "detection.metricSets.0.settings.k: Too small: expected number to be >0" — one line per problem. */
+export function describeZodError(error: ZodError, prefix = ""): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+      const keys =
+        "keys" in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(", ")})` : "";
+      return `${path || "(root)"}: ${issue.message}${keys}`;
+    })
+    .join("\n");
+}
+
+export function parseConfig(input: unknown, source = "config"): VigilConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(`invalid ${source}:\n${describeZodError(result.error)}`);
+  }
+  return result.data;
+}
+
+export function parseConfigText(text: string, source: string): VigilConfig {
+  let raw: unknown;
+  try {
+    raw = source.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`cannot parse ${source}: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, source);
+}
+
+export const DEFAULT_CONFIG_PATH = "vigil.config.yaml";
+
+/** Reads the file named by VIGIL_CONFIG (default ./vigil.config.yaml). */
+export async function loadConfigFile(path = process.env.VIGIL_CONFIG ?? DEFAULT_CONFIG_PATH) {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  return parseConfigText(text, path);
+}

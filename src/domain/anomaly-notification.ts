@@ -1,0 +1,110 @@
+import type { Notification } from "../ports/notifier.ts";
+import type { Episode, Verdict } from "./detection.ts";
+import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
+
+export type AnomalyEvent = "new-episode" | "escalated" | "resolved";
+
+export interface AnomalyAlert {
+  event: AnomalyEvent;
+  metricSet: string;
+  account?: string;
+  region: string;
+  /** The newest evaluated period's verdict. */
+  verdict: Verdict;
+  episode: Episode;
+  method: string;
+  k: number;
+  windowDays: number;
+  consoleUrl: string;
+}
+
+/** Deterministic incident key: the same episode always maps to the same key (PagerDuty dedup_key). */
+export function anomalyDedupKey(metric: MetricIdentity, episodeStart: number): string {
+  return `vigil:anomaly:${metricKey(metric)}:${new Date(episodeStart).toISOString()}`;
+}
+
+function fit(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+function shortMetric(metric: MetricIdentity): string {
+  const dims = Object.values(metric.dimensions).join("/");
+  return `${metric.metricName}${dims ? ` ${dims}` : ""}`;
+}
+
+/** The message people read: subject says what and where, body says why with numbers, then JSON. */
+export function anomalyNotification(alert: AnomalyAlert): Notification {
+  const { verdict, episode } = alert;
+  const severity = alert.event === "resolved" ? "info" : episode.severity;
+  const where = `${alert.account ? `${alert.account} ` : ""}${alert.region}`;
+  const z = verdict.z ?? 0;
+  const headline =
+    alert.event === "resolved"
+      ? `back to normal`
+      : `${Math.abs(z).toFixed(1)}σ ${z >= 0 ? "above" : "below"} baseline`;
+  const subject = fit(
+    `[Vigil ${severity.toUpperCase()}] ${alert.metricSet}: ${shortMetric(verdict.metric)} ${headline} (${where})`.replace(
+      "σ",
+      "sigma",
+    ),
+    100,
+  );
+  const details = {
+    event: alert.event,
+    metricSet: alert.metricSet,
+    metric: verdict.metric,
+    account: alert.account ?? null,
+    region: alert.region,
+    period: new Date(verdict.timestamp).toISOString(),
+    periodSeconds: verdict.periodSeconds,
+    observed: verdict.observed,
+    expected: verdict.expected,
+    sigma: verdict.sigma,
+    z: verdict.z,
+    threshold: { upper: verdict.upperThreshold, lower: verdict.lowerThreshold },
+    window: {
+      days: alert.windowDays,
+      method: alert.method,
+      k: alert.k,
+      periods: verdict.baselinePeriods,
+    },
+    severity: episode.severity,
+    episode: {
+      start: new Date(episode.start).toISOString(),
+      end: new Date(episode.end).toISOString(),
+      anomalousPeriods: episode.anomalousPeriods,
+      peakZ: episode.peak.z,
+    },
+    why: verdict.why,
+    consoleUrl: alert.consoleUrl,
+  };
+  const opening =
+    alert.event === "resolved"
+      ? `${metricLabel(verdict.metric)} in ${where} is back within its baseline; the episode that started ${details.episode.start} is closed.`
+      : `${episode.severity === "critical" ? "CRITICAL" : "Warning"}: ${metricLabel(verdict.metric)} in ${where} is anomalous (${alert.event === "escalated" ? "episode escalated" : "new episode"}).`;
+  const body = [
+    opening,
+    "",
+    `Why: ${verdict.why}`,
+    `Period: ${details.period} (${verdict.periodSeconds / 3600} h); episode since ${details.episode.start}, ${episode.anomalousPeriods} anomalous period(s).`,
+    `Baseline: ${alert.method}, k=${alert.k}, ${alert.windowDays} days (${verdict.baselinePeriods} periods).`,
+    `Graph: ${alert.consoleUrl}`,
+    "",
+    "Next step: check who or what moved the data (CloudTrail, VPC flow logs, S3 server access logs);",
+    "if this is expected, exempt the metric or tune it with `vigil backtest`.",
+    "",
+    "```json",
+    JSON.stringify(details, null, 2),
+    "```",
+  ].join("\n");
+  return {
+    action: alert.event === "resolved" ? "resolve" : "trigger",
+    dedupKey: anomalyDedupKey(verdict.metric, episode.start),
+    severity,
+    source: "anomaly",
+    subject,
+    body,
+    details,
+    attributes: { metricSet: alert.metricSet, event: alert.event },
+  };
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+/**
+ * What the detect function accepts: the EventBridge schedule's constant input
+ * ({"metricSets": [...]}), a raw "Scheduled Event", or a manual invocation ({} / {force: true}).
+ */
+export const detectRequestSchema = z.union([
+  z
+    .object({
+      metricSets: z.array(z.string().min(1)).min(1).optional(),
+      force: z.boolean().optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal("aws.events"),
+      "detail-type": z.literal("Scheduled Event"),
+      id: z.string(),
+    })
+    .loose()
+    .transform(() => ({})),
+]);
+
+export type DetectRequestInput = z.infer<typeof detectRequestSchema>;

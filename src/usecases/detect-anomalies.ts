@@ -1,0 +1,305 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type DetectionConfig,
+  type MetricSetConfig,
+  selectorsFor,
+  setSettings,
+  settingsForMetric,
+} from "../config/detection-config.ts";
+import {
+  type AnomalyEvent,
+  anomalyDedupKey,
+  anomalyNotification,
+} from "../domain/anomaly-notification.ts";
+import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
+import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
+import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
+import { buildEpisodes } from "../domain/episodes.ts";
+import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
+import type { MetricSource } from "../ports/metric-source.ts";
+import type { Notifier } from "../ports/notifier.ts";
+
+export interface DetectDeps {
+  source: MetricSource;
+  notifier: Notifier;
+  config: DetectionConfig;
+  clock: () => number;
+  region: string;
+  account?: string;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+}
+
+export interface DetectRequest {
+  /** Only these metric sets (default: all enabled). */
+  metricSets?: string[];
+  /** Evaluate every selected set now, even one whose period did not just end (CLI, backfills). */
+  force?: boolean;
+  /** Evaluate and report, but send no notification. */
+  dryRun?: boolean;
+}
+
+export interface MetricResult {
+  metricSet: string;
+  metric: MetricIdentity;
+  verdict: Verdict;
+  /** The episode the newest period belongs to (or just closed), if any. */
+  episode?: Episode;
+  /** The notification this run produced for the metric, if any. */
+  alert?: AnomalyEvent;
+}
+
+export interface DetectReport {
+  now: string;
+  evaluated: Array<{
+    metricSet: string;
+    periodStart: string;
+    periodSeconds: number;
+    metrics: number;
+  }>;
+  skipped: Array<{ metricSet: string; reason: string }>;
+  results: MetricResult[];
+  notificationsSent: number;
+  notificationFailures: Array<{ dedupKey: string; error: string }>;
+  fetchFailures: Array<{ metricSet: string; metric: MetricIdentity; error: string }>;
+  stats: { listMetricsCalls: number; getMetricDataCalls: number; datapoints: number };
+  /** Some metric could not be evaluated or some alert not delivered: never a silent gap. */
+  partialFailure: boolean;
+}
+
+interface PlannedSet {
+  set: MetricSetConfig;
+  settings: DetectionSettings;
+  periodStart: number;
+}
+
+/** Periods before the evaluated one that are re-evaluated to know where an episode started or ended. */
+function episodeLookback(settings: DetectionSettings): number {
+  return settings.sustainedPeriods + settings.rearmQuietPeriods;
+}
+
+/** Which episode event, if any, the newest verdict makes: compares the state before and after it. */
+export function episodeEvent(
+  verdicts: Verdict[],
+  settings: DetectionSettings,
+): { event?: AnomalyEvent; episode?: Episode } {
+  const latest = verdicts.at(-1);
+  if (!latest) return {};
+  const after = buildEpisodes(verdicts, settings).at(-1);
+  const before = buildEpisodes(verdicts.slice(0, -1), settings).at(-1);
+  if (latest.status === "anomalous" && after) {
+    if (after.start === latest.timestamp) return { event: "new-episode", episode: after };
+    if (before?.open && before.severity === "warning" && after.severity === "critical") {
+      return { event: "escalated", episode: after };
+    }
+    return { episode: after };
+  }
+  if (before?.open && after && !after.open && after.start === before.start) {
+    return { event: "resolved", episode: after };
+  }
+  return after?.open ? { episode: after } : {};
+}
+
+/**
+ * One detection run: discover the metrics of each due metric set, fetch their windows in as few
+ * GetMetricData calls as the API allows, judge the newest complete period, and notify once per
+ * new episode (and on escalation / resolution). Stateless: CloudWatch is the source of truth.
+ */
+export async function detectAnomalies(
+  deps: DetectDeps,
+  request: DetectRequest = {},
+): Promise<DetectReport> {
+  const now = deps.clock();
+  const { config } = deps;
+  const settleMs = config.settleMinutes * 60_000;
+  const report: DetectReport = {
+    now: new Date(now).toISOString(),
+    evaluated: [],
+    skipped: [],
+    results: [],
+    notificationsSent: 0,
+    notificationFailures: [],
+    fetchFailures: [],
+    stats: { listMetricsCalls: 0, getMetricDataCalls: 0, datapoints: 0 },
+    partialFailure: false,
+  };
+
+  const wanted = request.metricSets;
+  const unknown = (wanted ?? []).filter((name) => !config.metricSets.some((s) => s.name === name));
+  for (const name of unknown) {
+    report.skipped.push({ metricSet: name, reason: "no metric set with this name in the config" });
+    report.partialFailure = true;
+  }
+
+  const planned: PlannedSet[] = [];
+  for (const set of config.metricSets) {
+    if (wanted && !wanted.includes(set.name)) continue;
+    if (!set.enabled) {
+      report.skipped.push({ metricSet: set.name, reason: "disabled in config" });
+      continue;
+    }
+    const settings = setSettings(config, set);
+    const periodMs = settings.periodSeconds * 1000;
+    const periodStart = newestCompletePeriodStart(now - settleMs, settings.periodSeconds);
+    const endedAgoMs = now - settleMs - (periodStart + periodMs);
+    if (!request.force && endedAgoMs >= config.scheduleMinutes * 60_000) {
+      report.skipped.push({
+        metricSet: set.name,
+        reason: `not due: its ${settings.periodSeconds / 3600} h period ended ${Math.round(endedAgoMs / 60_000)} min ago, evaluated on an earlier run`,
+      });
+      continue;
+    }
+    planned.push({ set, settings, periodStart });
+  }
+
+  // Discover all due sets' metrics at once.
+  const discoveries = await Promise.all(
+    planned.map(async (p) => {
+      try {
+        return await deps.source.discover(selectorsFor(p.set));
+      } catch (error) {
+        report.skipped.push({
+          metricSet: p.set.name,
+          reason: `metric discovery failed: ${(error as Error).name}: ${(error as Error).message}`,
+        });
+        report.partialFailure = true;
+        return undefined;
+      }
+    }),
+  );
+
+  // Sets that share a period and a fetch range share GetMetricData calls.
+  const groups = new Map<
+    string,
+    {
+      range: { start: number; end: number };
+      periodSeconds: number;
+      items: Array<{ planned: PlannedSet; metric: MetricIdentity; settings: DetectionSettings }>;
+    }
+  >();
+  planned.forEach((p, index) => {
+    const discovery = discoveries[index];
+    if (!discovery) return;
+    report.stats.listMetricsCalls += discovery.listMetricsCalls;
+    const perMetric = discovery.metrics.map((metric) => ({
+      planned: p,
+      metric,
+      settings: settingsForMetric(config, p.set, metric),
+    }));
+    report.evaluated.push({
+      metricSet: p.set.name,
+      periodStart: new Date(p.periodStart).toISOString(),
+      periodSeconds: p.settings.periodSeconds,
+      metrics: perMetric.length,
+    });
+    if (perMetric.length === 0) return;
+    const periodMs = p.settings.periodSeconds * 1000;
+    const periodsBack = Math.max(
+      ...perMetric.map((m) => windowPeriods(m.settings) + episodeLookback(m.settings)),
+    );
+    const range = { start: p.periodStart - periodsBack * periodMs, end: p.periodStart + periodMs };
+    const key = `${p.settings.periodSeconds}:${range.start}:${range.end}`;
+    const group = groups.get(key) ?? { range, periodSeconds: p.settings.periodSeconds, items: [] };
+    group.items.push(...perMetric);
+    groups.set(key, group);
+  });
+
+  const pending: Array<Promise<void>> = [];
+  for (const group of groups.values()) {
+    // A metric can appear in two sets; fetch it once.
+    const unique = new Map<string, MetricIdentity>();
+    for (const item of group.items) unique.set(metricKey(item.metric), item.metric);
+    const fetched = await deps.source.fetch([...unique.values()], group.range, group.periodSeconds);
+    report.stats.getMetricDataCalls += fetched.stats.getMetricDataCalls;
+    report.stats.datapoints += fetched.stats.datapoints;
+    const seriesByKey = new Map<string, MetricSeries>(
+      fetched.series.map((s) => [metricKey(s.metric), s]),
+    );
+    const failureByKey = new Map(fetched.failures.map((f) => [metricKey(f.metric), f.error]));
+
+    for (const item of group.items) {
+      const key = metricKey(item.metric);
+      const series = seriesByKey.get(key);
+      if (!series) {
+        const error = failureByKey.get(key) ?? "no series returned for this metric";
+        report.fetchFailures.push({ metricSet: item.planned.set.name, metric: item.metric, error });
+        report.partialFailure = true;
+        continue;
+      }
+      const periodMs = item.settings.periodSeconds * 1000;
+      const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
+      const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
+      const verdict = verdicts.at(-1);
+      if (!verdict) continue;
+      const { event, episode } = episodeEvent(verdicts, item.settings);
+      const result: MetricResult = {
+        metricSet: item.planned.set.name,
+        metric: item.metric,
+        verdict,
+      };
+      if (episode) result.episode = episode;
+      if (event && episode) {
+        result.alert = event;
+        if (!request.dryRun) {
+          const notification = anomalyNotification({
+            event,
+            metricSet: item.planned.set.name,
+            ...(deps.account ? { account: deps.account } : {}),
+            region: deps.region,
+            verdict,
+            episode,
+            method: item.settings.method,
+            k: item.settings.k,
+            windowDays: item.settings.windowDays,
+            consoleUrl: cloudWatchConsoleUrl(
+              item.metric,
+              deps.region,
+              { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
+              item.settings.periodSeconds,
+            ),
+          });
+          pending.push(
+            deps.notifier.notify(notification).then(
+              () => {
+                report.notificationsSent += 1;
+              },
+              (error: Error) => {
+                report.notificationFailures.push({
+                  dedupKey: anomalyDedupKey(item.metric, episode.start),
+                  error: `${error.name}: ${error.message}`,
+                });
+                report.partialFailure = true;
+              },
+            ),
+          );
+        }
+      }
+      report.results.push(result);
+    }
+  }
+  await Promise.all(pending);
+
+  for (const failure of report.fetchFailures) {
+    deps.logger.error("metric not evaluated", {
+      metricSet: failure.metricSet,
+      metric: failure.metric,
+      error: failure.error,
+    });
+  }
+  for (const failure of report.notificationFailures) {
+    deps.logger.error("alert not delivered", failure);
+  }
+  const anomalies = report.results.filter((r) => r.verdict.status === "anomalous");
+  const summary = {
+    evaluated: report.evaluated,
+    skipped: report.skipped,
+    metrics: report.results.length,
+    anomalies: anomalies.length,
+    notificationsSent: report.notificationsSent,
+    fetchFailures: report.fetchFailures.length,
+    stats: report.stats,
+    partialFailure: report.partialFailure,
+  };
+  if (report.partialFailure) deps.logger.error("detection run finished with failures", summary);
+  else deps.logger.info("detection run finished", summary);
+  return report;
+}
