@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { describeZodError } from "../src/config/load.ts";
+import { metricLabel } from "../src/domain/metric.ts";
 import { detectRequestSchema } from "../src/events/detect-request.ts";
 import {
   type DetectDeps,
@@ -15,7 +16,16 @@ export interface DetectResponse {
   ok: boolean;
   error?: string;
   evaluated?: DetectReport["evaluated"];
-  anomalies?: number;
+  anomalies?: Array<{
+    metricSet: string;
+    metric: string;
+    severity: string | null;
+    observed: number | null;
+    expected: number | null;
+    z: number | null;
+    alert: string | null;
+    why: string;
+  }>;
   notificationsSent?: number;
   partialFailure?: boolean;
 }
@@ -53,7 +63,18 @@ export async function handler(
   return {
     ok: !report.partialFailure,
     evaluated: report.evaluated,
-    anomalies: report.results.filter((r) => r.verdict.status === "anomalous").length,
+    anomalies: report.results
+      .filter((r) => r.verdict.status === "anomalous")
+      .map((r) => ({
+        metricSet: r.metricSet,
+        metric: metricLabel(r.metric),
+        severity: r.verdict.severity,
+        observed: r.verdict.observed,
+        expected: r.verdict.expected,
+        z: r.verdict.z,
+        alert: r.alert ?? null,
+        why: r.verdict.why,
+      })),
     notificationsSent: report.notificationsSent,
     partialFailure: report.partialFailure,
   };
