@@ -1,0 +1,482 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type CloudWatchClient,
+  type Dimension,
+  type DimensionFilter,
+  GetMetricDataCommand,
+  type GetMetricDataOutput,
+  ListMetricsCommand,
+  type ListMetricsOutput,
+  type Metric,
+  type MetricDataQuery,
+} from "@aws-sdk/client-cloudwatch";
+import { type DataPoint, type MetricIdentity, metricKey, metricLabel } from "../domain/metric.ts";
+import { type FetchBatch, planFetchBatches } from "../domain/metric-batching.ts";
+import type {
+  FetchResult,
+  MetricFetchFailure,
+  MetricSelector,
+  MetricSource,
+} from "../ports/metric-source.ts";
+
+export interface CloudWatchMetricSourceOptions {
+  /** Parallel GetMetricData calls (default 4). CloudWatch allows 50 TPS per account and region. */
+  concurrency?: number;
+  /** Retries after the first attempt for throttling and transient errors (default 5). */
+  maxRetries?: number;
+  /** Backoff base: retry n waits a random time in [0, baseDelayMs · 2^n) (default 200). */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff wait (default 20,000). */
+  maxDelayMs?: number;
+  /** Injectable for tests, so backoff does not really wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injectable for tests: uniform in [0, 1), used for full jitter (default Math.random). */
+  random?: () => number;
+  /** Retries and batch failures are logged here when given. */
+  logger?: Pick<Logger, "warn">;
+}
+
+/** ListMetrics accepts at most 10 dimension filters; further names are checked client-side. */
+const MAX_DIMENSION_FILTERS = 10;
+/** Stops a server that keeps returning NextToken from looping forever. */
+const MAX_PAGES = 10_000;
+
+const TRANSIENT_ERROR_NAMES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalFailure",
+  "InternalServiceError",
+  "InternalServiceFault",
+  "InternalError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+]);
+const TRANSIENT_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
+const TRANSIENT_HTTP_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+interface AwsLikeError {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Throttling, 5xx and network errors are worth retrying; AccessDenied, validation errors are not. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { name, message, code, $metadata } = error as AwsLikeError;
+  if (name && TRANSIENT_ERROR_NAMES.has(name)) return true;
+  if (code && TRANSIENT_NETWORK_CODES.has(code)) return true;
+  if (typeof message === "string" && /rate exceeded/i.test(message)) return true;
+  const status = $metadata?.httpStatusCode;
+  return status !== undefined && TRANSIENT_HTTP_STATUSES.has(status);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error || (typeof error === "object" && error !== null)) {
+    const { name, message } = error as AwsLikeError;
+    return `${name ?? "Error"}: ${message || "(no message)"}`;
+  }
+  return String(error);
+}
+
+/** Thrown by withRetries once it gives up; carries how many attempts were made. */
+class RetriesExhaustedError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `${operation} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeError(cause)}`,
+      { cause },
+    );
+    this.name = "RetriesExhaustedError";
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Runs `work` on every item with at most `limit` in flight. `work` must not throw. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Dimensions in name order: stable requests, and the order moto needs to match them (see test). */
+function toCloudWatchDimensions(dimensions: Readonly<Record<string, string>>): Dimension[] {
+  return Object.keys(dimensions)
+    .sort()
+    .map((name) => ({ Name: name, Value: dimensions[name] as string }));
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function validateSelector(selector: MetricSelector): void {
+  const where = `selector ${selector.namespace} ${selector.metricName}`;
+  if (!selector.namespace || !selector.metricName || !selector.stat) {
+    throw new Error(`${where}: namespace, metricName and stat must be non-empty`);
+  }
+  if (new Set(selector.dimensionNames).size !== selector.dimensionNames.length) {
+    throw new Error(
+      `${where}: dimensionNames has duplicates (${selector.dimensionNames.join(", ")})`,
+    );
+  }
+  for (const name of Object.keys(selector.fixedDimensions ?? {})) {
+    if (!selector.dimensionNames.includes(name)) {
+      throw new Error(`${where}: fixed dimension "${name}" is not one of dimensionNames`);
+    }
+  }
+}
+
+/** The metric as a MetricIdentity if its dimensions are exactly the selector's, else undefined. */
+function matchSelector(metric: Metric, selector: MetricSelector): MetricIdentity | undefined {
+  if (metric.Namespace !== selector.namespace || metric.MetricName !== selector.metricName) {
+    return undefined;
+  }
+  const dimensions: Record<string, string> = {};
+  for (const { Name, Value } of metric.Dimensions ?? []) {
+    if (Name === undefined || Value === undefined || Name in dimensions) return undefined;
+    dimensions[Name] = Value;
+  }
+  const names = Object.keys(dimensions);
+  if (names.length !== selector.dimensionNames.length) return undefined;
+  if (!selector.dimensionNames.every((name) => name in dimensions)) return undefined;
+  for (const [name, value] of Object.entries(selector.fixedDimensions ?? {})) {
+    if (dimensions[name] !== value) return undefined;
+  }
+  const sorted: Record<string, string> = {};
+  for (const name of names.sort()) sorted[name] = dimensions[name] as string;
+  return {
+    namespace: selector.namespace,
+    metricName: selector.metricName,
+    dimensions: sorted,
+    stat: selector.stat,
+  };
+}
+
+/** What one query of one batch returned, merged over all pages. */
+interface QueryOutcome {
+  points: DataPoint[];
+  statusCode?: string;
+  messages: string[];
+  malformed?: string;
+  seen: boolean;
+}
+
+type BatchOutcome =
+  | { ok: true; byMetricIndex: Map<number, QueryOutcome> }
+  | { ok: false; error: string };
+
+/** Sorts ascending and keeps the first value of each timestamp. */
+function sortAndDedupe(points: DataPoint[]): DataPoint[] {
+  const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp);
+  return sorted.filter((point, i) => i === 0 || point.timestamp !== sorted[i - 1]?.timestamp);
+}
+
+/**
+ * Reads CloudWatch metrics with as few GetMetricData calls as the API limits allow (see
+ * domain/metric-batching.ts), retrying throttling with exponential backoff and full jitter.
+ *
+ * Note: the SDK client also retries on its own (awsClientConfig sets maxAttempts 5); our retry
+ * loop wraps that, so a client built for this source is best given a small maxAttempts.
+ */
+export class CloudWatchMetricSource implements MetricSource {
+  private readonly concurrency: number;
+  private readonly maxRetries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly logger: Pick<Logger, "warn"> | undefined;
+
+  constructor(
+    private readonly client: CloudWatchClient,
+    options: CloudWatchMetricSourceOptions = {},
+  ) {
+    this.concurrency = positiveInteger("concurrency", options.concurrency ?? 4);
+    this.maxRetries = options.maxRetries ?? 5;
+    if (!Number.isSafeInteger(this.maxRetries) || this.maxRetries < 0) {
+      throw new RangeError(`maxRetries must be a non-negative integer, got ${this.maxRetries}`);
+    }
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 20_000;
+    if (!(this.baseDelayMs >= 0) || !(this.maxDelayMs >= 0)) {
+      throw new RangeError("baseDelayMs and maxDelayMs must be non-negative");
+    }
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger;
+  }
+
+  async discover(
+    selectors: MetricSelector[],
+  ): Promise<{ metrics: MetricIdentity[]; listMetricsCalls: number }> {
+    const counter = { calls: 0 };
+    const found = new Map<string, MetricIdentity>();
+    // Sequential on purpose: selectors are few, and ListMetrics has a low TPS quota.
+    for (const selector of selectors) {
+      validateSelector(selector);
+      for (const metric of await this.listAllMetrics(selector, counter)) {
+        const identity = matchSelector(metric, selector);
+        // ListMetrics can return the same metric more than once (moto does for 2+ dimensions).
+        if (identity) found.set(metricKey(identity), identity);
+      }
+    }
+    const metrics = [...found.values()].sort((a, b) => compareKeys(metricKey(a), metricKey(b)));
+    return { metrics, listMetricsCalls: counter.calls };
+  }
+
+  async fetch(
+    metrics: MetricIdentity[],
+    range: { start: number; end: number },
+    periodSeconds: number,
+  ): Promise<FetchResult> {
+    // A metric asked for twice is read once and reported once.
+    const unique = [...new Map(metrics.map((metric) => [metricKey(metric), metric])).values()];
+    // Throws RangeError on an invalid range or period: a caller bug, not a fetch failure.
+    const batches = planFetchBatches(unique.length, range, periodSeconds);
+    const stats = { getMetricDataCalls: 0, datapoints: 0 };
+    const points = unique.map((): DataPoint[] => []);
+    const errors = new Map<number, string>();
+
+    await forEachConcurrently(batches, this.concurrency, async (batch) => {
+      const outcome = await this.fetchBatch(unique, batch, periodSeconds, stats);
+      for (const metricIndex of batch.metricIndexes) {
+        if (errors.has(metricIndex)) continue; // an earlier time chunk already failed
+        const error = outcome.ok
+          ? queryError(outcome.byMetricIndex.get(metricIndex))
+          : `GetMetricData batch failed: ${outcome.error}`;
+        if (error !== undefined) {
+          errors.set(metricIndex, error);
+        } else if (outcome.ok) {
+          points[metricIndex]?.push(...(outcome.byMetricIndex.get(metricIndex)?.points ?? []));
+        }
+      }
+    });
+
+    const failures: MetricFetchFailure[] = [];
+    const series = [];
+    for (const [index, metric] of unique.entries()) {
+      const error = errors.get(index);
+      if (error !== undefined) failures.push({ metric, error });
+      else series.push({ metric, periodSeconds, points: sortAndDedupe(points[index] ?? []) });
+    }
+    return { series, failures, stats };
+  }
+
+  /** One planned batch: all pages, each page retried. Never throws; failures are returned. */
+  private async fetchBatch(
+    metrics: readonly MetricIdentity[],
+    batch: FetchBatch,
+    periodSeconds: number,
+    stats: FetchResult["stats"],
+  ): Promise<BatchOutcome> {
+    // Query Ids must match ^[a-z][a-zA-Z0-9_]*$; "m<position in batch>" maps back to the metric.
+    const metricIndexById = new Map<string, number>();
+    const queries: MetricDataQuery[] = batch.metricIndexes.map((metricIndex, position) => {
+      const metric = metrics[metricIndex] as MetricIdentity;
+      const id = `m${position}`;
+      metricIndexById.set(id, metricIndex);
+      return {
+        Id: id,
+        ReturnData: true,
+        MetricStat: {
+          Metric: {
+            Namespace: metric.namespace,
+            MetricName: metric.metricName,
+            Dimensions: toCloudWatchDimensions(metric.dimensions),
+          },
+          Period: periodSeconds,
+          Stat: metric.stat,
+        },
+      };
+    });
+    const byMetricIndex = new Map<number, QueryOutcome>(
+      batch.metricIndexes.map((index) => [index, { points: [], messages: [], seen: false }]),
+    );
+
+    try {
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const response: GetMetricDataOutput = await this.withRetries(
+          "GetMetricData",
+          () =>
+            this.client.send(
+              new GetMetricDataCommand({
+                MetricDataQueries: queries,
+                StartTime: new Date(batch.start),
+                EndTime: new Date(batch.end),
+                ScanBy: "TimestampAscending",
+                NextToken: nextToken,
+              }),
+            ),
+          () => stats.getMetricDataCalls++,
+        );
+        for (const message of response.Messages ?? []) {
+          this.logger?.warn("GetMetricData returned a message", {
+            code: message.Code,
+            value: message.Value,
+          });
+        }
+        for (const result of response.MetricDataResults ?? []) {
+          const metricIndex = metricIndexById.get(result.Id ?? "");
+          const outcome = metricIndex === undefined ? undefined : byMetricIndex.get(metricIndex);
+          if (!outcome) continue; // not one of ours; CloudWatch does not do this
+          outcome.seen = true;
+          const timestamps = result.Timestamps ?? [];
+          const values = result.Values ?? [];
+          stats.datapoints += values.length;
+          if (timestamps.length !== values.length) {
+            outcome.malformed = `GetMetricData returned ${timestamps.length} timestamps but ${values.length} values`;
+          }
+          for (let i = 0; i < Math.min(timestamps.length, values.length); i++) {
+            outcome.points.push({
+              timestamp: (timestamps[i] as Date).getTime(),
+              value: values[i] as number,
+            });
+          }
+          // The last page's status wins: PartialData on an early page only means "more pages".
+          if (result.StatusCode) outcome.statusCode = result.StatusCode;
+          for (const message of result.Messages ?? []) {
+            outcome.messages.push(`${message.Code ?? "Message"}: ${message.Value ?? ""}`.trim());
+          }
+        }
+        if (response.NextToken !== undefined && response.NextToken === nextToken) {
+          throw new Error("GetMetricData returned the same NextToken twice");
+        }
+        nextToken = response.NextToken || undefined;
+        if (++pages >= MAX_PAGES && nextToken) {
+          throw new Error(`GetMetricData still paginating after ${MAX_PAGES} pages`);
+        }
+      } while (nextToken);
+      return { ok: true, byMetricIndex };
+    } catch (error) {
+      const message = error instanceof RetriesExhaustedError ? error.message : describeError(error);
+      this.logger?.warn("GetMetricData batch failed", {
+        error: message,
+        metrics: batch.metricIndexes.length,
+        first: metricLabel(metrics[batch.metricIndexes[0] as number] as MetricIdentity),
+      });
+      return { ok: false, error: message };
+    }
+  }
+
+  private async listAllMetrics(
+    selector: MetricSelector,
+    counter: { calls: number },
+  ): Promise<Metric[]> {
+    const fixed = selector.fixedDimensions ?? {};
+    // Filters with values narrow the listing most, so they go first if we must drop some.
+    const filters: DimensionFilter[] = [...selector.dimensionNames]
+      .sort((a, b) => Number(b in fixed) - Number(a in fixed))
+      .slice(0, MAX_DIMENSION_FILTERS)
+      .map((name) => (name in fixed ? { Name: name, Value: fixed[name] } : { Name: name }));
+
+    const listed: Metric[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const response: ListMetricsOutput = await this.withRetries(
+        `ListMetrics ${selector.namespace} ${selector.metricName}`,
+        () =>
+          this.client.send(
+            new ListMetricsCommand({
+              Namespace: selector.namespace,
+              MetricName: selector.metricName,
+              Dimensions: filters,
+              NextToken: nextToken,
+            }),
+          ),
+        () => counter.calls++,
+      );
+      listed.push(...(response.Metrics ?? []));
+      if (response.NextToken !== undefined && response.NextToken === nextToken) {
+        throw new Error(
+          `ListMetrics ${selector.namespace} ${selector.metricName}: same NextToken twice`,
+        );
+      }
+      nextToken = response.NextToken || undefined;
+      if (++pages >= MAX_PAGES && nextToken) {
+        throw new Error(`ListMetrics still paginating after ${MAX_PAGES} pages`);
+      }
+    } while (nextToken);
+    return listed;
+  }
+
+  /**
+   * Calls `send` until it succeeds, retrying transient errors up to maxRetries times. Retry n
+   * (0-based) first waits a random time in [0, min(maxDelayMs, baseDelayMs · 2^n)) — "full
+   * jitter", which spreads out callers that were throttled together.
+   */
+  private async withRetries<T>(
+    operation: string,
+    send: () => Promise<T>,
+    onAttempt: () => void,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      onAttempt();
+      try {
+        return await send();
+      } catch (error) {
+        if (!isTransientAwsError(error) || attempt >= this.maxRetries) {
+          throw new RetriesExhaustedError(operation, attempt + 1, error);
+        }
+        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt);
+        const delay = Math.floor(this.random() * ceiling);
+        this.logger?.warn(`${operation} failed, retrying`, {
+          error: describeError(error),
+          attempt: attempt + 1,
+          delayMs: delay,
+        });
+        await this.sleep(delay);
+      }
+    }
+  }
+}
+
+/** Why a query's result cannot be used, or undefined if it can. */
+function queryError(outcome: QueryOutcome | undefined): string | undefined {
+  if (!outcome?.seen) return "GetMetricData returned no result for this query";
+  if (outcome.malformed) return outcome.malformed;
+  const status = outcome.statusCode;
+  const failed = status === "InternalError" || status === "Forbidden";
+  if (!failed && outcome.messages.length === 0) return undefined;
+  const details = outcome.messages.length > 0 ? `: ${outcome.messages.join("; ")}` : "";
+  return `GetMetricData query status ${status ?? "unknown"}${details}`;
+}
