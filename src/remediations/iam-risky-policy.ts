@@ -1,0 +1,666 @@
+import {
+  AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  DeleteGroupPolicyCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
+  DetachGroupPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  GetGroupPolicyCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  type IAMClient,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  paginateListAttachedGroupPolicies,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListEntitiesForPolicy,
+  paginateListGroupPolicies,
+  paginateListPolicyTags,
+  paginateListRolePolicies,
+  paginateListRoleTags,
+  paginateListUserPolicies,
+  paginateListUserTags,
+  type Tag,
+} from "@aws-sdk/client-iam";
+import type { Finding } from "../domain/finding.ts";
+import { assessPolicy, decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  Remediation,
+  RemediationContext,
+  RemediationPlan,
+  VerifyResult,
+} from "./types.ts";
+
+/**
+ * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
+ * or deny-listed by name) from IAM principals.
+ *
+ * For a user, role or group finding: one change per risky attachment (Detach…Policy) and per risky
+ * inline policy (Delete…Policy, its document kept in plan.before so undo can put it back). Attached
+ * customer and AWS managed policies are judged by name and by their default version's document.
+ *
+ * For a policy finding (Config iam-policy-no-statements-with-admin-access): the policy's default
+ * version is re-checked (a fixed policy needs nothing), then one Detach change per user, role and
+ * group it is attached to. The policy itself is never modified or deleted.
+ *
+ * Every change is reversible: undo re-attaches detached policies and re-creates deleted inline ones
+ * from the saved documents. Service-linked roles are left alone (AWS manages them).
+ */
+export const IAM_RISKY_POLICY = "iam-risky-policy";
+
+type PrincipalType = "user" | "role" | "group";
+type NameKey = "UserName" | "RoleName" | "GroupName";
+
+interface AttachedPolicyRef {
+  policyName: string;
+  policyArn: string;
+}
+
+/** The IAM calls for one principal type, so the logic below is written once. */
+interface PrincipalApi {
+  type: PrincipalType;
+  nameKey: NameKey;
+  detachAction: string;
+  deleteInlineAction: string;
+  listAttached(iam: IAMClient, name: string): Promise<AttachedPolicyRef[]>;
+  listInline(iam: IAMClient, name: string): Promise<string[]>;
+  /** The inline document as JSON text, or null when there is no such inline policy. */
+  getInline(iam: IAMClient, name: string, policyName: string): Promise<string | null>;
+  detach(iam: IAMClient, name: string, policyArn: string): Promise<unknown>;
+  attach(iam: IAMClient, name: string, policyArn: string): Promise<unknown>;
+  deleteInline(iam: IAMClient, name: string, policyName: string): Promise<unknown>;
+  putInline(iam: IAMClient, name: string, policyName: string, document: string): Promise<unknown>;
+  listTags(iam: IAMClient, name: string): Promise<Record<string, string>>;
+}
+
+function isNoSuchEntity(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "NoSuchEntityException" || name === "NoSuchEntity";
+}
+
+async function nullIfMissing<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNoSuchEntity(error)) return null;
+    throw error;
+  }
+}
+
+async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined) {
+  const items: T[] = [];
+  for await (const page of pages) items.push(...(pick(page) ?? []));
+  return items;
+}
+
+function attachedRefs(
+  policies: { PolicyName?: string; PolicyArn?: string }[],
+): AttachedPolicyRef[] {
+  return policies.map((policy) => ({
+    policyName: policy.PolicyName ?? "",
+    policyArn: policy.PolicyArn ?? "",
+  }));
+}
+
+function tagRecord(tags: Tag[]): Record<string, string> {
+  return Object.fromEntries(tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
+}
+
+const USER_API: PrincipalApi = {
+  type: "user",
+  nameKey: "UserName",
+  detachAction: "iam:DetachUserPolicy",
+  deleteInlineAction: "iam:DeleteUserPolicy",
+  listAttached: async (iam, UserName) =>
+    attachedRefs(
+      await collect(
+        paginateListAttachedUserPolicies({ client: iam }, { UserName }),
+        (p) => p.AttachedPolicies,
+      ),
+    ),
+  listInline: (iam, UserName) =>
+    collect(paginateListUserPolicies({ client: iam }, { UserName }), (p) => p.PolicyNames),
+  getInline: (iam, UserName, PolicyName) =>
+    nullIfMissing(async () =>
+      decodePolicyDocument(
+        (await iam.send(new GetUserPolicyCommand({ UserName, PolicyName }))).PolicyDocument ?? "",
+      ),
+    ),
+  detach: (iam, UserName, PolicyArn) =>
+    iam.send(new DetachUserPolicyCommand({ UserName, PolicyArn })),
+  attach: (iam, UserName, PolicyArn) =>
+    iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn })),
+  deleteInline: (iam, UserName, PolicyName) =>
+    iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName })),
+  putInline: (iam, UserName, PolicyName, PolicyDocument) =>
+    iam.send(new PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument })),
+  listTags: async (iam, UserName) =>
+    tagRecord(await collect(paginateListUserTags({ client: iam }, { UserName }), (p) => p.Tags)),
+};
+
+const ROLE_API: PrincipalApi = {
+  type: "role",
+  nameKey: "RoleName",
+  detachAction: "iam:DetachRolePolicy",
+  deleteInlineAction: "iam:DeleteRolePolicy",
+  listAttached: async (iam, RoleName) =>
+    attachedRefs(
+      await collect(
+        paginateListAttachedRolePolicies({ client: iam }, { RoleName }),
+        (p) => p.AttachedPolicies,
+      ),
+    ),
+  listInline: (iam, RoleName) =>
+    collect(paginateListRolePolicies({ client: iam }, { RoleName }), (p) => p.PolicyNames),
+  getInline: (iam, RoleName, PolicyName) =>
+    nullIfMissing(async () =>
+      decodePolicyDocument(
+        (await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument ?? "",
+      ),
+    ),
+  detach: (iam, RoleName, PolicyArn) =>
+    iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
+  attach: (iam, RoleName, PolicyArn) =>
+    iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn })),
+  deleteInline: (iam, RoleName, PolicyName) =>
+    iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+  putInline: (iam, RoleName, PolicyName, PolicyDocument) =>
+    iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument })),
+  listTags: async (iam, RoleName) =>
+    tagRecord(await collect(paginateListRoleTags({ client: iam }, { RoleName }), (p) => p.Tags)),
+};
+
+const GROUP_API: PrincipalApi = {
+  type: "group",
+  nameKey: "GroupName",
+  detachAction: "iam:DetachGroupPolicy",
+  deleteInlineAction: "iam:DeleteGroupPolicy",
+  listAttached: async (iam, GroupName) =>
+    attachedRefs(
+      await collect(
+        paginateListAttachedGroupPolicies({ client: iam }, { GroupName }),
+        (p) => p.AttachedPolicies,
+      ),
+    ),
+  listInline: (iam, GroupName) =>
+    collect(paginateListGroupPolicies({ client: iam }, { GroupName }), (p) => p.PolicyNames),
+  getInline: (iam, GroupName, PolicyName) =>
+    nullIfMissing(async () =>
+      decodePolicyDocument(
+        (await iam.send(new GetGroupPolicyCommand({ GroupName, PolicyName }))).PolicyDocument ?? "",
+      ),
+    ),
+  detach: (iam, GroupName, PolicyArn) =>
+    iam.send(new DetachGroupPolicyCommand({ GroupName, PolicyArn })),
+  attach: (iam, GroupName, PolicyArn) =>
+    iam.send(new AttachGroupPolicyCommand({ GroupName, PolicyArn })),
+  deleteInline: (iam, GroupName, PolicyName) =>
+    iam.send(new DeleteGroupPolicyCommand({ GroupName, PolicyName })),
+  putInline: (iam, GroupName, PolicyName, PolicyDocument) =>
+    iam.send(new PutGroupPolicyCommand({ GroupName, PolicyName, PolicyDocument })),
+  // IAM groups cannot be tagged.
+  listTags: async () => ({}),
+};
+
+const API_BY_RESOURCE_TYPE: Partial<Record<Finding["resourceType"], PrincipalApi>> = {
+  "AWS::IAM::User": USER_API,
+  "AWS::IAM::Role": ROLE_API,
+  "AWS::IAM::Group": GROUP_API,
+};
+const APIS = [USER_API, ROLE_API, GROUP_API];
+
+/** Which principal API and operation a planned change uses. */
+function operationOf(change: PlannedChange): { api: PrincipalApi; op: "detach" | "deleteInline" } {
+  for (const api of APIS) {
+    if (change.action === api.detachAction) return { api, op: "detach" };
+    if (change.action === api.deleteInlineAction) return { api, op: "deleteInline" };
+  }
+  throw new Error(`${IAM_RISKY_POLICY} cannot handle action ${change.action}`);
+}
+
+function stringParam(change: PlannedChange, key: string): string {
+  const value = change.params[key];
+  if (typeof value !== "string" || value === "") {
+    throw new Error(`planned change ${change.action} lacks parameter ${key}`);
+  }
+  return value;
+}
+
+// ---- plan state ------------------------------------------------------------------------------
+
+interface AssessedAttachment extends AttachedPolicyRef {
+  risky: boolean;
+  reasons: string[];
+}
+
+interface AssessedInline {
+  policyName: string;
+  risky: boolean;
+  reasons: string[];
+  /** JSON text of the document; kept for risky ones (undo re-creates them from it). */
+  document?: string;
+}
+
+interface PrincipalBefore {
+  target: { type: PrincipalType; name: string; arn: string };
+  attachedPolicies: AssessedAttachment[];
+  inlinePolicies: AssessedInline[];
+}
+
+interface PolicyBefore {
+  target: { type: "policy"; name: string; arn: string };
+  defaultVersionId: string | null;
+  reasons: string[];
+  attachments: { users: string[]; roles: string[]; groups: string[] };
+}
+
+type RiskyPolicyBefore = PrincipalBefore | PolicyBefore;
+
+function beforeOf(plan: RemediationPlan): RiskyPolicyBefore {
+  return plan.before as unknown as RiskyPolicyBefore;
+}
+
+/** JSON text of a managed policy's default version, plus that version id. */
+async function managedPolicyDocument(
+  iam: IAMClient,
+  policyArn: string,
+): Promise<{ name: string; versionId: string; document: string }> {
+  const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy;
+  const versionId = policy?.DefaultVersionId;
+  if (!versionId) throw new Error(`policy ${policyArn} has no default version`);
+  const version = await iam.send(
+    new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }),
+  );
+  return {
+    name: policy?.PolicyName ?? policyArn.split("/").pop() ?? policyArn,
+    versionId,
+    document: decodePolicyDocument(version.PolicyVersion?.Document ?? "{}"),
+  };
+}
+
+function isServiceLinkedRoleArn(arn: string): boolean {
+  return /:role\/aws-service-role\//.test(arn);
+}
+
+function isAwsManagedPolicyArn(arn: string): boolean {
+  return /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn);
+}
+
+function names(items: { policyName: string }[]): string {
+  return items.map((item) => item.policyName).join(", ");
+}
+
+async function planForPrincipal(
+  ctx: RemediationContext,
+  finding: Finding,
+  api: PrincipalApi,
+): Promise<RemediationPlan> {
+  const name = finding.resourceName;
+  const { iam, settings } = ctx;
+  const base = { remediation: IAM_RISKY_POLICY, finding };
+
+  if (api.type === "role" && isServiceLinkedRoleArn(finding.resourceArn)) {
+    return {
+      ...base,
+      summary: `role ${name} is a service-linked role: no change`,
+      changes: [],
+      before: { target: { type: api.type, name, arn: finding.resourceArn } },
+      tags: {},
+      reason: "Service-linked roles are managed by AWS; their policies cannot be changed.",
+    };
+  }
+
+  const [attached, inlineNames, tags] = await Promise.all([
+    api.listAttached(iam, name),
+    api.listInline(iam, name),
+    api.listTags(iam, name),
+  ]);
+
+  const attachedPolicies = await Promise.all(
+    attached.map(async (policy): Promise<AssessedAttachment> => {
+      const byName = assessPolicy({ name: policy.policyName }, settings.riskyPolicyNames);
+      // A deny-listed name is enough; otherwise judge the default version's document.
+      if (byName.risky) return { ...policy, ...byName };
+      const { document } = await managedPolicyDocument(iam, policy.policyArn);
+      return { ...policy, ...assessPolicy({ document }, settings.riskyPolicyNames) };
+    }),
+  );
+  const inlinePolicies = (
+    await Promise.all(
+      inlineNames.map(async (policyName): Promise<AssessedInline | undefined> => {
+        const document = await api.getInline(iam, name, policyName);
+        if (document === null) return undefined; // deleted while we were reading
+        const risk = assessPolicy({ name: policyName, document }, settings.riskyPolicyNames);
+        return { policyName, ...risk, ...(risk.risky ? { document } : {}) };
+      }),
+    )
+  ).filter((inline): inline is AssessedInline => inline !== undefined);
+
+  const riskyAttached = attachedPolicies.filter((policy) => policy.risky);
+  const riskyInline = inlinePolicies.filter((policy) => policy.risky);
+  const changes: PlannedChange[] = [
+    ...riskyAttached.map((policy) => ({
+      action: api.detachAction,
+      description: `detach ${policy.policyName} (${policy.policyArn}) from ${api.type} ${name}: ${policy.reasons.join("; ")}`,
+      params: { [api.nameKey]: name, PolicyArn: policy.policyArn },
+    })),
+    ...riskyInline.map((policy) => ({
+      action: api.deleteInlineAction,
+      description: `delete inline policy ${policy.policyName} of ${api.type} ${name} (document saved for undo): ${policy.reasons.join("; ")}`,
+      params: { [api.nameKey]: name, PolicyName: policy.policyName },
+    })),
+  ];
+
+  const parts = [
+    riskyAttached.length > 0 ? `detach ${names(riskyAttached)}` : undefined,
+    riskyInline.length > 0 ? `delete inline ${names(riskyInline)}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  const before: PrincipalBefore = {
+    target: { type: api.type, name, arn: finding.resourceArn },
+    attachedPolicies,
+    inlinePolicies,
+  };
+  return {
+    ...base,
+    summary:
+      changes.length === 0
+        ? `${api.type} ${name} has no risky policy: no change`
+        : `${parts.join(" and ")} on ${api.type} ${name}`,
+    changes,
+    before: { ...before },
+    tags,
+    reason:
+      changes.length === 0
+        ? `None of the ${attachedPolicies.length} attached and ${inlinePolicies.length} inline policies of ${api.type} ${name} is risky.`
+        : `${changes.map((change) => change.description).join(". ")}. Undo re-attaches and re-creates them.`,
+  };
+}
+
+async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan> {
+  const { iam, settings } = ctx;
+  const policyArn = finding.resourceArn;
+  const awsManaged = isAwsManagedPolicyArn(policyArn);
+  const [{ name, versionId, document }, tags] = await Promise.all([
+    managedPolicyDocument(iam, policyArn),
+    awsManaged
+      ? Promise.resolve({})
+      : collect(
+          paginateListPolicyTags({ client: iam }, { PolicyArn: policyArn }),
+          (p) => p.Tags,
+        ).then(tagRecord),
+  ]);
+  const risk = assessPolicy({ name, document }, settings.riskyPolicyNames);
+  const base = { remediation: IAM_RISKY_POLICY, finding, tags };
+
+  if (!risk.risky) {
+    const before: PolicyBefore = {
+      target: { type: "policy", name, arn: policyArn },
+      defaultVersionId: versionId,
+      reasons: [],
+      attachments: { users: [], roles: [], groups: [] },
+    };
+    return {
+      ...base,
+      summary: `policy ${name} is no longer risky: no change`,
+      changes: [],
+      before: { ...before },
+      reason: `The default version (${versionId}) of policy ${name} has no risky statement and its name is not deny-listed.`,
+    };
+  }
+
+  const entities = await listEntities(iam, policyArn);
+  const why = risk.reasons.join("; ");
+  const detach = (api: PrincipalApi, entity: string): PlannedChange => ({
+    action: api.detachAction,
+    description: `detach ${name} from ${api.type} ${entity}`,
+    params: { [api.nameKey]: entity, PolicyArn: policyArn },
+  });
+  const changes = [
+    ...entities.users.map((user) => detach(USER_API, user)),
+    ...entities.roles.map((role) => detach(ROLE_API, role)),
+    ...entities.groups.map((group) => detach(GROUP_API, group)),
+  ];
+  const before: PolicyBefore = {
+    target: { type: "policy", name, arn: policyArn },
+    defaultVersionId: versionId,
+    reasons: risk.reasons,
+    attachments: entities,
+  };
+  return {
+    ...base,
+    summary:
+      changes.length === 0
+        ? `risky policy ${name} is not attached to anything: no change`
+        : `detach risky policy ${name} from ${entities.users.length} user(s), ${entities.roles.length} role(s) and ${entities.groups.length} group(s)`,
+    changes,
+    before: { ...before },
+    reason:
+      changes.length === 0
+        ? `Policy ${name} is risky (${why}) but has no attachments.`
+        : `Policy ${name} is risky: ${why}. The policy itself is kept; undo re-attaches it.`,
+  };
+}
+
+async function listEntities(iam: IAMClient, policyArn: string) {
+  const entities = { users: [] as string[], roles: [] as string[], groups: [] as string[] };
+  for await (const page of paginateListEntitiesForPolicy(
+    { client: iam },
+    { PolicyArn: policyArn },
+  )) {
+    entities.users.push(...(page.PolicyUsers ?? []).map((user) => user.UserName ?? ""));
+    entities.roles.push(...(page.PolicyRoles ?? []).map((role) => role.RoleName ?? ""));
+    entities.groups.push(...(page.PolicyGroups ?? []).map((group) => group.GroupName ?? ""));
+  }
+  return entities;
+}
+
+function entityList(
+  entities: { users: string[]; roles: string[]; groups: string[] },
+  type: PrincipalType,
+): string[] {
+  return type === "user" ? entities.users : type === "role" ? entities.roles : entities.groups;
+}
+
+/**
+ * Reads back the state the given changes touched. `present` lists the changes whose effect is
+ * still visible (policy still attached, inline policy still there).
+ */
+async function changesStillInPlace(
+  ctx: RemediationContext,
+  plan: RemediationPlan,
+  changes: PlannedChange[],
+): Promise<{ present: PlannedChange[]; after: Record<string, unknown> }> {
+  const before = beforeOf(plan);
+  if (before.target.type === "policy") {
+    const entities = await listEntities(ctx.iam, before.target.arn);
+    const present = changes.filter((change) => {
+      const { api } = operationOf(change);
+      return entityList(entities, api.type).includes(stringParam(change, api.nameKey));
+    });
+    return { present, after: { attachments: entities } };
+  }
+  const api = API_BY_RESOURCE_TYPE[plan.finding.resourceType];
+  if (!api) throw new Error(`${IAM_RISKY_POLICY} cannot read ${plan.finding.resourceType}`);
+  const name = before.target.name;
+  const [attached, inline] = await Promise.all([
+    api.listAttached(ctx.iam, name),
+    api.listInline(ctx.iam, name),
+  ]);
+  const present = changes.filter((change) =>
+    operationOf(change).op === "detach"
+      ? attached.some((policy) => policy.policyArn === stringParam(change, "PolicyArn"))
+      : inline.includes(stringParam(change, "PolicyName")),
+  );
+  return {
+    present,
+    after: {
+      attachedPolicyArns: attached.map((policy) => policy.policyArn),
+      inlinePolicyNames: inline,
+    },
+  };
+}
+
+function savedInlineDocument(plan: RemediationPlan, policyName: string): string {
+  const before = beforeOf(plan);
+  const saved =
+    before.target.type === "policy"
+      ? undefined
+      : (before as PrincipalBefore).inlinePolicies.find(
+          (inline) => inline.policyName === policyName,
+        )?.document;
+  if (saved === undefined) {
+    throw new Error(
+      `no saved document for inline policy ${policyName}; cannot apply or undo safely`,
+    );
+  }
+  return saved;
+}
+
+export const iamRiskyPolicy: Remediation = {
+  name: IAM_RISKY_POLICY,
+  description:
+    "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
+  handles(finding: Finding): boolean {
+    return (
+      finding.kind === "iam-risky-policy" &&
+      (finding.resourceType === "AWS::IAM::Policy" ||
+        API_BY_RESOURCE_TYPE[finding.resourceType] !== undefined)
+    );
+  },
+  permissions: {
+    plan: [
+      "iam:ListAttachedUserPolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListAttachedGroupPolicies",
+      "iam:ListUserPolicies",
+      "iam:ListRolePolicies",
+      "iam:ListGroupPolicies",
+      "iam:GetUserPolicy",
+      "iam:GetRolePolicy",
+      "iam:GetGroupPolicy",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:ListEntitiesForPolicy",
+      "iam:ListUserTags",
+      "iam:ListRoleTags",
+      "iam:ListPolicyTags",
+    ],
+    apply: [
+      "iam:DetachUserPolicy",
+      "iam:DetachRolePolicy",
+      "iam:DetachGroupPolicy",
+      "iam:DeleteUserPolicy",
+      "iam:DeleteRolePolicy",
+      "iam:DeleteGroupPolicy",
+      // Guards against deleting an inline policy edited since planning.
+      "iam:GetUserPolicy",
+      "iam:GetRolePolicy",
+      "iam:GetGroupPolicy",
+    ],
+    verify: [
+      "iam:ListAttachedUserPolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListAttachedGroupPolicies",
+      "iam:ListUserPolicies",
+      "iam:ListRolePolicies",
+      "iam:ListGroupPolicies",
+      "iam:ListEntitiesForPolicy",
+    ],
+    undo: [
+      "iam:AttachUserPolicy",
+      "iam:AttachRolePolicy",
+      "iam:AttachGroupPolicy",
+      "iam:PutUserPolicy",
+      "iam:PutRolePolicy",
+      "iam:PutGroupPolicy",
+      "iam:ListAttachedUserPolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListAttachedGroupPolicies",
+      "iam:ListUserPolicies",
+      "iam:ListRolePolicies",
+      "iam:ListGroupPolicies",
+      "iam:ListEntitiesForPolicy",
+    ],
+  },
+
+  async plan(ctx, finding): Promise<RemediationPlan> {
+    if (finding.resourceType === "AWS::IAM::Policy") return planForPolicy(ctx, finding);
+    const api = API_BY_RESOURCE_TYPE[finding.resourceType];
+    if (!api) throw new Error(`${IAM_RISKY_POLICY} cannot handle ${finding.resourceType}`);
+    return planForPrincipal(ctx, finding, api);
+  },
+
+  async apply(ctx, plan, change): Promise<void> {
+    const { api, op } = operationOf(change);
+    const name = stringParam(change, api.nameKey);
+    if (op === "detach") {
+      try {
+        await api.detach(ctx.iam, name, stringParam(change, "PolicyArn"));
+      } catch (error) {
+        // NoSuchEntity: the policy is not attached (already detached), or the principal or policy
+        // no longer exists. Either way "not attached" holds, so applying twice is harmless.
+        if (!isNoSuchEntity(error)) throw error;
+      }
+      return;
+    }
+    const policyName = stringParam(change, "PolicyName");
+    const saved = savedInlineDocument(plan, policyName);
+    const current = await api.getInline(ctx.iam, name, policyName);
+    if (current === null) return; // already deleted
+    if (!sameDocument(current, saved)) {
+      throw new Error(
+        `inline policy ${policyName} of ${api.type} ${name} changed since planning; plan again (deleting it would lose the new document)`,
+      );
+    }
+    try {
+      await api.deleteInline(ctx.iam, name, policyName);
+    } catch (error) {
+      if (!isNoSuchEntity(error)) throw error;
+    }
+  },
+
+  async verify(ctx, plan): Promise<VerifyResult> {
+    const { present, after } = await changesStillInPlace(ctx, plan, plan.changes);
+    return {
+      ok: present.length === 0,
+      after,
+      detail:
+        present.length === 0
+          ? plan.changes.length === 0
+            ? "nothing was planned"
+            : `${plan.changes.length} risky attachment(s) removed`
+          : `still in place: ${present.map((change) => change.description).join("; ")}`,
+    };
+  },
+
+  async undo(ctx, plan, applied): Promise<VerifyResult> {
+    for (const change of [...applied].reverse()) {
+      const { api, op } = operationOf(change);
+      const name = stringParam(change, api.nameKey);
+      if (op === "detach") {
+        await api.attach(ctx.iam, name, stringParam(change, "PolicyArn"));
+      } else {
+        const policyName = stringParam(change, "PolicyName");
+        await api.putInline(ctx.iam, name, policyName, savedInlineDocument(plan, policyName));
+      }
+    }
+    const { present, after } = await changesStillInPlace(ctx, plan, applied);
+    const missing = applied.filter((change) => !present.includes(change));
+    return {
+      ok: missing.length === 0,
+      after,
+      detail:
+        missing.length === 0
+          ? `${applied.length} change(s) undone`
+          : `not restored: ${missing.map((change) => change.description).join("; ")}`,
+    };
+  },
+};

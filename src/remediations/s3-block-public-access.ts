@@ -1,0 +1,541 @@
+import {
+  type AccessControlPolicy,
+  DeleteBucketPolicyCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketAclCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  type Grant,
+  type Owner,
+  type PublicAccessBlockConfiguration,
+  PutBucketAclCommand,
+  type PutBucketAclCommandInput,
+  PutBucketPolicyCommand,
+  type PutBucketPolicyCommandInput,
+  PutPublicAccessBlockCommand,
+  type PutPublicAccessBlockCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  type BucketPolicyScope,
+  cloudFrontAccess,
+  describeAclGrants,
+  exposingStatements,
+  publicAclGrants,
+  withoutExposingStatements,
+  withoutPublicAclGrants,
+} from "../domain/bucket-policy.ts";
+import type { Finding } from "../domain/finding.ts";
+import { canonicalJson } from "../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  Remediation,
+  RemediationContext,
+  RemediationPlan,
+  VerifyResult,
+} from "./types.ts";
+
+/**
+ * Blocks public access to a bucket.
+ *
+ * Changes, in this order (so that undo, which runs in reverse, turns the block off BEFORE it puts a
+ * public policy or ACL back, which BlockPublicPolicy / BlockPublicAcls would otherwise reject):
+ *   1. settings.s3RemovePublicPolicyStatements: PutBucketPolicy without the statements that grant
+ *      "*" without a restricting condition or grant an external account (see domain/bucket-policy.ts
+ *      for exactly what is accepted); every other statement and top-level key is kept as is. When
+ *      nothing remains, DeleteBucketPolicy.
+ *   2. settings.s3RemovePublicAclGrants: PutBucketAcl without the AllUsers/AuthenticatedUsers grants.
+ *   3. PutPublicAccessBlock with all four flags on, when any is off.
+ *
+ * Intentionally public buckets get no change (plan.intentionallyPublic says why) unless
+ * settings.s3RemediateIntentionallyPublic: a bucket with static website hosting configured, or a
+ * bucket policy that serves CloudFront (service principal cloudfront.amazonaws.com for Origin Access
+ * Control, or an Origin Access Identity principal). Blocking those could take a site down; a person
+ * decides (or tags an exemption).
+ *
+ * GetBucketOwnershipControls is not read: with BucketOwnerEnforced the ACL can only hold the owner's
+ * grant, so there is never a public grant to strip and PutBucketAcl is never planned.
+ */
+export const S3_BLOCK_PUBLIC_ACCESS = "s3-block-public-access";
+
+const PAB_FLAGS = [
+  "BlockPublicAcls",
+  "IgnorePublicAcls",
+  "BlockPublicPolicy",
+  "RestrictPublicBuckets",
+] as const;
+
+const ALL_BLOCKED: Required<Pick<PublicAccessBlockConfiguration, (typeof PAB_FLAGS)[number]>> = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
+interface BucketAcl {
+  Owner?: Owner;
+  Grants: Grant[];
+}
+
+interface PublicAccessBefore {
+  bucket: string;
+  publicAccessBlock: PublicAccessBlockConfiguration | null;
+  policy: string | null;
+  acl: BucketAcl;
+  website: Record<string, unknown> | null;
+}
+
+// ---- AWS reads -------------------------------------------------------------------------------
+
+function awsErrorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name, Code } = error as { name?: unknown; Code?: unknown };
+  return typeof Code === "string" ? Code : typeof name === "string" ? name : undefined;
+}
+
+/** JSON round trip: what the journal will store (drops undefined values). */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+async function nullWhen<T>(notFoundCode: string, read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (awsErrorName(error) === notFoundCode) return null;
+    throw error;
+  }
+}
+
+function readPublicAccessBlock(s3: S3Client, bucket: string, owner: string) {
+  return nullWhen("NoSuchPublicAccessBlockConfiguration", async () => {
+    const output = await s3.send(
+      new GetPublicAccessBlockCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+    );
+    return plain(output.PublicAccessBlockConfiguration ?? {});
+  });
+}
+
+function readPolicy(s3: S3Client, bucket: string, owner: string) {
+  return nullWhen("NoSuchBucketPolicy", async () => {
+    const output = await s3.send(
+      new GetBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+    );
+    return output.Policy ?? null;
+  });
+}
+
+async function readAcl(s3: S3Client, bucket: string, owner: string): Promise<BucketAcl> {
+  const output = await s3.send(
+    new GetBucketAclCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+  );
+  return plain({ Owner: output.Owner, Grants: output.Grants ?? [] });
+}
+
+function readWebsite(s3: S3Client, bucket: string, owner: string) {
+  return nullWhen("NoSuchWebsiteConfiguration", async () => {
+    const { $metadata: _metadata, ...website } = await s3.send(
+      new GetBucketWebsiteCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+    );
+    return plain(website) as Record<string, unknown>;
+  });
+}
+
+async function readBucketTags(
+  s3: S3Client,
+  bucket: string,
+  owner: string,
+): Promise<Record<string, string>> {
+  const tagSet = await nullWhen("NoSuchTagSet", async () => {
+    const output = await s3.send(
+      new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+    );
+    return output.TagSet ?? [];
+  });
+  return Object.fromEntries((tagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
+}
+
+// ---- comparisons -----------------------------------------------------------------------------
+
+function flagsOff(config: PublicAccessBlockConfiguration | null): string[] {
+  return PAB_FLAGS.filter((flag) => config?.[flag] !== true);
+}
+
+/** A missing block equals all four flags off. */
+function samePublicAccessBlock(
+  a: PublicAccessBlockConfiguration | null,
+  b: PublicAccessBlockConfiguration | null,
+): boolean {
+  return PAB_FLAGS.every((flag) => (a?.[flag] === true) === (b?.[flag] === true));
+}
+
+function samePolicy(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) {
+    return (a ?? null) === (b ?? null);
+  }
+  return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+}
+
+function grantKey(grant: Grant): string {
+  const grantee = grant.Grantee;
+  return canonicalJson({
+    type: grantee?.Type ?? null,
+    id: grantee?.ID ?? null,
+    uri: grantee?.URI ?? null,
+    email: grantee?.EmailAddress ?? null,
+    permission: grant.Permission ?? null,
+  });
+}
+
+/** Same grants regardless of order and of DisplayName (which S3 may or may not return). */
+function sameGrants(a: readonly Grant[], b: readonly Grant[]): boolean {
+  const keys = (grants: readonly Grant[]) => grants.map(grantKey).sort().join("\n");
+  return keys(a) === keys(b);
+}
+
+function websiteReason(website: Record<string, unknown>): string {
+  const index = (website.IndexDocument as { Suffix?: unknown } | undefined)?.Suffix;
+  if (typeof index === "string") {
+    return `static website hosting is configured (index document ${index})`;
+  }
+  return website.RedirectAllRequestsTo
+    ? "static website hosting is configured (redirects all requests)"
+    : "static website hosting is configured";
+}
+
+function beforeOf(plan: RemediationPlan): PublicAccessBefore {
+  return plan.before as unknown as PublicAccessBefore;
+}
+
+function scopeOf(ctx: RemediationContext, finding: Finding): BucketPolicyScope {
+  return { bucketAccount: finding.account, trustedAccounts: ctx.settings.trustedAccounts };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function staleError(bucket: string, what: string): Error {
+  return new Error(`${what} of bucket ${bucket} changed since planning; plan again`);
+}
+
+export const s3BlockPublicAccess: Remediation = {
+  name: S3_BLOCK_PUBLIC_ACCESS,
+  description:
+    "Turns on all four S3 Block Public Access flags and optionally strips public ACL grants and public or external bucket-policy statements; leaves website and CloudFront origins alone.",
+  handles(finding: Finding): boolean {
+    return finding.kind === "s3-public-access" && finding.resourceType === "AWS::S3::Bucket";
+  },
+  permissions: {
+    plan: [
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketAcl",
+      "s3:GetBucketWebsite",
+      "s3:GetBucketTagging",
+    ],
+    // The reads guard against overwriting a policy or ACL changed since planning.
+    apply: [
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketAcl",
+      "s3:PutBucketPolicy",
+      "s3:DeleteBucketPolicy",
+      "s3:GetBucketAcl",
+      "s3:GetBucketPolicy",
+    ],
+    verify: ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:GetBucketAcl"],
+    // DeletePublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock.
+    undo: [
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketAcl",
+      "s3:PutBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketAcl",
+    ],
+  },
+
+  async plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan> {
+    const bucket = finding.resourceName;
+    const owner = finding.account;
+    const { settings } = ctx;
+    const [publicAccessBlock, policy, acl, website, tags] = await Promise.all([
+      readPublicAccessBlock(ctx.s3, bucket, owner),
+      readPolicy(ctx.s3, bucket, owner),
+      readAcl(ctx.s3, bucket, owner),
+      readWebsite(ctx.s3, bucket, owner),
+      readBucketTags(ctx.s3, bucket, owner),
+    ]);
+    const before: PublicAccessBefore = { bucket, publicAccessBlock, policy, acl, website };
+    const base = { remediation: S3_BLOCK_PUBLIC_ACCESS, finding, before: { ...before }, tags };
+
+    const onPurpose = [
+      website ? websiteReason(website) : undefined,
+      policy ? cloudFrontAccess(policy) : undefined,
+    ].filter((reason): reason is string => reason !== undefined);
+    const intentionallyPublic = onPurpose.length > 0 ? onPurpose.join("; ") : undefined;
+
+    const exposing = policy ? exposingStatements(policy, scopeOf(ctx, finding)) : [];
+    const publicGrants = publicAclGrants(acl.Grants);
+    const off = flagsOff(publicAccessBlock);
+    const found = [
+      off.length > 0 ? `public access block flags off: ${off.join(", ")}` : undefined,
+      publicGrants.length > 0 ? `public ACL grants: ${describeAclGrants(publicGrants)}` : undefined,
+      ...exposing.map((statement) => statement.reason),
+    ].filter((line): line is string => line !== undefined);
+
+    if (intentionallyPublic && !settings.s3RemediateIntentionallyPublic) {
+      return {
+        ...base,
+        summary: `bucket ${bucket} looks public on purpose (${intentionallyPublic}): alert only, no change`,
+        changes: [],
+        intentionallyPublic,
+        reason: `Bucket is treated as intentionally public because ${intentionallyPublic}. Found: ${found.join("; ") || "nothing public"}. Tag an exemption, or set s3RemediateIntentionallyPublic to change it anyway.`,
+      };
+    }
+
+    const changes: PlannedChange[] = [];
+    const shortLabels: string[] = [];
+    const notes: string[] = [];
+    if (exposing.length > 0 && policy) {
+      if (settings.s3RemovePublicPolicyStatements) {
+        const stripped = withoutExposingStatements(policy, scopeOf(ctx, finding));
+        const removed = stripped.removed
+          .map((statement) => statement.sid ?? `#${statement.index + 1}`)
+          .join(", ");
+        shortLabels.push(
+          stripped.policy === null
+            ? "delete the bucket policy"
+            : `remove ${plural(stripped.removed.length, "policy statement")}`,
+        );
+        changes.push(
+          stripped.policy === null
+            ? {
+                action: "s3:DeleteBucketPolicy",
+                description: `delete the bucket policy of ${bucket}: all its statements are public or external (${removed})`,
+                params: { Bucket: bucket, ExpectedBucketOwner: owner },
+              }
+            : {
+                action: "s3:PutBucketPolicy",
+                description: `remove ${plural(stripped.removed.length, "public/external statement")} (${removed}) from the bucket policy of ${bucket}, keeping the others`,
+                params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped.policy },
+              },
+        );
+      } else {
+        notes.push("policy statements kept (s3RemovePublicPolicyStatements is off)");
+      }
+    }
+    if (publicGrants.length > 0) {
+      if (settings.s3RemovePublicAclGrants) {
+        const accessControlPolicy: AccessControlPolicy = {
+          ...(acl.Owner ? { Owner: acl.Owner } : {}),
+          Grants: withoutPublicAclGrants(acl.Grants),
+        };
+        shortLabels.push(`remove ${plural(publicGrants.length, "public ACL grant")}`);
+        changes.push({
+          action: "s3:PutBucketAcl",
+          description: `remove public ACL grants (${describeAclGrants(publicGrants)}) from bucket ${bucket}`,
+          params: plain({
+            Bucket: bucket,
+            ExpectedBucketOwner: owner,
+            AccessControlPolicy: accessControlPolicy,
+          }),
+        });
+      } else {
+        notes.push("public ACL grants kept (s3RemovePublicAclGrants is off)");
+      }
+    }
+    if (off.length > 0) {
+      shortLabels.push(`turn on the public access block (${plural(off.length, "flag")} off)`);
+      changes.push({
+        action: "s3:PutBucketPublicAccessBlock",
+        description: `turn on all four public access block flags of bucket ${bucket} (${off.join(", ")} ${off.length === 1 ? "was" : "were"} off)`,
+        params: {
+          Bucket: bucket,
+          ExpectedBucketOwner: owner,
+          PublicAccessBlockConfiguration: { ...ALL_BLOCKED },
+        },
+      });
+    }
+
+    const summary =
+      changes.length === 0
+        ? `bucket ${bucket} already blocks public access: no change`
+        : `block public access on bucket ${bucket}: ${shortLabels.join(", ")}`;
+    const context = intentionallyPublic
+      ? ` Bucket looks public on purpose (${intentionallyPublic}) but s3RemediateIntentionallyPublic is on.`
+      : "";
+    return {
+      ...base,
+      summary,
+      changes,
+      ...(intentionallyPublic ? { intentionallyPublic } : {}),
+      reason: `${found.length > 0 ? `Found: ${found.join("; ")}.` : "Nothing public found."}${notes.length > 0 ? ` Note: ${notes.join("; ")}.` : ""}${context}`,
+    };
+  },
+
+  async apply(ctx, plan, change): Promise<void> {
+    const before = beforeOf(plan);
+    const { bucket } = before;
+    const owner = plan.finding.account;
+    switch (change.action) {
+      case "s3:PutBucketPublicAccessBlock":
+        await ctx.s3.send(
+          new PutPublicAccessBlockCommand(
+            change.params as unknown as PutPublicAccessBlockCommandInput,
+          ),
+        );
+        return;
+      case "s3:PutBucketPolicy": {
+        const params = change.params as unknown as PutBucketPolicyCommandInput;
+        const current = await readPolicy(ctx.s3, bucket, owner);
+        if (samePolicy(current, params.Policy)) return; // already applied
+        if (!samePolicy(current, before.policy)) throw staleError(bucket, "the bucket policy");
+        await ctx.s3.send(new PutBucketPolicyCommand(params));
+        return;
+      }
+      case "s3:DeleteBucketPolicy": {
+        const current = await readPolicy(ctx.s3, bucket, owner);
+        if (current === null) return; // already deleted
+        if (!samePolicy(current, before.policy)) throw staleError(bucket, "the bucket policy");
+        await ctx.s3.send(
+          new DeleteBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+        );
+        return;
+      }
+      case "s3:PutBucketAcl": {
+        const params = change.params as unknown as PutBucketAclCommandInput;
+        const current = await readAcl(ctx.s3, bucket, owner);
+        if (sameGrants(current.Grants, params.AccessControlPolicy?.Grants ?? [])) return;
+        if (!sameGrants(current.Grants, before.acl.Grants)) throw staleError(bucket, "the ACL");
+        await ctx.s3.send(new PutBucketAclCommand(params));
+        return;
+      }
+      default:
+        throw new Error(`${S3_BLOCK_PUBLIC_ACCESS} cannot apply action ${change.action}`);
+    }
+  },
+
+  async verify(ctx, plan): Promise<VerifyResult> {
+    const { bucket } = beforeOf(plan);
+    const owner = plan.finding.account;
+    const [publicAccessBlock, policy, acl] = await Promise.all([
+      readPublicAccessBlock(ctx.s3, bucket, owner),
+      readPolicy(ctx.s3, bucket, owner),
+      readAcl(ctx.s3, bucket, owner),
+    ]);
+    const problems: string[] = [];
+    for (const change of plan.changes) {
+      if (change.action === "s3:PutBucketPublicAccessBlock" && flagsOff(publicAccessBlock).length) {
+        problems.push(
+          `public access block flags still off: ${flagsOff(publicAccessBlock).join(", ")}`,
+        );
+      }
+      if (change.action === "s3:PutBucketAcl" && publicAclGrants(acl.Grants).length > 0) {
+        problems.push(
+          `public ACL grants remain: ${describeAclGrants(publicAclGrants(acl.Grants))}`,
+        );
+      }
+      if (
+        (change.action === "s3:PutBucketPolicy" || change.action === "s3:DeleteBucketPolicy") &&
+        policy !== null &&
+        exposingStatements(policy, scopeOf(ctx, plan.finding)).length > 0
+      ) {
+        problems.push("the bucket policy still has public or external statements");
+      }
+    }
+    return {
+      ok: problems.length === 0,
+      after: { publicAccessBlock, policy, acl },
+      detail:
+        problems.length === 0
+          ? plan.changes.length === 0
+            ? `nothing was planned for bucket ${bucket}`
+            : `bucket ${bucket}: ${plan.changes.length} change(s) confirmed`
+          : `bucket ${bucket}: ${problems.join("; ")}`,
+    };
+  },
+
+  async undo(ctx, plan, applied): Promise<VerifyResult> {
+    const before = beforeOf(plan);
+    const { bucket } = before;
+    const owner = plan.finding.account;
+    for (const change of [...applied].reverse()) {
+      switch (change.action) {
+        case "s3:PutBucketPublicAccessBlock":
+          if (before.publicAccessBlock === null) {
+            await ctx.s3.send(
+              new DeletePublicAccessBlockCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
+            );
+          } else {
+            await ctx.s3.send(
+              new PutPublicAccessBlockCommand({
+                Bucket: bucket,
+                ExpectedBucketOwner: owner,
+                PublicAccessBlockConfiguration: before.publicAccessBlock,
+              }),
+            );
+          }
+          break;
+        case "s3:PutBucketAcl":
+          await ctx.s3.send(
+            new PutBucketAclCommand({
+              Bucket: bucket,
+              ExpectedBucketOwner: owner,
+              AccessControlPolicy: {
+                ...(before.acl.Owner ? { Owner: before.acl.Owner } : {}),
+                Grants: before.acl.Grants,
+              },
+            }),
+          );
+          break;
+        case "s3:PutBucketPolicy":
+        case "s3:DeleteBucketPolicy":
+          if (before.policy === null) throw new Error(`no previous policy recorded for ${bucket}`);
+          await ctx.s3.send(
+            new PutBucketPolicyCommand({
+              Bucket: bucket,
+              ExpectedBucketOwner: owner,
+              Policy: before.policy,
+            }),
+          );
+          break;
+        default:
+          throw new Error(`${S3_BLOCK_PUBLIC_ACCESS} cannot undo action ${change.action}`);
+      }
+    }
+
+    const [publicAccessBlock, policy, acl] = await Promise.all([
+      readPublicAccessBlock(ctx.s3, bucket, owner),
+      readPolicy(ctx.s3, bucket, owner),
+      readAcl(ctx.s3, bucket, owner),
+    ]);
+    const actions = new Set(applied.map((change) => change.action));
+    const problems: string[] = [];
+    if (
+      actions.has("s3:PutBucketPublicAccessBlock") &&
+      !samePublicAccessBlock(publicAccessBlock, before.publicAccessBlock)
+    ) {
+      problems.push("public access block differs from before");
+    }
+    if (actions.has("s3:PutBucketAcl") && !sameGrants(acl.Grants, before.acl.Grants)) {
+      problems.push("ACL differs from before");
+    }
+    if (
+      (actions.has("s3:PutBucketPolicy") || actions.has("s3:DeleteBucketPolicy")) &&
+      !samePolicy(policy, before.policy)
+    ) {
+      problems.push("bucket policy differs from before");
+    }
+    return {
+      ok: problems.length === 0,
+      after: { publicAccessBlock, policy, acl },
+      detail:
+        problems.length === 0
+          ? `bucket ${bucket}: ${plural(applied.length, "change")} undone`
+          : `bucket ${bucket}: ${problems.join("; ")}`,
+    };
+  },
+};

@@ -1,0 +1,124 @@
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  IAMServiceException,
+  ListRoleTagsCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import { S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  iamRoleQuarantine,
+  QUARANTINE_POLICY_DOCUMENT,
+} from "../../src/remediations/iam-role-quarantine.ts";
+import type { RemediationContext, RemediationSettings } from "../../src/remediations/types.ts";
+import { changeAt, makeFinding, TEST_SETTINGS } from "./support.ts";
+
+function iamError(name: string, status = 400): IAMServiceException {
+  return new IAMServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+    message: `${name} (test)`,
+  });
+}
+
+const iamMock = mockClient(IAMClient);
+const finding = makeFinding("iam-external-trust", "AWS::IAM::Role", "etl-cross-account-reader", {
+  principal: { AWS: "arn:aws:iam::444455556666:root" },
+});
+const TRUST = encodeURIComponent(
+  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}',
+);
+
+function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
+  return {
+    s3: new S3Client({ region: "us-east-1" }),
+    iam: new IAMClient({ region: "us-east-1" }),
+    settings: { ...TEST_SETTINGS, ...overrides },
+  };
+}
+
+describe("iam-role-quarantine with mocked IAM", () => {
+  beforeEach(() => {
+    iamMock.reset();
+    iamMock.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: "etl-cross-account-reader",
+        Arn: "arn:aws:iam::123456789012:role/etl-cross-account-reader",
+        Path: "/",
+        RoleId: "AROAEXAMPLE",
+        CreateDate: new Date("2026-01-01T00:00:00Z"),
+        AssumeRolePolicyDocument: TRUST,
+      },
+    });
+    iamMock.on(ListRoleTagsCommand).resolves({ Tags: [] });
+    iamMock
+      .on(GetRolePolicyCommand)
+      .rejects(new NoSuchEntityException({ message: "no such policy", $metadata: {} }));
+  });
+  afterEach(() => iamMock.reset());
+
+  it("records the decoded trust policy and a JSON-serialisable plan", async () => {
+    const plan = await iamRoleQuarantine.plan(context(), finding);
+    expect(plan.before.trustPolicy).toBe(decodeURIComponent(TRUST));
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(changeAt(plan).params.PolicyDocument).toBe(QUARANTINE_POLICY_DOCUMENT);
+  });
+
+  it.each(["", "has spaces", "x".repeat(129), "semi;colon"])(
+    "rejects quarantinePolicyName %j before any AWS call",
+    async (name) => {
+      await expect(
+        iamRoleQuarantine.plan(context({ quarantinePolicyName: name }), finding),
+      ).rejects.toThrow(/not a valid IAM policy name/);
+      expect(iamMock.calls()).toHaveLength(0);
+    },
+  );
+
+  it("leaves service-linked roles alone", async () => {
+    iamMock.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: "AWSServiceRoleForECS",
+        Arn: "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        Path: "/aws-service-role/ecs.amazonaws.com/",
+        RoleId: "AROAEXAMPLE2",
+        CreateDate: new Date("2026-01-01T00:00:00Z"),
+      },
+    });
+    const plan = await iamRoleQuarantine.plan(context(), finding);
+    expect(plan.changes).toEqual([]);
+    expect(plan.reason).toContain("Service-linked");
+  });
+
+  it("propagates AccessDenied on read unchanged", async () => {
+    const denied = iamError("AccessDenied", 403);
+    iamMock.on(GetRoleCommand).rejects(denied);
+    await expect(iamRoleQuarantine.plan(context(), finding)).rejects.toBe(denied);
+  });
+
+  it("propagates AccessDenied on write unchanged", async () => {
+    const ctx = context();
+    const plan = await iamRoleQuarantine.plan(ctx, finding);
+    const denied = iamError("AccessDenied", 403);
+    iamMock.on(PutRolePolicyCommand).rejects(denied);
+    await expect(iamRoleQuarantine.apply(ctx, plan, changeAt(plan))).rejects.toBe(denied);
+  });
+
+  it("propagates NoSuchEntity when the role disappears before apply", async () => {
+    const ctx = context();
+    const plan = await iamRoleQuarantine.plan(ctx, finding);
+    const gone = new NoSuchEntityException({ message: "role not found", $metadata: {} });
+    iamMock.on(PutRolePolicyCommand).rejects(gone);
+    await expect(iamRoleQuarantine.apply(ctx, plan, changeAt(plan))).rejects.toBe(gone);
+  });
+
+  it("does not swallow throttling", async () => {
+    const throttled = iamError("Throttling", 400);
+    iamMock.on(ListRoleTagsCommand).rejects(throttled);
+    await expect(iamRoleQuarantine.plan(context(), finding)).rejects.toBe(throttled);
+  });
+});

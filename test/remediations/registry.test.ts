@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
+import {
+  DEFAULT_REMEDIATION_SETTINGS,
+  remediationByName,
+  remediationFor,
+  remediations,
+} from "../../src/remediations/registry.ts";
+
+// Typed as Record<FindingKind, …> so that adding a FindingKind without listing it here fails tsc.
+const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
+  "s3-encryption": ["AWS::S3::Bucket"],
+  "s3-public-access": ["AWS::S3::Bucket"],
+  "iam-risky-policy": ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
+  "iam-external-trust": ["AWS::IAM::Role"],
+};
+const ALL_RESOURCE_TYPES: ResourceType[] = [
+  "AWS::S3::Bucket",
+  "AWS::IAM::Role",
+  "AWS::IAM::User",
+  "AWS::IAM::Group",
+  "AWS::IAM::Policy",
+];
+
+function finding(kind: FindingKind, resourceType: ResourceType): Finding {
+  return {
+    id: "f-1",
+    eventId: "e-1",
+    source: "cli",
+    account: "123456789012",
+    region: "us-east-1",
+    resourceType,
+    resourceId: "id",
+    resourceArn: "arn:aws:iam::123456789012:role/x",
+    resourceName: "x",
+    rule: "test",
+    kind,
+    isPublic: false,
+    observedAt: "2026-11-20T09:15:04Z",
+  };
+}
+
+describe("remediation registry", () => {
+  it("lists the four remediations", () => {
+    expect(remediations.map((remediation) => remediation.name)).toEqual([
+      "s3-default-encryption",
+      "s3-block-public-access",
+      "iam-risky-policy",
+      "iam-role-quarantine",
+    ]);
+  });
+
+  describe.each(remediations.map((remediation) => [remediation.name, remediation] as const))(
+    "%s",
+    (_name, remediation) => {
+      it("has a name, a description and every phase", () => {
+        expect(remediation.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+        expect(remediation.description.length).toBeGreaterThan(20);
+        for (const phase of ["handles", "plan", "apply", "verify", "undo"] as const) {
+          expect(typeof remediation[phase], phase).toBe("function");
+        }
+      });
+
+      it("declares non-empty permissions for plan, apply and undo, all shaped service:Action", () => {
+        for (const phase of ["plan", "apply", "undo"] as const) {
+          expect(remediation.permissions[phase].length, phase).toBeGreaterThan(0);
+        }
+        for (const phase of ["plan", "apply", "verify", "undo"] as const) {
+          const actions = remediation.permissions[phase];
+          for (const action of actions)
+            expect(action, phase).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+          expect(new Set(actions).size, `${phase} has duplicates`).toBe(actions.length);
+        }
+      });
+
+      it("can be found by name", () => {
+        expect(remediationByName(remediation.name)).toBe(remediation);
+      });
+    },
+  );
+
+  it("has unique names", () => {
+    const names = remediations.map((remediation) => remediation.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("handles each FindingKind on its resource types with exactly one remediation", () => {
+    for (const [kind, types] of Object.entries(RESOURCE_TYPES_BY_KIND) as [
+      FindingKind,
+      ResourceType[],
+    ][]) {
+      for (const type of types) {
+        const handlers = remediations.filter((remediation) =>
+          remediation.handles(finding(kind, type)),
+        );
+        expect(
+          handlers.map((h) => h.name),
+          `${kind} on ${type}`,
+        ).toHaveLength(1);
+        expect(remediationFor(finding(kind, type))).toBe(handlers[0]);
+      }
+    }
+  });
+
+  it("handles no kind on a resource type it does not apply to", () => {
+    for (const [kind, types] of Object.entries(RESOURCE_TYPES_BY_KIND) as [
+      FindingKind,
+      ResourceType[],
+    ][]) {
+      for (const type of ALL_RESOURCE_TYPES.filter((t) => !types.includes(t))) {
+        expect(remediationFor(finding(kind, type)), `${kind} on ${type}`).toBeUndefined();
+      }
+    }
+  });
+
+  it("returns undefined for an unknown name", () => {
+    expect(remediationByName("no-such-remediation")).toBeUndefined();
+  });
+
+  it("has safe defaults: AES256, no KMS key, never replace keys or touch intentional public", () => {
+    expect(DEFAULT_REMEDIATION_SETTINGS.s3EncryptionAlgorithm).toBe("AES256");
+    expect(DEFAULT_REMEDIATION_SETTINGS.s3KmsKeyArn).toBeUndefined();
+    expect(DEFAULT_REMEDIATION_SETTINGS.s3ReplaceExistingKmsKey).toBe(false);
+    expect(DEFAULT_REMEDIATION_SETTINGS.s3RemediateIntentionallyPublic).toBe(false);
+    expect(DEFAULT_REMEDIATION_SETTINGS.riskyPolicyNames).toContain("AdministratorAccess");
+    expect(Object.isFrozen(DEFAULT_REMEDIATION_SETTINGS)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_REMEDIATION_SETTINGS.riskyPolicyNames)).toBe(true);
+  });
+});

@@ -1,0 +1,167 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { expect } from "vitest";
+import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
+import type {
+  Remediation,
+  RemediationContext,
+  RemediationPlan,
+  RemediationSettings,
+} from "../../src/remediations/types.ts";
+import { TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
+
+export const KMS_KEY_ARN =
+  "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+export const OTHER_KMS_KEY_ARN =
+  "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555";
+
+export const TEST_SETTINGS: RemediationSettings = {
+  s3EncryptionAlgorithm: "aws:kms",
+  s3KmsKeyArn: KMS_KEY_ARN,
+  s3ReplaceExistingKmsKey: false,
+  s3RemovePublicAclGrants: true,
+  s3RemovePublicPolicyStatements: true,
+  trustedAccounts: [],
+  s3RemediateIntentionallyPublic: false,
+  riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
+  quarantinePolicyName: "vigil-quarantine-deny-all",
+};
+
+export function makeFinding(
+  kind: FindingKind,
+  resourceType: ResourceType,
+  resourceName: string,
+  overrides: Partial<Finding> = {},
+): Finding {
+  const arn =
+    resourceType === "AWS::S3::Bucket"
+      ? `arn:aws:s3:::${resourceName}`
+      : `arn:aws:iam::${TEST_ACCOUNT}:${resourceType.split("::")[2]?.toLowerCase()}/${resourceName}`;
+  return {
+    id: `finding-${resourceName}`,
+    eventId: `event-${resourceName}`,
+    source: "cli",
+    account: TEST_ACCOUNT,
+    region: TEST_REGION,
+    resourceType,
+    resourceId: resourceName,
+    resourceArn: arn,
+    resourceName,
+    rule: "test-rule",
+    kind,
+    isPublic: false,
+    observedAt: "2026-11-20T09:15:04Z",
+    ...overrides,
+  };
+}
+
+export type Phase = "plan" | "apply" | "verify" | "undo";
+
+/** IAM actions for the S3 API operations the remediations call (where the names differ). */
+const S3_ACTIONS: Record<string, string> = {
+  GetBucketEncryption: "s3:GetEncryptionConfiguration",
+  PutBucketEncryption: "s3:PutEncryptionConfiguration",
+  DeleteBucketEncryption: "s3:PutEncryptionConfiguration",
+  GetPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
+  PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
+  DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
+};
+
+export function iamActionFor(service: "s3" | "iam", commandName: string): string {
+  const operation = commandName.replace(/Command$/, "");
+  if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
+  return `iam:${operation}`;
+}
+
+/**
+ * Records, per phase, the IAM action of every AWS call a remediation makes through the context's
+ * clients, so tests can compare them with the declared `permissions`.
+ */
+export class ActionRecorder {
+  private phase: Phase | undefined;
+  readonly used: Record<Phase, Set<string>> = {
+    plan: new Set(),
+    apply: new Set(),
+    verify: new Set(),
+    undo: new Set(),
+  };
+
+  watch(client: S3Client | IAMClient, service: "s3" | "iam"): void {
+    const stack = client.middlewareStack as unknown as {
+      add(
+        middleware: (
+          next: (args: unknown) => Promise<unknown>,
+          context: { commandName?: string },
+        ) => (args: unknown) => Promise<unknown>,
+        options: { step: "initialize"; name: string },
+      ): void;
+    };
+    stack.add(
+      (next, context) => async (args) => {
+        if (this.phase) this.used[this.phase].add(iamActionFor(service, context.commandName ?? ""));
+        return next(args);
+      },
+      { step: "initialize", name: "vigilActionRecorder" },
+    );
+  }
+
+  async during<T>(phase: Phase, run: () => Promise<T>): Promise<T> {
+    this.phase = phase;
+    try {
+      return await run();
+    } finally {
+      this.phase = undefined;
+    }
+  }
+
+  /** Every recorded action is declared for its phase. */
+  expectDeclared(remediation: Remediation): void {
+    for (const phase of ["plan", "apply", "verify", "undo"] as const) {
+      const undeclared = [...this.used[phase]].filter(
+        (action) => !remediation.permissions[phase].includes(action),
+      );
+      expect(undeclared, `${remediation.name} ${phase} calls undeclared actions`).toEqual([]);
+    }
+  }
+
+  /** Declared and used sets are equal (use after a suite that covers every code path). */
+  expectExactly(remediation: Remediation): void {
+    for (const phase of ["plan", "apply", "verify", "undo"] as const) {
+      expect([...this.used[phase]].sort(), `${remediation.name} ${phase}`).toEqual(
+        [...remediation.permissions[phase]].sort(),
+      );
+    }
+  }
+}
+
+/** plan → apply each change → verify, each phase recorded. */
+export async function planApplyVerify(
+  remediation: Remediation,
+  ctx: RemediationContext,
+  finding: Finding,
+  recorder?: ActionRecorder,
+) {
+  const during = <T>(phase: Phase, run: () => Promise<T>) =>
+    recorder ? recorder.during(phase, run) : run();
+  const plan = await during("plan", () => remediation.plan(ctx, finding));
+  for (const change of plan.changes) {
+    await during("apply", () => remediation.apply(ctx, plan, change));
+  }
+  const verified = await during("verify", () => remediation.verify(ctx, plan));
+  return { plan, verified };
+}
+
+/** The plan must survive the journal: a JSON round trip changes nothing. */
+export function expectJsonSerialisable(plan: RemediationPlan): void {
+  expect(JSON.parse(JSON.stringify(plan.before))).toEqual(plan.before);
+  for (const change of plan.changes) {
+    expect(JSON.parse(JSON.stringify(change.params))).toEqual(change.params);
+  }
+}
+
+/** The change at `index`, failing the test when the plan has fewer changes. */
+export function changeAt(plan: RemediationPlan, index = 0) {
+  const change = plan.changes[index];
+  if (!change) throw new Error(`plan has no change #${index}: ${plan.summary}`);
+  return change;
+}
