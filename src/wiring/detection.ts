@@ -25,7 +25,8 @@ export async function createDetectionDeps(
   const logger = options.logger ?? new Logger({ serviceName: "vigil-detect" });
   if (!topicArn) logger.warn("no SNS topic configured (VIGIL_TOPIC_ARN): alerts are only logged");
   return {
-    source: new CloudWatchMetricSource(new CloudWatchClient(clientConfig)),
+    // The source retries throttled batches itself (bounded, with jitter): no SDK retries on top.
+    source: new CloudWatchMetricSource(new CloudWatchClient({ ...clientConfig, maxAttempts: 1 })),
     notifier: topicArn
       ? new SnsNotifier(new SNSClient(clientConfig), topicArn)
       : new MemoryNotifier(),
