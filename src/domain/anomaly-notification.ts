@@ -23,7 +23,7 @@ export function anomalyDedupKey(metric: MetricIdentity, episodeStart: number): s
   return `vigil:anomaly:${metricKey(metric)}:${new Date(episodeStart).toISOString()}`;
 }
 
-function fit(text: string, max: number): string {
+function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
@@ -42,8 +42,9 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     alert.event === "resolved"
       ? `back to normal`
       : `${Math.abs(z).toFixed(1)}σ ${z >= 0 ? "above" : "below"} baseline`;
-  const subject = fit(
-    `[Vigil ${severity.toUpperCase()}] ${alert.metricSet}: ${shortMetric(verdict.metric)} ${headline} (${where})`.replace(
+  // What and where first: a cut subject must still say which account and metric.
+  const subject = truncate(
+    `[Vigil ${severity.toUpperCase()}] ${where} ${alert.metricSet}: ${shortMetric(verdict.metric)} ${headline}`.replace(
       "σ",
       "sigma",
     ),

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDetectionSandbox } from "../../src/sandbox/run-sandbox.ts";
+import { motoEndpoint, resetMoto } from "../support/moto.ts";
+
+const endpoint = motoEndpoint();
+
+describe.skipIf(!endpoint)("npm start: the detection sandbox", () => {
+  const savedEnv = { ...process.env };
+  beforeAll(async () => resetMoto(endpoint as string));
+  afterAll(() => {
+    process.env = savedEnv;
+  });
+
+  it("flags exactly the injected burst and storm through the real handler, and both reach SNS", async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const result = await runDetectionSandbox(
+      endpoint as string,
+      io,
+      Date.parse("2026-11-24T08:15:00Z"),
+    );
+    expect(result.ok).toBe(true);
+    expect(result.detect.anomalies?.map((a) => a.metric).sort()).toEqual([
+      "AWS/S3 BytesDownloaded BucketName=vigil-demo-analytics FilterId=EntireBucket",
+      "AWS/Usage CallCount Class=None Resource=ListAccessKeys Service=IAM Type=API",
+    ]);
+    expect(result.snsSubjects).toHaveLength(2);
+    for (const subject of result.snsSubjects) expect(subject.length).toBeLessThanOrEqual(100);
+    expect(lines.join("\n")).toContain("OK: Vigil flagged exactly the 2 injected anomalies");
+  });
+});

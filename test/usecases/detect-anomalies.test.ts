@@ -1,0 +1,239 @@
+import { describe, expect, it, vi } from "vitest";
+import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
+import type { Notification } from "../../src/ports/notifier.ts";
+import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
+import { type DetectDeps, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
+import { FakeMetricSource } from "../support/fake-metric-source.ts";
+
+const HOUR = 3_600_000;
+const GB = 1024 ** 3;
+// 08:15 UTC: with 10 settle minutes the newest complete hour is 07:00–08:00.
+const NOW = Date.parse("2026-11-24T08:15:00Z");
+const EVALUATED = Date.parse("2026-11-24T07:00:00Z");
+
+const bucket = (name: string): MetricIdentity => ({
+  namespace: "AWS/S3",
+  metricName: "BytesDownloaded",
+  dimensions: { BucketName: name, FilterId: "EntireBucket" },
+  stat: "Sum",
+});
+const api = (resource: string): MetricIdentity => ({
+  namespace: "AWS/Usage",
+  metricName: "CallCount",
+  dimensions: { Class: "None", Resource: resource, Service: "IAM", Type: "API" },
+  stat: "Sum",
+});
+
+function hourly(
+  metric: MetricIdentity,
+  base: number,
+  seed: number,
+  lastPeriod = EVALUATED + 48 * HOUR,
+): MetricSeries {
+  const periods = 40 * 24;
+  return {
+    metric,
+    periodSeconds: 3600,
+    points: syntheticSeries({
+      start: lastPeriod - (periods - 1) * HOUR,
+      periods,
+      periodSeconds: 3600,
+      base,
+      dailyAmplitude: 0.4,
+      weekendFactor: 0.5,
+      noise: 0.05,
+      seed,
+    }),
+  };
+}
+
+const config = parseConfig({
+  detection: {
+    metricSets: [
+      { name: "egress", builtin: "egress", settings: { method: "seasonal" } },
+      { name: "api-calls", builtin: "api-calls", settings: { method: "seasonal" } },
+    ],
+  },
+}).detection;
+
+function deps(source: FakeMetricSource, now: number, notifier = new MemoryNotifier()) {
+  const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const d: DetectDeps = {
+    source,
+    notifier,
+    config,
+    clock: () => now,
+    region: "eu-west-1",
+    account: "123456789012",
+    logger,
+  };
+  return { deps: d, notifier, logger };
+}
+
+describe("detectAnomalies", () => {
+  it("alerts once for a new episode, with the numbers people need", async () => {
+    const burst = hourly(bucket("analytics"), 2 * GB, 1);
+    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    const source = new FakeMetricSource([
+      burst,
+      hourly(bucket("logs"), 0.5 * GB, 2),
+      hourly(api("ListUsers"), 300, 3),
+    ]);
+    const { deps: d, notifier } = deps(source, NOW);
+
+    const report = await detectAnomalies(d);
+
+    expect(report.partialFailure).toBe(false);
+    expect(report.results).toHaveLength(3);
+    const anomalous = report.results.filter((r) => r.verdict.status === "anomalous");
+    expect(anomalous.map((r) => r.metric.dimensions.BucketName)).toEqual(["analytics"]);
+    expect(anomalous[0]?.alert).toBe("new-episode");
+    expect(notifier.sent).toHaveLength(1);
+    const sent = notifier.sent[0] as Notification;
+    expect(sent.subject.length).toBeLessThanOrEqual(100);
+    expect(sent.subject).toContain("123456789012 eu-west-1");
+    expect(sent.attributes.metricSet).toBe("egress");
+    expect(sent.details).toMatchObject({
+      observed: expect.any(Number),
+      expected: expect.any(Number),
+      sigma: expect.any(Number),
+      z: expect.any(Number),
+    });
+    // Every metric of both sets came through one fetch: same period, same range.
+    expect(source.fetchCalls).toHaveLength(1);
+    expect(report.evaluated.map((e) => e.periodStart)).toEqual([
+      new Date(EVALUATED).toISOString(),
+      new Date(EVALUATED).toISOString(),
+    ]);
+  });
+
+  it("does not alert again while the same episode goes on, escalates once sustained, resolves after the quiet periods", async () => {
+    const series = hourly(bucket("analytics"), 2 * GB, 1);
+    // A third above the usual: anomalous (warning), but below the critical z.
+    series.points = withBurst(series.points, EVALUATED, 3, 1.33);
+    const source = new FakeMetricSource([series]);
+    // criticalK out of reach: the escalation here must come from the episode lasting 3 periods.
+    const sustainedOnly = parseConfig({
+      detection: {
+        metricSets: [
+          { name: "egress", builtin: "egress", settings: { method: "seasonal", criticalK: 50 } },
+        ],
+      },
+    }).detection;
+    const events: Array<string | undefined> = [];
+    for (let hour = 0; hour < 7; hour++) {
+      const { deps: d } = deps(source, NOW + hour * HOUR);
+      const report = await detectAnomalies({ ...d, config: sustainedOnly });
+      events.push(report.results[0]?.alert);
+      if (hour === 0) {
+        expect(report.results[0]?.verdict.severity).toBe("warning");
+      }
+    }
+    // Hours 0–2 anomalous (new, continuing, sustained → critical), 3–5 quiet → closed at hour 5.
+    expect(events[0]).toBe("new-episode");
+    expect(events[1]).toBeUndefined();
+    expect(events[2]).toBe("escalated");
+    expect(events.slice(3, 5)).toEqual([undefined, undefined]);
+    expect(events[5]).toBe("resolved");
+    expect(events[6]).toBeUndefined();
+  });
+
+  it("keeps evaluating the other metrics when one batch fails, and reports the partial failure", async () => {
+    const source = new FakeMetricSource([hourly(bucket("a"), GB, 1), hourly(bucket("b"), GB, 2)]);
+    source.failing.set(
+      "AWS/S3|BytesDownloaded|BucketName=b,FilterId=EntireBucket|Sum",
+      "ThrottlingException: Rate exceeded",
+    );
+    const { deps: d, logger } = deps(source, NOW);
+    const report = await detectAnomalies(d);
+    expect(report.results.map((r) => r.metric.dimensions.BucketName)).toEqual(["a"]);
+    expect(report.fetchFailures).toEqual([
+      expect.objectContaining({ metricSet: "egress", error: "ThrottlingException: Rate exceeded" }),
+    ]);
+    expect(report.partialFailure).toBe(true);
+    expect(logger.error).toHaveBeenCalledWith(
+      "metric not evaluated",
+      expect.objectContaining({ error: expect.stringContaining("Throttling") }),
+    );
+  });
+
+  it("finishes the run and reports it when an alert cannot be delivered", async () => {
+    const burst = hourly(bucket("analytics"), 2 * GB, 1);
+    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    const failingNotifier = {
+      notify: vi
+        .fn()
+        .mockRejectedValue(Object.assign(new Error("topic gone"), { name: "NotFound" })),
+    };
+    const { deps: d } = deps(new FakeMetricSource([burst, hourly(bucket("b"), GB, 2)]), NOW);
+    const report = await detectAnomalies({ ...d, notifier: failingNotifier });
+    expect(report.results).toHaveLength(2);
+    expect(report.notificationsSent).toBe(0);
+    expect(report.notificationFailures).toEqual([
+      expect.objectContaining({ error: "NotFound: topic gone" }),
+    ]);
+    expect(report.partialFailure).toBe(true);
+  });
+
+  it("flags a drop of API calls to zero (logging turned off) but not a drop of egress", async () => {
+    const calls = hourly(api("PutObject"), 5_000, 4);
+    calls.points = calls.points.filter((p) => p.timestamp !== EVALUATED); // no datapoint = zero calls
+    const egress = hourly(bucket("quiet"), 2 * GB, 5);
+    egress.points = egress.points.filter((p) => p.timestamp !== EVALUATED);
+    const { deps: d } = deps(new FakeMetricSource([calls, egress]), NOW);
+    const report = await detectAnomalies(d);
+    const byNamespace = Object.fromEntries(
+      report.results.map((r) => [r.metric.namespace, r.verdict]),
+    );
+    expect(byNamespace["AWS/Usage"]?.status).toBe("anomalous");
+    expect(byNamespace["AWS/Usage"]?.z).toBeLessThan(0);
+    expect(byNamespace["AWS/S3"]?.status).toBe("normal");
+  });
+
+  it("evaluates a daily set only on the first run after its day has ended", async () => {
+    const daily = parseConfig({
+      detection: {
+        metricSets: [
+          { name: "daily-egress", builtin: "egress", settings: { periodSeconds: 86400 } },
+        ],
+      },
+    }).detection;
+    const source = new FakeMetricSource([hourly(bucket("a"), GB, 1)]);
+    const at = async (iso: string) => {
+      const { deps: d } = deps(source, Date.parse(iso));
+      return detectAnomalies({ ...d, config: daily });
+    };
+    const justAfterMidnight = await at("2026-11-24T00:20:00Z");
+    expect(justAfterMidnight.evaluated).toEqual([
+      expect.objectContaining({ periodStart: "2026-11-23T00:00:00.000Z" }),
+    ]);
+    const midday = await at("2026-11-24T12:20:00Z");
+    expect(midday.evaluated).toEqual([]);
+    expect(midday.skipped[0]?.reason).toMatch(/not due/);
+    const forced = await detectAnomalies(
+      { ...deps(source, Date.parse("2026-11-24T12:20:00Z")).deps, config: daily },
+      { force: true },
+    );
+    expect(forced.evaluated).toHaveLength(1);
+  });
+
+  it("reports a metric set name that does not exist instead of ignoring it", async () => {
+    const { deps: d } = deps(new FakeMetricSource([]), NOW);
+    const report = await detectAnomalies(d, { metricSets: ["egres"] });
+    expect(report.skipped).toEqual([
+      { metricSet: "egres", reason: "no metric set with this name in the config" },
+    ]);
+    expect(report.partialFailure).toBe(true);
+  });
+
+  it("sends nothing on a dry run", async () => {
+    const burst = hourly(bucket("analytics"), 2 * GB, 1);
+    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    const { deps: d, notifier } = deps(new FakeMetricSource([burst]), NOW);
+    const report = await detectAnomalies(d, { dryRun: true });
+    expect(report.results[0]?.alert).toBe("new-episode");
+    expect(notifier.sent).toHaveLength(0);
+  });
+});
