@@ -10,7 +10,6 @@ import {
   ListMetricsCommand,
   type ListMetricsCommandInput,
 } from "@aws-sdk/client-cloudwatch";
-import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchMetricSource } from "../src/adapters/cloudwatch-metric-source.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../src/config/load.ts";
@@ -21,10 +20,17 @@ import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
 export async function benchDetect(metricCount = 10_000) {
   const now = Date.parse("2026-11-24T08:15:00Z");
   const client = new CloudWatchClient({ region: "us-east-1" });
-  const mock = mockClient(client);
+  // A plain stub rather than aws-sdk-client-mock: its spy keeps every response alive, which
+  // would measure the mock's memory instead of Vigil's.
+  const handlers = new Map<unknown, (input: never) => unknown>();
+  const on = (command: unknown) => ({
+    callsFake: (fn: (input: never) => unknown) => handlers.set(command, fn),
+  });
+  client.send = (async (command: { constructor: unknown; input: never }) =>
+    handlers.get(command.constructor)?.(command.input)) as unknown as typeof client.send;
   const pageSize = 500;
 
-  mock.on(ListMetricsCommand).callsFake((input: ListMetricsCommandInput) => {
+  on(ListMetricsCommand).callsFake((input: ListMetricsCommandInput) => {
     if (input.Namespace !== "AWS/S3") return { Metrics: [] };
     const offset = Number(input.NextToken ?? 0);
     const end = Math.min(offset + pageSize, metricCount);
@@ -44,7 +50,7 @@ export async function benchDetect(metricCount = 10_000) {
 
   // One shared hourly shape with per-metric noise; timestamps shared between queries.
   const random = mulberry32(42);
-  mock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+  on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
     const start = (input.StartTime as Date).getTime();
     const end = (input.EndTime as Date).getTime();
     const timestamps: Date[] = [];

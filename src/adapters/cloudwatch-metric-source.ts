@@ -204,6 +204,10 @@ type BatchOutcome =
 
 /** Sorts ascending and keeps the first value of each timestamp. */
 function sortAndDedupe(points: DataPoint[]): DataPoint[] {
+  // ScanBy TimestampAscending makes this the common case: nothing to copy.
+  if (points.every((p, i) => i === 0 || p.timestamp > (points[i - 1] as DataPoint).timestamp)) {
+    return points;
+  }
   const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp);
   return sorted.filter((point, i) => i === 0 || point.timestamp !== sorted[i - 1]?.timestamp);
 }

@@ -16,8 +16,9 @@ import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
 import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
+import { metricsPerCall } from "../domain/metric-batching.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
-import type { Notifier } from "../ports/notifier.ts";
+import type { Notification, Notifier } from "../ports/notifier.ts";
 
 export interface DetectDeps {
   source: MetricSource;
@@ -99,6 +100,50 @@ export function episodeEvent(
   return after?.open ? { episode: after } : {};
 }
 
+/** GetMetricData calls per fetch chunk: bounds memory to this many calls' worth of series. */
+const FETCH_CALLS_PER_CHUNK = 4;
+
+interface JudgedItem {
+  planned: PlannedSet;
+  metric: MetricIdentity;
+  settings: DetectionSettings;
+}
+
+/** Judges one metric's newest period and builds the notification its episode calls for, if any. */
+function judgeMetric(
+  deps: Pick<DetectDeps, "account" | "region">,
+  item: JudgedItem,
+  series: MetricSeries,
+): { result: MetricResult; notification?: Notification; dedupKey: string } {
+  const periodMs = item.settings.periodSeconds * 1000;
+  const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
+  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
+  const verdict = verdicts.at(-1) as Verdict;
+  const { event, episode } = episodeEvent(verdicts, item.settings);
+  const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };
+  if (episode) result.episode = episode;
+  if (!event || !episode) return { result, dedupKey: "" };
+  result.alert = event;
+  const notification = anomalyNotification({
+    event,
+    metricSet: item.planned.set.name,
+    ...(deps.account ? { account: deps.account } : {}),
+    region: deps.region,
+    verdict,
+    episode,
+    method: item.settings.method,
+    k: item.settings.k,
+    windowDays: item.settings.windowDays,
+    consoleUrl: cloudWatchConsoleUrl(
+      item.metric,
+      deps.region,
+      { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
+      item.settings.periodSeconds,
+    ),
+  });
+  return { result, notification, dedupKey: anomalyDedupKey(item.metric, episode.start) };
+}
+
 /**
  * One detection run: discover the metrics of each due metric set, fetch their windows in as few
  * GetMetricData calls as the API allows, judge the newest complete period, and notify once per
@@ -173,7 +218,7 @@ export async function detectAnomalies(
     {
       range: { start: number; end: number };
       periodSeconds: number;
-      items: Array<{ planned: PlannedSet; metric: MetricIdentity; settings: DetectionSettings }>;
+      items: JudgedItem[];
     }
   >();
   planned.forEach((p, index) => {
@@ -207,73 +252,71 @@ export async function detectAnomalies(
   for (const group of groups.values()) {
     // A metric can appear in two sets; fetch it once.
     const unique = new Map<string, MetricIdentity>();
-    for (const item of group.items) unique.set(metricKey(item.metric), item.metric);
-    const fetched = await deps.source.fetch([...unique.values()], group.range, group.periodSeconds);
-    report.stats.getMetricDataCalls += fetched.stats.getMetricDataCalls;
-    report.stats.datapoints += fetched.stats.datapoints;
-    const seriesByKey = new Map<string, MetricSeries>(
-      fetched.series.map((s) => [metricKey(s.metric), s]),
-    );
-    const failureByKey = new Map(fetched.failures.map((f) => [metricKey(f.metric), f.error]));
-
+    const itemsByKey = new Map<string, typeof group.items>();
     for (const item of group.items) {
       const key = metricKey(item.metric);
-      const series = seriesByKey.get(key);
-      if (!series) {
-        const error = failureByKey.get(key) ?? "no series returned for this metric";
-        report.fetchFailures.push({ metricSet: item.planned.set.name, metric: item.metric, error });
-        report.partialFailure = true;
-        continue;
-      }
-      const periodMs = item.settings.periodSeconds * 1000;
-      const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
-      const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
-      const verdict = verdicts.at(-1);
-      if (!verdict) continue;
-      const { event, episode } = episodeEvent(verdicts, item.settings);
-      const result: MetricResult = {
-        metricSet: item.planned.set.name,
-        metric: item.metric,
-        verdict,
-      };
-      if (episode) result.episode = episode;
-      if (event && episode) {
-        result.alert = event;
-        if (!request.dryRun) {
-          const notification = anomalyNotification({
-            event,
+      unique.set(key, item.metric);
+      itemsByKey.set(key, [...(itemsByKey.get(key) ?? []), item]);
+    }
+    // Fetch and judge in chunks so memory holds one chunk of series, not all of them. A chunk is a
+    // whole number of full GetMetricData calls, so chunking adds no call.
+    const points = Math.round((group.range.end - group.range.start) / (group.periodSeconds * 1000));
+    const chunkSize = metricsPerCall(points) * FETCH_CALLS_PER_CHUNK;
+    const metrics = [...unique.values()];
+    for (let offset = 0; offset < metrics.length; offset += chunkSize) {
+      const chunk = metrics.slice(offset, offset + chunkSize);
+      const fetched = await deps.source.fetch(chunk, group.range, group.periodSeconds);
+      report.stats.getMetricDataCalls += fetched.stats.getMetricDataCalls;
+      report.stats.datapoints += fetched.stats.datapoints;
+      for (const failure of fetched.failures) {
+        for (const item of itemsByKey.get(metricKey(failure.metric)) ?? []) {
+          report.fetchFailures.push({
             metricSet: item.planned.set.name,
-            ...(deps.account ? { account: deps.account } : {}),
-            region: deps.region,
-            verdict,
-            episode,
-            method: item.settings.method,
-            k: item.settings.k,
-            windowDays: item.settings.windowDays,
-            consoleUrl: cloudWatchConsoleUrl(
-              item.metric,
-              deps.region,
-              { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
-              item.settings.periodSeconds,
-            ),
+            metric: item.metric,
+            error: failure.error,
           });
-          pending.push(
-            deps.notifier.notify(notification).then(
-              () => {
-                report.notificationsSent += 1;
-              },
-              (error: Error) => {
-                report.notificationFailures.push({
-                  dedupKey: anomalyDedupKey(item.metric, episode.start),
-                  error: `${error.name}: ${error.message}`,
-                });
-                report.partialFailure = true;
-              },
-            ),
-          );
+          report.partialFailure = true;
         }
       }
-      report.results.push(result);
+      const returned = new Set<string>();
+      for (const series of fetched.series) {
+        const key = metricKey(series.metric);
+        returned.add(key);
+        for (const item of itemsByKey.get(key) ?? []) {
+          const result = judgeMetric(deps, item, series);
+          report.results.push(result.result);
+          if (result.notification && !request.dryRun) {
+            const { notification, dedupKey } = result;
+            pending.push(
+              deps.notifier.notify(notification).then(
+                () => {
+                  report.notificationsSent += 1;
+                },
+                (error: Error) => {
+                  report.notificationFailures.push({
+                    dedupKey,
+                    error: `${error.name}: ${error.message}`,
+                  });
+                  report.partialFailure = true;
+                },
+              ),
+            );
+          }
+        }
+      }
+      const failed = new Set(fetched.failures.map((f) => metricKey(f.metric)));
+      for (const metric of chunk) {
+        const key = metricKey(metric);
+        if (returned.has(key) || failed.has(key)) continue;
+        for (const item of itemsByKey.get(key) ?? []) {
+          report.fetchFailures.push({
+            metricSet: item.planned.set.name,
+            metric,
+            error: "no series returned for this metric",
+          });
+          report.partialFailure = true;
+        }
+      }
     }
   }
   await Promise.all(pending);
