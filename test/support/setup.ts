@@ -1,4 +1,5 @@
 import "aws-sdk-client-mock-vitest/extend";
+
 // Runs before every test file. Tests are hermetic: fake credentials, no profile, no real endpoint.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 process.env.AWS_ACCESS_KEY_ID = "testing";

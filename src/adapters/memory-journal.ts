@@ -1,0 +1,63 @@
+import type { AppliedChangeRef } from "../domain/guards.ts";
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  countsAsChange,
+  type Journal,
+  type JournalRecord,
+  type RecentChangesQuery,
+} from "../ports/journal.ts";
+
+interface Claim {
+  holder: string;
+  /** null once settled. */
+  leaseUntil: number | null;
+}
+
+/** In-memory journal with the same semantics as S3Journal: for tests and the CLI's dry run. */
+export class MemoryJournal implements Journal {
+  readonly records = new Map<string, JournalRecord>();
+  readonly claims = new Map<string, Claim>();
+
+  async record(entry: JournalRecord): Promise<void> {
+    this.records.set(entry.id, structuredClone(entry));
+  }
+
+  async get(id: string): Promise<JournalRecord | undefined> {
+    const entry = this.records.get(id);
+    return entry ? structuredClone(entry) : undefined;
+  }
+
+  async recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]> {
+    if (!query.account && !query.resourceArn) {
+      throw new Error("recentChanges needs an account or a resourceArn");
+    }
+    return [...this.records.values()]
+      .filter(
+        (r) =>
+          countsAsChange(r) &&
+          (query.resourceArn ? r.resourceArn === query.resourceArn : r.account === query.account),
+      )
+      .map((r) => ({ journalId: r.id, findingId: r.findingId, time: Date.parse(r.time) }))
+      .filter((c) => c.time >= query.since)
+      .sort((a, b) => a.time - b.time);
+  }
+
+  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+    const existing = this.claims.get(key);
+    if (existing && (existing.leaseUntil === null || existing.leaseUntil > request.now)) {
+      return { claimed: false, holder: existing.holder, settled: existing.leaseUntil === null };
+    }
+    this.claims.set(key, { holder: request.holder, leaseUntil: request.now + request.leaseMs });
+    return { claimed: true };
+  }
+
+  async settle(key: string, holder: string): Promise<void> {
+    const existing = this.claims.get(key);
+    if (existing?.holder === holder) existing.leaseUntil = null;
+  }
+
+  async release(key: string, holder: string): Promise<void> {
+    if (this.claims.get(key)?.holder === holder) this.claims.delete(key);
+  }
+}

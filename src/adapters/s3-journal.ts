@@ -1,0 +1,241 @@
+import { createHash } from "node:crypto";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { AppliedChangeRef } from "../domain/guards.ts";
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  countsAsChange,
+  type Journal,
+  type JournalRecord,
+  type RecentChangesQuery,
+} from "../ports/journal.ts";
+
+/**
+ * Journal in an S3 bucket:
+ * - records/<id>.json                          one object per decision (rewritten after each step)
+ * - by-resource/<sha256(arn)>/<ts>_<id>_<finding>   empty index objects for runs that changed
+ * - by-account/<account>/<ts>_<id>_<finding>          something, listed by prefix from a time
+ * - claims/<sha256(key)>.json                  idempotency claims
+ *
+ * Claims rely on S3 conditional writes: PutObject with If-None-Match "*" creates the claim only if
+ * no object exists (exactly one concurrent caller wins, the others get 412), and If-Match <etag>
+ * takes over an abandoned claim or settles/releases one only if nobody changed it since it was read.
+ */
+export class S3Journal implements Journal {
+  /** Records already indexed by this container (the runner rewrites a record after each step). */
+  private readonly indexed = new Set<string>();
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix = "",
+  ) {}
+
+  async record(entry: JournalRecord): Promise<void> {
+    assertSafeId(entry.id);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.recordKey(entry.id),
+        Body: JSON.stringify(entry),
+        ContentType: "application/json",
+      }),
+    );
+    if (countsAsChange(entry) && !this.indexed.has(entry.id)) {
+      const name = indexName(Date.parse(entry.time), entry.id, entry.findingId);
+      await Promise.all(
+        [
+          `by-resource/${sha256(entry.resourceArn)}/${name}`,
+          `by-account/${entry.account}/${name}`,
+        ].map((key) =>
+          this.s3.send(
+            new PutObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${key}`, Body: "" }),
+          ),
+        ),
+      );
+      this.indexed.add(entry.id);
+    }
+  }
+
+  async get(id: string): Promise<JournalRecord | undefined> {
+    assertSafeId(id);
+    const text = await this.getText(this.recordKey(id));
+    return text === undefined ? undefined : (JSON.parse(text.body) as JournalRecord);
+  }
+
+  async recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]> {
+    const folder = query.resourceArn
+      ? `by-resource/${sha256(query.resourceArn)}/`
+      : query.account
+        ? `by-account/${query.account}/`
+        : undefined;
+    if (!folder) throw new Error("recentChanges needs an account or a resourceArn");
+    const prefix = `${this.prefix}${folder}`;
+    const changes: AppliedChangeRef[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          // Keys start with the zero-padded time, so listing starts at `since`.
+          StartAfter: `${prefix}${paddedTime(query.since - 1)}~`,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const change = object.Key ? parseIndexName(object.Key.slice(prefix.length)) : undefined;
+        if (change && change.time >= query.since) changes.push(change);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return changes;
+  }
+
+  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+    const objectKey = this.claimKey(key);
+    const body = JSON.stringify({
+      key,
+      holder: request.holder,
+      claimedAt: new Date(request.now).toISOString(),
+      leaseUntil: request.now + request.leaseMs,
+    } satisfies StoredClaim);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.conditionalPut(objectKey, body, { IfNoneMatch: "*" }))
+        return { claimed: true };
+      const existing = await this.readClaim(objectKey);
+      if (!existing) continue; // released between our write and read: try again
+      const { claim, etag } = existing;
+      if (claim.leaseUntil === null || claim.leaseUntil > request.now) {
+        return { claimed: false, holder: claim.holder, settled: claim.leaseUntil === null };
+      }
+      // The holder's lease ran out without settling: take over, unless someone else did first.
+      if (await this.conditionalPut(objectKey, body, { IfMatch: etag })) return { claimed: true };
+    }
+    throw Object.assign(new Error(`could not claim ${key}: concurrent writers kept conflicting`), {
+      name: "ClaimContention",
+      $retryable: {},
+    });
+  }
+
+  async settle(key: string, holder: string): Promise<void> {
+    const objectKey = this.claimKey(key);
+    const existing = await this.readClaim(objectKey);
+    if (existing?.claim.holder !== holder || existing.claim.leaseUntil === null) return;
+    const settled: StoredClaim = { ...existing.claim, leaseUntil: null };
+    await this.conditionalPut(objectKey, JSON.stringify(settled), { IfMatch: existing.etag });
+  }
+
+  async release(key: string, holder: string): Promise<void> {
+    const objectKey = this.claimKey(key);
+    const existing = await this.readClaim(objectKey);
+    if (existing?.claim.holder !== holder) return;
+    try {
+      await this.s3.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey, IfMatch: existing.etag }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error; // someone took it over meanwhile: keep theirs
+    }
+  }
+
+  private recordKey(id: string): string {
+    return `${this.prefix}records/${id}.json`;
+  }
+
+  private claimKey(key: string): string {
+    return `${this.prefix}claims/${sha256(key)}.json`;
+  }
+
+  /** True when written; false when the condition failed (412) or a concurrent write conflicted (409). */
+  private async conditionalPut(
+    key: string,
+    body: string,
+    condition: { IfNoneMatch: "*" } | { IfMatch: string },
+  ): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: "application/json",
+          ...condition,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async readClaim(key: string): Promise<{ claim: StoredClaim; etag: string } | undefined> {
+    const object = await this.getText(key);
+    if (!object?.etag) return undefined;
+    return { claim: JSON.parse(object.body) as StoredClaim, etag: object.etag };
+  }
+
+  private async getText(key: string): Promise<{ body: string; etag?: string } | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = (await result.Body?.transformToString("utf8")) ?? "";
+      return { body, ...(result.ETag ? { etag: result.ETag } : {}) };
+    } catch (error) {
+      if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+      throw error;
+    }
+  }
+}
+
+interface StoredClaim {
+  key: string;
+  holder: string;
+  claimedAt: string;
+  /** Epoch ms; null once settled (permanent). */
+  leaseUntil: number | null;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Ids become object keys: no slashes, dots or underscores (the index name separator). */
+function assertSafeId(id: string): void {
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(id)) throw new Error(`invalid journal id "${id}"`);
+}
+
+function paddedTime(ms: number): string {
+  return String(Math.max(0, ms)).padStart(15, "0");
+}
+
+function indexName(time: number, journalId: string, findingId: string): string {
+  return `${paddedTime(time)}_${journalId}_${encodeURIComponent(findingId)}`;
+}
+
+function parseIndexName(name: string): AppliedChangeRef | undefined {
+  const match = /^(\d{15})_([A-Za-z0-9-]+)_(.+)$/.exec(name);
+  if (!match) return undefined;
+  return {
+    time: Number(match[1]),
+    journalId: match[2] as string,
+    findingId: decodeURIComponent(match[3] as string),
+  };
+}
+
+/** 412: the condition did not hold. 409: S3 saw a concurrent conditional write on the key. */
+function isConditionalFailure(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e.name === "PreconditionFailed" ||
+    e.name === "ConditionalRequestConflict" ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 409
+  );
+}

@@ -1,0 +1,196 @@
+import { readFile } from "node:fs/promises";
+import { MemoryJournal } from "../adapters/memory-journal.ts";
+import { MemoryNotifier } from "../adapters/sns-notifier.ts";
+import { ConfigError, describeZodError } from "../config/load.ts";
+import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
+import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
+import type { JournalRecord } from "../ports/journal.ts";
+import type { Notification } from "../ports/notifier.ts";
+import {
+  type IntakeDeps,
+  type IntakeResult,
+  intakeAccessAnalyzerEvent,
+  intakeConfigEvent,
+  isIgnored,
+} from "../usecases/intake.ts";
+import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
+import { type UndoOutcome, undoRemediation } from "../usecases/undo-remediation.ts";
+import {
+  createRemediationDeps,
+  loadRemediationConfig,
+  type RemediationApp,
+} from "../wiring/remediation.ts";
+import { type CliIo, EXIT } from "./io.ts";
+
+export interface RemediateCommandOptions {
+  /** A saved EventBridge event (Config compliance change or Access Analyzer finding). */
+  eventFile: string;
+  /** Plan and report only: memory journal and notifier, enforce becomes "would have changed". */
+  dryRun?: boolean;
+  json?: boolean;
+  /** Config file (default $VIGIL_CONFIG or vigil.config.yaml). */
+  configPath?: string;
+}
+
+export interface UndoCommandOptions {
+  /** Journal record id printed by the remediation ("vigil undo <id>"). */
+  id: string;
+  json?: boolean;
+  configPath?: string;
+}
+
+/** Builds the dependencies; replaced in tests. */
+export type CreateRemediationApp = (options: {
+  dryRun: boolean;
+  configPath?: string;
+}) => Promise<RemediationApp>;
+
+/** Dry runs keep journal and notifications in memory: nothing is written, nobody is paged. */
+export const createCliApp: CreateRemediationApp = ({ dryRun, configPath }) =>
+  createRemediationDeps({
+    loadConfig: () => loadRemediationConfig(configPath),
+    dryRun,
+    ...(dryRun
+      ? { overrides: { journal: new MemoryJournal(), notifier: new MemoryNotifier() } }
+      : {}),
+  });
+
+class BadInput extends Error {}
+
+/** Reads, recognises and validates an event file; returns its intake, ready to run. */
+async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<IntakeResult>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new BadInput(`cannot read event file ${path}: ${(error as Error).message}`);
+  }
+  const source = (raw as { source?: unknown } | null)?.source;
+  if (source === "aws.config") {
+    const parsed = configComplianceChangeEventSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new BadInput(`invalid Config event:\n${describeZodError(parsed.error)}`);
+    return (deps) => intakeConfigEvent(deps, parsed.data);
+  }
+  if (source === "aws.access-analyzer") {
+    const parsed = accessAnalyzerFindingEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new BadInput(`invalid Access Analyzer event:\n${describeZodError(parsed.error)}`);
+    }
+    return (deps) => intakeAccessAnalyzerEvent(deps, parsed.data);
+  }
+  throw new BadInput(
+    `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer`,
+  );
+}
+
+const FAILED_OUTCOMES = new Set(["failed", "verify-failed", "loop-detected"]);
+
+function renderOutcome(
+  outcome: RemediationOutcome,
+  record: JournalRecord | undefined,
+  notifications: readonly Notification[],
+): string {
+  const lines = [`outcome: ${outcome.outcome}: ${outcome.reason}`];
+  if (record) {
+    lines.push(
+      `finding: ${record.kind} on ${record.resourceArn} (${record.account} ${record.region}), rule ${record.rule}`,
+    );
+  }
+  if (outcome.remediation) {
+    lines.push(
+      `remediation: ${outcome.remediation} (mode ${outcome.mode}${outcome.dryRun ? ", dry run" : ""})`,
+    );
+  }
+  if (record?.plan) {
+    lines.push(`plan: ${record.plan.summary}`);
+    record.plan.changes.forEach((change, i) => {
+      const step = record.steps.find((s) => s.index === i);
+      const status = step ? ` [${step.status}]` : "";
+      lines.push(`  ${i + 1}. ${change.action}: ${change.description}${status}`);
+    });
+  }
+  lines.push(`journal: ${outcome.journalId}`);
+  if (outcome.undoCommand) lines.push(`undo: ${outcome.undoCommand}`);
+  for (const n of notifications) lines.push(`notification (not sent, dry run): ${n.subject}`);
+  return lines.join("\n");
+}
+
+/** `vigil remediate --event-file <file> [--dry-run] [--json]`: one event through the runner. */
+export async function runRemediateCommand(
+  options: RemediateCommandOptions,
+  io: CliIo,
+  createApp: CreateRemediationApp = createCliApp,
+): Promise<number> {
+  const dryRun = options.dryRun ?? false;
+  try {
+    const intakeEvent = await readEvent(options.eventFile);
+    const app = await createApp({
+      dryRun,
+      ...(options.configPath ? { configPath: options.configPath } : {}),
+    });
+    const intake = await intakeEvent(app.intakeDeps("cli"));
+    if (isIgnored(intake)) {
+      io.out(
+        options.json
+          ? JSON.stringify(
+              { outcome: "ignored", reason: intake.reason, eventId: intake.eventId },
+              null,
+              2,
+            )
+          : `outcome: ignored: ${intake.reason}`,
+      );
+      return EXIT.ok;
+    }
+    const outcome = await remediateFinding(app.runner, intake);
+    const record = await app.runner.journal.get(outcome.journalId);
+    const notifications =
+      dryRun && app.runner.notifier instanceof MemoryNotifier ? app.runner.notifier.sent : [];
+    io.out(
+      options.json
+        ? JSON.stringify({ ...outcome, finding: intake, record, notifications }, null, 2)
+        : renderOutcome(outcome, record, notifications),
+    );
+    return FAILED_OUTCOMES.has(outcome.outcome) ? EXIT.failure : EXIT.ok;
+  } catch (error) {
+    io.err(`vigil remediate: ${(error as Error).message}`);
+    return error instanceof BadInput || error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+  }
+}
+
+const UNDO_EXIT: Record<UndoOutcome["outcome"], number> = {
+  undone: EXIT.ok,
+  "already-undone": EXIT.ok,
+  "undo-failed": EXIT.failure,
+  "not-found": EXIT.badInput,
+  "nothing-to-undo": EXIT.badInput,
+};
+
+/** `vigil undo <journal id>`: restores what one journal record changed. */
+export async function runUndoCommand(
+  options: UndoCommandOptions,
+  io: CliIo,
+  createApp: CreateRemediationApp = createCliApp,
+): Promise<number> {
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(options.id)) {
+    io.err(`vigil undo: "${options.id}" is not a journal id (e.g. 20261120T091504Z-1a2b3c4d)`);
+    return EXIT.badInput;
+  }
+  try {
+    const app = await createApp({
+      dryRun: false,
+      ...(options.configPath ? { configPath: options.configPath } : {}),
+    });
+    const outcome = await undoRemediation(app.runner, options.id);
+    if (options.json) {
+      io.out(JSON.stringify(outcome, null, 2));
+    } else {
+      io.out(`${outcome.outcome}: ${outcome.reason}`);
+      if (outcome.undoJournalId) io.out(`journal: ${outcome.undoJournalId}`);
+    }
+    return UNDO_EXIT[outcome.outcome];
+  } catch (error) {
+    io.err(`vigil undo: ${(error as Error).message}`);
+    return error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+  }
+}

@@ -1,0 +1,152 @@
+import { z } from "zod";
+import type { FindingKind } from "../domain/finding.ts";
+import { REMEDIATION_MODES } from "../domain/guards.ts";
+import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
+import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/registry.ts";
+import type { RemediationSettings } from "../remediations/types.ts";
+import { ConfigError, describeZodError } from "./load.ts";
+
+export const FINDING_KINDS = [
+  "s3-encryption",
+  "s3-public-access",
+  "iam-risky-policy",
+  "iam-external-trust",
+] as const satisfies readonly FindingKind[];
+
+/** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
+export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
+  "s3-bucket-server-side-encryption-enabled": "s3-encryption",
+  "s3-default-encryption-kms": "s3-encryption",
+  "s3-bucket-level-public-access-prohibited": "s3-public-access",
+  "s3-bucket-public-read-prohibited": "s3-public-access",
+  "s3-bucket-public-write-prohibited": "s3-public-access",
+  "iam-policy-no-statements-with-admin-access": "iam-risky-policy",
+  "iam-user-no-policies-check": "iam-risky-policy",
+  "iam-no-inline-policy-check": "iam-risky-policy",
+};
+
+/**
+ * Principals Vigil never changes whatever the configuration says: its own roles (it must not
+ * quarantine itself), service-linked roles and IAM Identity Center roles (AWS manages them).
+ */
+export const ALWAYS_PROTECTED_PRINCIPALS = [
+  "arn:*:iam::*:role/vigil-*",
+  "arn:*:iam::*:role/aws-service-role/*",
+  "arn:*:iam::*:role/aws-reserved/*",
+] as const;
+
+const modeSchema = z.enum(REMEDIATION_MODES);
+const kindSchema = z.enum(FINDING_KINDS);
+
+/** The settings remediations read (src/remediations/types.ts); defaults from the registry. */
+export const remediationSettingsSchema = z
+  .object({
+    s3EncryptionAlgorithm: z.enum(["AES256", "aws:kms"]).default(D.s3EncryptionAlgorithm),
+    s3KmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        "must be a full KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+      )
+      .optional(),
+    s3ReplaceExistingKmsKey: z.boolean().default(D.s3ReplaceExistingKmsKey),
+    s3RemovePublicAclGrants: z.boolean().default(D.s3RemovePublicAclGrants),
+    s3RemovePublicPolicyStatements: z.boolean().default(D.s3RemovePublicPolicyStatements),
+    trustedAccounts: z.array(accountId).default(() => [...D.trustedAccounts]),
+    s3RemediateIntentionallyPublic: z.boolean().default(D.s3RemediateIntentionallyPublic),
+    riskyPolicyNames: z.array(z.string().min(1)).default(() => [...D.riskyPolicyNames]),
+    quarantinePolicyName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,128}$/, "must be a valid IAM policy name")
+      .default(D.quarantinePolicyName),
+  })
+  .strict()
+  .refine((s) => s.s3EncryptionAlgorithm !== "aws:kms" || s.s3KmsKeyArn !== undefined, {
+    message: 's3KmsKeyArn is required when s3EncryptionAlgorithm is "aws:kms"',
+    path: ["s3KmsKeyArn"],
+  }) satisfies z.ZodType<RemediationSettings, unknown>;
+
+export const remediationConfigSchema = z
+  .object({
+    /** Plan and report everything, change nothing (enforce becomes "would have changed"). */
+    dryRun: z.boolean().default(false),
+    defaultMode: modeSchema.default("notify"),
+    /** Mode per Config rule name or finding kind: { "s3-encryption": "enforce" }. */
+    modes: z.record(z.string().min(1), modeSchema).default({}),
+    /** Empty: every account / region. */
+    allowedAccounts: z.array(accountId).default([]),
+    allowedRegions: z.array(region).default([]),
+    /** Config rule name (or glob, e.g. "securityhub-s3-bucket-public-read-prohibited-*") → kind. */
+    ruleKinds: z
+      .record(z.string().min(1), kindSchema)
+      .default({})
+      .transform((custom) => ({ ...DEFAULT_RULE_KINDS, ...custom })),
+    exemptionTag: z.string().min(1).max(128).default("vigil:exempt"),
+    exemptionUntilTag: z.string().min(1).max(128).default("vigil:exempt-until"),
+    /** Exemptions expiring further away than this are refused (fail closed). */
+    maxExemptionDays: z.number().int().min(1).max(3660).default(366),
+    /** ARN globs never changed; the built-in ALWAYS_PROTECTED_PRINCIPALS are added to these. */
+    protectedPrincipals: z
+      .array(z.string().startsWith("arn:", 'must be an ARN pattern starting with "arn:"'))
+      .default(["arn:*:iam::*:role/BreakGlass*", "arn:*:iam::*:role/OrganizationAccountAccessRole"])
+      .transform((patterns) => [...new Set([...patterns, ...ALWAYS_PROTECTED_PRINCIPALS])]),
+    /** Per account: more than maxChanges changes in the window → notify instead of enforce. */
+    rateLimit: z
+      .object({
+        maxChanges: z.number().int().min(1).default(10),
+        windowMinutes: z.number().int().min(1).max(10_080).default(60),
+      })
+      .strict()
+      .prefault({}),
+    /** Per resource: changed for more than maxRemediations findings in the window → stop and page. */
+    loopBreaker: z
+      .object({
+        maxRemediations: z.number().int().min(1).default(3),
+        windowMinutes: z.number().int().min(1).max(10_080).default(1440),
+      })
+      .strict()
+      .prefault({}),
+    /** S3 bucket for the journal; the functions get it from VIGIL_JOURNAL_BUCKET. */
+    journalBucket: z.string().min(3).max(63).optional(),
+    /** SNS topic; the functions get it from VIGIL_TOPIC_ARN. */
+    topicArn: z.string().startsWith("arn:").optional(),
+    /** Reconciliation sweep bounds. */
+    sweep: z
+      .object({
+        /** Findings driven through the runner per run (duplicates of handled findings excluded). */
+        maxFindingsPerRun: z.number().int().min(1).max(1000).default(50),
+        /** Evaluations read per run, whatever their outcome. */
+        maxEvaluationsPerRun: z.number().int().min(1).max(10_000).default(500),
+      })
+      .strict()
+      .prefault({}),
+    settings: remediationSettingsSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    // A mistyped key in `modes` would silently fall back to the default mode: refuse it.
+    for (const key of Object.keys(config.modes)) {
+      const known = (FINDING_KINDS as readonly string[]).includes(key) || key in config.ruleKinds;
+      if (!known) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["modes", key],
+          message: `not a finding kind (${FINDING_KINDS.join(", ")}) nor a rule in ruleKinds`,
+        });
+      }
+    }
+  });
+
+export type RemediationConfig = z.infer<typeof remediationConfigSchema>;
+export type RemediationConfigInput = z.input<typeof remediationConfigSchema>;
+
+/** Validates the `remediation` section; the error names each bad key path and why. */
+export function parseRemediationConfig(input: unknown): RemediationConfig {
+  const result = remediationConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new ConfigError(
+      `invalid remediation config:\n${describeZodError(result.error, "remediation")}`,
+    );
+  }
+  return result.data;
+}

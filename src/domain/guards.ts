@@ -1,0 +1,335 @@
+import type { RemediationPlan } from "../remediations/types.ts";
+import type { Finding } from "./finding.ts";
+
+/**
+ * The runner's safety decisions, as pure functions: which mode applies, whether a resource is
+ * protected or exempt, and whether a loop or a burst of changes must stop Vigil. No SDK, no clock:
+ * the runner passes `now` and the journal's recent changes in.
+ */
+
+export type RemediationMode = "observe" | "notify" | "enforce";
+export const REMEDIATION_MODES = ["observe", "notify", "enforce"] as const;
+
+/** Every way a finding can end in the runner. */
+export type RemediationOutcomeKind =
+  | "ignored" // no remediation handles the finding
+  | "duplicate" // another run already claimed this finding id
+  | "no-op" // the plan found nothing to change (plan.reason says why)
+  | "exempt" // valid exemption tags
+  | "protected" // a protected principal would be touched
+  | "intentionally-public" // public on purpose (website, CloudFront origin) and no exemption
+  | "loop-detected" // the same resource was changed too often: something reverts it
+  | "rate-limited" // too many changes in the account: fell back to notify
+  | "observed" // mode observe: plan logged only
+  | "notified" // mode notify: people told about the planned change
+  | "would-change" // mode enforce under global dryRun
+  | "applied" // changes applied and verified
+  | "verify-failed" // changes applied but the read-back says they did not take
+  | "failed"; // a non-transient error (AccessDenied, NoSuchBucket …)
+
+/**
+ * IAM-style glob: `*` matches any run of characters (slashes included), `?` one character.
+ * Case-insensitive: IAM names are unique regardless of case, and protecting too much is the safe side.
+ */
+export function globMatch(pattern: string, value: string): boolean {
+  const source = pattern
+    .split("")
+    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`, "i").test(value);
+}
+
+/** Mode for a finding: by rule name, then by finding kind, then the default. */
+export function modeFor(
+  modes: Readonly<Record<string, RemediationMode>>,
+  defaultMode: RemediationMode,
+  finding: Pick<Finding, "rule" | "kind">,
+): RemediationMode {
+  return modes[finding.rule] ?? modes[finding.kind] ?? defaultMode;
+}
+
+const PRINCIPAL_NAME_KEYS: Record<string, string> = {
+  RoleName: "role",
+  UserName: "user",
+  GroupName: "group",
+};
+
+/**
+ * ARNs a plan touches: the finding's resource, every ARN in the change parameters and the IAM
+ * principals named by RoleName / UserName / GroupName (an admin policy detached from a break-glass
+ * role touches that role, not only the policy).
+ */
+export function touchedArns(
+  finding: Pick<Finding, "resourceArn" | "account">,
+  changes: RemediationPlan["changes"],
+): string[] {
+  const partition = finding.resourceArn.split(":")[1] || "aws";
+  const arns = new Set<string>([finding.resourceArn]);
+  const visit = (value: unknown, key: string | undefined, depth: number): void => {
+    if (typeof value === "string") {
+      if (value.startsWith("arn:")) arns.add(value);
+      const type = key ? PRINCIPAL_NAME_KEYS[key] : undefined;
+      if (type) arns.add(`arn:${partition}:iam::${finding.account}:${type}/${value}`);
+    } else if (Array.isArray(value) && depth < 4) {
+      for (const item of value) visit(item, key, depth + 1);
+    } else if (value && typeof value === "object" && depth < 4) {
+      for (const [k, v] of Object.entries(value)) visit(v, k, depth + 1);
+    }
+  };
+  for (const change of changes) visit(change.params, undefined, 0);
+  return [...arns];
+}
+
+/** The first touched ARN that matches a protected pattern. */
+export function protectedMatch(
+  patterns: readonly string[],
+  arns: readonly string[],
+): { arn: string; pattern: string } | undefined {
+  for (const arn of arns) {
+    const pattern = patterns.find((p) => globMatch(p, arn));
+    if (pattern) return { arn, pattern };
+  }
+  return undefined;
+}
+
+export interface ExemptionPolicy {
+  /** Tag whose value is the reason, e.g. "vigil:exempt". */
+  tag: string;
+  /** Tag whose value is the expiry, e.g. "vigil:exempt-until". */
+  untilTag: string;
+  /** An expiry further away than this is refused (no "9999-12-31" exemptions). */
+  maxDays: number;
+}
+
+export type Exemption =
+  | { status: "none" }
+  | { status: "valid"; reason: string; until: string }
+  /** Tags present but unusable: NOT exempt (fail closed), and people are told why. */
+  | { status: "invalid"; problem: string };
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses an exemption expiry. A date alone ("2026-12-31") is valid through the end of that day
+ * (UTC); a date-time needs a zone. Returns the first instant the exemption no longer holds.
+ */
+export function parseExemptionUntil(value: string): number | undefined {
+  const trimmed = value.trim();
+  const dateOnly = DATE_ONLY.exec(trimmed);
+  if (dateOnly) {
+    const [y, m, d] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
+    const start = Date.UTC(y, m - 1, d);
+    const check = new Date(start);
+    // Rejects 2026-02-30 and the like, which Date.UTC would roll over silently.
+    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
+      return undefined;
+    return start + 86_400_000;
+  }
+  if (!DATE_TIME.test(trimmed)) return undefined;
+  const parsed = Date.parse(trimmed);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+function findTag(tags: Readonly<Record<string, string>>, key: string) {
+  if (key in tags) return { key, value: tags[key] as string };
+  const lower = key.toLowerCase();
+  const near = Object.keys(tags).find((k) => k.toLowerCase() === lower);
+  return near === undefined ? undefined : { key: near, value: tags[near] as string };
+}
+
+export function evaluateExemption(
+  tags: Readonly<Record<string, string>>,
+  policy: ExemptionPolicy,
+  now: number,
+): Exemption {
+  const reasonTag = findTag(tags, policy.tag);
+  const untilTag = findTag(tags, policy.untilTag);
+  if (!reasonTag && !untilTag) return { status: "none" };
+  for (const [found, wanted] of [
+    [reasonTag, policy.tag],
+    [untilTag, policy.untilTag],
+  ] as const) {
+    if (found && found.key !== wanted) {
+      return {
+        status: "invalid",
+        problem: `tag "${found.key}" must be spelled exactly "${wanted}"`,
+      };
+    }
+  }
+  if (!reasonTag || reasonTag.value.trim() === "") {
+    return {
+      status: "invalid",
+      problem: `"${policy.tag}" tag missing or empty: an exemption needs a reason`,
+    };
+  }
+  if (!untilTag) {
+    return {
+      status: "invalid",
+      problem: `"${policy.untilTag}" tag missing: an exemption needs an expiry date`,
+    };
+  }
+  const until = parseExemptionUntil(untilTag.value);
+  if (until === undefined) {
+    return {
+      status: "invalid",
+      problem: `"${policy.untilTag}" is "${untilTag.value}", not an ISO date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`,
+    };
+  }
+  const untilIso = new Date(until).toISOString();
+  if (until <= now) {
+    return { status: "invalid", problem: `exemption expired at ${untilIso}` };
+  }
+  if (until - now > policy.maxDays * 86_400_000) {
+    return {
+      status: "invalid",
+      problem: `exemption until ${untilIso} is more than ${policy.maxDays} days away`,
+    };
+  }
+  return { status: "valid", reason: reasonTag.value.trim(), until: untilIso };
+}
+
+/** One change Vigil applied, as the journal's indexes know it. */
+export interface AppliedChangeRef {
+  journalId: string;
+  findingId: string;
+  /** Epoch ms of the run that applied it. */
+  time: number;
+}
+
+/**
+ * How many distinct findings changed something since `since`, not counting `exceptFindingId`
+ * (a retry of the current finding is not a second change).
+ */
+export function countRecentChanges(
+  changes: readonly AppliedChangeRef[],
+  since: number,
+  exceptFindingId: string,
+): number {
+  const findings = new Set<string>();
+  for (const c of changes) {
+    if (c.time >= since && c.findingId !== exceptFindingId) findings.add(c.findingId);
+  }
+  return findings.size;
+}
+
+export interface GuardInput {
+  finding: Finding;
+  plan: Pick<RemediationPlan, "changes" | "tags" | "intentionallyPublic">;
+  mode: RemediationMode;
+  dryRun: boolean;
+  now: number;
+  protectedPrincipals: readonly string[];
+  exemption: ExemptionPolicy;
+  remediateIntentionallyPublic: boolean;
+  /** Changes Vigil applied to this resource (at least the loop-breaker window). */
+  recentResourceChanges: readonly AppliedChangeRef[];
+  /** Changes Vigil applied in this account (at least the rate-limit window). */
+  recentAccountChanges: readonly AppliedChangeRef[];
+  loopBreaker: { maxRemediations: number; windowMinutes: number };
+  rateLimit: { maxChanges: number; windowMinutes: number };
+}
+
+export type GuardVerdict =
+  | "apply"
+  | Extract<
+      RemediationOutcomeKind,
+      | "protected"
+      | "exempt"
+      | "intentionally-public"
+      | "loop-detected"
+      | "rate-limited"
+      | "observed"
+      | "notified"
+      | "would-change"
+    >;
+
+export interface GuardDecision {
+  verdict: GuardVerdict;
+  reason: string;
+  /** Exemption tags that were present but not honoured (malformed, expired …). */
+  exemptionProblem?: string;
+}
+
+/**
+ * Decides what happens to a plan that has changes, in a fixed order: protected principals,
+ * exemption, intentionally public, then (enforce only) loop breaker and rate limit, then mode and
+ * dry run. Loop and rate guards only matter when Vigil is about to change something.
+ */
+export function decide(input: GuardInput): GuardDecision {
+  const { finding, plan } = input;
+  const guarded = protectedMatch(input.protectedPrincipals, touchedArns(finding, plan.changes));
+  if (guarded) {
+    return {
+      verdict: "protected",
+      reason: `${guarded.arn} is protected (matches ${guarded.pattern}): Vigil never changes it`,
+    };
+  }
+
+  const exemption = evaluateExemption(plan.tags, input.exemption, input.now);
+  if (exemption.status === "valid") {
+    return {
+      verdict: "exempt",
+      reason: `exempt until ${exemption.until}: ${exemption.reason}`,
+    };
+  }
+  const problem = exemption.status === "invalid" ? { exemptionProblem: exemption.problem } : {};
+  const notHonoured =
+    exemption.status === "invalid" ? ` (exemption not honoured: ${exemption.problem})` : "";
+
+  if (plan.intentionallyPublic && !input.remediateIntentionallyPublic) {
+    return {
+      verdict: "intentionally-public",
+      reason: `looks public on purpose (${plan.intentionallyPublic}): not changed; confirm with "${input.exemption.tag}" and "${input.exemption.untilTag}" tags or fix it by hand${notHonoured}`,
+      ...problem,
+    };
+  }
+
+  if (input.mode === "enforce") {
+    const loopSince = input.now - input.loopBreaker.windowMinutes * 60_000;
+    const resourceChanges = countRecentChanges(input.recentResourceChanges, loopSince, finding.id);
+    if (resourceChanges >= input.loopBreaker.maxRemediations) {
+      return {
+        verdict: "loop-detected",
+        reason: `Vigil already changed this resource for ${resourceChanges} findings in the last ${input.loopBreaker.windowMinutes} min: something keeps reverting it (IaC or a person?); stopped${notHonoured}`,
+        ...problem,
+      };
+    }
+    const rateSince = input.now - input.rateLimit.windowMinutes * 60_000;
+    const accountChanges = countRecentChanges(input.recentAccountChanges, rateSince, finding.id);
+    if (accountChanges >= input.rateLimit.maxChanges) {
+      return {
+        verdict: "rate-limited",
+        reason: `rate limit: ${accountChanges} changes in account ${finding.account} in the last ${input.rateLimit.windowMinutes} min (max ${input.rateLimit.maxChanges}): not applied, people notified instead${notHonoured}`,
+        ...problem,
+      };
+    }
+  }
+
+  switch (input.mode) {
+    case "observe":
+      return {
+        verdict: "observed",
+        reason: `mode observe: plan logged only${notHonoured}`,
+        ...problem,
+      };
+    case "notify":
+      return {
+        verdict: "notified",
+        reason: `mode notify: change planned, not applied${notHonoured}`,
+        ...problem,
+      };
+    case "enforce":
+      return input.dryRun
+        ? {
+            verdict: "would-change",
+            reason: `dry run: would have applied ${plan.changes.length} change(s)${notHonoured}`,
+            ...problem,
+          }
+        : {
+            verdict: "apply",
+            reason: `mode enforce: applying ${plan.changes.length} change(s)${notHonoured}`,
+            ...problem,
+          };
+  }
+}

@@ -1,0 +1,243 @@
+import type { JournalOutcome, JournalRecord } from "../ports/journal.ts";
+import type { Notification } from "../ports/notifier.ts";
+import type { Finding } from "./finding.ts";
+
+/** One incident per resource and rule, whatever event or sweep reported it. */
+export function remediationDedupKey(
+  finding: Pick<Finding, "account" | "region" | "resourceId" | "rule">,
+): string {
+  return `vigil:remediation:${finding.account}/${finding.region}/${finding.resourceId}/${finding.rule}`;
+}
+
+/** Outcomes a person should hear about (besides any outcome with a bad exemption tag). */
+const TOLD: ReadonlySet<JournalOutcome> = new Set<JournalOutcome>([
+  "applied",
+  "would-change",
+  "notified",
+  "protected",
+  "intentionally-public",
+  "loop-detected",
+  "rate-limited",
+  "failed",
+  "verify-failed",
+  "undone",
+  "undo-failed",
+]);
+
+export function shouldNotify(record: Pick<JournalRecord, "outcome" | "exemptionProblem">): boolean {
+  return TOLD.has(record.outcome) || record.exemptionProblem !== undefined;
+}
+
+/** Errors meaning the resource is gone: worth a warning, not a page. */
+const NOT_FOUND = /^(NoSuchBucket|NoSuchEntity|NoSuchEntityException|NotFound)$/;
+
+function severityOf(record: JournalRecord): Notification["severity"] {
+  switch (record.outcome) {
+    case "loop-detected":
+    case "verify-failed":
+    case "undo-failed":
+      return "critical";
+    case "failed":
+      return NOT_FOUND.test(record.error?.name ?? "") ? "warning" : "critical";
+    case "notified":
+    case "rate-limited":
+    case "protected":
+    case "intentionally-public":
+      return "warning";
+    default:
+      return record.exemptionProblem ? "warning" : "info";
+  }
+}
+
+const HEADLINES: Partial<Record<JournalOutcome, string>> = {
+  applied: "fixed",
+  "would-change": "would fix (dry run)",
+  notified: "fix planned (notify mode)",
+  observed: "observed",
+  protected: "protected principal, not changed",
+  "intentionally-public": "public on purpose? not changed",
+  "loop-detected": "LOOP stopped",
+  "rate-limited": "rate limit, not changed",
+  failed: "remediation FAILED",
+  "verify-failed": "fix did NOT take",
+  undone: "undone",
+  "undo-failed": "undo FAILED",
+};
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+function compactJson(value: unknown, max = 1500): string {
+  return truncate(JSON.stringify(value ?? null), max);
+}
+
+function opening(record: JournalRecord, where: string): string {
+  const what = `${record.kind} on ${record.resourceArn} (${where})`;
+  const name = record.remediation ?? "no remediation";
+  switch (record.outcome) {
+    case "applied":
+      return `Vigil applied ${name} to ${what}.`;
+    case "would-change":
+      return `Dry run: Vigil would have applied ${name} to ${what}; nothing was changed.`;
+    case "notified":
+      return `Vigil planned ${name} for ${what} and did not apply it (mode notify): a person should act.`;
+    case "observed":
+      return `Vigil observed ${what}; nothing was changed (mode observe).`;
+    case "protected":
+      return `Vigil found ${what} but the change would touch a protected principal: nothing was changed.`;
+    case "intentionally-public":
+      return `Vigil found ${what}, which looks public on purpose: nothing was changed.`;
+    case "loop-detected":
+      return `CRITICAL: Vigil keeps fixing ${what} and something keeps reverting it (IaC or a person?). Vigil stopped.`;
+    case "rate-limited":
+      return `Vigil reached its rate limit in account ${record.account}: ${name} on ${what} was NOT applied.`;
+    case "failed":
+      return `Vigil could not remediate ${what} with ${name}.`;
+    case "verify-failed":
+      return `CRITICAL: Vigil applied ${name} to ${what} but reading it back shows the fix did not take.`;
+    case "undone":
+      return `Vigil undid ${name} on ${what} (journal record ${record.undoOf}).`;
+    case "undo-failed":
+      return `CRITICAL: undoing ${name} on ${what} (journal record ${record.undoOf}) did not restore the previous state.`;
+    default:
+      return `Vigil: ${record.outcome} for ${what}.`;
+  }
+}
+
+/**
+ * The message people read for a journal record: subject says what and where, the body says why,
+ * what changed (before → after) and how to undo it, then the details as JSON.
+ */
+export function remediationNotification(record: JournalRecord): Notification {
+  const severity = severityOf(record);
+  const finding = record.finding;
+  const where = `${record.account} ${record.region}`;
+  const subject = truncate(
+    `[Vigil ${severity.toUpperCase()}] ${HEADLINES[record.outcome] ?? record.outcome}: ${record.kind} on ${finding.resourceName} (${where})`,
+    100,
+  );
+  const appliedIndexes = new Set(
+    record.steps.filter((s) => s.status === "applied").map((s) => s.index),
+  );
+  const failedStep = record.steps.find((s) => s.status === "failed");
+  const changes = record.plan?.changes ?? [];
+  const details = {
+    outcome: record.outcome,
+    reason: record.reason,
+    journalId: record.id,
+    ...(record.undoOf ? { undoOf: record.undoOf } : {}),
+    remediation: record.remediation,
+    mode: record.mode,
+    dryRun: record.dryRun,
+    finding: {
+      id: finding.id,
+      source: finding.source,
+      rule: finding.rule,
+      kind: finding.kind,
+      resourceType: finding.resourceType,
+      resourceArn: finding.resourceArn,
+      account: finding.account,
+      region: finding.region,
+      observedAt: finding.observedAt,
+      ...(finding.principal ? { principal: finding.principal } : {}),
+    },
+    plan: record.plan
+      ? { summary: record.plan.summary, reason: record.plan.reason, changes }
+      : null,
+    applied: record.applied,
+    before: record.before,
+    after: record.after,
+    ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    undo: record.undoCommand,
+  };
+  const lines = [opening(record, where), ""];
+  if (record.plan) lines.push(`What: ${record.plan.summary}`);
+  lines.push(
+    `Why: rule ${finding.rule} (${finding.source}) reported ${finding.kind}. ${record.reason}`,
+  );
+  if (record.exemptionProblem) {
+    lines.push(`Exemption NOT honoured: ${record.exemptionProblem}`);
+  }
+  if (record.remediation) {
+    lines.push(
+      `Remediation: ${record.remediation}, mode ${record.mode ?? "-"}${record.dryRun ? " (dry run)" : ""}`,
+    );
+  }
+  if (record.undoOf) {
+    lines.push(`Changes undone (from ${record.undoOf}):`);
+    record.applied.forEach((change, index) => {
+      lines.push(`  ${index + 1}. ${change.action}: ${change.description}`);
+    });
+  } else if (changes.length > 0) {
+    lines.push("Changes:");
+    changes.forEach((change, index) => {
+      const status = appliedIndexes.has(index)
+        ? "applied"
+        : failedStep?.index === index
+          ? "FAILED"
+          : "not applied";
+      lines.push(`  ${index + 1}. [${status}] ${change.action}: ${change.description}`);
+    });
+  }
+  if (record.before) lines.push(`Before: ${compactJson(record.before)}`);
+  if (record.after) lines.push(`After: ${compactJson(record.after)}`);
+  if (record.error) lines.push(`Error: ${record.error.name}: ${record.error.message}`);
+  if (record.undoCommand) lines.push(`Undo: ${record.undoCommand}`);
+  if (record.outcome === "undone") {
+    lines.push(
+      `Vigil may remediate it again on the next finding: to keep it as is, tag it with an exemption reason and expiry.`,
+    );
+  }
+  lines.push(
+    `Journal record: ${record.id}`,
+    "",
+    "```json",
+    JSON.stringify(details, null, 2),
+    "```",
+  );
+  return {
+    action: "trigger",
+    dedupKey: remediationDedupKey(finding),
+    severity,
+    source: "remediation",
+    subject,
+    body: lines.join("\n"),
+    details,
+    attributes: {
+      outcome: record.outcome,
+      kind: record.kind,
+      account: record.account,
+      ...(record.remediation ? { remediation: record.remediation } : {}),
+    },
+  };
+}
+
+/** Closes the incident for a resource and rule once the source says it is fine again. */
+export function resolvedNotification(
+  resource: Pick<Finding, "account" | "region" | "resourceId" | "rule">,
+  why: string,
+): Notification {
+  const where = `${resource.account} ${resource.region}`;
+  const details = { ...resource, why };
+  return {
+    action: "resolve",
+    dedupKey: remediationDedupKey(resource),
+    severity: "info",
+    source: "remediation",
+    subject: truncate(
+      `[Vigil INFO] resolved: ${resource.rule} on ${resource.resourceId} (${where})`,
+      100,
+    ),
+    body: [
+      `${resource.resourceId} (${where}) is no longer reported by ${resource.rule}: ${why}.`,
+      "",
+      "```json",
+      JSON.stringify(details, null, 2),
+      "```",
+    ].join("\n"),
+    details,
+    attributes: { outcome: "resolved", account: resource.account },
+  };
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+
+/** Field formats shared by the AWS event schemas and the remediation config. */
+export const awsAccountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+export const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region, e.g. eu-west-1");
+export const isoTime = z.iso.datetime({ offset: true });

@@ -1,0 +1,316 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { IamResourceType, ResolvedIamEntity } from "../adapters/iam-id-resolver.ts";
+import type { RemediationConfig } from "../config/remediation-config.ts";
+import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
+import { globMatch } from "../domain/guards.ts";
+import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
+import type {
+  ComplianceType,
+  ConfigComplianceChangeEvent,
+} from "../events/config-compliance-change.ts";
+
+/** Resolves Config's IAM unique ids; IamIdResolver implements it. */
+export interface IamIdLookup {
+  resolve(resourceType: IamResourceType, uniqueId: string): Promise<ResolvedIamEntity | undefined>;
+}
+
+export interface IntakeDeps {
+  config: Pick<RemediationConfig, "ruleKinds" | "allowedAccounts" | "allowedRegions">;
+  iamIds: IamIdLookup;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+  /**
+   * The account this deployment's credentials act in. Findings for other accounts are ignored:
+   * acting on them with these credentials would read or change a same-named resource here.
+   */
+  homeAccount?: string;
+  /** Overrides the finding source ("cli" when `vigil remediate` feeds an event file). */
+  source?: FindingSource;
+}
+
+/** The resource and rule an ignored event cleared: its open incident can be resolved. */
+export interface ClearedResource {
+  account: string;
+  region: string;
+  resourceId: string;
+  rule: string;
+  why: string;
+}
+
+export interface Ignored {
+  ignored: true;
+  reason: string;
+  eventId: string;
+  cleared?: ClearedResource;
+}
+
+export type IntakeResult = Finding | Ignored;
+
+export function isIgnored(result: IntakeResult): result is Ignored {
+  return "ignored" in result;
+}
+
+/** One Config evaluation, from an event or from the sweep's GetComplianceDetailsByConfigRule. */
+export interface ConfigEvaluation {
+  eventId: string;
+  source: FindingSource;
+  rule: string;
+  resourceType: string;
+  resourceId: string;
+  account: string;
+  region: string;
+  complianceType: ComplianceType;
+  /** The evaluation before this one, when known (events carry it, the sweep does not). */
+  previousComplianceType?: ComplianceType;
+  /** When Config recorded the evaluation (ISO); part of the finding id. */
+  recordedAt: string;
+}
+
+/** Rules evaluated per account, not per bucket: nothing a bucket-level remediation can fix. */
+const ACCOUNT_LEVEL_RULES = new Set([
+  "s3-account-level-public-access-blocks",
+  "s3-account-level-public-access-blocks-periodic",
+]);
+
+const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
+  "s3-encryption": ["AWS::S3::Bucket"],
+  "s3-public-access": ["AWS::S3::Bucket"],
+  "iam-risky-policy": ["AWS::IAM::Policy", "AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group"],
+  "iam-external-trust": ["AWS::IAM::Role"],
+};
+
+/** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
+export function ruleKindFor(
+  ruleKinds: Readonly<Record<string, FindingKind>>,
+  rule: string,
+): FindingKind | undefined {
+  const exact = ruleKinds[rule];
+  if (exact) return exact;
+  const glob = Object.keys(ruleKinds).find((key) => key.includes("*") && globMatch(key, rule));
+  return glob ? ruleKinds[glob] : undefined;
+}
+
+/** Deterministic: the same evaluation (event retry, sweep, CLI) always gets the same id. */
+export function configFindingId(
+  e: Pick<
+    ConfigEvaluation,
+    "rule" | "resourceType" | "resourceId" | "account" | "region" | "recordedAt"
+  >,
+): string {
+  const recorded = new Date(e.recordedAt).toISOString();
+  return createHash("sha256")
+    .update([e.rule, e.resourceType, e.resourceId, e.account, e.region, recorded].join("\n"))
+    .digest("hex")
+    .slice(0, 32);
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function ignore(
+  deps: IntakeDeps,
+  eventId: string,
+  reason: string,
+  context: Record<string, unknown>,
+  cleared?: ClearedResource,
+): Ignored {
+  deps.logger.info("finding ignored", { decision: "ignored", eventId, reason, ...context });
+  return { ignored: true, reason, eventId, ...(cleared ? { cleared } : {}) };
+}
+
+/** Allow-lists and the home account: the same checks for every source. */
+function outOfScope(deps: IntakeDeps, account: string, region: string): string | undefined {
+  const { allowedAccounts, allowedRegions } = deps.config;
+  if (allowedAccounts.length > 0 && !allowedAccounts.includes(account)) {
+    return `account ${account} is not in allowedAccounts`;
+  }
+  if (allowedRegions.length > 0 && !allowedRegions.includes(region)) {
+    return `region ${region} is not in allowedRegions`;
+  }
+  if (deps.homeAccount && account !== deps.homeAccount) {
+    return `finding is for account ${account} but this deployment acts in ${deps.homeAccount} only`;
+  }
+  return undefined;
+}
+
+export async function intakeConfigEvaluation(
+  deps: IntakeDeps,
+  e: ConfigEvaluation,
+): Promise<IntakeResult> {
+  const context = {
+    source: e.source,
+    rule: e.rule,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    account: e.account,
+    region: e.region,
+    complianceType: e.complianceType,
+  };
+  const skip = (reason: string, cleared?: ClearedResource) =>
+    ignore(deps, e.eventId, reason, context, cleared);
+
+  const scope = outOfScope(deps, e.account, e.region);
+  if (scope) return skip(scope);
+  if (ACCOUNT_LEVEL_RULES.has(e.rule) || e.resourceType === "AWS::::Account") {
+    return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
+  }
+  const kind = ruleKindFor(deps.config.ruleKinds, e.rule);
+  if (!kind) return skip(`rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds)`);
+  const resourceType = RESOURCE_TYPES_BY_KIND[kind].find((t) => t === e.resourceType);
+  if (!resourceType) {
+    return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
+  }
+  if (e.complianceType === "COMPLIANT") {
+    // Only a NON_COMPLIANT → COMPLIANT change can close an incident; a new compliant resource has none.
+    const cleared =
+      e.previousComplianceType === "NON_COMPLIANT"
+        ? {
+            account: e.account,
+            region: e.region,
+            resourceId: e.resourceId,
+            rule: e.rule,
+            why: "compliant again",
+          }
+        : undefined;
+    return skip("evaluation is COMPLIANT: nothing to change", cleared);
+  }
+  if (e.complianceType !== "NON_COMPLIANT") {
+    return skip(`evaluation is ${e.complianceType}: nothing to change`);
+  }
+
+  let name: string;
+  let arn: string;
+  if (resourceType === "AWS::S3::Bucket") {
+    name = e.resourceId;
+    arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
+  } else if (e.resourceId.startsWith("arn:")) {
+    arn = e.resourceId;
+    name = arn.split("/").at(-1) ?? arn;
+  } else {
+    const resolved = await deps.iamIds.resolve(resourceType, e.resourceId);
+    if (!resolved) return skip(`resource no longer exists (IAM id ${e.resourceId} not found)`);
+    ({ name, arn } = resolved);
+  }
+  return {
+    id: configFindingId(e),
+    eventId: e.eventId,
+    source: e.source,
+    account: e.account,
+    region: e.region,
+    resourceType,
+    resourceId: e.resourceId,
+    resourceArn: arn,
+    resourceName: name,
+    rule: e.rule,
+    kind,
+    isPublic: false,
+    observedAt: new Date(e.recordedAt).toISOString(),
+  };
+}
+
+export function intakeConfigEvent(
+  deps: IntakeDeps,
+  event: ConfigComplianceChangeEvent,
+): Promise<IntakeResult> {
+  const d = event.detail;
+  return intakeConfigEvaluation(deps, {
+    eventId: event.id,
+    source: deps.source ?? "config",
+    rule: d.configRuleName,
+    resourceType: d.resourceType,
+    resourceId: d.resourceId,
+    account: d.awsAccountId,
+    region: d.awsRegion,
+    complianceType: d.newEvaluationResult.complianceType,
+    ...(d.oldEvaluationResult
+      ? { previousComplianceType: d.oldEvaluationResult.complianceType }
+      : {}),
+    recordedAt:
+      d.newEvaluationResult.resultRecordedTime ?? d.notificationCreationTime ?? event.time,
+  });
+}
+
+export const ACCESS_ANALYZER_RULE = "access-analyzer";
+
+export async function intakeAccessAnalyzerEvent(
+  deps: IntakeDeps,
+  event: AccessAnalyzerFindingEvent,
+): Promise<IntakeResult> {
+  const d = event.detail;
+  const context = {
+    source: "access-analyzer",
+    findingId: d.id,
+    status: d.status,
+    resourceType: d.resourceType,
+    resource: d.resource,
+    account: d.accountId,
+    region: d.region,
+  };
+  const skip = (reason: string, cleared?: ClearedResource) =>
+    ignore(deps, event.id, reason, context, cleared);
+  const clearedAs = (why: string): ClearedResource => ({
+    account: d.accountId,
+    region: d.region,
+    resourceId: d.resource,
+    rule: ACCESS_ANALYZER_RULE,
+    why,
+  });
+
+  const scope = outOfScope(deps, d.accountId, d.region);
+  if (scope) return skip(scope);
+  if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
+    return skip(`resource type ${d.resourceType} is not supported`);
+  }
+  if (d.status !== "ACTIVE") {
+    return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
+  }
+  if (d.isDeleted) return skip("resource was deleted", clearedAs("resource deleted"));
+  if (d.error) return skip(`analyzer could not analyse the resource (${d.error}): nothing known`);
+  if (d.findingType && d.findingType !== "ExternalAccess") {
+    return skip(`finding type ${d.findingType} is not remediated`);
+  }
+  if (!d.principal || Object.keys(d.principal).length === 0) {
+    return skip("finding names no principal: nothing to remediate");
+  }
+
+  let name: string | undefined;
+  let kind: FindingKind;
+  if (d.resourceType === "AWS::S3::Bucket") {
+    name = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(d.resource)?.[1];
+    if (!d.isPublic) {
+      return skip(
+        `bucket is shared with ${JSON.stringify(d.principal)} but not public: review the grant (Vigil remediates public buckets)`,
+      );
+    }
+    kind = "s3-public-access";
+  } else {
+    const role = /^arn:[a-z-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(d.resource);
+    if (role && role[1] !== d.accountId) {
+      return skip(`role ${d.resource} is not in the finding's account ${d.accountId}`);
+    }
+    name = role?.[2];
+    kind = "iam-external-trust";
+  }
+  if (!name) return skip(`cannot read a resource name from ${d.resource}`);
+
+  const isPublic = d.isPublic || Object.values(d.principal).includes("*");
+  return {
+    id: d.id,
+    eventId: event.id,
+    source: deps.source ?? "access-analyzer",
+    account: d.accountId,
+    region: d.region,
+    resourceType: d.resourceType,
+    resourceId: d.resource,
+    resourceArn: d.resource,
+    resourceName: name,
+    rule: ACCESS_ANALYZER_RULE,
+    kind,
+    principal: d.principal,
+    isPublic,
+    observedAt: new Date(d.updatedAt ?? d.analyzedAt ?? event.time).toISOString(),
+  };
+}

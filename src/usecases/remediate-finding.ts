@@ -1,0 +1,511 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { RemediationConfig } from "../config/remediation-config.ts";
+import type { Finding } from "../domain/finding.ts";
+import {
+  decide,
+  modeFor,
+  type RemediationMode,
+  type RemediationOutcomeKind,
+} from "../domain/guards.ts";
+import {
+  remediationNotification,
+  resolvedNotification,
+  shouldNotify,
+} from "../domain/remediation-notification.ts";
+import type { Journal, JournalRecord } from "../ports/journal.ts";
+import type { Notifier } from "../ports/notifier.ts";
+import type {
+  PlannedChange,
+  Remediation,
+  RemediationContext,
+  RemediationPlan,
+} from "../remediations/types.ts";
+import { type IntakeResult, isIgnored } from "./intake.ts";
+
+export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
+
+export interface RemediationDeps {
+  /** The registry (injected: tests pass fakes). */
+  remediations: readonly Remediation[];
+  /** AWS clients for the finding's account and region, plus settings. */
+  contextFor(finding: Finding): RemediationContext | Promise<RemediationContext>;
+  journal: Journal;
+  notifier: Notifier;
+  /** Epoch ms. */
+  clock: () => number;
+  config: RemediationConfig;
+  logger: RemediationLogger;
+  /** Journal record ids (default: time-sortable and random). */
+  newJournalId?: (now: number) => string;
+}
+
+export interface RemediationOutcome {
+  outcome: RemediationOutcomeKind;
+  reason: string;
+  findingId: string;
+  journalId: string;
+  remediation: string | null;
+  mode: RemediationMode | null;
+  dryRun: boolean;
+  /** What the plan wanted to change (empty when nothing was planned). */
+  planned: PlannedChange[];
+  /** What was actually changed, in order. */
+  applied: PlannedChange[];
+  notified: boolean;
+  undoCommand: string | null;
+}
+
+/** A run that neither settles nor releases its claim within this time is presumed dead. */
+export const CLAIM_LEASE_MS = 15 * 60_000;
+
+/**
+ * Outcomes that depend on time or on a fix elsewhere: the claim is released so the sweep (or a
+ * retry) looks again. Every other outcome settles the claim: later deliveries are duplicates.
+ */
+const RECHECK_LATER: ReadonlySet<RemediationOutcomeKind> = new Set<RemediationOutcomeKind>([
+  "failed", // a failed fix leaves no second event: the sweep must retry it
+  "exempt", // the exemption expires
+  "rate-limited", // the window moves on
+]);
+
+/** 20261120T091504Z-1a2b3c4d: sorts by time, short enough to type in `vigil undo`. */
+export function newJournalId(now: number): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Idempotency key: the finding id plus when the source observed it (a duplicate delivery is caught,
+ * an Access Analyzer finding active again later is handled again), plus the mode and dry run: a
+ * finding only notified or dry-run is handled again once its rule is promoted to enforce.
+ */
+export function claimKeyFor(
+  finding: Pick<Finding, "id" | "observedAt">,
+  mode: RemediationMode,
+  dryRun: boolean,
+): string {
+  return `finding:${finding.id}:${finding.observedAt}:${mode}${dryRun ? ":dry-run" : ""}`;
+}
+
+const TRANSIENT_NAMES = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ProvisionedThroughputExceededException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalError",
+  "InternalFailure",
+  "InternalServerError",
+  "ServiceFailure",
+  "ConcurrentModification",
+  "ConcurrentModificationException",
+  "OperationAborted",
+  "PriorRequestNotComplete",
+  "ClaimContention",
+]);
+const TRANSIENT_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
+
+/** Throttling, 5xx, timeouts and dropped connections: worth a Lambda retry. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!error || typeof error !== "object") return false;
+  const e = error as {
+    name?: string;
+    code?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (e.$retryable) return true;
+  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && (status >= 500 || status === 429);
+}
+
+function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+function newRecord(deps: RemediationDeps, finding: Finding, now: number): JournalRecord {
+  return {
+    id: (deps.newJournalId ?? newJournalId)(now),
+    time: new Date(now).toISOString(),
+    findingId: finding.id,
+    eventId: finding.eventId,
+    resourceArn: finding.resourceArn,
+    account: finding.account,
+    region: finding.region,
+    rule: finding.rule,
+    kind: finding.kind,
+    finding,
+    remediation: null,
+    mode: null,
+    dryRun: deps.config.dryRun,
+    outcome: "ignored",
+    reason: "",
+    plan: null,
+    before: null,
+    after: null,
+    applied: [],
+    steps: [],
+    undoCommand: null,
+  };
+}
+
+const LOG_LEVEL: Partial<Record<RemediationOutcomeKind, "warn" | "error">> = {
+  failed: "error",
+  "verify-failed": "error",
+  "loop-detected": "error",
+  "rate-limited": "warn",
+  protected: "warn",
+  "intentionally-public": "warn",
+  notified: "warn",
+};
+
+/** The one structured log line of a decision: plan, before, after and why. */
+function logDecision(deps: RemediationDeps, record: JournalRecord, notified: boolean): void {
+  const level = LOG_LEVEL[record.outcome as RemediationOutcomeKind] ?? "info";
+  deps.logger[level](`remediation ${record.outcome}`, {
+    decision: record.outcome,
+    reason: record.reason,
+    journalId: record.id,
+    findingId: record.findingId,
+    eventId: record.eventId,
+    source: record.finding.source,
+    rule: record.rule,
+    kind: record.kind,
+    resourceArn: record.resourceArn,
+    account: record.account,
+    region: record.region,
+    remediation: record.remediation,
+    mode: record.mode,
+    dryRun: record.dryRun,
+    plan: record.plan
+      ? { summary: record.plan.summary, reason: record.plan.reason, changes: record.plan.changes }
+      : null,
+    before: record.before,
+    after: record.after,
+    applied: record.applied.map((c) => c.action),
+    ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    notified,
+    undoCommand: record.undoCommand,
+  });
+}
+
+/** Journals, tells people when they should know, logs once, and returns the outcome. */
+async function conclude(
+  deps: RemediationDeps,
+  record: JournalRecord,
+  outcome: RemediationOutcomeKind,
+  reason: string,
+): Promise<RemediationOutcome> {
+  record.outcome = outcome;
+  record.reason = reason;
+  record.undoCommand = record.applied.length > 0 ? `vigil undo ${record.id}` : null;
+  await deps.journal.record(record);
+  let notified = false;
+  if (shouldNotify(record)) {
+    try {
+      await deps.notifier.notify(remediationNotification(record));
+      notified = true;
+    } catch (error) {
+      // The decision is journaled; a lost message must not undo or repeat the remediation.
+      deps.logger.error("remediation notification not delivered", {
+        journalId: record.id,
+        error: describeError(error),
+      });
+    }
+  }
+  logDecision(deps, record, notified);
+  return {
+    outcome,
+    reason,
+    findingId: record.findingId,
+    journalId: record.id,
+    remediation: record.remediation,
+    mode: record.mode,
+    dryRun: record.dryRun,
+    planned: record.plan?.changes ?? [],
+    applied: record.applied,
+    notified,
+    undoCommand: record.undoCommand,
+  };
+}
+
+function failureReason(record: JournalRecord, error: unknown): string {
+  const { name, message } = describeError(error);
+  const failed = record.steps.find((s) => s.status === "failed");
+  if (!record.plan) return `planning failed: ${name}: ${message}`;
+  if (!failed) return `${name}: ${message}`;
+  const total = record.plan.changes.length;
+  const done =
+    record.applied.length > 0
+      ? `; ${record.applied.length} change(s) applied before it: undo with vigil undo ${record.id}`
+      : "; nothing was changed";
+  return `step ${failed.index + 1} of ${total} (${failed.action}) failed: ${name}: ${message}${done}`;
+}
+
+/** Applies each change in order and journals after every step, then reads back. */
+async function applyPlan(
+  deps: RemediationDeps,
+  ctx: RemediationContext,
+  remediation: Remediation,
+  plan: RemediationPlan,
+  record: JournalRecord,
+  reason: string,
+): Promise<RemediationOutcome> {
+  record.outcome = "applying";
+  record.reason = reason;
+  await deps.journal.record(record);
+  for (const [index, change] of plan.changes.entries()) {
+    const step = { index, action: change.action, description: change.description };
+    try {
+      await remediation.apply(ctx, plan, change);
+    } catch (error) {
+      const { name, message } = describeError(error);
+      const at = new Date(deps.clock()).toISOString();
+      record.steps.push({ ...step, status: "failed", at, error: `${name}: ${message}` });
+      throw error;
+    }
+    record.steps.push({ ...step, status: "applied", at: new Date(deps.clock()).toISOString() });
+    record.applied.push(change);
+    record.undoCommand = `vigil undo ${record.id}`;
+    await deps.journal.record(record);
+  }
+  const verification = await remediation.verify(ctx, plan);
+  record.after = verification.after;
+  return verification.ok
+    ? conclude(deps, record, "applied", `${reason}; verified: ${verification.detail}`)
+    : conclude(
+        deps,
+        record,
+        "verify-failed",
+        `applied but the read-back disagrees: ${verification.detail}`,
+      );
+}
+
+async function planAndAct(
+  deps: RemediationDeps,
+  finding: Finding,
+  remediation: Remediation,
+  record: JournalRecord,
+  mode: RemediationMode,
+): Promise<RemediationOutcome> {
+  const ctx = await deps.contextFor(finding);
+  const plan = await remediation.plan(ctx, finding);
+  record.plan = plan;
+  record.before = plan.before;
+  const { config } = deps;
+  // A bucket public on purpose comes with no changes but still needs a person's look.
+  const onPurpose =
+    plan.intentionallyPublic !== undefined && !config.settings.s3RemediateIntentionallyPublic;
+  if (plan.changes.length === 0 && !onPurpose) {
+    return conclude(deps, record, "no-op", `nothing to change: ${plan.reason}`);
+  }
+
+  const now = deps.clock();
+  // Only a change about to be applied needs the journal's history.
+  const [recentResourceChanges, recentAccountChanges] =
+    mode === "enforce"
+      ? await Promise.all([
+          deps.journal.recentChanges({
+            resourceArn: finding.resourceArn,
+            since: now - config.loopBreaker.windowMinutes * 60_000,
+          }),
+          deps.journal.recentChanges({
+            account: finding.account,
+            since: now - config.rateLimit.windowMinutes * 60_000,
+          }),
+        ])
+      : [[], []];
+  const decision = decide({
+    finding,
+    plan,
+    mode,
+    dryRun: config.dryRun,
+    now,
+    protectedPrincipals: config.protectedPrincipals,
+    exemption: {
+      tag: config.exemptionTag,
+      untilTag: config.exemptionUntilTag,
+      maxDays: config.maxExemptionDays,
+    },
+    remediateIntentionallyPublic: config.settings.s3RemediateIntentionallyPublic,
+    recentResourceChanges,
+    recentAccountChanges,
+    loopBreaker: config.loopBreaker,
+    rateLimit: config.rateLimit,
+  });
+  if (decision.exemptionProblem) record.exemptionProblem = decision.exemptionProblem;
+  if (decision.verdict !== "apply") {
+    return conclude(deps, record, decision.verdict, decision.reason);
+  }
+  return applyPlan(deps, ctx, remediation, plan, record, decision.reason);
+}
+
+/**
+ * Drives one finding through pick → claim → plan → guards → mode → apply → verify. Safety lives
+ * here, never in remediations. Transient AWS errors are rethrown (after releasing the claim) so
+ * Lambda retries; anything else ends as an outcome, journaled and, when people should know, told.
+ */
+export async function remediateFinding(
+  deps: RemediationDeps,
+  finding: Finding,
+): Promise<RemediationOutcome> {
+  const startedAt = deps.clock();
+  const record = newRecord(deps, finding, startedAt);
+  const remediation = deps.remediations.find((r) => r.handles(finding));
+  if (!remediation) {
+    return conclude(
+      deps,
+      record,
+      "ignored",
+      `no remediation handles ${finding.kind} on ${finding.resourceType}`,
+    );
+  }
+  const mode = modeFor(deps.config.modes, deps.config.defaultMode, finding);
+  record.remediation = remediation.name;
+  record.mode = mode;
+
+  const key = claimKeyFor(finding, mode, deps.config.dryRun);
+  const claim = await deps.journal.claim(key, {
+    holder: record.id,
+    now: startedAt,
+    leaseMs: CLAIM_LEASE_MS,
+  });
+  if (!claim.claimed) {
+    const state = claim.settled ? "" : " (still in progress)";
+    return conclude(
+      deps,
+      record,
+      "duplicate",
+      `already handled by journal record ${claim.holder}${state}`,
+    );
+  }
+
+  let outcome: RemediationOutcome;
+  try {
+    outcome = await planAndAct(deps, finding, remediation, record, mode);
+  } catch (error) {
+    if (isTransientAwsError(error)) {
+      await giveBackForRetry(deps, record, key, error);
+      throw error;
+    }
+    record.error = describeError(error);
+    outcome = await conclude(deps, record, "failed", failureReason(record, error));
+  }
+  try {
+    if (RECHECK_LATER.has(outcome.outcome)) await deps.journal.release(key, record.id);
+    else await deps.journal.settle(key, record.id);
+  } catch (error) {
+    // The outcome is journaled and told; an unsettled claim only expires with its lease.
+    deps.logger.warn("idempotency claim not updated", {
+      journalId: record.id,
+      error: describeError(error),
+    });
+  }
+  return outcome;
+}
+
+/** Journals the transient failure (best effort) and releases the claim so the retry can run. */
+async function giveBackForRetry(
+  deps: RemediationDeps,
+  record: JournalRecord,
+  key: string,
+  error: unknown,
+): Promise<void> {
+  const { name, message } = describeError(error);
+  record.outcome = "transient-error";
+  record.error = { name, message };
+  record.reason = `transient AWS error (${name}: ${message}): claim released, Lambda retries`;
+  record.undoCommand = record.applied.length > 0 ? `vigil undo ${record.id}` : null;
+  const problems: Array<{ step: string; error: { name: string; message: string } }> = [];
+  try {
+    await deps.journal.record(record);
+  } catch (journalError) {
+    problems.push({ step: "journal", error: describeError(journalError) });
+  }
+  try {
+    await deps.journal.release(key, record.id);
+  } catch (releaseError) {
+    problems.push({ step: "release claim", error: describeError(releaseError) });
+  }
+  deps.logger.warn("remediation transient-error", {
+    decision: "transient-error",
+    reason: record.reason,
+    journalId: record.id,
+    findingId: record.findingId,
+    eventId: record.eventId,
+    resourceArn: record.resourceArn,
+    remediation: record.remediation,
+    mode: record.mode,
+    applied: record.applied.map((c) => c.action),
+    ...(problems.length > 0 ? { problems } : {}),
+  });
+}
+
+/** What a handler returns: small, for the Lambda console and tests. */
+export interface HandledEvent {
+  ok: boolean;
+  eventId: string;
+  outcome: RemediationOutcomeKind;
+  reason: string;
+  findingId?: string;
+  journalId?: string;
+}
+
+const NOT_OK: ReadonlySet<RemediationOutcomeKind> = new Set<RemediationOutcomeKind>([
+  "failed",
+  "verify-failed",
+  "loop-detected",
+]);
+
+/** After intake: remediate a finding, or close the incident an ignored event cleared. */
+export async function handleIntakeResult(
+  deps: RemediationDeps,
+  result: IntakeResult,
+): Promise<HandledEvent> {
+  if (isIgnored(result)) {
+    if (result.cleared) {
+      try {
+        await deps.notifier.notify(resolvedNotification(result.cleared, result.cleared.why));
+      } catch (error) {
+        deps.logger.error("resolve notification not delivered", {
+          eventId: result.eventId,
+          error: describeError(error),
+        });
+      }
+    }
+    return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
+  }
+  const outcome = await remediateFinding(deps, result);
+  return {
+    ok: !NOT_OK.has(outcome.outcome),
+    eventId: result.eventId,
+    outcome: outcome.outcome,
+    reason: outcome.reason,
+    findingId: outcome.findingId,
+    journalId: outcome.journalId,
+  };
+}

@@ -1,0 +1,225 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
+import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
+import type { CliIo } from "../../src/cli/io.ts";
+import {
+  type CreateRemediationApp,
+  runRemediateCommand,
+  runUndoCommand,
+} from "../../src/cli/remediate.ts";
+import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
+import { createRemediationDeps } from "../../src/wiring/remediation.ts";
+import {
+  awsError,
+  type FakeOptions,
+  fakeRemediation,
+  NOW,
+  recordingLogger,
+  testConfig,
+} from "../usecases/fakes.ts";
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/events/${name}.json`, import.meta.url));
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  return { sink, out, err, text: () => out.join("\n") };
+}
+
+/** Like the bin's factory, with fake remediations and one journal shared across commands. */
+function cliApp(
+  options: FakeOptions = {},
+  config: RemediationConfigInput = { defaultMode: "enforce" },
+) {
+  const remediation = fakeRemediation({
+    kinds: ["s3-encryption", "s3-public-access", "iam-external-trust"],
+    ...options,
+  });
+  const journal = new MemoryJournal();
+  const requests: Array<{ dryRun: boolean }> = [];
+  let ids = 0;
+  const createApp: CreateRemediationApp = async ({ dryRun }) => {
+    requests.push({ dryRun });
+    return createRemediationDeps({
+      env: { AWS_REGION: "us-east-1" },
+      loadConfig: async () => testConfig(config),
+      remediations: [remediation],
+      logger: recordingLogger(),
+      homeAccount: "123456789012",
+      dryRun,
+      overrides: {
+        journal: dryRun ? new MemoryJournal() : journal,
+        notifier: new MemoryNotifier(),
+        clock: () => NOW,
+        newJournalId: () => `20261120T100000Z-0000000${++ids}`,
+      },
+    });
+  };
+  return { remediation, journal, requests, createApp };
+}
+
+function tempFile(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "vigil-cli-")), "event.json");
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("vigil remediate", () => {
+  it("--dry-run plans, changes nothing and shows what would be sent", async () => {
+    const { createApp, remediation, requests } = cliApp();
+    const cli = io();
+    const code = await runRemediateCommand(
+      { eventFile: fixture("config-s3-encryption-noncompliant"), dryRun: true },
+      cli.sink,
+      createApp,
+    );
+    expect(code).toBe(0);
+    expect(requests).toEqual([{ dryRun: true }]);
+    expect(remediation.calls.map((c) => c.phase)).toEqual(["plan"]);
+    expect(cli.text()).toContain("outcome: would-change: dry run: would have applied 1 change(s)");
+    expect(cli.text()).toContain(
+      "finding: s3-encryption on arn:aws:s3:::acme-raw-landing-prod (123456789012 eu-west-1), rule s3-bucket-server-side-encryption-enabled",
+    );
+    expect(cli.text()).toContain("1. s3:FakeAction1: fake change 1");
+    expect(cli.text()).toMatch(/notification \(not sent, dry run\): \[Vigil INFO\] would fix/);
+  });
+
+  it("--json prints one JSON document", async () => {
+    const { createApp } = cliApp();
+    const cli = io();
+    const code = await runRemediateCommand(
+      { eventFile: fixture("access-analyzer-s3-public"), dryRun: true, json: true },
+      cli.sink,
+      createApp,
+    );
+    expect(code).toBe(0);
+    const doc = JSON.parse(cli.text());
+    expect(doc).toMatchObject({
+      outcome: "would-change",
+      finding: { source: "cli", kind: "s3-public-access" },
+    });
+  });
+
+  it("applies for real without --dry-run and prints the undo command; undo restores", async () => {
+    const { createApp, remediation } = cliApp();
+    const cli = io();
+    expect(
+      await runRemediateCommand(
+        { eventFile: fixture("access-analyzer-iam-role-external") },
+        cli.sink,
+        createApp,
+      ),
+    ).toBe(0);
+    expect(cli.text()).toContain("outcome: applied");
+    expect(cli.text()).toContain("undo: vigil undo 20261120T100000Z-00000001");
+
+    const undo = io();
+    expect(await runUndoCommand({ id: "20261120T100000Z-00000001" }, undo.sink, createApp)).toBe(0);
+    expect(undo.text()).toMatch(/^undone: restored the state before 20261120T100000Z-00000001/);
+    expect(remediation.calls.filter((c) => c.phase === "undo")).toHaveLength(1);
+
+    const again = io();
+    expect(await runUndoCommand({ id: "20261120T100000Z-00000001" }, again.sink, createApp)).toBe(
+      0,
+    );
+    expect(again.text()).toMatch(/^already-undone/);
+  });
+
+  it("an ignored event exits 0 and says why", async () => {
+    const { createApp } = cliApp();
+    const cli = io();
+    expect(
+      await runRemediateCommand(
+        { eventFile: fixture("access-analyzer-archived") },
+        cli.sink,
+        createApp,
+      ),
+    ).toBe(0);
+    expect(cli.text()).toBe("outcome: ignored: finding is ARCHIVED: nothing to change");
+  });
+
+  it("a failed remediation exits 1", async () => {
+    const { createApp } = cliApp({
+      applyError: { index: 0, error: awsError("AccessDenied", 403) },
+    });
+    const cli = io();
+    expect(
+      await runRemediateCommand(
+        { eventFile: fixture("config-s3-public-access-noncompliant") },
+        cli.sink,
+        createApp,
+      ),
+    ).toBe(1);
+    expect(cli.text()).toContain("outcome: failed");
+    expect(cli.text()).toContain("1. s3:FakeAction1: fake change 1 [failed]");
+  });
+
+  it.each([
+    ["a missing file", () => "/nonexistent/event.json", /cannot read event file/],
+    ["invalid JSON", () => tempFile("{ nope"), /cannot read event file/],
+    [
+      "an invalid Config event",
+      () => tempFile(JSON.stringify({ source: "aws.config", id: "x" })),
+      /invalid Config event:\n/,
+    ],
+    [
+      "an unknown source",
+      () => tempFile(JSON.stringify({ source: "aws.ec2" })),
+      /unsupported event source "aws.ec2"/,
+    ],
+  ])("%s exits 2 before building anything", async (_name, path, message) => {
+    const { createApp, requests } = cliApp();
+    const cli = io();
+    expect(await runRemediateCommand({ eventFile: path() }, cli.sink, createApp)).toBe(2);
+    expect(cli.err.join("\n")).toMatch(message);
+    expect(requests).toEqual([]);
+  });
+
+  it("a bad config exits 2", async () => {
+    const cli = io();
+    const code = await runRemediateCommand(
+      { eventFile: fixture("config-s3-encryption-noncompliant") },
+      cli.sink,
+      async () =>
+        createRemediationDeps({
+          loadConfig: async () => testConfig({ defaultMode: "fix" as "notify" }),
+        }),
+    );
+    expect(code).toBe(2);
+    expect(cli.err.join("\n")).toMatch(/remediation\.defaultMode/);
+  });
+});
+
+describe("vigil undo", () => {
+  it("rejects ids that are not journal ids (2) and unknown ids (2)", async () => {
+    const { createApp, requests } = cliApp();
+    const bad = io();
+    expect(await runUndoCommand({ id: "../etc/passwd" }, bad.sink, createApp)).toBe(2);
+    expect(requests).toEqual([]);
+    const unknown = io();
+    expect(await runUndoCommand({ id: "20261120T100000Z-ffffffff" }, unknown.sink, createApp)).toBe(
+      2,
+    );
+    expect(unknown.text()).toBe("not-found: no journal record 20261120T100000Z-ffffffff");
+  });
+
+  it("an undo that fails exits 1", async () => {
+    const { createApp } = cliApp({ undo: { ok: false, detail: "still different" } });
+    await runRemediateCommand(
+      { eventFile: fixture("config-s3-encryption-noncompliant") },
+      io().sink,
+      createApp,
+    );
+    const cli = io();
+    expect(
+      await runUndoCommand({ id: "20261120T100000Z-00000001", json: true }, cli.sink, createApp),
+    ).toBe(1);
+    expect(JSON.parse(cli.text())).toMatchObject({ outcome: "undo-failed" });
+  });
+});

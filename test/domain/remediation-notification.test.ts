@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import {
+  remediationDedupKey,
+  remediationNotification,
+  resolvedNotification,
+  shouldNotify,
+} from "../../src/domain/remediation-notification.ts";
+import type { JournalRecord } from "../../src/ports/journal.ts";
+import { change, makeFinding } from "../usecases/fakes.ts";
+
+const finding = makeFinding({
+  resourceName: "a-bucket-with-a-very-long-name-that-goes-on-and-on-and-on-forever-and-ever",
+  resourceArn:
+    "arn:aws:s3:::a-bucket-with-a-very-long-name-that-goes-on-and-on-and-on-forever-and-ever",
+});
+
+function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
+  const changes = [change(1), change(2)];
+  return {
+    id: "20261120T100000Z-0a0b0c0d",
+    time: "2026-11-20T10:00:00.000Z",
+    findingId: finding.id,
+    eventId: finding.eventId,
+    resourceArn: finding.resourceArn,
+    account: finding.account,
+    region: finding.region,
+    rule: finding.rule,
+    kind: finding.kind,
+    finding,
+    remediation: "s3-default-encryption",
+    mode: "enforce",
+    dryRun: false,
+    outcome: "applied",
+    reason: "mode enforce: applying 2 change(s)",
+    plan: {
+      remediation: "s3-default-encryption",
+      finding,
+      summary: "set SSE-KMS",
+      changes,
+      before: { encryption: null },
+      tags: {},
+      reason: "no default encryption",
+    },
+    before: { encryption: null },
+    after: { encryption: "aws:kms" },
+    applied: changes,
+    steps: changes.map((c, index) => ({
+      index,
+      action: c.action,
+      description: c.description,
+      status: "applied" as const,
+      at: "2026-11-20T10:00:01.000Z",
+    })),
+    undoCommand: "vigil undo 20261120T100000Z-0a0b0c0d",
+    ...overrides,
+  };
+}
+
+describe("remediation notification", () => {
+  it("says what, why, before → after and how to undo; subject ≤ 100 chars", () => {
+    const n = remediationNotification(record());
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.subject).toMatch(/^\[Vigil INFO\] fixed: s3-encryption on a-bucket/);
+    expect(n.action).toBe("trigger");
+    expect(n.source).toBe("remediation");
+    expect(n.body).toContain("What: set SSE-KMS");
+    expect(n.body).toContain(`Why: rule ${finding.rule}`);
+    expect(n.body).toContain("1. [applied] s3:FakeAction1: fake change 1");
+    expect(n.body).toContain('Before: {"encryption":null}');
+    expect(n.body).toContain('After: {"encryption":"aws:kms"}');
+    expect(n.body).toContain("Undo: vigil undo 20261120T100000Z-0a0b0c0d");
+    expect(n.details).toMatchObject({
+      outcome: "applied",
+      undo: "vigil undo 20261120T100000Z-0a0b0c0d",
+    });
+    expect(n.dedupKey).toBe(
+      `vigil:remediation:${finding.account}/${finding.region}/${finding.resourceId}/${finding.rule}`,
+    );
+  });
+
+  it("marks the failed step and what was applied before it; failures page", () => {
+    const failed = record({
+      outcome: "failed",
+      applied: [change(1)],
+      steps: [
+        { index: 0, action: "s3:FakeAction1", description: "x", status: "applied", at: "t" },
+        {
+          index: 1,
+          action: "s3:FakeAction2",
+          description: "y",
+          status: "failed",
+          at: "t",
+          error: "AccessDenied: no",
+        },
+      ],
+      error: { name: "AccessDenied", message: "no" },
+    });
+    const n = remediationNotification(failed);
+    expect(n.severity).toBe("critical");
+    expect(n.body).toContain("1. [applied]");
+    expect(n.body).toContain("2. [FAILED]");
+    expect(n.body).toContain("Error: AccessDenied: no");
+    expect(
+      remediationNotification({ ...failed, error: { name: "NoSuchBucket", message: "gone" } })
+        .severity,
+    ).toBe("warning");
+  });
+
+  it.each([
+    ["loop-detected", "critical"],
+    ["verify-failed", "critical"],
+    ["rate-limited", "warning"],
+    ["protected", "warning"],
+    ["intentionally-public", "warning"],
+    ["notified", "warning"],
+    ["would-change", "info"],
+  ] as const)("%s has severity %s", (outcome, severity) => {
+    expect(remediationNotification(record({ outcome })).severity).toBe(severity);
+  });
+
+  it("a bad exemption tag raises the severity and is spelled out", () => {
+    const n = remediationNotification(
+      record({ exemptionProblem: "exemption expired at 2026-01-01" }),
+    );
+    expect(n.severity).toBe("warning");
+    expect(n.body).toContain("Exemption NOT honoured: exemption expired at 2026-01-01");
+  });
+
+  it("undo records list the changes undone and warn that Vigil may fix it again", () => {
+    const n = remediationNotification(
+      record({ outcome: "undone", undoOf: "20261120T090000Z-11111111", undoCommand: null }),
+    );
+    expect(n.subject).toMatch(/undone/);
+    expect(n.body).toContain("Changes undone (from 20261120T090000Z-11111111)");
+    expect(n.body).toContain("may remediate it again");
+    expect(n.body).not.toContain("Undo: ");
+  });
+});
+
+describe("shouldNotify", () => {
+  it.each([
+    ["applied", true],
+    ["would-change", true],
+    ["notified", true],
+    ["protected", true],
+    ["failed", true],
+    ["loop-detected", true],
+    ["rate-limited", true],
+    ["observed", false],
+    ["exempt", false],
+    ["no-op", false],
+    ["duplicate", false],
+    ["ignored", false],
+  ] as const)("%s → %s", (outcome, expected) => {
+    expect(shouldNotify({ outcome })).toBe(expected);
+  });
+
+  it("an observed finding with a bad exemption tag is told", () => {
+    expect(shouldNotify({ outcome: "observed", exemptionProblem: "expired" })).toBe(true);
+  });
+});
+
+describe("resolvedNotification", () => {
+  it("resolves the incident with the same dedup key", () => {
+    const n = resolvedNotification(finding, "compliant again");
+    expect(n.action).toBe("resolve");
+    expect(n.dedupKey).toBe(remediationDedupKey(finding));
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,206 @@
+import {
+  type ConfigRule,
+  type ConfigRuleState,
+  ConfigServiceClient,
+  DescribeConfigRulesCommand,
+  type EvaluationResult,
+  GetComplianceDetailsByConfigRuleCommand,
+} from "@aws-sdk/client-config-service";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
+import type { IamIdLookup } from "../../src/usecases/intake.ts";
+import { reconcile } from "../../src/usecases/reconcile.ts";
+import { awsError, fakeRemediation, logLines, testDeps } from "./fakes.ts";
+
+const configMock = mockClient(ConfigServiceClient);
+
+const rule = (name: string, state: ConfigRuleState = "ACTIVE"): ConfigRule => ({
+  ConfigRuleName: name,
+  ConfigRuleState: state,
+  Source: { Owner: "AWS", SourceIdentifier: name.toUpperCase() },
+});
+
+function evaluation(
+  rule: string,
+  resourceType: string,
+  resourceId: string,
+  recorded = "2026-11-20T09:15:03.801Z",
+): EvaluationResult {
+  return {
+    EvaluationResultIdentifier: {
+      EvaluationResultQualifier: {
+        ConfigRuleName: rule,
+        ResourceType: resourceType,
+        ResourceId: resourceId,
+      },
+      OrderingTimestamp: new Date(recorded),
+    },
+    ComplianceType: "NON_COMPLIANT",
+    ResultRecordedTime: new Date(recorded),
+    ConfigRuleInvokedTime: new Date(recorded),
+  };
+}
+
+const iamIds: IamIdLookup = {
+  async resolve(_type, id) {
+    return id === "AIDAKNOWN"
+      ? { name: "etl-bot", arn: "arn:aws:iam::123456789012:user/etl-bot" }
+      : undefined;
+  },
+};
+
+function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
+  const remediation = fakeRemediation({
+    kinds: ["s3-encryption", "s3-public-access", "iam-risky-policy"],
+  });
+  const runner = testDeps([remediation], config);
+  const deps = {
+    runner,
+    configService: new ConfigServiceClient({ region: "us-east-1" }),
+    iamIds,
+    account: "123456789012",
+    region: "us-east-1",
+  };
+  return { remediation, runner, deps };
+}
+
+const ENCRYPTION = "s3-bucket-server-side-encryption-enabled";
+
+describe("reconcile", () => {
+  beforeEach(() => configMock.reset());
+
+  it("reads active mapped rules (paginated) and drives NON_COMPLIANT resources through the runner", async () => {
+    configMock
+      .on(DescribeConfigRulesCommand, {})
+      .resolves({ ConfigRules: [rule(ENCRYPTION), rule("my-custom-rule")], NextToken: "t2" })
+      .on(DescribeConfigRulesCommand, { NextToken: "t2" })
+      .resolves({
+        ConfigRules: [
+          rule("iam-user-no-policies-check"),
+          rule("s3-bucket-public-read-prohibited", "DELETING"),
+          rule("s3-account-level-public-access-blocks-periodic"),
+        ],
+      });
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: ENCRYPTION })
+      .resolves({
+        EvaluationResults: [evaluation(ENCRYPTION, "AWS::S3::Bucket", "b1")],
+        NextToken: "n2",
+      })
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: ENCRYPTION, NextToken: "n2" })
+      .resolves({ EvaluationResults: [evaluation(ENCRYPTION, "AWS::S3::Bucket", "b2")] })
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: "iam-user-no-policies-check" })
+      .resolves({
+        EvaluationResults: [
+          evaluation("iam-user-no-policies-check", "AWS::IAM::User", "AIDAKNOWN"),
+          evaluation("iam-user-no-policies-check", "AWS::IAM::User", "AIDAGONE"),
+        ],
+      });
+
+    const { deps, remediation } = setup();
+    const report = await reconcile(deps);
+
+    expect(report.rules).toEqual([
+      { rule: ENCRYPTION, kind: "s3-encryption", evaluations: 2 },
+      { rule: "iam-user-no-policies-check", kind: "iam-risky-policy", evaluations: 2 },
+    ]);
+    expect(report).toMatchObject({
+      evaluations: 4,
+      handled: 3,
+      outcomes: { applied: 3, ignored: 1 },
+      partialFailure: false,
+    });
+    expect(configMock).toHaveReceivedCommandWith(GetComplianceDetailsByConfigRuleCommand, {
+      ConfigRuleName: ENCRYPTION,
+      ComplianceTypes: ["NON_COMPLIANT"],
+      Limit: 100,
+    });
+    expect(configMock).not.toHaveReceivedCommandWith(GetComplianceDetailsByConfigRuleCommand, {
+      ConfigRuleName: "my-custom-rule",
+    });
+    expect(remediation.calls.filter((c) => c.phase === "plan").map((c) => c.resourceArn)).toEqual([
+      "arn:aws:s3:::b1",
+      "arn:aws:s3:::b2",
+      "arn:aws:iam::123456789012:user/etl-bot",
+    ]);
+    const findings = [...deps.runner.journal.records.values()].map((r) => r.finding);
+    expect(findings.every((f) => f.source === "sweep")).toBe(true);
+  });
+
+  it("a second sweep over the same evaluations finds them handled (duplicates do not use the budget)", async () => {
+    configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [rule(ENCRYPTION)] });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({
+      EvaluationResults: [
+        evaluation(ENCRYPTION, "AWS::S3::Bucket", "b1"),
+        evaluation(ENCRYPTION, "AWS::S3::Bucket", "b2"),
+      ],
+    });
+    const { deps, remediation } = setup({
+      defaultMode: "enforce",
+      sweep: { maxFindingsPerRun: 1 },
+    });
+    const first = await reconcile(deps);
+    expect(first).toMatchObject({
+      handled: 1,
+      stoppedBy: "maxFindingsPerRun",
+      outcomes: { applied: 1 },
+    });
+    const second = await reconcile(deps);
+    expect(second).toMatchObject({ handled: 1, outcomes: { duplicate: 1, applied: 1 } });
+    expect(remediation.calls.filter((c) => c.phase === "apply")).toHaveLength(2);
+  });
+
+  it("stops at maxEvaluationsPerRun and at the deadline", async () => {
+    configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [rule(ENCRYPTION)] });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({
+      EvaluationResults: ["a", "b", "c"].map((b) => evaluation(ENCRYPTION, "AWS::S3::Bucket", b)),
+    });
+    const limited = setup({ defaultMode: "notify", sweep: { maxEvaluationsPerRun: 2 } });
+    expect(await reconcile(limited.deps)).toMatchObject({
+      evaluations: 2,
+      stoppedBy: "maxEvaluationsPerRun",
+    });
+
+    const late = setup({ defaultMode: "notify" });
+    expect(await reconcile(late.deps, { deadline: late.runner.clock() })).toMatchObject({
+      evaluations: 0,
+      stoppedBy: "deadline",
+    });
+  });
+
+  it("one resource's transient error does not stop the sweep; it is reported", async () => {
+    configMock
+      .on(DescribeConfigRulesCommand)
+      .resolves({ ConfigRules: [rule(ENCRYPTION), rule("s3-bucket-public-read-prohibited")] });
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: ENCRYPTION })
+      .resolves({ EvaluationResults: [evaluation(ENCRYPTION, "AWS::S3::Bucket", "b1")] })
+      .on(GetComplianceDetailsByConfigRuleCommand, {
+        ConfigRuleName: "s3-bucket-public-read-prohibited",
+      })
+      .rejects(awsError("ThrottlingException", 400, { $retryable: {} }));
+    const remediation = fakeRemediation({ planError: awsError("SlowDown", 503) });
+    const runner = testDeps([remediation], { defaultMode: "enforce" });
+    const report = await reconcile({
+      runner,
+      configService: new ConfigServiceClient({ region: "us-east-1" }),
+      iamIds,
+      account: "123456789012",
+      region: "us-east-1",
+    });
+    expect(report.partialFailure).toBe(true);
+    expect(report.errors).toEqual([
+      { rule: ENCRYPTION, resourceId: "b1", error: "SlowDown: SlowDown happened", transient: true },
+      {
+        rule: "s3-bucket-public-read-prohibited",
+        error: "ThrottlingException: ThrottlingException happened",
+        transient: true,
+      },
+    ]);
+    expect(logLines(runner.logger).at(-1)).toMatchObject({
+      level: "warn",
+      message: "reconciliation sweep finished",
+    });
+  });
+});
