@@ -1,0 +1,99 @@
+/**
+ * Groups the verdicts of one metric into episodes: one incident = one alert, however many periods it lasts.
+ *
+ * Rules:
+ *  - An anomalous period opens an episode, or extends the open one.
+ *  - The episode stays open through up to (rearmQuietPeriods − 1) normal periods in a row and closes at the
+ *    rearmQuietPeriods-th; the next anomaly then opens a new episode (the alert is re-armed).
+ *  - "insufficient-data" and "no-data" periods neither extend nor close an episode and do not reset or advance
+ *    the quiet count: a period we could not judge is evidence neither that the incident goes on nor that it is
+ *    over (a metric that stops reporting mid-incident must not look resolved).
+ *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when the episode has accumulated
+ *    sustainedPeriods anomalous periods (the short normal blips an open episode tolerates do not reset that
+ *    count); warning otherwise.
+ *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
+ *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
+ */
+import type { DetectionSettings, Episode, Verdict } from "./detection.ts";
+import { metricKey } from "./metric.ts";
+
+interface Draft {
+  start: number;
+  end: number;
+  anomalousPeriods: number;
+  peak: Verdict;
+  peakMagnitude: number;
+  sawCriticalZ: boolean;
+}
+
+export function buildEpisodes(
+  verdicts: readonly Verdict[],
+  settings: DetectionSettings,
+): Episode[] {
+  const first = verdicts[0];
+  if (!first) return [];
+  const key = metricKey(first.metric);
+  for (const verdict of verdicts) {
+    if (metricKey(verdict.metric) !== key) {
+      throw new Error(
+        `buildEpisodes takes the verdicts of one metric, got ${key} and ${metricKey(verdict.metric)}`,
+      );
+    }
+  }
+  // Callers pass ascending verdicts; sorting a copy makes a mistake there harmless.
+  const ordered = [...verdicts].sort((a, b) => a.timestamp - b.timestamp);
+  const rearmAfter = Math.max(1, settings.rearmQuietPeriods);
+
+  const episodes: Episode[] = [];
+  let draft: Draft | null = null;
+  let quietPeriods = 0;
+
+  const finish = (episode: Draft, open: boolean): Episode => ({
+    metric: first.metric,
+    start: episode.start,
+    end: episode.end,
+    anomalousPeriods: episode.anomalousPeriods,
+    severity:
+      episode.sawCriticalZ || episode.anomalousPeriods >= settings.sustainedPeriods
+        ? "critical"
+        : "warning",
+    peak: episode.peak,
+    open,
+  });
+
+  for (const verdict of ordered) {
+    if (verdict.status === "anomalous") {
+      const magnitude = Math.abs(verdict.z ?? 0);
+      const critical = magnitude >= settings.criticalK || verdict.severity === "critical";
+      if (draft === null) {
+        draft = {
+          start: verdict.timestamp,
+          end: verdict.timestamp,
+          anomalousPeriods: 1,
+          peak: verdict,
+          peakMagnitude: magnitude,
+          sawCriticalZ: critical,
+        };
+      } else {
+        draft.end = verdict.timestamp;
+        draft.anomalousPeriods++;
+        draft.sawCriticalZ ||= critical;
+        if (magnitude > draft.peakMagnitude) {
+          draft.peak = verdict;
+          draft.peakMagnitude = magnitude;
+        }
+      }
+      quietPeriods = 0;
+    } else if (verdict.status === "normal" && draft !== null) {
+      quietPeriods++;
+      if (quietPeriods >= rearmAfter) {
+        episodes.push(finish(draft, false));
+        draft = null;
+        quietPeriods = 0;
+      }
+    }
+    // insufficient-data / no-data: deliberately no change (see the module comment).
+  }
+  if (draft !== null) episodes.push(finish(draft, true));
+  return episodes;
+}
