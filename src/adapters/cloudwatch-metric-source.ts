@@ -19,6 +19,9 @@ import type {
   MetricSource,
 } from "../ports/metric-source.ts";
 
+/** IAM actions this source calls (CloudWatch metric reads allow no resource scoping). */
+export const METRIC_SOURCE_ACTIONS = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"];
+
 export interface CloudWatchMetricSourceOptions {
   /** Parallel GetMetricData calls (default 4). CloudWatch allows 50 TPS per account and region. */
   concurrency?: number;

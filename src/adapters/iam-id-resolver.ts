@@ -7,6 +7,14 @@ import {
 } from "@aws-sdk/client-iam";
 import type { ResourceType } from "../domain/finding.ts";
 
+/** IAM actions the resolver calls to turn unique ids (AIDA…, AROA…) into names. */
+export const IAM_ID_RESOLVER_ACTIONS = [
+  "iam:ListUsers",
+  "iam:ListRoles",
+  "iam:ListPolicies",
+  "iam:ListGroups",
+];
+
 export type IamResourceType = Exclude<ResourceType, "AWS::S3::Bucket">;
 
 export interface ResolvedIamEntity {

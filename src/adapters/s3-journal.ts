@@ -16,6 +16,9 @@ import {
   type RecentChangesQuery,
 } from "../ports/journal.ts";
 
+/** IAM actions the journal calls: objects in the journal bucket, and listing it. */
+export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
+
 /**
  * Journal in an S3 bucket:
  * - records/<id>.json                          one object per decision (rewritten after each step)

@@ -1,6 +1,9 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { Notification, Notifier } from "../ports/notifier.ts";
 
+/** IAM actions the SNS notifier calls. */
+export const NOTIFIER_ACTIONS = ["sns:Publish"];
+
 /** SNS allows 100 characters in a subject, printable ASCII only, no newlines. */
 export const SNS_SUBJECT_MAX = 100;
 

@@ -15,6 +15,12 @@ import {
   remediateFinding,
 } from "./remediate-finding.ts";
 
+/** IAM actions the sweep itself calls (the remediations it drives declare their own). */
+export const RECONCILE_ACTIONS = [
+  "config:DescribeConfigRules",
+  "config:GetComplianceDetailsByConfigRule",
+];
+
 export interface ReconcileDeps {
   runner: RemediationDeps;
   configService: ConfigServiceClient;

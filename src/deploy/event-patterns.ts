@@ -1,0 +1,41 @@
+import type { RemediationConfig } from "../config/remediation-config.ts";
+
+type Pattern = Record<string, unknown>;
+
+/**
+ * EventBridge patterns for the remediation functions, derived from the configured rules so that
+ * only events Vigil acts on invoke it (and pay for an invocation).
+ */
+export function eventPatterns(config: RemediationConfig): {
+  config: Pattern;
+  accessAnalyzer: Pattern;
+} {
+  const ruleNames = Object.keys(config.ruleKinds)
+    .sort()
+    .map((name) => (name.includes("*") ? { wildcard: name } : name));
+  const accountFilter =
+    config.allowedAccounts.length > 0 ? { account: config.allowedAccounts } : {};
+  return {
+    config: {
+      source: ["aws.config"],
+      "detail-type": ["Config Rules Compliance Change"],
+      ...accountFilter,
+      detail: {
+        messageType: ["ComplianceChangeNotification"],
+        configRuleName: ruleNames,
+        // COMPLIANT is delivered too: it resolves the alert a NON_COMPLIANT one opened.
+        newEvaluationResult: { complianceType: ["NON_COMPLIANT", "COMPLIANT"] },
+      },
+    },
+    accessAnalyzer: {
+      source: ["aws.access-analyzer"],
+      "detail-type": ["Access Analyzer Finding"],
+      ...accountFilter,
+      detail: {
+        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role"],
+        // ARCHIVED / RESOLVED are delivered too: they resolve an open alert and change nothing.
+        status: ["ACTIVE", "ARCHIVED", "RESOLVED"],
+      },
+    },
+  };
+}

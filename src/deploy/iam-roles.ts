@@ -1,0 +1,141 @@
+import { functionPermissions } from "./function-permissions.ts";
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource: Json;
+}
+
+const sub = (value: string): Json => ({ "Fn::Sub": value });
+
+/** Vigil's own roles: never touched by its IAM remediations, whatever a finding says. */
+export const OWN_ROLES_PATTERN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/vigil-*";
+
+/** Object actions go to the journal only; bucket-configuration actions to any bucket they fix. */
+const JOURNAL_OBJECT_ACTIONS = new Set(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+const JOURNAL_BUCKET_ACTIONS = new Set(["s3:ListBucket"]);
+const IAM_WRITE = /^iam:(Put|Attach|Detach|Delete|Create|Update)/;
+
+/**
+ * Scopes each action to the narrowest resource AWS allows for it. The one "*" is forced by AWS:
+ * CloudWatch metric reads support no resource-level permissions.
+ */
+export function statementsFor(actions: string[]): Statement[] {
+  const groups = new Map<string, { resource: Json; actions: string[] }>();
+  const add = (sid: string, resource: Json, action: string) => {
+    const group = groups.get(sid) ?? { resource, actions: [] };
+    group.actions.push(action);
+    groups.set(sid, group);
+  };
+  for (const action of actions) {
+    const [service] = action.split(":");
+    if (service === "cloudwatch") add("ReadMetricsAwsForcesStarResource", "*", action);
+    else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
+    else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
+      add("JournalObjects", sub("${JournalBucket.Arn}/*"), action);
+    } else if (JOURNAL_BUCKET_ACTIONS.has(action)) {
+      add("JournalBucket", { "Fn::GetAtt": ["JournalBucket", "Arn"] }, action);
+    } else if (service === "s3") {
+      add("RemediateBuckets", sub("arn:${AWS::Partition}:s3:::*"), action);
+    } else if (service === "iam") {
+      add(
+        "RemediateIam",
+        [
+          sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*"),
+          sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+          sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:group/*"),
+          sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
+          sub("arn:${AWS::Partition}:iam::aws:policy/*"),
+        ],
+        action,
+      );
+    } else if (service === "config") {
+      add(
+        "ReadConfigRules",
+        sub("arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*"),
+        action,
+      );
+    } else {
+      throw new Error(`no resource scope known for ${action}: add one in src/deploy/iam-roles.ts`);
+    }
+  }
+  const statements: Statement[] = [...groups.entries()].map(([Sid, g]) => ({
+    Sid,
+    Effect: "Allow",
+    Action: [...new Set(g.actions)].sort(),
+    Resource: g.resource,
+  }));
+  const iamWrites = actions.filter((a) => IAM_WRITE.test(a));
+  if (iamWrites.length > 0) {
+    // Defence in depth: even a forged finding cannot make Vigil loosen or lock its own roles.
+    statements.push({
+      Sid: "NeverTouchVigilRoles",
+      Effect: "Deny",
+      Action: [...new Set(iamWrites)].sort(),
+      Resource: sub(OWN_ROLES_PATTERN),
+    });
+  }
+  if (actions.includes("sns:Publish")) {
+    statements.push({
+      Sid: "EncryptForAlertsTopic",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: { "Fn::GetAtt": ["AlertsKey", "Arn"] },
+    });
+  }
+  return statements;
+}
+
+export const ROLE_LOGICAL_IDS: Record<string, string> = {
+  detect: "DetectRole",
+  onConfigComplianceChange: "OnConfigComplianceChangeRole",
+  onAccessAnalyzerFinding: "OnAccessAnalyzerFindingRole",
+  reconcile: "ReconcileRole",
+};
+
+/** CloudFormation resources: one role per function, each with only what its code calls. */
+export function roleResources(stageFunctionPrefix = "vigil-${sls:stage}"): Record<string, Json> {
+  const resources: Record<string, Json> = {};
+  for (const [fn, actions] of Object.entries(functionPermissions())) {
+    const logicalId = ROLE_LOGICAL_IDS[fn];
+    if (!logicalId) throw new Error(`no role logical id for function ${fn}`);
+    const statements: Json[] = statementsFor(actions) as unknown as Json[];
+    statements.push({
+      Sid: "OwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: sub(
+        `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stageFunctionPrefix}-${fn}:*`,
+      ),
+    });
+    statements.push({
+      Sid: "OnFailureDestination",
+      Effect: "Allow",
+      Action: ["sqs:SendMessage"],
+      Resource: { "Fn::GetAtt": ["FailureQueue", "Arn"] },
+    });
+    resources[logicalId] = {
+      Type: "AWS::IAM::Role",
+      Properties: {
+        Description: `vigil ${fn}: generated from the permissions its code declares (npm run iam)`,
+        AssumeRolePolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        },
+        Policies: [
+          { PolicyName: fn, PolicyDocument: { Version: "2012-10-17", Statement: statements } },
+        ],
+      },
+    };
+  }
+  return { Resources: resources };
+}
