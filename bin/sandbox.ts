@@ -2,12 +2,11 @@
  * `npm start`: Vigil's main job against a local AWS emulator. Starts moto_server on 127.0.0.1 on a
  * free port, seeds a demo account and runs the real handlers. No AWS account, nothing leaves the machine.
  */
+import "./sandbox-env.ts";
 import { processIo } from "../src/cli/io.ts";
 import { startMotoServer } from "../src/sandbox/moto-server.ts";
+import { runRemediationSandbox } from "../src/sandbox/remediation-demo.ts";
 import { runDetectionSandbox } from "../src/sandbox/run-sandbox.ts";
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-process.env.POWERTOOLS_LOG_LEVEL ??= "WARN"; // the demo prints its own summary
 
 const moto = await startMotoServer();
 processIo.out(
@@ -16,7 +15,10 @@ processIo.out(
 let ok = false;
 try {
   const detection = await runDetectionSandbox(moto.endpoint, processIo);
-  ok = detection.ok;
+  const remediation = await runRemediationSandbox(moto.endpoint, processIo);
+  ok = detection.ok && remediation.ok;
+  processIo.out("");
+  processIo.out(ok ? "Sandbox OK." : "Sandbox FAILED: see the lines marked ✗ or UNEXPECTED above.");
 } catch (error) {
   processIo.err(`sandbox failed: ${(error as Error).stack ?? error}`);
 } finally {

@@ -8,6 +8,7 @@ import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { runBacktestCommand } from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
 import { processIo } from "../src/cli/io.ts";
+import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { createDetectionDeps } from "../src/wiring/detection.ts";
 
@@ -54,6 +55,30 @@ program
   .option("--json", "print one JSON document")
   .action(async (opts) => {
     exitCode = await runBacktestCommand(opts, processIo);
+  });
+
+program
+  .command("remediate")
+  .description("run a Config or Access Analyzer event through the same runner as the Lambdas")
+  .requiredOption("-e, --event <file>", "EventBridge event JSON")
+  .option("--dry-run", "plan and report only: change nothing, journal in memory")
+  .option("--json", "print the outcome as JSON")
+  .action(async (opts: { event: string; dryRun?: boolean; json?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runRemediateCommand(
+      { eventFile: opts.event, dryRun: opts.dryRun, json: opts.json, configPath },
+      processIo,
+    );
+  });
+
+program
+  .command("undo")
+  .description("restore the before-state recorded in a journal entry")
+  .argument("<id>", "journal record id (from the alert or `vigil remediate`)")
+  .option("--json", "print the outcome as JSON")
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runUndoCommand({ id, json: opts.json, configPath }, processIo);
   });
 
 await program.parseAsync(process.argv);

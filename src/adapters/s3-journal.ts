@@ -58,7 +58,11 @@ export class S3Journal implements Journal {
           `by-account/${entry.account}/${name}`,
         ].map((key) =>
           this.s3.send(
-            new PutObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${key}`, Body: "" }),
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: `${this.prefix}${key}`,
+              Body: new Uint8Array(0), // an empty string makes the SDK warn about unknown length
+            }),
           ),
         ),
       );

@@ -1,0 +1,4 @@
+// Imported first by bin/sandbox.ts: loggers read these when their modules load.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+// The demo prints its own summary; structured JSON logs are one variable away.
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";

@@ -1,0 +1,353 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutBucketWebsiteCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { stringify as toYaml } from "yaml";
+import * as onAccessAnalyzer from "../../functions/on-access-analyzer-finding.ts";
+import * as onConfig from "../../functions/on-config-compliance-change.ts";
+import { awsClientConfig } from "../adapters/aws-clients.ts";
+import type { CliIo } from "../cli/io.ts";
+import { runUndoCommand } from "../cli/remediate.ts";
+import type { RemediationHandlerResult } from "../wiring/remediation.ts";
+import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
+
+const ACCOUNT = "123456789012"; // moto's account, and the samples'
+const REGION = "eu-west-1"; // the samples' region
+const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+const LAMBDA_CONTEXT = {
+  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-sandbox`,
+};
+const TRUST_EXTERNAL = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::444455556666:root" },
+      Action: "sts:AssumeRole",
+    },
+  ],
+});
+
+type SampleEvent = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
+
+function sample(name: string): SampleEvent {
+  const url = new URL(`../../test/fixtures/events/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as SampleEvent;
+}
+
+function publicReadPolicy(bucket: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublicRead",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `arn:aws:s3:::${bucket}/*`,
+      },
+    ],
+  });
+}
+
+/** An Access Analyzer "bucket readable by *" finding for another bucket, from the sample. */
+function publicBucketFinding(bucket: string, id: string): SampleEvent {
+  const event = sample("access-analyzer-s3-public");
+  event.id = `sandbox-${id}`;
+  event.detail = { ...event.detail, id, resource: `arn:aws:s3:::${bucket}` };
+  return event;
+}
+
+interface Step {
+  title: string;
+  expected: string;
+  run: () => Promise<RemediationHandlerResult>;
+  state: () => Promise<string>;
+}
+
+export interface RemediationSandboxResult {
+  ok: boolean;
+  outcomes: Record<string, string | undefined>;
+  snsSubjects: string[];
+}
+
+/**
+ * The remediation half of `npm start`: seeds non-compliant resources in moto, feeds the sample
+ * events through the real handlers (config loaded from a file, S3 journal, SNS), shows the state
+ * read back before and after, and undoes one change.
+ */
+export async function runRemediationSandbox(
+  endpoint: string,
+  io: CliIo,
+): Promise<RemediationSandboxResult> {
+  const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_REGION: REGION };
+  const clientConfig = awsClientConfig(env);
+  const s3 = new S3Client(clientConfig);
+  const iam = new IAMClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+
+  const createBucket = (Bucket: string) =>
+    s3.send(
+      new CreateBucketCommand({
+        Bucket,
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
+  const openUp = async (Bucket: string) => {
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: false,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: false,
+        },
+      }),
+    );
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: publicReadPolicy(Bucket) }));
+  };
+
+  // Vigil's own resources: journal bucket, alerts topic read back through SQS, a config file.
+  const journalBucket = "vigil-sandbox-journal";
+  await createBucket(journalBucket);
+  const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-remediation-alerts");
+  const dir = await mkdtemp(join(tmpdir(), "vigil-sandbox-"));
+  const configPath = join(dir, "vigil.config.yaml");
+  await writeFile(
+    configPath,
+    toYaml({
+      detection: { metricSets: [{ name: "egress", builtin: "egress" }] },
+      remediation: {
+        defaultMode: "enforce",
+        settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KMS_KEY_ARN },
+      },
+    }),
+  );
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    VIGIL_CONFIG: configPath,
+    VIGIL_JOURNAL_BUCKET: journalBucket,
+    VIGIL_TOPIC_ARN: topicArn,
+  });
+  onConfig.setRemediationApp(undefined);
+  onAccessAnalyzer.setRemediationApp(undefined);
+
+  // The non-compliant demo account.
+  await createBucket("acme-raw-landing-prod");
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: "acme-raw-landing-prod",
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+    }),
+  );
+  await createBucket("acme-curated-exports");
+  await openUp("acme-curated-exports");
+  await createBucket("acme-partner-share");
+  await openUp("acme-partner-share");
+  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  await s3.send(
+    new PutBucketTaggingCommand({
+      Bucket: "acme-partner-share",
+      Tagging: {
+        TagSet: [
+          { Key: "vigil:exempt", Value: "partner data room, approved by security (SEC-1234)" },
+          { Key: "vigil:exempt-until", Value: until },
+        ],
+      },
+    }),
+  );
+  await createBucket("acme-www");
+  await openUp("acme-www");
+  await s3.send(
+    new PutBucketWebsiteCommand({
+      Bucket: "acme-www",
+      WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } },
+    }),
+  );
+  const admin = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: "AdministratorAccess",
+      PolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+      }),
+    }),
+  );
+  await iam.send(
+    new CreateRoleCommand({ RoleName: "etl-runner", AssumeRolePolicyDocument: TRUST_EXTERNAL }),
+  );
+  await iam.send(
+    new AttachRolePolicyCommand({ RoleName: "etl-runner", PolicyArn: admin.Policy?.Arn }),
+  );
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: "etl-cross-account-reader",
+      AssumeRolePolicyDocument: TRUST_EXTERNAL,
+    }),
+  );
+
+  const encryption = async () => {
+    const rule = (
+      await s3.send(new GetBucketEncryptionCommand({ Bucket: "acme-raw-landing-prod" }))
+    ).ServerSideEncryptionConfiguration?.Rules?.[0];
+    const d = rule?.ApplyServerSideEncryptionByDefault;
+    return `${d?.SSEAlgorithm}${d?.KMSMasterKeyID ? ` key …${d.KMSMasterKeyID.slice(-12)}` : ""}${rule?.BucketKeyEnabled ? ", bucket key on" : ""}`;
+  };
+  const blockFlags = async (Bucket: string) => {
+    const c = (await s3.send(new GetPublicAccessBlockCommand({ Bucket })))
+      .PublicAccessBlockConfiguration;
+    const on = [
+      c?.BlockPublicAcls,
+      c?.IgnorePublicAcls,
+      c?.BlockPublicPolicy,
+      c?.RestrictPublicBuckets,
+    ].filter(Boolean).length;
+    return `public access block ${on}/4 flags on`;
+  };
+  const attachedToRunner = async () => {
+    const attached = await iam.send(
+      new ListAttachedRolePoliciesCommand({ RoleName: "etl-runner" }),
+    );
+    return `etl-runner managed policies: [${(attached.AttachedPolicies ?? []).map((p) => p.PolicyName).join(", ")}]`;
+  };
+  const inlineOfReader = async () => {
+    const inline = await iam.send(
+      new ListRolePoliciesCommand({ RoleName: "etl-cross-account-reader" }),
+    );
+    return `etl-cross-account-reader inline policies: [${(inline.PolicyNames ?? []).join(", ")}]`;
+  };
+
+  const adminPolicyEvent = sample("config-iam-admin-policy-noncompliant");
+  adminPolicyEvent.detail.resourceId = admin.Policy?.PolicyId; // Config names the policy by its unique id
+  const steps: Step[] = [
+    {
+      title:
+        "Config: s3-bucket-server-side-encryption-enabled on acme-raw-landing-prod (downgraded to SSE-S3)",
+      expected: "applied",
+      run: () => onConfig.handler(sample("config-s3-encryption-noncompliant"), LAMBDA_CONTEXT),
+      state: encryption,
+    },
+    {
+      title: "Config: s3-bucket-level-public-access-prohibited on acme-curated-exports",
+      expected: "applied",
+      run: () => onConfig.handler(sample("config-s3-public-access-noncompliant"), LAMBDA_CONTEXT),
+      state: () => blockFlags("acme-curated-exports"),
+    },
+    {
+      title:
+        "Access Analyzer: acme-partner-share readable by * (exempted by tag until " + until + ")",
+      expected: "exempt",
+      run: () =>
+        onAccessAnalyzer.handler(
+          publicBucketFinding("acme-partner-share", "sandbox-partner-share"),
+          LAMBDA_CONTEXT,
+        ),
+      state: () => blockFlags("acme-partner-share"),
+    },
+    {
+      title: "Access Analyzer: acme-www readable by * (static website: public on purpose)",
+      expected: "intentionally-public",
+      run: () =>
+        onAccessAnalyzer.handler(publicBucketFinding("acme-www", "sandbox-www"), LAMBDA_CONTEXT),
+      state: () => blockFlags("acme-www"),
+    },
+    {
+      title:
+        "Config: iam-policy-no-statements-with-admin-access on AdministratorAccess (by policy id)",
+      expected: "applied",
+      run: () => onConfig.handler(adminPolicyEvent, LAMBDA_CONTEXT),
+      state: attachedToRunner,
+    },
+    {
+      title: "Access Analyzer: role etl-cross-account-reader assumable by account 444455556666",
+      expected: "applied",
+      run: () =>
+        onAccessAnalyzer.handler(sample("access-analyzer-iam-role-external"), LAMBDA_CONTEXT),
+      state: inlineOfReader,
+    },
+    {
+      title: "Access Analyzer: ARCHIVED finding",
+      expected: "ignored",
+      run: () => onAccessAnalyzer.handler(sample("access-analyzer-archived"), LAMBDA_CONTEXT),
+      state: async () => "nothing to read",
+    },
+  ];
+
+  const outcomes: Record<string, string | undefined> = {};
+  let ok = true;
+  let encryptionJournalId: string | undefined;
+  io.out("");
+  io.out("Remediation: sample events through the real handlers (mode enforce, S3 journal, SNS)");
+  for (const [index, step] of steps.entries()) {
+    const before = await step.state().catch((e: Error) => `(${e.name})`);
+    const result = await step.run();
+    const after = await step.state().catch((e: Error) => `(${e.name})`);
+    const outcome = "outcome" in result ? result.outcome : `rejected: ${result.error}`;
+    outcomes[step.title] = outcome;
+    if (index === 0 && "journalId" in result) encryptionJournalId = result.journalId;
+    const matches = outcome === step.expected;
+    ok &&= matches;
+    io.out(`  ${matches ? "✓" : "✗"} ${step.title}`);
+    io.out(`      outcome: ${outcome} — ${"reason" in result ? result.reason : ""}`);
+    io.out(`      before: ${before}`);
+    io.out(`      after:  ${after}`);
+  }
+
+  // Redelivery: EventBridge delivers at least once.
+  const again = await onConfig.handler(sample("config-s3-encryption-noncompliant"), LAMBDA_CONTEXT);
+  const againOutcome = "outcome" in again ? again.outcome : "rejected";
+  io.out(
+    `  ${againOutcome === "duplicate" ? "✓" : "✗"} same encryption event delivered again: ${againOutcome} — ${"reason" in again ? again.reason : ""}`,
+  );
+  ok &&= againOutcome === "duplicate";
+
+  if (encryptionJournalId) {
+    io.out("");
+    io.out(`Undo: vigil undo ${encryptionJournalId}`);
+    const lines: string[] = [];
+    const code = await runUndoCommand(
+      { id: encryptionJournalId, configPath },
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
+    for (const line of lines) io.out(`  ${line}`);
+    const restored = await encryption();
+    io.out(`  acme-raw-landing-prod encryption is back to: ${restored}`);
+    ok &&= code === 0 && restored === "AES256";
+  } else {
+    ok = false;
+  }
+
+  const messages = await readSnsMessages(sqs, queueUrl);
+  io.out("");
+  io.out(`What reached SNS: ${messages.length} message(s)`);
+  for (const message of messages) io.out(`  ${message.Subject}`);
+  onConfig.setRemediationApp(undefined);
+  onAccessAnalyzer.setRemediationApp(undefined);
+  return { ok, outcomes, snsSubjects: messages.map((m) => m.Subject ?? "") };
+}

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRemediationSandbox } from "../../src/sandbox/remediation-demo.ts";
+import { motoEndpoint, resetMoto } from "../support/moto.ts";
+
+const endpoint = motoEndpoint();
+
+describe.skipIf(!endpoint)("npm start: the remediation sandbox", () => {
+  const savedEnv = { ...process.env };
+  beforeAll(async () => resetMoto(endpoint as string));
+  afterAll(() => {
+    process.env = savedEnv;
+  });
+
+  it("fixes, exempts, alerts on the website bucket, ignores the archived finding and undoes one change", async () => {
+    const lines: string[] = [];
+    const result = await runRemediationSandbox(endpoint as string, {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
+    expect(lines.filter((l) => l.includes("✗"))).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(Object.values(result.outcomes)).toEqual([
+      "applied",
+      "applied",
+      "exempt",
+      "intentionally-public",
+      "applied",
+      "applied",
+      "ignored",
+    ]);
+    expect(result.snsSubjects).toContainEqual(
+      expect.stringMatching(/^\[Vigil INFO\] undone: s3-encryption on acme-raw-landing-prod/),
+    );
+    expect(lines.join("\n")).toContain("acme-raw-landing-prod encryption is back to: AES256");
+  });
+});
