@@ -260,8 +260,7 @@ export async function runRemediationSandbox(
       state: () => blockFlags("acme-curated-exports"),
     },
     {
-      title:
-        "Access Analyzer: acme-partner-share readable by * (exempted by tag until " + until + ")",
+      title: `Access Analyzer: acme-partner-share readable by * (exempted by tag until ${until})`,
       expected: "exempt",
       run: () =>
         onAccessAnalyzer.handler(
