@@ -1,9 +1,14 @@
-/** `npm run bench`: each benchmark prints one JSON line. Figures are recorded in README. */
-import { benchDetect } from "./detect.ts";
-
+/** `npm run bench [detect|remediation]`: each benchmark prints JSON lines. Figures are in README. */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 process.env.AWS_ACCESS_KEY_ID ??= "bench";
 process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
+process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+
+const { benchDetect } = await import("./detect.ts");
+const { benchRemediation } = await import("./remediation.ts");
 
 const only = process.argv[2];
 if (!only || only === "detect") console.log(JSON.stringify(await benchDetect()));
+if (!only || only === "remediation") {
+  for (const line of await benchRemediation()) console.log(JSON.stringify(line));
+}

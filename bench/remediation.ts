@@ -1,0 +1,301 @@
+/**
+ * Remediation against moto_server on loopback: 200 events through the real handlers (50 per
+ * remediation), each on its own freshly seeded resource. Reports AWS calls per remediation (reads
+ * and writes the remediation itself makes; the journal's and SNS's are counted apart) and latency
+ * from event to verified fix, p50/p99.
+ */
+import { readFileSync } from "node:fs";
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
+import { quantileSorted } from "simple-statistics";
+import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
+import * as onConfig from "../functions/on-config-compliance-change.ts";
+import { awsClientConfig } from "../src/adapters/aws-clients.ts";
+import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
+import { parseRemediationConfig } from "../src/config/remediation-config.ts";
+import { startMotoServer } from "../src/sandbox/moto-server.ts";
+import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
+
+const REGION = "eu-west-1";
+const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+const PER_KIND = 50;
+const WRITE = /^(Put|Delete|Attach|Detach|Create|Update)/;
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::444455556666:root" },
+      Action: "sts:AssumeRole",
+    },
+  ],
+});
+
+type Event = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
+const sample = (name: string): Event =>
+  JSON.parse(
+    readFileSync(new URL(`../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
+  );
+
+/** Counts every command a client sends, by name. */
+function counted<T extends S3Client | IAMClient>(client: T, counts: Map<string, number>): T {
+  const countCommands: InitializeMiddleware<object, MetadataBearer> =
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? "?").replace(/Command$/, "");
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    };
+  (client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(
+    countCommands,
+    {
+      step: "initialize",
+      name: "vigilBenchCounter",
+    },
+  );
+  return client;
+}
+
+export async function benchRemediation() {
+  const moto = await startMotoServer();
+  try {
+    const env = {
+      ...process.env,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: REGION,
+      VIGIL_JOURNAL_BUCKET: "vigil-bench-journal",
+    };
+    const config = awsClientConfig(env);
+    const seedS3 = new S3Client(config);
+    const seedIam = new IAMClient(config);
+    await seedS3.send(
+      new CreateBucketCommand({
+        Bucket: "vigil-bench-journal",
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
+    const counts = new Map<string, number>();
+    const s3 = counted(new S3Client(config), counts);
+    const iam = counted(new IAMClient(config), counts);
+    const remediationConfig = parseRemediationConfig({
+      defaultMode: "enforce",
+      // The bench changes 200 resources in a minute: lift the per-account rate limit.
+      rateLimit: { maxChanges: 1000, windowMinutes: 60 },
+      settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KEY },
+    });
+    const app = await createRemediationDeps({
+      env,
+      loadConfig: async () => remediationConfig,
+      logger: new Logger({ serviceName: "bench", logLevel: "SILENT" }),
+      homeAccount: "123456789012",
+      overrides: {
+        notifier: new MemoryNotifier(),
+        contextFor: () => ({ s3, iam, settings: remediationConfig.settings }),
+      },
+    });
+    onConfig.setRemediationApp(app);
+    onAccessAnalyzer.setRemediationApp(app);
+
+    const bucket = async (name: string) =>
+      seedS3.send(
+        new CreateBucketCommand({
+          Bucket: name,
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
+      );
+    const adminPolicyIds: string[] = [];
+
+    const kinds: Array<{
+      remediation: string;
+      seed: (i: number) => Promise<void>;
+      event: (i: number) => Event;
+      handler: (event: unknown) => Promise<RemediationHandlerResult>;
+    }> = [
+      {
+        remediation: "s3-default-encryption",
+        seed: async (i) => {
+          await bucket(`bench-enc-${i}`);
+          await seedS3.send(
+            new PutBucketEncryptionCommand({
+              Bucket: `bench-enc-${i}`,
+              ServerSideEncryptionConfiguration: {
+                Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+              },
+            }),
+          );
+        },
+        event: (i) => {
+          const e = sample("config-s3-encryption-noncompliant");
+          e.id = `bench-enc-${i}`;
+          e.detail.resourceId = `bench-enc-${i}`;
+          return e;
+        },
+        handler: (e) =>
+          onConfig.handler(e, {
+            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+          }),
+      },
+      {
+        remediation: "s3-block-public-access",
+        seed: async (i) => {
+          await bucket(`bench-pub-${i}`);
+          await seedS3.send(
+            new PutPublicAccessBlockCommand({
+              Bucket: `bench-pub-${i}`,
+              PublicAccessBlockConfiguration: {
+                BlockPublicAcls: false,
+                IgnorePublicAcls: false,
+                BlockPublicPolicy: false,
+                RestrictPublicBuckets: false,
+              },
+            }),
+          );
+          await seedS3.send(
+            new PutBucketPolicyCommand({
+              Bucket: `bench-pub-${i}`,
+              Policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::bench-pub-${i}/*`,
+                  },
+                ],
+              }),
+            }),
+          );
+        },
+        event: (i) => {
+          const e = sample("access-analyzer-s3-public");
+          e.id = `bench-pub-${i}`;
+          e.detail = { ...e.detail, id: `bench-pub-${i}`, resource: `arn:aws:s3:::bench-pub-${i}` };
+          return e;
+        },
+        handler: (e) =>
+          onAccessAnalyzer.handler(e, {
+            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+          }),
+      },
+      {
+        remediation: "iam-risky-policy",
+        seed: async (i) => {
+          // One policy per event: the same policy fixed 50 times would (rightly) trip the loop breaker.
+          const admin = await seedIam.send(
+            new CreatePolicyCommand({
+              PolicyName: `bench-admin-${i}`,
+              PolicyDocument: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+              }),
+            }),
+          );
+          adminPolicyIds[i] = admin.Policy?.PolicyId as string;
+          await seedIam.send(
+            new CreateRoleCommand({
+              RoleName: `bench-admin-${i}`,
+              AssumeRolePolicyDocument: TRUST,
+            }),
+          );
+          await seedIam.send(
+            new AttachRolePolicyCommand({
+              RoleName: `bench-admin-${i}`,
+              PolicyArn: admin.Policy?.Arn,
+            }),
+          );
+        },
+        event: (i) => {
+          // Config on the policy: detach from each attachment (one role per event here).
+          const e = sample("config-iam-admin-policy-noncompliant");
+          e.id = `bench-iam-${i}`;
+          e.detail.resourceId = adminPolicyIds[i];
+          return e;
+        },
+        handler: (e) =>
+          onConfig.handler(e, {
+            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+          }),
+      },
+      {
+        remediation: "iam-role-quarantine",
+        seed: async (i) => {
+          await seedIam.send(
+            new CreateRoleCommand({ RoleName: `bench-ext-${i}`, AssumeRolePolicyDocument: TRUST }),
+          );
+        },
+        event: (i) => {
+          const e = sample("access-analyzer-iam-role-external");
+          e.id = `bench-ext-${i}`;
+          e.detail = {
+            ...e.detail,
+            id: `bench-ext-${i}`,
+            resource: `arn:aws:iam::123456789012:role/bench-ext-${i}`,
+          };
+          return e;
+        },
+        handler: (e) =>
+          onAccessAnalyzer.handler(e, {
+            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+          }),
+      },
+    ];
+
+    const lines: Record<string, unknown>[] = [];
+    const all: number[] = [];
+    for (const kind of kinds) {
+      const latencies: number[] = [];
+      let reads = 0;
+      let writes = 0;
+      let applied = 0;
+      for (let i = 0; i < PER_KIND; i++) {
+        await kind.seed(i);
+        counts.clear();
+        const started = performance.now();
+        const result = await kind.handler(kind.event(i));
+        latencies.push(performance.now() - started);
+        if ("outcome" in result && result.outcome === "applied") applied++;
+        for (const [name, n] of counts) {
+          if (WRITE.test(name)) writes += n;
+          else reads += n;
+        }
+      }
+      latencies.sort((a, b) => a - b);
+      all.push(...latencies);
+      lines.push({
+        bench: "remediation",
+        remediation: kind.remediation,
+        events: PER_KIND,
+        applied,
+        readsPerEvent: reads / PER_KIND,
+        writesPerEvent: writes / PER_KIND,
+        p50Ms: Math.round(quantileSorted(latencies, 0.5)),
+        p99Ms: Math.round(quantileSorted(latencies, 0.99)),
+      });
+    }
+    all.sort((a, b) => a - b);
+    lines.push({
+      bench: "remediation-latency",
+      events: all.length,
+      p50Ms: Math.round(quantileSorted(all, 0.5)),
+      p99Ms: Math.round(quantileSorted(all, 0.99)),
+    });
+    return lines;
+  } finally {
+    onConfig.setRemediationApp(undefined);
+    onAccessAnalyzer.setRemediationApp(undefined);
+    await moto.stop();
+  }
+}
