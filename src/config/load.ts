@@ -1,13 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { type ZodError, z } from "zod";
+import { z } from "zod";
 import { detectionConfigSchema } from "./detection-config.ts";
+import { ConfigError, describeZodError } from "./errors.ts";
+import { remediationConfigSchema } from "./remediation-config.ts";
+
+export { ConfigError, describeZodError };
 
 export const configSchema = z
   .object({
     detection: detectionConfigSchema,
-    /** Validated by the remediation schema when the remediation functions load it. */
-    remediation: z.unknown().optional(),
+    /** Validated at start like the rest: a bad remediation key fails every function's start. */
+    remediation: remediationConfigSchema.optional(),
     alerting: z
       .object({
         /** SNS topic for alerts; the deployed functions get it from VIGIL_TOPIC_ARN. */
@@ -19,22 +23,6 @@ export const configSchema = z
   .strict();
 
 export type VigilConfig = z.infer<typeof configSchema>;
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-/** "detection.metricSets.0.settings.k: Too small: expected number to be >0" — one line per problem. */
-export function describeZodError(error: ZodError, prefix = ""): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-      const keys =
-        "keys" in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(", ")})` : "";
-      return `${path || "(root)"}: ${issue.message}${keys}`;
-    })
-    .join("\n");
-}
 
 export function parseConfig(input: unknown, source = "config"): VigilConfig {
   const result = configSchema.safeParse(input);

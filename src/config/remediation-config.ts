@@ -4,7 +4,7 @@ import { REMEDIATION_MODES } from "../domain/guards.ts";
 import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
 import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/registry.ts";
 import type { RemediationSettings } from "../remediations/types.ts";
-import { ConfigError, describeZodError } from "./load.ts";
+import { ConfigError, describeZodError } from "./errors.ts";
 
 export const FINDING_KINDS = [
   "s3-encryption",

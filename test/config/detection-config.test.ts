@@ -152,6 +152,13 @@ describe("configuration", () => {
       }),
     ).toMatch(/start before it ends/);
     expect(errorOf({})).toMatch(/^invalid config:\ndetection: /);
+    // The remediation section is checked at start too, not when the first finding arrives.
+    expect(errorOf({ ...minimal, remediation: { modes: { "s3-encrypton": "enforce" } } })).toMatch(
+      /remediation\.modes\.s3-encrypton: not a finding kind/,
+    );
+    expect(errorOf({ ...minimal, remediation: { defaultMode: "fix-it" } })).toMatch(
+      /remediation\.defaultMode/,
+    );
   });
 
   it("fails on unparseable YAML or a missing file with the file name", async () => {
