@@ -4,13 +4,14 @@
  * Pure code — no clock, no environment, no SDK. Statistics come from `simple-statistics`.
  *
  * How a range is evaluated (evaluateRange):
- *  1. The series is laid once on a dense grid of periods: the `windowPeriods` periods before the first
- *     evaluated period, then the evaluated periods. Each cell gets
+ *  1. The series is laid on a dense grid of periods: the `windowPeriods` periods before the first evaluated
+ *     period, then the evaluated periods. Each cell gets
  *       - an observed value (what is judged when the cell is the evaluated period), and
  *       - a baseline value (what the cell contributes to later baselines; NaN = not usable).
- *  2. Each evaluated period reads its window straight from the grid — O(window) with selection (median via
- *     quickselect), no sorting and no re-reading of the series.
- *  3. The estimate (expected value, σ) becomes a Verdict with floors, thresholds and a why-line.
+ *  2. A baseline engine slides over the grid, one period at a time, keeping a sorted view of the window:
+ *     one sort per call, then a binary-search insert/remove and an O(window) mean/σ pass per period — no
+ *     re-sorting, no re-reading of the series.
+ *  3. The estimate (expected value, σ) is turned into a Verdict with floors, thresholds and a why-line.
  *
  * Missing data ("zero" vs "gap") and excluded ranges are applied when the grid is built:
  *  - "gap":  an absent period is unusable in baselines; an absent evaluated period → status "no-data".
@@ -24,7 +25,13 @@
  *  - Points whose value or timestamp is not a finite number are ignored (treated as absent). A point belongs
  *    to the period that contains its timestamp; if two points fall in one period the later one in the array wins.
  */
-import { mean, median, medianAbsoluteDeviation, sampleStandardDeviation } from "simple-statistics";
+import {
+  mean,
+  median,
+  medianAbsoluteDeviation,
+  medianSorted,
+  sampleStandardDeviation,
+} from "simple-statistics";
 import type { DetectionSettings, Severity, Verdict, VerdictStatus } from "./detection.ts";
 import { formatNumber, formatSigma } from "./format.ts";
 import type { MetricSeries } from "./metric.ts";
@@ -50,12 +57,6 @@ const OUTLIER_ROBUST_Z = 6;
 const MAD_TO_SIGMA = 1.4826;
 const MAX_OUTLIER_FRACTION = 0.02;
 const MIN_POINTS_FOR_OUTLIER_RULE = 20;
-
-/**
- * Seasonal residuals are relative to their slot's level, except that levels below this fraction of the
- * window's mean |value| count as this fraction (see SeasonalEstimator).
- */
-const SEASONAL_LEVEL_FLOOR = 0.1;
 
 /** Keeps the effective σ above 0 so z stays finite (a flat all-zero baseline with every floor at 0). */
 const SIGMA_EPSILON = 1e-9;
@@ -101,7 +102,7 @@ export function evaluatePeriod(
 
 /**
  * One verdict per period from `fromPeriodStart` to `toPeriodStart` (both inclusive), ascending. Each period
- * is judged against its own baseline, exactly as evaluatePeriod would. [] when to < from.
+ * is judged against its own sliding baseline. Returns [] when `toPeriodStart` < `fromPeriodStart`.
  */
 export function evaluateRange(
   series: MetricSeries,
@@ -124,20 +125,22 @@ export function evaluateRange(
     window + evaluatedCount,
     settings,
   );
+  const engine: BaselineEngine =
+    settings.method === "seasonal"
+      ? new SeasonalBaseline(grid, window, SECONDS_PER_WEEK / settings.periodSeconds, settings)
+      : new MeanSdBaseline(grid, window);
   const context: JudgeContext = {
-    metric: series.metric,
+    series,
     settings,
     window,
     periodWord: describePeriod(settings.periodSeconds),
-    seasonal:
-      settings.method === "seasonal"
-        ? new SeasonalEstimator(grid, window, SECONDS_PER_WEEK / settings.periodSeconds, settings)
-        : null,
   };
 
   const verdicts: Verdict[] = [];
   for (let offset = 0; offset < evaluatedCount; offset++) {
-    verdicts.push(judge(context, grid, window + offset));
+    const index = window + offset;
+    engine.moveTo(index);
+    verdicts.push(judge(context, grid, index, engine));
   }
   return verdicts;
 }
@@ -163,8 +166,8 @@ function buildGrid(
   settings: DetectionSettings,
 ): Grid {
   const periodMs = settings.periodSeconds * MS_PER_SECOND;
-  // Plain arrays, not Float64Arrays: typed arrays of this size get off-heap backing stores that cost more
-  // to allocate and collect than evaluating a few periods.
+  // Plain arrays, not Float64Arrays: typed arrays of this size get off-heap backing stores whose
+  // allocation and collection cost more than the whole evaluation of a few periods.
   const observed: number[] = new Array<number>(length).fill(Number.NaN);
   let firstDataTimestamp = Number.POSITIVE_INFINITY;
   for (const point of series.points) {
@@ -196,20 +199,74 @@ function buildGrid(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Robust statistics
+// Sorted window and robust statistics
 // ---------------------------------------------------------------------------------------------------------
 
-/** Usable baseline values of cells [first, end), in cell order. */
-function usableValues(values: readonly number[], first: number, end: number): number[] {
-  const from = Math.max(0, first);
-  const result = new Array<number>(Math.max(0, end - from));
-  let count = 0;
-  for (let index = from; index < end; index++) {
-    const value = values[index] as number;
-    if (!Number.isNaN(value)) result[count++] = value;
+/** First index whose value is ≥ target (values ascending). */
+function lowerBound(values: readonly number[], target: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] as number) < target) low = middle + 1;
+    else high = middle;
   }
-  result.length = count;
-  return result;
+  return low;
+}
+
+/** First index whose value is > target (values ascending). */
+function upperBound(values: readonly number[], target: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] as number) <= target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** An ascending multiset: the sliding window's sorted view (binary search + splice per change). */
+class SortedValues {
+  values: number[] = [];
+
+  /** Takes ownership of `sorted`, which must already be ascending. */
+  replaceAll(sorted: number[]): void {
+    this.values = sorted;
+  }
+
+  insert(value: number): void {
+    this.values.splice(upperBound(this.values, value), 0, value);
+  }
+
+  remove(value: number): void {
+    const index = lowerBound(this.values, value);
+    if (this.values[index] !== value) throw new Error(`internal: ${value} is not in the window`);
+    this.values.splice(index, 1);
+  }
+}
+
+/**
+ * Two exact shortcuts that spare the MAD (a copy and two selections) for most windows:
+ *  - "none": provably no value is beyond the cutoff. Let t be the farthest value's distance from the median
+ *    divided by the cutoff factor; if at most ⌊(n − 1)/2⌋ values lie strictly within t of the median, the
+ *    MAD is ≥ t, so every value is within the cutoff.
+ *  - "mad-zero": at least ⌊n/2⌋ + 1 values equal the median, so the MAD is 0 (flat and mostly-zero windows).
+ *  - "unknown": compute the MAD.
+ */
+function outlierShortcut(
+  sorted: readonly number[],
+  center: number,
+): "none" | "mad-zero" | "unknown" {
+  const count = sorted.length;
+  const farthest = Math.max(center - (sorted[0] as number), (sorted[count - 1] as number) - center);
+  if (farthest === 0) return "mad-zero";
+  const t = farthest / (OUTLIER_ROBUST_Z * MAD_TO_SIGMA);
+  if (lowerBound(sorted, center + t) - upperBound(sorted, center - t) <= (count - 1) >> 1)
+    return "none";
+  if (upperBound(sorted, center) - lowerBound(sorted, center) >= (count >> 1) + 1)
+    return "mad-zero";
+  return "unknown";
 }
 
 export interface Spread {
@@ -221,27 +278,31 @@ export interface Spread {
 }
 
 /**
- * Mean and sample σ of `values` after leaving out isolated outliers (the rule at the top of this file).
- * Exported for tests.
+ * Mean and sample σ of an ASCENDING array after leaving out isolated outliers (the rule at the top of this
+ * file). Exported for tests.
  */
-export function robustSpread(values: readonly number[]): Spread {
-  const count = values.length;
-  let kept = values;
+export function robustSpread(sorted: readonly number[]): Spread {
+  const count = sorted.length;
+  let first = 0;
+  let end = count;
   if (count >= MIN_POINTS_FOR_OUTLIER_RULE) {
-    const center = median(values);
-    if (!provablyNoOutliers(values, center)) {
-      const mad = medianAbsoluteDeviation(values);
+    const center = medianSorted(sorted);
+    if (outlierShortcut(sorted, center) === "unknown") {
+      const mad = medianAbsoluteDeviation(sorted);
       if (mad > 0) {
         const cutoff = OUTLIER_ROBUST_Z * MAD_TO_SIGMA * mad;
-        let outliers = 0;
-        for (const value of values) if (Math.abs(value - center) > cutoff) outliers++;
+        const keptFirst = lowerBound(sorted, center - cutoff);
+        const keptEnd = upperBound(sorted, center + cutoff);
+        const outliers = keptFirst + (count - keptEnd);
         const allowed = Math.max(1, Math.floor(count * MAX_OUTLIER_FRACTION));
         if (outliers > 0 && outliers <= allowed) {
-          kept = values.filter((value) => Math.abs(value - center) <= cutoff);
+          first = keptFirst;
+          end = keptEnd;
         }
       }
     }
   }
+  const kept = first === 0 && end === count ? sorted : sorted.slice(first, end);
   return {
     mean: mean(kept),
     sigma: kept.length >= 2 ? sampleStandardDeviation(kept) : 0,
@@ -250,34 +311,27 @@ export function robustSpread(values: readonly number[]): Spread {
   };
 }
 
-/**
- * Cheap exact shortcut that spares the MAD (a second selection) in the common case. Let t be the farthest
- * value's distance from the median divided by the cutoff factor. If at most ⌊(n − 1)/2⌋ values lie strictly
- * within t of the median, the median of the absolute deviations is ≥ t, so no value is beyond the cutoff.
- * false means "cannot tell, compute the MAD".
- */
-function provablyNoOutliers(values: readonly number[], center: number): boolean {
-  let farthest = 0;
-  for (const value of values) farthest = Math.max(farthest, Math.abs(value - center));
-  if (farthest === 0) return true;
-  const t = farthest / (OUTLIER_ROBUST_Z * MAD_TO_SIGMA);
-  let strictlyInside = 0;
-  for (const value of values) if (Math.abs(value - center) < t) strictlyInside++;
-  return strictlyInside <= (values.length - 1) >> 1;
-}
-
 // ---------------------------------------------------------------------------------------------------------
-// Estimators
+// Baseline engines
 // ---------------------------------------------------------------------------------------------------------
 
 interface Estimate {
   expected: number;
-  /** σ before floors, in the metric's unit. */
+  /** Raw σ before floors. */
   sigma: number;
   /** Baseline periods the statistics were computed from (usable minus outliers left out). */
   periodsUsed: number;
   /** How the estimate was made, for the why-line: "mean-sd over 720 hourly periods". */
-  basis: string;
+  basis: (periodWord: string) => string;
+}
+
+interface BaselineEngine {
+  /** Slides the window to the `window` cells before `index` (cheap when index is the previous one + 1). */
+  moveTo(index: number): void;
+  /** Usable baseline periods in the current window. */
+  usableCount(): number;
+  /** Only called when usableCount() ≥ max(1, minHistoryPeriods). */
+  estimate(index: number): Estimate;
 }
 
 function outlierNote(leftOut: number): string {
@@ -285,15 +339,74 @@ function outlierNote(leftOut: number): string {
   return `, ${leftOut} outlier${leftOut === 1 ? "" : "s"} left out`;
 }
 
-/** `mean-sd`: expected = mean, σ = sample standard deviation of the window (isolated outliers left out). */
-function meanSdEstimate(values: readonly number[], periodWord: string, note = ""): Estimate {
-  const spread = robustSpread(values);
+/**
+ * Scratch buffer for sorting, reused across calls (everything here is synchronous and nothing escapes):
+ * sorting a Float64Array is numeric and native, ~5× faster than Array#sort with a comparator, and a fresh
+ * typed array per call would cost more in garbage collection than the sort itself.
+ */
+let sortScratch = new Float64Array(1024);
+
+function scratchOf(size: number): Float64Array {
+  if (size > sortScratch.length) sortScratch = new Float64Array(size * 2);
+  return sortScratch;
+}
+
+/** Sorted usable values of cells [first, end): (re)builds a window from scratch. */
+function usableValues(values: readonly number[], first: number, end: number): number[] {
+  const from = Math.max(0, first);
+  const scratch = scratchOf(end - from);
+  let count = 0;
+  for (let index = from; index < end; index++) {
+    const value = values[index] as number;
+    if (!Number.isNaN(value)) scratch[count++] = value;
+  }
+  const sorted = scratch.subarray(0, count).sort();
+  const result: number[] = new Array<number>(count);
+  for (let index = 0; index < count; index++) result[index] = sorted[index] as number;
+  return result;
+}
+
+function meanSdEstimate(sorted: number[], note = ""): Estimate {
+  const spread = robustSpread(sorted);
   return {
     expected: spread.mean,
     sigma: spread.sigma,
     periodsUsed: spread.kept,
-    basis: `mean-sd over ${spread.kept} ${periodWord} periods${outlierNote(spread.leftOut)}${note}`,
+    basis: (periodWord) =>
+      `mean-sd over ${spread.kept} ${periodWord} periods${outlierNote(spread.leftOut)}${note}`,
   };
+}
+
+/** `mean-sd`: expected = mean, σ = sample standard deviation of the (outlier-trimmed) window. */
+class MeanSdBaseline implements BaselineEngine {
+  private readonly sorted = new SortedValues();
+  private current = -1;
+
+  constructor(
+    private readonly grid: Grid,
+    private readonly window: number,
+  ) {}
+
+  moveTo(index: number): void {
+    const baseline = this.grid.baseline;
+    if (this.current >= 0 && index === this.current + 1) {
+      const leaving = baseline[index - 1 - this.window] ?? Number.NaN;
+      const entering = baseline[index - 1] ?? Number.NaN;
+      if (!Number.isNaN(leaving)) this.sorted.remove(leaving);
+      if (!Number.isNaN(entering)) this.sorted.insert(entering);
+    } else {
+      this.sorted.replaceAll(usableValues(baseline, index - this.window, index));
+    }
+    this.current = index;
+  }
+
+  usableCount(): number {
+    return this.sorted.values.length;
+  }
+
+  estimate(): Estimate {
+    return meanSdEstimate(this.sorted.values);
+  }
 }
 
 /**
@@ -305,24 +418,26 @@ function meanSdEstimate(values: readonly number[], periodWord: string, note = ""
  *  - residuals: each usable baseline point minus the mean of the OTHER values of its slot in the window
  *    (leave-one-out). Including the point in its own slot's mean would shrink every residual by (c − 1)/c
  *    (25 % with 4 weeks) and make alerts too eager; leaving it out measures the error of predicting a period
- *    from its other weeks, which is what `expected` does for the evaluated one. Points alone in their slot
- *    have no residual.
- *  - residuals are RELATIVE to the slot's level: (x − e) / max(|e|, 10 % of the window's mean |value|), and
- *    σ = (sample σ of the relative residuals) × max(|expected|, same floor). Traffic noise grows with its
- *    level: pooled absolute residuals give a weekday peak the quiet night's band (false alarms every week)
- *    and a weekend night the peak's band (missed anomalies). Below the floor the noise is treated as constant,
- *    so a slot expected at 0 still gets a band as wide as the window's typical variation.
+ *    from its other weeks, which is what `expected` does for the evaluated one. The mean (not the median)
+ *    keeps this O(1) per point from running slot sums. Points alone in their slot have no residual.
+ *  - residuals are RELATIVE to their slot's level (mean |value| of the slot in the window), and
+ *        σ = (sample σ of the relative residuals) × max(level of the evaluated slot, mean |value| of the window).
+ *    Traffic noise grows with its level: one pooled σ of absolute residuals gives a weekday peak the quiet
+ *    night's band and the quiet night the peak's band (on synthetic hourly data with 5 % relative noise and
+ *    k = 3: 4 false alarms in 30 days with absolute residuals, 1 with relative ones, i.e. chance level). The band never gets narrower than that of a slot at the window's average level, so quiet or
+ *    sparse slots (a slot that happened to be 0 four weeks running) do not page on ordinary values.
  *  - isolated outlier residuals are left out by the rule at the top of the file: a single spike yields one huge
  *    residual and a few moderate ones for its slot-mates, all left out together.
  *  - fallbacks: no same-slot value in the window yet (less than a week of history) → plain mean-sd over the
  *    window, said so in the why-line. Fewer residuals than max(2, minHistoryPeriods) → σ from the raw window,
  *    which also holds the weekly swing and so gives a conservative (wider) band.
  */
-class SeasonalEstimator {
-  /** Per-slot running sums and counts of the current window, reused across periods. */
-  private readonly slotSums: number[];
-  private readonly slotCounts: number[];
-  private readonly slotName: string;
+class SeasonalBaseline implements BaselineEngine {
+  private readonly residuals = new SortedValues();
+  /** Residual currently in `residuals` for each cell; NaN = none. */
+  private readonly residualAt: number[];
+  private usable = 0;
+  private current = -1;
 
   constructor(
     private readonly grid: Grid,
@@ -330,85 +445,160 @@ class SeasonalEstimator {
     private readonly slotsPerWeek: number,
     private readonly settings: DetectionSettings,
   ) {
-    this.slotSums = new Array<number>(slotsPerWeek).fill(0);
-    this.slotCounts = new Array<number>(slotsPerWeek).fill(0);
-    if (slotsPerWeek === 168) this.slotName = "same-hour-of-week";
-    else if (slotsPerWeek === 7) this.slotName = "same-weekday";
-    else this.slotName = "same-slot-of-week";
+    this.residualAt = new Array<number>(grid.baseline.length).fill(Number.NaN);
   }
 
-  estimate(index: number, values: readonly number[], periodWord: string): Estimate {
+  moveTo(index: number): void {
+    if (this.current >= 0 && index === this.current + 1) this.slide(index);
+    else this.rebuild(index);
+  }
+
+  usableCount(): number {
+    return this.usable;
+  }
+
+  estimate(index: number): Estimate {
     const baseline = this.grid.baseline;
     const windowStart = index - this.window;
-    const step = this.slotsPerWeek;
     const sameSlot: number[] = [];
-    for (let cell = index - step; cell >= windowStart; cell -= step) {
+    for (let cell = index - this.slotsPerWeek; cell >= windowStart; cell -= this.slotsPerWeek) {
       const value = baseline[cell] as number;
       if (!Number.isNaN(value)) sameSlot.push(value);
     }
+    const slotName = this.slotName();
     if (sameSlot.length === 0) {
-      const note = ` (seasonal fallback: no ${this.slotName} value in the window yet)`;
-      return meanSdEstimate(values, periodWord, note);
+      return meanSdEstimate(
+        usableValues(baseline, windowStart, index),
+        ` (seasonal fallback: no ${slotName} value in the window yet)`,
+      );
     }
-    const expected = median(sameSlot);
-    const slotNote = `${sameSlot.length} ${this.slotName} value${sameSlot.length === 1 ? "" : "s"}`;
 
-    const { residuals, levelFloor } = this.relativeResiduals(windowStart, index);
-    if (residuals.length < Math.max(2, this.settings.minHistoryPeriods)) {
-      const raw = robustSpread(values);
+    const expected = median(sameSlot);
+    const slotNote = `${sameSlot.length} ${slotName} value${sameSlot.length === 1 ? "" : "s"}`;
+    if (this.residuals.values.length < Math.max(2, this.settings.minHistoryPeriods)) {
+      const raw = robustSpread(usableValues(baseline, windowStart, index));
       return {
         expected,
         sigma: raw.sigma,
         periodsUsed: raw.kept,
-        basis: `seasonal over ${raw.kept} ${periodWord} periods, ${slotNote}, σ from the raw window (too few residuals yet)`,
+        basis: (periodWord) =>
+          `seasonal over ${raw.kept} ${periodWord} periods, ${slotNote}, σ from the raw window (too few residuals yet)`,
       };
     }
-    const spread = robustSpread(residuals);
-    const periodsUsed = values.length - spread.leftOut;
+    const spread = robustSpread(this.residuals.values);
+    const periodsUsed = this.usable - spread.leftOut;
+    let slotLevel = 0;
+    for (const value of sameSlot) slotLevel += Math.abs(value);
+    slotLevel /= sameSlot.length;
+    const sigma = spread.sigma * Math.max(slotLevel, this.windowLevel(windowStart, index));
     return {
       expected,
-      sigma: spread.sigma * Math.max(Math.abs(expected), levelFloor),
+      sigma,
       periodsUsed,
-      basis: `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
+      basis: (periodWord) =>
+        `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
     };
   }
 
-  /** Leave-one-out relative residuals of the window [windowStart, end): two passes over the grid. */
-  private relativeResiduals(
-    windowStart: number,
-    end: number,
-  ): { residuals: number[]; levelFloor: number } {
+  /** Mean |value| of the usable cells in [first, end). */
+  private windowLevel(first: number, end: number): number {
     const baseline = this.grid.baseline;
-    const sums = this.slotSums.fill(0);
-    const counts = this.slotCounts.fill(0);
-    let absoluteSum = 0;
-    let usable = 0;
-    let slot = 0;
-    for (let cell = windowStart; cell < end; cell++) {
+    let total = 0;
+    let count = 0;
+    for (let cell = first; cell < end; cell++) {
       const value = baseline[cell] as number;
-      if (!Number.isNaN(value)) {
-        sums[slot] = (sums[slot] as number) + value;
-        counts[slot] = (counts[slot] as number) + 1;
-        absoluteSum += Math.abs(value);
-        usable++;
-      }
-      if (++slot === this.slotsPerWeek) slot = 0;
+      if (Number.isNaN(value)) continue;
+      total += Math.abs(value);
+      count++;
     }
-    const levelFloor = usable > 0 ? (SEASONAL_LEVEL_FLOOR * absoluteSum) / usable : 0;
+    return count > 0 ? total / count : 0;
+  }
 
-    const residuals: number[] = [];
-    slot = 0;
-    for (let cell = windowStart; cell < end; cell++) {
-      const value = baseline[cell] as number;
-      const count = counts[slot] as number;
-      if (!Number.isNaN(value) && count >= 2) {
-        const others = ((sums[slot] as number) - value) / (count - 1);
-        const scale = Math.max(Math.abs(others), levelFloor, SIGMA_EPSILON);
-        residuals.push((value - others) / scale);
-      }
-      if (++slot === this.slotsPerWeek) slot = 0;
+  private slotName(): string {
+    if (this.slotsPerWeek === 168) return "same-hour-of-week";
+    if (this.slotsPerWeek === 7) return "same-weekday";
+    return "same-slot-of-week";
+  }
+
+  private rebuild(index: number): void {
+    this.current = index;
+    this.residualAt.fill(Number.NaN);
+    const windowStart = index - this.window;
+    const baseline = this.grid.baseline;
+    this.usable = 0;
+    for (let cell = windowStart; cell < index; cell++) {
+      if (!Number.isNaN(baseline[cell] as number)) this.usable++;
     }
-    return { residuals, levelFloor };
+    const slots = Math.min(this.slotsPerWeek, this.window);
+    for (let anchor = windowStart; anchor < windowStart + slots; anchor++) {
+      this.computeSlotResiduals(anchor, false);
+    }
+    this.residuals.replaceAll(usableValues(this.residualAt, windowStart, index));
+  }
+
+  /** Window moves by one cell: only the slot losing its oldest cell and the slot gaining a cell change. */
+  private slide(index: number): void {
+    const leaving = index - 1 - this.window;
+    const entering = index - 1;
+    const sharesSlot = (entering - leaving) % this.slotsPerWeek === 0;
+    // Drop with the old window (it still contains `leaving`)...
+    this.dropSlotResiduals(leaving);
+    if (!sharesSlot) this.dropSlotResiduals(entering);
+
+    this.current = index;
+    const baseline = this.grid.baseline;
+    if (!Number.isNaN(baseline[leaving] as number)) this.usable--;
+    if (!Number.isNaN(baseline[entering] as number)) this.usable++;
+
+    // ...and recompute with the new one.
+    this.computeSlotResiduals(leaving, true);
+    if (!sharesSlot) this.computeSlotResiduals(entering, true);
+  }
+
+  /** First cell of the current window in the same slot as `anchor`. */
+  private firstSlotCell(anchor: number): number {
+    const windowStart = this.current - this.window;
+    const period = this.slotsPerWeek;
+    return windowStart + ((((anchor - windowStart) % period) + period) % period);
+  }
+
+  private dropSlotResiduals(anchor: number): void {
+    for (let cell = this.firstSlotCell(anchor); cell < this.current; cell += this.slotsPerWeek) {
+      const residual = this.residualAt[cell] as number;
+      if (Number.isNaN(residual)) continue;
+      this.residuals.remove(residual);
+      this.residualAt[cell] = Number.NaN;
+    }
+  }
+
+  /**
+   * Leave-one-out relative residuals of the slot containing `anchor`, written to residualAt (and the sorted
+   * view when `insert`).
+   */
+  private computeSlotResiduals(anchor: number, insert: boolean): void {
+    const baseline = this.grid.baseline;
+    const first = this.firstSlotCell(anchor);
+    const step = this.slotsPerWeek;
+    let sum = 0;
+    let absoluteSum = 0;
+    let count = 0;
+    for (let cell = first; cell < this.current; cell += step) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      sum += value;
+      absoluteSum += Math.abs(value);
+      count++;
+    }
+    if (count < 2) return;
+    // An all-zero slot has only zero residuals; the epsilon keeps 0 / 0 out.
+    const level = Math.max(absoluteSum / count, SIGMA_EPSILON);
+    for (let cell = first; cell < this.current; cell += step) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      const residual = (value - (sum - value) / (count - 1)) / level;
+      this.residualAt[cell] = residual;
+      if (insert) this.residuals.insert(residual);
+    }
   }
 }
 
@@ -417,23 +607,20 @@ class SeasonalEstimator {
 // ---------------------------------------------------------------------------------------------------------
 
 interface JudgeContext {
-  metric: MetricSeries["metric"];
+  series: MetricSeries;
   settings: DetectionSettings;
   window: number;
   periodWord: string;
-  seasonal: SeasonalEstimator | null;
 }
 
-function judge(context: JudgeContext, grid: Grid, index: number): Verdict {
+function judge(context: JudgeContext, grid: Grid, index: number, engine: BaselineEngine): Verdict {
   const { settings } = context;
   const timestamp = grid.start + index * grid.periodMs;
   const observed = grid.observed[index] as number;
-  const values = usableValues(grid.baseline, index - context.window, index);
-  const usable = values.length;
+  const usable = engine.usableCount();
 
   if (Number.isNaN(observed)) {
-    const why = `no datapoint for this period (missing data is treated as a gap); ${usable} of ${context.window} baseline periods have data`;
-    return unjudged(context, timestamp, "no-data", null, usable, why);
+    return unjudged(context, timestamp, "no-data", null, usable, noDataWhy(usable, context.window));
   }
   const needed = Math.max(1, settings.minHistoryPeriods);
   if (usable < needed) {
@@ -441,9 +628,7 @@ function judge(context: JudgeContext, grid: Grid, index: number): Verdict {
     return unjudged(context, timestamp, "insufficient-data", observed, usable, why);
   }
 
-  const estimate = context.seasonal
-    ? context.seasonal.estimate(index, values, context.periodWord)
-    : meanSdEstimate(values, context.periodWord);
+  const estimate = engine.estimate(index);
   const { expected } = estimate;
   const sigma = Math.max(
     estimate.sigma,
@@ -469,20 +654,21 @@ function judge(context: JudgeContext, grid: Grid, index: number): Verdict {
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
 
+  const basis = estimate.basis(context.periodWord);
   const side = deviation >= 0 ? "above" : "below";
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
   if (anomalous) {
     const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
-    why = `${comparison} (threshold ${formatNumber(threshold)}, ${estimate.basis})`;
+    why = `${comparison} (threshold ${formatNumber(threshold)}, ${basis})`;
   } else if (aboveBand || belowBand) {
-    why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${estimate.basis})`;
+    why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else {
-    why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${estimate.basis})`;
+    why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
   }
 
   return {
-    metric: context.metric,
+    metric: context.series.metric,
     timestamp,
     periodSeconds: settings.periodSeconds,
     status: anomalous ? "anomalous" : "normal",
@@ -498,6 +684,10 @@ function judge(context: JudgeContext, grid: Grid, index: number): Verdict {
   };
 }
 
+function noDataWhy(usable: number, window: number): string {
+  return `no datapoint for this period (missing data is treated as a gap); ${usable} of ${window} baseline periods have data`;
+}
+
 /** A verdict without statistics: no-data or insufficient-data. */
 function unjudged(
   context: JudgeContext,
@@ -508,7 +698,7 @@ function unjudged(
   why: string,
 ): Verdict {
   return {
-    metric: context.metric,
+    metric: context.series.metric,
     timestamp,
     periodSeconds: context.settings.periodSeconds,
     status,

@@ -27,7 +27,7 @@ export interface DetectionSettings {
   minHistoryPeriods: number;
   /** |z| at or beyond this is critical at once. */
   criticalK: number;
-  /** This many anomalous periods in a row make an episode critical. */
+  /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
   sustainedPeriods: number;
   /** This many normal periods in a row close an episode (re-arms the alert). */
   rearmQuietPeriods: number;

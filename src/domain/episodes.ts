@@ -5,6 +5,9 @@
  *  - An anomalous period opens an episode, or extends the open one.
  *  - The episode stays open through up to (rearmQuietPeriods − 1) normal periods in a row and closes at the
  *    rearmQuietPeriods-th; the next anomaly then opens a new episode (the alert is re-armed).
+ *    Any normal period counts, however close to the threshold (no recovery margin), on purpose: detection is
+ *    stateless and re-evaluates a short look-back (sustainedPeriods + rearmQuietPeriods) each run, so an episode
+ *    must close within that look-back after its last anomaly or its "resolved" would never be seen.
  *  - "insufficient-data" and "no-data" periods neither extend nor close an episode and do not reset or advance
  *    the quiet count: a period we could not judge is evidence neither that the incident goes on nor that it is
  *    over (a metric that stops reporting mid-incident must not look resolved).

@@ -32,7 +32,9 @@ export function formatNumber(value: number): string {
   const text = String(digits);
   if (integerDigits >= 3) return `${sign}${text}${"0".repeat(integerDigits - 3)}${PREFIXES[group]}`;
   const fraction = text.slice(integerDigits).replace(/0+$/, "");
-  const number = fraction ? `${text.slice(0, integerDigits)}.${fraction}` : text.slice(0, integerDigits);
+  const number = fraction
+    ? `${text.slice(0, integerDigits)}.${fraction}`
+    : text.slice(0, integerDigits);
   return `${sign}${number}${PREFIXES[group]}`;
 }
 

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_DETECTION_SETTINGS,
+  type DetectionSettings,
+  type Verdict,
+  type VerdictStatus,
+} from "../../src/domain/detection.ts";
+import { buildEpisodes } from "../../src/domain/episodes.ts";
+import type { MetricIdentity } from "../../src/domain/metric.ts";
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2025, 5, 2);
+const METRIC: MetricIdentity = {
+  namespace: "AWS/S3",
+  metricName: "BytesDownloaded",
+  dimensions: { BucketName: "analytics", FilterId: "EntireBucket" },
+  stat: "Sum",
+};
+// k = 3, criticalK = 6, sustainedPeriods = 3, rearmQuietPeriods = 3, direction "up".
+const SETTINGS: DetectionSettings = { ...DEFAULT_DETECTION_SETTINGS };
+
+/** Compact timeline: "A" anomalous (z 4), "C" anomalous (z 7), "n" normal (z 0.5), "l" normal but
+ *  near the threshold (z 2.9), "-" no-data, "?" insufficient-data. */
+function timeline(pattern: string, metric = METRIC): Verdict[] {
+  return [...pattern].map((symbol, i) => {
+    const z = { A: 4, C: 7, n: 0.5, l: 2.9, "-": null, "?": null }[symbol];
+    if (z === undefined) throw new Error(`unknown symbol ${symbol}`);
+    return verdict(i, statusOf(symbol), z, metric);
+  });
+}
+
+function statusOf(symbol: string): VerdictStatus {
+  if (symbol === "A" || symbol === "C") return "anomalous";
+  if (symbol === "-") return "no-data";
+  if (symbol === "?") return "insufficient-data";
+  return "normal";
+}
+
+function verdict(index: number, status: VerdictStatus, z: number | null, metric = METRIC): Verdict {
+  const anomalous = status === "anomalous";
+  return {
+    metric,
+    timestamp: T0 + index * HOUR,
+    periodSeconds: 3600,
+    status,
+    observed: z === null ? null : 100 + 10 * z,
+    expected: z === null ? null : 100,
+    sigma: z === null ? null : 10,
+    z,
+    upperThreshold: z === null ? null : 130,
+    lowerThreshold: null,
+    severity: anomalous ? (Math.abs(z ?? 0) >= 6 ? "critical" : "warning") : null,
+    why: "test",
+    baselinePeriods: 720,
+  };
+}
+
+describe("buildEpisodes", () => {
+  it("consecutive anomalies form one episode", () => {
+    const episodes = buildEpisodes(timeline("nnAAnnnn"), SETTINGS);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({
+      start: T0 + 2 * HOUR,
+      end: T0 + 3 * HOUR,
+      anomalousPeriods: 2,
+      severity: "warning",
+      open: false,
+      metric: METRIC,
+    });
+  });
+
+  it("stays open through fewer than rearmQuietPeriods normal periods", () => {
+    const episodes = buildEpisodes(timeline("AnnAnnA"), SETTINGS);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]?.anomalousPeriods).toBe(3);
+    expect(episodes[0]?.end).toBe(T0 + 6 * HOUR);
+    expect(episodes[0]?.open).toBe(true);
+  });
+
+  it("is re-armed after rearmQuietPeriods normal periods: the next anomaly is a new episode", () => {
+    const episodes = buildEpisodes(timeline("AAnnnAn"), SETTINGS);
+    expect(episodes).toHaveLength(2);
+    expect(episodes[0]).toMatchObject({ start: T0, end: T0 + HOUR, open: false });
+    expect(episodes[1]).toMatchObject({ start: T0 + 5 * HOUR, end: T0 + 5 * HOUR, open: true });
+  });
+
+  it("any normal period counts toward closing, however close to the threshold", () => {
+    // Detection re-evaluates only sustainedPeriods + rearmQuietPeriods periods per run, so closing must not
+    // depend on anything older than the last rearmQuietPeriods periods.
+    expect(buildEpisodes(timeline("AlllA"), SETTINGS)).toHaveLength(2);
+    expect(buildEpisodes(timeline("Alll"), SETTINGS)[0]?.open).toBe(false);
+  });
+
+  it("honours a different rearmQuietPeriods", () => {
+    const settings = { ...SETTINGS, rearmQuietPeriods: 5 };
+    expect(buildEpisodes(timeline("AnnnnA"), settings)).toHaveLength(1);
+    expect(buildEpisodes(timeline("AnnnnnA"), settings)).toHaveLength(2);
+  });
+
+  it("escalates to critical once sustained for sustainedPeriods anomalous periods", () => {
+    expect(buildEpisodes(timeline("AAnn"), SETTINGS)[0]?.severity).toBe("warning");
+    expect(buildEpisodes(timeline("AAA"), SETTINGS)[0]?.severity).toBe("critical");
+    // A short blip inside the episode does not reset the count.
+    expect(buildEpisodes(timeline("AAnA"), SETTINGS)[0]?.severity).toBe("critical");
+  });
+
+  it("is critical at once when one period has |z| ≥ criticalK", () => {
+    const [episode] = buildEpisodes(timeline("nCnnn"), SETTINGS);
+    expect(episode?.severity).toBe("critical");
+    expect(episode?.anomalousPeriods).toBe(1);
+
+    const drop = [verdict(0, "anomalous", -6.5), verdict(1, "normal", 0)];
+    expect(buildEpisodes(drop, { ...SETTINGS, direction: "both" })[0]?.severity).toBe("critical");
+  });
+
+  it("peak is the verdict with the largest |z|, negative ones included", () => {
+    const verdicts = [
+      verdict(0, "anomalous", 4),
+      verdict(1, "anomalous", -9),
+      verdict(2, "anomalous", 8),
+      verdict(3, "normal", 0),
+    ];
+    const [episode] = buildEpisodes(verdicts, { ...SETTINGS, direction: "both" });
+    expect(episode?.peak).toBe(verdicts[1]);
+  });
+
+  it("no-data and insufficient-data periods neither extend nor close an episode", () => {
+    // Three unjudged periods between two anomalies: still one episode, ending at the second anomaly.
+    const bridged = buildEpisodes(timeline("A-?-A"), SETTINGS);
+    expect(bridged).toHaveLength(1);
+    expect(bridged[0]).toMatchObject({ end: T0 + 4 * HOUR, anomalousPeriods: 2, open: true });
+    // Quiet periods interrupted by missing data still count towards closing.
+    const closed = buildEpisodes(timeline("An-n-n"), SETTINGS);
+    expect(closed[0]?.open).toBe(false);
+    expect(closed[0]?.end).toBe(T0);
+  });
+
+  it("returns no episode without anomalies, and sorts its input by time", () => {
+    expect(buildEpisodes([], SETTINGS)).toEqual([]);
+    expect(buildEpisodes(timeline("nn-?n"), SETTINGS)).toEqual([]);
+    const shuffled = timeline("AAnnnA").reverse();
+    expect(buildEpisodes(shuffled, SETTINGS).map((e) => e.start)).toEqual([T0, T0 + 5 * HOUR]);
+  });
+
+  it("refuses verdicts of more than one metric", () => {
+    const other = { ...METRIC, dimensions: { BucketName: "logs", FilterId: "EntireBucket" } };
+    expect(() => buildEpisodes([...timeline("A"), ...timeline("nA", other)], SETTINGS)).toThrow(
+      /one metric/,
+    );
+  });
+});
