@@ -291,7 +291,10 @@ export class CloudWatchMetricSource implements MetricSource {
         if (error !== undefined) {
           errors.set(metricIndex, error);
         } else if (outcome.ok) {
-          points[metricIndex]?.push(...(outcome.byMetricIndex.get(metricIndex)?.points ?? []));
+          const received = outcome.byMetricIndex.get(metricIndex)?.points ?? [];
+          // One time chunk (the usual case): keep the array; several: concatenate.
+          if (points[metricIndex]?.length === 0) points[metricIndex] = received;
+          else points[metricIndex]?.push(...received);
         }
       }
     });
