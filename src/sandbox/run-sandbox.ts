@@ -14,6 +14,7 @@ import { formatTable } from "../cli/table.ts";
 import { newestCompletePeriodStart } from "../domain/baseline.ts";
 import { formatNumber } from "../domain/format.ts";
 import { metricLabel } from "../domain/metric.ts";
+import { createDetectionDeps } from "../wiring/detection.ts";
 import { seedDetectionDemo } from "./seed-detection.ts";
 import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
@@ -66,7 +67,10 @@ export async function runDetectionSandbox(
 
   const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-alerts");
   process.env.VIGIL_TOPIC_ARN = topicArn;
-  setDetectDeps(undefined); // build the handler's dependencies from this environment
+  // The handler's dependencies, built by the real wiring from this environment; only the clock is
+  // pinned to the `now` the demo data was seeded for.
+  const deps = await createDetectionDeps({ account: "123456789012" });
+  setDetectDeps({ ...deps, clock: () => now });
 
   io.out("");
   io.out("Running the detect handler (scheduled event)…");
@@ -97,6 +101,7 @@ export async function runDetectionSandbox(
   );
   for (const a of anomalies) io.out(`  why: ${a.why}`);
 
+  setDetectDeps(undefined);
   const messages = await readSnsMessages(sqs, queueUrl);
   io.out("");
   io.out(`What reached SNS (read back through an SQS subscription): ${messages.length} message(s)`);
