@@ -1,0 +1,383 @@
+/**
+ * Threshold tuning: finds per-metric settings that keep a metric within an alert budget (episodes
+ * per week) over its history, changing as little as possible and still catching its largest
+ * anomalies. Pure code: the caller brings the series and the current settings.
+ *
+ * Search. A small grid over method (current, other), k (current and larger), sigmaFloor and
+ * minAbsoluteDelta (current and larger, candidates derived from the metric's typical level: the
+ * median of its non-zero values). Evaluating the engine once per grid cell would cost hundreds of
+ * evaluateRange calls per metric, so the engine runs ONCE per method with every floor at 0 — its
+ * verdicts then carry the raw expected value and raw σ, which do not depend on k or the floors — and
+ * each cell re-applies the floors, k and the minimum change to those numbers (`rejudgeStatuses`, the
+ * same arithmetic as the engine's judge step; a test checks both agree). The chosen cell is then
+ * evaluated for real, and its real numbers are what the suggestion reports.
+ *
+ * Preference among cells within budget, in order:
+ *  1. keep detecting the confirmed incidents (episodes overlapping `excludedRanges`) and the single
+ *     largest anomaly of the current settings (the episode with the largest peak |z|);
+ *  2. the fewest settings changed;
+ *  3. keep detecting more of the other large anomalies (the next episodes by peak |z|: at most 3 in
+ *     all, and at most as many as the budget allows over the history);
+ *  4. the smallest change (k by ratio, floors relative to the typical level, a method switch counts 1);
+ *  5. the most sensitive: the most episodes still within budget.
+ * Confirmed incidents are the alerts a team wants: their episodes do not count against the budget.
+ */
+
+import { type TimeSpan, weeksIn } from "./backtest-compare.ts";
+import { evaluateRange } from "./baseline.ts";
+import type { DetectionSettings, Method, Verdict, VerdictStatus } from "./detection.ts";
+import { buildEpisodes } from "./episodes.ts";
+import type { MetricSeries } from "./metric.ts";
+
+/** The settings tune may change. */
+export type TunedKey = "method" | "k" | "sigmaFloor" | "minAbsoluteDelta";
+export type SettingsChange = Partial<Pick<DetectionSettings, TunedKey>>;
+
+export interface TuneInput {
+  /** The metric's history at settings.periodSeconds, covering the baseline window before `range`. */
+  series: MetricSeries;
+  /** The metric's current effective settings (excludedRanges = confirmed incidents). */
+  settings: DetectionSettings;
+  /** Evaluated range: epoch ms, start inclusive, end exclusive, aligned to the period. */
+  range: TimeSpan;
+  /** Alert episodes allowed per week (≥ 0). */
+  budgetPerWeek: number;
+}
+
+export interface TuneCounts {
+  flaggedPeriods: number;
+  episodes: number;
+  /** Episodes that count against the budget: all but those overlapping confirmed incidents. */
+  countedEpisodes: number;
+  episodesPerWeek: number;
+}
+
+export type TuneStatus = "within-budget" | "tuned" | "over-budget" | "not-enough-data";
+
+export interface TuneSuggestion {
+  status: TuneStatus;
+  weeks: number;
+  budgetPerWeek: number;
+  current: TuneCounts;
+  /** Only the changed settings; absent when nothing needs (or can) change. */
+  change?: SettingsChange;
+  /** Real counts with the change applied (status tuned or over-budget). */
+  suggested?: TuneCounts;
+  /** Reference anomalies (confirmed + largest) the suggestion still flags, of how many. */
+  keptLargest?: { kept: number; of: number };
+  /** One line for people. */
+  reason: string;
+}
+
+const K_GRID = [3, 3.5, 4, 4.5, 5, 6, 7, 8, 10, 12, 15, 20];
+const FLOOR_FRACTIONS = [0.05, 0.1, 0.2, 0.5];
+const DELTA_FRACTIONS = [0.1, 0.25, 0.5, 1, 2];
+const MAX_LARGEST_KEPT = 3;
+/** Same as the engine's: keeps σ above 0 on flat all-zero baselines. */
+const SIGMA_EPSILON = 1e-9;
+
+/** Two significant digits: suggested floors read like a person chose them. */
+function roundNice(value: number): number {
+  return value > 0 ? Number(value.toPrecision(2)) : 0;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** Median of the non-zero values in the range: the metric's typical level (0 if all zero). */
+export function typicalLevel(series: MetricSeries, range: TimeSpan): number {
+  const values = series.points
+    .filter((p) => p.timestamp >= range.start && p.timestamp < range.end && p.value > 0)
+    .map((p) => p.value)
+    .sort((a, b) => a - b);
+  if (values.length === 0) return 0;
+  const middle = values.length >> 1;
+  return values.length % 2 === 1
+    ? (values[middle] as number)
+    : ((values[middle - 1] as number) + (values[middle] as number)) / 2;
+}
+
+/**
+ * Statuses the engine would give with `settings`, from verdicts computed with the same method and
+ * every floor (sigmaFloor, relativeSigmaFloor, minAbsoluteDelta) at 0. Mirrors baseline.ts's judge
+ * step; exported for the test that keeps the two in step.
+ */
+export function rejudgeStatuses(
+  raw: readonly Verdict[],
+  settings: DetectionSettings,
+): VerdictStatus[] {
+  const { k, sigmaFloor, relativeSigmaFloor, minAbsoluteDelta, direction } = settings;
+  return raw.map((verdict) => {
+    if (verdict.status !== "normal" && verdict.status !== "anomalous") return verdict.status;
+    const observed = verdict.observed as number;
+    const expected = verdict.expected as number;
+    const sigma = Math.max(
+      verdict.sigma as number,
+      sigmaFloor,
+      relativeSigmaFloor * Math.abs(expected),
+      minAbsoluteDelta / k,
+      SIGMA_EPSILON,
+    );
+    const deviation = observed - expected;
+    if (!Number.isFinite(deviation / sigma) || !Number.isFinite(expected + k * sigma)) {
+      return "insufficient-data";
+    }
+    const above = direction !== "down" && observed > expected + k * sigma;
+    const below = direction !== "up" && observed < expected - k * sigma;
+    return (above || below) && Math.abs(deviation) >= minAbsoluteDelta ? "anomalous" : "normal";
+  });
+}
+
+/**
+ * Episode spans from statuses, by buildEpisodes' rules (anomalies open or extend; rearmQuietPeriods
+ * normal periods in a row close; unjudged periods change nothing). Exported for its test.
+ */
+export function episodeSpans(
+  statuses: readonly VerdictStatus[],
+  timestamps: readonly number[],
+  rearmQuietPeriods: number,
+): TimeSpan[] {
+  const rearmAfter = Math.max(1, rearmQuietPeriods);
+  const spans: TimeSpan[] = [];
+  let open: TimeSpan | null = null;
+  let quiet = 0;
+  statuses.forEach((status, index) => {
+    const timestamp = timestamps[index] as number;
+    if (status === "anomalous") {
+      if (open) open.end = timestamp;
+      else open = { start: timestamp, end: timestamp };
+      quiet = 0;
+    } else if (status === "normal" && open) {
+      if (++quiet >= rearmAfter) {
+        spans.push(open);
+        open = null;
+        quiet = 0;
+      }
+    }
+  });
+  if (open) spans.push(open);
+  return spans;
+}
+
+/** True when the period span [start, end + period) of an episode overlaps a confirmed incident. */
+function isConfirmed(span: TimeSpan, periodMs: number, settings: DetectionSettings): boolean {
+  return settings.excludedRanges.some((r) => r.start < span.end + periodMs && span.start < r.end);
+}
+
+interface Candidate {
+  change: SettingsChange;
+  settings: DetectionSettings;
+  changedCount: number;
+  magnitude: number;
+}
+
+function candidates(settings: DetectionSettings, level: number): Candidate[] {
+  const methods: Method[] = [
+    settings.method,
+    settings.method === "seasonal" ? "mean-sd" : "seasonal",
+  ];
+  const ks = unique([settings.k, ...K_GRID.filter((k) => k > settings.k)]);
+  const floors = unique([
+    settings.sigmaFloor,
+    ...FLOOR_FRACTIONS.map((f) => roundNice(level * f)).filter((v) => v > settings.sigmaFloor),
+  ]);
+  const deltas = unique([
+    settings.minAbsoluteDelta,
+    ...DELTA_FRACTIONS.map((f) => roundNice(level * f)).filter(
+      (v) => v > settings.minAbsoluteDelta,
+    ),
+  ]);
+  const relative = (value: number, current: number) =>
+    level > 0 ? (value - current) / level : value > current ? 1 : 0;
+  const all: Candidate[] = [];
+  for (const method of methods) {
+    for (const k of ks) {
+      for (const sigmaFloor of floors) {
+        for (const minAbsoluteDelta of deltas) {
+          const change: SettingsChange = {};
+          if (method !== settings.method) change.method = method;
+          if (k !== settings.k) change.k = k;
+          if (sigmaFloor !== settings.sigmaFloor) change.sigmaFloor = sigmaFloor;
+          if (minAbsoluteDelta !== settings.minAbsoluteDelta)
+            change.minAbsoluteDelta = minAbsoluteDelta;
+          all.push({
+            change,
+            settings: { ...settings, method, k, sigmaFloor, minAbsoluteDelta },
+            changedCount: Object.keys(change).length,
+            magnitude:
+              (method !== settings.method ? 1 : 0) +
+              Math.log2(k / settings.k) +
+              relative(sigmaFloor, settings.sigmaFloor) +
+              relative(minAbsoluteDelta, settings.minAbsoluteDelta),
+          });
+        }
+      }
+    }
+  }
+  return all;
+}
+
+function countsOf(
+  verdicts: readonly Verdict[],
+  settings: DetectionSettings,
+  weeks: number,
+): TuneCounts & { spans: TimeSpan[] } {
+  const periodMs = settings.periodSeconds * 1000;
+  const episodes = buildEpisodes(verdicts, settings);
+  const spans = episodes.map((e) => ({ start: e.start, end: e.end }));
+  const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
+  return {
+    flaggedPeriods: verdicts.filter((v) => v.status === "anomalous").length,
+    episodes: episodes.length,
+    countedEpisodes: counted,
+    episodesPerWeek: weeks > 0 ? counted / weeks : 0,
+    spans,
+  };
+}
+
+function describeChange(change: SettingsChange, settings: DetectionSettings): string {
+  return (Object.keys(change) as TunedKey[])
+    .map((key) => `${key} ${settings[key]} → ${change[key]}`)
+    .join(", ");
+}
+
+const perWeek = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)}/week`;
+
+/** Suggests the least change that keeps the metric within budget (see the module comment). */
+export function suggestTuning(input: TuneInput): TuneSuggestion {
+  const { series, settings, range, budgetPerWeek } = input;
+  if (!(budgetPerWeek >= 0) || !Number.isFinite(budgetPerWeek)) {
+    throw new RangeError(`budget must be a finite number ≥ 0, got ${budgetPerWeek}`);
+  }
+  const periodMs = settings.periodSeconds * 1000;
+  const weeks = weeksIn(range);
+  const to = range.end - periodMs;
+  const currentVerdicts = evaluateRange(series, range.start, to, settings);
+  const current = countsOf(currentVerdicts, settings, weeks);
+  const base = { weeks, budgetPerWeek, current: stripSpans(current) };
+  const judged = currentVerdicts.filter(
+    (v) => v.status === "normal" || v.status === "anomalous",
+  ).length;
+  if (judged === 0 || weeks === 0) {
+    return {
+      ...base,
+      status: "not-enough-data",
+      reason: "no period could be judged (too little history)",
+    };
+  }
+  const allowed = budgetPerWeek * weeks;
+  // A hair of slack so 1.0/week over exactly 4 weeks accepts 4 episodes despite float rounding.
+  const withinBudget = (counted: number) => counted <= allowed + 1e-9;
+  if (withinBudget(current.countedEpisodes)) {
+    return {
+      ...base,
+      status: "within-budget",
+      reason: `${perWeek(current.episodesPerWeek)} is within the budget of ${perWeek(budgetPerWeek)}`,
+    };
+  }
+
+  // Reference anomalies: confirmed incidents, then the largest current episodes by peak |z|.
+  const episodes = buildEpisodes(currentVerdicts, settings);
+  const confirmed = episodes.filter((e) => isConfirmed(e, periodMs, settings));
+  const largest = episodes
+    .filter((e) => !isConfirmed(e, periodMs, settings))
+    .sort((a, b) => Math.abs(b.peak.z ?? 0) - Math.abs(a.peak.z ?? 0))
+    .slice(0, Math.min(MAX_LARGEST_KEPT, Math.floor(allowed)));
+
+  const level = typicalLevel(series, range);
+  const rawByMethod = new Map<Method, Verdict[]>();
+  const rawFor = (method: Method): Verdict[] => {
+    let raw = rawByMethod.get(method);
+    if (!raw) {
+      raw = evaluateRange(series, range.start, to, {
+        ...settings,
+        method,
+        sigmaFloor: 0,
+        relativeSigmaFloor: 0,
+        minAbsoluteDelta: 0,
+      });
+      rawByMethod.set(method, raw);
+    }
+    return raw;
+  };
+  const timestamps = currentVerdicts.map((v) => v.timestamp);
+
+  interface Scored {
+    candidate: Candidate;
+    counted: number;
+    keptConfirmed: number;
+    keptTop: number;
+    keptLargest: number;
+  }
+  let bestFeasible: Scored | undefined;
+  let leastNoisy: Scored | undefined;
+  const better = (a: Scored, b: Scored) =>
+    a.keptConfirmed - b.keptConfirmed ||
+    a.keptTop - b.keptTop ||
+    b.candidate.changedCount - a.candidate.changedCount ||
+    a.keptLargest - b.keptLargest ||
+    b.candidate.magnitude - a.candidate.magnitude ||
+    a.counted - b.counted;
+  for (const candidate of candidates(settings, level)) {
+    if (candidate.changedCount === 0) continue;
+    const statuses = rejudgeStatuses(rawFor(candidate.settings.method), candidate.settings);
+    const spans = episodeSpans(statuses, timestamps, settings.rearmQuietPeriods);
+    const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
+    const flags = (reference: TimeSpan) =>
+      statuses.some(
+        (status, index) =>
+          status === "anomalous" &&
+          (timestamps[index] as number) >= reference.start &&
+          (timestamps[index] as number) <= reference.end,
+      );
+    const scored: Scored = {
+      candidate,
+      counted,
+      keptConfirmed: confirmed.filter(flags).length,
+      keptTop: largest[0] && flags(largest[0]) ? 1 : 0,
+      keptLargest: largest.filter(flags).length,
+    };
+    if (withinBudget(counted)) {
+      if (!bestFeasible || better(scored, bestFeasible) > 0) bestFeasible = scored;
+    } else if (
+      !leastNoisy ||
+      counted < leastNoisy.counted ||
+      (counted === leastNoisy.counted && better(scored, leastNoisy) > 0)
+    ) {
+      leastNoisy = scored;
+    }
+  }
+
+  const chosen = bestFeasible ?? leastNoisy;
+  if (!chosen) {
+    return { ...base, status: "over-budget", reason: "no candidate setting to try" };
+  }
+  // Report the real engine's numbers for the chosen settings, not the re-judged estimate.
+  const real = countsOf(
+    evaluateRange(series, range.start, to, chosen.candidate.settings),
+    chosen.candidate.settings,
+    weeks,
+  );
+  const change = chosen.candidate.change;
+  const reference = confirmed.length + largest.length;
+  const keptLargest = { kept: chosen.keptConfirmed + chosen.keptLargest, of: reference };
+  const withinAfter = withinBudget(real.countedEpisodes);
+  const keptNote =
+    reference > 0 ? `, still flags ${keptLargest.kept} of the ${reference} largest anomalies` : "";
+  return {
+    ...base,
+    status: withinAfter ? "tuned" : "over-budget",
+    change,
+    suggested: stripSpans(real),
+    keptLargest,
+    reason: withinAfter
+      ? `${perWeek(current.episodesPerWeek)} → ${perWeek(real.episodesPerWeek)} with ${describeChange(change, settings)}${keptNote}`
+      : `still ${perWeek(real.episodesPerWeek)} at the quietest settings searched (${describeChange(change, settings)}): consider excluding confirmed incidents or a larger budget`,
+  };
+}
+
+function stripSpans(counts: TuneCounts & { spans?: TimeSpan[] }): TuneCounts {
+  const { flaggedPeriods, episodes, countedEpisodes, episodesPerWeek } = counts;
+  return { flaggedPeriods, episodes, countedEpisodes, episodesPerWeek };
+}

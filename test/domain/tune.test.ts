@@ -1,0 +1,216 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { evaluateRange } from "../../src/domain/baseline.ts";
+import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
+import { buildEpisodes } from "../../src/domain/episodes.ts";
+import type { MetricSeries } from "../../src/domain/metric.ts";
+import {
+  episodeSpans,
+  rejudgeStatuses,
+  suggestTuning,
+  typicalLevel,
+} from "../../src/domain/tune.ts";
+import { syntheticSeries, withValue } from "../../src/sandbox/synthetic.ts";
+import {
+  allScenarios,
+  DAY,
+  EVALUATED_FROM,
+  EVALUATED_TO,
+  HOUR,
+  SPIKE_AT,
+  START,
+  scenarios,
+  testMetric,
+} from "../usecases/scenarios.ts";
+
+const RANGE = { start: EVALUATED_FROM, end: EVALUATED_TO };
+const LAST = EVALUATED_TO - HOUR;
+
+function raw(series: MetricSeries, settings: DetectionSettings) {
+  return evaluateRange(series, RANGE.start, LAST, {
+    ...settings,
+    sigmaFloor: 0,
+    relativeSigmaFloor: 0,
+    minAbsoluteDelta: 0,
+  });
+}
+
+describe("rejudgeStatuses mirrors the engine's judge step", () => {
+  // The tuner re-applies k and floors to raw verdicts instead of re-running the engine per grid cell:
+  // this keeps the shortcut honest if baseline.ts changes.
+  const seriesList = [
+    scenarios.mostlyZero(),
+    scenarios.weekly(),
+    scenarios.gaps(),
+    scenarios.flat(),
+  ];
+  it("gives exactly the engine's statuses for random settings", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          series: fc.integer({ min: 0, max: seriesList.length - 1 }),
+          method: fc.constantFrom("mean-sd" as const, "seasonal" as const),
+          k: fc.double({ min: 0.5, max: 12, noNaN: true }),
+          sigmaFloor: fc.constantFrom(0, 1, 5, 50, 300),
+          relativeSigmaFloor: fc.constantFrom(0, 0.02, 0.1, 0.5),
+          minAbsoluteDelta: fc.constantFrom(0, 2, 20, 200),
+          direction: fc.constantFrom("up" as const, "down" as const, "both" as const),
+          missingData: fc.constantFrom("zero" as const, "gap" as const),
+        }),
+        ({ series: index, ...changes }) => {
+          const series = seriesList[index] as MetricSeries;
+          const settings = { ...DEFAULT_DETECTION_SETTINGS, ...changes };
+          const engine = evaluateRange(series, RANGE.start, LAST, settings).map((v) => v.status);
+          expect(rejudgeStatuses(raw(series, settings), settings)).toEqual(engine);
+        },
+      ),
+      { numRuns: 40, seed: 7 },
+    );
+  });
+
+  it("episodeSpans matches buildEpisodes", () => {
+    for (const series of allScenarios()) {
+      for (const rearmQuietPeriods of [1, 3, 6]) {
+        const settings = { ...DEFAULT_DETECTION_SETTINGS, k: 2.5, rearmQuietPeriods };
+        const verdicts = evaluateRange(series, RANGE.start, LAST, settings);
+        const spans = episodeSpans(
+          verdicts.map((v) => v.status),
+          verdicts.map((v) => v.timestamp),
+          rearmQuietPeriods,
+        );
+        expect(spans).toEqual(
+          buildEpisodes(verdicts, settings).map((e) => ({ start: e.start, end: e.end })),
+        );
+      }
+    }
+  });
+});
+
+describe("suggestTuning", () => {
+  const base = DEFAULT_DETECTION_SETTINGS;
+
+  it("changes nothing for a metric already within budget", () => {
+    const s = suggestTuning({
+      series: scenarios.spike(),
+      settings: base,
+      range: RANGE,
+      budgetPerWeek: 1,
+    });
+    expect(s.status).toBe("within-budget");
+    expect(s.change).toBeUndefined();
+    expect(s.current.episodesPerWeek).toBe(0.5);
+  });
+
+  it("respects the budget on every synthetic metric, at several budgets", () => {
+    for (const budgetPerWeek of [0.5, 1, 2]) {
+      for (const series of allScenarios()) {
+        for (const settings of [base, { ...base, k: 2.5, method: "seasonal" as const }]) {
+          const s = suggestTuning({ series, settings, range: RANGE, budgetPerWeek });
+          const label = `${series.metric.metricName} budget ${budgetPerWeek} ${settings.method}`;
+          expect(s.status, label).not.toBe("over-budget");
+          const after = s.suggested ?? s.current;
+          expect(after.episodesPerWeek, label).toBeLessThanOrEqual(budgetPerWeek);
+          // The reported numbers are the engine's, not the tuner's estimate.
+          if (s.change) {
+            const tuned = { ...settings, ...s.change };
+            const episodes = buildEpisodes(evaluateRange(series, RANGE.start, LAST, tuned), tuned);
+            expect(after.episodes, label).toBe(episodes.length);
+          }
+        }
+      }
+    }
+  });
+
+  it("prefers the least change: one setting, by the smallest step that fits the budget", () => {
+    const shift = suggestTuning({
+      series: scenarios.levelShift(),
+      settings: { ...base, k: 2.5 },
+      range: RANGE,
+      budgetPerWeek: 1,
+    });
+    expect(shift.current.episodesPerWeek).toBeGreaterThan(1);
+    expect(shift.change).toEqual({ k: 3 }); // not 4, 6 or a floor on top
+    const zeros = suggestTuning({
+      series: scenarios.mostlyZero(),
+      settings: base,
+      range: RANGE,
+      budgetPerWeek: 1,
+    });
+    expect(zeros.status).toBe("tuned");
+    expect(Object.keys(zeros.change ?? {})).toHaveLength(1);
+  });
+
+  it("changes two settings only when one cannot keep the largest anomaly within budget", () => {
+    // A slow ramp at k = 2.5: k alone either stays over budget (5) or loses the ramp's peak (6).
+    const s = suggestTuning({
+      series: scenarios.slowRamp(),
+      settings: { ...base, k: 2.5 },
+      range: RANGE,
+      budgetPerWeek: 1,
+    });
+    expect(s.status).toBe("tuned");
+    expect(Object.keys(s.change ?? {}).sort()).toEqual(["k", "sigmaFloor"]);
+    expect(s.keptLargest?.kept).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps detecting the largest anomaly", () => {
+    // Noise spikes of ~+20 % every day, and one real 10× hour.
+    let points = syntheticSeries({
+      start: START,
+      periods: 44 * 24,
+      periodSeconds: 3600,
+      base: 1000,
+      noise: 0.02,
+      seed: 31,
+    });
+    for (let day = 0; day < 44; day++)
+      points = withValue(points, START + day * DAY + 9 * HOUR, 1200);
+    points = withValue(points, SPIKE_AT, 10_000);
+    const series = { metric: testMetric("noisy"), periodSeconds: 3600, points };
+    const s = suggestTuning({ series, settings: base, range: RANGE, budgetPerWeek: 1 });
+    expect(s.status).toBe("tuned");
+    expect(s.keptLargest?.kept).toBeGreaterThanOrEqual(1);
+    const tuned = { ...base, ...s.change };
+    const flagged = evaluateRange(series, RANGE.start, LAST, tuned)
+      .filter((v) => v.status === "anomalous")
+      .map((v) => v.timestamp);
+    expect(flagged).toContain(SPIKE_AT);
+    expect(s.suggested?.episodesPerWeek).toBeLessThanOrEqual(1);
+  });
+
+  it("does not count confirmed incidents (excluded ranges) against the budget", () => {
+    const incident = { start: START + 36 * DAY, end: START + 44 * DAY };
+    const settings = { ...base, k: 6, excludedRanges: [incident] };
+    const s = suggestTuning({
+      series: scenarios.levelShift(),
+      settings,
+      range: RANGE,
+      budgetPerWeek: 0,
+    });
+    expect(s.current.episodes).toBeGreaterThan(0);
+    expect(s.current.countedEpisodes).toBe(0);
+    expect(s.status).toBe("within-budget");
+  });
+
+  it("says so when not a single period can be judged", () => {
+    const series = { metric: testMetric("gap"), periodSeconds: 3600, points: [] };
+    const s = suggestTuning({
+      series,
+      settings: { ...base, missingData: "gap" },
+      range: RANGE,
+      budgetPerWeek: 1,
+    });
+    expect(s.status).toBe("not-enough-data");
+  });
+
+  it("rejects a negative budget", () => {
+    expect(() =>
+      suggestTuning({ series: scenarios.flat(), settings: base, range: RANGE, budgetPerWeek: -1 }),
+    ).toThrow(/budget must be a finite number ≥ 0/);
+  });
+
+  it("typicalLevel is the median of the non-zero values in the range", () => {
+    expect(typicalLevel(scenarios.flat(), RANGE)).toBe(100);
+    expect(typicalLevel({ ...scenarios.flat(), points: [] }, RANGE)).toBe(0);
+  });
+});

@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  escapeHtml,
+  jsonForScript,
+  type PageData,
+  renderHtmlReport,
+  writeHtmlReport,
+} from "../../src/report/html-report.ts";
+import { writeFileAtomic } from "../../src/report/write-atomic.ts";
+import type { BacktestReport } from "../../src/usecases/backtest.ts";
+import { HOSTILE_VALUE, sampleReport } from "./sample-report.ts";
+
+function pageData(html: string): PageData {
+  const match = /<script type="application\/json" id="vigil-data">([^<]*)<\/script>/.exec(html);
+  if (!match) throw new Error("no data element");
+  return JSON.parse(match[1] as string) as PageData;
+}
+
+let report: BacktestReport;
+let html: string;
+
+beforeAll(async () => {
+  report = await sampleReport();
+  html = await renderHtmlReport(report);
+});
+
+describe("HTML report", () => {
+  it("has one chart per metric and a summary ranked by alert count", () => {
+    expect(html.match(/<canvas id="chart-\d+"/g)).toHaveLength(3);
+    const rows = [
+      ...html.matchAll(
+        /<tr><td class="num">(\d+)<\/td><td class="name"><a href="#metric-\d+">([^<]*)<\/a><\/td><td>[^<]*<\/td><td class="num">(\d+)<\/td>/g,
+      ),
+    ];
+    expect(rows.map((r) => Number(r[1]))).toEqual([1, 2, 3]);
+    const alerts = rows.map((r) => Number(r[3]));
+    expect(alerts).toEqual([...alerts].sort((a, b) => b - a));
+    // The mostly-zero (hostile-named) metric alerts most at k=3.
+    expect(rows[0]?.[2]).toContain("AWS/S3 BytesDownloaded");
+  });
+
+  it("carries the data each chart needs: series, expected, band, flagged points and episodes", () => {
+    const data = pageData(html);
+    expect(data.settings).toEqual(["k=3", "k=3,method=seasonal"]);
+    expect(data.metrics).toHaveLength(3);
+    for (const metric of data.metrics) {
+      const source = report.metrics.find((m) => metric.label.includes(m.metric.metricName));
+      expect(metric.variants).toHaveLength(2);
+      metric.variants.forEach((variant, index) => {
+        const result = source?.variants[index];
+        expect(variant.observed).toHaveLength(14 * 24);
+        expect(variant.expected).toHaveLength(14 * 24);
+        expect(variant.upper.every((v) => v === null || typeof v === "number")).toBe(true);
+        const flaggedTimes = variant.flagged.map((i) => variant.start + i * 3_600_000);
+        expect(flaggedTimes).toEqual(result?.flagged.map((f) => f.timestamp));
+        expect(variant.episodes).toHaveLength(result?.episodes.length ?? -1);
+      });
+    }
+    const weekly = data.metrics.find((m) => m.label.includes("weekly"));
+    expect(weekly?.variants[1]?.flagged).toHaveLength(1);
+  });
+
+  it("escapes a hostile metric name everywhere: markup, attributes and the embedded data", () => {
+    expect(html).not.toContain("<script>window.__pwned");
+    expect(html).not.toContain("<img src=x");
+    expect(html).not.toContain('onerror="window');
+    expect(html).toContain(escapeHtml(HOSTILE_VALUE));
+    // Executable <script> elements: exactly the three inlined ones (Chart.js, annotation, page).
+    expect(html.match(/<script>/g)).toHaveLength(3);
+    expect(html.match(/<\/script>/gi)).toHaveLength(4);
+    // The data round-trips to the exact original value.
+    const hostile = pageData(html).metrics.find((m) => m.label.includes("BytesDownloaded"));
+    expect(hostile?.label).toContain(`BucketName=${HOSTILE_VALUE}`);
+  });
+
+  it("is self-contained: no external resource, and scripts allowed only by hash", () => {
+    expect(html).not.toMatch(/<(script|img|link|iframe)[^>]+(src|href)=/i);
+    expect(html).toContain("Chart.js v4");
+    expect(html).toContain("chartjs-plugin-annotation");
+    const csp = (
+      /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? ""
+    ).replaceAll("&#39;", "'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[^;]+; style-src/);
+    expect(csp.split("style-src")[0]).not.toContain("unsafe-inline");
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] as string);
+    for (const code of scripts) {
+      const hash = createHash("sha256").update(code, "utf8").digest("base64");
+      expect(csp).toContain(`'sha256-${hash}'`);
+    }
+  });
+
+  it("jsonForScript leaves nothing that can close a script element", () => {
+    const text = jsonForScript({ a: "</script><!-- \u2028 & >" });
+    expect(text).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(text)).toEqual({ a: "</script><!-- \u2028 & >" });
+  });
+});
+
+describe("atomic writes", () => {
+  it("writes the report in one piece", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vigil-report-"));
+    const path = join(dir, "report.html");
+    await writeHtmlReport(path, report);
+    expect(await readFile(path, "utf8")).toBe(html);
+    expect(await readdir(dir)).toEqual(["report.html"]);
+  });
+
+  it("a failed write leaves neither a partial file nor a temporary file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vigil-report-"));
+    // The target is a directory: the rename fails after the temporary file was written.
+    const target = join(dir, "report.html");
+    await mkdir(target);
+    await expect(writeFileAtomic(target, "<html>")).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(["report.html"]);
+    await expect(writeFileAtomic(join(dir, "missing", "r.html"), "x")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("a report that cannot be rendered does not touch the existing file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vigil-report-"));
+    const path = join(dir, "report.html");
+    await writeFile(path, "previous report");
+    const withoutTraces = {
+      ...report,
+      metrics: report.metrics.map((m) => ({
+        ...m,
+        variants: m.variants.map(({ trace: _trace, ...rest }) => rest),
+      })),
+    };
+    await expect(writeHtmlReport(path, withoutTraces)).rejects.toThrow(/traces/);
+    expect(await readFile(path, "utf8")).toBe("previous report");
+    expect(await readdir(dir)).toEqual(["report.html"]);
+  });
+});
