@@ -5,10 +5,13 @@
  */
 import { Command } from "commander";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
-import { runBacktestCommand } from "../src/cli/backtest.ts";
+import { runAlertTestCommand } from "../src/cli/alert.ts";
+import { defaultBacktestDeps, runBacktestCommand, SETTING_HELP } from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
 import { processIo } from "../src/cli/io.ts";
+import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
+import { runTuneCommand, TUNE_HELP } from "../src/cli/tune.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { createDetectionDeps } from "../src/wiring/detection.ts";
 
@@ -42,10 +45,20 @@ program
     );
   });
 
+/** Repeatable options: --setting a --setting b → ["a", "b"]. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 program
   .command("backtest")
-  .description("replay a metric history from a file and list every period the settings would flag")
-  .requiredOption("-i, --input <file>", "CSV (timestamp,value) or JSON series")
+  .description("replay metric history (files or CloudWatch) and compare what settings would flag")
+  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
+  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
+  .option("--stat <stat>", "statistic for --metric (default: its metric set's, else Sum)")
+  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
+  .option("--days <n>", "days to evaluate (CloudWatch default 90; files: all)")
+  .option("--setting <k=v,...>", "settings to compare, one column each (repeatable)", collect)
+  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
+  .option("--html <file>", "write a self-contained HTML report with a chart per metric")
   .option("--method <method>", "mean-sd or seasonal")
   .option("--sigma <k>", "sigma multiplier k")
   .option("--window <days>", "baseline window in days")
@@ -53,8 +66,36 @@ program
   .option("--direction <direction>", "up, down or both")
   .option("--min-delta <value>", "minimum absolute deviation to flag")
   .option("--json", "print one JSON document")
+  .addHelpText("after", SETTING_HELP)
   .action(async (opts) => {
-    exitCode = await runBacktestCommand(opts, processIo);
+    const config = program.opts<{ config?: string }>().config;
+    exitCode = await runBacktestCommand(
+      { ...opts, ...(config ? { config } : {}) },
+      processIo,
+      defaultBacktestDeps(process.stderr),
+    );
+  });
+
+program
+  .command("tune")
+  .description("suggest per-metric overrides that keep each metric within an alert budget")
+  .requiredOption("--budget <n>", "alert episodes allowed per week, per metric")
+  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
+  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
+  .option("--stat <stat>", "statistic for --metric (default: its metric set's, else Sum)")
+  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
+  .option("--days <n>", "days of history to tune on (CloudWatch default 90; files: all)")
+  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
+  .option("--write <file>", "write the config with the suggested overrides (atomically)")
+  .option("--json", "print the suggestions as JSON instead of YAML")
+  .addHelpText("after", TUNE_HELP)
+  .action(async (opts) => {
+    const config = program.opts<{ config?: string }>().config;
+    exitCode = await runTuneCommand(
+      { ...opts, ...(config ? { config } : {}) },
+      processIo,
+      defaultBacktestDeps(process.stderr),
+    );
   });
 
 program
@@ -79,6 +120,37 @@ program
   .action(async (id: string, opts: { json?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
     exitCode = await runUndoCommand({ id, json: opts.json, configPath }, processIo);
+  });
+
+const alert = program.command("alert").description("check the alert path (SNS, PagerDuty)");
+alert
+  .command("test")
+  .description("send one test event end to end through the real adapters")
+  .requiredOption("--to <destination>", "pagerduty or sns")
+  .option("--severity <severity>", "critical, warning or info (default info)")
+  .option("--resolve", "resolve the test incident a previous test opened")
+  .action(async (opts: { to: string; severity?: string; resolve?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runAlertTestCommand({ ...opts, configPath }, processIo);
+  });
+
+program
+  .command("redrive")
+  .description("re-send the PagerDuty events waiting in the alert dead-letter queue")
+  .option("--dry-run", "list what would be sent; send and delete nothing")
+  .option("--max <n>", "stop after this many messages (default 1000)")
+  .option("--json", "print the report as JSON")
+  .action(async (opts: { dryRun?: boolean; max?: string; json?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runRedriveCommand(
+      {
+        dryRun: opts.dryRun,
+        json: opts.json,
+        configPath,
+        ...(opts.max !== undefined ? { max: Number(opts.max) } : {}),
+      },
+      processIo,
+    );
   });
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { MemoryJournal } from "../adapters/memory-journal.ts";
 import { MemoryNotifier } from "../adapters/sns-notifier.ts";
-import { ConfigError, describeZodError } from "../config/load.ts";
+import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
+import { parseRemediationConfig } from "../config/remediation-config.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
 import type { JournalRecord } from "../ports/journal.ts";
@@ -15,11 +16,7 @@ import {
 } from "../usecases/intake.ts";
 import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
 import { type UndoOutcome, undoRemediation } from "../usecases/undo-remediation.ts";
-import {
-  createRemediationDeps,
-  loadRemediationConfig,
-  type RemediationApp,
-} from "../wiring/remediation.ts";
+import { createRemediationDeps, type RemediationApp } from "../wiring/remediation.ts";
 import { type CliIo, EXIT } from "./io.ts";
 
 export interface RemediateCommandOptions {
@@ -46,14 +43,18 @@ export type CreateRemediationApp = (options: {
 }) => Promise<RemediationApp>;
 
 /** Dry runs keep journal and notifications in memory: nothing is written, nobody is paged. */
-export const createCliApp: CreateRemediationApp = ({ dryRun, configPath }) =>
-  createRemediationDeps({
-    loadConfig: () => loadRemediationConfig(configPath),
+export const createCliApp: CreateRemediationApp = async ({ dryRun, configPath }) => {
+  // One read of the file: the remediation section and the alerting routes (PagerDuty) both.
+  const file = await loadConfigFile(configPath);
+  return createRemediationDeps({
+    loadConfig: async () => parseRemediationConfig(file.remediation ?? {}),
+    alerting: file.alerting,
     dryRun,
     ...(dryRun
       ? { overrides: { journal: new MemoryJournal(), notifier: new MemoryNotifier() } }
       : {}),
   });
+};
 
 class BadInput extends Error {}
 
@@ -66,22 +67,34 @@ async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<In
     throw new BadInput(`cannot read event file ${path}: ${(error as Error).message}`);
   }
   const source = (raw as { source?: unknown } | null)?.source;
+  // The event id, when there is one, so the rejection names the event (as the functions' logs do).
+  const id = eventLabel(raw);
   if (source === "aws.config") {
     const parsed = configComplianceChangeEventSchema.safeParse(raw);
     if (!parsed.success)
-      throw new BadInput(`invalid Config event:\n${describeZodError(parsed.error)}`);
+      throw new BadInput(`invalid Config event:\n${describeZodError(parsed.error)}${id}`);
     return (deps) => intakeConfigEvent(deps, parsed.data);
   }
   if (source === "aws.access-analyzer") {
     const parsed = accessAnalyzerFindingEventSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new BadInput(`invalid Access Analyzer event:\n${describeZodError(parsed.error)}`);
+      throw new BadInput(`invalid Access Analyzer event:\n${describeZodError(parsed.error)}${id}`);
     }
     return (deps) => intakeAccessAnalyzerEvent(deps, parsed.data);
   }
   throw new BadInput(
-    `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer`,
+    `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer${id}`,
   );
+}
+
+/** `\n(event id "7f3c1e52-…")` when the event has one (escaped, cut when absurdly long), else "". */
+function eventLabel(raw: unknown): string {
+  const id = (raw as { id?: unknown } | null)?.id;
+  if (typeof id !== "string") return "";
+  const quoted = JSON.stringify(id);
+  const shown =
+    quoted.length > 120 ? `${quoted.slice(0, 100)}…" (${id.length} characters)` : quoted;
+  return `\n(event id ${shown})`;
 }
 
 const FAILED_OUTCOMES = new Set(["failed", "verify-failed", "loop-detected"]);

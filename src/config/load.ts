@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { alertingConfigSchema } from "./alerting-config.ts";
 import { detectionConfigSchema } from "./detection-config.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 import { remediationConfigSchema } from "./remediation-config.ts";
@@ -12,13 +13,8 @@ export const configSchema = z
     detection: detectionConfigSchema,
     /** Validated at start like the rest: a bad remediation key fails every function's start. */
     remediation: remediationConfigSchema.optional(),
-    alerting: z
-      .object({
-        /** SNS topic for alerts; the deployed functions get it from VIGIL_TOPIC_ARN. */
-        topicArn: z.string().startsWith("arn:").optional(),
-      })
-      .strict()
-      .default({}),
+    /** SNS topic, PagerDuty (routing key secret's name), dead-letter queue, routes. */
+    alerting: alertingConfigSchema.prefault({}),
   })
   .strict();
 

@@ -1,11 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../adapters/cloudwatch-metric-source.ts";
-import { MemoryNotifier, SnsNotifier } from "../adapters/sns-notifier.ts";
 import { loadConfigFile, type VigilConfig } from "../config/load.ts";
 import type { DetectDeps } from "../usecases/detect-anomalies.ts";
+import { createAlerting } from "./alerting.ts";
 
 export interface DetectionWiringOptions {
   env?: NodeJS.ProcessEnv;
@@ -23,13 +22,18 @@ export async function createDetectionDeps(
   const clientConfig = awsClientConfig(env);
   const topicArn = env.VIGIL_TOPIC_ARN ?? config.alerting.topicArn;
   const logger = options.logger ?? new Logger({ serviceName: "vigil-detect" });
-  if (!topicArn) logger.warn("no SNS topic configured (VIGIL_TOPIC_ARN): alerts are only logged");
+  // SNS and PagerDuty behind one routing notifier (warns when nothing is configured).
+  const alerting = createAlerting({
+    env,
+    alerting: config.alerting,
+    ...(topicArn ? { topicArn } : {}),
+    clientConfig,
+    logger,
+  });
   return {
     // The source retries throttled batches itself (bounded, with jitter): no SDK retries on top.
     source: new CloudWatchMetricSource(new CloudWatchClient({ ...clientConfig, maxAttempts: 1 })),
-    notifier: topicArn
-      ? new SnsNotifier(new SNSClient(clientConfig), topicArn)
-      : new MemoryNotifier(),
+    notifier: alerting.notifier,
     config: config.detection,
     clock: () => Date.now(),
     region: clientConfig.region,
