@@ -1,4 +1,4 @@
-import { functionPermissions } from "./function-permissions.ts";
+import { type FunctionScope, functionPermissions, functionScopes } from "./function-permissions.ts";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -19,11 +19,20 @@ const JOURNAL_OBJECT_ACTIONS = new Set(["s3:GetObject", "s3:PutObject", "s3:Dele
 const JOURNAL_BUCKET_ACTIONS = new Set(["s3:ListBucket"]);
 const IAM_WRITE = /^iam:(Put|Attach|Detach|Delete|Create|Update)/;
 
+/** Member accounts the roles may assume into (remediation.allowedAccounts). */
+export interface RoleOptions {
+  memberAccounts?: readonly string[];
+}
+
 /**
  * Scopes each action to the narrowest resource AWS allows for it. The one "*" is forced by AWS:
  * CloudWatch metric reads support no resource-level permissions.
  */
-export function statementsFor(actions: string[]): Statement[] {
+export function statementsFor(
+  actions: string[],
+  scope: FunctionScope = { queues: ["AlertDeadLetterQueue"] },
+  options: RoleOptions = {},
+): Statement[] {
   const groups = new Map<string, { resource: Json; actions: string[] }>();
   const add = (sid: string, resource: Json, action: string) => {
     const group = groups.get(sid) ?? { resource, actions: [] };
@@ -58,6 +67,36 @@ export function statementsFor(actions: string[]): Statement[] {
         sub("arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*"),
         action,
       );
+    } else if (service === "secretsmanager") {
+      // The PagerDuty routing key: secrets named vigil/* only.
+      add(
+        "ReadVigilSecrets",
+        sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:vigil/*"),
+        action,
+      );
+    } else if (service === "ssm") {
+      add(
+        "ReadVigilParameters",
+        sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/vigil/*"),
+        action,
+      );
+    } else if (action === "sqs:SendMessage") {
+      // PagerDuty events that could not be delivered wait in the alert dead-letter queue for
+      // `vigil redrive`; detection shards go to the shard queue. Each function: its own queues.
+      for (const queue of scope.queues) add(queue, { "Fn::GetAtt": [queue, "Arn"] }, action);
+    } else if (action === "sts:AssumeRole" && scope.memberRole) {
+      // Only the Vigil role, only in the listed member accounts. With none listed, this account's
+      // own (nonexistent) one: the code never assumes a role then, and the grant reaches nothing.
+      const accounts = options.memberAccounts ?? [];
+      add(
+        "AssumeMemberRole",
+        accounts.length > 0
+          ? accounts.map((account) =>
+              sub(`arn:\${AWS::Partition}:iam::${account}:role/${scope.memberRole}`),
+            )
+          : sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${scope.memberRole}`),
+        action,
+      );
     } else {
       throw new Error(`no resource scope known for ${action}: add one in src/deploy/iam-roles.ts`);
     }
@@ -78,7 +117,8 @@ export function statementsFor(actions: string[]): Statement[] {
       Resource: sub(OWN_ROLES_PATTERN),
     });
   }
-  if (actions.includes("sns:Publish")) {
+  if (actions.includes("sns:Publish") || actions.includes("sqs:SendMessage")) {
+    // The topic and every queue are encrypted with the alerts key.
     statements.push({
       Sid: "EncryptForAlertsTopic",
       Effect: "Allow",
@@ -94,15 +134,33 @@ export const ROLE_LOGICAL_IDS: Record<string, string> = {
   onConfigComplianceChange: "OnConfigComplianceChangeRole",
   onAccessAnalyzerFinding: "OnAccessAnalyzerFindingRole",
   reconcile: "ReconcileRole",
+  detectFanout: "DetectFanoutRole",
+  detectWorker: "DetectWorkerRole",
 };
 
+/** Functions an SQS event source invokes (their queue), rather than a schedule or a rule. */
+export const SQS_TRIGGERED: Record<string, string> = { detectWorker: "ShardQueue" };
+
+/**
+ * Role names are fixed (vigil-<stage>-<function>) so that member accounts can trust exactly the
+ * functions that act there (deploy/member-account.yaml), and so OWN_ROLES_PATTERN covers them.
+ */
+export function roleName(fn: string, stage = "${sls:stage}"): string {
+  return `vigil-${stage}-${fn}`;
+}
+
 /** CloudFormation resources: one role per function, each with only what its code calls. */
-export function roleResources(stageFunctionPrefix = "vigil-${sls:stage}"): Record<string, Json> {
+export function roleResources(
+  stageFunctionPrefix = "vigil-${sls:stage}",
+  options: RoleOptions = {},
+): Record<string, Json> {
   const resources: Record<string, Json> = {};
+  const scopes = functionScopes();
   for (const [fn, actions] of Object.entries(functionPermissions())) {
     const logicalId = ROLE_LOGICAL_IDS[fn];
-    if (!logicalId) throw new Error(`no role logical id for function ${fn}`);
-    const statements: Json[] = statementsFor(actions) as unknown as Json[];
+    const scope = scopes[fn];
+    if (!logicalId || !scope) throw new Error(`no role logical id or scope for function ${fn}`);
+    const statements: Json[] = statementsFor(actions, scope, options) as unknown as Json[];
     statements.push({
       Sid: "OwnLogs",
       Effect: "Allow",
@@ -111,16 +169,29 @@ export function roleResources(stageFunctionPrefix = "vigil-${sls:stage}"): Recor
         `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${stageFunctionPrefix}-${fn}:*`,
       ),
     });
-    statements.push({
-      Sid: "OnFailureDestination",
-      Effect: "Allow",
-      Action: ["sqs:SendMessage"],
-      Resource: { "Fn::GetAtt": ["FailureQueue", "Arn"] },
-    });
+    const trigger = SQS_TRIGGERED[fn];
+    if (trigger) {
+      // What the Lambda service does with the function's role to feed it from its queue.
+      statements.push({
+        Sid: "ReceiveFromEventSourceQueue",
+        Effect: "Allow",
+        Action: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+        Resource: { "Fn::GetAtt": [trigger, "Arn"] },
+      });
+    } else {
+      // Asynchronous invocations that fail land in the failure queue (on-failure destination).
+      statements.push({
+        Sid: "OnFailureDestination",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: { "Fn::GetAtt": ["FailureQueue", "Arn"] },
+      });
+    }
     resources[logicalId] = {
       Type: "AWS::IAM::Role",
       Properties: {
-        Description: `vigil ${fn}: generated from the permissions its code declares (npm run iam)`,
+        RoleName: roleName(fn),
+        Description: `vigil ${fn}: generated from the permissions its code declares (npm run generate)`,
         AssumeRolePolicyDocument: {
           Version: "2012-10-17",
           Statement: [

@@ -2,14 +2,20 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import type { z } from "zod";
+import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
+import {
+  MEMBER_REMEDIATION_ROLE,
+  MemberAccounts,
+  partitionOfRegion,
+} from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
-import { MemoryNotifier, SnsNotifier } from "../adapters/sns-notifier.ts";
+import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
@@ -24,6 +30,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { createAlerting } from "./alerting.ts";
 import { accountFromFunctionArn } from "./detection.ts";
 
 /** Reads the `remediation` section of the config file (VIGIL_CONFIG, default vigil.config.yaml). */
@@ -38,6 +45,8 @@ export interface RemediationWiringOptions {
   loadConfig?: () => Promise<RemediationConfig>;
   /** Default: the registry. */
   remediations?: readonly Remediation[];
+  /** The config file's `alerting` section; default: read from the file unless loadConfig is given. */
+  alerting?: AlertingConfig;
   logger?: RemediationLogger;
   /** The account the credentials act in (the Lambda's, from its ARN); default: asked from STS. */
   homeAccount?: string;
@@ -52,8 +61,11 @@ export interface RemediationWiringOptions {
 /** Everything the remediation functions and commands need, built once per container. */
 export interface RemediationApp {
   runner: RemediationDeps;
-  /** Fresh per event: the IAM id cache lives for one invocation. */
-  intakeDeps(source?: FindingSource): IntakeDeps;
+  /**
+   * Fresh per event: the IAM id cache lives for one invocation. `account` is the finding's
+   * account: a member account's IAM ids are resolved there, through its VigilRemediationRole.
+   */
+  intakeDeps(source?: FindingSource, account?: string): IntakeDeps;
   /** Fresh per sweep run. */
   reconcileDeps(): ReconcileDeps;
   homeAccount: string;
@@ -97,23 +109,64 @@ export async function createRemediationDeps(
   let notifier = overrides.notifier;
   if (!notifier) {
     const topicArn = env.VIGIL_TOPIC_ARN ?? config.topicArn;
-    if (!topicArn)
-      logger.warn("no SNS topic (VIGIL_TOPIC_ARN): remediation alerts are only logged");
-    notifier = topicArn
-      ? new SnsNotifier(new SNSClient(clientConfig), topicArn)
-      : new MemoryNotifier();
+    // SNS and PagerDuty behind one routing notifier (it warns when nothing is configured).
+    const alerting =
+      options.alerting ??
+      (options.loadConfig ? undefined : (await loadConfigFile(env.VIGIL_CONFIG)).alerting);
+    notifier = createAlerting({
+      env,
+      ...(alerting ? { alerting } : {}),
+      ...(topicArn ? { topicArn } : {}),
+      clientConfig,
+      logger,
+    }).notifier;
   }
 
+  const sts = new STSClient(clientConfig);
   const homeAccount =
-    options.homeAccount ??
-    (await new STSClient(clientConfig).send(new GetCallerIdentityCommand({}))).Account;
+    options.homeAccount ?? (await sts.send(new GetCallerIdentityCommand({}))).Account;
   if (!homeAccount) throw new Error("cannot tell which account the credentials belong to");
+
+  // Member accounts (remediation.allowedAccounts) are changed through their VigilRemediationRole,
+  // one session per finding; the kill switch (an SSM parameter) can stop any account at once.
+  const members = new MemberAccounts({
+    sts,
+    homeAccount,
+    allowedAccounts: config.allowedAccounts,
+    roleName: env.VIGIL_MEMBER_ROLE_NAME || MEMBER_REMEDIATION_ROLE,
+    partition: partitionOfRegion(clientConfig.region),
+    ...(env.VIGIL_MEMBER_EXTERNAL_ID ? { externalId: env.VIGIL_MEMBER_EXTERNAL_ID } : {}),
+  });
+  const killSwitch = env.VIGIL_KILL_SWITCH_PARAMETER
+    ? new AccountKillSwitch({
+        ssm: new SSMClient(clientConfig),
+        parameterName: env.VIGIL_KILL_SWITCH_PARAMETER,
+      })
+    : undefined;
+  const memberIam = (account: string | undefined): IAMClient => {
+    if (!account || !members.isMember(account)) return iam;
+    const credentials = members.credentialProvider(account, `resolve-ids-${account}`);
+    return new IAMClient({ ...clientConfig, ...(credentials ? { credentials } : {}) });
+  };
 
   const runner: RemediationDeps = {
     remediations: options.remediations ?? registry,
     contextFor:
       overrides.contextFor ??
-      ((finding) => ({ s3: s3For(finding.region), iam, settings: config.settings })),
+      (async (finding) => {
+        await killSwitch?.assertEnabled(finding.account);
+        const credentials = await members.credentialsFor(finding.account, finding.id);
+        if (!credentials) return { s3: s3For(finding.region), iam, settings: config.settings };
+        return {
+          s3: new S3Client({
+            ...awsClientConfig(env, finding.region),
+            followRegionRedirects: true,
+            credentials,
+          }),
+          iam: new IAMClient({ ...clientConfig, credentials }),
+          settings: config.settings,
+        };
+      }),
     journal,
     notifier,
     clock: overrides.clock ?? (() => Date.now()),
@@ -121,11 +174,13 @@ export async function createRemediationDeps(
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
   };
-  const intakeDeps = (source?: FindingSource): IntakeDeps => ({
+  const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
-    iamIds: new IamIdResolver(iam),
+    iamIds: new IamIdResolver(memberIam(account)),
     logger,
-    homeAccount,
+    // With member accounts configured, remediation.allowedAccounts decides; otherwise the home
+    // account only (acting elsewhere with these credentials would hit a same-named resource here).
+    ...(members.crossAccount ? {} : { homeAccount }),
     ...(source ? { source } : {}),
   });
   return {
@@ -151,6 +206,14 @@ export type RemediationHandlerResult =
 export function eventIdOf(event: unknown): string | undefined {
   const id = (event as { id?: unknown } | null)?.id;
   return typeof id === "string" ? id : undefined;
+}
+
+/** The account a Config or Access Analyzer event is about (its detail names it). */
+export function findingAccountOf(event: unknown): string | undefined {
+  const detail = (event as { detail?: { awsAccountId?: unknown; accountId?: unknown } } | null)
+    ?.detail;
+  const account = detail?.awsAccountId ?? detail?.accountId;
+  return typeof account === "string" ? account : undefined;
 }
 
 /**
@@ -191,7 +254,7 @@ export function remediationEventHandler<T>(options: {
     try {
       return await handleIntakeResult(
         app.runner,
-        await options.intake(app.intakeDeps(), parsed.data),
+        await options.intake(app.intakeDeps(undefined, findingAccountOf(parsed.data)), parsed.data),
       );
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -2,8 +2,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
-import { MemoryNotifier, SnsNotifier } from "../../src/adapters/sns-notifier.ts";
+import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { ConfigError } from "../../src/config/load.ts";
 import { remediations } from "../../src/remediations/registry.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
@@ -26,7 +27,9 @@ describe("createRemediationDeps", () => {
       homeAccount: "123456789012",
     });
     expect(app.runner.journal).toBeInstanceOf(S3Journal);
-    expect(app.runner.notifier).toBeInstanceOf(SnsNotifier);
+    // SNS behind the routing notifier (PagerDuty joins when VIGIL_PAGERDUTY_SECRET is set).
+    expect(app.runner.notifier).toBeInstanceOf(RoutingNotifier);
+    expect((app.runner.notifier as RoutingNotifier).destinations).toEqual(["sns"]);
     expect(app.runner.remediations).toBe(remediations);
     expect(app.runner.config.dryRun).toBe(true);
     expect(app.region).toBe("eu-west-1");

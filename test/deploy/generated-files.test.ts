@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
+import { generatedDeployFiles, rateExpression } from "../../src/deploy/generated-files.ts";
+
+describe("generated deploy files", () => {
+  it("the committed deploy/ files are what `npm run generate` produces now", async () => {
+    const config = await loadConfigFile("vigil.config.yaml");
+    const stale: string[] = [];
+    for (const [path, expected] of Object.entries(generatedDeployFiles(config))) {
+      const committed = await readFile(path, "utf8").catch(() => "(missing)");
+      if (committed !== expected) stale.push(path);
+    }
+    expect(
+      stale,
+      `stale generated files (run \`npm run generate\` and commit them): ${stale.join(", ")}`,
+    ).toEqual([]);
+  });
+
+  it("the JSON config the functions load parses back to the same configuration", async () => {
+    const config = await loadConfigFile("vigil.config.yaml");
+    const json = generatedDeployFiles(config)["deploy/vigil.config.json"] as string;
+    expect(parseConfig(JSON.parse(json), "deploy/vigil.config.json")).toEqual(config);
+  });
+
+  it("the schedule comes from detection.scheduleMinutes", async () => {
+    const config = await loadConfigFile("vigil.config.yaml");
+    const settings = JSON.parse(generatedDeployFiles(config)["deploy/settings.json"] as string);
+    expect(settings).toEqual({
+      detectSchedule: rateExpression(config.detection.scheduleMinutes),
+      detectEveryMinutes: config.detection.scheduleMinutes,
+    });
+    expect(rateExpression(1)).toBe("rate(1 minute)");
+    expect(rateExpression(15)).toBe("rate(15 minutes)");
+  });
+
+  it("member accounts in the config scope AssumeRole and the bus policy to exactly them", async () => {
+    const base = await loadConfigFile("vigil.config.yaml");
+    const config = parseConfig({
+      ...base,
+      remediation: { ...base.remediation, allowedAccounts: ["111122223333", "444455556666"] },
+    });
+    const files = generatedDeployFiles(config);
+    const roles = JSON.parse(files["deploy/iam-roles.json"] as string).Resources;
+    const assume = (role: string) =>
+      roles[role].Properties.Policies[0].PolicyDocument.Statement.find(
+        (s: { Sid: string }) => s.Sid === "AssumeMemberRole",
+      )?.Resource;
+    expect(assume("OnConfigComplianceChangeRole")).toEqual([
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:role/VigilRemediationRole" },
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::444455556666:role/VigilRemediationRole" },
+    ]);
+    expect(assume("DetectWorkerRole")).toEqual([
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:role/VigilDetectionRole" },
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::444455556666:role/VigilDetectionRole" },
+    ]);
+    expect(assume("ReconcileRole")).toBeUndefined();
+    const bus = JSON.parse(files["deploy/findings-bus.json"] as string).Resources;
+    expect(bus.MembersMayForwardFindings.Properties.Statement.Principal.AWS).toEqual([
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:root" },
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::444455556666:root" },
+    ]);
+    const patterns = JSON.parse(files["deploy/event-patterns.json"] as string);
+    expect(patterns.config.account).toEqual(["111122223333", "444455556666"]);
+  });
+
+  it("a config naming a malformed account is refused before anything is generated", async () => {
+    const base = await loadConfigFile("vigil.config.yaml");
+    expect(() =>
+      parseConfig({ ...base, remediation: { allowedAccounts: ["1111-2222-3333"] } }),
+    ).toThrow(/remediation.allowedAccounts.0: must be a 12-digit AWS account id/);
+    expect(() =>
+      parseConfig({ ...base, remediation: { modes: { "no-such-rule": "enforce" } } }),
+    ).toThrow(/remediation.modes.no-such-rule: not a finding kind/);
+  });
+});

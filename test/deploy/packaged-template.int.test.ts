@@ -1,0 +1,365 @@
+/**
+ * Least privilege and hygiene, proven on the real artifact: `serverless package` runs (offline, no
+ * credentials, in a private copy of the service) and the CloudFormation template it writes is
+ * checked against what the code declares.
+ */
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { DEAD_LETTER_QUEUES, normalizedName } from "../../src/deploy/alarms.ts";
+import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
+import { ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
+import { readZip } from "../../src/deploy/zip.ts";
+
+type Json = unknown;
+interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+interface Resource {
+  Type: string;
+  Properties: Record<string, Json> & { [key: string]: Json };
+  Condition?: string;
+}
+
+/**
+ * Actions AWS offers no resource-level permission for: "*" is the only resource they accept.
+ * cloudwatch:GetMetricData and cloudwatch:ListMetrics (metric reads) are the only ones Vigil calls.
+ */
+const AWS_FORCES_STAR = new Set(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]);
+
+/**
+ * What the Lambda service itself needs from a function's role, beyond what its code calls:
+ * writing its own logs; delivering a failed asynchronous invocation to the failure queue (or, for
+ * an SQS-triggered function, reading its queue); and the KMS key every topic and queue uses.
+ */
+function runtimeNeeds(fn: string): string[] {
+  const logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
+  const kms = ["kms:Decrypt", "kms:GenerateDataKey"];
+  const delivery =
+    fn === "detectWorker"
+      ? ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      : ["sqs:SendMessage"];
+  return [...logs, ...kms, ...delivery];
+}
+
+const SERVICE_FUNCTIONS = Object.keys(ROLE_LOGICAL_IDS);
+
+let packaged: PackagedService;
+let resources: Record<string, Resource>;
+
+const ofType = (type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type) as Array<[string, Resource]>;
+const statementsOf = (roleId: string): Statement[] => {
+  const policies = (resources[roleId]?.Properties.Policies ?? []) as Array<{
+    PolicyDocument: { Statement: Statement[] };
+  }>;
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+};
+const actions = (s: Statement) => [s.Action].flat();
+const resourcesOf = (s: Statement) => [s.Resource].flat();
+const functionId = (fn: string) => `${normalizedName(fn)}LambdaFunction`;
+const environmentOf = (fn: string): Record<string, Json> => {
+  const environment = resources[functionId(fn)]?.Properties.Environment as
+    | { Variables: Record<string, Json> }
+    | undefined;
+  return environment?.Variables ?? {};
+};
+
+beforeAll(async () => {
+  packaged = await packageService({ stage: "ci" });
+  resources = packaged.template.Resources as Record<string, Resource>;
+}, 180_000);
+
+afterAll(async () => {
+  await packaged?.cleanup();
+});
+
+describe("packaged template: one least-privilege role per function", () => {
+  it("packages every function, each with its own role (no sharing)", () => {
+    const functions = ofType("AWS::Lambda::Function");
+    expect(functions.map(([id]) => id).sort()).toEqual(SERVICE_FUNCTIONS.map(functionId).sort());
+    const roles = functions.map(
+      ([, f]) => (f.Properties.Role as { "Fn::GetAtt": string[] })["Fn::GetAtt"],
+    );
+    for (const [fn, roleId] of Object.entries(ROLE_LOGICAL_IDS)) {
+      expect(resources[functionId(fn)]?.Properties.Role).toEqual({ "Fn::GetAtt": [roleId, "Arn"] });
+    }
+    expect(new Set(roles.map((r) => r?.[0])).size).toBe(functions.length);
+    // No role other than the generated ones (e.g. a shared default role).
+    expect(
+      ofType("AWS::IAM::Role")
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(Object.values(ROLE_LOGICAL_IDS).sort());
+  });
+
+  it.each(SERVICE_FUNCTIONS)("%s: Allow actions = what its code declares + runtime needs", (fn) => {
+    const roleId = ROLE_LOGICAL_IDS[fn] as string;
+    const allowed = new Set(
+      statementsOf(roleId)
+        .filter((s) => s.Effect === "Allow")
+        .flatMap(actions),
+    );
+    const declared = functionPermissions()[fn] ?? [];
+    expect([...allowed].sort()).toEqual([...new Set([...declared, ...runtimeNeeds(fn)])].sort());
+  });
+
+  it.each(SERVICE_FUNCTIONS)("%s: no * action; resources scoped wherever AWS allows", (fn) => {
+    const roleId = ROLE_LOGICAL_IDS[fn] as string;
+    const role = resources[roleId] as Resource;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.RoleName).toBe(`vigil-ci-${fn}`);
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    });
+    const scope = functionScopes()[fn];
+    for (const statement of statementsOf(roleId)) {
+      for (const action of actions(statement)) {
+        expect(action, `${fn} ${statement.Sid}`).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      }
+      if (statement.Effect === "Deny") continue;
+      const targets = resourcesOf(statement);
+      if (targets.includes("*")) {
+        expect(
+          actions(statement).every((a) => AWS_FORCES_STAR.has(a)),
+          statement.Sid,
+        ).toBe(true);
+        continue;
+      }
+      const text = JSON.stringify(targets);
+      for (const action of actions(statement)) {
+        const service = action.split(":")[0];
+        if (service === "logs") expect(text).toContain(`log-group:/aws/lambda/vigil-ci-${fn}:*`);
+        else if (service === "kms")
+          expect(targets).toEqual([{ "Fn::GetAtt": ["AlertsKey", "Arn"] }]);
+        else if (service === "sns") expect(targets).toEqual([{ Ref: "AlertsTopic" }]);
+        else if (action === "sqs:SendMessage") {
+          const queues = targets.map((t) => (t as { "Fn::GetAtt": string[] })["Fn::GetAtt"]?.[0]);
+          for (const queue of queues) {
+            expect([...(scope?.queues ?? []), "FailureQueue"]).toContain(queue);
+          }
+        } else if (service === "sqs") {
+          expect(targets).toEqual([{ "Fn::GetAtt": ["ShardQueue", "Arn"] }]);
+        } else if (action === "sts:AssumeRole") {
+          expect(scope?.memberRole).toBeDefined();
+          expect(text).toMatch(new RegExp(`:role/${scope?.memberRole}"`));
+          expect(text).not.toMatch(/iam::\*/);
+        } else if (service === "ssm") expect(text).toContain(":parameter/vigil/*");
+        else if (service === "secretsmanager") expect(text).toContain(":secret:vigil/*");
+        else if (service === "config") expect(text).toContain(":config-rule/*");
+        else if (service === "s3") {
+          const journal = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
+          if (journal.includes(action)) expect(text).toContain("JournalBucket");
+          else expect(text).toContain(":s3:::*");
+        } else if (service === "iam")
+          expect(text).toMatch(/:iam::\$\{AWS::AccountId\}:|:iam::aws:policy/);
+        else throw new Error(`${fn}: no scoping rule in this test for ${action}`);
+      }
+    }
+  });
+
+  it("roles that can write IAM can never change Vigil's own roles", () => {
+    for (const [fn, roleId] of Object.entries(ROLE_LOGICAL_IDS)) {
+      const writes = statementsOf(roleId)
+        .filter((s) => s.Effect === "Allow")
+        .flatMap(actions)
+        .filter((a) => /^iam:(Put|Attach|Detach|Delete|Create|Update)/.test(a));
+      if (writes.length === 0) continue;
+      const deny = statementsOf(roleId).find((s) => s.Effect === "Deny");
+      expect(deny, fn).toBeDefined();
+      expect(actions(deny as Statement).sort()).toEqual([...new Set(writes)].sort());
+      expect(JSON.stringify(deny?.Resource)).toContain(":role/vigil-*");
+    }
+  });
+});
+
+describe("packaged template: encryption, exposure, failure visibility", () => {
+  it("every topic and queue is KMS-encrypted; every bucket encrypted and private; the journal versioned and TLS-only", () => {
+    expect(ofType("AWS::SNS::Topic").length).toBeGreaterThan(0);
+    for (const [id, topic] of ofType("AWS::SNS::Topic")) {
+      expect(topic.Properties.KmsMasterKeyId, id).toEqual({ Ref: "AlertsKey" });
+    }
+    const queues = ofType("AWS::SQS::Queue");
+    expect(queues.map(([id]) => id).sort()).toEqual(
+      ["AlertDeadLetterQueue", "FailureQueue", "ShardDeadLetterQueue", "ShardQueue"].sort(),
+    );
+    for (const [id, queue] of queues) {
+      expect(queue.Properties.KmsMasterKeyId, id).toEqual({ Ref: "AlertsKey" });
+    }
+    expect((resources.AlertsKey as Resource).Properties.EnableKeyRotation).toBe(true);
+    for (const [id, bucket] of ofType("AWS::S3::Bucket")) {
+      expect(bucket.Properties.BucketEncryption, id).toBeDefined();
+      expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const policy = ofType("AWS::S3::BucketPolicy").find(
+        ([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }),
+      );
+      const document = policy?.[1].Properties.PolicyDocument as { Statement: Statement[] };
+      const tls = (document?.Statement ?? []).find(
+        (s) => s.Effect === "Deny" && JSON.stringify(s.Condition).includes("aws:SecureTransport"),
+      );
+      expect(tls, `${id} TLS-only policy`).toBeDefined();
+    }
+    expect((resources.JournalBucket as Resource).Properties.VersioningConfiguration).toEqual({
+      Status: "Enabled",
+    });
+  });
+
+  it("log groups keep logs for the configured retention", () => {
+    const groups = ofType("AWS::Logs::LogGroup");
+    expect(groups).toHaveLength(SERVICE_FUNCTIONS.length);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
+  });
+
+  it("remediators have reserved concurrency (blast radius); async functions an on-failure queue", () => {
+    const reserved = (fn: string) =>
+      resources[functionId(fn)]?.Properties.ReservedConcurrentExecutions;
+    expect(reserved("onConfigComplianceChange")).toBe(5);
+    expect(reserved("onAccessAnalyzerFinding")).toBe(5);
+    expect(reserved("reconcile")).toBe(1);
+    expect(reserved("detect")).toBe(1);
+    expect(reserved("detectFanout")).toBe(1);
+    const configs = ofType("AWS::Lambda::EventInvokeConfig");
+    expect(configs).toHaveLength(SERVICE_FUNCTIONS.length - 1);
+    for (const [id, config] of configs) {
+      expect(config.Properties.DestinationConfig, id).toEqual({
+        OnFailure: { Destination: { "Fn::GetAtt": ["FailureQueue", "Arn"] } },
+      });
+    }
+    const fanout = configs.find(([id]) => id.startsWith("DetectFanout"));
+    expect(fanout?.[1].Properties.MaximumRetryAttempts).toBe(0);
+  });
+
+  it("workers take shards from the queue with partial batch responses; failed shards end in a DLQ", () => {
+    const [[, mapping]] = ofType("AWS::Lambda::EventSourceMapping") as [[string, Resource]];
+    expect(mapping.Properties.EventSourceArn).toEqual({ "Fn::GetAtt": ["ShardQueue", "Arn"] });
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    const queue = (resources.ShardQueue as Resource).Properties;
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": ["ShardDeadLetterQueue", "Arn"] },
+      maxReceiveCount: 3,
+    });
+    const timeout = resources[functionId("detectWorker")]?.Properties.Timeout as number;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it("every function: errors, throttles and ERROR logs alarmed; every DLQ's depth; silence of detection", async () => {
+    const alarms = ofType("AWS::CloudWatch::Alarm");
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: "AlertsTopic" }]);
+    }
+    const watched = (metric: string) =>
+      alarms
+        .filter(([, a]) => a.Properties.MetricName === metric)
+        .map(([, a]) => (a.Properties.Dimensions as Array<{ Value: Json }>)[0]?.Value);
+    const names = SERVICE_FUNCTIONS.map((fn) => `vigil-ci-${fn}`).sort();
+    expect((watched("Errors") as string[]).sort()).toEqual(names);
+    expect((watched("Throttles") as string[]).sort()).toEqual(names);
+    expect(watched("ApproximateNumberOfMessagesVisible")).toEqual(
+      DEAD_LETTER_QUEUES.map((q) => ({ "Fn::GetAtt": [q, "QueueName"] })),
+    );
+    const filters = ofType("AWS::Logs::MetricFilter");
+    for (const fn of SERVICE_FUNCTIONS) {
+      const filter = filters.find(
+        ([, f]) =>
+          JSON.stringify(f.Properties.LogGroupName) ===
+            JSON.stringify({ Ref: `${normalizedName(fn)}LogGroup` }) &&
+          f.Properties.FilterPattern === '{ $.level = "ERROR" }',
+      );
+      expect(filter, `${fn} ERROR log filter`).toBeDefined();
+    }
+    const { detection } = await loadConfigFile("vigil.config.yaml");
+    for (const fn of ["Detect", "DetectFanout"]) {
+      const silent = resources[`${fn}SilentAlarm`] as Resource;
+      expect(silent.Properties).toMatchObject({
+        ComparisonOperator: "LessThanThreshold",
+        Threshold: 1,
+        TreatMissingData: "breaching",
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Period: detection.scheduleMinutes * 60,
+      });
+    }
+  });
+
+  it("EventBridge rules carry the exact generated patterns, on the default bus and the findings bus", async () => {
+    const patterns = JSON.parse(await readFile("deploy/event-patterns.json", "utf8"));
+    const rules = ofType("AWS::Events::Rule").filter(([, r]) => r.Properties.EventPattern);
+    const on = (fn: string) =>
+      rules.filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${functionId(fn)}"`));
+    for (const [fn, key] of [
+      ["onConfigComplianceChange", "config"],
+      ["onAccessAnalyzerFinding", "accessAnalyzer"],
+    ] as const) {
+      const found = on(fn);
+      expect(found).toHaveLength(2);
+      for (const [, rule] of found) expect(rule.Properties.EventPattern).toEqual(patterns[key]);
+      expect(found.map(([, r]) => r.Properties.EventBusName ?? "default").sort()).toEqual(
+        ["default", { Ref: "FindingsBus" }].sort() as never,
+      );
+    }
+    const { detection } = await loadConfigFile("vigil.config.yaml");
+    const schedule = (fn: string) =>
+      ofType("AWS::Events::Rule").find(([id]) =>
+        id.startsWith(`${normalizedName(fn)}EventsRuleSchedule`),
+      )?.[1].Properties.ScheduleExpression;
+    expect(schedule("detect")).toBe(`rate(${detection.scheduleMinutes} minutes)`);
+    expect(schedule("detectFanout")).toBe(schedule("detect"));
+  });
+
+  it("only member accounts (or the organization) may put events on the findings bus, and only findings", () => {
+    for (const [id, policy] of ofType("AWS::Events::EventBusPolicy")) {
+      const statement = policy.Properties.Statement as Statement & { Principal: Json };
+      expect(statement.Action, id).toBe("events:PutEvents");
+      expect(JSON.stringify(statement.Condition)).toContain("events:source");
+      if (statement.Principal === "*")
+        expect(JSON.stringify(statement.Condition)).toContain("aws:PrincipalOrgID");
+      expect(policy.Condition, id).toBeDefined();
+    }
+  });
+
+  it("every function: alerting environment; remediators: journal and kill switch", () => {
+    for (const fn of SERVICE_FUNCTIONS) {
+      const env = environmentOf(fn);
+      expect(env.VIGIL_ALERT_DLQ_URL, fn).toEqual({ Ref: "AlertDeadLetterQueue" });
+      expect(env.VIGIL_PAGERDUTY_SECRET, fn).toMatch(/^vigil\//);
+      expect(env.VIGIL_CONFIG, fn).toBe("deploy/vigil.config.json");
+      expect(env.NODE_OPTIONS, fn).toBeUndefined();
+    }
+    for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
+      const env = environmentOf(fn);
+      expect(env.VIGIL_KILL_SWITCH_PARAMETER).toEqual({ Ref: "KillSwitchParameter" });
+      expect(env.VIGIL_JOURNAL_BUCKET).toEqual({ Ref: "JournalBucket" });
+    }
+    expect((resources.KillSwitchParameter as Resource).Properties.Name).toBe(
+      "/vigil/ci/disabled-accounts",
+    );
+  });
+
+  it("each zip holds its bundle and the JSON config, no source map", async () => {
+    expect(Object.keys(packaged.zips).sort()).toEqual([...SERVICE_FUNCTIONS].sort());
+    for (const [fn, zip] of Object.entries(packaged.zips)) {
+      const files = [...readZip(await readFile(zip)).keys()].sort();
+      expect(files, fn).toEqual([
+        "deploy/vigil.config.json",
+        expect.stringMatching(/^functions\/[a-z-]+\.mjs$/),
+      ]);
+    }
+  });
+});
