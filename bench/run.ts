@@ -12,3 +12,15 @@ if (!only || only === "detect") console.log(JSON.stringify(await benchDetect()))
 if (!only || only === "remediation") {
   for (const line of await benchRemediation()) console.log(JSON.stringify(line));
 }
+if (!only || only === "deploy") {
+  for (const line of await (await import("./deploy.ts")).benchDeploy())
+    console.log(JSON.stringify(line));
+}
+if (!only || only === "fanout") {
+  for (const line of await (await import("./fanout.ts")).benchFanout())
+    console.log(JSON.stringify(line));
+}
+if (!only || only === "resilience") {
+  for (const line of await (await import("./resilience.ts")).benchResilience())
+    console.log(JSON.stringify(line));
+}

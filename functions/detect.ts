@@ -10,7 +10,7 @@ import {
 } from "../src/usecases/detect-anomalies.ts";
 import { accountFromFunctionArn, createDetectionDeps } from "../src/wiring/detection.ts";
 
-const logger = new Logger({ serviceName: "vigil-detect" });
+export const logger = new Logger({ serviceName: "vigil-detect" });
 
 export interface DetectResponse {
   ok: boolean;
@@ -43,7 +43,13 @@ export async function handler(
   const parsed = detectRequestSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const error = `invalid detect request: ${describeZodError(parsed.error)}`;
-    logger.error(error);
+    // One structured line naming the event (a Scheduled Event has an id) and the reason.
+    const eventId = (event as { id?: unknown } | null | undefined)?.id;
+    logger.error("event rejected", {
+      decision: "rejected",
+      ...(typeof eventId === "string" ? { eventId } : {}),
+      error,
+    });
     return { ok: false, error };
   }
   depsPromise ??= createDetectionDeps({

@@ -5,7 +5,11 @@ import { reconcileRequestSchema } from "../src/events/reconcile-request.ts";
 import { type ReconcileReport, reconcile } from "../src/usecases/reconcile.ts";
 import { isTransientAwsError } from "../src/usecases/remediate-finding.ts";
 import { accountFromFunctionArn } from "../src/wiring/detection.ts";
-import { createRemediationDeps, type RemediationApp } from "../src/wiring/remediation.ts";
+import {
+  createRemediationDeps,
+  eventIdOf,
+  type RemediationApp,
+} from "../src/wiring/remediation.ts";
 
 export const logger = new Logger({ serviceName: "vigil-reconcile" });
 
@@ -35,7 +39,7 @@ export async function handler(
   const parsed = reconcileRequestSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const error = `invalid reconcile request: ${describeZodError(parsed.error)}`;
-    logger.error("event rejected", { decision: "rejected", error });
+    logger.error("event rejected", { decision: "rejected", eventId: eventIdOf(event), error });
     return { ok: false, error };
   }
   const account = accountFromFunctionArn(context?.invokedFunctionArn);

@@ -9,7 +9,21 @@ export interface AwsClientConfig {
   forcePathStyle?: boolean;
   disableRequestCompression?: boolean;
   maxAttempts: number;
+  /** Always set by awsClientConfig; optional so hand-written configs (tests) need not repeat it. */
+  requestHandler?: typeof REQUEST_TIMEOUTS;
 }
+
+/**
+ * The SDK waits forever by default: a connection that hangs would block a Lambda until it is
+ * killed (its idempotency claim held for the whole lease) and the CLI for good. With these limits
+ * a hung attempt fails with a transient TimeoutError that the SDK retries (maxAttempts) and the
+ * runner hands back to Lambda for a retry.
+ */
+export const REQUEST_TIMEOUTS = {
+  connectionTimeout: 5_000,
+  requestTimeout: 15_000,
+  throwOnRequestTimeout: true,
+} as const;
 
 export function awsClientConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -19,6 +33,7 @@ export function awsClientConfig(
   return {
     region: region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
     maxAttempts: 5,
+    requestHandler: REQUEST_TIMEOUTS,
     ...(endpoint ? { endpoint, forcePathStyle: true, disableRequestCompression: true } : {}),
   };
 }

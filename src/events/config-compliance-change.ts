@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { awsAccountId as accountId, isoTime, awsRegion as region } from "./aws-fields.ts";
+import {
+  awsAccountId as accountId,
+  boundedString,
+  isoTime,
+  awsRegion as region,
+} from "./aws-fields.ts";
 
 export const COMPLIANCE_TYPES = [
   "COMPLIANT",
@@ -14,14 +19,15 @@ export type ComplianceType = (typeof COMPLIANCE_TYPES)[number];
  * validated; everything else (oldEvaluationResult, configRuleARN, annotations …) passes through.
  */
 export const configComplianceChangeEventSchema = z.looseObject({
-  id: z.string().min(1),
+  id: boundedString(256),
   source: z.literal("aws.config"),
   "detail-type": z.literal("Config Rules Compliance Change"),
   time: isoTime,
   detail: z.looseObject({
-    configRuleName: z.string().min(1),
-    resourceType: z.string().min(1),
-    resourceId: z.string().min(1),
+    configRuleName: boundedString(128),
+    resourceType: boundedString(256),
+    /** Bucket name, IAM unique id or ARN: Config allows 768 characters. */
+    resourceId: boundedString(768),
     awsAccountId: accountId,
     awsRegion: region,
     notificationCreationTime: isoTime.optional(),

@@ -84,7 +84,8 @@ export function ruleKindFor(
   ruleKinds: Readonly<Record<string, FindingKind>>,
   rule: string,
 ): FindingKind | undefined {
-  const exact = ruleKinds[rule];
+  // Own keys only: a rule named "constructor" or "__proto__" must not find Object.prototype's.
+  const exact = Object.hasOwn(ruleKinds, rule) ? ruleKinds[rule] : undefined;
   if (exact) return exact;
   const glob = Object.keys(ruleKinds).find((key) => key.includes("*") && globMatch(key, rule));
   return glob ? ruleKinds[glob] : undefined;
@@ -108,6 +109,43 @@ export function partitionOf(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   return "aws";
+}
+
+/**
+ * What an S3 bucket name can be made of, legacy us-east-1 names included (uppercase, underscores,
+ * up to 255 characters): no slash, space, colon or control character can reach an S3 call.
+ */
+const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
+
+const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = {
+  "AWS::IAM::User": "user",
+  "AWS::IAM::Role": "role",
+  "AWS::IAM::Group": "group",
+  "AWS::IAM::Policy": "policy",
+};
+
+/**
+ * Why an ARN cannot be the finding's resource, if it cannot: bucket names are unique per partition
+ * only, and IAM names per account, so acting on an ARN of another partition, account or entity type
+ * with this deployment's credentials would change a different, same-named resource.
+ */
+function arnProblem(
+  arn: string,
+  finding: { region: string; account: string; resourceType: ResourceType },
+): string | undefined {
+  const partition = /^arn:([^:]*):/.exec(arn)?.[1];
+  const expected = partitionOf(finding.region);
+  if (partition !== expected) {
+    return `resource ${arn} is in partition ${partition} but region ${finding.region} is in ${expected}`;
+  }
+  if (finding.resourceType === "AWS::S3::Bucket") return undefined;
+  const iam = /^arn:[^:]*:iam::([^:]*):([a-z]+)\//.exec(arn);
+  if (iam?.[1] !== finding.account) {
+    return `resource ${arn} is not in the finding's account ${finding.account}`;
+  }
+  const type = IAM_ARN_TYPES[finding.resourceType];
+  if (iam[2] !== type) return `resource ${arn} is not an IAM ${type} (${finding.resourceType})`;
+  return undefined;
 }
 
 function ignore(
@@ -184,9 +222,14 @@ export async function intakeConfigEvaluation(
   let name: string;
   let arn: string;
   if (resourceType === "AWS::S3::Bucket") {
+    if (!BUCKET_NAME.test(e.resourceId)) {
+      return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
+    }
     name = e.resourceId;
     arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
   } else if (e.resourceId.startsWith("arn:")) {
+    const problem = arnProblem(e.resourceId, { ...e, resourceType });
+    if (problem) return skip(problem);
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
@@ -264,6 +307,12 @@ export async function intakeAccessAnalyzerEvent(
   if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
     return skip(`resource type ${d.resourceType} is not supported`);
   }
+  const foreign = arnProblem(d.resource, {
+    region: d.region,
+    account: d.accountId,
+    resourceType: d.resourceType,
+  });
+  if (foreign) return skip(foreign);
   if (d.status !== "ACTIVE") {
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
   }
@@ -280,6 +329,7 @@ export async function intakeAccessAnalyzerEvent(
   let kind: FindingKind;
   if (d.resourceType === "AWS::S3::Bucket") {
     name = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(d.resource)?.[1];
+    if (name !== undefined && !BUCKET_NAME.test(name)) name = undefined;
     if (!d.isPublic) {
       return skip(
         `bucket is shared with ${JSON.stringify(d.principal)} but not public: review the grant (Vigil remediates public buckets)`,
