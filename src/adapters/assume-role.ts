@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 
 /** IAM actions the central functions call to act in a member account. */
 export const ASSUME_ROLE_ACTIONS = ["sts:AssumeRole"];
@@ -67,27 +68,7 @@ export class AssumeRoleError extends Error {
 }
 
 /** Throttling, 5xx and dropped connections: the caller retries (Lambda, SQS redelivery). */
-export function isTransientStsError(error: unknown): boolean {
-  if (!error || typeof error !== "object") return false;
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  if (e.$retryable) return true;
-  if (
-    e.name &&
-    /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalFailure|IDPCommunicationError|TimeoutError/.test(
-      e.name,
-    )
-  )
-    return true;
-  if (e.code && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(e.code))
-    return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
-}
+export const isTransientStsError = isTransientAwsError;
 
 export interface AssumeRoleRequest {
   roleArn: string;

@@ -10,6 +10,7 @@ import {
   type Metric,
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { type DataPoint, type MetricIdentity, metricKey, metricLabel } from "../domain/metric.ts";
 import { type FetchBatch, planFetchBatches } from "../domain/metric-batching.ts";
 import type {
@@ -44,51 +45,12 @@ const MAX_DIMENSION_FILTERS = 10;
 /** Stops a server that keeps returning NextToken from looping forever. */
 const MAX_PAGES = 10_000;
 
-const TRANSIENT_ERROR_NAMES = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "InternalFailure",
-  "InternalServiceError",
-  "InternalServiceFault",
-  "InternalError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-]);
-const TRANSIENT_NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-]);
-const TRANSIENT_HTTP_STATUSES = new Set([429, 500, 502, 503, 504]);
-
 interface AwsLikeError {
   name?: string;
   message?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
 }
 
-/** Throttling, 5xx and network errors are worth retrying; AccessDenied, validation errors are not. */
-export function isTransientAwsError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { name, message, code, $metadata } = error as AwsLikeError;
-  if (name && TRANSIENT_ERROR_NAMES.has(name)) return true;
-  if (code && TRANSIENT_NETWORK_CODES.has(code)) return true;
-  if (typeof message === "string" && /rate exceeded/i.test(message)) return true;
-  const status = $metadata?.httpStatusCode;
-  return status !== undefined && TRANSIENT_HTTP_STATUSES.has(status);
-}
+export { isTransientAwsError };
 
 function describeError(error: unknown): string {
   if (error instanceof Error || (typeof error === "object" && error !== null)) {

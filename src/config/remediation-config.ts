@@ -31,6 +31,8 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
  */
 export const ALWAYS_PROTECTED_PRINCIPALS = [
   "arn:*:iam::*:role/vigil-*",
+  "arn:*:iam::*:role/VigilRemediationRole",
+  "arn:*:iam::*:role/VigilDetectionRole",
   "arn:*:iam::*:role/aws-service-role/*",
   "arn:*:iam::*:role/aws-reserved/*",
 ] as const;
@@ -126,7 +128,8 @@ export const remediationConfigSchema = z
   .superRefine((config, ctx) => {
     // A mistyped key in `modes` would silently fall back to the default mode: refuse it.
     for (const key of Object.keys(config.modes)) {
-      const known = (FINDING_KINDS as readonly string[]).includes(key) || key in config.ruleKinds;
+      const known =
+        (FINDING_KINDS as readonly string[]).includes(key) || Object.hasOwn(config.ruleKinds, key);
       if (!known) {
         ctx.addIssue({
           code: "custom",

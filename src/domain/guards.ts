@@ -45,7 +45,9 @@ export function modeFor(
   defaultMode: RemediationMode,
   finding: Pick<Finding, "rule" | "kind">,
 ): RemediationMode {
-  return modes[finding.rule] ?? modes[finding.kind] ?? defaultMode;
+  // Own keys only: a rule named "constructor" must not find Object.prototype's.
+  const own = (key: string) => (Object.hasOwn(modes, key) ? modes[key] : undefined);
+  return own(finding.rule) ?? own(finding.kind) ?? defaultMode;
 }
 
 const PRINCIPAL_NAME_KEYS: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 import type { Finding } from "../domain/finding.ts";
 import {
   decide,
@@ -91,55 +92,8 @@ export function claimKeyFor(
   return `finding:${finding.id}:${finding.observedAt}:${mode}${dryRun ? ":dry-run" : ""}`;
 }
 
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ProvisionedThroughputExceededException",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "InternalError",
-  "InternalFailure",
-  "InternalServerError",
-  "ServiceFailure",
-  "ConcurrentModification",
-  "ConcurrentModificationException",
-  "OperationAborted",
-  "PriorRequestNotComplete",
-  "ClaimContention",
-]);
-const TRANSIENT_NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-]);
-
 /** Throttling, 5xx, timeouts and dropped connections: worth a Lambda retry. */
-export function isTransientAwsError(error: unknown): boolean {
-  if (!error || typeof error !== "object") return false;
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  if (e.$retryable) return true;
-  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
-}
+export { isTransientAwsError };
 
 function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };

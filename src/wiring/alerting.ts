@@ -6,6 +6,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
 import { AlertDeadLetterQueue } from "../adapters/alert-dead-letter.ts";
 import type { AwsClientConfig } from "../adapters/aws-clients.ts";
+import { LogNotifier } from "../adapters/log-notifier.ts";
 import { PagerDutyNotifier } from "../adapters/pagerduty-notifier.ts";
 import { RoutingNotifier } from "../adapters/routing-notifier.ts";
 import {
@@ -14,7 +15,7 @@ import {
   type RoutingKeyReader,
   type SecretLocation,
 } from "../adapters/secret-reader.ts";
-import { MemoryNotifier, SnsNotifier } from "../adapters/sns-notifier.ts";
+import { SnsNotifier } from "../adapters/sns-notifier.ts";
 import {
   type AlertingConfig,
   type AlertingConfigInput,
@@ -174,7 +175,7 @@ export function createAlerting(options: AlertingWiringOptions): AlertingSetup {
     logger.warn(
       "no SNS topic (VIGIL_TOPIC_ARN) and no PagerDuty routing key secret (VIGIL_PAGERDUTY_SECRET): alerts are only logged",
     );
-    return { notifier: new MemoryNotifier(), config };
+    return { notifier: new LogNotifier(logger), config };
   }
   if (!sns) logger.warn("no SNS topic (VIGIL_TOPIC_ARN): alerts routed to SNS are not delivered");
   if (pagesSomewhere && !pagerDuty) {

@@ -274,3 +274,17 @@ describe("modes and dry run", () => {
     expect(d.verdict).toBe("rate-limited");
   });
 });
+
+describe("modeFor with hostile rule names", () => {
+  it("never picks up Object.prototype members as modes", async () => {
+    const { modeFor } = await import("../../src/domain/guards.ts");
+    expect(modeFor({}, "notify", { rule: "constructor", kind: "s3-encryption" })).toBe("notify");
+    expect(modeFor({}, "observe", { rule: "__proto__", kind: "s3-encryption" })).toBe("observe");
+    expect(
+      modeFor({ constructor: "enforce" } as Record<string, "enforce">, "notify", {
+        rule: "constructor",
+        kind: "s3-encryption",
+      }),
+    ).toBe("enforce");
+  });
+});

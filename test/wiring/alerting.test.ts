@@ -2,9 +2,9 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it, vi } from "vitest";
 import { AlertDeadLetterQueue } from "../../src/adapters/alert-dead-letter.ts";
+import { LogNotifier } from "../../src/adapters/log-notifier.ts";
 import { PagerDutyNotifier } from "../../src/adapters/pagerduty-notifier.ts";
 import { RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
-import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { ConfigError } from "../../src/config/load.ts";
 import {
   createAlerting,
@@ -121,7 +121,7 @@ describe("createAlerting", () => {
   it("warns about what is missing: no destination at all, or PagerDuty without a dead-letter queue", () => {
     const nothing = logger();
     expect(createAlerting({ env: {}, clientConfig, logger: nothing }).notifier).toBeInstanceOf(
-      MemoryNotifier,
+      LogNotifier,
     );
     expect(nothing.warn).toHaveBeenCalledWith(
       expect.stringMatching(/^no SNS topic .* alerts are only logged/),

@@ -2,9 +2,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { LogNotifier } from "../../src/adapters/log-notifier.ts";
 import { RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
-import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { ConfigError } from "../../src/config/load.ts";
 import { remediations } from "../../src/remediations/registry.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
@@ -57,7 +57,7 @@ describe("createRemediationDeps", () => {
     });
     expect(app.homeAccount).toBe("210987654321");
     expect(app.runner.config.dryRun).toBe(true);
-    expect(app.runner.notifier).toBeInstanceOf(MemoryNotifier);
+    expect(app.runner.notifier).toBeInstanceOf(LogNotifier);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/no SNS topic/));
   });
 
