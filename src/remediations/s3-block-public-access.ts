@@ -4,7 +4,6 @@ import {
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetBucketPolicyCommand,
-  GetBucketTaggingCommand,
   GetBucketWebsiteCommand,
   GetPublicAccessBlockCommand,
   type Grant,
@@ -29,6 +28,7 @@ import {
 } from "../domain/bucket-policy.ts";
 import type { Finding } from "../domain/finding.ts";
 import { canonicalJson } from "../domain/iam-policy.ts";
+import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 import type {
   PlannedChange,
   Remediation,
@@ -89,26 +89,6 @@ interface PublicAccessBefore {
 
 // ---- AWS reads -------------------------------------------------------------------------------
 
-function awsErrorName(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const { name, Code } = error as { name?: unknown; Code?: unknown };
-  return typeof Code === "string" ? Code : typeof name === "string" ? name : undefined;
-}
-
-/** JSON round trip: what the journal will store (drops undefined values). */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-async function nullWhen<T>(notFoundCode: string, read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (error) {
-    if (awsErrorName(error) === notFoundCode) return null;
-    throw error;
-  }
-}
-
 function readPublicAccessBlock(s3: S3Client, bucket: string, owner: string) {
   return nullWhen("NoSuchPublicAccessBlockConfiguration", async () => {
     const output = await s3.send(
@@ -141,20 +121,6 @@ function readWebsite(s3: S3Client, bucket: string, owner: string) {
     );
     return plain(website) as Record<string, unknown>;
   });
-}
-
-async function readBucketTags(
-  s3: S3Client,
-  bucket: string,
-  owner: string,
-): Promise<Record<string, string>> {
-  const tagSet = await nullWhen("NoSuchTagSet", async () => {
-    const output = await s3.send(
-      new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
-    );
-    return output.TagSet ?? [];
-  });
-  return Object.fromEntries((tagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
 }
 
 // ---- comparisons -----------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import {
   DeleteBucketEncryptionCommand,
   GetBucketEncryptionCommand,
-  GetBucketTaggingCommand,
   PutBucketEncryptionCommand,
   type PutBucketEncryptionCommandInput,
   type S3Client,
@@ -10,6 +9,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Finding } from "../domain/finding.ts";
 import { canonicalJson } from "../domain/iam-policy.ts";
+import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
 import type {
   PlannedChange,
   Remediation,
@@ -209,17 +209,6 @@ export function decideEncryption(
 
 // ---- AWS reads -------------------------------------------------------------------------------
 
-function awsErrorName(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const { name, Code } = error as { name?: unknown; Code?: unknown };
-  return typeof Code === "string" ? Code : typeof name === "string" ? name : undefined;
-}
-
-/** JSON round trip: what the journal will store (drops undefined, $metadata is never passed). */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 async function readEncryption(
   s3: S3Client,
   bucket: string,
@@ -234,22 +223,6 @@ async function readEncryption(
       : null;
   } catch (error) {
     if (awsErrorName(error) === ENCRYPTION_NOT_FOUND) return null;
-    throw error;
-  }
-}
-
-async function readBucketTags(
-  s3: S3Client,
-  bucket: string,
-  owner: string,
-): Promise<Record<string, string>> {
-  try {
-    const output = await s3.send(
-      new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
-    );
-    return Object.fromEntries((output.TagSet ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
-  } catch (error) {
-    if (awsErrorName(error) === "NoSuchTagSet") return {};
     throw error;
   }
 }
