@@ -1,5 +1,15 @@
 import { z } from "zod";
 
+/** An EventBridge "Scheduled Event" (a schedule without constant input): a plain tick. */
+export const scheduledEventSchema = z
+  .object({
+    source: z.literal("aws.events"),
+    "detail-type": z.literal("Scheduled Event"),
+    id: z.string(),
+  })
+  .loose()
+  .transform(() => ({}));
+
 /**
  * What the detect function accepts: the EventBridge schedule's constant input
  * ({"metricSets": [...]}), a raw "Scheduled Event", or a manual invocation ({} / {force: true}).
@@ -12,14 +22,7 @@ export const detectRequestSchema = z.union([
       dryRun: z.boolean().optional(),
     })
     .strict(),
-  z
-    .object({
-      source: z.literal("aws.events"),
-      "detail-type": z.literal("Scheduled Event"),
-      id: z.string(),
-    })
-    .loose()
-    .transform(() => ({})),
+  scheduledEventSchema,
 ]);
 
 export type DetectRequestInput = z.infer<typeof detectRequestSchema>;

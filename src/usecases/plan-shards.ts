@@ -4,6 +4,7 @@ import { type DetectionConfig, setSettings } from "../config/detection-config.ts
 import { describeZodError } from "../config/load.ts";
 import { newestCompletePeriodStart } from "../domain/baseline.ts";
 import { awsAccountId, awsRegion, isoTime } from "../events/aws-fields.ts";
+import { scheduledEventSchema } from "../events/detect-request.ts";
 
 /**
  * Detection fan-out. The planner (a scheduled Lambda) turns "every member account × every due
@@ -53,14 +54,7 @@ export const fanoutRequestSchema = z.union([
       dryRun: z.boolean().optional(),
     })
     .strict(),
-  z
-    .object({
-      source: z.literal("aws.events"),
-      "detail-type": z.literal("Scheduled Event"),
-      id: z.string(),
-    })
-    .loose()
-    .transform(() => ({})),
+  scheduledEventSchema,
 ]);
 
 export type FanoutRequest = {
