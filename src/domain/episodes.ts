@@ -37,7 +37,8 @@ export function buildEpisodes(
   if (!first) return [];
   const key = metricKey(first.metric);
   for (const verdict of verdicts) {
-    if (metricKey(verdict.metric) !== key) {
+    // Same object: same metric (the common case, and cheap); otherwise compare keys.
+    if (verdict.metric !== first.metric && metricKey(verdict.metric) !== key) {
       throw new Error(
         `buildEpisodes takes the verdicts of one metric, got ${key} and ${metricKey(verdict.metric)}`,
       );
