@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FindingKind } from "../domain/finding.ts";
 import { REMEDIATION_MODES } from "../domain/guards.ts";
 import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
-import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/registry.ts";
+import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/defaults.ts";
 import type { RemediationSettings } from "../remediations/types.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 
