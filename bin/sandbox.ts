@@ -9,6 +9,8 @@ import { runRemediationSandbox } from "../src/sandbox/remediation-demo.ts";
 import { runDetectionSandbox } from "../src/sandbox/run-sandbox.ts";
 
 const moto = await startMotoServer();
+// ^C: stop the emulator too (signals skip the exit hooks by default).
+process.once("SIGINT", () => process.exit(130));
 processIo.out(
   `Vigil sandbox: moto_server on ${moto.endpoint} (local emulator, no AWS account used)`,
 );

@@ -58,6 +58,9 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
   });
+  // Never outlive the process that started it (a test run stopped early, a ^C on npm start).
+  const killChild = () => child.kill("SIGKILL");
+  process.once("exit", killChild);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -75,6 +78,7 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
     async stop() {
+      process.removeListener("exit", killChild);
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
