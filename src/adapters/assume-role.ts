@@ -1,6 +1,7 @@
 import {
   AssumeRoleCommand,
   type AssumeRoleCommandOutput,
+  GetCallerIdentityCommand,
   type STSClient,
 } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -69,6 +70,13 @@ export class AssumeRoleError extends Error {
 
 /** Throttling, 5xx and dropped connections: the caller retries (Lambda, SQS redelivery). */
 export const isTransientStsError = isTransientAwsError;
+
+/** The account these credentials act in: the one given (a Lambda's, from its ARN), else STS's word. */
+export async function homeAccountOf(sts: STSClient, given?: string): Promise<string> {
+  const account = given ?? (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  if (!account) throw new Error("cannot tell which account the credentials belong to");
+  return account;
+}
 
 export interface AssumeRoleRequest {
   roleArn: string;

@@ -1,8 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import {
+  homeAccountOf,
   MEMBER_DETECTION_ROLE,
   MemberAccounts,
   partitionOfRegion,
@@ -68,9 +69,7 @@ export async function createShardDeps(options: FanoutWiringOptions = {}): Promis
   const clientConfig = awsClientConfig(env);
   const fleet = fleetFrom(config, clientConfig.region, options.homeAccount);
   const sts = new STSClient(clientConfig);
-  const homeAccount =
-    options.homeAccount ?? (await sts.send(new GetCallerIdentityCommand({}))).Account;
-  if (!homeAccount) throw new Error("cannot tell which account the credentials belong to");
+  const homeAccount = await homeAccountOf(sts, options.homeAccount);
   const members = new MemberAccounts({
     sts,
     homeAccount,

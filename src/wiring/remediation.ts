@@ -3,11 +3,12 @@ import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
+  homeAccountOf,
   MEMBER_REMEDIATION_ROLE,
   MemberAccounts,
   partitionOfRegion,
@@ -123,9 +124,7 @@ export async function createRemediationDeps(
   }
 
   const sts = new STSClient(clientConfig);
-  const homeAccount =
-    options.homeAccount ?? (await sts.send(new GetCallerIdentityCommand({}))).Account;
-  if (!homeAccount) throw new Error("cannot tell which account the credentials belong to");
+  const homeAccount = await homeAccountOf(sts, options.homeAccount);
 
   // Member accounts (remediation.allowedAccounts) are changed through their VigilRemediationRole,
   // one session per finding; the kill switch (an SSM parameter) can stop any account at once.
