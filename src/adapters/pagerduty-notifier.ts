@@ -1,7 +1,11 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { PAGERDUTY_EVENTS_URL } from "../config/alerting-config.ts";
-import { type PagerDutyEvent, pagerDutyEvent } from "../domain/pagerduty-event.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notification } from "../domain/notification.ts";
+import {
+  PAGERDUTY_EVENTS_URL,
+  type PagerDutyEvent,
+  pagerDutyEvent,
+} from "../domain/pagerduty-event.ts";
+import type { Notifier } from "../ports/notifier.ts";
 import type { RoutingKeyReader } from "./secret-reader.ts";
 
 /**

@@ -1,8 +1,9 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { AlertDestination, AlertRoute } from "../config/alerting-config.ts";
+import type { AlertDestination, AlertRoute } from "../domain/alert-route.ts";
+import type { Notification } from "../domain/notification.ts";
 import { DEAD_LETTER_KIND, pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { PAGER_FAILED_ANCHOR, runbookLink, withRunbook } from "../domain/runbook.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notifier } from "../ports/notifier.ts";
 import type { AlertDeadLetterQueue } from "./alert-dead-letter.ts";
 import type { PagerDutySender } from "./pagerduty-notifier.ts";
 

@@ -2,9 +2,9 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { RoutingKeyError } from "../adapters/secret-reader.ts";
 import { ConfigError, loadConfigFile, type VigilConfig } from "../config/load.ts";
+import type { Notification } from "../domain/notification.ts";
 import { pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { withRunbook } from "../domain/runbook.ts";
-import type { Notification } from "../ports/notifier.ts";
 import { type AlertingSetup, createAlerting } from "../wiring/alerting.ts";
 import { type CliIo, EXIT } from "./io.ts";
 

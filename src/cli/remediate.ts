@@ -3,10 +3,10 @@ import { MemoryJournal } from "../adapters/memory-journal.ts";
 import { MemoryNotifier } from "../adapters/sns-notifier.ts";
 import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig } from "../config/remediation-config.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
+import type { Notification } from "../domain/notification.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
-import type { JournalRecord } from "../ports/journal.ts";
-import type { Notification } from "../ports/notifier.ts";
 import {
   type IntakeDeps,
   type IntakeResult,
