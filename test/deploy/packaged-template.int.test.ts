@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName } from "../../src/deploy/alarms.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
-import { ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import { AWS_FORCES_STAR_ACTIONS, ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
 
@@ -29,10 +29,10 @@ interface Resource {
 }
 
 /**
- * Actions AWS offers no resource-level permission for: "*" is the only resource they accept.
- * cloudwatch:GetMetricData and cloudwatch:ListMetrics (metric reads) are the only ones Vigil calls.
+ * Actions AWS offers no resource-level permission for: "*" is the only resource they accept
+ * (checked against IAM's catalogue in iam-simulation.int.test.ts).
  */
-const AWS_FORCES_STAR = new Set(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]);
+const AWS_FORCES_STAR = AWS_FORCES_STAR_ACTIONS;
 
 /**
  * What the Lambda service itself needs from a function's role, beyond what its code calls:
