@@ -11,6 +11,7 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
+import { VigilError } from "../domain/errors.ts";
 import { type DataPoint, type MetricIdentity, metricKey, metricLabel } from "../domain/metric.ts";
 import { type FetchBatch, planFetchBatches } from "../domain/metric-batching.ts";
 import type {
@@ -61,7 +62,7 @@ function describeError(error: unknown): string {
 }
 
 /** Thrown by withRetries once it gives up; carries how many attempts were made. */
-class RetriesExhaustedError extends Error {
+class RetriesExhaustedError extends VigilError {
   constructor(
     readonly operation: string,
     readonly attempts: number,

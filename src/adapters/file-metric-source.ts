@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
+import { InputError } from "../domain/errors.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../domain/metric.ts";
 import { metricKey } from "../domain/metric.ts";
 import type {
@@ -30,7 +31,7 @@ import type {
  */
 
 /** A problem in a metric file; the message names the file, the line (or JSON point) and the problem. */
-export class MetricFileError extends Error {
+export class MetricFileError extends InputError {
   constructor(
     message: string,
     readonly file: string,

@@ -1,4 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { VigilError } from "../domain/errors.ts";
 import type { Notification } from "../domain/notification.ts";
 import {
   PAGERDUTY_EVENTS_URL,
@@ -19,7 +20,7 @@ function truncate(text: string, max: number): string {
 }
 
 /** Why PagerDuty did not take an event. `retryable` false: sending it again changes nothing. */
-export class PagerDutyError extends Error {
+export class PagerDutyError extends VigilError {
   override name = "PagerDutyError";
   constructor(
     message: string,

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AlertDestination, AlertRoute } from "../domain/alert-route.ts";
+import { VigilError } from "../domain/errors.ts";
 import type { Notification } from "../domain/notification.ts";
 import { DEAD_LETTER_KIND, pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { PAGER_FAILED_ANCHOR, runbookLink, withRunbook } from "../domain/runbook.ts";
@@ -75,7 +76,7 @@ export function destinationsFor(
 }
 
 /** Some destination did not take the alert; the message lists what was delivered and what was not. */
-export class AlertDeliveryError extends Error {
+export class AlertDeliveryError extends VigilError {
   override name = "AlertDeliveryError";
   constructor(
     message: string,

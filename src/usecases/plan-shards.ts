@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type DetectionConfig, setSettings } from "../config/detection-config.ts";
 import { describeZodError } from "../config/load.ts";
 import { newestCompletePeriodStart } from "../domain/baseline.ts";
+import { InputError } from "../domain/errors.ts";
 import { awsRegion } from "../events/aws-fields.ts";
 import { scheduledEventSchema } from "../events/detect-request.ts";
 import { type DetectShard, detectShardSchema } from "../events/detect-shard.ts";
@@ -43,7 +44,7 @@ export interface Fleet {
 }
 
 /** A request or fleet naming something that does not exist: nothing is enqueued. */
-export class FanoutInputError extends Error {
+export class FanoutInputError extends InputError {
   override name = "FanoutInputError";
 }
 
