@@ -46,19 +46,29 @@ program
   .option("--json", "print the full report as JSON")
   .option("--all", "list every evaluated metric, not only anomalies")
   .option("--set <name...>", "only these metric sets")
-  .option("--dry-run", "send no notification")
-  .action(async (opts: { json?: boolean; all?: boolean; set?: string[]; dryRun?: boolean }) => {
-    const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runDetectCommand(
-      { json: opts.json, all: opts.all, metricSets: opts.set, dryRun: opts.dryRun },
-      processIo,
-      async () => {
-        const config = await loadConfigFile(configPath);
-        const deps = await createDetectionDeps({ config });
-        return opts.dryRun ? { ...deps, notifier: new MemoryNotifier() } : deps;
-      },
-    );
-  });
+  .option("--notify", "send the alerts this run raises (off: the scheduled run already did)")
+  .option("--dry-run", "send no notification (the default; kept for older scripts)")
+  .action(
+    async (opts: {
+      json?: boolean;
+      all?: boolean;
+      set?: string[];
+      notify?: boolean;
+      dryRun?: boolean;
+    }) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      const notify = opts.notify === true && opts.dryRun !== true;
+      exitCode = await runDetectCommand(
+        { json: opts.json, all: opts.all, metricSets: opts.set, notify },
+        processIo,
+        async () => {
+          const config = await loadConfigFile(configPath);
+          const deps = await createDetectionDeps({ config });
+          return notify ? deps : { ...deps, notifier: new MemoryNotifier() };
+        },
+      );
+    },
+  );
 
 /** Repeatable options: --setting a --setting b → ["a", "b"]. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
