@@ -9,6 +9,7 @@ import {
   withoutPeriods,
   withValue,
 } from "../../src/sandbox/synthetic.ts";
+import { seriesFrom } from "../support/series.ts";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -46,7 +47,7 @@ function hourly(seed: number, extra: Partial<Parameters<typeof syntheticSeries>[
 }
 
 function series(name: string, points: DataPoint[]): MetricSeries {
-  return { metric: testMetric(name), periodSeconds: 3600, points };
+  return seriesFrom(testMetric(name), 3600, points);
 }
 
 export const scenarios = {
