@@ -10,11 +10,11 @@ import {
   ListMetricsCommand,
   type ListMetricsCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { mulberry32 } from "../sandbox/synthetic.ts";
 import { CloudWatchMetricSource } from "../src/adapters/cloudwatch-metric-source.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { mulberry32 } from "../src/sandbox/synthetic.ts";
 import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
 import { peakRssMb } from "./peak-rss.ts";
 

@@ -1,9 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { describeZodError } from "../src/config/load.ts";
+import { isInputError } from "../src/domain/errors.ts";
 import {
   type FanoutDeps,
-  FanoutInputError,
   type FanoutReport,
   fanOutDetection,
   fanoutRequestSchema,
@@ -57,7 +57,7 @@ export async function handler(
   try {
     report = await fanOutDetection(deps, parsed.data);
   } catch (error) {
-    if (!(error instanceof FanoutInputError)) throw error;
+    if (!isInputError(error)) throw error;
     logger.error("fan-out request rejected: nothing enqueued", { error: error.message });
     return { ok: false, error: error.message };
   }

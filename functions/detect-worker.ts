@@ -1,7 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { DetectShard } from "../src/events/detect-shard.ts";
 import { detectShard, type ShardDeps } from "../src/usecases/detect-shard.ts";
-import { type DetectShard, parseShardMessage } from "../src/usecases/plan-shards.ts";
+import { parseShardMessage } from "../src/usecases/plan-shards.ts";
 import { accountFromFunctionArn } from "../src/wiring/detection.ts";
 import { createShardDeps } from "../src/wiring/fanout.ts";
 

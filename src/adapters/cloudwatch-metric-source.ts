@@ -11,6 +11,7 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
+import { VigilError } from "../domain/errors.ts";
 import {
   type MetricIdentity,
   type MetricSeries,
@@ -66,7 +67,7 @@ function describeError(error: unknown): string {
 }
 
 /** Thrown by withRetries once it gives up; carries how many attempts were made. */
-class RetriesExhaustedError extends Error {
+class RetriesExhaustedError extends VigilError {
   constructor(
     readonly operation: string,
     readonly attempts: number,

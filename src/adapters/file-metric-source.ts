@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
+import { InputError } from "../domain/errors.ts";
 import {
   countPoints,
   type MetricIdentity,
@@ -36,7 +37,7 @@ import type {
  */
 
 /** A problem in a metric file; the message names the file, the line (or JSON point) and the problem. */
-export class MetricFileError extends Error {
+export class MetricFileError extends InputError {
   constructor(
     message: string,
     readonly file: string,

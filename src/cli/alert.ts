@@ -1,12 +1,11 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
-import { RoutingKeyError } from "../adapters/secret-reader.ts";
-import { ConfigError, loadConfigFile, type VigilConfig } from "../config/load.ts";
+import { loadConfigFile, type VigilConfig } from "../config/load.ts";
+import type { Notification } from "../domain/notification.ts";
 import { pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { withRunbook } from "../domain/runbook.ts";
-import type { Notification } from "../ports/notifier.ts";
 import { type AlertingSetup, createAlerting } from "../wiring/alerting.ts";
-import { type CliIo, EXIT } from "./io.ts";
+import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 
 export interface AlertTestOptions {
   to: string;
@@ -100,7 +99,7 @@ export async function alertingFor(
     });
   } catch (error) {
     io.err(`vigil ${command}: ${(error as Error).message}`);
-    return error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+    return exitCodeFor(error);
   }
 }
 
@@ -152,7 +151,7 @@ export async function runAlertTestCommand(
       return EXIT.ok;
     } catch (error) {
       io.err(`vigil alert test: ${(error as Error).message}`);
-      return error instanceof RoutingKeyError ? EXIT.badInput : EXIT.failure;
+      return exitCodeFor(error);
     }
   }
 

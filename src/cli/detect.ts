@@ -1,9 +1,8 @@
-import { ConfigError } from "../config/load.ts";
 import { formatNumber } from "../domain/format.ts";
 import { metricLabel } from "../domain/metric.ts";
 import type { DetectDeps, DetectReport } from "../usecases/detect-anomalies.ts";
 import { detectAnomalies } from "../usecases/detect-anomalies.ts";
-import { type CliIo, EXIT } from "./io.ts";
+import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 import { formatTable } from "./table.ts";
 
 export interface DetectCommandOptions {
@@ -72,7 +71,7 @@ export async function runDetectCommand(
     deps = await createDeps();
   } catch (error) {
     io.err(`vigil detect: ${(error as Error).message}`);
-    return error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+    return exitCodeFor(error);
   }
   const report = await detectAnomalies(deps, {
     force: true,

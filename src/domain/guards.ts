@@ -1,5 +1,5 @@
-import type { RemediationPlan } from "../remediations/types.ts";
 import type { Finding } from "./finding.ts";
+import type { RemediationPlan } from "./remediation-plan.ts";
 
 /**
  * The runner's safety decisions, as pure functions: which mode applies, whether a resource is

@@ -1,6 +1,6 @@
-import type { JournalOutcome, JournalRecord } from "../ports/journal.ts";
-import type { Notification } from "../ports/notifier.ts";
 import type { Finding } from "./finding.ts";
+import type { JournalOutcome, JournalRecord } from "./journal-record.ts";
+import type { Notification } from "./notification.ts";
 
 /** One incident per resource and rule, whatever event or sweep reported it. */
 export function remediationDedupKey(

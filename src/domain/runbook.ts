@@ -1,4 +1,4 @@
-import type { Notification } from "../ports/notifier.ts";
+import type { Notification } from "./notification.ts";
 
 /**
  * Links every alert to the section of docs/oncall-runbook.md that says what it means and what to

@@ -35,6 +35,7 @@ import {
   type Verdict,
 } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
+import { InputError } from "../domain/errors.ts";
 import {
   countPoints,
   type MetricIdentity,
@@ -56,7 +57,7 @@ export const DEFAULT_BACKTEST_DAYS = 90;
 const FETCH_CALLS_PER_CHUNK = 4;
 
 /** Bad input the user can fix: a file too short for the window, an unknown set, a bad setting. */
-export class BacktestInputError extends Error {
+export class BacktestInputError extends InputError {
   override name = "BacktestInputError";
 }
 

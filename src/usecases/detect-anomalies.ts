@@ -17,8 +17,9 @@ import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
 import { metricsPerCall } from "../domain/metric-batching.ts";
+import type { Notification } from "../domain/notification.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notifier } from "../ports/notifier.ts";
 
 export interface DetectDeps {
   source: MetricSource;

@@ -9,19 +9,16 @@ import {
   type RemediationMode,
   type RemediationOutcomeKind,
 } from "../domain/guards.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 import {
   remediationNotification,
   resolvedNotification,
   shouldNotify,
 } from "../domain/remediation-notification.ts";
-import type { Journal, JournalRecord } from "../ports/journal.ts";
+import type { PlannedChange, RemediationPlan } from "../domain/remediation-plan.ts";
+import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
-import type {
-  PlannedChange,
-  Remediation,
-  RemediationContext,
-  RemediationPlan,
-} from "../remediations/types.ts";
+import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;

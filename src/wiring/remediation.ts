@@ -14,14 +14,15 @@ import {
   partitionOfRegion,
 } from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
+import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
-import type { Remediation } from "../remediations/types.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
 import {
@@ -187,7 +188,7 @@ export async function createRemediationDeps(
     intakeDeps,
     reconcileDeps: () => ({
       runner,
-      configService,
+      compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       account: homeAccount,
       region: clientConfig.region,

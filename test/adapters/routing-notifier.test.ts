@@ -12,9 +12,10 @@ import {
 } from "../../src/adapters/routing-notifier.ts";
 import { RoutingKeyError } from "../../src/adapters/secret-reader.ts";
 import { SnsNotifier } from "../../src/adapters/sns-notifier.ts";
-import { type AlertRoute, DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
+import { DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
+import type { AlertRoute } from "../../src/domain/alert-route.ts";
+import type { Notification } from "../../src/domain/notification.ts";
 import { deadLetterSchema } from "../../src/domain/pagerduty-event.ts";
-import type { Notification } from "../../src/ports/notifier.ts";
 import {
   anomaly,
   ROUTING_KEY,

@@ -2,13 +2,13 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { AlertDeadLetterQueue } from "../../src/adapters/alert-dead-letter.ts";
 import { runAlertTestCommand, TEST_DEDUP_KEY } from "../../src/cli/alert.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { runRedriveCommand } from "../../src/cli/redrive.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { pagerDutyEvent } from "../../src/domain/pagerduty-event.ts";
-import { createTopicWithQueue, readSnsMessages } from "../../src/sandbox/sns-readback.ts";
 import { anomaly, ROUTING_KEY } from "../support/alert-fixtures.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 import {

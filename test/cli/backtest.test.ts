@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import {
   type BacktestCliDeps,
   parseExclusion,
@@ -11,7 +12,6 @@ import {
   runBacktestCommand,
 } from "../../src/cli/backtest.ts";
 import type { CliIo } from "../../src/cli/io.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
 import type { FetchProgress } from "../../src/usecases/backtest.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
 import { pointsOf } from "../support/series.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { runDetectCommand } from "../../src/cli/detect.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { ConfigError, parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
 import type { DetectDeps } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
 import { seriesFrom } from "../support/series.ts";

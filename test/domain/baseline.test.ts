@@ -1,6 +1,13 @@
 import { mean, median, medianAbsoluteDeviation, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import {
+  mulberry32,
+  syntheticSeries,
+  withBurst,
+  withoutPeriods,
+  withValue,
+} from "../../sandbox/synthetic.ts";
+import {
   evaluatePeriod,
   evaluateRange,
   newestCompletePeriodStart,
@@ -14,13 +21,6 @@ import {
 } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import {
-  mulberry32,
-  syntheticSeries,
-  withBurst,
-  withoutPeriods,
-  withValue,
-} from "../../src/sandbox/synthetic.ts";
 import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
@@ -10,7 +11,6 @@ import {
   suggestTuning,
   typicalLevel,
 } from "../../src/domain/tune.ts";
-import { syntheticSeries, withValue } from "../../src/sandbox/synthetic.ts";
 import { seriesFrom } from "../support/series.ts";
 import {
   allScenarios,

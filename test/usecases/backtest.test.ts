@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { syntheticSeries, withBurst, withValue } from "../../sandbox/synthetic.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import { syntheticSeries, withBurst, withValue } from "../../src/sandbox/synthetic.ts";
 import {
   BacktestInputError,
   type FetchProgress,

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import type { Notification } from "../../src/ports/notifier.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
+import type { Notification } from "../../src/domain/notification.ts";
 import { type DetectDeps, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
 import { pointsOf, seriesFrom, setPoints } from "../support/series.ts";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../../src/domain/metric.ts";
+import type { DetectShard } from "../../src/events/detect-shard.ts";
 import {
   detectShard,
   inPart,
@@ -10,7 +11,7 @@ import {
   type ShardDeps,
   splitShard,
 } from "../../src/usecases/detect-shard.ts";
-import { type DetectShard, FanoutInputError } from "../../src/usecases/plan-shards.ts";
+import { FanoutInputError } from "../../src/usecases/plan-shards.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
 import { seriesFrom } from "../support/series.ts";
 import { recordingLogger } from "./fakes.ts";

@@ -2,13 +2,9 @@
  * Synthetic hourly histories with known anomalies, shared by the backtest, tune, report and browser
  * tests. 44 days from a Monday: 30 days of baseline, then 14 evaluated days (2026-04-01 → 04-15).
  */
+
+import { syntheticSeries, withBurst, withoutPeriods, withValue } from "../../sandbox/synthetic.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import {
-  syntheticSeries,
-  withBurst,
-  withoutPeriods,
-  withValue,
-} from "../../src/sandbox/synthetic.ts";
 import { seriesFrom } from "../support/series.ts";
 
 export const HOUR = 3_600_000;
