@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
 import type { DetectDeps } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const NOW = Date.parse("2026-11-24T08:15:00Z");
@@ -26,11 +27,7 @@ const series = (bucket: string, burst: boolean) => {
     noise: 0.05,
     seed: bucket.length,
   });
-  return {
-    metric: metric(bucket),
-    periodSeconds: 3600,
-    points: burst ? withBurst(points, EVALUATED, 1, 10) : points,
-  };
+  return seriesFrom(metric(bucket), 3600, burst ? withBurst(points, EVALUATED, 1, 10) : points);
 };
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
