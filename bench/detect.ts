@@ -16,6 +16,7 @@ import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
 import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
+import { peakRssMb } from "./peak-rss.ts";
 
 export async function benchDetect(metricCount = 10_000) {
   const now = Date.parse("2026-11-24T08:15:00Z");
@@ -114,7 +115,7 @@ export async function benchDetect(metricCount = 10_000) {
     apiMinimumCalls: minimumCalls(report.results.length, pointsPerMetric),
     listMetricsCalls: report.stats.listMetricsCalls,
     handlerMs: Math.round(handlerMs),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb: peakRssMb(),
     fetchFailures: report.fetchFailures.length,
   };
 }

@@ -29,6 +29,7 @@ import {
   type PagerDutyTestServer,
   startPagerDutyServer,
 } from "../support/pagerduty-server.ts";
+import { seriesFrom } from "../support/series.ts";
 import {
   fakeRemediation,
   logLines,
@@ -90,7 +91,7 @@ function bucketSeries(name: string, burst: boolean): MetricSeries {
     seed: name.length,
   });
   if (burst) points = withBurst(points, EVALUATED, 1, 8);
-  return { metric, periodSeconds: 3600, points };
+  return seriesFrom(metric, 3600, points);
 }
 
 beforeEach(async () => {

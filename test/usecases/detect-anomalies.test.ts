@@ -6,6 +6,7 @@ import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
 import type { Notification } from "../../src/domain/notification.ts";
 import { type DetectDeps, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { pointsOf, seriesFrom, setPoints } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const GB = 1024 ** 3;
@@ -33,10 +34,10 @@ function hourly(
   lastPeriod = EVALUATED + 48 * HOUR,
 ): MetricSeries {
   const periods = 40 * 24;
-  return {
+  return seriesFrom(
     metric,
-    periodSeconds: 3600,
-    points: syntheticSeries({
+    3600,
+    syntheticSeries({
       start: lastPeriod - (periods - 1) * HOUR,
       periods,
       periodSeconds: 3600,
@@ -46,7 +47,7 @@ function hourly(
       noise: 0.05,
       seed,
     }),
-  };
+  );
 }
 
 const config = parseConfig({
@@ -75,7 +76,7 @@ function deps(source: FakeMetricSource, now: number, notifier = new MemoryNotifi
 describe("detectAnomalies", () => {
   it("alerts once for a new episode, with the numbers people need", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const source = new FakeMetricSource([
       burst,
       hourly(bucket("logs"), 0.5 * GB, 2),
@@ -112,7 +113,7 @@ describe("detectAnomalies", () => {
   it("does not alert again while the same episode goes on, escalates once sustained, resolves after the quiet periods", async () => {
     const series = hourly(bucket("analytics"), 2 * GB, 1);
     // A third above the usual: anomalous (warning), but below the critical z.
-    series.points = withBurst(series.points, EVALUATED, 3, 1.33);
+    setPoints(series, withBurst(pointsOf(series), EVALUATED, 3, 1.33));
     const source = new FakeMetricSource([series]);
     // criticalK out of reach: the escalation here must come from the episode lasting 3 periods.
     const sustainedOnly = parseConfig({
@@ -161,7 +162,7 @@ describe("detectAnomalies", () => {
 
   it("finishes the run and reports it when an alert cannot be delivered", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const failingNotifier = {
       notify: vi
         .fn()
@@ -179,9 +180,15 @@ describe("detectAnomalies", () => {
 
   it("flags a drop of API calls to zero (logging turned off) but not a drop of egress", async () => {
     const calls = hourly(api("PutObject"), 5_000, 4);
-    calls.points = calls.points.filter((p) => p.timestamp !== EVALUATED); // no datapoint = zero calls
+    setPoints(
+      calls,
+      pointsOf(calls).filter((p) => p.timestamp !== EVALUATED),
+    ); // no datapoint = zero calls
     const egress = hourly(bucket("quiet"), 2 * GB, 5);
-    egress.points = egress.points.filter((p) => p.timestamp !== EVALUATED);
+    setPoints(
+      egress,
+      pointsOf(egress).filter((p) => p.timestamp !== EVALUATED),
+    );
     const { deps: d } = deps(new FakeMetricSource([calls, egress]), NOW);
     const report = await detectAnomalies(d);
     const byNamespace = Object.fromEntries(
@@ -230,7 +237,7 @@ describe("detectAnomalies", () => {
 
   it("sends nothing on a dry run", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const { deps: d, notifier } = deps(new FakeMetricSource([burst]), NOW);
     const report = await detectAnomalies(d, { dryRun: true });
     expect(report.results[0]?.alert).toBe("new-episode");

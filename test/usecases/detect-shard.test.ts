@@ -13,6 +13,7 @@ import {
 } from "../../src/usecases/detect-shard.ts";
 import { FanoutInputError } from "../../src/usecases/plan-shards.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { seriesFrom } from "../support/series.ts";
 import { recordingLogger } from "./fakes.ts";
 
 const HOUR = 3_600_000;
@@ -40,7 +41,7 @@ function series(metric: MetricIdentity, burstAt?: number): MetricSeries {
   for (let t = EVALUATED - 40 * 24 * HOUR; t <= EVALUATED; t += HOUR) {
     points.push({ timestamp: t, value: t === burstAt ? 50e9 : 1e9 + ((t / HOUR) % 7) * 1e7 });
   }
-  return { metric, periodSeconds: 3600, points };
+  return seriesFrom(metric, 3600, points);
 }
 
 const shard = (overrides: Partial<DetectShard> = {}): DetectShard => ({

@@ -5,6 +5,7 @@
 
 import { syntheticSeries, withBurst, withoutPeriods, withValue } from "../../sandbox/synthetic.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
+import { seriesFrom } from "../support/series.ts";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -42,7 +43,7 @@ function hourly(seed: number, extra: Partial<Parameters<typeof syntheticSeries>[
 }
 
 function series(name: string, points: DataPoint[]): MetricSeries {
-  return { metric: testMetric(name), periodSeconds: 3600, points };
+  return seriesFrom(testMetric(name), 3600, points);
 }
 
 export const scenarios = {
