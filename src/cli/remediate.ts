@@ -6,6 +6,7 @@ import { parseRemediationConfig } from "../config/remediation-config.ts";
 import { InputError } from "../domain/errors.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import type { Notification } from "../domain/notification.ts";
+import { OUTCOMES } from "../domain/outcomes.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
 import {
@@ -103,8 +104,6 @@ function eventLabel(raw: unknown): string {
   return `\n(event id ${shown})`;
 }
 
-const FAILED_OUTCOMES = new Set(["failed", "verify-failed", "loop-detected"]);
-
 function renderOutcome(
   outcome: RemediationOutcome,
   record: JournalRecord | undefined,
@@ -170,7 +169,7 @@ export async function runRemediateCommand(
         ? JSON.stringify({ ...outcome, finding: intake, record, notifications }, null, 2)
         : renderOutcome(outcome, record, notifications),
     );
-    return FAILED_OUTCOMES.has(outcome.outcome) ? EXIT.failure : EXIT.ok;
+    return OUTCOMES[outcome.outcome].ok ? EXIT.ok : EXIT.failure;
   } catch (error) {
     io.err(`vigil remediate: ${(error as Error).message}`);
     return exitCodeFor(error);

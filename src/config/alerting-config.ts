@@ -4,8 +4,8 @@ import {
   ALERT_SEVERITIES,
   ALERT_SOURCES,
   type AlertRoute,
-  ROUTABLE_OUTCOMES,
 } from "../domain/alert-route.ts";
+import { ROUTABLE_OUTCOMES } from "../domain/outcomes.ts";
 import { PAGERDUTY_EVENTS_URL } from "../domain/pagerduty-event.ts";
 
 /**

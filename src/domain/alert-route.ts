@@ -1,5 +1,5 @@
-import type { JournalOutcome } from "./journal-record.ts";
 import type { Notification } from "./notification.ts";
+import type { RoutableOutcome } from "./outcomes.ts";
 
 /** Where an alert can go. */
 export const ALERT_DESTINATIONS = ["pagerduty", "sns"] as const;
@@ -15,28 +15,12 @@ export const ALERT_SOURCES = [
   "remediation",
 ] as const satisfies readonly Notification["source"][];
 
-/** Remediation outcomes a route can match (a typo would silently never match: refuse it). */
-export const ROUTABLE_OUTCOMES = [
-  "applied",
-  "would-change",
-  "notified",
-  "observed",
-  "protected",
-  "intentionally-public",
-  "loop-detected",
-  "rate-limited",
-  "failed",
-  "verify-failed",
-  "undone",
-  "undo-failed",
-] as const satisfies readonly JournalOutcome[];
-
 /** One routing rule: every given `when` field must match (an empty `when` matches everything). */
 export interface AlertRoute {
   when: {
     severity?: Array<(typeof ALERT_SEVERITIES)[number]>;
     source?: Array<(typeof ALERT_SOURCES)[number]>;
-    outcome?: Array<(typeof ROUTABLE_OUTCOMES)[number]>;
+    outcome?: RoutableOutcome[];
   };
   to: AlertDestination[];
 }

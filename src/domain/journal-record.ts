@@ -1,14 +1,7 @@
 import type { Finding, FindingKind } from "./finding.ts";
-import type { RemediationMode, RemediationOutcomeKind } from "./guards.ts";
+import type { RemediationMode } from "./guards.ts";
+import type { JournalOutcome } from "./outcomes.ts";
 import type { PlannedChange, RemediationPlan } from "./remediation-plan.ts";
-
-/** Journal-only states besides the runner's outcomes. */
-export type JournalOutcome =
-  | RemediationOutcomeKind
-  | "applying" // written before the first change, updated after each step
-  | "transient-error" // AWS throttled or failed: claim released, Lambda retries
-  | "undone"
-  | "undo-failed";
 
 export interface JournalStep {
   /** Position in plan.changes. */

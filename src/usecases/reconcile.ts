@@ -1,5 +1,5 @@
 import type { FindingKind } from "../domain/finding.ts";
-import type { RemediationOutcomeKind } from "../domain/guards.ts";
+import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
 import { intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";

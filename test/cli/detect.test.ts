@@ -103,4 +103,38 @@ describe("vigil detect", () => {
     expect(code).toBe(2);
     expect(io.stderr.join("\n")).toContain("detection.defaults.k: Too small");
   });
+
+  it("sends no alert unless --notify: a manual re-run never pages an announced episode again", async () => {
+    const quiet = deps(new FakeMetricSource([series("exfil", true)]));
+    const io = capture();
+    expect(await runDetectCommand({}, io, async () => quiet)).toBe(0);
+    expect((quiet.notifier as MemoryNotifier).sent).toHaveLength(0);
+    expect(io.stdout.join("\n")).toContain("no notification sent (--notify sends them)");
+
+    const loud = deps(new FakeMetricSource([series("exfil", true)]));
+    expect(await runDetectCommand({ notify: true }, capture(), async () => loud)).toBe(0);
+    expect((loud.notifier as MemoryNotifier).sent.length).toBeGreaterThan(0);
+  });
+
+  it("a metric set name that is not configured exits 2 before reading anything", async () => {
+    const source = new FakeMetricSource([series("exfil", true)]);
+    const io = capture();
+    const code = await runDetectCommand({ metricSets: ["egres"] }, io, async () => deps(source));
+    expect(code).toBe(2);
+    expect(io.stderr.join("\n")).toContain('unknown metric set "egres" (configured: egress)');
+    expect(io.stdout).toEqual([]);
+  });
+
+  it('says "nothing evaluated", never "no anomaly", when no metric could be read', async () => {
+    const source = new FakeMetricSource([series("a", false)]);
+    source.failing.set(
+      "AWS/S3|BytesDownloaded|BucketName=a,FilterId=EntireBucket|Sum",
+      "CredentialsProviderError: Could not load credentials from any providers",
+    );
+    const io = capture();
+    expect(await runDetectCommand({}, io, async () => deps(source))).toBe(1);
+    const text = io.stdout.join("\n");
+    expect(text).toContain("Nothing evaluated: 1 metric(s) could not be read");
+    expect(text).not.toContain("No anomaly");
+  });
 });
