@@ -21,6 +21,8 @@ if (!only || only === "detect-wire") {
   // The real client against a local CloudWatch endpoint, the bundled handler under Lambda flags.
   const { benchDetectWire } = await import("./detect-wire.ts");
   console.log(JSON.stringify(await benchDetectWire()));
+  // The memory guard: the same 10,000 metrics in a 128 MB function.
+  console.log(JSON.stringify(await benchDetectWire({ memoryMb: 128, rounds: 1 })));
 }
 if (!only || only === "remediation") {
   for (const line of await benchRemediation()) console.log(JSON.stringify(line));

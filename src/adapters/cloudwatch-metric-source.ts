@@ -4,6 +4,8 @@ import {
   type Dimension,
   type DimensionFilter,
   GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type GetMetricDataCommandOutput,
   type GetMetricDataOutput,
   ListMetricsCommand,
   type ListMetricsOutput,
@@ -25,6 +27,13 @@ import type {
   MetricSelector,
   MetricSource,
 } from "../ports/metric-source.ts";
+import {
+  COLUMNS_MIDDLEWARE_OPTIONS,
+  getMetricDataColumns,
+  numberValue,
+  type RawColumn,
+  timestampMs,
+} from "./get-metric-data-columns.ts";
 
 /** IAM actions this source calls (CloudWatch metric reads allow no resource scoping). */
 export const METRIC_SOURCE_ACTIONS = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"];
@@ -305,18 +314,25 @@ export class CloudWatchMetricSource implements MetricSource {
       let nextToken: string | undefined;
       let pages = 0;
       do {
-        const response: GetMetricDataOutput = await this.withRetries(
+        const { response, columns } = await this.withRetries(
           "GetMetricData",
-          () =>
-            this.client.send(
-              new GetMetricDataCommand({
-                MetricDataQueries: queries,
-                StartTime: new Date(batch.start),
-                EndTime: new Date(batch.end),
-                ScanBy: "TimestampAscending",
-                NextToken: nextToken,
-              }),
-            ),
+          async () => {
+            const command = new GetMetricDataCommand({
+              MetricDataQueries: queries,
+              StartTime: new Date(batch.start),
+              EndTime: new Date(batch.end),
+              ScanBy: "TimestampAscending",
+              NextToken: nextToken,
+            });
+            // Datapoints bypass the SDK's per-value deserialisation (see get-metric-data-columns).
+            const columns = new Map<string, RawColumn>();
+            command.middlewareStack.add(
+              getMetricDataColumns<GetMetricDataCommandInput, GetMetricDataCommandOutput>(columns),
+              COLUMNS_MIDDLEWARE_OPTIONS,
+            );
+            const response: GetMetricDataOutput = await this.client.send(command);
+            return { response, columns };
+          },
           () => stats.getMetricDataCalls++,
         );
         for (const message of response.Messages ?? []) {
@@ -330,15 +346,24 @@ export class CloudWatchMetricSource implements MetricSource {
           const outcome = metricIndex === undefined ? undefined : byMetricIndex.get(metricIndex);
           if (!outcome) continue; // not one of ours; CloudWatch does not do this
           outcome.seen = true;
-          const timestamps = result.Timestamps ?? [];
-          const values = result.Values ?? [];
+          const column = grid.columns[metricIndex as number] as Float64Array;
+          const raw = columns.get(result.Id as string);
+          // Without the middleware (a client whose send is stubbed) the SDK's output has them.
+          const timestamps = raw?.timestamps ?? result.Timestamps ?? [];
+          const values = raw?.values ?? result.Values ?? [];
           stats.datapoints += values.length;
           if (timestamps.length !== values.length) {
             outcome.malformed = `GetMetricData returned ${timestamps.length} timestamps but ${values.length} values`;
           }
-          const column = grid.columns[metricIndex as number] as Float64Array;
-          for (let i = 0; i < Math.min(timestamps.length, values.length); i++) {
-            placeValue(grid, column, (timestamps[i] as Date).getTime(), values[i] as number);
+          const count = Math.min(timestamps.length, values.length);
+          if (raw) {
+            for (let i = 0; i < count; i++) {
+              placeValue(grid, column, timestampMs(timestamps[i]), numberValue(values[i]));
+            }
+          } else {
+            for (let i = 0; i < count; i++) {
+              placeValue(grid, column, (timestamps[i] as Date).getTime(), values[i] as number);
+            }
           }
           // The last page's status wins: PartialData on an early page only means "more pages".
           if (result.StatusCode) outcome.statusCode = result.StatusCode;

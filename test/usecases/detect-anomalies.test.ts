@@ -74,6 +74,33 @@ function deps(source: FakeMetricSource, now: number, notifier = new MemoryNotifi
 }
 
 describe("detectAnomalies", () => {
+  it("fetches in chunks that fit the memory budget, each a whole number of GetMetricData calls", async () => {
+    const series = Array.from({ length: 300 }, (_, i) => hourly(bucket(`b${i}`), GB, i + 1));
+    const source = new FakeMetricSource(series);
+    const { deps: d } = deps(source, NOW);
+    const points = (source: FakeMetricSource) => {
+      const { range, periodSeconds } = source.fetchCalls[0] as (typeof source.fetchCalls)[number];
+      return (range.end - range.start) / (periodSeconds * 1000);
+    };
+    // A budget of two calls' worth of columns: 300 metrics go in chunks of 2 · metricsPerCall.
+    await detectAnomalies({ ...d, fetchChunkBytes: 1 }, { force: true });
+    const perCall = Math.floor(100_800 / points(source));
+    expect(source.fetchCalls.map((c) => c.metrics.length)).toEqual(
+      Array.from({ length: Math.ceil(300 / perCall) }, (_, i) =>
+        Math.min(perCall, 300 - i * perCall),
+      ),
+    );
+    const twoCalls = new FakeMetricSource(series);
+    await detectAnomalies(
+      { ...deps(twoCalls, NOW).deps, fetchChunkBytes: 2 * perCall * points(source) * 8 },
+      { force: true },
+    );
+    expect(twoCalls.fetchCalls.map((c) => c.metrics.length)).toEqual([
+      2 * perCall,
+      300 - 2 * perCall,
+    ]);
+  });
+
   it("alerts once for a new episode, with the numbers people need", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
     setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
