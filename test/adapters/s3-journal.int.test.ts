@@ -133,7 +133,9 @@ describe.skipIf(!endpoint)("S3Journal against moto", () => {
       await Promise.all(
         keys
           .slice(i, i + 100)
-          .map((Key) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: "" }))),
+          .map((Key) =>
+            s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: new Uint8Array(0) })),
+          ),
       );
     }
     const changes = await journal.recentChanges({ account: "123456789012", since: 1_000_002 });

@@ -2,7 +2,7 @@
  * The fault-injection matrix (bench/resilience/fault-matrix.ts) against moto_server, one test per
  * row, then the totals the README reports. A row fails with the list of expectations it missed.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   FaultMatrix,
   LAMBDA_ASYNC_ATTEMPTS,
@@ -36,11 +36,6 @@ describe.skipIf(!endpoint)("fault-injection matrix (moto_server)", () => {
     if (row.faults?.length || row.pagerDuty || row.metricBatchFault || row.configThrottled) {
       expect(result.faultsInjected).toBeGreaterThan(0);
     }
-  });
-
-  afterAll(() => {
-    // Printed for the README; the per-row tests above are the gate.
-    if (results.length === MATRIX.length) console.info(JSON.stringify(summarise(results)));
   });
 
   it("totals: every run completed, no alert lost, nothing changed twice, retries bounded", () => {
