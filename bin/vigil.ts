@@ -5,14 +5,18 @@ import { Console } from "node:console";
  * Uses the caller's AWS profile, or a local emulator when AWS_ENDPOINT_URL is set.
  */
 import { readFileSync } from "node:fs";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { Command, CommanderError } from "commander";
+import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
+import { readStackOutputs } from "../src/adapters/stack-outputs.ts";
 import { runAlertTestCommand } from "../src/cli/alert.ts";
 import { defaultBacktestDeps, runBacktestCommand, SETTING_HELP } from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
-import { processIo } from "../src/cli/io.ts";
+import { exitCodeFor, processIo } from "../src/cli/io.ts";
 import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
+import { applyStage } from "../src/cli/stage.ts";
 import { runTuneCommand, TUNE_HELP } from "../src/cli/tune.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { createDetectionDeps } from "../src/wiring/detection.ts";
@@ -33,12 +37,36 @@ const program = new Command()
   .description("Egress and API-call anomaly detection and hands-off remediation for AWS")
   .version(version, "-V, --version")
   .option("-c, --config <file>", "configuration file (default: $VIGIL_CONFIG or vigil.config.yaml)")
+  .option("--stage <name>", "use a deployed stage: names from its stack outputs, its stage config")
+  .option("--stack <name>", "with --stage: the stack's name (default vigil-<stage>)")
   .showHelpAfterError()
   // Usage errors (unknown command or option, missing argument) exit 2 like every bad input, not
   // commander's 1; --help and --version exit 0.
   .exitOverride();
 
 let exitCode = 0;
+
+// --stage: every command runs with the deployed stage's names and config, read before it starts.
+program.hook("preAction", async () => {
+  const { stage, stack, config } = program.opts<{
+    stage?: string;
+    stack?: string;
+    config?: string;
+  }>();
+  if (stage === undefined) return;
+  try {
+    const cloudformation = new CloudFormationClient(awsClientConfig(process.env));
+    const lines = await applyStage(
+      { stage, ...(stack ? { stack } : {}), ...(config ? { configPath: config } : {}) },
+      { readOutputs: (name) => readStackOutputs(cloudformation, name), env: process.env },
+    );
+    for (const line of lines) processIo.err(line);
+    program.setOptionValue("config", process.env.VIGIL_CONFIG);
+  } catch (error) {
+    processIo.err(`vigil --stage ${stage}: ${(error as Error).message}`);
+    process.exit(exitCodeFor(error));
+  }
+});
 
 program
   .command("detect")

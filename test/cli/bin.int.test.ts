@@ -5,7 +5,10 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 
@@ -94,4 +97,89 @@ describe("vigil: logs on stderr, data on stdout", () => {
       expect(result.stderr).toMatch(/"level": "(INFO|WARN)"/);
     },
   );
+});
+
+describe("vigil --stage: names from the deployed stack (moto CloudFormation)", () => {
+  const endpoint = motoEndpoint();
+  const awsEnv = () => ({
+    AWS_ENDPOINT_URL: endpoint as string,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+  });
+
+  beforeAll(async () => {
+    if (!endpoint) return;
+    await resetMoto(endpoint);
+    const config = motoClientConfig(endpoint);
+    const cloudformation = new CloudFormationClient(config);
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: "vigil-prod",
+        TemplateBody: JSON.stringify({
+          Resources: {
+            AlertsTopic: {
+              Type: "AWS::SNS::Topic",
+              Properties: { TopicName: "vigil-prod-alerts" },
+            },
+            AlertDeadLetterQueue: {
+              Type: "AWS::SQS::Queue",
+              Properties: { QueueName: "vigil-prod-alert-dlq" },
+            },
+            JournalBucket: {
+              Type: "AWS::S3::Bucket",
+              Properties: { BucketName: "vigil-prod-journal" },
+            },
+            KillSwitchParameter: {
+              Type: "AWS::SSM::Parameter",
+              Properties: { Name: "/vigil/prod/disabled-accounts", Type: "String", Value: "none" },
+            },
+          },
+          Outputs: {
+            AlertsTopicArn: { Value: { Ref: "AlertsTopic" } },
+            JournalBucketName: { Value: { Ref: "JournalBucket" } },
+            AlertDeadLetterQueueUrl: { Value: { Ref: "AlertDeadLetterQueue" } },
+            PagerDutySecretName: { Value: "vigil/pagerduty-routing-key" },
+            KillSwitchParameterName: { Value: { Ref: "KillSwitchParameter" } },
+          },
+        }),
+      }),
+    );
+    const sns = new SNSClient(config);
+    const sqs = new SQSClient(config);
+    const topicArn = (await sns.send(new CreateTopicCommand({ Name: "vigil-prod-alerts" })))
+      .TopicArn as string;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "oncall-inbox" })))
+      .QueueUrl as string;
+    const queueArn = (
+      await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+      )
+    ).Attributes?.QueueArn as string;
+    await sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn }),
+    );
+  });
+
+  it.runIf(endpoint)(
+    "alert test --to sns uses the stage's topic, whatever the laptop's environment says",
+    async () => {
+      const result = await vigil(["--stage", "prod", "alert", "test", "--to", "sns"], {
+        ...awsEnv(),
+        VIGIL_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:some-laptop-topic",
+      });
+      expect(result.stderr).toContain("stage prod: names from stack vigil-prod");
+      expect(result.stderr).toContain(
+        "VIGIL_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:vigil-prod-alerts",
+      );
+      expect(result.stdout).toContain("Delivered to 1 confirmed subscription(s): sqs");
+      expect(result.code).toBe(0);
+    },
+  );
+
+  it.runIf(endpoint)("a stage with no stack exits 2 and says so", async () => {
+    const result = await vigil(["--stage", "nope", "alert", "test", "--to", "sns"], awsEnv());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no stack vigil-nope");
+  });
 });
