@@ -120,6 +120,7 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       AWS_ENDPOINT_URL: server.url,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
       VIGIL_CONFIG: configFile,
       WIRE_URL: server.url,
       WIRE_RANGE_START: String(periodStart - back * periodMs),
