@@ -17,8 +17,8 @@ import { setSettings } from "../src/config/detection-config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../src/domain/baseline.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { lambdaHeapFlags } from "./detect-lambda.ts";
 import { startWireServer, type WireServer } from "./detect-wire-server.ts";
+import { lambdaHeapFlags } from "./lambda-heap.ts";
 
 const CONFIG = {
   detection: {
