@@ -108,8 +108,15 @@ export const remediationConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** `vigil undo` refuses records older than this: the world has moved on, restore by hand. */
+    undo: z
+      .object({ maxAgeDays: z.number().int().min(1).max(366).default(30) })
+      .strict()
+      .prefault({}),
     /** S3 bucket for the journal; the functions get it from VIGIL_JOURNAL_BUCKET. */
     journalBucket: z.string().min(3).max(63).optional(),
+    /** KMS HMAC key (id or ARN) that seals journal records; the functions get VIGIL_JOURNAL_MAC_KEY. */
+    journalMacKey: z.string().min(1).max(2048).optional(),
     /** SNS topic; the functions get it from VIGIL_TOPIC_ARN. */
     topicArn: z.string().startsWith("arn:").optional(),
     /** Reconciliation sweep bounds. */

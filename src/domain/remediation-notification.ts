@@ -24,14 +24,22 @@ const TOLD: ReadonlySet<JournalOutcome> = new Set<JournalOutcome>([
   "undo-failed",
 ]);
 
-export function shouldNotify(record: Pick<JournalRecord, "outcome" | "exemptionProblem">): boolean {
-  return TOLD.has(record.outcome) || record.exemptionProblem !== undefined;
+export function shouldNotify(
+  record: Pick<JournalRecord, "outcome" | "exemptionProblem" | "securityAlert">,
+): boolean {
+  return (
+    TOLD.has(record.outcome) ||
+    record.exemptionProblem !== undefined ||
+    record.securityAlert !== undefined
+  );
 }
 
 /** Errors meaning the resource is gone: worth a warning, not a page. */
 const NOT_FOUND = /^(NoSuchBucket|NoSuchEntity|NoSuchEntityException|NotFound)$/;
 
 function severityOf(record: JournalRecord): Notification["severity"] {
+  // Someone may be working against Vigil (forged claim, squatted quarantine policy): page.
+  if (record.securityAlert) return "critical";
   switch (record.outcome) {
     case "loop-detected":
     case "verify-failed":
@@ -149,6 +157,7 @@ export function remediationNotification(record: JournalRecord): Notification {
     before: record.before,
     after: record.after,
     ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
+    ...(record.securityAlert ? { securityAlert: record.securityAlert } : {}),
     ...(record.error ? { error: record.error } : {}),
     undo: record.undoCommand,
   };
@@ -157,6 +166,7 @@ export function remediationNotification(record: JournalRecord): Notification {
   lines.push(
     `Why: rule ${finding.rule} (${finding.source}) reported ${finding.kind}. ${record.reason}`,
   );
+  if (record.securityAlert) lines.push(`SECURITY: ${record.securityAlert}`);
   if (record.exemptionProblem) {
     lines.push(`Exemption NOT honoured: ${record.exemptionProblem}`);
   }

@@ -641,6 +641,28 @@ export const iamRiskyPolicy: Remediation = {
     };
   },
 
+  undoHazards(plan, applied): string[] {
+    // Everything this remediation removed was judged risky when planned: putting it back re-grants
+    // that access. Each hazard names the grant and the risk model's reasons.
+    const before = beforeOf(plan);
+    return applied.map((change) => {
+      const { api, op } = operationOf(change);
+      const name = stringParam(change, api.nameKey);
+      if (before.target.type === "policy") {
+        return `attach ${before.target.name} to ${api.type} ${name}: ${(before as PolicyBefore).reasons.join("; ")}`;
+      }
+      const principal = before as PrincipalBefore;
+      if (op === "detach") {
+        const arn = stringParam(change, "PolicyArn");
+        const assessed = principal.attachedPolicies.find((policy) => policy.policyArn === arn);
+        return `attach ${arn} to ${api.type} ${name}: ${assessed?.reasons.join("; ") || "risky"}`;
+      }
+      const policyName = stringParam(change, "PolicyName");
+      const assessed = principal.inlinePolicies.find((inline) => inline.policyName === policyName);
+      return `put inline ${policyName} on ${api.type} ${name}: ${assessed?.reasons.join("; ") || "risky"}`;
+    });
+  },
+
   async undo(ctx, plan, applied): Promise<VerifyResult> {
     for (const change of [...applied].reverse()) {
       const { api, op } = operationOf(change);

@@ -19,12 +19,14 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as onAccessAnalyzer from "../../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../../functions/on-config-compliance-change.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
+import { createJournalMacKey } from "../../src/sandbox/journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../src/sandbox/sns-readback.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
@@ -61,11 +63,13 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     await s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
     const topic = await createTopicWithQueue(sns, sqs, "vigil-alerts");
     queueUrl = topic.queueUrl;
+    const macKey = await createJournalMacKey(new KMSClient(config));
     app = await createRemediationDeps({
       env: {
         AWS_ENDPOINT_URL: endpoint as string,
         AWS_REGION: "us-east-1",
         VIGIL_JOURNAL_BUCKET: JOURNAL,
+        VIGIL_JOURNAL_MAC_KEY: macKey,
         VIGIL_TOPIC_ARN: topic.topicArn,
       },
       loadConfig: async () =>

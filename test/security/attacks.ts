@@ -1,0 +1,283 @@
+/**
+ * Issue 14's attacks, each replayed against moto_server through the real wiring, as an attacker
+ * would try it. `blocked` is read from the resources (and, where the attack is silence, from who
+ * was told), not from Vigil's own words. The tests (attacks.int.test.ts) and `npm run resilience`
+ * both run this list.
+ */
+import {
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  GetUserCommand,
+  ListAttachedUserPoliciesCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
+} from "@aws-sdk/client-s3";
+import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
+import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
+import {
+  ACCOUNT,
+  claimObjectKey,
+  configEvent,
+  createWorld,
+  publicBucket,
+  user,
+  type World,
+} from "./world.ts";
+
+export interface AttackResult {
+  blocked: boolean;
+  /** What happened, for the test's failure message and the benchmark. */
+  detail: string;
+}
+
+export interface Attack {
+  /** The issue's item (numbered "Why" list). */
+  item: number;
+  name: string;
+  replay(endpoint: string): Promise<AttackResult>;
+}
+
+/** moto loads no AWS managed policies: a customer-managed admin policy stands in for them. */
+const ADMIN = `arn:aws:iam::${ACCOUNT}:policy/acme-admin`;
+const ADMIN_DOCUMENT = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+});
+
+async function attachedTo(world: World, userName: string): Promise<string[]> {
+  const output = await world.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
+  return (output.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "");
+}
+
+async function bpaFlags(world: World, bucket: string) {
+  const output = await world.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+  return output.PublicAccessBlockConfiguration ?? {};
+}
+
+async function bucketPolicy(world: World, bucket: string): Promise<string | null> {
+  try {
+    return (await world.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A user with an admin policy, detached by Vigil for a user-level Config finding. */
+async function adminDetachedFrom(world: World, userName: string) {
+  await user(world, userName);
+  await world.iam
+    .send(new CreatePolicyCommand({ PolicyName: "acme-admin", PolicyDocument: ADMIN_DOCUMENT }))
+    .catch(() => undefined); // already there
+  await world.iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: ADMIN }));
+  const arn = (await world.iam.send(new GetUserCommand({ UserName: userName }))).User?.Arn ?? "";
+  const outcome = await world.handle(
+    configEvent("iam-user-no-policies-check", "AWS::IAM::User", arn),
+  );
+  if (outcome.outcome !== "applied" || !("journalId" in outcome)) {
+    throw new Error(`setup: expected the admin policy detached, got ${outcome.outcome}`);
+  }
+  return outcome.journalId;
+}
+
+export const ATTACKS: readonly Attack[] = [
+  {
+    item: 1,
+    name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      // A real, sealed record to copy from (the attacker can read the journal bucket).
+      const real = await world.record(await adminDetachedFrom(world, "etl-runner"));
+      await user(world, "mallory");
+      const forged = JSON.parse(
+        JSON.stringify(real)
+          .replaceAll("etl-runner", "mallory")
+          .replaceAll(real.id, "20261120T100500Z-0000f00d"),
+      );
+      await world.plant("records/20261120T100500Z-0000f00d.json", forged);
+      const { code, text } = await world.undo("20261120T100500Z-0000f00d", {
+        force: true,
+        reason: "routine",
+      });
+      const attached = await attachedTo(world, "mallory");
+      return {
+        blocked: !attached.includes(ADMIN),
+        detail: `exit ${code}: ${text}; mallory has ${attached.join(", ") || "no policies"}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "forged journal record: undo turns Block Public Access off and makes a private bucket public",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "decoy-public");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "decoy-public"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      await world.s3.send(new CreateBucketCommand({ Bucket: "payroll-private" }));
+      await world.s3.send(
+        new PutPublicAccessBlockCommand({
+          Bucket: "payroll-private",
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      );
+      const real = await world.record(outcome.journalId);
+      const id = "20261120T100600Z-0000beef";
+      const forged = JSON.parse(
+        JSON.stringify(real).replaceAll("decoy-public", "payroll-private").replaceAll(real.id, id),
+      );
+      await world.plant(`records/${id}.json`, forged);
+      const { code, text } = await world.undo(id);
+      const flags = await bpaFlags(world, "payroll-private");
+      const policy = await bucketPolicy(world, "payroll-private");
+      return {
+        blocked: flags.BlockPublicPolicy === true && policy === null,
+        detail: `exit ${code}: ${text}; BlockPublicPolicy=${flags.BlockPublicPolicy}, policy ${policy ? "set" : "none"}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "undo overwrites a later manual fix (state is no longer the record's after)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "shared-exports");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "shared-exports"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      // The owner fixes the bucket properly by hand: a policy for their own account only.
+      const own = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::shared-exports/*",
+          },
+        ],
+      });
+      await world.s3.send(new PutBucketPolicyCommand({ Bucket: "shared-exports", Policy: own }));
+      const { code, text } = await world.undo(outcome.journalId);
+      const flags = await bpaFlags(world, "shared-exports");
+      const policy = await bucketPolicy(world, "shared-exports");
+      return {
+        blocked:
+          flags.BlockPublicPolicy === true &&
+          policy !== null &&
+          !policy.includes('"Principal":"*"') &&
+          /policy/.test(text),
+        detail: `exit ${code}: ${text}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "undo of a months-old record (no maximum age)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "old-exports");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "old-exports"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      world.advance(90 * 86_400_000);
+      const { code, text } = await world.undo(outcome.journalId);
+      const flags = await bpaFlags(world, "old-exports");
+      return { blocked: flags.BlockPublicPolicy === true, detail: `exit ${code}: ${text}` };
+    },
+  },
+  {
+    item: 1,
+    name: "undo re-attaches an admin-class policy without --force and a reason",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      const id = await adminDetachedFrom(world, "etl-runner");
+      const plain = await world.undo(id);
+      const attachedAfterPlain = await attachedTo(world, "etl-runner");
+      // With --force and a reason it goes through, and the reason is journaled.
+      const forced = await world.undo(id, { force: true, reason: "INC-42 restore for batch job" });
+      const attached = await attachedTo(world, "etl-runner");
+      const undoId = /journal: (\S+)/.exec(forced.text)?.[1];
+      const undoRecord = undoId ? await world.record(undoId) : undefined;
+      return {
+        blocked:
+          !attachedAfterPlain.includes(ADMIN) &&
+          attached.includes(ADMIN) &&
+          undoRecord?.forcedReason === "INC-42 restore for batch job",
+        detail: `without --force: exit ${plain.code}: ${plain.text}; with --force: exit ${forced.code}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "planted settled claim silences a finding (duplicate, nobody told)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "quiet-leak");
+      const event = configEvent(
+        "s3-bucket-public-read-prohibited",
+        "AWS::S3::Bucket",
+        "quiet-leak",
+      );
+      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
+      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
+      const key = claimKeyFor(finding, "enforce", false);
+      await world.plant(claimObjectKey(key), {
+        key,
+        holder: "20261120T000000Z-00000bad",
+        claimedAt: "2026-11-20T00:00:00.000Z",
+        leaseUntil: null,
+      });
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "quiet-leak");
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /SECURITY/.test(n.body),
+      );
+      return {
+        blocked: flags.BlockPublicPolicy === true && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; critical alert: ${paged}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "planted in-progress claim with a lease years long blocks a finding",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "stuck-leak");
+      const event = configEvent(
+        "s3-bucket-public-read-prohibited",
+        "AWS::S3::Bucket",
+        "stuck-leak",
+      );
+      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
+      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
+      const key = claimKeyFor(finding, "enforce", false);
+      await world.plant(claimObjectKey(key), {
+        key,
+        holder: "20261120T000000Z-00000bad",
+        claimedAt: "2026-11-20T00:00:00.000Z",
+        leaseUntil: Date.parse("2036-01-01T00:00:00Z"),
+      });
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "stuck-leak");
+      return {
+        blocked: flags.BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+];
