@@ -1,27 +1,10 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "./iam-policy.ts";
 
 /**
  * What a journal record's seal covers, and how a changed state is described. Pure: the MAC itself
  * is computed by a RecordSeal adapter (KMS GenerateMac/VerifyMac).
  */
-
-/** JSON with object keys sorted at every level: the same record always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
 
 /** The text a record's MAC is computed over: every field except the seal itself. */
 export function sealedText(record: object): string {

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { Finding } from "../domain/finding.ts";
 import { decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
+import { contentHash } from "../domain/journal-integrity.ts";
 import type { Remediation, RemediationContext, RemediationPlan, VerifyResult } from "./types.ts";
 
 /**
@@ -18,9 +19,10 @@ import type { Remediation, RemediationContext, RemediationPlan, VerifyResult } f
  * could lock out legitimate callers in ways that are hard to restore). Undo deletes the inline
  * policy.
  *
- * If an inline policy with the configured name already exists and is not Vigil's deny-all, nothing
- * is changed (the plan says why) and apply refuses too: Vigil never overwrites a policy it did not
- * write. Service-linked roles are left alone (AWS manages them).
+ * If an inline policy with the configured name already exists and is not Vigil's deny-all, someone
+ * is squatting the name (a role that looks quarantined but is not): it is replaced, its document
+ * kept for undo, and the plan carries a security alert (pages). Apply replaces only the document
+ * seen while planning. Service-linked roles are left alone (AWS manages them).
  */
 export const IAM_ROLE_QUARANTINE = "iam-role-quarantine";
 
@@ -107,7 +109,7 @@ export const iamRoleQuarantine: Remediation = {
     plan: ["iam:GetRole", "iam:ListRoleTags", "iam:GetRolePolicy"],
     apply: ["iam:GetRolePolicy", "iam:PutRolePolicy"],
     verify: ["iam:GetRolePolicy"],
-    undo: ["iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+    undo: ["iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePolicy"],
   },
 
   async plan(ctx, finding): Promise<RemediationPlan> {
@@ -161,21 +163,20 @@ export const iamRoleQuarantine: Remediation = {
         reason: `Inline policy ${policyName} with Vigil's deny-all is already on role ${roleName}.`,
       };
     }
-    if (existingPolicy !== null) {
-      return {
-        ...base,
-        summary: `role ${roleName} NOT quarantined: an inline policy named ${policyName} exists and is not Vigil's`,
-        changes: [],
-        reason: `Role ${roleName} is assumable by ${who}, but it already has an inline policy named ${policyName} that is not Vigil's deny-all; Vigil will not overwrite it. Rename quarantinePolicyName or review the role by hand.`,
-      };
-    }
+    // A policy already using Vigil's name that is not Vigil's deny-all is squatting the name (an
+    // Allow inside would otherwise make the role look quarantined): replace it, keep it for undo,
+    // and page.
+    const squatted =
+      existingPolicy !== null
+        ? `role ${roleName} already had an inline policy named ${policyName} that is not Vigil's deny-all (${contentHash(existingPolicy)}): replaced, kept in the journal`
+        : undefined;
     return {
       ...base,
-      summary: `quarantine role ${roleName} (assumable by ${who}) with deny-all inline policy ${policyName}`,
+      summary: `quarantine role ${roleName} (assumable by ${who}) with deny-all inline policy ${policyName}${squatted ? " (replacing a policy squatting that name)" : ""}`,
       changes: [
         {
           action: "iam:PutRolePolicy",
-          description: `put inline deny-all policy ${policyName} on role ${roleName} (trust policy unchanged)`,
+          description: `${squatted ? "replace" : "put"} inline deny-all policy ${policyName} on role ${roleName} (trust policy unchanged)`,
           params: {
             RoleName: roleName,
             PolicyName: policyName,
@@ -183,11 +184,12 @@ export const iamRoleQuarantine: Remediation = {
           },
         },
       ],
-      reason: `Role ${roleName} can be assumed by ${who}. A deny-all inline policy stops the role and its existing sessions from doing anything; the trust policy is kept as is. Undo deletes ${policyName}.`,
+      reason: `Role ${roleName} can be assumed by ${who}. A deny-all inline policy stops the role and its existing sessions from doing anything; the trust policy is kept as is. Undo ${squatted ? "puts the previous policy back" : `deletes ${policyName}`}.`,
+      ...(squatted ? { securityAlert: squatted } : {}),
     };
   },
 
-  async apply(ctx, _plan, change): Promise<void> {
+  async apply(ctx, plan, change): Promise<void> {
     if (change.action !== "iam:PutRolePolicy") {
       throw new Error(`${IAM_ROLE_QUARANTINE} cannot apply action ${change.action}`);
     }
@@ -197,9 +199,11 @@ export const iamRoleQuarantine: Remediation = {
     }
     const existing = await readInlinePolicy(ctx.iam, params.RoleName, params.PolicyName);
     if (isVigilQuarantine(existing)) return; // already applied
-    if (existing !== null) {
+    // Only the squatting policy seen while planning (saved for undo) may be replaced.
+    const seen = beforeOf(plan).existingPolicy;
+    if (existing !== null && (seen === null || !sameDocument(existing, seen))) {
       throw new Error(
-        `role ${params.RoleName} got an inline policy named ${params.PolicyName} that is not Vigil's since planning; refusing to overwrite it`,
+        `role ${params.RoleName} got an inline policy named ${params.PolicyName} that is not Vigil's since planning; refusing to overwrite it (plan again)`,
       );
     }
     await ctx.iam.send(new PutRolePolicyCommand(params));
@@ -222,7 +226,7 @@ export const iamRoleQuarantine: Remediation = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const { roleName, policyName } = beforeOf(plan);
+    const { roleName, policyName, existingPolicy } = beforeOf(plan);
     for (const change of [...applied].reverse()) {
       if (change.action !== "iam:PutRolePolicy") {
         throw new Error(`${IAM_ROLE_QUARANTINE} cannot undo action ${change.action}`);
@@ -234,6 +238,17 @@ export const iamRoleQuarantine: Remediation = {
           `inline policy ${policyName} of role ${roleName} is no longer Vigil's deny-all; not deleting it`,
         );
       }
+      if (existingPolicy !== null) {
+        // The quarantine replaced a policy that squatted its name: that policy comes back.
+        await ctx.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: roleName,
+            PolicyName: policyName,
+            PolicyDocument: existingPolicy,
+          }),
+        );
+        continue;
+      }
       try {
         await ctx.iam.send(
           new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
@@ -243,13 +258,19 @@ export const iamRoleQuarantine: Remediation = {
       }
     }
     const current = await readInlinePolicy(ctx.iam, roleName, policyName);
-    const ok = applied.length === 0 ? true : current === null;
+    const restored =
+      existingPolicy === null
+        ? current === null
+        : current !== null && sameDocument(current, existingPolicy);
+    const ok = applied.length === 0 ? true : restored;
     return {
       ok,
       after: { policyName, quarantinePolicy: current },
       detail: ok
-        ? `role ${roleName} has no quarantine policy ${policyName}`
-        : `role ${roleName} still has inline policy ${policyName}`,
+        ? existingPolicy === null
+          ? `role ${roleName} has no quarantine policy ${policyName}`
+          : `role ${roleName} has its previous inline policy ${policyName} back`
+        : `role ${roleName} does not have its previous inline policy ${policyName} state`,
     };
   },
 };

@@ -58,6 +58,8 @@ export interface RemediationPlan {
   intentionallyPublic?: string;
   /** Why nothing needs changing, or why the plan is what it is. */
   reason: string;
+  /** Something found while planning that looks like an attack on Vigil itself: pages. */
+  securityAlert?: string;
 }
 
 export interface VerifyResult {

@@ -306,6 +306,7 @@ async function planAndAct(
   const plan = await remediation.plan(ctx, finding);
   record.plan = plan;
   record.before = plan.before;
+  if (plan.securityAlert) record.securityAlert = plan.securityAlert;
   const { config } = deps;
   // A bucket public on purpose comes with no changes but still needs a person's look.
   const onPurpose =

@@ -7,8 +7,11 @@
 import {
   AttachUserPolicyCommand,
   CreatePolicyCommand,
+  CreateRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
   ListAttachedUserPoliciesCommand,
+  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateBucketCommand,
@@ -17,10 +20,13 @@ import {
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
+import { sameDocument } from "../../src/domain/iam-policy.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam-role-quarantine.ts";
 import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {
   ACCOUNT,
+  analyzerEvent,
   claimObjectKey,
   configEvent,
   createWorld,
@@ -82,6 +88,29 @@ async function adminDetachedFrom(world: World, userName: string) {
     throw new Error(`setup: expected the admin policy detached, got ${outcome.outcome}`);
   }
   return outcome.journalId;
+}
+
+const TRUST_ACCOUNT = (account: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  });
+
+async function inlinePolicy(world: World, role: string, name: string): Promise<string | null> {
+  try {
+    const output = await world.iam.send(
+      new GetRolePolicyCommand({ RoleName: role, PolicyName: name }),
+    );
+    return decodeURIComponent(output.PolicyDocument ?? "");
+  } catch {
+    return null;
+  }
 }
 
 export const ATTACKS: readonly Attack[] = [
@@ -277,6 +306,43 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: flags.BlockPublicPolicy === true,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 2,
+    name: "quarantine skipped by squatting its policy name with an Allow inside",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await world.iam.send(
+        new CreateRoleCommand({
+          RoleName: "partner-sync",
+          AssumeRolePolicyDocument: TRUST_ACCOUNT("444455556666"),
+        }),
+      );
+      await world.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: "partner-sync",
+          PolicyName: "vigil-quarantine-deny-all",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+          }),
+        }),
+      );
+      const outcome = await world.handle(
+        analyzerEvent(`arn:aws:iam::${ACCOUNT}:role/partner-sync`, {
+          AWS: "arn:aws:iam::444455556666:root",
+        }),
+      );
+      const document = await inlinePolicy(world, "partner-sync", "vigil-quarantine-deny-all");
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /SECURITY/.test(n.body),
+      );
+      const quarantined = document !== null && sameDocument(document, QUARANTINE_POLICY_DOCUMENT);
+      return {
+        blocked: quarantined && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; quarantined ${quarantined}; paged ${paged}`,
       };
     },
   },
