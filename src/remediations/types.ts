@@ -60,6 +60,8 @@ export interface RemediationPlan {
   reason: string;
   /** Something found while planning that looks like an attack on Vigil itself: pages. */
   securityAlert?: string;
+  /** Set with no changes when the resource must not be changed but people must hear of it. */
+  alertOnly?: string;
 }
 
 export interface VerifyResult {

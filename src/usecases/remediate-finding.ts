@@ -311,6 +311,9 @@ async function planAndAct(
   // A bucket public on purpose comes with no changes but still needs a person's look.
   const onPurpose =
     plan.intentionallyPublic !== undefined && !config.settings.s3RemediateIntentionallyPublic;
+  if (plan.changes.length === 0 && plan.alertOnly) {
+    return conclude(deps, record, "protected", `not changed, people told: ${plan.alertOnly}`);
+  }
   if (plan.changes.length === 0 && !onPurpose) {
     return conclude(deps, record, "no-op", `nothing to change: ${plan.reason}`);
   }
@@ -349,6 +352,11 @@ async function planAndAct(
     rateLimit: config.rateLimit,
   });
   if (decision.exemptionProblem) record.exemptionProblem = decision.exemptionProblem;
+  if (decision.verdict === "protected" && finding.kind === "iam-external-trust") {
+    // A protected role (break-glass, organisation access) assumable from outside is exactly what
+    // an attacker would build: never fixed by Vigil, so a person must look now.
+    record.securityAlert ??= `protected role ${finding.resourceArn} is assumable from outside the account (${JSON.stringify(finding.principal ?? {})}): check its trust policy now`;
+  }
   if (decision.verdict !== "apply") {
     return conclude(deps, record, decision.verdict, decision.reason);
   }

@@ -227,7 +227,8 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     expect(await messages()).toEqual([
       expect.stringMatching(/fixed: iam-external-trust on etl-cross-account-reader/),
       expect.stringMatching(
-        /\[Vigil WARNING\] protected principal, not changed: iam-external-trust on BreakGlassAdmin/,
+        // Issue 14: a protected role assumable from outside pages (was a warning).
+        /\[Vigil CRITICAL\] protected principal, not changed: iam-external-trust on BreakGlassAdmin/,
       ),
     ]);
   });

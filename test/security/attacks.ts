@@ -5,11 +5,14 @@
  * both run this list.
  */
 import {
+  AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
   GetUserCommand,
+  ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
@@ -111,6 +114,36 @@ async function inlinePolicy(world: World, role: string, name: string): Promise<s
   } catch {
     return null;
   }
+}
+
+/** A role assumable from `account` (optionally only with an ExternalId), with an optional path. */
+async function externalRole(
+  world: World,
+  name: string,
+  account: string,
+  options: { path?: string; externalId?: string } = {},
+): Promise<string> {
+  const trust = JSON.parse(TRUST_ACCOUNT(account));
+  if (options.externalId) {
+    trust.Statement[0].Condition = { StringEquals: { "sts:ExternalId": options.externalId } };
+  }
+  const output = await world.iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify(trust),
+      ...(options.path ? { Path: options.path } : {}),
+    }),
+  );
+  return output.Role?.Arn ?? "";
+}
+
+/** Replays an Access Analyzer "assumable from outside" finding; reports quarantine and alerts. */
+async function quarantineAttempt(world: World, role: string, account: string) {
+  const arn = (await world.iam.send(new GetRoleCommand({ RoleName: role }))).Role?.Arn ?? "";
+  const outcome = await world.handle(analyzerEvent(arn, { AWS: `arn:aws:iam::${account}:root` }));
+  const quarantined = (await inlinePolicy(world, role, "vigil-quarantine-deny-all")) !== null;
+  const told = world.notifier.sent.some((n) => n.subject.includes(role) || n.body.includes(role));
+  return { outcome, quarantined, told };
 }
 
 export const ATTACKS: readonly Attack[] = [
@@ -343,6 +376,120 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: quarantined && paged,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}; quarantined ${quarantined}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 5,
+    name: "a break-glass-named role trusted by an outside account is 'protected', warning only",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "BreakGlassOps", "999988887777");
+      const { outcome, quarantined } = await quarantineAttempt(
+        world,
+        "BreakGlassOps",
+        "999988887777",
+      );
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /assumable from outside/.test(n.body),
+      );
+      return {
+        blocked: paged,
+        detail: `outcome ${outcome.outcome}; quarantined ${quarantined}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 10,
+    name: "configuring protectedPrincipals drops the defaults: OrganizationAccountAccessRole quarantined",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        protectedPrincipals: ["arn:*:iam::*:role/payments-*"],
+      });
+      await externalRole(world, "OrganizationAccountAccessRole", "111111111111");
+      const { outcome, quarantined } = await quarantineAttempt(
+        world,
+        "OrganizationAccountAccessRole",
+        "111111111111",
+      );
+      return { blocked: !quarantined, detail: `outcome ${outcome.outcome}: ${outcome.reason}` };
+    },
+  },
+  {
+    item: 10,
+    name: "a policy finding detaches admin from an IAM Identity Center role (path lost)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await world.iam.send(
+        new CreatePolicyCommand({ PolicyName: "acme-admin", PolicyDocument: ADMIN_DOCUMENT }),
+      );
+      await world.iam.send(
+        new CreateRoleCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+          Path: "/aws-reserved/sso.amazonaws.com/",
+          AssumeRolePolicyDocument: TRUST_ACCOUNT(ACCOUNT),
+        }),
+      );
+      await world.iam.send(
+        new AttachRolePolicyCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+          PolicyArn: ADMIN,
+        }),
+      );
+      const outcome = await world.handle(
+        configEvent("iam-policy-no-statements-with-admin-access", "AWS::IAM::Policy", ADMIN),
+      );
+      const attached = await world.iam.send(
+        new ListAttachedRolePoliciesCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+        }),
+      );
+      const still = (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === ADMIN);
+      return { blocked: still, detail: `outcome ${outcome.outcome}: ${outcome.reason}` };
+    },
+  },
+  {
+    item: 10,
+    name: "quarantine hits AWSControlTowerExecution (trusted by the management account)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "AWSControlTowerExecution", "111111111111");
+      const r = await quarantineAttempt(world, "AWSControlTowerExecution", "111111111111");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 10,
+    name: "quarantine ignores trustedAccounts",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        settings: { trustedAccounts: ["222233334444"] },
+      });
+      await externalRole(world, "analytics-reader", "222233334444");
+      const r = await quarantineAttempt(world, "analytics-reader", "222233334444");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "quarantine breaks a vendor integration trusted with sts:ExternalId",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "datadog-integration", "464622532012", {
+        externalId: "b3f1c2d4e5",
+      });
+      const r = await quarantineAttempt(world, "datadog-integration", "464622532012");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
       };
     },
   },
