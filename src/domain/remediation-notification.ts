@@ -18,6 +18,9 @@ const TOLD: ReadonlySet<JournalOutcome> = new Set<JournalOutcome>([
   "intentionally-public",
   "loop-detected",
   "rate-limited",
+  // Every honoured exemption is told (the dedup key keeps it one incident per resource and rule):
+  // an exemption nobody hears of is one an owner can grant himself.
+  "exempt",
   "failed",
   "verify-failed",
   "undone",
@@ -47,8 +50,9 @@ function severityOf(record: JournalRecord): Notification["severity"] {
       return "critical";
     case "failed":
       return NOT_FOUND.test(record.error?.name ?? "") ? "warning" : "critical";
+    case "rate-limited": // a fix held back (decoys may have burnt the budget): a person decides
+      return "critical";
     case "notified":
-    case "rate-limited":
     case "protected":
     case "intentionally-public":
       return "warning";
@@ -66,6 +70,7 @@ const HEADLINES: Partial<Record<JournalOutcome, string>> = {
   "intentionally-public": "public on purpose? not changed",
   "loop-detected": "LOOP stopped",
   "rate-limited": "rate limit, not changed",
+  exempt: "exempt, not changed",
   failed: "remediation FAILED",
   "verify-failed": "fix did NOT take",
   undone: "undone",

@@ -144,7 +144,8 @@ export function trustedOnly(
         Object.keys(keys ?? {}).some((key) => key.toLowerCase() === "sts:externalid"),
     );
   });
-  if (withExternalId) return "every outside trust requires an sts:ExternalId (a vendor integration)";
+  if (withExternalId)
+    return "every outside trust requires an sts:ExternalId (a vendor integration)";
   return undefined;
 }
 

@@ -21,6 +21,7 @@ import {
   GetBucketPolicyCommand,
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { sameDocument } from "../../src/domain/iam-policy.ts";
@@ -490,6 +491,73 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: !r.quarantined && r.told,
         detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 3,
+    name: "self-service exemption: the owner tags his public bucket vigil:exempt and Vigil stays silent",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "team-share");
+      await world.s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: "team-share",
+          Tagging: {
+            TagSet: [
+              { Key: "vigil:exempt", Value: "needed for the demo" },
+              { Key: "vigil:exempt-until", Value: "2027-11-20" },
+            ],
+          },
+        }),
+      );
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "team-share"),
+      );
+      const told = world.notifier.sent.some((n) => /exempt/i.test(n.subject));
+      return { blocked: told, detail: `outcome ${outcome.outcome}; told ${told}` };
+    },
+  },
+  {
+    item: 11,
+    name: "decoy buckets burn the rate limit; the real target is only a warning",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        rateLimit: { maxChanges: 2 },
+      });
+      for (const name of ["decoy-1", "decoy-2", "crown-jewels"]) await publicBucket(world, name);
+      for (const name of ["decoy-1", "decoy-2"]) {
+        await world.handle(
+          configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", name),
+        );
+      }
+      world.notifier.sent.length = 0;
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "crown-jewels"),
+      );
+      const paged = world.notifier.sent.some((n) => n.severity === "critical");
+      return {
+        blocked: outcome.outcome === "rate-limited" && paged,
+        detail: `outcome ${outcome.outcome}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "a member account's event names another account's resource (envelope account ignored)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "other-teams-bucket");
+      const event = {
+        ...configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "other-teams-bucket"),
+        account: "555566667777",
+      };
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "other-teams-bucket");
+      return {
+        blocked: outcome.outcome === "ignored" && flags.BlockPublicPolicy !== true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
       };
     },
   },
