@@ -35,6 +35,7 @@ import {
   configEvent,
   createWorld,
   publicBucket,
+  publicReadPolicy,
   user,
   type World,
 } from "./world.ts";
@@ -557,6 +558,65 @@ export const ATTACKS: readonly Attack[] = [
       const flags = await bpaFlags(world, "other-teams-bucket");
       return {
         blocked: outcome.outcome === "ignored" && flags.BlockPublicPolicy !== true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 3,
+    name: "one decoy cloudfront.amazonaws.com statement makes a public bucket 'intentionally public'",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "leaky-site");
+      const policy = JSON.parse(publicReadPolicy("leaky-site"));
+      policy.Statement.push({
+        Sid: "Decoy",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Resource: "arn:aws:s3:::leaky-site/*",
+      });
+      await world.s3.send(
+        new PutBucketPolicyCommand({ Bucket: "leaky-site", Policy: JSON.stringify(policy) }),
+      );
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "leaky-site"),
+      );
+      const after = (await bucketPolicy(world, "leaky-site")) ?? "";
+      return {
+        blocked:
+          !after.includes('"Principal":"*"') &&
+          (await bpaFlags(world, "leaky-site")).BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 4,
+    name: "a Block Public Access finding strips the ELB log-delivery grant (ALB logs stop)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "alb-logs");
+      const elbLogs = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "ElbLogDelivery",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::127311923021:root" },
+            Action: "s3:PutObject",
+            Resource: `arn:aws:s3:::alb-logs/AWSLogs/${ACCOUNT}/*`,
+          },
+        ],
+      });
+      await world.s3.send(new PutBucketPolicyCommand({ Bucket: "alb-logs", Policy: elbLogs }));
+      const outcome = await world.handle(
+        configEvent("s3-bucket-level-public-access-prohibited", "AWS::S3::Bucket", "alb-logs"),
+      );
+      const after = (await bucketPolicy(world, "alb-logs")) ?? "";
+      const flags = await bpaFlags(world, "alb-logs");
+      return {
+        blocked: after.includes("ElbLogDelivery") && flags.BlockPublicPolicy === true,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
       };
     },
