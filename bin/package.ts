@@ -5,9 +5,10 @@
  * deploy/ files are generated for the package only (the committed deploy/ is the base config's).
  * Deploy the result with `npx serverless deploy --stage <stage> --region <region> --package .serverless`.
  */
+
 import { cp, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../src/config/load.ts";
+import { exitCodeFor } from "../src/cli/io.ts";
 import { assertStageName } from "../src/config/stage-overlay.ts";
 import { packageService } from "../src/deploy/package-service.ts";
 
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     console.error((error as Error).message);
-    return error instanceof ConfigError ? 2 : 1;
+    return exitCodeFor(error);
   }
 }
 

@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { DataPoint, MetricIdentity, MetricSeries } from "../domain/metric.ts";
-import { metricKey } from "../domain/metric.ts";
+import { InputError } from "../domain/errors.ts";
+import {
+  countPoints,
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+  seriesFromPoints,
+  sliceSeries,
+} from "../domain/metric.ts";
 import type {
   FetchResult,
   MetricFetchFailure,
@@ -30,7 +37,7 @@ import type {
  */
 
 /** A problem in a metric file; the message names the file, the line (or JSON point) and the problem. */
-export class MetricFileError extends Error {
+export class MetricFileError extends InputError {
   constructor(
     message: string,
     readonly file: string,
@@ -513,11 +520,7 @@ export function parseMetricFile(text: string, format: Format, name = "input"): M
   const parsed: JsonParsed =
     format === "csv" ? { points: parseCsv(body, name) } : parseJson(body, name);
   const periodSeconds = checkPoints(parsed.points, name, parsed.periodSeconds);
-  return {
-    metric: parsed.metric ?? fileMetric(name),
-    periodSeconds,
-    points: parsed.points.map(({ timestamp, value }): DataPoint => ({ timestamp, value })),
-  };
+  return seriesFromPoints(parsed.metric ?? fileMetric(name), periodSeconds, parsed.points);
 }
 
 /** Reads a .csv or .json metric file (format from the extension). */
@@ -583,11 +586,9 @@ export class FileMetricSource implements MetricSource {
           error: `input file has a ${source.periodSeconds} s period, but ${periodSeconds} s was requested`,
         });
       } else {
-        const points = source.points.filter(
-          (p) => p.timestamp >= range.start && p.timestamp < range.end,
-        );
-        datapoints += points.length;
-        series.push({ metric: source.metric, periodSeconds, points });
+        const clipped = sliceSeries(source, range);
+        datapoints += countPoints(clipped);
+        series.push(clipped);
       }
     }
     return { series, failures, stats: { getMetricDataCalls: 0, datapoints } };

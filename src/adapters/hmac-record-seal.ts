@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { sealedText } from "../domain/journal-integrity.ts";
-import type { JournalRecord } from "../ports/journal.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 
 /**

@@ -6,7 +6,7 @@ import {
   VerifyMacCommand,
 } from "@aws-sdk/client-kms";
 import { sealedText } from "../domain/journal-integrity.ts";
-import type { JournalRecord } from "../ports/journal.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 
 /** The remediators sign; only the operator (undo) and they themselves verify. */

@@ -1,4 +1,4 @@
-import type { JournalRecord } from "./journal.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 
 /**
  * Signs journal records and checks their signature. Anyone who can write to the journal bucket

@@ -16,7 +16,8 @@ import {
   sameDocument,
 } from "../domain/iam-policy.ts";
 import { contentHash } from "../domain/journal-integrity.ts";
-import type { Remediation, RemediationContext, RemediationPlan, VerifyResult } from "./types.ts";
+import type { RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 
 /**
  * Quarantines a role that an external account (or anyone) can assume: puts an inline deny-all

@@ -1,7 +1,7 @@
 import { protectedMatch, touchedArns } from "../domain/guards.ts";
 import { stateDiff } from "../domain/journal-integrity.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 import { remediationNotification } from "../domain/remediation-notification.ts";
-import type { JournalRecord } from "../ports/journal.ts";
 import {
   isTransientAwsError,
   newJournalId,

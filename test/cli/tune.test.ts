@@ -8,6 +8,7 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { runTuneCommand } from "../../src/cli/tune.ts";
 import { parseConfig, parseConfigText } from "../../src/config/load.ts";
 import type { MetricSeries } from "../../src/domain/metric.ts";
+import { pointsOf } from "../support/series.ts";
 import { allScenarios, scenarios, toCsv } from "../usecases/scenarios.ts";
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -33,7 +34,7 @@ beforeAll(async () => {
   files = [];
   for (const series of allScenarios()) {
     const file = join(dir, `${series.metric.metricName}.csv`);
-    await writeFile(file, toCsv(series.points));
+    await writeFile(file, toCsv(pointsOf(series)));
     files.push(file);
   }
 });
@@ -137,7 +138,7 @@ describe("vigil tune", () => {
       },
     };
     const file = join(dir, "hostile.json");
-    await writeFile(file, JSON.stringify({ metric: hostile.metric, points: hostile.points }));
+    await writeFile(file, JSON.stringify({ metric: hostile.metric, points: pointsOf(hostile) }));
     const io = capture();
     expect(await runTuneCommand({ budget: "1", input: file }, io, deps)).toBe(0);
     const config = parseConfigText(io.stdout.join("\n"), "out.yaml");

@@ -1,6 +1,13 @@
 import { mean, median, medianAbsoluteDeviation, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import {
+  mulberry32,
+  syntheticSeries,
+  withBurst,
+  withoutPeriods,
+  withValue,
+} from "../../sandbox/synthetic.ts";
+import {
   evaluatePeriod,
   evaluateRange,
   newestCompletePeriodStart,
@@ -14,13 +21,7 @@ import {
 } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import {
-  mulberry32,
-  syntheticSeries,
-  withBurst,
-  withoutPeriods,
-  withValue,
-} from "../../src/sandbox/synthetic.ts";
+import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,7 +47,7 @@ function settings(overrides: Partial<DetectionSettings> = {}): DetectionSettings
 }
 
 function series(points: DataPoint[], metric = EGRESS, periodSeconds = 3600): MetricSeries {
-  return { metric, periodSeconds, points };
+  return seriesFrom(metric, periodSeconds, points);
 }
 
 /** `periods` hourly points ending just before `end` (the window of a period starting at `end`). */

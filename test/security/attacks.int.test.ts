@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ATTACKS } from "../../bench/resilience/attacks.ts";
 import { motoEndpoint } from "../support/moto.ts";
-import { ATTACKS } from "./attacks.ts";
 
 const endpoint = motoEndpoint();
 

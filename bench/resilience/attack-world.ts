@@ -14,16 +14,16 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { createJournalMacKey } from "../../sandbox/journal-mac-key.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
 import {
   parseRemediationConfig,
   type RemediationConfigInput,
 } from "../../src/config/remediation-config.ts";
+import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import type { AccessAnalyzerFindingEvent } from "../../src/events/access-analyzer-finding.ts";
 import type { ConfigComplianceChangeEvent } from "../../src/events/config-compliance-change.ts";
-import type { JournalRecord } from "../../src/ports/journal.ts";
-import { createJournalMacKey } from "../../src/sandbox/journal-mac-key.ts";
 import {
   type IntakeResult,
   intakeAccessAnalyzerEvent,

@@ -38,7 +38,7 @@ import {
   publicReadPolicy,
   user,
   type World,
-} from "./world.ts";
+} from "./attack-world.ts";
 
 export interface AttackResult {
   blocked: boolean;
