@@ -248,7 +248,7 @@ export async function runTuneCommand(
         `--budget must be a number of alert episodes per week ≥ 0, got "${options.budget}"`,
       );
     }
-    const resolved = await resolveTarget(options, deps);
+    const resolved = await resolveTarget(options, deps, (line) => io.err(`vigil tune: ${line}`));
     const progress = progressReporter(deps.progress);
     const report = await runTune(
       { ...(resolved.source ? { source: resolved.source } : {}), clock: deps.clock },

@@ -41,7 +41,7 @@ beforeAll(async () => {
 /** Episodes per week of every metric, from `vigil backtest --json`. */
 async function episodesPerWeek(flags: Parameters<typeof runBacktestCommand>[0]) {
   const io = capture();
-  expect(await runBacktestCommand({ ...flags, json: true }, io, deps)).toBe(0);
+  expect(await runBacktestCommand({ days: "14", ...flags, json: true }, io, deps)).toBe(0);
   const doc = JSON.parse(io.stdout.join("\n"));
   return new Map<string, number>(
     doc.metrics.map((m: { label: string; variants: Array<{ episodesPerWeek: number }> }) => [
@@ -64,7 +64,8 @@ describe("vigil tune", () => {
     );
     const io = capture();
     const code = await runTuneCommand(
-      { budget: "1", input: files, config: configPath, set: "files" },
+      // The last 14 days of the scenarios: their anomalies, after a full baseline.
+      { budget: "1", input: files, config: configPath, set: "files", days: "14" },
       io,
       deps,
     );
@@ -102,7 +103,14 @@ describe("vigil tune", () => {
     const io = capture();
     expect(
       await runTuneCommand(
-        { budget: "0.5", input: files, config: configPath, set: "files", write: configPath },
+        {
+          budget: "0.5",
+          input: files,
+          config: configPath,
+          set: "files",
+          write: configPath,
+          days: "14",
+        },
         io,
         deps,
       ),
@@ -116,7 +124,14 @@ describe("vigil tune", () => {
 
     // Tighter budget on the tuned config: same metrics, no duplicated override.
     await runTuneCommand(
-      { budget: "0", input: files, config: configPath, set: "files", write: configPath },
+      {
+        budget: "0",
+        input: files,
+        config: configPath,
+        set: "files",
+        write: configPath,
+        days: "14",
+      },
       capture(),
       deps,
     );

@@ -39,10 +39,11 @@ const variant = (label: string, changes: SettingsVariant["changes"]): SettingsVa
 });
 const K = [2.5, 3, 4, 6].map((k) => variant(`k=${k}`, { k }));
 
+/** The scenarios put their anomalies in the last 14 days, after a full 30-day baseline. */
 async function backtestSeries(series: MetricSeries[], variants: SettingsVariant[], extra = {}) {
   return runBacktest(
     { clock: () => EVALUATED_TO },
-    { target: { kind: "series", series }, variants, ...extra },
+    { target: { kind: "series", series }, variants, days: 14, ...extra },
   );
 }
 
@@ -57,10 +58,18 @@ function byLabel(metric: MetricBacktest, label: string): VariantResult {
 }
 
 describe("backtest: synthetic series with known anomalies, at each setting", () => {
-  it("evaluates every file from its first full baseline window to its last period", async () => {
-    const report = await backtestSeries(allScenarios(), K);
-    expect(report.metrics).toHaveLength(7);
-    for (const metric of report.metrics) {
+  it("evaluates every file from minHistoryPeriods after its first period (as detect would) to its last period", async () => {
+    const all = await backtestSeries(allScenarios(), K, { days: undefined });
+    expect(all.metrics).toHaveLength(7);
+    for (const metric of all.metrics) {
+      // DEFAULT_DETECTION_SETTINGS.minHistoryPeriods = 7 hourly periods.
+      expect(metric.range).toEqual({ start: START + 7 * HOUR, end: EVALUATED_TO });
+      for (const v of metric.variants) {
+        expect(v.periodsEvaluated).toBe((EVALUATED_TO - START) / HOUR - 7);
+      }
+    }
+    const lastDays = await backtestSeries(allScenarios(), K);
+    for (const metric of lastDays.metrics) {
       expect(metric.range).toEqual({ start: EVALUATED_FROM, end: EVALUATED_TO });
       for (const v of metric.variants) expect(v.periodsEvaluated).toBe(14 * 24);
     }
@@ -164,19 +173,23 @@ describe("backtest: ranges, periods and exclusions", () => {
     expect(metric?.variants[0]?.periodsEvaluated).toBe(72);
   });
 
-  it("a file shorter than the baseline window is refused, naming the file and the setting", async () => {
+  it("a file shorter than the window is judged from minHistoryPeriods; one too short even for that is refused", async () => {
     const short = {
       ...scenarios.spike(),
       points: scenarios.spike().points.filter((p) => p.timestamp < START + 20 * DAY),
     };
-    const run = backtestSeries([short], [variant("window=30", { windowDays: 30 })]);
+    const judged = await backtestSeries([short], [variant("window=30", { windowDays: 30 })], {
+      days: undefined,
+    });
+    expect(judged.metrics[0]?.range).toEqual({ start: START + 7 * HOUR, end: START + 20 * DAY });
+    const tiny = { ...short, points: short.points.slice(0, 10) };
+    const run = backtestSeries([tiny], [variant("history=12", { minHistoryPeriods: 12 })], {
+      days: undefined,
+    });
     await expect(run).rejects.toThrow(BacktestInputError);
     await expect(run).rejects.toThrow(
-      /480 points .* \(20\.0 days\).*"window=30" needs windowDays=30/,
+      /10 points .* leave no period to judge: setting "history=12" needs minHistoryPeriods=12 hourly periods/,
     );
-    // A shorter window fits.
-    const fits = await backtestSeries([short], [variant("window=7", { windowDays: 7 })]);
-    expect(fits.metrics[0]?.range.start).toBe(START + 7 * DAY);
   });
 
   it("compares hourly and daily settings in time: a flagged day overlapping a flagged hour is not 'only'", async () => {
