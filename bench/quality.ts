@@ -170,8 +170,9 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--setting" && args[i + 1] !== undefined) settings.push(args[++i] as string);
   }
+  // --only-settings: compare the given settings without the (slower) shipped one.
   const variants: SettingsVariant[] = [
-    { label: "current", changes: {} },
+    ...(args.includes("--only-settings") ? [] : [{ label: "current", changes: {} }]),
     ...settings.map(parseSettingVariant),
   ];
   const config = parseConfigText(await readFile(CONFIG_PATH, "utf8"), CONFIG_PATH);

@@ -9,7 +9,7 @@ const isoTime = z.iso.datetime({ offset: true });
 /** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
 export const settingsSchema = z
   .object({
-    method: z.enum(["mean-sd", "seasonal"]),
+    method: z.enum(["mean-sd", "seasonal", "robust"]),
     k: z.number().positive().max(50),
     windowDays: z.number().int().min(1).max(455),
     /** Any whole number of minutes CloudWatch serves: 60 (1 min), 300, 900, 3600, 86400 … */
@@ -26,6 +26,7 @@ export const settingsSchema = z
     minAbsoluteDelta: z.number().nonnegative(),
     minHistoryPeriods: z.number().int().min(2),
     criticalK: z.number().positive(),
+    confirmPeriods: z.number().int().min(1).max(24),
     sustainedPeriods: z.number().int().min(1),
     rearmQuietPeriods: z.number().int().min(1),
     excludedRanges: z

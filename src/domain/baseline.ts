@@ -30,6 +30,7 @@ import type { BaselineEngine } from "./baseline/engine.ts";
 import { buildGrid } from "./baseline/grid.ts";
 import { describePeriod, type JudgeContext, judge } from "./baseline/judge.ts";
 import { MeanSdBaseline } from "./baseline/mean-sd.ts";
+import { RobustBaseline } from "./baseline/robust.ts";
 import { SeasonalBaseline } from "./baseline/seasonal.ts";
 import { assertPeriodSeconds, assertUsableSettings } from "./baseline/validate.ts";
 import type { DetectionSettings, Verdict } from "./detection.ts";
@@ -104,7 +105,9 @@ export function evaluateRange(
   const engine: BaselineEngine =
     settings.method === "seasonal"
       ? new SeasonalBaseline(grid, window, SECONDS_PER_WEEK / settings.periodSeconds, settings)
-      : new MeanSdBaseline(grid, window);
+      : settings.method === "robust"
+        ? new RobustBaseline(grid, window)
+        : new MeanSdBaseline(grid, window);
   const context: JudgeContext = {
     series,
     settings,

@@ -1,6 +1,6 @@
 import type { MetricIdentity } from "./metric.ts";
 
-export type Method = "mean-sd" | "seasonal";
+export type Method = "mean-sd" | "seasonal" | "robust";
 /** Which side of the baseline is anomalous: egress only "up"; API calls "both" (a drop can mean logging was turned off). */
 export type Direction = "up" | "down" | "both";
 /** How a period with no datapoint is read: egress with nothing transferred is a real zero; some metrics only have gaps. */
@@ -27,6 +27,12 @@ export interface DetectionSettings {
   minHistoryPeriods: number;
   /** |z| at or beyond this is critical at once. */
   criticalK: number;
+  /**
+   * A deviation beyond k·σ but below criticalK is anomalous only when this many periods in a row
+   * (this one included) are beyond the band on the same side; an extreme one (|z| ≥ criticalK)
+   * is anomalous at once. 1 = every period beyond the band.
+   */
+  confirmPeriods: number;
   /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
   sustainedPeriods: number;
   /** This many normal periods in a row close an episode (re-arms the alert). */
@@ -47,6 +53,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   minAbsoluteDelta: 0,
   minHistoryPeriods: 7,
   criticalK: 6,
+  confirmPeriods: 1,
   sustainedPeriods: 3,
   rearmQuietPeriods: 3,
   excludedRanges: [],

@@ -56,7 +56,15 @@ export function judge(
   const aboveBand = upperThreshold !== null && observed > upperThreshold;
   const belowBand = lowerThreshold !== null && observed < lowerThreshold;
   const bigEnough = Math.abs(deviation) >= settings.minAbsoluteDelta;
-  const anomalous = (aboveBand || belowBand) && bigEnough;
+  const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
+  // A deviation below criticalK must persist: the periods just before, judged against this band.
+  const extreme = Math.abs(z) >= settings.criticalK;
+  const inARow =
+    (aboveBand || belowBand) && !extreme
+      ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
+      : 1;
+  const confirmed = extreme || inARow >= settings.confirmPeriods;
+  const anomalous = (aboveBand || belowBand) && bigEnough && confirmed;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
 
@@ -64,9 +72,11 @@ export function judge(
   const side = deviation >= 0 ? "above" : "below";
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
+  const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
   if (anomalous) {
-    const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
-    why = `${comparison} (threshold ${formatNumber(threshold)}, ${basis})`;
+    why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
+  } else if ((aboveBand || belowBand) && !confirmed) {
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else {
@@ -88,6 +98,23 @@ export function judge(
     why,
     baselinePeriods: estimate.periodsUsed,
   };
+}
+
+/** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */
+function periodsBeyondInARow(
+  observed: readonly number[],
+  index: number,
+  wanted: number,
+  above: boolean,
+  threshold: number,
+): number {
+  let count = 0;
+  for (let cell = index; cell >= 0 && count < wanted; cell--) {
+    const value = observed[cell] as number;
+    if (Number.isNaN(value) || (above ? !(value > threshold) : !(value < threshold))) break;
+    count++;
+  }
+  return count;
 }
 
 function noDataWhy(usable: number, window: number): string {

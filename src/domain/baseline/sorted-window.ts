@@ -1,7 +1,7 @@
 /** The sliding window's sorted view and the helpers that build it. */
 
 /** First index whose value is ≥ target (values ascending). */
-export function lowerBound(values: readonly number[], target: number): number {
+export function lowerBound(values: ArrayLike<number>, target: number): number {
   let low = 0;
   let high = values.length;
   while (low < high) {
@@ -13,7 +13,7 @@ export function lowerBound(values: readonly number[], target: number): number {
 }
 
 /** First index whose value is > target (values ascending). */
-export function upperBound(values: readonly number[], target: number): number {
+export function upperBound(values: ArrayLike<number>, target: number): number {
   let low = 0;
   let high = values.length;
   while (low < high) {
