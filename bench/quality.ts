@@ -180,7 +180,9 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
   const perVariant: FileOutcome[][] = variants.map(() => []);
   for (const file of loaded.files) {
     const outcomes = await evaluateFile(file, config, variants);
-    outcomes.forEach((outcome, index) => perVariant[index]?.push(outcome));
+    outcomes.forEach((outcome, index) => {
+      perVariant[index]?.push(outcome);
+    });
   }
   const seconds = (performance.now() - started) / 1000;
   const defaults = config.detection.defaults;

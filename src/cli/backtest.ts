@@ -251,7 +251,12 @@ export function parseSettingVariant(text: string): SettingsVariant {
 /** The legacy single-setting flags, applied under every --setting. */
 export function baseChanges(options: BacktestCommandOptions): SettingsChanges {
   const changes: Record<string, unknown> = {};
-  const method = parseChoice("method", options.method, ["mean-sd", "seasonal", "robust"] as const);
+  const method = parseChoice("method", options.method, [
+    "mean-sd",
+    "seasonal",
+    "robust",
+    "auto",
+  ] as const);
   if (method) changes.method = method;
   const k = parsePositive("sigma", options.sigma);
   if (k !== undefined) changes.k = k;
@@ -743,7 +748,7 @@ export function renderBacktestText(report: BacktestReport): string {
 export const SETTING_HELP = `
 Settings side by side (--setting, repeatable; each is one column of the comparison):
   --setting "k=2.5" --setting "k=3,method=seasonal" --setting "period=1d"
-  keys: method (robust|mean-sd|seasonal), k, window (days), period (5m|1h|1d …), direction (up|down|both),
+  keys: method (auto|robust|mean-sd|seasonal), k, window (days), period (5m|1h|1d …), direction (up|down|both),
         missing (zero|gap), sigmaFloor, relativeSigmaFloor, minDelta, minHistory, criticalK, confirm,
         sustained, rearm. Numbers take k/M/G/T suffixes (decimal): minDelta=100M.
   "current" = the settings as configured. --method/--sigma/--window/--period/--direction/--min-delta

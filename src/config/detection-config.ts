@@ -9,7 +9,7 @@ const isoTime = z.iso.datetime({ offset: true });
 /** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
 export const settingsSchema = z
   .object({
-    method: z.enum(["mean-sd", "seasonal", "robust"]),
+    method: z.enum(["mean-sd", "seasonal", "robust", "auto"]),
     k: z.number().positive().max(50),
     windowDays: z.number().int().min(1).max(455),
     /** Any whole number of minutes CloudWatch serves: 60 (1 min), 300, 900, 3600, 86400 … */

@@ -27,16 +27,39 @@
  */
 
 import type { BaselineEngine } from "./baseline/engine.ts";
-import { buildGrid } from "./baseline/grid.ts";
+import { buildGrid, type Grid } from "./baseline/grid.ts";
 import { describePeriod, type JudgeContext, judge } from "./baseline/judge.ts";
 import { MeanSdBaseline } from "./baseline/mean-sd.ts";
-import { RobustBaseline } from "./baseline/robust.ts";
+import { AutoBaseline, RobustBaseline } from "./baseline/robust.ts";
 import { SeasonalBaseline } from "./baseline/seasonal.ts";
 import { assertPeriodSeconds, assertUsableSettings } from "./baseline/validate.ts";
 import type { DetectionSettings, Verdict } from "./detection.ts";
 import type { MetricSeries } from "./metric.ts";
 
 export { robustSpread, type Spread } from "./baseline/robust-spread.ts";
+
+function engineFor(settings: DetectionSettings, grid: Grid, window: number): BaselineEngine {
+  const slotsPerWeek =
+    SECONDS_PER_WEEK % settings.periodSeconds === 0
+      ? SECONDS_PER_WEEK / settings.periodSeconds
+      : undefined;
+  switch (settings.method) {
+    case "seasonal":
+      return new SeasonalBaseline(grid, window, slotsPerWeek as number, settings);
+    case "robust":
+      return new RobustBaseline(grid, window);
+    case "auto":
+      return new AutoBaseline(
+        grid,
+        window,
+        slotsPerWeek,
+        new RobustBaseline(grid, window),
+        slotsPerWeek ? new SeasonalBaseline(grid, window, slotsPerWeek, settings) : undefined,
+      );
+    default:
+      return new MeanSdBaseline(grid, window);
+  }
+}
 
 const MS_PER_SECOND = 1000;
 const SECONDS_PER_DAY = 86_400;
@@ -102,12 +125,7 @@ export function evaluateRange(
     window + evaluatedCount,
     settings,
   );
-  const engine: BaselineEngine =
-    settings.method === "seasonal"
-      ? new SeasonalBaseline(grid, window, SECONDS_PER_WEEK / settings.periodSeconds, settings)
-      : settings.method === "robust"
-        ? new RobustBaseline(grid, window)
-        : new MeanSdBaseline(grid, window);
+  const engine = engineFor(settings, grid, window);
   const context: JudgeContext = {
     series,
     settings,

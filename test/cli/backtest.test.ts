@@ -151,6 +151,7 @@ describe("vigil backtest: several settings side by side", () => {
       {
         input: [weekly, csv],
         setting: ["k=3", "k = 3 , method = seasonal", "period=1d"],
+        method: "mean-sd", // under every setting: "k=3" is the mean-sd column
         days: "14",
       },
       io,
@@ -170,7 +171,13 @@ describe("vigil backtest: several settings side by side", () => {
   it("--json prints one document with every setting of every metric", async () => {
     const io = capture();
     await runBacktestCommand(
-      { input: [weekly], setting: ["k=3", "method=seasonal"], json: true, days: "14" },
+      {
+        input: [weekly],
+        setting: ["k=3", "method=seasonal"],
+        method: "mean-sd",
+        json: true,
+        days: "14",
+      },
       io,
       fileDeps(),
     );

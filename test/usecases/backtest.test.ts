@@ -13,6 +13,7 @@ import {
   type VariantResult,
 } from "../../src/usecases/backtest.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { MEAN_SD_CONFIG } from "../support/mean-sd-settings.ts";
 import {
   allScenarios,
   DAY,
@@ -39,11 +40,20 @@ const variant = (label: string, changes: SettingsVariant["changes"]): SettingsVa
 });
 const K = [2.5, 3, 4, 6].map((k) => variant(`k=${k}`, { k }));
 
-/** The scenarios put their anomalies in the last 14 days, after a full 30-day baseline. */
+/**
+ * The scenarios put their anomalies in the last 14 days, after a full 30-day baseline. Their k
+ * columns compare the mean-sd engine (the default `auto` is seasonal on 6 weeks of history).
+ */
 async function backtestSeries(series: MetricSeries[], variants: SettingsVariant[], extra = {}) {
   return runBacktest(
     { clock: () => EVALUATED_TO },
-    { target: { kind: "series", series }, variants, days: 14, ...extra },
+    {
+      target: { kind: "series", series },
+      variants,
+      days: 14,
+      base: { method: "mean-sd" },
+      ...extra,
+    },
   );
 }
 
@@ -140,7 +150,16 @@ describe("backtest: synthetic series with known anomalies, at each setting", () 
       expect(flaggedAt(v)).toContain(ZEROS_BURST_AT);
     expect(flaggedAt(byLabel(metric as MetricBacktest, "k=6"))).toEqual([ZEROS_BURST_AT]);
     expect(flaggedAt(byLabel(metric as MetricBacktest, "delta"))).toEqual([ZEROS_BURST_AT]);
-    expect(byLabel(metric as MetricBacktest, "k=2.5").flaggedPeriods).toBeGreaterThan(1);
+    // The robust default's quantile σ sees the metric's usual small bursts: even k = 2.5 flags
+    // only the 100× burst (mean-sd at k = 2.5 flags ordinary bursts too).
+    expect(byLabel(metric as MetricBacktest, "k=2.5").flaggedPeriods).toBe(1);
+    const meanSd = (
+      await backtestSeries(
+        [scenarios.mostlyZero()],
+        [variant("mean-sd", { ...MEAN_SD_CONFIG, k: 2.5 })],
+      )
+    ).metrics[0] as MetricBacktest;
+    expect(byLabel(meanSd, "mean-sd").flaggedPeriods).toBeGreaterThan(1);
   });
 
   it("gaps: as a gap the missing hours are no-data and never flagged; as zeros, watched both ways, every one is a drop", async () => {
@@ -148,8 +167,8 @@ describe("backtest: synthetic series with known anomalies, at each setting", () 
       await backtestSeries(
         [scenarios.gaps()],
         [
-          variant("gap", { missingData: "gap", direction: "both" }),
-          variant("zero", { missingData: "zero", direction: "both" }),
+          variant("gap", { missingData: "gap", direction: "both", k: 3 }),
+          variant("zero", { missingData: "zero", direction: "both", k: 3 }),
         ],
       )
     ).metrics;
@@ -528,7 +547,12 @@ describe("tune use case", () => {
   it("keeps every synthetic metric within the budget, or says it could not", async () => {
     const report = await runTune(
       { clock: () => EVALUATED_TO },
-      { target: { kind: "series", series: allScenarios() }, budgetPerWeek: 1 },
+      // From the noisier mean-sd settings, so that some metric needs tuning.
+      {
+        target: { kind: "series", series: allScenarios() },
+        budgetPerWeek: 1,
+        base: MEAN_SD_CONFIG,
+      },
     );
     expect(report.metrics).toHaveLength(7);
     for (const tuning of report.metrics) {

@@ -58,7 +58,15 @@ export function judge(
   const bigEnough = Math.abs(deviation) >= settings.minAbsoluteDelta;
   const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
   // A deviation below criticalK must persist: the periods just before, judged against this band.
-  const extreme = Math.abs(z) >= settings.criticalK;
+  // "Extreme" is measured against the statistical σ, before the minimum-change floor: a 100× burst
+  // stays extreme even when minAbsoluteDelta widens the band.
+  const statisticalSigma = Math.max(
+    estimate.sigma,
+    settings.sigmaFloor,
+    settings.relativeSigmaFloor * Math.abs(expected),
+    SIGMA_EPSILON,
+  );
+  const extreme = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
   const inARow =
     (aboveBand || belowBand) && !extreme
       ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)

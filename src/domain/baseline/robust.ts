@@ -111,3 +111,56 @@ export class RobustBaseline implements BaselineEngine {
     };
   }
 }
+
+/** Weeks of same-slot history `auto` needs before it compares a period with its slot of the week. */
+export const AUTO_MIN_WEEKS = 3;
+
+/**
+ * `auto`: `seasonal` once the window holds at least AUTO_MIN_WEEKS values of the period's slot of
+ * the week (hour-of-week for hourly periods), `robust` before that — a young metric, or a period
+ * that does not divide a week. Decided per period from the window alone, so detect and backtest
+ * agree; the why-line says which was used.
+ */
+export class AutoBaseline implements BaselineEngine {
+  constructor(
+    private readonly grid: Grid,
+    private readonly window: number,
+    private readonly slotsPerWeek: number | undefined,
+    private readonly robust: BaselineEngine,
+    private readonly seasonal: BaselineEngine | undefined,
+  ) {}
+
+  moveTo(index: number): void {
+    this.robust.moveTo(index);
+    this.seasonal?.moveTo(index);
+  }
+
+  usableCount(): number {
+    return this.robust.usableCount();
+  }
+
+  estimate(index: number): Estimate {
+    const weeks = this.sameSlotValues(index);
+    const chosen = this.seasonal && weeks >= AUTO_MIN_WEEKS ? this.seasonal : this.robust;
+    const estimate = chosen.estimate(index);
+    const why =
+      chosen === this.seasonal
+        ? `auto: ${weeks} weeks of history`
+        : `auto: ${weeks} of ${AUTO_MIN_WEEKS} weeks for seasonal`;
+    return { ...estimate, basis: (periodWord) => `${estimate.basis(periodWord)}; ${why}` };
+  }
+
+  private sameSlotValues(index: number): number {
+    if (!this.slotsPerWeek) return 0;
+    let count = 0;
+    const first = index - this.window;
+    for (
+      let cell = index - this.slotsPerWeek;
+      cell >= first && cell >= 0;
+      cell -= this.slotsPerWeek
+    ) {
+      if (!Number.isNaN(this.grid.baseline[cell] as number)) count++;
+    }
+    return count;
+  }
+}
