@@ -10,12 +10,13 @@ import {
   ListMetricsCommand,
   type ListMetricsCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { mulberry32 } from "../sandbox/synthetic.ts";
 import { CloudWatchMetricSource } from "../src/adapters/cloudwatch-metric-source.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { mulberry32 } from "../src/sandbox/synthetic.ts";
 import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
+import { peakRssMb } from "./peak-rss.ts";
 
 export async function benchDetect(metricCount = 10_000) {
   const now = Date.parse("2026-11-24T08:15:00Z");
@@ -114,7 +115,7 @@ export async function benchDetect(metricCount = 10_000) {
     apiMinimumCalls: minimumCalls(report.results.length, pointsPerMetric),
     listMetricsCalls: report.stats.listMetricsCalls,
     handlerMs: Math.round(handlerMs),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb: peakRssMb(),
     fetchFailures: report.fetchFailures.length,
   };
 }

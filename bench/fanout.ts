@@ -20,18 +20,15 @@ import {
   type SendMessageBatchCommandInput,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { mulberry32 } from "../sandbox/synthetic.ts";
 import { CloudWatchMetricSource } from "../src/adapters/cloudwatch-metric-source.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { SqsShardQueue } from "../src/adapters/sqs-shard-queue.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { mulberry32 } from "../src/sandbox/synthetic.ts";
+import type { DetectShard } from "../src/events/detect-shard.ts";
 import { detectShard, type ShardDeps } from "../src/usecases/detect-shard.ts";
-import {
-  type DetectShard,
-  fanOutDetection,
-  parseShardMessage,
-} from "../src/usecases/plan-shards.ts";
+import { fanOutDetection, parseShardMessage } from "../src/usecases/plan-shards.ts";
 
 const NOW = Date.parse("2026-11-24T08:15:00Z");
 const HOUR = 3_600_000;

@@ -23,10 +23,10 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smi
 import { quantileSorted } from "simple-statistics";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../functions/on-config-compliance-change.ts";
+import { startMotoServer } from "../sandbox/moto-server.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
-import { startMotoServer } from "../src/sandbox/moto-server.ts";
 import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
 
 const REGION = "eu-west-1";

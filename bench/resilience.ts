@@ -6,10 +6,10 @@
  * Throws (non-zero exit) when an invariant breaks: a mutating call on an invalid event, an alert
  * lost, a run that did not complete, a resource changed twice.
  */
-import { startMotoServer } from "../src/sandbox/moto-server.ts";
-import { runConcurrentDeliveries } from "../test/resilience/concurrency.ts";
-import { runFaultMatrix, summarise } from "../test/resilience/fault-matrix.ts";
-import { FUZZ_TARGETS, type FuzzStats, fuzzTarget } from "../test/resilience/fuzz.ts";
+import { startMotoServer } from "../sandbox/moto-server.ts";
+import { runConcurrentDeliveries } from "./resilience/concurrency.ts";
+import { runFaultMatrix, summarise } from "./resilience/fault-matrix.ts";
+import { FUZZ_TARGETS, type FuzzStats, fuzzTarget } from "./resilience/fuzz.ts";
 
 export async function benchResilience(): Promise<Array<Record<string, unknown>>> {
   const lines: Array<Record<string, unknown>> = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [detect|remediation|deploy|fanout|resilience|quality]`: each benchmark prints JSON lines.
+ * `npm run bench [detect|detect-wire|remediation|deploy|fanout|resilience|quality]`: each benchmark prints JSON lines.
  * Figures are in README.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -16,6 +16,13 @@ if (!only || only === "detect") {
   // The same run bundled and under a 256 MB Lambda's heap flags: the memory that counts.
   const { benchDetectAsLambda } = await import("./detect-lambda.ts");
   console.log(JSON.stringify(await benchDetectAsLambda(256)));
+}
+if (!only || only === "detect-wire") {
+  // The real client against a local CloudWatch endpoint, the bundled handler under Lambda flags.
+  const { benchDetectWire } = await import("./detect-wire.ts");
+  console.log(JSON.stringify(await benchDetectWire()));
+  // The memory guard: the same 10,000 metrics in a 128 MB function.
+  console.log(JSON.stringify(await benchDetectWire({ memoryMb: 128, rounds: 1 })));
 }
 if (!only || only === "remediation") {
   for (const line of await benchRemediation()) console.log(JSON.stringify(line));

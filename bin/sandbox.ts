@@ -3,10 +3,10 @@
  * free port, seeds a demo account and runs the real handlers. No AWS account, nothing leaves the machine.
  */
 import "./sandbox-env.ts";
+import { startMotoServer } from "../sandbox/moto-server.ts";
+import { runRemediationSandbox } from "../sandbox/remediation-demo.ts";
+import { runDetectionSandbox } from "../sandbox/run-sandbox.ts";
 import { processIo } from "../src/cli/io.ts";
-import { startMotoServer } from "../src/sandbox/moto-server.ts";
-import { runRemediationSandbox } from "../src/sandbox/remediation-demo.ts";
-import { runDetectionSandbox } from "../src/sandbox/run-sandbox.ts";
 
 const moto = await startMotoServer();
 // ^C: stop the emulator too (signals skip the exit hooks by default).

@@ -1,29 +1,72 @@
 #!/usr/bin/env -S npx tsx
+import { Console } from "node:console";
 /**
  * vigil — the same use cases as the Lambda functions, from a terminal.
  * Uses the caller's AWS profile, or a local emulator when AWS_ENDPOINT_URL is set.
  */
-import { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { Command, CommanderError } from "commander";
+import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
+import { readStackOutputs } from "../src/adapters/stack-outputs.ts";
 import { runAlertTestCommand } from "../src/cli/alert.ts";
 import { defaultBacktestDeps, runBacktestCommand, SETTING_HELP } from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
-import { processIo } from "../src/cli/io.ts";
+import { exitCodeFor, processIo } from "../src/cli/io.ts";
 import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
+import { applyStage } from "../src/cli/stage.ts";
 import { runTuneCommand, TUNE_HELP } from "../src/cli/tune.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { createDetectionDeps } from "../src/wiring/detection.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+// Logs are for people, data is for pipes: stdout carries only what a command prints (one document
+// with --json), every log line goes to stderr. Powertools writes through the global console in
+// dev mode (pretty-printed JSON, readable in a terminal), and this process's console is stderr.
+process.env.POWERTOOLS_DEV ??= "true";
+globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+
+const { version } = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
 
 const program = new Command()
   .name("vigil")
   .description("Egress and API-call anomaly detection and hands-off remediation for AWS")
+  .version(version, "-V, --version")
   .option("-c, --config <file>", "configuration file (default: $VIGIL_CONFIG or vigil.config.yaml)")
-  .showHelpAfterError();
+  .option("--stage <name>", "use a deployed stage: names from its stack outputs, its stage config")
+  .option("--stack <name>", "with --stage: the stack's name (default vigil-<stage>)")
+  .showHelpAfterError()
+  // Usage errors (unknown command or option, missing argument) exit 2 like every bad input, not
+  // commander's 1; --help and --version exit 0.
+  .exitOverride();
 
 let exitCode = 0;
+
+// --stage: every command runs with the deployed stage's names and config, read before it starts.
+program.hook("preAction", async () => {
+  const { stage, stack, config } = program.opts<{
+    stage?: string;
+    stack?: string;
+    config?: string;
+  }>();
+  if (stage === undefined) return;
+  try {
+    const cloudformation = new CloudFormationClient(awsClientConfig(process.env));
+    const lines = await applyStage(
+      { stage, ...(stack ? { stack } : {}), ...(config ? { configPath: config } : {}) },
+      { readOutputs: (name) => readStackOutputs(cloudformation, name), env: process.env },
+    );
+    for (const line of lines) processIo.err(line);
+    program.setOptionValue("config", process.env.VIGIL_CONFIG);
+  } catch (error) {
+    processIo.err(`vigil --stage ${stage}: ${(error as Error).message}`);
+    process.exit(exitCodeFor(error));
+  }
+});
 
 program
   .command("detect")
@@ -31,19 +74,29 @@ program
   .option("--json", "print the full report as JSON")
   .option("--all", "list every evaluated metric, not only anomalies")
   .option("--set <name...>", "only these metric sets")
-  .option("--dry-run", "send no notification")
-  .action(async (opts: { json?: boolean; all?: boolean; set?: string[]; dryRun?: boolean }) => {
-    const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runDetectCommand(
-      { json: opts.json, all: opts.all, metricSets: opts.set, dryRun: opts.dryRun },
-      processIo,
-      async () => {
-        const config = await loadConfigFile(configPath);
-        const deps = await createDetectionDeps({ config });
-        return opts.dryRun ? { ...deps, notifier: new MemoryNotifier() } : deps;
-      },
-    );
-  });
+  .option("--notify", "send the alerts this run raises (off: the scheduled run already did)")
+  .option("--dry-run", "send no notification (the default; kept for older scripts)")
+  .action(
+    async (opts: {
+      json?: boolean;
+      all?: boolean;
+      set?: string[];
+      notify?: boolean;
+      dryRun?: boolean;
+    }) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      const notify = opts.notify === true && opts.dryRun !== true;
+      exitCode = await runDetectCommand(
+        { json: opts.json, all: opts.all, metricSets: opts.set, notify },
+        processIo,
+        async () => {
+          const config = await loadConfigFile(configPath);
+          const deps = await createDetectionDeps({ config });
+          return notify ? deps : { ...deps, notifier: new MemoryNotifier() };
+        },
+      );
+    },
+  );
 
 /** Repeatable options: --setting a --setting b → ["a", "b"]. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -159,5 +212,16 @@ program
     );
   });
 
-await program.parseAsync(process.argv);
+/** Commander's own exits: help and version are success, everything else is a usage error. */
+function exitCodeForCommander(error: CommanderError): number {
+  const success = ["commander.helpDisplayed", "commander.help", "commander.version"];
+  return success.includes(error.code) ? 0 : 2;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  exitCode = exitCodeForCommander(error);
+}
 process.exit(exitCode);

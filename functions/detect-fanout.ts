@@ -1,17 +1,11 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import type { Context } from "aws-lambda";
-import { describeZodError } from "../src/config/load.ts";
 import {
   type FanoutDeps,
-  FanoutInputError,
   type FanoutReport,
   fanOutDetection,
   fanoutRequestSchema,
 } from "../src/usecases/plan-shards.ts";
-import { accountFromFunctionArn } from "../src/wiring/detection.ts";
 import { createFanoutDeps } from "../src/wiring/fanout.ts";
-
-export const logger = new Logger({ serviceName: "vigil-detect-fanout" });
+import { defineHandler } from "../src/wiring/handler.ts";
 
 export interface FanoutResponse {
   ok: boolean;
@@ -23,55 +17,37 @@ export interface FanoutResponse {
   skipped?: FanoutReport["skipped"];
 }
 
-let depsPromise: Promise<FanoutDeps> | undefined;
-export function setFanoutDeps(deps: FanoutDeps | undefined): void {
-  depsPromise = deps ? Promise.resolve(deps) : undefined;
-}
-
 /**
  * Scheduled: plans detection over the member accounts and enqueues one SQS message per shard.
  * Bad input is answered with a clear error and nothing is enqueued; shards that cannot be
  * enqueued fail the invocation (Errors alarm, on-failure destination).
  */
-export async function handler(
-  event: unknown,
-  context?: Pick<Context, "invokedFunctionArn">,
-): Promise<FanoutResponse> {
-  const parsed = fanoutRequestSchema.safeParse(event ?? {});
-  if (!parsed.success) {
-    const error = `invalid fan-out request: ${describeZodError(parsed.error)}`;
-    logger.error(error);
-    return { ok: false, error };
-  }
-  const homeAccount = accountFromFunctionArn(context?.invokedFunctionArn);
-  depsPromise ??= createFanoutDeps({ logger, ...(homeAccount ? { homeAccount } : {}) });
-  let deps: FanoutDeps;
-  try {
-    deps = await depsPromise;
-  } catch (error) {
-    depsPromise = undefined;
-    logger.error("cannot start detection fan-out", { error: (error as Error).message });
-    throw error;
-  }
-  let report: FanoutReport;
-  try {
-    report = await fanOutDetection(deps, parsed.data);
-  } catch (error) {
-    if (!(error instanceof FanoutInputError)) throw error;
-    logger.error("fan-out request rejected: nothing enqueued", { error: error.message });
-    return { ok: false, error: error.message };
-  }
-  if (report.failed.length > 0) {
-    throw new Error(
-      `${report.failed.length} of ${report.shards} detection shards not enqueued (run ${report.runId}): ${report.failed[0]?.error}`,
-    );
-  }
-  return {
+const fanout = defineHandler({
+  serviceName: "vigil-detect-fanout",
+  schema: fanoutRequestSchema,
+  emptyEventIs: "empty-object",
+  invalid: "invalid fan-out request",
+  build: ({ logger, homeAccount }) =>
+    createFanoutDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
+  run: async (deps: FanoutDeps, request) => {
+    const report = await fanOutDetection(deps, request);
+    if (report.failed.length > 0) {
+      throw new Error(
+        `${report.failed.length} of ${report.shards} detection shards not enqueued (run ${report.runId}): ${report.failed[0]?.error}`,
+      );
+    }
+    return report;
+  },
+  reject: (error): FanoutResponse => ({ ok: false, error }),
+  respond: (report): FanoutResponse => ({
     ok: true,
     runId: report.runId,
     accounts: report.accounts,
     shards: report.shards,
     enqueued: report.enqueued,
     skipped: report.skipped,
-  };
-}
+  }),
+});
+
+export const { handler, logger } = fanout;
+export const setFanoutDeps = fanout.setDeps;

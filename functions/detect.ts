@@ -1,6 +1,3 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import type { Context } from "aws-lambda";
-import { describeZodError } from "../src/config/load.ts";
 import { metricLabel } from "../src/domain/metric.ts";
 import { detectRequestSchema } from "../src/events/detect-request.ts";
 import {
@@ -8,9 +5,8 @@ import {
   type DetectReport,
   detectAnomalies,
 } from "../src/usecases/detect-anomalies.ts";
-import { accountFromFunctionArn, createDetectionDeps } from "../src/wiring/detection.ts";
-
-export const logger = new Logger({ serviceName: "vigil-detect" });
+import { createDetectionDeps } from "../src/wiring/detection.ts";
+import { defineHandler } from "../src/wiring/handler.ts";
 
 export interface DetectResponse {
   ok: boolean;
@@ -30,43 +26,16 @@ export interface DetectResponse {
   partialFailure?: boolean;
 }
 
-/** Built once per container, on first use, so tests can replace it before. */
-let depsPromise: Promise<DetectDeps> | undefined;
-export function setDetectDeps(deps: DetectDeps | undefined): void {
-  depsPromise = deps ? Promise.resolve(deps) : undefined;
-}
-
-export async function handler(
-  event: unknown,
-  context?: Pick<Context, "invokedFunctionArn">,
-): Promise<DetectResponse> {
-  const parsed = detectRequestSchema.safeParse(event ?? {});
-  if (!parsed.success) {
-    const error = `invalid detect request: ${describeZodError(parsed.error)}`;
-    // One structured line naming the event (a Scheduled Event has an id) and the reason.
-    const eventId = (event as { id?: unknown } | null | undefined)?.id;
-    logger.error("event rejected", {
-      decision: "rejected",
-      ...(typeof eventId === "string" ? { eventId } : {}),
-      error,
-    });
-    return { ok: false, error };
-  }
-  depsPromise ??= createDetectionDeps({
-    logger,
-    account: accountFromFunctionArn(context?.invokedFunctionArn),
-  });
-  let deps: DetectDeps;
-  try {
-    deps = await depsPromise;
-  } catch (error) {
-    // A bad config is an operator error: fail loudly (Lambda error metric → alarm), retry next time.
-    depsPromise = undefined;
-    logger.error("cannot start detection", { error: (error as Error).message });
-    throw error;
-  }
-  const report = await detectAnomalies(deps, parsed.data);
-  return {
+/** Scheduled (or invoked by hand): evaluates the due metric sets and alerts on anomalies. */
+const detect = defineHandler({
+  serviceName: "vigil-detect",
+  schema: detectRequestSchema,
+  emptyEventIs: "empty-object",
+  invalid: "invalid detect request",
+  build: ({ logger, homeAccount }) => createDetectionDeps({ logger, account: homeAccount }),
+  run: (deps: DetectDeps, request) => detectAnomalies(deps, request),
+  reject: (error): DetectResponse => ({ ok: false, error }),
+  respond: (report): DetectResponse => ({
     ok: !report.partialFailure,
     evaluated: report.evaluated,
     anomalies: report.results
@@ -83,5 +52,8 @@ export async function handler(
       })),
     notificationsSent: report.notificationsSent,
     partialFailure: report.partialFailure,
-  };
-}
+  }),
+});
+
+export const { handler, logger } = detect;
+export const setDetectDeps = detect.setDeps;

@@ -1,4 +1,5 @@
 import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { VigilError } from "../domain/errors.ts";
 
 /** IAM actions the kill switch calls (its one SSM parameter). */
 export const KILL_SWITCH_ACTIONS = ["ssm:GetParameter"];
@@ -9,7 +10,7 @@ export const NO_ACCOUNT_DISABLED = "none";
 export const ALL_ACCOUNTS_DISABLED = "*";
 
 /** Remediation is switched off for this account: nothing was read or changed there. */
-export class AccountDisabledError extends Error {
+export class AccountDisabledError extends VigilError {
   override name = "AccountDisabled";
 }
 

@@ -7,6 +7,7 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { z } from "zod";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
+import { InputError, VigilError } from "../domain/errors.ts";
 
 /** IAM actions the central functions call to act in a member account. */
 export const ASSUME_ROLE_ACTIONS = ["sts:AssumeRole"];
@@ -59,12 +60,12 @@ export function memberRoleArn(account: string, roleName: string, partition = "aw
 }
 
 /** A finding or shard Vigil must not act on in that account: configuration, not a transient fault. */
-export class MemberAccountError extends Error {
+export class MemberAccountError extends InputError {
   override name = "MemberAccountError";
 }
 
 /** AssumeRole refused (AccessDenied, ExternalId mismatch, missing role): nothing was done there. */
-export class AssumeRoleError extends Error {
+export class AssumeRoleError extends VigilError {
   override name = "AssumeRoleError";
 }
 

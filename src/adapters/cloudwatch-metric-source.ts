@@ -4,6 +4,8 @@ import {
   type Dimension,
   type DimensionFilter,
   GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type GetMetricDataCommandOutput,
   type GetMetricDataOutput,
   ListMetricsCommand,
   type ListMetricsOutput,
@@ -11,14 +13,27 @@ import {
   type MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
-import { type DataPoint, type MetricIdentity, metricKey, metricLabel } from "../domain/metric.ts";
-import { type FetchBatch, planFetchBatches } from "../domain/metric-batching.ts";
+import { VigilError } from "../domain/errors.ts";
+import {
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+  metricLabel,
+} from "../domain/metric.ts";
+import { type FetchBatch, planFetchBatches, pointsInRange } from "../domain/metric-batching.ts";
 import type {
   FetchResult,
   MetricFetchFailure,
   MetricSelector,
   MetricSource,
 } from "../ports/metric-source.ts";
+import {
+  COLUMNS_MIDDLEWARE_OPTIONS,
+  getMetricDataColumns,
+  numberValue,
+  type RawColumn,
+  timestampMs,
+} from "./get-metric-data-columns.ts";
 
 /** IAM actions this source calls (CloudWatch metric reads allow no resource scoping). */
 export const METRIC_SOURCE_ACTIONS = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"];
@@ -61,7 +76,7 @@ function describeError(error: unknown): string {
 }
 
 /** Thrown by withRetries once it gives up; carries how many attempts were made. */
-class RetriesExhaustedError extends Error {
+class RetriesExhaustedError extends VigilError {
   constructor(
     readonly operation: string,
     readonly attempts: number,
@@ -154,9 +169,8 @@ function matchSelector(metric: Metric, selector: MetricSelector): MetricIdentity
   };
 }
 
-/** What one query of one batch returned, merged over all pages. */
+/** What one query of one batch returned, merged over all pages (the values go to its column). */
 interface QueryOutcome {
-  points: DataPoint[];
   statusCode?: string;
   messages: string[];
   malformed?: string;
@@ -166,16 +180,6 @@ interface QueryOutcome {
 type BatchOutcome =
   | { ok: true; byMetricIndex: Map<number, QueryOutcome> }
   | { ok: false; error: string };
-
-/** Sorts ascending and keeps the first value of each timestamp. */
-function sortAndDedupe(points: DataPoint[]): DataPoint[] {
-  // ScanBy TimestampAscending makes this the common case: nothing to copy.
-  if (points.every((p, i) => i === 0 || p.timestamp > (points[i - 1] as DataPoint).timestamp)) {
-    return points;
-  }
-  const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp);
-  return sorted.filter((point, i) => i === 0 || point.timestamp !== sorted[i - 1]?.timestamp);
-}
 
 /**
  * Reads CloudWatch metrics with as few GetMetricData calls as the API limits allow (see
@@ -240,33 +244,36 @@ export class CloudWatchMetricSource implements MetricSource {
     // Throws RangeError on an invalid range or period: a caller bug, not a fetch failure.
     const batches = planFetchBatches(unique.length, range, periodSeconds);
     const stats = { getMetricDataCalls: 0, datapoints: 0 };
-    const points = unique.map((): DataPoint[] => []);
+    // Every metric's values on the range's period grid, written in place by every time chunk.
+    const length = pointsInRange(range, periodSeconds);
+    const columns = unique.map(() => new Float64Array(length).fill(Number.NaN));
+    const grid = { start: range.start, periodMs: periodSeconds * 1000, columns };
     const errors = new Map<number, string>();
 
     await forEachConcurrently(batches, this.concurrency, async (batch) => {
-      const outcome = await this.fetchBatch(unique, batch, periodSeconds, stats);
+      const outcome = await this.fetchBatch(unique, batch, periodSeconds, grid, stats);
       for (const metricIndex of batch.metricIndexes) {
         if (errors.has(metricIndex)) continue; // an earlier time chunk already failed
         const error = outcome.ok
           ? queryError(outcome.byMetricIndex.get(metricIndex))
           : `GetMetricData batch failed: ${outcome.error}`;
-        if (error !== undefined) {
-          errors.set(metricIndex, error);
-        } else if (outcome.ok) {
-          const received = outcome.byMetricIndex.get(metricIndex)?.points ?? [];
-          // One time chunk (the usual case): keep the array; several: concatenate.
-          if (points[metricIndex]?.length === 0) points[metricIndex] = received;
-          else points[metricIndex]?.push(...received);
-        }
+        if (error !== undefined) errors.set(metricIndex, error);
       }
     });
 
     const failures: MetricFetchFailure[] = [];
-    const series = [];
+    const series: MetricSeries[] = [];
     for (const [index, metric] of unique.entries()) {
       const error = errors.get(index);
       if (error !== undefined) failures.push({ metric, error });
-      else series.push({ metric, periodSeconds, points: sortAndDedupe(points[index] ?? []) });
+      else {
+        series.push({
+          metric,
+          periodSeconds,
+          start: range.start,
+          values: columns[index] as Float64Array,
+        });
+      }
     }
     return { series, failures, stats };
   }
@@ -276,6 +283,7 @@ export class CloudWatchMetricSource implements MetricSource {
     metrics: readonly MetricIdentity[],
     batch: FetchBatch,
     periodSeconds: number,
+    grid: ColumnGrid,
     stats: FetchResult["stats"],
   ): Promise<BatchOutcome> {
     // Query Ids must match ^[a-z][a-zA-Z0-9_]*$; "m<position in batch>" maps back to the metric.
@@ -299,25 +307,32 @@ export class CloudWatchMetricSource implements MetricSource {
       };
     });
     const byMetricIndex = new Map<number, QueryOutcome>(
-      batch.metricIndexes.map((index) => [index, { points: [], messages: [], seen: false }]),
+      batch.metricIndexes.map((index) => [index, { messages: [], seen: false }]),
     );
 
     try {
       let nextToken: string | undefined;
       let pages = 0;
       do {
-        const response: GetMetricDataOutput = await this.withRetries(
+        const { response, columns } = await this.withRetries(
           "GetMetricData",
-          () =>
-            this.client.send(
-              new GetMetricDataCommand({
-                MetricDataQueries: queries,
-                StartTime: new Date(batch.start),
-                EndTime: new Date(batch.end),
-                ScanBy: "TimestampAscending",
-                NextToken: nextToken,
-              }),
-            ),
+          async () => {
+            const command = new GetMetricDataCommand({
+              MetricDataQueries: queries,
+              StartTime: new Date(batch.start),
+              EndTime: new Date(batch.end),
+              ScanBy: "TimestampAscending",
+              NextToken: nextToken,
+            });
+            // Datapoints bypass the SDK's per-value deserialisation (see get-metric-data-columns).
+            const columns = new Map<string, RawColumn>();
+            command.middlewareStack.add(
+              getMetricDataColumns<GetMetricDataCommandInput, GetMetricDataCommandOutput>(columns),
+              COLUMNS_MIDDLEWARE_OPTIONS,
+            );
+            const response: GetMetricDataOutput = await this.client.send(command);
+            return { response, columns };
+          },
           () => stats.getMetricDataCalls++,
         );
         for (const message of response.Messages ?? []) {
@@ -331,17 +346,24 @@ export class CloudWatchMetricSource implements MetricSource {
           const outcome = metricIndex === undefined ? undefined : byMetricIndex.get(metricIndex);
           if (!outcome) continue; // not one of ours; CloudWatch does not do this
           outcome.seen = true;
-          const timestamps = result.Timestamps ?? [];
-          const values = result.Values ?? [];
+          const column = grid.columns[metricIndex as number] as Float64Array;
+          const raw = columns.get(result.Id as string);
+          // Without the middleware (a client whose send is stubbed) the SDK's output has them.
+          const timestamps = raw?.timestamps ?? result.Timestamps ?? [];
+          const values = raw?.values ?? result.Values ?? [];
           stats.datapoints += values.length;
           if (timestamps.length !== values.length) {
             outcome.malformed = `GetMetricData returned ${timestamps.length} timestamps but ${values.length} values`;
           }
-          for (let i = 0; i < Math.min(timestamps.length, values.length); i++) {
-            outcome.points.push({
-              timestamp: (timestamps[i] as Date).getTime(),
-              value: values[i] as number,
-            });
+          const count = Math.min(timestamps.length, values.length);
+          if (raw) {
+            for (let i = 0; i < count; i++) {
+              placeValue(grid, column, timestampMs(timestamps[i]), numberValue(values[i]));
+            }
+          } else {
+            for (let i = 0; i < count; i++) {
+              placeValue(grid, column, (timestamps[i] as Date).getTime(), values[i] as number);
+            }
           }
           // The last page's status wins: PartialData on an early page only means "more pages".
           if (result.StatusCode) outcome.statusCode = result.StatusCode;
@@ -439,6 +461,24 @@ export class CloudWatchMetricSource implements MetricSource {
         await this.sleep(delay);
       }
     }
+  }
+}
+
+/** Where fetched values go: one column per metric on the range's period grid. */
+interface ColumnGrid {
+  start: number;
+  periodMs: number;
+  columns: Float64Array[];
+}
+
+/**
+ * Writes a datapoint into its period's cell. The first value of a period wins (a later duplicate
+ * is ignored); values outside the grid or not finite are dropped.
+ */
+function placeValue(grid: ColumnGrid, column: Float64Array, timestamp: number, value: number) {
+  const cell = Math.floor((timestamp - grid.start) / grid.periodMs);
+  if (cell >= 0 && cell < column.length && Number.isNaN(column[cell]) && Number.isFinite(value)) {
+    column[cell] = value;
   }
 }
 

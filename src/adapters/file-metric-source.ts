@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { DataPoint, MetricIdentity, MetricSeries } from "../domain/metric.ts";
-import { metricKey } from "../domain/metric.ts";
+import { InputError } from "../domain/errors.ts";
+import {
+  countPoints,
+  type DataPoint,
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+  seriesFromPoints,
+  sliceSeries,
+} from "../domain/metric.ts";
 import { type Combine, combinerFor } from "../domain/statistic.ts";
 import type {
   FetchResult,
@@ -35,7 +43,7 @@ import type {
  */
 
 /** A problem in a metric file; the message names the file, the line (or JSON point) and the problem. */
-export class MetricFileError extends Error {
+export class MetricFileError extends InputError {
   constructor(
     message: string,
     readonly file: string,
@@ -602,11 +610,11 @@ export function parseMetricFile(
   const periodSeconds = periodOf(points, name, options.periodSeconds ?? parsed.periodSeconds);
   const metric = parsed.metric ?? fileMetric(name);
   const stat = options.stat ?? metric.stat;
-  return {
-    metric: { ...metric, stat },
+  return seriesFromPoints(
+    { ...metric, stat },
     periodSeconds,
-    points: combinePerPeriod(points, periodSeconds, stat, name, warn),
-  };
+    combinePerPeriod(points, periodSeconds, stat, name, warn),
+  );
 }
 
 /** Reads a .csv or .json metric file (format from the extension). */
@@ -675,11 +683,9 @@ export class FileMetricSource implements MetricSource {
           error: `input file has a ${source.periodSeconds} s period, but ${periodSeconds} s was requested`,
         });
       } else {
-        const points = source.points.filter(
-          (p) => p.timestamp >= range.start && p.timestamp < range.end,
-        );
-        datapoints += points.length;
-        series.push({ metric: source.metric, periodSeconds, points });
+        const clipped = sliceSeries(source, range);
+        datapoints += countPoints(clipped);
+        series.push(clipped);
       }
     }
     return { series, failures, stats: { getMetricDataCalls: 0, datapoints } };

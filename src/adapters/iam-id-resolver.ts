@@ -5,7 +5,7 @@ import {
   ListRolesCommand,
   ListUsersCommand,
 } from "@aws-sdk/client-iam";
-import type { ResourceType } from "../domain/finding.ts";
+import type { IamIdLookup, IamResourceType, ResolvedIamEntity } from "../ports/iam-ids.ts";
 
 /** IAM actions the resolver calls to turn unique ids (AIDA…, AROA…) into names. */
 export const IAM_ID_RESOLVER_ACTIONS = [
@@ -14,13 +14,6 @@ export const IAM_ID_RESOLVER_ACTIONS = [
   "iam:ListPolicies",
   "iam:ListGroups",
 ];
-
-export type IamResourceType = Exclude<ResourceType, "AWS::S3::Bucket">;
-
-export interface ResolvedIamEntity {
-  name: string;
-  arn: string;
-}
 
 interface Page {
   entities: Array<ResolvedIamEntity & { id: string }>;
@@ -39,7 +32,7 @@ interface Index {
  * the page holding the id, and remembers every page read. Make one per invocation (or sweep run):
  * the cache is then fresh and each page is read at most once.
  */
-export class IamIdResolver {
+export class IamIdResolver implements IamIdLookup {
   private readonly indexes = new Map<IamResourceType, Index>();
   /** IAM List calls made so far. */
   calls = 0;

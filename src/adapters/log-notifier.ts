@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notification } from "../domain/notification.ts";
+import type { Notifier } from "../ports/notifier.ts";
 
 /**
  * The notifier of last resort when no destination is configured: every alert becomes one WARN

@@ -1,12 +1,6 @@
 import type { AppliedChangeRef } from "../domain/guards.ts";
-import {
-  type ClaimRequest,
-  type ClaimResult,
-  countsAsChange,
-  type Journal,
-  type JournalRecord,
-  type RecentChangesQuery,
-} from "../ports/journal.ts";
+import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
+import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
 
 interface Claim {
   holder: string;

@@ -1,7 +1,12 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { PAGERDUTY_EVENTS_URL } from "../config/alerting-config.ts";
-import { type PagerDutyEvent, pagerDutyEvent } from "../domain/pagerduty-event.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import { VigilError } from "../domain/errors.ts";
+import type { Notification } from "../domain/notification.ts";
+import {
+  PAGERDUTY_EVENTS_URL,
+  type PagerDutyEvent,
+  pagerDutyEvent,
+} from "../domain/pagerduty-event.ts";
+import type { Notifier } from "../ports/notifier.ts";
 import type { RoutingKeyReader } from "./secret-reader.ts";
 
 /**
@@ -15,7 +20,7 @@ function truncate(text: string, max: number): string {
 }
 
 /** Why PagerDuty did not take an event. `retryable` false: sending it again changes nothing. */
-export class PagerDutyError extends Error {
+export class PagerDutyError extends VigilError {
   override name = "PagerDutyError";
   constructor(
     message: string,

@@ -1,8 +1,10 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { AlertDestination, AlertRoute } from "../config/alerting-config.ts";
+import type { AlertDestination, AlertRoute } from "../domain/alert-route.ts";
+import { VigilError } from "../domain/errors.ts";
+import type { Notification } from "../domain/notification.ts";
 import { DEAD_LETTER_KIND, pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { PAGER_FAILED_ANCHOR, runbookLink, withRunbook } from "../domain/runbook.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notifier } from "../ports/notifier.ts";
 import type { AlertDeadLetterQueue } from "./alert-dead-letter.ts";
 import type { PagerDutySender } from "./pagerduty-notifier.ts";
 
@@ -74,7 +76,7 @@ export function destinationsFor(
 }
 
 /** Some destination did not take the alert; the message lists what was delivered and what was not. */
-export class AlertDeliveryError extends Error {
+export class AlertDeliveryError extends VigilError {
   override name = "AlertDeliveryError";
   constructor(
     message: string,

@@ -7,14 +7,8 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { AppliedChangeRef } from "../domain/guards.ts";
-import {
-  type ClaimRequest,
-  type ClaimResult,
-  countsAsChange,
-  type Journal,
-  type JournalRecord,
-  type RecentChangesQuery,
-} from "../ports/journal.ts";
+import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
+import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
 
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];

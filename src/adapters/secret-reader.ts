@@ -2,6 +2,7 @@ import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import { InputError } from "../domain/errors.ts";
 
 /** IAM actions for reading the PagerDuty routing key (from either store; scoped to vigil/*). */
 export const PAGERDUTY_SECRET_ACTIONS = ["secretsmanager:GetSecretValue", "ssm:GetParameter"];
@@ -12,7 +13,7 @@ export type SecretLocation =
   | { store: "ssm"; name: string; setting: string };
 
 /** The routing key could not be read or is malformed: an operator must fix a setting. */
-export class RoutingKeyError extends Error {
+export class RoutingKeyError extends InputError {
   override name = "RoutingKeyError";
 }
 

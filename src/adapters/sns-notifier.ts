@@ -1,5 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notification } from "../domain/notification.ts";
+import type { Notifier } from "../ports/notifier.ts";
 
 /** IAM actions the SNS notifier calls. */
 export const NOTIFIER_ACTIONS = ["sns:Publish"];

@@ -3,7 +3,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DetectShard, ShardQueue } from "../usecases/plan-shards.ts";
+import type { DetectShard } from "../events/detect-shard.ts";
+import type { ShardQueue } from "../ports/shard-queue.ts";
 
 /** IAM actions the shard queue calls (SendMessageBatch is authorised by sqs:SendMessage). */
 export const SHARD_QUEUE_ACTIONS = ["sqs:SendMessage"];

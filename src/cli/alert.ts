@@ -1,12 +1,13 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
-import { RoutingKeyError } from "../adapters/secret-reader.ts";
-import { ConfigError, loadConfigFile, type VigilConfig } from "../config/load.ts";
+import { topicSubscriptions } from "../adapters/sns-subscriptions.ts";
+import { loadConfigFile, type VigilConfig } from "../config/load.ts";
+import type { Notification } from "../domain/notification.ts";
 import { pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { withRunbook } from "../domain/runbook.ts";
-import type { Notification } from "../ports/notifier.ts";
 import { type AlertingSetup, createAlerting } from "../wiring/alerting.ts";
-import { type CliIo, EXIT } from "./io.ts";
+import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 
 export interface AlertTestOptions {
   to: string;
@@ -100,7 +101,7 @@ export async function alertingFor(
     });
   } catch (error) {
     io.err(`vigil ${command}: ${(error as Error).message}`);
-    return error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+    return exitCodeFor(error);
   }
 }
 
@@ -152,7 +153,7 @@ export async function runAlertTestCommand(
       return EXIT.ok;
     } catch (error) {
       io.err(`vigil alert test: ${(error as Error).message}`);
-      return error instanceof RoutingKeyError ? EXIT.badInput : EXIT.failure;
+      return exitCodeFor(error);
     }
   }
 
@@ -163,10 +164,39 @@ export async function runAlertTestCommand(
   try {
     await setup.sns.notify(notification);
     io.out(`SNS accepted the test message: "${notification.subject}"`);
-    return EXIT.ok;
   } catch (error) {
     const { name, message } = error as Error;
     io.err(`vigil alert test: SNS did not take the test message: ${name}: ${message}`);
+    return EXIT.failure;
+  }
+  // Accepted is not received: a topic nobody subscribed to swallows every alert.
+  const env = deps.env ?? process.env;
+  const topicArn = env.VIGIL_TOPIC_ARN ?? setup.config.topicArn ?? "";
+  try {
+    const subscriptions = await topicSubscriptions(new SNSClient(awsClientConfig(env)), topicArn);
+    if (subscriptions.confirmed.length === 0) {
+      io.err(
+        `vigil alert test: nobody receives alerts: ${topicArn} has no confirmed subscription${
+          subscriptions.pending > 0
+            ? ` (${subscriptions.pending} waiting for their confirmation link to be clicked)`
+            : ""
+        }. Subscribe someone: aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint you@example.com`,
+      );
+      return EXIT.failure;
+    }
+    io.out(
+      `Delivered to ${subscriptions.confirmed.length} confirmed subscription(s): ${subscriptions.confirmed
+        .map((s) => s.protocol)
+        .join(
+          ", ",
+        )}${subscriptions.pending > 0 ? `; ${subscriptions.pending} pending confirmation` : ""}.`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    const { name, message } = error as Error;
+    io.err(
+      `vigil alert test: the message was accepted, but the topic's subscriptions could not be read (${name}: ${message}); check them in the SNS console`,
+    );
     return EXIT.failure;
   }
 }

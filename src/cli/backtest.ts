@@ -6,7 +6,7 @@
  * The shared option parsing (targets, settings, exclusions, progress) also serves `vigil tune`.
  */
 import { readFile } from "node:fs/promises";
-import { MetricFileError, readMetricFile } from "../adapters/file-metric-source.ts";
+import { readMetricFile } from "../adapters/file-metric-source.ts";
 import { type SettingsInput, settingsSchema } from "../config/detection-config.ts";
 import {
   ConfigError,
@@ -17,6 +17,7 @@ import {
 } from "../config/load.ts";
 import type { TimeSpan } from "../domain/backtest-compare.ts";
 import type { DetectionSettings, Verdict } from "../domain/detection.ts";
+import { InputError, isInputError } from "../domain/errors.ts";
 import { formatNumber } from "../domain/format.ts";
 import {
   type MetricIdentity,
@@ -27,7 +28,6 @@ import {
 import type { MetricSource } from "../ports/metric-source.ts";
 import { writeHtmlReport } from "../report/html-report.ts";
 import {
-  BacktestInputError,
   type BacktestReport,
   type BacktestTarget,
   type FetchProgress,
@@ -116,7 +116,7 @@ export function defaultBacktestDeps(progress?: ProgressStream): BacktestCliDeps 
 }
 
 /** A problem with the command line; exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = "UsageError";
 }
 
@@ -498,12 +498,7 @@ export function progressReporter(
 
 /** Maps known input problems to exit code 2 with one clear line; rethrows the rest. */
 export function reportInputError(command: string, error: unknown, io: CliIo): number {
-  if (
-    error instanceof UsageError ||
-    error instanceof MetricFileError ||
-    error instanceof BacktestInputError ||
-    error instanceof ConfigError
-  ) {
+  if (isInputError(error)) {
     io.err(`vigil ${command}: ${error.message}`);
     return EXIT.badInput;
   }

@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { MemoryJournal } from "../adapters/memory-journal.ts";
 import { MemoryNotifier } from "../adapters/sns-notifier.ts";
-import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
+import { describeZodError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig } from "../config/remediation-config.ts";
+import { InputError } from "../domain/errors.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
+import type { Notification } from "../domain/notification.ts";
+import { OUTCOMES } from "../domain/outcomes.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
-import type { JournalRecord } from "../ports/journal.ts";
-import type { Notification } from "../ports/notifier.ts";
 import {
   type IntakeDeps,
   type IntakeResult,
@@ -17,7 +19,7 @@ import {
 import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
 import { type UndoOutcome, undoRemediation } from "../usecases/undo-remediation.ts";
 import { createRemediationDeps, type RemediationApp } from "../wiring/remediation.ts";
-import { type CliIo, EXIT } from "./io.ts";
+import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 
 export interface RemediateCommandOptions {
   /** A saved EventBridge event (Config compliance change or Access Analyzer finding). */
@@ -56,7 +58,10 @@ export const createCliApp: CreateRemediationApp = async ({ dryRun, configPath })
   });
 };
 
-class BadInput extends Error {}
+/** The event file cannot be read, recognised or validated. */
+class EventFileError extends InputError {
+  override name = "EventFileError";
+}
 
 /** Reads, recognises and validates an event file; returns its intake, ready to run. */
 async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<IntakeResult>> {
@@ -64,7 +69,7 @@ async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<In
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new BadInput(`cannot read event file ${path}: ${(error as Error).message}`);
+    throw new EventFileError(`cannot read event file ${path}: ${(error as Error).message}`);
   }
   const source = (raw as { source?: unknown } | null)?.source;
   // The event id, when there is one, so the rejection names the event (as the functions' logs do).
@@ -72,17 +77,19 @@ async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<In
   if (source === "aws.config") {
     const parsed = configComplianceChangeEventSchema.safeParse(raw);
     if (!parsed.success)
-      throw new BadInput(`invalid Config event:\n${describeZodError(parsed.error)}${id}`);
+      throw new EventFileError(`invalid Config event:\n${describeZodError(parsed.error)}${id}`);
     return (deps) => intakeConfigEvent(deps, parsed.data);
   }
   if (source === "aws.access-analyzer") {
     const parsed = accessAnalyzerFindingEventSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new BadInput(`invalid Access Analyzer event:\n${describeZodError(parsed.error)}${id}`);
+      throw new EventFileError(
+        `invalid Access Analyzer event:\n${describeZodError(parsed.error)}${id}`,
+      );
     }
     return (deps) => intakeAccessAnalyzerEvent(deps, parsed.data);
   }
-  throw new BadInput(
+  throw new EventFileError(
     `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer${id}`,
   );
 }
@@ -96,8 +103,6 @@ function eventLabel(raw: unknown): string {
     quoted.length > 120 ? `${quoted.slice(0, 100)}…" (${id.length} characters)` : quoted;
   return `\n(event id ${shown})`;
 }
-
-const FAILED_OUTCOMES = new Set(["failed", "verify-failed", "loop-detected"]);
 
 function renderOutcome(
   outcome: RemediationOutcome,
@@ -164,10 +169,10 @@ export async function runRemediateCommand(
         ? JSON.stringify({ ...outcome, finding: intake, record, notifications }, null, 2)
         : renderOutcome(outcome, record, notifications),
     );
-    return FAILED_OUTCOMES.has(outcome.outcome) ? EXIT.failure : EXIT.ok;
+    return OUTCOMES[outcome.outcome].ok ? EXIT.ok : EXIT.failure;
   } catch (error) {
     io.err(`vigil remediate: ${(error as Error).message}`);
-    return error instanceof BadInput || error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+    return exitCodeFor(error);
   }
 }
 
@@ -204,6 +209,6 @@ export async function runUndoCommand(
     return UNDO_EXIT[outcome.outcome];
   } catch (error) {
     io.err(`vigil undo: ${(error as Error).message}`);
-    return error instanceof ConfigError ? EXIT.badInput : EXIT.failure;
+    return exitCodeFor(error);
   }
 }

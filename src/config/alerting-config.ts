@@ -1,35 +1,18 @@
 import { z } from "zod";
-import type { JournalOutcome } from "../ports/journal.ts";
+import {
+  ALERT_DESTINATIONS,
+  ALERT_SEVERITIES,
+  ALERT_SOURCES,
+  type AlertRoute,
+} from "../domain/alert-route.ts";
+import { ROUTABLE_OUTCOMES } from "../domain/outcomes.ts";
+import { PAGERDUTY_EVENTS_URL } from "../domain/pagerduty-event.ts";
 
 /**
  * The `alerting` section: where alerts go (SNS, PagerDuty), how they are routed by severity and
  * source, and where the PagerDuty routing key is stored. The key itself never appears here: the
  * config (or the environment) only names the Secrets Manager secret or SSM parameter holding it.
  */
-
-export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
-
-export const ALERT_DESTINATIONS = ["pagerduty", "sns"] as const;
-export type AlertDestination = (typeof ALERT_DESTINATIONS)[number];
-
-const SEVERITIES = ["critical", "warning", "info"] as const;
-const SOURCES = ["anomaly", "remediation"] as const;
-
-/** Remediation outcomes a route can match (a typo would silently never match: refuse it). */
-export const ROUTABLE_OUTCOMES = [
-  "applied",
-  "would-change",
-  "notified",
-  "observed",
-  "protected",
-  "intentionally-public",
-  "loop-detected",
-  "rate-limited",
-  "failed",
-  "verify-failed",
-  "undone",
-  "undo-failed",
-] as const satisfies readonly JournalOutcome[];
 
 /** One value or a list: `severity: critical` and `severity: [critical, warning]` both work. */
 function oneOrMany<T extends z.ZodType>(item: T) {
@@ -41,8 +24,8 @@ const routeSchema = z
     /** Every given field must match; an empty `when` matches everything. */
     when: z
       .object({
-        severity: oneOrMany(z.enum(SEVERITIES)).optional(),
-        source: oneOrMany(z.enum(SOURCES)).optional(),
+        severity: oneOrMany(z.enum(ALERT_SEVERITIES)).optional(),
+        source: oneOrMany(z.enum(ALERT_SOURCES)).optional(),
         outcome: oneOrMany(z.enum(ROUTABLE_OUTCOMES)).optional(),
       })
       .strict()
@@ -50,8 +33,6 @@ const routeSchema = z
     to: oneOrMany(z.enum(ALERT_DESTINATIONS)),
   })
   .strict();
-
-export type AlertRoute = z.infer<typeof routeSchema>;
 
 /**
  * First matching route wins. Critical alerts and every enforced remediation page and go to SNS;

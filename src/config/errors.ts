@@ -1,6 +1,7 @@
 import type { ZodError } from "zod";
+import { InputError } from "../domain/errors.ts";
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override name = "ConfigError";
 }
 

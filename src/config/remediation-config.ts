@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { FindingKind } from "../domain/finding.ts";
 import { REMEDIATION_MODES } from "../domain/guards.ts";
 import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
+import type { RemediationSettings } from "../ports/remediation.ts";
 import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/defaults.ts";
-import type { RemediationSettings } from "../remediations/types.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 
 export const FINDING_KINDS = [

@@ -6,13 +6,13 @@ import {
   MEMBER_REMEDIATION_ROLE,
 } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
+import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
 import { SHARD_QUEUE_ACTIONS } from "../adapters/sqs-shard-queue.ts";
 import { remediations } from "../remediations/registry.ts";
-import { RECONCILE_ACTIONS } from "../usecases/reconcile.ts";
 
 /** Every action any remediation declares, over all phases (plan, apply, verify, undo). */
 export function remediationActions(): string[] {
@@ -55,7 +55,7 @@ export function functionPermissions(): Record<string, string[]> {
     // Access Analyzer names resources by ARN: no resolver.
     onAccessAnalyzerFinding: unique([...remediate, ...ASSUME_ROLE_ACTIONS]),
     // The sweep reads this account's Config only: it never acts in a member account.
-    reconcile: unique([...remediate, ...IAM_ID_RESOLVER_ACTIONS, ...RECONCILE_ACTIONS]),
+    reconcile: unique([...remediate, ...IAM_ID_RESOLVER_ACTIONS, ...CONFIG_COMPLIANCE_ACTIONS]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.
     detectFanout: unique(SHARD_QUEUE_ACTIONS),

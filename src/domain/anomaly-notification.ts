@@ -1,6 +1,6 @@
-import type { Notification } from "../ports/notifier.ts";
 import type { Episode, Verdict } from "./detection.ts";
 import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
+import type { Notification } from "./notification.ts";
 
 export type AnomalyEvent = "new-episode" | "escalated" | "resolved";
 

@@ -22,8 +22,8 @@
  *            first datapoint are unusable for baselines. An absent evaluated period is judged as 0.
  *  - excludedRanges: any period overlapping a range (start inclusive, end exclusive) is left out of every
  *    baseline; it is still judged when it is itself the evaluated period.
- *  - Points whose value or timestamp is not a finite number are ignored (treated as absent). A point belongs
- *    to the period that contains its timestamp; if two points fall in one period the later one in the array wins.
+ *  - The series is columnar (see MetricSeries): a NaN or non-finite value is an absent period. A series
+ *    whose grid is offset from the evaluation grid lands in the period containing each of its periods' start.
  */
 
 import type { BaselineEngine } from "./baseline/engine.ts";

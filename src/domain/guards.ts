@@ -1,5 +1,6 @@
-import type { RemediationPlan } from "../remediations/types.ts";
 import type { Finding } from "./finding.ts";
+import type { RemediationOutcomeKind } from "./outcomes.ts";
+import type { RemediationPlan } from "./remediation-plan.ts";
 
 /**
  * The runner's safety decisions, as pure functions: which mode applies, whether a resource is
@@ -9,23 +10,6 @@ import type { Finding } from "./finding.ts";
 
 export type RemediationMode = "observe" | "notify" | "enforce";
 export const REMEDIATION_MODES = ["observe", "notify", "enforce"] as const;
-
-/** Every way a finding can end in the runner. */
-export type RemediationOutcomeKind =
-  | "ignored" // no remediation handles the finding
-  | "duplicate" // another run already claimed this finding id
-  | "no-op" // the plan found nothing to change (plan.reason says why)
-  | "exempt" // valid exemption tags
-  | "protected" // a protected principal would be touched
-  | "intentionally-public" // public on purpose (website, CloudFront origin) and no exemption
-  | "loop-detected" // the same resource was changed too often: something reverts it
-  | "rate-limited" // too many changes in the account: fell back to notify
-  | "observed" // mode observe: plan logged only
-  | "notified" // mode notify: people told about the planned change
-  | "would-change" // mode enforce under global dryRun
-  | "applied" // changes applied and verified
-  | "verify-failed" // changes applied but the read-back says they did not take
-  | "failed"; // a non-transient error (AccessDenied, NoSuchBucket …)
 
 /**
  * IAM-style glob: `*` matches any run of characters (slashes included), `?` one character.

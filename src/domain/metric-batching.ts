@@ -127,3 +127,17 @@ export function planFetchBatches(
   }
   return batches;
 }
+
+/** Heap one period of one metric holds while its chunk is judged: a Float64Array cell. */
+export const BYTES_PER_COLUMN_POINT = 8;
+
+/**
+ * Metrics per fetch-and-judge chunk so that a chunk's columns fit `budgetBytes`: as many whole
+ * GetMetricData calls as fit (a whole number of full calls adds no call), never less than one.
+ */
+export function chunkMetricsForBudget(pointsPerMetric: number, budgetBytes: number): number {
+  const perCall = Math.max(1, metricsPerCall(pointsPerMetric));
+  const callBytes = perCall * Math.max(1, pointsPerMetric) * BYTES_PER_COLUMN_POINT;
+  const calls = Number.isFinite(budgetBytes) ? Math.floor(budgetBytes / callBytes) : 1;
+  return perCall * Math.max(1, calls);
+}

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Notification } from "../ports/notifier.ts";
 import { type MetricIdentity, metricLabel } from "./metric.ts";
+import type { Notification } from "./notification.ts";
 
 /**
  * PagerDuty Events API v2 events built from notifications, and the dead letters that keep the
  * ones PagerDuty could not take. Neither ever holds the routing key: the adapter adds it to the
  * request body only.
  */
+
+/** PagerDuty Events API v2: where events are sent unless the config names another endpoint. */
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
 /** An Events API v2 event without its routing key: what is logged, queued and redriven. */
 export interface PagerDutyEvent {

@@ -1,6 +1,8 @@
-import type { JournalOutcome, JournalRecord } from "../ports/journal.ts";
-import type { Notification } from "../ports/notifier.ts";
 import type { Finding } from "./finding.ts";
+import type { JournalRecord } from "./journal-record.ts";
+import type { Notification } from "./notification.ts";
+import type { JournalOutcome } from "./outcomes.ts";
+import { OUTCOMES } from "./outcomes.ts";
 
 /** One incident per resource and rule, whatever event or sweep reported it. */
 export function remediationDedupKey(
@@ -9,23 +11,8 @@ export function remediationDedupKey(
   return `vigil:remediation:${finding.account}/${finding.region}/${finding.resourceId}/${finding.rule}`;
 }
 
-/** Outcomes a person should hear about (besides any outcome with a bad exemption tag). */
-const TOLD: ReadonlySet<JournalOutcome> = new Set<JournalOutcome>([
-  "applied",
-  "would-change",
-  "notified",
-  "protected",
-  "intentionally-public",
-  "loop-detected",
-  "rate-limited",
-  "failed",
-  "verify-failed",
-  "undone",
-  "undo-failed",
-]);
-
 export function shouldNotify(record: Pick<JournalRecord, "outcome" | "exemptionProblem">): boolean {
-  return TOLD.has(record.outcome) || record.exemptionProblem !== undefined;
+  return OUTCOMES[record.outcome].notify || record.exemptionProblem !== undefined;
 }
 
 /** Errors meaning the resource is gone: worth a warning, not a page. */

@@ -1,4 +1,5 @@
-import type { Notification } from "../ports/notifier.ts";
+import type { Notification } from "./notification.ts";
+import { type JournalOutcome, OUTCOMES } from "./outcomes.ts";
 
 /**
  * Links every alert to the section of docs/oncall-runbook.md that says what it means and what to
@@ -11,23 +12,6 @@ export const RUNBOOK_PATH = "docs/oncall-runbook.md";
 /** Section for a failed pager delivery (the SNS copy says nobody was paged). */
 export const PAGER_FAILED_ANCHOR = "pager-delivery-failed";
 
-/** Remediation outcomes with their own runbook section. */
-const RUNBOOK_OUTCOMES: ReadonlySet<string> = new Set([
-  "applied",
-  "would-change",
-  "notified",
-  "observed",
-  "exempt",
-  "protected",
-  "intentionally-public",
-  "loop-detected",
-  "rate-limited",
-  "failed",
-  "verify-failed",
-  "undone",
-  "undo-failed",
-]);
-
 export function runbookAnchor(notification: Notification): string {
   const details = notification.details;
   if (details.event === "test") return "test-alert";
@@ -37,7 +21,10 @@ export function runbookAnchor(notification: Notification): string {
   }
   if (notification.action === "resolve") return "remediation-resolved";
   const outcome = typeof details.outcome === "string" ? details.outcome : "";
-  return RUNBOOK_OUTCOMES.has(outcome) ? `remediation-${outcome}` : "remediation-alerts";
+  return (
+    (Object.hasOwn(OUTCOMES, outcome) && OUTCOMES[outcome as JournalOutcome].runbook) ||
+    "remediation-alerts"
+  );
 }
 
 /** `base#anchor`; base defaults to the runbook's path in the repository. */

@@ -27,7 +27,7 @@ import { type TimeSpan, weeksIn } from "./backtest-compare.ts";
 import { evaluateRange } from "./baseline.ts";
 import type { DetectionSettings, Method, Verdict, VerdictStatus } from "./detection.ts";
 import { buildEpisodes } from "./episodes.ts";
-import type { MetricSeries } from "./metric.ts";
+import { type MetricSeries, seriesPoints } from "./metric.ts";
 
 /** The settings tune may change. */
 export type TunedKey = "method" | "k" | "sigmaFloor" | "minAbsoluteDelta";
@@ -87,7 +87,7 @@ function unique<T>(values: T[]): T[] {
 
 /** Median of the non-zero values in the range: the metric's typical level (0 if all zero). */
 export function typicalLevel(series: MetricSeries, range: TimeSpan): number {
-  const values = series.points
+  const values = seriesPoints(series)
     .filter((p) => p.timestamp >= range.start && p.timestamp < range.end && p.value > 0)
     .map((p) => p.value)
     .sort((a, b) => a - b);

@@ -1,64 +1,5 @@
-import type { Finding, FindingKind } from "../domain/finding.ts";
-import type {
-  AppliedChangeRef,
-  RemediationMode,
-  RemediationOutcomeKind,
-} from "../domain/guards.ts";
-import type { PlannedChange, RemediationPlan } from "../remediations/types.ts";
-
-/** Journal-only states besides the runner's outcomes. */
-export type JournalOutcome =
-  | RemediationOutcomeKind
-  | "applying" // written before the first change, updated after each step
-  | "transient-error" // AWS throttled or failed: claim released, Lambda retries
-  | "undone"
-  | "undo-failed";
-
-export interface JournalStep {
-  /** Position in plan.changes. */
-  index: number;
-  action: string;
-  description: string;
-  status: "applied" | "failed";
-  at: string;
-  error?: string;
-}
-
-/** One decision of the runner (or one undo), written before anything else is told about it. */
-export interface JournalRecord {
-  /** Time-sortable id people type: `vigil undo <id>`. */
-  id: string;
-  /** ISO time the decision started. */
-  time: string;
-  findingId: string;
-  eventId: string;
-  resourceArn: string;
-  account: string;
-  region: string;
-  rule: string;
-  kind: FindingKind;
-  finding: Finding;
-  remediation: string | null;
-  mode: RemediationMode | null;
-  dryRun: boolean;
-  outcome: JournalOutcome;
-  reason: string;
-  /** The full plan: undo needs it (before-state, tags, summary). */
-  plan: RemediationPlan | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  /** Changes applied, in order: exactly what undo must restore. */
-  applied: PlannedChange[];
-  /** Every attempted step, applied or failed. */
-  steps: JournalStep[];
-  /** Exemption tags present but not honoured, and why. */
-  exemptionProblem?: string;
-  error?: { name: string; message: string };
-  /** "vigil undo <id>" when something was applied, else null. */
-  undoCommand: string | null;
-  /** Undo records: the record whose changes were undone. */
-  undoOf?: string;
-}
+import type { AppliedChangeRef } from "../domain/guards.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
 
 export interface RecentChangesQuery {
   /** Exactly one of account / resourceArn. */
@@ -101,9 +42,4 @@ export interface Journal {
   settle(key: string, holder: string): Promise<void>;
   /** Drops the holder's claim so a retry or the sweep can take the key again. */
   release(key: string, holder: string): Promise<void>;
-}
-
-/** Whether a record counts as a change for the rate limit and the loop breaker. */
-export function countsAsChange(entry: JournalRecord): boolean {
-  return entry.applied.length > 0 && entry.undoOf === undefined;
 }

@@ -1,4 +1,4 @@
-import type { RemediationSettings } from "./types.ts";
+import type { RemediationSettings } from "../ports/remediation.ts";
 
 // Its own module so the config schema can read the defaults without loading every remediation
 // (and the S3 and IAM clients) into functions that never remediate (detect, fan-out, workers).

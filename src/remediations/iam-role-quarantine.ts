@@ -9,7 +9,8 @@ import {
 } from "@aws-sdk/client-iam";
 import type { Finding } from "../domain/finding.ts";
 import { decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
-import type { Remediation, RemediationContext, RemediationPlan, VerifyResult } from "./types.ts";
+import type { RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 
 /**
  * Quarantines a role that an external account (or anyone) can assume: puts an inline deny-all

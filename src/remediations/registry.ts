@@ -1,9 +1,9 @@
 import type { Finding } from "../domain/finding.ts";
+import type { Remediation } from "../ports/remediation.ts";
 import { iamRiskyPolicy } from "./iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam-role-quarantine.ts";
 import { s3BlockPublicAccess } from "./s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3-default-encryption.ts";
-import type { Remediation } from "./types.ts";
 
 /** Every remediation Vigil knows. Each FindingKind is handled by exactly one (a test checks). */
 export const remediations: readonly Remediation[] = Object.freeze([

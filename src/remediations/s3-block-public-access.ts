@@ -28,14 +28,9 @@ import {
 } from "../domain/bucket-policy.ts";
 import type { Finding } from "../domain/finding.ts";
 import { canonicalJson } from "../domain/iam-policy.ts";
+import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
-import type {
-  PlannedChange,
-  Remediation,
-  RemediationContext,
-  RemediationPlan,
-  VerifyResult,
-} from "./types.ts";
 
 /**
  * Blocks public access to a bucket.

@@ -9,15 +9,9 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Finding } from "../domain/finding.ts";
 import { canonicalJson } from "../domain/iam-policy.ts";
+import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext, RemediationSettings } from "../ports/remediation.ts";
 import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
-import type {
-  PlannedChange,
-  Remediation,
-  RemediationContext,
-  RemediationPlan,
-  RemediationSettings,
-  VerifyResult,
-} from "./types.ts";
 
 /**
  * Enforces the configured default encryption on a bucket.

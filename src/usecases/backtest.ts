@@ -35,12 +35,15 @@ import {
   type Verdict,
 } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
+import { InputError } from "../domain/errors.ts";
 import {
-  type DataPoint,
+  countPoints,
   type MetricIdentity,
   type MetricSeries,
   metricKey,
   metricLabel,
+  seriesFromPoints,
+  seriesPoints,
 } from "../domain/metric.ts";
 import { metricsPerCall } from "../domain/metric-batching.ts";
 import { suggestTuning, type TuneSuggestion } from "../domain/tune.ts";
@@ -54,7 +57,7 @@ export const DEFAULT_BACKTEST_DAYS = 90;
 const FETCH_CALLS_PER_CHUNK = 4;
 
 /** Bad input the user can fix: a file too short for the window, an unknown set, a bad setting. */
-export class BacktestInputError extends Error {
+export class BacktestInputError extends InputError {
   override name = "BacktestInputError";
 }
 
@@ -403,17 +406,17 @@ export function resampleSeries(
   const first = alignUp(coverage.start, periodMs);
   const end = alignDown(coverage.end, periodMs);
   const buckets = new Map<number, number[]>();
-  for (const point of series.points) {
+  for (const point of seriesPoints(series)) {
     if (point.timestamp < first || point.timestamp >= end) continue;
     const bucket = alignDown(point.timestamp, periodMs);
     const values = buckets.get(bucket);
     if (values) values.push(point.value);
     else buckets.set(bucket, [point.value]);
   }
-  const points: DataPoint[] = [...buckets.entries()]
+  const points = [...buckets.entries()]
     .sort(([a], [b]) => a - b)
     .map(([timestamp, values]) => ({ timestamp, value: combine(values) }));
-  return { metric: series.metric, periodSeconds, points };
+  return seriesFromPoints(series.metric, periodSeconds, points, first);
 }
 
 /**
@@ -423,8 +426,9 @@ export function resampleSeries(
  */
 function fileRange(item: PlannedMetric, variants: SettingsVariant[], days?: number): TimeSpan {
   const series = item.series as MetricSeries;
-  const first = series.points[0];
-  const last = series.points.at(-1);
+  const points = seriesPoints(series);
+  const first = points[0];
+  const last = points.at(-1);
   const name = seriesLabel(item);
   if (!first || !last) throw new BacktestInputError(`${name}: no data points`);
   const coverageEnd = last.timestamp + series.periodSeconds * 1000;
@@ -447,7 +451,7 @@ function fileRange(item: PlannedMetric, variants: SettingsVariant[], days?: numb
     const settings = item.settings[binding] as DetectionSettings;
     const spanDays = ((coverageEnd - first.timestamp) / MS_PER_DAY).toFixed(1);
     throw new BacktestInputError(
-      `${name}: ${series.points.length} points from ${iso(first.timestamp)} to ${iso(last.timestamp)} ` +
+      `${name}: ${points.length} points from ${iso(first.timestamp)} to ${iso(last.timestamp)} ` +
         `(${spanDays} days) leave no period to judge: setting "${variants[binding]?.label}" needs ` +
         `minHistoryPeriods=${settings.minHistoryPeriods} ${describePeriod(settings.periodSeconds)} ` +
         "periods of history before the first judged period (give a longer history)",
@@ -462,10 +466,11 @@ function fileSeriesByPeriod(
   variants: SettingsVariant[],
 ): Map<number, MetricSeries> {
   const series = item.series as MetricSeries;
-  const first = series.points[0]?.timestamp ?? 0;
+  const points = seriesPoints(series);
+  const first = points[0]?.timestamp ?? 0;
   const coverage = {
     start: first,
-    end: (series.points.at(-1)?.timestamp ?? 0) + series.periodSeconds * 1000,
+    end: (points.at(-1)?.timestamp ?? 0) + series.periodSeconds * 1000,
   };
   const byPeriod = new Map<number, MetricSeries>();
   item.settings.forEach((settings, index) => {
@@ -615,7 +620,7 @@ async function readHistories(
         outcome.fetchFailures.push({ metric, error: "no series returned for this metric" });
         continue;
       }
-      const hasData = [...byPeriod.values()].some((s) => s.points.length > 0);
+      const hasData = [...byPeriod.values()].some((s) => countPoints(s) > 0);
       if (!hasData) {
         const reason = `no datapoints between ${iso(fetchRanges.get(periods[0] as number)?.start ?? start)} and ${iso(end)}`;
         if (items.some((i) => i.explicit)) {

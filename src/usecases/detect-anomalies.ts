@@ -16,9 +16,10 @@ import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
 import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
-import { metricsPerCall } from "../domain/metric-batching.ts";
+import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
+import type { Notification } from "../domain/notification.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
-import type { Notification, Notifier } from "../ports/notifier.ts";
+import type { Notifier } from "../ports/notifier.ts";
 
 export interface DetectDeps {
   source: MetricSource;
@@ -28,6 +29,11 @@ export interface DetectDeps {
   region: string;
   account?: string;
   logger: Pick<Logger, "info" | "warn" | "error">;
+  /**
+   * Heap for one chunk of fetched series (bytes): the Lambda wiring derives it from the function's
+   * memory size so the run fits whatever the metric count. Default: 4 GetMetricData calls a chunk.
+   */
+  fetchChunkBytes?: number;
 }
 
 export interface DetectRequest {
@@ -261,7 +267,10 @@ export async function detectAnomalies(
     // Fetch and judge in chunks so memory holds one chunk of series, not all of them. A chunk is a
     // whole number of full GetMetricData calls, so chunking adds no call.
     const points = Math.round((group.range.end - group.range.start) / (group.periodSeconds * 1000));
-    const chunkSize = metricsPerCall(points) * FETCH_CALLS_PER_CHUNK;
+    const chunkSize =
+      deps.fetchChunkBytes === undefined
+        ? metricsPerCall(points) * FETCH_CALLS_PER_CHUNK
+        : chunkMetricsForBudget(points, deps.fetchChunkBytes);
     const metrics = [...unique.values()];
     for (let offset = 0; offset < metrics.length; offset += chunkSize) {
       const chunk = metrics.slice(offset, offset + chunkSize);

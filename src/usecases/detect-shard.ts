@@ -1,10 +1,11 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type DetectionConfig, selectorsFor } from "../config/detection-config.ts";
 import { type MetricIdentity, metricKey } from "../domain/metric.ts";
+import type { DetectShard } from "../events/detect-shard.ts";
 import type { FetchResult, MetricSelector, MetricSource } from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import { type DetectReport, detectAnomalies } from "./detect-anomalies.ts";
-import { type DetectShard, FanoutInputError } from "./plan-shards.ts";
+import { FanoutInputError } from "./plan-shards.ts";
 
 /** 32-bit FNV-1a: a stable, cheap hash so every worker puts a metric in the same part. */
 export function fnv1a(text: string): number {

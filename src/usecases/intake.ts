@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { IamResourceType, ResolvedIamEntity } from "../adapters/iam-id-resolver.ts";
 import type { RemediationConfig } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
@@ -9,11 +8,7 @@ import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
-
-/** Resolves Config's IAM unique ids; IamIdResolver implements it. */
-export interface IamIdLookup {
-  resolve(resourceType: IamResourceType, uniqueId: string): Promise<ResolvedIamEntity | undefined>;
-}
+import type { IamIdLookup } from "../ports/iam-ids.ts";
 
 export interface IntakeDeps {
   config: Pick<RemediationConfig, "ruleKinds" | "allowedAccounts" | "allowedRegions">;

@@ -3,8 +3,11 @@ import { z } from "zod";
 import { type DetectionConfig, setSettings } from "../config/detection-config.ts";
 import { describeZodError } from "../config/load.ts";
 import { newestCompletePeriodStart } from "../domain/baseline.ts";
-import { awsAccountId, awsRegion, isoTime } from "../events/aws-fields.ts";
+import { InputError } from "../domain/errors.ts";
+import { awsRegion } from "../events/aws-fields.ts";
 import { scheduledEventSchema } from "../events/detect-request.ts";
+import { type DetectShard, detectShardSchema } from "../events/detect-shard.ts";
+import type { ShardQueue } from "../ports/shard-queue.ts";
 
 /**
  * Detection fan-out. The planner (a scheduled Lambda) turns "every member account × every due
@@ -13,36 +16,6 @@ import { scheduledEventSchema } from "../events/detect-request.ts";
  * share a period (they share GetMetricData calls) × one part of their metrics. The planner makes
  * no AWS call but SendMessageBatch: discovery happens in the member account, in the worker.
  */
-
-/** A part of a shard's metrics: those whose key hashes to `index` modulo `count`. */
-const partSchema = z
-  .object({
-    index: z.number().int().min(0),
-    count: z.number().int().min(1).max(65_536),
-  })
-  .strict()
-  .refine((part) => part.index < part.count, { message: "part index must be below part count" });
-
-export const detectShardSchema = z
-  .object({
-    version: z.literal(1),
-    /** The planner run that made it: logs and role session names carry it. */
-    runId: z.string().regex(/^[\w.-]{1,48}$/, "letters, digits, '.', '_' and '-' only"),
-    account: awsAccountId,
-    region: awsRegion,
-    metricSets: z.array(z.string().min(1)).min(1),
-    /**
-     * The planner's clock: every worker judges the period that was due when the run was planned,
-     * however late it picks the message up.
-     */
-    plannedAt: isoTime,
-    force: z.boolean(),
-    dryRun: z.boolean(),
-    part: partSchema,
-  })
-  .strict();
-
-export type DetectShard = z.infer<typeof detectShardSchema>;
 
 /** What the planner accepts: the schedule's input ({}), a Scheduled Event, or a manual request. */
 export const fanoutRequestSchema = z.union([
@@ -71,7 +44,7 @@ export interface Fleet {
 }
 
 /** A request or fleet naming something that does not exist: nothing is enqueued. */
-export class FanoutInputError extends Error {
+export class FanoutInputError extends InputError {
   override name = "FanoutInputError";
 }
 
@@ -190,12 +163,6 @@ export function parseShardMessage(body: string): DetectShard {
     throw new FanoutInputError(`invalid shard message:\n${describeZodError(parsed.error)}`);
   }
   return parsed.data;
-}
-
-/** Where shards go: an SQS queue in production (SqsShardQueue), memory in tests. */
-export interface ShardQueue {
-  /** Sends every shard; returns those that could not be sent (after the queue's own retries). */
-  send(shards: DetectShard[]): Promise<{ failed: Array<{ shard: DetectShard; error: string }> }>;
 }
 
 export interface FanoutDeps {

@@ -1,32 +1,21 @@
-import {
-  type ConfigRule,
-  type ConfigServiceClient,
-  DescribeConfigRulesCommand,
-  type EvaluationResult,
-  GetComplianceDetailsByConfigRuleCommand,
-} from "@aws-sdk/client-config-service";
 import type { FindingKind } from "../domain/finding.ts";
-import type { RemediationOutcomeKind } from "../domain/guards.ts";
-import type { ComplianceType } from "../events/config-compliance-change.ts";
-import { type IamIdLookup, intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";
+import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
+import type { ComplianceSource } from "../ports/compliance-source.ts";
+import type { IamIdLookup } from "../ports/iam-ids.ts";
+import { intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";
 import {
   isTransientAwsError,
   type RemediationDeps,
   remediateFinding,
 } from "./remediate-finding.ts";
 
-/** IAM actions the sweep itself calls (the remediations it drives declare their own). */
-export const RECONCILE_ACTIONS = [
-  "config:DescribeConfigRules",
-  "config:GetComplianceDetailsByConfigRule",
-];
-
 export interface ReconcileDeps {
   runner: RemediationDeps;
-  configService: ConfigServiceClient;
+  /** AWS Config's rules and evaluations in the swept account and region. */
+  compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
-  /** The account and region the Config client reads (the sweep covers its own region). */
+  /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
 }
@@ -53,40 +42,16 @@ export interface ReconcileReport {
 
 const ACCOUNT_LEVEL = /^s3-account-level-public-access-blocks/;
 
-/** Active Config rules that map to a finding kind, with one paginated DescribeConfigRules. */
+/** Active Config rules that map to a finding kind. */
 async function mappedRules(deps: ReconcileDeps) {
   const ruleKinds = deps.runner.config.ruleKinds;
   const rules: Array<{ rule: string; kind: FindingKind }> = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.configService.send(
-      new DescribeConfigRulesCommand(token ? { NextToken: token } : {}),
-    );
-    for (const rule of page.ConfigRules ?? ([] as ConfigRule[])) {
-      const name = rule.ConfigRuleName;
-      if (!name || rule.ConfigRuleState !== "ACTIVE" || ACCOUNT_LEVEL.test(name)) continue;
-      const kind = ruleKindFor(ruleKinds, name);
-      if (kind) rules.push({ rule: name, kind });
-    }
-    token = page.NextToken;
-  } while (token);
+  for (const rule of await deps.compliance.activeRules()) {
+    if (ACCOUNT_LEVEL.test(rule)) continue;
+    const kind = ruleKindFor(ruleKinds, rule);
+    if (kind) rules.push({ rule, kind });
+  }
   return rules;
-}
-
-async function* nonCompliant(deps: ReconcileDeps, rule: string): AsyncGenerator<EvaluationResult> {
-  let token: string | undefined;
-  do {
-    const page = await deps.configService.send(
-      new GetComplianceDetailsByConfigRuleCommand({
-        ConfigRuleName: rule,
-        ComplianceTypes: ["NON_COMPLIANT"],
-        Limit: 100,
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    yield* page.EvaluationResults ?? [];
-    token = page.NextToken;
-  } while (token);
 }
 
 /**
@@ -133,7 +98,7 @@ export async function reconcile(
     const ruleReport = { rule, kind, evaluations: 0 };
     report.rules.push(ruleReport);
     try {
-      for await (const result of nonCompliant(deps, rule)) {
+      for await (const result of deps.compliance.nonCompliant(rule)) {
         const stop = stopReason();
         if (stop) {
           report.stoppedBy = stop;
@@ -141,20 +106,18 @@ export async function reconcile(
         }
         report.evaluations++;
         ruleReport.evaluations++;
-        const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
-        const recordedAt =
-          result.ResultRecordedTime ?? result.EvaluationResultIdentifier?.OrderingTimestamp;
-        if (!qualifier?.ResourceType || !qualifier.ResourceId || !recordedAt) continue;
+        const { resourceType, resourceId, recordedAt } = result;
+        if (!resourceType || !resourceId || !recordedAt) continue;
         try {
           const intake = await intakeConfigEvaluation(intakeDeps, {
             eventId: runId,
             source: "sweep",
             rule,
-            resourceType: qualifier.ResourceType,
-            resourceId: qualifier.ResourceId,
+            resourceType,
+            resourceId,
             account: deps.account,
             region: deps.region,
-            complianceType: (result.ComplianceType ?? "NON_COMPLIANT") as ComplianceType,
+            complianceType: result.complianceType ?? "NON_COMPLIANT",
             recordedAt: recordedAt.toISOString(),
           });
           if (isIgnored(intake)) {
@@ -168,7 +131,7 @@ export async function reconcile(
           // One resource's trouble must not stop the sweep; the next run tries again.
           report.errors.push({
             rule,
-            resourceId: qualifier.ResourceId,
+            resourceId,
             error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
             transient: isTransientAwsError(error),
           });

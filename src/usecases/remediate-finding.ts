@@ -3,25 +3,19 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
 import type { Finding } from "../domain/finding.ts";
-import {
-  decide,
-  modeFor,
-  type RemediationMode,
-  type RemediationOutcomeKind,
-} from "../domain/guards.ts";
+import { decide, modeFor, type RemediationMode } from "../domain/guards.ts";
+import type { JournalRecord } from "../domain/journal-record.ts";
+import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
+import { OUTCOMES } from "../domain/outcomes.ts";
 import {
   remediationNotification,
   resolvedNotification,
   shouldNotify,
 } from "../domain/remediation-notification.ts";
-import type { Journal, JournalRecord } from "../ports/journal.ts";
+import type { PlannedChange, RemediationPlan } from "../domain/remediation-plan.ts";
+import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
-import type {
-  PlannedChange,
-  Remediation,
-  RemediationContext,
-  RemediationPlan,
-} from "../remediations/types.ts";
+import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
@@ -59,16 +53,6 @@ export interface RemediationOutcome {
 
 /** A run that neither settles nor releases its claim within this time is presumed dead. */
 export const CLAIM_LEASE_MS = 15 * 60_000;
-
-/**
- * Outcomes that depend on time or on a fix elsewhere: the claim is released so the sweep (or a
- * retry) looks again. Every other outcome settles the claim: later deliveries are duplicates.
- */
-const RECHECK_LATER: ReadonlySet<RemediationOutcomeKind> = new Set<RemediationOutcomeKind>([
-  "failed", // a failed fix leaves no second event: the sweep must retry it
-  "exempt", // the exemption expires
-  "rate-limited", // the window moves on
-]);
 
 /** 20261120T091504Z-1a2b3c4d: sorts by time, short enough to type in `vigil undo`. */
 export function newJournalId(now: number): string {
@@ -126,19 +110,9 @@ function newRecord(deps: RemediationDeps, finding: Finding, now: number): Journa
   };
 }
 
-const LOG_LEVEL: Partial<Record<RemediationOutcomeKind, "warn" | "error">> = {
-  failed: "error",
-  "verify-failed": "error",
-  "loop-detected": "error",
-  "rate-limited": "warn",
-  protected: "warn",
-  "intentionally-public": "warn",
-  notified: "warn",
-};
-
 /** The one structured log line of a decision: plan, before, after and why. */
 function logDecision(deps: RemediationDeps, record: JournalRecord, notified: boolean): void {
-  const level = LOG_LEVEL[record.outcome as RemediationOutcomeKind] ?? "info";
+  const level = OUTCOMES[record.outcome].logLevel;
   deps.logger[level](`remediation ${record.outcome}`, {
     decision: record.outcome,
     reason: record.reason,
@@ -370,7 +344,7 @@ export async function remediateFinding(
     outcome = await conclude(deps, record, "failed", failureReason(record, error));
   }
   try {
-    if (RECHECK_LATER.has(outcome.outcome)) await deps.journal.release(key, record.id);
+    if (OUTCOMES[outcome.outcome].recheck) await deps.journal.release(key, record.id);
     else await deps.journal.settle(key, record.id);
   } catch (error) {
     // The outcome is journaled and told; an unsettled claim only expires with its lease.
@@ -429,12 +403,6 @@ export interface HandledEvent {
   journalId?: string;
 }
 
-const NOT_OK: ReadonlySet<RemediationOutcomeKind> = new Set<RemediationOutcomeKind>([
-  "failed",
-  "verify-failed",
-  "loop-detected",
-]);
-
 /** After intake: remediate a finding, or close the incident an ignored event cleared. */
 export async function handleIntakeResult(
   deps: RemediationDeps,
@@ -455,7 +423,7 @@ export async function handleIntakeResult(
   }
   const outcome = await remediateFinding(deps, result);
   return {
-    ok: !NOT_OK.has(outcome.outcome),
+    ok: OUTCOMES[outcome.outcome].ok,
     eventId: result.eventId,
     outcome: outcome.outcome,
     reason: outcome.reason,

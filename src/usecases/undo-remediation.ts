@@ -1,5 +1,5 @@
+import type { JournalRecord } from "../domain/journal-record.ts";
 import { remediationNotification } from "../domain/remediation-notification.ts";
-import type { JournalRecord } from "../ports/journal.ts";
 import { isTransientAwsError, newJournalId, type RemediationDeps } from "./remediate-finding.ts";
 
 export type UndoDeps = Pick<

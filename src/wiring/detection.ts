@@ -13,6 +13,27 @@ export interface DetectionWiringOptions {
   account?: string;
 }
 
+const MB = 1024 * 1024;
+
+/**
+ * How the detect function spends its memory, from the Lambda memory size (MB). A run holds the
+ * runtime and SDK (~70 MB), the GetMetricData responses in flight (~8 MB each while parsed) and one
+ * chunk of columns; the rest is results. Columns get a sixteenth of the memory (16 MB at 256 MB:
+ * about 2,700 metrics of 30 days hourly) and a small function keeps fewer responses in flight, so
+ * a 128 or 256 MB function stays within its memory whatever the metric count. Outside Lambda
+ * (no memory size): the source's and use case's defaults.
+ */
+export function detectionMemoryPlan(memoryMb: number | undefined): {
+  fetchChunkBytes?: number;
+  concurrency?: number;
+} {
+  if (memoryMb === undefined || !Number.isFinite(memoryMb) || memoryMb <= 0) return {};
+  return {
+    fetchChunkBytes: Math.floor((memoryMb * MB) / 16),
+    concurrency: memoryMb >= 256 ? 4 : 2,
+  };
+}
+
 /** The one place the detect function's dependencies are built. */
 export async function createDetectionDeps(
   options: DetectionWiringOptions = {},
@@ -30,9 +51,15 @@ export async function createDetectionDeps(
     clientConfig,
     logger,
   });
+  const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+  const plan = detectionMemoryPlan(memory ? Number(memory) : undefined);
   return {
     // The source retries throttled batches itself (bounded, with jitter): no SDK retries on top.
-    source: new CloudWatchMetricSource(new CloudWatchClient({ ...clientConfig, maxAttempts: 1 })),
+    source: new CloudWatchMetricSource(
+      new CloudWatchClient({ ...clientConfig, maxAttempts: 1 }),
+      plan.concurrency ? { concurrency: plan.concurrency } : {},
+    ),
+    ...(plan.fetchChunkBytes ? { fetchChunkBytes: plan.fetchChunkBytes } : {}),
     notifier: alerting.notifier,
     config: config.detection,
     clock: () => Date.now(),

@@ -4,7 +4,6 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
@@ -14,14 +13,15 @@ import {
   partitionOfRegion,
 } from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
+import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
-import { ConfigError, describeZodError, loadConfigFile } from "../config/load.ts";
+import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
-import type { Remediation } from "../remediations/types.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
 import {
@@ -32,7 +32,7 @@ import {
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
 import { createAlerting } from "./alerting.ts";
-import { accountFromFunctionArn } from "./detection.ts";
+import { defineHandler } from "./handler.ts";
 
 /** Reads the `remediation` section of the config file (VIGIL_CONFIG, default vigil.config.yaml). */
 export async function loadRemediationConfig(path?: string): Promise<RemediationConfig> {
@@ -187,7 +187,7 @@ export async function createRemediationDeps(
     intakeDeps,
     reconcileDeps: () => ({
       runner,
-      configService,
+      compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       account: homeAccount,
       region: clientConfig.region,
@@ -201,12 +201,6 @@ export type RemediationHandlerResult =
   | HandledEvent
   | { ok: false; eventId?: string; error: string };
 
-/** The EventBridge event id, when the payload has one (for logs about unusable events). */
-export function eventIdOf(event: unknown): string | undefined {
-  const id = (event as { id?: unknown } | null)?.id;
-  return typeof id === "string" ? id : undefined;
-}
-
 /** The account a Config or Access Analyzer event is about (its detail names it). */
 export function findingAccountOf(event: unknown): string | undefined {
   const detail = (event as { detail?: { awsAccountId?: unknown; accountId?: unknown } } | null)
@@ -217,7 +211,7 @@ export function findingAccountOf(event: unknown): string | undefined {
 
 /**
  * A Lambda handler for one EventBridge event type: validate → intake → runner → small result.
- * A malformed event is logged with its id and returned (no retry storm, no AWS call); only a
+ * A malformed event is logged with its id and answered (no retry storm, no AWS call); only a
  * transient AWS error is thrown so that Lambda retries.
  */
 export function remediationEventHandler<T>(options: {
@@ -225,53 +219,23 @@ export function remediationEventHandler<T>(options: {
   schema: z.ZodType<T>;
   intake: (deps: IntakeDeps, event: T) => Promise<IntakeResult>;
 }) {
-  const logger = new Logger({ serviceName: options.serviceName });
-  let appPromise: Promise<RemediationApp> | undefined;
-
-  async function handler(
-    event: unknown,
-    context?: Pick<Context, "invokedFunctionArn">,
-  ): Promise<RemediationHandlerResult> {
-    const eventId = eventIdOf(event);
-    const parsed = options.schema.safeParse(event);
-    if (!parsed.success) {
-      const error = `invalid event: ${describeZodError(parsed.error)}`;
-      logger.error("event rejected", { decision: "rejected", eventId, error });
-      return { ok: false, ...(eventId ? { eventId } : {}), error };
-    }
-    const account = accountFromFunctionArn(context?.invokedFunctionArn);
-    appPromise ??= createRemediationDeps({ logger, ...(account ? { homeAccount: account } : {}) });
-    let app: RemediationApp;
-    try {
-      app = await appPromise;
-    } catch (error) {
-      // A bad config is an operator error: fail loudly (Lambda error metric), rebuild next time.
-      appPromise = undefined;
-      logger.error("cannot start remediation", { eventId, error: (error as Error).message });
-      throw error;
-    }
-    try {
-      return await handleIntakeResult(
+  const defined = defineHandler({
+    serviceName: options.serviceName,
+    schema: options.schema,
+    build: ({ logger, homeAccount }) =>
+      createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
+    run: async (app: RemediationApp, event) =>
+      handleIntakeResult(
         app.runner,
-        await options.intake(app.intakeDeps(undefined, findingAccountOf(parsed.data)), parsed.data),
-      );
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      if (isTransientAwsError(error)) {
-        logger.warn("transient AWS error: Lambda retries the event", { eventId, error: message });
-        throw error;
-      }
-      logger.error("event not handled", { eventId, error: message });
-      return { ok: false, ...(eventId ? { eventId } : {}), error: message };
-    }
-  }
-
-  return {
-    handler,
-    logger,
-    /** Replaces the built dependencies (tests); undefined rebuilds them on the next event. */
-    setApp(app: RemediationApp | undefined): void {
-      appPromise = app ? Promise.resolve(app) : undefined;
-    },
-  };
+        await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
+      ),
+    answers: (error) => !isTransientAwsError(error),
+    reject: (error, eventId): RemediationHandlerResult => ({
+      ok: false,
+      ...(eventId ? { eventId } : {}),
+      error,
+    }),
+    respond: (result): RemediationHandlerResult => result,
+  });
+  return { handler: defined.handler, logger: defined.logger, setApp: defined.setDeps };
 }

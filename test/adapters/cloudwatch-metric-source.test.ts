@@ -16,6 +16,7 @@ import {
 } from "../../src/adapters/cloudwatch-metric-source.ts";
 import { type MetricIdentity, metricKey } from "../../src/domain/metric.ts";
 import type { MetricSelector } from "../../src/ports/metric-source.ts";
+import { optionalPointsOf, pointsOf } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -117,7 +118,7 @@ describe("CloudWatchMetricSource.fetch batching", () => {
     for (const series of result.series) {
       const n = Number(series.metric.dimensions.BucketName?.replace("bucket-", ""));
       expect(series.periodSeconds).toBe(3600);
-      expect(series.points).toEqual([
+      expect(pointsOf(series)).toEqual([
         { timestamp: START, value: n },
         { timestamp: START + HOUR, value: n + 0.5 },
       ]);
@@ -133,7 +134,9 @@ describe("CloudWatchMetricSource.fetch batching", () => {
       stats: { getMetricDataCalls: 0, datapoints: 0 },
     });
     const empty = await metricSource.fetch([bucketMetric(1)], { start: START, end: START }, 3600);
-    expect(empty.series).toEqual([{ metric: bucketMetric(1), periodSeconds: 3600, points: [] }]);
+    expect(empty.series.map((s) => ({ metric: s.metric, points: pointsOf(s) }))).toEqual([
+      { metric: bucketMetric(1), points: [] },
+    ]);
     expect(sentInputs()).toHaveLength(0);
   });
 
@@ -166,7 +169,7 @@ describe("CloudWatchMetricSource.fetch batching", () => {
     const chunkStarts = [...new Set(inputs.map((i) => (i.StartTime as Date).getTime()))].sort();
     expect(chunkStarts).toEqual([START, START + 64_800 * 60_000]);
     const first = result.series.find((s) => s.metric.dimensions.BucketName === "bucket-00001");
-    expect(first?.points.map((p) => p.timestamp)).toEqual([
+    expect(optionalPointsOf(first)?.map((p) => p.timestamp)).toEqual([
       START,
       START + HOUR,
       START + 64_800 * 60_000,
@@ -225,7 +228,7 @@ describe("CloudWatchMetricSource.fetch pagination and statuses", () => {
     expect(inputs[1]?.NextToken).toBe("page-2");
     expect(inputs[1]?.MetricDataQueries).toEqual(inputs[0]?.MetricDataQueries);
     expect(result.failures).toEqual([]);
-    expect(result.series.map((s) => s.points)).toEqual([
+    expect(result.series.map((s) => pointsOf(s))).toEqual([
       [
         { timestamp: START, value: 10 },
         { timestamp: START + HOUR, value: 11 },
@@ -249,7 +252,7 @@ describe("CloudWatchMetricSource.fetch pagination and statuses", () => {
     });
     const result = await source().metricSource.fetch([bucketMetric(0)], THIRTY_DAYS, 3600);
     expect(result.failures).toEqual([]);
-    expect(result.series[0]?.points).toEqual([{ timestamp: START, value: 5 }]);
+    expect(optionalPointsOf(result.series[0])).toEqual([{ timestamp: START, value: 5 }]);
   });
 
   it("turns per-query InternalError, Forbidden and messages into failures for those metrics only", async () => {
@@ -319,7 +322,7 @@ describe("CloudWatchMetricSource.fetch retries", () => {
     // Full jitter with random() = 0.5: half of 100 · 2^n.
     expect(delays).toEqual([50, 100, 200]);
     expect(result.failures).toEqual([]);
-    expect(result.series[0]?.points).toHaveLength(2);
+    expect(optionalPointsOf(result.series[0])).toHaveLength(2);
     expect(result.stats.getMetricDataCalls).toBe(4);
   });
 

@@ -8,6 +8,7 @@ import {
   parseMetricFile,
   readMetricFile,
 } from "../../src/adapters/file-metric-source.ts";
+import { optionalPointsOf, pointsOf } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 4, 1); // 2024-05-01T00:00:00Z
@@ -39,9 +40,11 @@ describe("parseMetricFile: CSV", () => {
       "csv",
       "data/egress.csv",
     );
-    expect(series).toEqual({
+    expect({ ...series, values: undefined, points: pointsOf(series) }).toEqual({
       metric: { namespace: "File", metricName: "egress", dimensions: {}, stat: "Sum" },
       periodSeconds: 3600,
+      start: T0,
+      values: undefined,
       points: [
         { timestamp: T0, value: 10 },
         { timestamp: T0 + HOUR, value: 12.5 },
@@ -60,7 +63,7 @@ describe("parseMetricFile: CSV", () => {
       "3000,2024-05-01T05:30:00+0330\r\n"; // = 02:00Z
     const series = parseMetricFile(text, "csv");
     expect(series.metric.metricName).toBe("input");
-    expect(series.points).toEqual([
+    expect(pointsOf(series)).toEqual([
       { timestamp: T0, value: 1000 },
       { timestamp: T0 + HOUR, value: 2000 },
       { timestamp: T0 + 2 * HOUR, value: 3000 },
@@ -72,10 +75,10 @@ describe("parseMetricFile: CSV", () => {
       csv("timestamp,value", `${T0 / 1000},1`, `${T0 / 1000 + 86_400},2`),
       "csv",
     );
-    expect(seconds.points.map((p) => p.timestamp)).toEqual([T0, T0 + 24 * HOUR]);
+    expect(pointsOf(seconds).map((p) => p.timestamp)).toEqual([T0, T0 + 24 * HOUR]);
     expect(seconds.periodSeconds).toBe(86_400);
     const millis = parseMetricFile(csv("timestamp,value", `${T0},1`, `${T0 + 60_000},2`), "csv");
-    expect(millis.points.map((p) => p.timestamp)).toEqual([T0, T0 + 60_000]);
+    expect(pointsOf(millis).map((p) => p.timestamp)).toEqual([T0, T0 + 60_000]);
     expect(millis.periodSeconds).toBe(60);
   });
 
@@ -91,7 +94,7 @@ describe("parseMetricFile: CSV", () => {
       "csv",
     );
     expect(series.periodSeconds).toBe(3600);
-    expect(series.points).toHaveLength(4);
+    expect(pointsOf(series)).toHaveLength(4);
   });
 
   it("reads real exports as they come, with one warning line per oddity", () => {
@@ -112,7 +115,7 @@ describe("parseMetricFile: CSV", () => {
     );
     expect(series.periodSeconds).toBe(3600);
     expect(series.metric.stat).toBe("Average");
-    expect(series.points).toEqual([
+    expect(pointsOf(series)).toEqual([
       { timestamp: T0, value: 1 },
       { timestamp: T0 + HOUR, value: 4 },
       { timestamp: T0 + 2 * HOUR, value: -2 },
@@ -135,7 +138,7 @@ describe("parseMetricFile: CSV", () => {
   ])("combines rows of one period with %s", (stat, expected) => {
     const text = csv("timestamp,value", "2024-05-01T00:00:00Z,2", "2024-05-01T00:00:00Z,6");
     const series = parseMetricFile(text, "csv", "x.csv", { stat, periodSeconds: 3600 });
-    expect(series.points).toEqual([{ timestamp: T0, value: expected }]);
+    expect(pointsOf(series)).toEqual([{ timestamp: T0, value: expected }]);
   });
 
   it("refuses to combine rows with a statistic that cannot be combined, and periods not whole minutes", () => {
@@ -257,7 +260,7 @@ describe("parseMetricFile: JSON", () => {
       stat: "Sum",
     });
     expect(series.periodSeconds).toBe(3600);
-    expect(series.points.map((p) => p.value)).toEqual([5, 6, 7]);
+    expect(pointsOf(series).map((p) => p.value)).toEqual([5, 6, 7]);
   });
 
   it("takes the metric and period from the object form", () => {
@@ -277,7 +280,7 @@ describe("parseMetricFile: JSON", () => {
     const series = parseMetricFile(text, "json", "x.json");
     expect(series.metric.dimensions).toEqual({ BucketName: "logs", FilterId: "all" });
     expect(series.periodSeconds).toBe(3600); // given, not the 5-hour smallest interval
-    expect(series.points).toEqual([
+    expect(pointsOf(series)).toEqual([
       { timestamp: T0, value: 1 },
       { timestamp: T0 + 5 * HOUR, value: 2 },
     ]);
@@ -336,7 +339,7 @@ describe("parseMetricFile: JSON", () => {
     });
     const warnings: string[] = [];
     const series = parseMetricFile(text, "json", "j.json", { warn: (w) => warnings.push(w) });
-    expect(series.points).toEqual([{ timestamp: T0, value: 3 }]);
+    expect(pointsOf(series)).toEqual([{ timestamp: T0, value: 3 }]);
     expect(warnings).toEqual([
       "j.json: 2 rows share a 1 h period with another row (repeated timestamps or irregular spacing): combined per period with Sum",
     ]);
@@ -406,7 +409,7 @@ describe("readMetricFile and FileMetricSource", () => {
   it("reads by extension, case-insensitively", async () => {
     const egress = await readMetricFile(join(dir, "egress.CSV"));
     expect(egress.metric.metricName).toBe("egress");
-    expect(egress.points).toHaveLength(48);
+    expect(pointsOf(egress)).toHaveLength(48);
     const calls = await readMetricFile(join(dir, "calls.json"));
     expect(calls.metric).toEqual({
       namespace: "AWS/Usage",
@@ -439,7 +442,7 @@ describe("readMetricFile and FileMetricSource", () => {
 
     const result = await files.fetch(metrics, { start: T0 + HOUR, end: T0 + 3 * HOUR }, 3600);
     expect(result.failures).toEqual([]);
-    expect(result.series.map((s) => s.points)).toEqual([
+    expect(result.series.map((s) => pointsOf(s))).toEqual([
       [
         { timestamp: T0 + HOUR, value: 1 },
         { timestamp: T0 + 2 * HOUR, value: 2 },
@@ -463,7 +466,7 @@ describe("readMetricFile and FileMetricSource", () => {
     expect(missing.failures).toEqual([
       { metric: unknown, error: "no input file holds this metric" },
     ]);
-    expect(missing.series[0]?.points).toHaveLength(48);
+    expect(optionalPointsOf(missing.series[0])).toHaveLength(48);
   });
 
   it("refuses two series for the same metric", async () => {

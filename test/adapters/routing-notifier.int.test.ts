@@ -1,12 +1,12 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { AlertDeadLetterQueue } from "../../src/adapters/alert-dead-letter.ts";
 import { PagerDutyNotifier } from "../../src/adapters/pagerduty-notifier.ts";
 import { AlertDeliveryError, RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
 import { SnsNotifier } from "../../src/adapters/sns-notifier.ts";
 import { DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
-import { createTopicWithQueue, readSnsMessages } from "../../src/sandbox/sns-readback.ts";
 import { anomaly, ROUTING_KEY } from "../support/alert-fixtures.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 import { type PagerDutyTestServer, startPagerDutyServer } from "../support/pagerduty-server.ts";

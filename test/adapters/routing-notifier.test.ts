@@ -12,9 +12,10 @@ import {
 } from "../../src/adapters/routing-notifier.ts";
 import { RoutingKeyError } from "../../src/adapters/secret-reader.ts";
 import { SnsNotifier } from "../../src/adapters/sns-notifier.ts";
-import { type AlertRoute, DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
+import { DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
+import type { AlertRoute } from "../../src/domain/alert-route.ts";
+import type { Notification } from "../../src/domain/notification.ts";
 import { deadLetterSchema } from "../../src/domain/pagerduty-event.ts";
-import type { Notification } from "../../src/ports/notifier.ts";
 import {
   anomaly,
   ROUTING_KEY,
@@ -50,6 +51,8 @@ function build(
     routingKey?: () => Promise<string>;
     sns?: boolean;
     deadLetter?: boolean;
+    /** How long the dead-letter queue waits to batch (default: the production 20 ms). */
+    deadLetterLingerMs?: number;
     logger?: Pick<Logger, "info" | "warn" | "error">;
   } = {},
 ) {
@@ -70,7 +73,9 @@ function build(
     ...(pagerDuty ? { pagerDuty } : {}),
     ...(options.deadLetter === false
       ? {}
-      : { deadLetter: new AlertDeadLetterQueue(new SQSClient({}), DLQ) }),
+      : {
+          deadLetter: new AlertDeadLetterQueue(new SQSClient({}), DLQ, options.deadLetterLingerMs),
+        }),
     logger,
     now: () => new Date("2026-11-24T08:15:00Z"),
   });
@@ -307,7 +312,9 @@ describe("nothing lost when PagerDuty fails", () => {
 
   it("queues the failures of one run in SendMessageBatch calls, not one call per alert", async () => {
     server.always({ status: 500 });
-    const notifier = build();
+    // The 12 failures reach the queue over a few milliseconds, more on a loaded machine: a linger
+    // longer than that makes the batching, not the machine's speed, what this test checks.
+    const notifier = build({ deadLetterLingerMs: 500 });
     const alerts = Array.from({ length: 12 }, (_, i) => ({
       ...anomaly("critical"),
       dedupKey: `vigil:anomaly:test-${i}`,

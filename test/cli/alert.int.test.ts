@@ -1,14 +1,14 @@
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { AlertDeadLetterQueue } from "../../src/adapters/alert-dead-letter.ts";
 import { runAlertTestCommand, TEST_DEDUP_KEY } from "../../src/cli/alert.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { runRedriveCommand } from "../../src/cli/redrive.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { pagerDutyEvent } from "../../src/domain/pagerduty-event.ts";
-import { createTopicWithQueue, readSnsMessages } from "../../src/sandbox/sns-readback.ts";
 import { anomaly, ROUTING_KEY } from "../support/alert-fixtures.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 import {
@@ -103,7 +103,24 @@ describe.skipIf(!endpoint)(
       );
       expect(messages[0]?.Message).toContain("Runbook: docs/oncall-runbook.md#test-alert");
       expect(out[0]).toContain("SNS accepted the test message");
+      expect(out[1]).toContain("Delivered to 1 confirmed subscription(s): sqs");
       expect(server.requests).toHaveLength(0);
+    });
+
+    it("--to sns fails when nobody is subscribed to the topic (accepted is not received)", async () => {
+      const bare = (await sns.send(new CreateTopicCommand({ Name: "vigil-alerts-unsubscribed" })))
+        .TopicArn as string;
+      const { io, out, err } = captureIo();
+      const code = await runAlertTestCommand({ to: "sns" }, io, {
+        ...deps(),
+        env: { ...env, VIGIL_TOPIC_ARN: bare },
+      });
+      expect(code).toBe(1);
+      expect(out[0]).toContain("SNS accepted the test message");
+      expect(err.join("\n")).toContain(
+        `nobody receives alerts: ${bare} has no confirmed subscription`,
+      );
+      expect(err.join("\n")).toContain("aws sns subscribe");
     });
 
     it("a PagerDuty 400 is reported with PagerDuty's text and exit 1", async () => {

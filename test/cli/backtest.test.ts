@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import {
   type BacktestCliDeps,
   parseExclusion,
@@ -11,9 +12,9 @@ import {
   runBacktestCommand,
 } from "../../src/cli/backtest.ts";
 import type { CliIo } from "../../src/cli/io.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
 import type { FetchProgress } from "../../src/usecases/backtest.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { pointsOf } from "../support/series.ts";
 import { EVALUATED_TO, scenarios, testMetric, toCsv } from "../usecases/scenarios.ts";
 
 const HOUR = 3_600_000;
@@ -141,7 +142,7 @@ describe("vigil backtest: several settings side by side", () => {
   let weekly: string;
   beforeAll(async () => {
     weekly = join(dir, "weekly.csv");
-    await writeFile(weekly, toCsv(scenarios.weekly().points));
+    await writeFile(weekly, toCsv(pointsOf(scenarios.weekly())));
   });
 
   it("prints one comparison table per metric and what only one setting flags", async () => {
@@ -347,7 +348,7 @@ detection:
   const shift = Date.parse("2026-04-15T00:00:00Z") - EVALUATED_TO;
   const live = [scenarios.spike(), scenarios.weekly()].map((s) => ({
     ...s,
-    points: s.points.map((p) => ({ ...p, timestamp: p.timestamp + shift })),
+    points: pointsOf(s).map((p) => ({ ...p, timestamp: p.timestamp + shift })),
   }));
 
   function cloudDeps(progress: { isTTY?: boolean; writes: string[] }) {

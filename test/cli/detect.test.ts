@@ -1,12 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { runDetectCommand } from "../../src/cli/detect.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { ConfigError, parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
 import type { DetectDeps } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const NOW = Date.parse("2026-11-24T08:15:00Z");
@@ -26,11 +27,7 @@ const series = (bucket: string, burst: boolean) => {
     noise: 0.05,
     seed: bucket.length,
   });
-  return {
-    metric: metric(bucket),
-    periodSeconds: 3600,
-    points: burst ? withBurst(points, EVALUATED, 1, 10) : points,
-  };
+  return seriesFrom(metric(bucket), 3600, burst ? withBurst(points, EVALUATED, 1, 10) : points);
 };
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -105,5 +102,39 @@ describe("vigil detect", () => {
     });
     expect(code).toBe(2);
     expect(io.stderr.join("\n")).toContain("detection.defaults.k: Too small");
+  });
+
+  it("sends no alert unless --notify: a manual re-run never pages an announced episode again", async () => {
+    const quiet = deps(new FakeMetricSource([series("exfil", true)]));
+    const io = capture();
+    expect(await runDetectCommand({}, io, async () => quiet)).toBe(0);
+    expect((quiet.notifier as MemoryNotifier).sent).toHaveLength(0);
+    expect(io.stdout.join("\n")).toContain("no notification sent (--notify sends them)");
+
+    const loud = deps(new FakeMetricSource([series("exfil", true)]));
+    expect(await runDetectCommand({ notify: true }, capture(), async () => loud)).toBe(0);
+    expect((loud.notifier as MemoryNotifier).sent.length).toBeGreaterThan(0);
+  });
+
+  it("a metric set name that is not configured exits 2 before reading anything", async () => {
+    const source = new FakeMetricSource([series("exfil", true)]);
+    const io = capture();
+    const code = await runDetectCommand({ metricSets: ["egres"] }, io, async () => deps(source));
+    expect(code).toBe(2);
+    expect(io.stderr.join("\n")).toContain('unknown metric set "egres" (configured: egress)');
+    expect(io.stdout).toEqual([]);
+  });
+
+  it('says "nothing evaluated", never "no anomaly", when no metric could be read', async () => {
+    const source = new FakeMetricSource([series("a", false)]);
+    source.failing.set(
+      "AWS/S3|BytesDownloaded|BucketName=a,FilterId=EntireBucket|Sum",
+      "CredentialsProviderError: Could not load credentials from any providers",
+    );
+    const io = capture();
+    expect(await runDetectCommand({}, io, async () => deps(source))).toBe(1);
+    const text = io.stdout.join("\n");
+    expect(text).toContain("Nothing evaluated: 1 metric(s) could not be read");
+    expect(text).not.toContain("No anomaly");
   });
 });

@@ -8,6 +8,7 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { runTuneCommand } from "../../src/cli/tune.ts";
 import { parseConfig, parseConfigText } from "../../src/config/load.ts";
 import type { MetricSeries } from "../../src/domain/metric.ts";
+import { pointsOf } from "../support/series.ts";
 import { allScenarios, scenarios, toCsv } from "../usecases/scenarios.ts";
 
 /** The noisier mean-sd rules (every period beyond k·σ alerts): configs that need tuning. */
@@ -37,7 +38,7 @@ beforeAll(async () => {
   files = [];
   for (const series of allScenarios()) {
     const file = join(dir, `${series.metric.metricName}.csv`);
-    await writeFile(file, toCsv(series.points));
+    await writeFile(file, toCsv(pointsOf(series)));
     files.push(file);
   }
 });
@@ -156,7 +157,7 @@ describe("vigil tune", () => {
       },
     };
     const file = join(dir, "hostile.json");
-    await writeFile(file, JSON.stringify({ metric: hostile.metric, points: hostile.points }));
+    await writeFile(file, JSON.stringify({ metric: hostile.metric, points: pointsOf(hostile) }));
     const io = capture();
     // Budget 0: the robust default keeps this metric at its one real burst, which is still over 0.
     expect(await runTuneCommand({ budget: "0", input: file }, io, deps)).toBe(0);

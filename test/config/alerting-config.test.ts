@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ALERT_ROUTES, PAGERDUTY_EVENTS_URL } from "../../src/config/alerting-config.ts";
+import { DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
 import { ConfigError, parseConfig } from "../../src/config/load.ts";
+import { PAGERDUTY_EVENTS_URL } from "../../src/domain/pagerduty-event.ts";
 import { parseAlertingConfig } from "../../src/wiring/alerting.ts";
 
 const detection = { metricSets: [{ name: "egress", builtin: "egress" }] };

@@ -1,6 +1,13 @@
 import { mean, median, medianAbsoluteDeviation, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import {
+  mulberry32,
+  syntheticSeries,
+  withBurst,
+  withoutPeriods,
+  withValue,
+} from "../../sandbox/synthetic.ts";
+import {
   evaluatePeriod,
   evaluateRange,
   newestCompletePeriodStart,
@@ -11,14 +18,8 @@ import type { DetectionSettings, Verdict } from "../../src/domain/detection.ts";
 import { DEFAULT_DETECTION_SETTINGS } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import {
-  mulberry32,
-  syntheticSeries,
-  withBurst,
-  withoutPeriods,
-  withValue,
-} from "../../src/sandbox/synthetic.ts";
 import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
+import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,7 +45,7 @@ function settings(overrides: Partial<DetectionSettings> = {}): DetectionSettings
 }
 
 function series(points: DataPoint[], metric = EGRESS, periodSeconds = 3600): MetricSeries {
-  return { metric, periodSeconds, points };
+  return seriesFrom(metric, periodSeconds, points);
 }
 
 /** `periods` hourly points ending just before `end` (the window of a period starting at `end`). */
@@ -835,11 +836,10 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     const points = sawtooth(at, WINDOW);
     // An old 50× spike: it moves neither the median nor the quantiles.
     (points[10] as DataPoint).value = 5000;
-    const verdict = evaluatePeriod(
-      series([...points, { timestamp: at, value: 104 }]),
-      at,
-      { ...DEFAULT_DETECTION_SETTINGS, method: "robust" },
-    );
+    const verdict = evaluatePeriod(series([...points, { timestamp: at, value: 104 }]), at, {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust",
+    });
     const window = points.map((p) => p.value).sort((a, b) => a - b);
     const q = (p: number) => {
       const position = p * (window.length - 1);

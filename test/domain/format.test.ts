@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../sandbox/synthetic.ts";
 import { formatNumber, formatSigma } from "../../src/domain/format.ts";
-import { mulberry32 } from "../../src/sandbox/synthetic.ts";
 
 describe("formatNumber", () => {
   it.each([

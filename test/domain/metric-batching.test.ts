@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  BYTES_PER_COLUMN_POINT,
+  chunkMetricsForBudget,
   MAX_DATAPOINTS_PER_CALL,
   MAX_QUERIES_PER_CALL,
   metricsPerCall,
@@ -162,5 +164,22 @@ describe("planFetchBatches", () => {
   it("needs no call for an empty range or no metrics", () => {
     expect(planFetchBatches(10, { start, end: start }, 3600)).toEqual([]);
     expect(planFetchBatches(0, { start, end: start + DAY }, 3600)).toEqual([]);
+  });
+});
+
+describe("chunkMetricsForBudget", () => {
+  it("fills the budget with whole GetMetricData calls' worth of columns", () => {
+    // 727 points: 138 metrics a call, 138 · 727 · 8 bytes ≈ 0.8 MB of columns a call.
+    const callBytes = 138 * 727 * BYTES_PER_COLUMN_POINT;
+    expect(chunkMetricsForBudget(727, 16 * 1024 * 1024)).toBe(
+      138 * Math.floor((16 * 1024 * 1024) / callBytes),
+    );
+    expect(chunkMetricsForBudget(727, 3 * callBytes)).toBe(3 * 138);
+    expect(chunkMetricsForBudget(727, 3 * callBytes - 1)).toBe(2 * 138);
+  });
+
+  it("never goes below one call, whatever the budget", () => {
+    expect(chunkMetricsForBudget(727, 0)).toBe(138);
+    expect(chunkMetricsForBudget(24, 1)).toBe(MAX_QUERIES_PER_CALL);
   });
 });

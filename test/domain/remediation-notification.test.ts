@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import {
   remediationDedupKey,
   remediationNotification,
   resolvedNotification,
   shouldNotify,
 } from "../../src/domain/remediation-notification.ts";
-import type { JournalRecord } from "../../src/ports/journal.ts";
 import { change, makeFinding } from "../usecases/fakes.ts";
 
 const finding = makeFinding({

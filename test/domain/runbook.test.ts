@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { testNotification } from "../../src/cli/alert.ts";
-import { ROUTABLE_OUTCOMES } from "../../src/config/alerting-config.ts";
+import { ROUTABLE_OUTCOMES } from "../../src/domain/outcomes.ts";
 import { PAGER_FAILED_ANCHOR, runbookAnchor, withRunbook } from "../../src/domain/runbook.ts";
 import { anomaly, remediation, remediationResolved } from "../support/alert-fixtures.ts";
 

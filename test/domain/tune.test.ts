@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
@@ -10,8 +11,8 @@ import {
   suggestTuning,
   typicalLevel,
 } from "../../src/domain/tune.ts";
-import { syntheticSeries, withValue } from "../../src/sandbox/synthetic.ts";
 import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
+import { seriesFrom } from "../support/series.ts";
 import {
   allScenarios,
   DAY,
@@ -171,7 +172,7 @@ describe("suggestTuning", () => {
     for (let day = 0; day < 44; day++)
       points = withValue(points, START + day * DAY + 9 * HOUR, 1200);
     points = withValue(points, SPIKE_AT, 10_000);
-    const series = { metric: testMetric("noisy"), periodSeconds: 3600, points };
+    const series = seriesFrom(testMetric("noisy"), 3600, points);
     const s = suggestTuning({ series, settings: base, range: RANGE, budgetPerWeek: 1 });
     expect(s.status).toBe("tuned");
     expect(s.keptLargest?.kept).toBeGreaterThanOrEqual(1);
@@ -198,7 +199,7 @@ describe("suggestTuning", () => {
   });
 
   it("says so when not a single period can be judged", () => {
-    const series = { metric: testMetric("gap"), periodSeconds: 3600, points: [] };
+    const series = seriesFrom(testMetric("gap"), 3600, []);
     const s = suggestTuning({
       series,
       settings: { ...base, missingData: "gap" },
@@ -216,6 +217,6 @@ describe("suggestTuning", () => {
 
   it("typicalLevel is the median of the non-zero values in the range", () => {
     expect(typicalLevel(scenarios.flat(), RANGE)).toBe(100);
-    expect(typicalLevel({ ...scenarios.flat(), points: [] }, RANGE)).toBe(0);
+    expect(typicalLevel({ ...scenarios.flat(), values: new Float64Array(0) }, RANGE)).toBe(0);
   });
 });

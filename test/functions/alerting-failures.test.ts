@@ -11,6 +11,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as detectFunction from "../../functions/detect.ts";
 import * as onConfig from "../../functions/on-config-compliance-change.ts";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { AlertDeadLetterQueue } from "../../src/adapters/alert-dead-letter.ts";
 import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
 import { PagerDutyNotifier } from "../../src/adapters/pagerduty-notifier.ts";
@@ -19,7 +20,6 @@ import { SnsNotifier } from "../../src/adapters/sns-notifier.ts";
 import { DEFAULT_ALERT_ROUTES } from "../../src/config/alerting-config.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
 import { detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import { ROUTING_KEY } from "../support/alert-fixtures.ts";
@@ -29,6 +29,7 @@ import {
   type PagerDutyTestServer,
   startPagerDutyServer,
 } from "../support/pagerduty-server.ts";
+import { seriesFrom } from "../support/series.ts";
 import {
   fakeRemediation,
   logLines,
@@ -90,7 +91,7 @@ function bucketSeries(name: string, burst: boolean): MetricSeries {
     seed: name.length,
   });
   if (burst) points = withBurst(points, EVALUATED, 1, 8);
-  return { metric, periodSeconds: 3600, points };
+  return seriesFrom(metric, 3600, points);
 }
 
 beforeEach(async () => {

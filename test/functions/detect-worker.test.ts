@@ -14,7 +14,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { handler as fanout, setFanoutDeps } from "../../functions/detect-fanout.ts";
 import { setShardDeps, handler as worker } from "../../functions/detect-worker.ts";
-import type { DetectShard } from "../../src/usecases/plan-shards.ts";
+import type { DetectShard } from "../../src/events/detect-shard.ts";
 import { awsError } from "../usecases/fakes.ts";
 import { mutatingCommands } from "./support.ts";
 

@@ -1,6 +1,6 @@
 import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
-import type { Remediation } from "../../src/remediations/types.ts";
+import type { Remediation } from "../../src/ports/remediation.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import { NOW, recordingLogger, testConfig } from "../usecases/fakes.ts";
 

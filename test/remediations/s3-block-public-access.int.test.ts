@@ -15,8 +15,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ALL_USERS_URI } from "../../src/domain/bucket-policy.ts";
+import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
 import { s3BlockPublicAccess } from "../../src/remediations/s3-block-public-access.ts";
-import type { RemediationContext, RemediationSettings } from "../../src/remediations/types.ts";
 import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../support/moto.ts";
 import {
   ActionRecorder,

@@ -2,12 +2,12 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
+import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
 import type {
   Remediation,
   RemediationContext,
-  RemediationPlan,
   RemediationSettings,
-} from "../../src/remediations/types.ts";
+} from "../../src/ports/remediation.ts";
 import { TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
 
 export const KMS_KEY_ARN =

@@ -4,8 +4,8 @@
  * the resource; the nine others report "already handled by journal record <winner>".
  */
 import { describe, expect, it } from "vitest";
+import { runConcurrentDeliveries } from "../../bench/resilience/concurrency.ts";
 import { motoEndpoint } from "../support/moto.ts";
-import { runConcurrentDeliveries } from "./concurrency.ts";
 
 const endpoint = motoEndpoint();
 

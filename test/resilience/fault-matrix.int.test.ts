@@ -1,9 +1,8 @@
 /**
- * The fault-injection matrix (test/resilience/fault-matrix.ts) against moto_server, one test per
+ * The fault-injection matrix (bench/resilience/fault-matrix.ts) against moto_server, one test per
  * row, then the totals the README reports. A row fails with the list of expectations it missed.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { motoEndpoint } from "../support/moto.ts";
 import {
   FaultMatrix,
   LAMBDA_ASYNC_ATTEMPTS,
@@ -12,7 +11,8 @@ import {
   type RowResult,
   SDK_MAX_ATTEMPTS,
   summarise,
-} from "./fault-matrix.ts";
+} from "../../bench/resilience/fault-matrix.ts";
+import { motoEndpoint } from "../support/moto.ts";
 
 const endpoint = motoEndpoint();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EVENTS_PER_HANDLER, type FuzzTarget, fuzzTarget } from "./fuzz.ts";
+import { EVENTS_PER_HANDLER, type FuzzTarget, fuzzTarget } from "../../bench/resilience/fuzz.ts";
 
 /**
  * One handler's fuzz test: EVENTS_PER_HANDLER generated events, every invariant of fuzz.ts checked

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDetectionSandbox } from "../../src/sandbox/run-sandbox.ts";
+import { runDetectionSandbox } from "../../sandbox/run-sandbox.ts";
 import { motoEndpoint, resetMoto } from "../support/moto.ts";
 
 const endpoint = motoEndpoint();

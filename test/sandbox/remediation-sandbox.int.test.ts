@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRemediationSandbox } from "../../src/sandbox/remediation-demo.ts";
+import { runRemediationSandbox } from "../../sandbox/remediation-demo.ts";
 import { motoEndpoint, resetMoto } from "../support/moto.ts";
 
 const endpoint = motoEndpoint();

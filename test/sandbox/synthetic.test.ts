@@ -6,7 +6,7 @@ import {
   withBurst,
   withoutPeriods,
   withValue,
-} from "../../src/sandbox/synthetic.ts";
+} from "../../sandbox/synthetic.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

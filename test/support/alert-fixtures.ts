@@ -4,12 +4,12 @@
  */
 import { anomalyNotification } from "../../src/domain/anomaly-notification.ts";
 import type { Episode, Verdict } from "../../src/domain/detection.ts";
+import type { JournalRecord } from "../../src/domain/journal-record.ts";
+import type { Notification } from "../../src/domain/notification.ts";
 import {
   remediationNotification,
   resolvedNotification,
 } from "../../src/domain/remediation-notification.ts";
-import type { JournalRecord } from "../../src/ports/journal.ts";
-import type { Notification } from "../../src/ports/notifier.ts";
 import { change, makeFinding } from "../usecases/fakes.ts";
 
 /** A well-formed Events API v2 integration key (32 letters and digits), made up for tests. */

@@ -1,4 +1,10 @@
-import { type MetricIdentity, type MetricSeries, metricKey } from "../../src/domain/metric.ts";
+import {
+  countPoints,
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+  sliceSeries,
+} from "../../src/domain/metric.ts";
 import type { FetchResult, MetricSelector, MetricSource } from "../../src/ports/metric-source.ts";
 
 /** In-memory MetricSource: serves fixed series, can fail chosen metrics, counts calls. */
@@ -45,11 +51,11 @@ export class FakeMetricSource implements MetricSource {
         continue;
       }
       const source = this.series.find((s) => metricKey(s.metric) === key);
-      const points = (source?.points ?? []).filter(
-        (p) => p.timestamp >= range.start && p.timestamp < range.end,
-      );
-      result.stats.datapoints += points.length;
-      result.series.push({ metric, periodSeconds, points });
+      const clipped = source
+        ? sliceSeries({ ...source, metric, periodSeconds }, range)
+        : { metric, periodSeconds, start: range.start, values: new Float64Array(0) };
+      result.stats.datapoints += countPoints(clipped);
+      result.series.push(clipped);
     }
     return result;
   }

@@ -3,7 +3,7 @@ import {
   type MotoServer,
   motoServerAvailable,
   startMotoServer,
-} from "../../src/sandbox/moto-server.ts";
+} from "../../sandbox/moto-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -7,7 +7,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
+import {
+  type DataPoint,
+  type MetricIdentity,
+  type MetricSeries,
+  seriesFromPoints,
+} from "../../src/domain/metric.ts";
 import { runBacktest } from "../../src/usecases/backtest.ts";
 import { detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
@@ -55,7 +60,7 @@ describe("backtest = detect", () => {
         fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
         async (settings, points, picks) => {
           fc.pre(points.length >= 2);
-          const series: MetricSeries = { metric: METRIC, periodSeconds: 3600, points };
+          const series: MetricSeries = seriesFromPoints(METRIC, 3600, points);
           const config = parseConfig({
             detection: {
               scheduleMinutes: 60,

@@ -5,9 +5,9 @@ import {
   PutMetricDataCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { beforeEach, describe, expect, it } from "vitest";
+import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { CloudWatchMetricSource } from "../../src/adapters/cloudwatch-metric-source.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { syntheticSeries, withValue } from "../../src/sandbox/synthetic.ts";
 import { runBacktest } from "../../src/usecases/backtest.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { syntheticSeries, withBurst, withValue } from "../../sandbox/synthetic.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import { syntheticSeries, withBurst, withValue } from "../../src/sandbox/synthetic.ts";
 import {
   BacktestInputError,
   type FetchProgress,
@@ -14,6 +14,7 @@ import {
 } from "../../src/usecases/backtest.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
 import { MEAN_SD_CONFIG } from "../support/mean-sd-settings.ts";
+import { pointsOf, seriesFrom } from "../support/series.ts";
 import {
   allScenarios,
   DAY,
@@ -193,15 +194,17 @@ describe("backtest: ranges, periods and exclusions", () => {
   });
 
   it("a file shorter than the window is judged from minHistoryPeriods; one too short even for that is refused", async () => {
-    const short = {
-      ...scenarios.spike(),
-      points: scenarios.spike().points.filter((p) => p.timestamp < START + 20 * DAY),
-    };
+    const spike = scenarios.spike();
+    const short = seriesFrom(
+      spike.metric,
+      spike.periodSeconds,
+      pointsOf(spike).filter((p) => p.timestamp < START + 20 * DAY),
+    );
     const judged = await backtestSeries([short], [variant("window=30", { windowDays: 30 })], {
       days: undefined,
     });
     expect(judged.metrics[0]?.range).toEqual({ start: START + 7 * HOUR, end: START + 20 * DAY });
-    const tiny = { ...short, points: short.points.slice(0, 10) };
+    const tiny = seriesFrom(short.metric, short.periodSeconds, pointsOf(short).slice(0, 10));
     const run = backtestSeries([tiny], [variant("history=12", { minHistoryPeriods: 12 })], {
       days: undefined,
     });
@@ -227,7 +230,7 @@ describe("backtest: ranges, periods and exclusions", () => {
     );
     const [metric] = (
       await backtestSeries(
-        [{ metric: testMetric("burst"), periodSeconds: 3600, points }],
+        [seriesFrom(testMetric("burst"), 3600, points)],
         [variant("hourly", {}), variant("daily", { periodSeconds: 86_400 })],
       )
     ).metrics;
@@ -250,14 +253,14 @@ describe("backtest: ranges, periods and exclusions", () => {
       timestamp: START + 12 * HOUR + h * HOUR,
       value: h + 1,
     }));
-    const hourly: MetricSeries = { metric: testMetric("r"), periodSeconds: 3600, points };
+    const hourly: MetricSeries = seriesFrom(testMetric("r"), 3600, points);
     const coverage = { start: START + 12 * HOUR, end: START + 61 * HOUR };
     // Only the day starting START + 1 day (hours 12..35 of the data) is fully covered: 23, 24, 25.
-    expect(resampleSeries(hourly, 86_400, coverage).points).toEqual([
+    expect(pointsOf(resampleSeries(hourly, 86_400, coverage))).toEqual([
       { timestamp: START + DAY, value: 24 + 25 + 26 },
     ]);
     const max = { ...hourly, metric: { ...hourly.metric, stat: "Maximum" } };
-    expect(resampleSeries(max, 86_400, coverage).points[0]?.value).toBe(26);
+    expect(pointsOf(resampleSeries(max, 86_400, coverage))[0]?.value).toBe(26);
     const p99 = { ...hourly, metric: { ...hourly.metric, stat: "p99" } };
     expect(() => resampleSeries(p99, 86_400, coverage)).toThrow(
       /cannot re-aggregate the statistic p99/,
@@ -265,11 +268,11 @@ describe("backtest: ranges, periods and exclusions", () => {
   });
 
   it("a finer period than the file's is refused, naming the setting", async () => {
-    const daily: MetricSeries = {
-      metric: testMetric("daily"),
-      periodSeconds: 86_400,
-      points: Array.from({ length: 60 }, (_, i) => ({ timestamp: START + i * DAY, value: 10 })),
-    };
+    const daily: MetricSeries = seriesFrom(
+      testMetric("daily"),
+      86_400,
+      Array.from({ length: 60 }, (_, i) => ({ timestamp: START + i * DAY, value: 10 })),
+    );
     await expect(
       backtestSeries([daily], [variant("period=1h", { periodSeconds: 3600 })]),
     ).rejects.toThrow(
@@ -289,7 +292,7 @@ describe("backtest: ranges, periods and exclusions", () => {
     points = withBurst(points, START + 20 * DAY, 3 * 24, 4);
     const masked = START + 35 * DAY + 10 * HOUR;
     points = withValue(points, masked, 2500);
-    const series = [{ metric: testMetric("incident"), periodSeconds: 3600, points }];
+    const series = [seriesFrom(testMetric("incident"), 3600, points)];
     const without = await backtestSeries(series, [variant("k=3", {})]);
     expect(flaggedAt(without.metrics[0]?.variants[0] as VariantResult)).not.toContain(masked);
     const excluded = await backtestSeries(series, [variant("k=3", {})], {
@@ -347,7 +350,7 @@ function liveSeries(): MetricSeries[] {
   const shift = Date.parse("2026-04-15T00:00:00Z") - EVALUATED_TO;
   return [scenarios.spike(), scenarios.levelShift(), scenarios.flat()].map((s) => ({
     ...s,
-    points: s.points.map((p) => ({ ...p, timestamp: p.timestamp + shift })),
+    points: pointsOf(s).map((p) => ({ ...p, timestamp: p.timestamp + shift })),
   }));
 }
 
@@ -507,9 +510,7 @@ describe("backtest from CloudWatch (any MetricSource)", () => {
     // 400-day window + 50 days hourly = 10,800 points: 9 metrics per call, 4 calls per chunk.
     const config = cloudConfig({ defaults: { windowDays: 400 } });
     const metrics = Array.from({ length: 40 }, (_, i) => testMetric("spike", { Id: `m${i}` }));
-    const source = new FakeMetricSource(
-      metrics.map((metric) => ({ metric, periodSeconds: 3600, points: [] })),
-    );
+    const source = new FakeMetricSource(metrics.map((metric) => seriesFrom(metric, 3600, [])));
     const report = await runBacktest(
       { source, clock: () => NOW },
       {

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
+import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import type { Notification } from "../../src/ports/notifier.ts";
-import { syntheticSeries, withBurst } from "../../src/sandbox/synthetic.ts";
+import type { Notification } from "../../src/domain/notification.ts";
 import { type DetectDeps, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { pointsOf, seriesFrom, setPoints } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const GB = 1024 ** 3;
@@ -33,10 +34,10 @@ function hourly(
   lastPeriod = EVALUATED + 48 * HOUR,
 ): MetricSeries {
   const periods = 40 * 24;
-  return {
+  return seriesFrom(
     metric,
-    periodSeconds: 3600,
-    points: syntheticSeries({
+    3600,
+    syntheticSeries({
       start: lastPeriod - (periods - 1) * HOUR,
       periods,
       periodSeconds: 3600,
@@ -46,7 +47,7 @@ function hourly(
       noise: 0.05,
       seed,
     }),
-  };
+  );
 }
 
 const config = parseConfig({
@@ -75,9 +76,36 @@ function deps(source: FakeMetricSource, now: number, notifier = new MemoryNotifi
 }
 
 describe("detectAnomalies", () => {
+  it("fetches in chunks that fit the memory budget, each a whole number of GetMetricData calls", async () => {
+    const series = Array.from({ length: 300 }, (_, i) => hourly(bucket(`b${i}`), GB, i + 1));
+    const source = new FakeMetricSource(series);
+    const { deps: d } = deps(source, NOW);
+    const points = (source: FakeMetricSource) => {
+      const { range, periodSeconds } = source.fetchCalls[0] as (typeof source.fetchCalls)[number];
+      return (range.end - range.start) / (periodSeconds * 1000);
+    };
+    // A budget of two calls' worth of columns: 300 metrics go in chunks of 2 · metricsPerCall.
+    await detectAnomalies({ ...d, fetchChunkBytes: 1 }, { force: true });
+    const perCall = Math.floor(100_800 / points(source));
+    expect(source.fetchCalls.map((c) => c.metrics.length)).toEqual(
+      Array.from({ length: Math.ceil(300 / perCall) }, (_, i) =>
+        Math.min(perCall, 300 - i * perCall),
+      ),
+    );
+    const twoCalls = new FakeMetricSource(series);
+    await detectAnomalies(
+      { ...deps(twoCalls, NOW).deps, fetchChunkBytes: 2 * perCall * points(source) * 8 },
+      { force: true },
+    );
+    expect(twoCalls.fetchCalls.map((c) => c.metrics.length)).toEqual([
+      2 * perCall,
+      300 - 2 * perCall,
+    ]);
+  });
+
   it("alerts once for a new episode, with the numbers people need", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const source = new FakeMetricSource([
       burst,
       hourly(bucket("logs"), 0.5 * GB, 2),
@@ -114,7 +142,7 @@ describe("detectAnomalies", () => {
   it("does not alert again while the same episode goes on, escalates once sustained, resolves after the quiet periods", async () => {
     const series = hourly(bucket("analytics"), 2 * GB, 1);
     // A third above the usual: anomalous (warning), but below the critical z.
-    series.points = withBurst(series.points, EVALUATED, 3, 1.33);
+    setPoints(series, withBurst(pointsOf(series), EVALUATED, 3, 1.33));
     const source = new FakeMetricSource([series]);
     // criticalK out of reach: the escalation here must come from the episode lasting 3 periods.
     const sustainedOnly = parseConfig({
@@ -164,7 +192,7 @@ describe("detectAnomalies", () => {
 
   it("finishes the run and reports it when an alert cannot be delivered", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const failingNotifier = {
       notify: vi
         .fn()
@@ -182,9 +210,15 @@ describe("detectAnomalies", () => {
 
   it("flags a drop of API calls to zero (logging turned off) but not a drop of egress", async () => {
     const calls = hourly(api("PutObject"), 5_000, 4);
-    calls.points = calls.points.filter((p) => p.timestamp !== EVALUATED); // no datapoint = zero calls
+    setPoints(
+      calls,
+      pointsOf(calls).filter((p) => p.timestamp !== EVALUATED),
+    ); // no datapoint = zero calls
     const egress = hourly(bucket("quiet"), 2 * GB, 5);
-    egress.points = egress.points.filter((p) => p.timestamp !== EVALUATED);
+    setPoints(
+      egress,
+      pointsOf(egress).filter((p) => p.timestamp !== EVALUATED),
+    );
     const { deps: d } = deps(new FakeMetricSource([calls, egress]), NOW);
     const report = await detectAnomalies(d);
     const byNamespace = Object.fromEntries(
@@ -233,7 +267,7 @@ describe("detectAnomalies", () => {
 
   it("sends nothing on a dry run", async () => {
     const burst = hourly(bucket("analytics"), 2 * GB, 1);
-    burst.points = withBurst(burst.points, EVALUATED, 1, 8);
+    setPoints(burst, withBurst(pointsOf(burst), EVALUATED, 1, 8));
     const { deps: d, notifier } = deps(new FakeMetricSource([burst]), NOW);
     const report = await detectAnomalies(d, { dryRun: true });
     expect(report.results[0]?.alert).toBe("new-episode");

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../../src/domain/metric.ts";
+import type { DetectShard } from "../../src/events/detect-shard.ts";
 import {
   detectShard,
   inPart,
@@ -10,8 +11,9 @@ import {
   type ShardDeps,
   splitShard,
 } from "../../src/usecases/detect-shard.ts";
-import { type DetectShard, FanoutInputError } from "../../src/usecases/plan-shards.ts";
+import { FanoutInputError } from "../../src/usecases/plan-shards.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { seriesFrom } from "../support/series.ts";
 import { recordingLogger } from "./fakes.ts";
 
 const HOUR = 3_600_000;
@@ -39,7 +41,7 @@ function series(metric: MetricIdentity, burstAt?: number): MetricSeries {
   for (let t = EVALUATED - 40 * 24 * HOUR; t <= EVALUATED; t += HOUR) {
     points.push({ timestamp: t, value: t === burstAt ? 50e9 : 1e9 + ((t / HOUR) % 7) * 1e7 });
   }
-  return { metric, periodSeconds: 3600, points };
+  return seriesFrom(metric, 3600, points);
 }
 
 const shard = (overrides: Partial<DetectShard> = {}): DetectShard => ({

@@ -13,14 +13,13 @@ import {
   type RemediationConfigInput,
 } from "../../src/config/remediation-config.ts";
 import type { Finding, FindingKind } from "../../src/domain/finding.ts";
-import type { JournalRecord } from "../../src/ports/journal.ts";
+import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import type {
   PlannedChange,
-  Remediation,
-  RemediationContext,
   RemediationPlan,
   VerifyResult,
-} from "../../src/remediations/types.ts";
+} from "../../src/domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../../src/ports/remediation.ts";
 import type { RemediationDeps } from "../../src/usecases/remediate-finding.ts";
 
 export const ACCOUNT = "123456789012";

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.ts";
+import type { DetectShard } from "../../src/events/detect-shard.ts";
+import type { ShardQueue } from "../../src/ports/shard-queue.ts";
 import {
-  type DetectShard,
   FanoutInputError,
   type Fleet,
   fanOutDetection,
   newRunId,
   parseShardMessage,
   planShards,
-  type ShardQueue,
 } from "../../src/usecases/plan-shards.ts";
 import { recordingLogger } from "./fakes.ts";
 

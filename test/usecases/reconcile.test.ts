@@ -8,8 +8,9 @@ import {
 } from "@aws-sdk/client-config-service";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ConfigComplianceSource } from "../../src/adapters/config-compliance-source.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
-import type { IamIdLookup } from "../../src/usecases/intake.ts";
+import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
 import { awsError, fakeRemediation, logLines, testDeps } from "./fakes.ts";
 
@@ -57,7 +58,7 @@ function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
   const runner = testDeps([remediation], config);
   const deps = {
     runner,
-    configService: new ConfigServiceClient({ region: "us-east-1" }),
+    compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
     iamIds,
     account: "123456789012",
     region: "us-east-1",
@@ -184,7 +185,7 @@ describe("reconcile", () => {
     const runner = testDeps([remediation], { defaultMode: "enforce" });
     const report = await reconcile({
       runner,
-      configService: new ConfigServiceClient({ region: "us-east-1" }),
+      compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
       iamIds,
       account: "123456789012",
       region: "us-east-1",

@@ -2,13 +2,10 @@
  * Synthetic hourly histories with known anomalies, shared by the backtest, tune, report and browser
  * tests. 44 days from a Monday: 30 days of baseline, then 14 evaluated days (2026-04-01 → 04-15).
  */
+
+import { syntheticSeries, withBurst, withoutPeriods, withValue } from "../../sandbox/synthetic.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
-import {
-  syntheticSeries,
-  withBurst,
-  withoutPeriods,
-  withValue,
-} from "../../src/sandbox/synthetic.ts";
+import { seriesFrom } from "../support/series.ts";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -46,7 +43,7 @@ function hourly(seed: number, extra: Partial<Parameters<typeof syntheticSeries>[
 }
 
 function series(name: string, points: DataPoint[]): MetricSeries {
-  return { metric: testMetric(name), periodSeconds: 3600, points };
+  return seriesFrom(testMetric(name), 3600, points);
 }
 
 export const scenarios = {

@@ -10,8 +10,8 @@ import * as onConfig from "../../functions/on-config-compliance-change.ts";
 import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
 import type { Finding } from "../../src/domain/finding.ts";
+import type { Remediation, RemediationContext } from "../../src/ports/remediation.ts";
 import { remediations as registry } from "../../src/remediations/registry.ts";
-import type { Remediation, RemediationContext } from "../../src/remediations/types.ts";
 import { createRemediationDeps, findingAccountOf } from "../../src/wiring/remediation.ts";
 import { mutatingCommands } from "../functions/support.ts";
 import {

@@ -24,18 +24,25 @@ export function buildGrid(
   // Plain arrays, not Float64Arrays: typed arrays of this size get off-heap backing stores whose
   // allocation and collection cost more than the whole evaluation of a few periods.
   const observed: number[] = new Array<number>(length).fill(Number.NaN);
-  let firstDataTimestamp = Number.POSITIVE_INFINITY;
-  for (const point of series.points) {
-    if (!Number.isFinite(point.value) || !Number.isFinite(point.timestamp)) continue;
-    if (point.timestamp < firstDataTimestamp) firstDataTimestamp = point.timestamp;
-    const index = Math.floor((point.timestamp - start) / periodMs);
-    if (index >= 0 && index < length) observed[index] = point.value;
+  // The series is on its own grid: its cell i is this grid's cell i + offset.
+  const values = series.values;
+  const offset = Math.floor((series.start - start) / periodMs);
+  let firstDataIndex = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i] as number)) {
+      firstDataIndex = i + offset;
+      break;
+    }
+  }
+  const to = Math.min(values.length, length - offset);
+  for (let i = Math.max(0, -offset); i < to; i++) {
+    const value = values[i] as number;
+    if (Number.isFinite(value)) observed[i + offset] = value;
   }
 
   const baseline = observed.slice();
   if (settings.missingData === "zero") {
-    // Cells from this index on exist for sure (see the module comment on "zero").
-    const firstDataIndex = Math.floor((firstDataTimestamp - start) / periodMs);
+    // Cells from firstDataIndex on exist for sure (see the module comment on "zero").
     for (let index = 0; index < length; index++) {
       if (!Number.isNaN(observed[index])) continue;
       observed[index] = 0;

@@ -2,7 +2,7 @@
  * Seeded, deterministic synthetic metric histories for tests, the local sandbox and benchmarks.
  * Same options + same seed → the same points, on every machine. Calendar maths is UTC.
  */
-import type { DataPoint } from "../domain/metric.ts";
+import type { DataPoint } from "../src/domain/metric.ts";
 
 const MS_PER_HOUR = 3_600_000;
 const SECONDS_PER_DAY = 86_400;

@@ -50,17 +50,17 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/c
 import { mockClient } from "aws-sdk-client-mock";
 import * as detectFunction from "../../functions/detect.ts";
 import * as reconcileFunction from "../../functions/reconcile.ts";
+import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { awsClientConfig } from "../../src/adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../../src/adapters/cloudwatch-metric-source.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
+import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import { shouldNotify } from "../../src/domain/remediation-notification.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
-import type { JournalRecord } from "../../src/ports/journal.ts";
+import type { Remediation } from "../../src/ports/remediation.ts";
 import { remediations as registry } from "../../src/remediations/registry.ts";
-import type { Remediation } from "../../src/remediations/types.ts";
-import { createTopicWithQueue, readSnsMessages } from "../../src/sandbox/sns-readback.ts";
 import { intakeAccessAnalyzerEvent, intakeConfigEvent } from "../../src/usecases/intake.ts";
 import { createAlerting } from "../../src/wiring/alerting.ts";
 import {

@@ -24,12 +24,12 @@ import {
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { stringify as toYaml } from "yaml";
-import * as onAccessAnalyzer from "../../functions/on-access-analyzer-finding.ts";
-import * as onConfig from "../../functions/on-config-compliance-change.ts";
-import { awsClientConfig } from "../adapters/aws-clients.ts";
-import type { CliIo } from "../cli/io.ts";
-import { runUndoCommand } from "../cli/remediate.ts";
-import type { RemediationHandlerResult } from "../wiring/remediation.ts";
+import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
+import * as onConfig from "../functions/on-config-compliance-change.ts";
+import { awsClientConfig } from "../src/adapters/aws-clients.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { runUndoCommand } from "../src/cli/remediate.ts";
+import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
 const ACCOUNT = "123456789012"; // moto's account, and the samples'
@@ -52,7 +52,7 @@ const TRUST_EXTERNAL = JSON.stringify({
 type SampleEvent = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
 
 function sample(name: string): SampleEvent {
-  const url = new URL(`../../test/fixtures/events/${name}.json`, import.meta.url);
+  const url = new URL(`../test/fixtures/events/${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, "utf8")) as SampleEvent;
 }
 

@@ -16,7 +16,7 @@ import {
   PutBucketMetricsConfigurationCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { DataPoint, MetricIdentity } from "../domain/metric.ts";
+import type { DataPoint, MetricIdentity } from "../src/domain/metric.ts";
 import { syntheticSeries, withBurst } from "./synthetic.ts";
 
 const HOUR = 3_600_000;

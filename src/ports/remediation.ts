@@ -1,6 +1,13 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Finding } from "../domain/finding.ts";
+import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+
+/**
+ * The port every remediation implements (src/remediations/), with the context the runner hands it:
+ * AWS clients for the finding's account and region, plus settings. The clients are SDK types
+ * because a remediation is a sequence of AWS calls; the runner only passes them through.
+ */
 
 /** Settings the remediations read; the runner's own settings (modes, guards) live elsewhere. */
 export interface RemediationSettings {
@@ -29,42 +36,6 @@ export interface RemediationContext {
   s3: S3Client;
   iam: IAMClient;
   settings: RemediationSettings;
-}
-
-export interface PlannedChange {
-  /** IAM action this step calls, e.g. "s3:PutEncryptionConfiguration". */
-  action: string;
-  /** What it does, in words: "set SSE-KMS with key arn:… and bucket key on". */
-  description: string;
-  /** Request parameters the step will send (JSON-serialisable), for the journal and undo. */
-  params: Record<string, unknown>;
-}
-
-/**
- * Result of the read-only planning step. `before` holds everything undo needs to restore.
- * `changes` empty means nothing to do (`reason` says why).
- */
-export interface RemediationPlan {
-  remediation: string;
-  finding: Finding;
-  /** One line: "block public access on bucket logs-prod (4 flags were off)". */
-  summary: string;
-  changes: PlannedChange[];
-  /** State read while planning (JSON-serialisable): encryption config, PAB, attachments, documents… */
-  before: Record<string, unknown>;
-  /** Resource tags read while planning (exemptions are judged by the runner from these). */
-  tags: Record<string, string>;
-  /** Set when the resource is public on purpose (website, CloudFront origin): alert, don't change. */
-  intentionallyPublic?: string;
-  /** Why nothing needs changing, or why the plan is what it is. */
-  reason: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  /** State read back after apply (JSON-serialisable). */
-  after: Record<string, unknown>;
-  detail: string;
 }
 
 export interface Remediation {

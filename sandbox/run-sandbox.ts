@@ -7,14 +7,14 @@ import {
   type DetectResponse,
   handler as detectHandler,
   setDetectDeps,
-} from "../../functions/detect.ts";
-import { awsClientConfig } from "../adapters/aws-clients.ts";
-import type { CliIo } from "../cli/io.ts";
-import { formatTable } from "../cli/table.ts";
-import { newestCompletePeriodStart } from "../domain/baseline.ts";
-import { formatNumber } from "../domain/format.ts";
-import { metricLabel } from "../domain/metric.ts";
-import { createDetectionDeps } from "../wiring/detection.ts";
+} from "../functions/detect.ts";
+import { awsClientConfig } from "../src/adapters/aws-clients.ts";
+import type { CliIo } from "../src/cli/io.ts";
+import { formatTable } from "../src/cli/table.ts";
+import { newestCompletePeriodStart } from "../src/domain/baseline.ts";
+import { formatNumber } from "../src/domain/format.ts";
+import { metricLabel } from "../src/domain/metric.ts";
+import { createDetectionDeps } from "../src/wiring/detection.ts";
 import { seedDetectionDemo } from "./seed-detection.ts";
 import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 

@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 
 export function loadSample(name: string): Json {
   return JSON.parse(
-    readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"),
+    readFileSync(new URL(`../../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
   ) as Json;
 }
 

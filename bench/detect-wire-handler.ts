@@ -1,0 +1,22 @@
+/**
+ * The handler side of the real-wire benchmark, bundled and run in its own process under Lambda
+ * heap flags: the real detect handler (config from VIGIL_CONFIG, the real CloudWatch client pointed
+ * at the bench server by AWS_ENDPOINT_URL), invoked once like a forced scheduled run. Prints one
+ * JSON line.
+ */
+
+import { handler } from "../functions/detect.ts";
+import { peakRssMb } from "./peak-rss.ts";
+
+const started = performance.now();
+const response = await handler({ force: true });
+const handlerMs = performance.now() - started;
+console.log(
+  JSON.stringify({
+    handlerMs: Math.round(handlerMs),
+    peakRssMb: peakRssMb(),
+    ok: response.ok,
+    metrics: (response.evaluated ?? []).reduce((total, set) => total + set.metrics, 0),
+    anomalies: response.anomalies?.length ?? 0,
+  }),
+);

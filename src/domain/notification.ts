@@ -1,0 +1,23 @@
+import type { Severity } from "./detection.ts";
+
+/**
+ * A message for people: anomaly alerts and remediation outcomes both become one of these.
+ * Adapters (SNS today, PagerDuty next) decide how to deliver it.
+ */
+export interface Notification {
+  /** "trigger" opens or updates an incident; "resolve" closes the one with the same dedupKey. */
+  action: "trigger" | "resolve";
+  /** Deterministic: the same incident always has the same key. */
+  dedupKey: string;
+  severity: Severity | "info";
+  /** "anomaly" or "remediation": subscribers filter on it. */
+  source: "anomaly" | "remediation";
+  /** ≤ 100 characters (SNS subject limit); first words say what and where. */
+  subject: string;
+  /** Human-readable text, then a JSON block with the details. */
+  body: string;
+  /** Machine-readable details (also embedded in body). */
+  details: Record<string, unknown>;
+  /** Extra SNS message attributes (string values) for subscription filters, e.g. metricSet. */
+  attributes: Record<string, string>;
+}

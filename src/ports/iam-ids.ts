@@ -1,0 +1,13 @@
+import type { ResourceType } from "../domain/finding.ts";
+
+export type IamResourceType = Exclude<ResourceType, "AWS::S3::Bucket">;
+
+export interface ResolvedIamEntity {
+  name: string;
+  arn: string;
+}
+
+/** Resolves Config's IAM unique ids; IamIdResolver implements it. */
+export interface IamIdLookup {
+  resolve(resourceType: IamResourceType, uniqueId: string): Promise<ResolvedIamEntity | undefined>;
+}
