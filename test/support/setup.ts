@@ -10,6 +10,9 @@ process.env.AWS_REGION = "us-east-1";
 delete process.env.AWS_PROFILE;
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_ENDPOINT_URL;
+// Vigil's own metrics are EMF lines on stdout: silent here; test/usecases/run-metrics.test.ts turns
+// them on for the handler whose output it reads.
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
 // Quiet: Powertools loggers read this when they are built (at module load, after this file).
 // A test that asserts on log lines captures them (bench/resilience/log-capture.ts) or sets a level.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
