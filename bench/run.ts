@@ -1,5 +1,6 @@
 /**
- * `npm run bench [detect-wire|backtest-wire|remediation|deploy|fanout|resilience]`: each benchmark prints JSON lines.
+ * `npm run bench [detect-wire|backtest-wire|remediation|deploy|fanout|resilience|quality]`: each
+ * benchmark prints JSON lines.
  * Figures are in README.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -36,4 +37,9 @@ if (!only || only === "fanout") {
 if (!only || only === "resilience") {
   for (const line of await (await import("./resilience.ts")).benchResilience())
     console.log(JSON.stringify(line));
+}
+if (only === "quality") {
+  // Not part of the default run: it needs the shared NAB data (../shared/datasets/nab).
+  const { benchQuality } = await import("./quality.ts");
+  process.exitCode = await benchQuality(process.argv.slice(3));
 }

@@ -5,6 +5,7 @@ import { dashboardResources } from "./dashboard.ts";
 import { eventPatterns } from "./event-patterns.ts";
 import { findingsBusResources } from "./findings-bus.ts";
 import { roleResources } from "./iam-roles.ts";
+import { journalResources } from "./journal-resources.ts";
 import { memberAccountYaml } from "./member-account.ts";
 
 /** rate(60 minutes), rate(1 minute): EventBridge wants the singular for 1. */
@@ -24,6 +25,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
   const detectEveryMinutes = config.detection.scheduleMinutes;
   return {
     "deploy/iam-roles.json": json(roleResources(undefined, { memberAccounts })),
+    "deploy/journal.json": json(journalResources()),
     "deploy/event-patterns.json": json(patterns),
     "deploy/settings.json": json({
       // One source for the schedule: the config's detection.scheduleMinutes.
