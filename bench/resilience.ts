@@ -1,12 +1,14 @@
 /**
  * Resilience figures, computed by running the same code as the tests (test/resilience/):
  *   - the five fuzzers, 10,000 generated events each (fixed seeds; VIGIL_FUZZ_SEED=random explores);
- *   - the fault-injection matrix and the concurrent-delivery runs against a moto_server on loopback.
+ *   - the fault-injection matrix and the concurrent-delivery runs against a moto_server on loopback;
+ *   - issue 14's attack list (test/security/attacks.ts) replayed against the same moto_server.
  * One JSON line per fuzz target, one for the matrix, one per concurrency scenario, then the totals.
  * Throws (non-zero exit) when an invariant breaks: a mutating call on an invalid event, an alert
  * lost, a run that did not complete, a resource changed twice.
  */
 import { startMotoServer } from "../sandbox/moto-server.ts";
+import { ATTACKS } from "./resilience/attacks.ts";
 import { runConcurrentDeliveries } from "./resilience/concurrency.ts";
 import { runFaultMatrix, summarise } from "./resilience/fault-matrix.ts";
 import { FUZZ_TARGETS, type FuzzStats, fuzzTarget } from "./resilience/fuzz.ts";
@@ -23,7 +25,19 @@ export async function benchResilience(): Promise<Array<Record<string, unknown>>>
   const moto = await startMotoServer();
   let matrix: ReturnType<typeof summarise>;
   const concurrency: Array<Awaited<ReturnType<typeof runConcurrentDeliveries>>> = [];
+  // Issue 14's attacks (test/security/attacks.ts), replayed through the real wiring.
+  const notBlocked: string[] = [];
   try {
+    for (const attack of ATTACKS) {
+      const result = await attack.replay(moto.endpoint);
+      if (!result.blocked) notBlocked.push(`item ${attack.item}: ${attack.name}: ${result.detail}`);
+    }
+    lines.push({
+      bench: "resilience-attacks",
+      attacksReplayed: ATTACKS.length,
+      attacksBlocked: ATTACKS.length - notBlocked.length,
+      notBlocked,
+    });
     const rows = await runFaultMatrix(moto.endpoint);
     matrix = summarise(rows);
     lines.push({
@@ -57,6 +71,8 @@ export async function benchResilience(): Promise<Array<Record<string, unknown>>>
     resourcesChangedTwice: matrix.changedTwice,
     concurrentDeliveries: concurrency.reduce((n, c) => n + c.deliveries, 0),
     concurrentChanges: concurrency.reduce((n, c) => n + c.changes, 0),
+    attacksReplayed: ATTACKS.length,
+    attacksBlocked: ATTACKS.length - notBlocked.length,
   };
   lines.push(totals);
 
@@ -68,6 +84,7 @@ export async function benchResilience(): Promise<Array<Record<string, unknown>>>
     totals.resourcesChangedTwice > 0 && "resources changed twice",
     matrix.rowsWithProblems > 0 && `${matrix.rowsWithProblems} fault row(s) with problems`,
     concurrency.some((c) => c.changes !== 1) && "a concurrent delivery changed more than once",
+    notBlocked.length > 0 && `${notBlocked.length} attack(s) not blocked`,
   ].filter(Boolean);
   if (broken.length > 0) {
     for (const line of lines) console.log(JSON.stringify(line));

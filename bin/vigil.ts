@@ -173,12 +173,19 @@ program
 
 program
   .command("undo")
-  .description("restore the before-state recorded in a journal entry")
+  .description(
+    "restore the before-state recorded in a journal entry (run with the operator role: see docs/threat-model.md)",
+  )
   .argument("<id>", "journal record id (from the alert or `vigil remediate`)")
   .option("--json", "print the outcome as JSON")
-  .action(async (id: string, opts: { json?: boolean }) => {
+  .option("--force", "allow an undo that re-grants admin-class access (needs --reason)")
+  .option("--reason <text>", "why the forced undo is needed (journaled and told)")
+  .action(async (id: string, opts: { json?: boolean; force?: boolean; reason?: string }) => {
     const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runUndoCommand({ id, json: opts.json, configPath }, processIo);
+    exitCode = await runUndoCommand(
+      { id, json: opts.json, force: opts.force, reason: opts.reason, configPath },
+      processIo,
+    );
   });
 
 const alert = program.command("alert").description("check the alert path (SNS, PagerDuty)");

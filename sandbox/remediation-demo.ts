@@ -10,6 +10,7 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -30,6 +31,7 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { runUndoCommand } from "../src/cli/remediate.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
+import { createJournalMacKey } from "./journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
 const ACCOUNT = "123456789012"; // moto's account, and the samples'
@@ -146,11 +148,14 @@ export async function runRemediationSandbox(
       },
     }),
   );
+  // Journal records are sealed with a KMS HMAC key, as in the deployed stack (undo checks it).
+  const journalMacKey = await createJournalMacKey(new KMSClient(clientConfig));
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: REGION,
     VIGIL_CONFIG: configPath,
     VIGIL_JOURNAL_BUCKET: journalBucket,
+    VIGIL_JOURNAL_MAC_KEY: journalMacKey,
     VIGIL_TOPIC_ARN: topicArn,
   });
   onConfig.setRemediationApp(undefined);

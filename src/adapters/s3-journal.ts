@@ -113,7 +113,12 @@ export class S3Journal implements Journal {
       const existing = await this.readClaim(objectKey);
       if (!existing) continue; // released between our write and read: try again
       const { claim, etag } = existing;
-      if (claim.leaseUntil === null || claim.leaseUntil > request.now) {
+      // No run asks for a lease longer than leaseMs: a claim running much further out (twice that,
+      // leaving room for concurrent runs whose clocks read a little apart) was not written by one
+      // (planted to block the finding) and is taken over like an abandoned one.
+      const planted =
+        claim.leaseUntil !== null && claim.leaseUntil > request.now + 2 * request.leaseMs;
+      if (!planted && (claim.leaseUntil === null || claim.leaseUntil > request.now)) {
         return { claimed: false, holder: claim.holder, settled: claim.leaseUntil === null };
       }
       // The holder's lease ran out without settling: take over, unless someone else did first.

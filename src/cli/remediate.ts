@@ -34,6 +34,9 @@ export interface RemediateCommandOptions {
 export interface UndoCommandOptions {
   /** Journal record id printed by the remediation ("vigil undo <id>"). */
   id: string;
+  /** Re-grant admin-class access when undo would (needs `reason`, which is journaled). */
+  force?: boolean;
+  reason?: string;
   json?: boolean;
   configPath?: string;
 }
@@ -180,6 +183,7 @@ const UNDO_EXIT: Record<UndoOutcome["outcome"], number> = {
   undone: EXIT.ok,
   "already-undone": EXIT.ok,
   "undo-failed": EXIT.failure,
+  refused: EXIT.failure,
   "not-found": EXIT.badInput,
   "nothing-to-undo": EXIT.badInput,
 };
@@ -194,12 +198,20 @@ export async function runUndoCommand(
     io.err(`vigil undo: "${options.id}" is not a journal id (e.g. 20261120T091504Z-1a2b3c4d)`);
     return EXIT.badInput;
   }
+  if (options.force && !options.reason?.trim()) {
+    io.err("vigil undo: --force needs --reason: it is journaled and told to people");
+    return EXIT.badInput;
+  }
   try {
     const app = await createApp({
       dryRun: false,
       ...(options.configPath ? { configPath: options.configPath } : {}),
     });
-    const outcome = await undoRemediation(app.runner, options.id);
+    const outcome = await undoRemediation(
+      app.runner,
+      options.id,
+      options.force && options.reason ? { force: { reason: options.reason } } : {},
+    );
     if (options.json) {
       io.out(JSON.stringify(outcome, null, 2));
     } else {

@@ -30,11 +30,27 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
  * quarantine itself), service-linked roles and IAM Identity Center roles (AWS manages them).
  */
 export const ALWAYS_PROTECTED_PRINCIPALS = [
-  "arn:*:iam::*:role/vigil-*",
+  // Vigil's own roles by their exact generated names (vigil-<stage>-<function>), not a bare
+  // "vigil-*" prefix that anyone could give a role to shelter it.
+  ...[
+    "detect",
+    "detectFanout",
+    "detectWorker",
+    "onConfigComplianceChange",
+    "onAccessAnalyzerFinding",
+    "reconcile",
+    "operator",
+  ].map((fn) => `arn:*:iam::*:role/vigil-*-${fn}`),
   "arn:*:iam::*:role/VigilRemediationRole",
   "arn:*:iam::*:role/VigilDetectionRole",
   "arn:*:iam::*:role/aws-service-role/*",
   "arn:*:iam::*:role/aws-reserved/*",
+] as const;
+
+/** Protected in every configuration; `protectedPrincipals` adds to these. */
+export const DEFAULT_PROTECTED_PRINCIPALS = [
+  "arn:*:iam::*:role/BreakGlass*",
+  "arn:*:iam::*:role/OrganizationAccountAccessRole",
 ] as const;
 
 const modeSchema = z.enum(REMEDIATION_MODES);
@@ -87,11 +103,16 @@ export const remediationConfigSchema = z
     exemptionUntilTag: z.string().min(1).max(128).default("vigil:exempt-until"),
     /** Exemptions expiring further away than this are refused (fail closed). */
     maxExemptionDays: z.number().int().min(1).max(3660).default(366),
-    /** ARN globs never changed; the built-in ALWAYS_PROTECTED_PRINCIPALS are added to these. */
+    /**
+     * ARN globs never changed. Adds to DEFAULT_PROTECTED_PRINCIPALS and ALWAYS_PROTECTED_PRINCIPALS:
+     * listing your own never drops the defaults (break-glass and organisation access roles).
+     */
     protectedPrincipals: z
       .array(z.string().startsWith("arn:", 'must be an ARN pattern starting with "arn:"'))
-      .default(["arn:*:iam::*:role/BreakGlass*", "arn:*:iam::*:role/OrganizationAccountAccessRole"])
-      .transform((patterns) => [...new Set([...patterns, ...ALWAYS_PROTECTED_PRINCIPALS])]),
+      .default([])
+      .transform((patterns) => [
+        ...new Set([...patterns, ...DEFAULT_PROTECTED_PRINCIPALS, ...ALWAYS_PROTECTED_PRINCIPALS]),
+      ]),
     /** Per account: more than maxChanges changes in the window → notify instead of enforce. */
     rateLimit: z
       .object({
@@ -108,8 +129,15 @@ export const remediationConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** `vigil undo` refuses records older than this: the world has moved on, restore by hand. */
+    undo: z
+      .object({ maxAgeDays: z.number().int().min(1).max(366).default(30) })
+      .strict()
+      .prefault({}),
     /** S3 bucket for the journal; the functions get it from VIGIL_JOURNAL_BUCKET. */
     journalBucket: z.string().min(3).max(63).optional(),
+    /** KMS HMAC key (id or ARN) that seals journal records; the functions get VIGIL_JOURNAL_MAC_KEY. */
+    journalMacKey: z.string().min(1).max(2048).optional(),
     /** SNS topic; the functions get it from VIGIL_TOPIC_ARN. */
     topicArn: z.string().startsWith("arn:").optional(),
     /** Reconciliation sweep bounds. */

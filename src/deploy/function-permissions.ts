@@ -8,20 +8,23 @@ import {
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
+import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-seal.ts";
 import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
 import { SHARD_QUEUE_ACTIONS } from "../adapters/sqs-shard-queue.ts";
+import type { Remediation } from "../ports/remediation.ts";
 import { remediations } from "../remediations/registry.ts";
 
-/** Every action any remediation declares, over all phases (plan, apply, verify, undo). */
-export function remediationActions(): string[] {
-  return remediations.flatMap((r) => [
-    ...r.permissions.plan,
-    ...r.permissions.apply,
-    ...r.permissions.verify,
-    ...r.permissions.undo,
-  ]);
+type Phase = keyof Remediation["permissions"];
+
+/** What the always-on remediators do: plan, apply, verify. Undo is the operator's alone. */
+export const REMEDIATOR_PHASES: readonly Phase[] = ["plan", "apply", "verify"];
+export const ALL_PHASES: readonly Phase[] = ["plan", "apply", "verify", "undo"];
+
+/** Every action any remediation declares for the given phases (default: all of them). */
+export function remediationActions(phases: readonly Phase[] = ALL_PHASES): string[] {
+  return remediations.flatMap((r) => phases.flatMap((phase) => r.permissions[phase]));
 }
 
 function unique(actions: string[]): string[] {
@@ -37,9 +40,12 @@ export function functionPermissions(): Record<string, string[]> {
   // Alerts: SNS, the PagerDuty routing key (Secrets Manager or SSM) and the alert dead-letter queue.
   const alerting = [...NOTIFIER_ACTIONS, ...PAGERDUTY_SECRET_ACTIONS, ...ALERT_DLQ_ACTIONS];
   // Every remediation first reads the per-account kill switch (an SSM parameter).
+  // Undo's Attach*/Put*Policy stay with the operator role (operatorPermissions).
   const remediate = [
-    ...remediationActions(),
+    ...remediationActions(REMEDIATOR_PHASES),
     ...JOURNAL_ACTIONS,
+    ...SEAL_SIGN_ACTIONS,
+    ...SEAL_VERIFY_ACTIONS,
     ...alerting,
     ...KILL_SWITCH_ACTIONS,
   ];
@@ -66,6 +72,24 @@ export function functionPermissions(): Record<string, string[]> {
       ...ASSUME_ROLE_ACTIONS,
     ]),
   };
+}
+
+/**
+ * The operator role `vigil undo` runs with (assumed by a person, never by a function): every
+ * remediation phase including undo, the journal and its seal, alerts and the kill switch.
+ */
+export function operatorPermissions(): string[] {
+  return unique([
+    ...remediationActions(ALL_PHASES),
+    ...JOURNAL_ACTIONS,
+    ...SEAL_SIGN_ACTIONS,
+    ...SEAL_VERIFY_ACTIONS,
+    ...NOTIFIER_ACTIONS,
+    ...PAGERDUTY_SECRET_ACTIONS,
+    ...ALERT_DLQ_ACTIONS,
+    ...KILL_SWITCH_ACTIONS,
+    ...ASSUME_ROLE_ACTIONS,
+  ]);
 }
 
 /** What a function's declared sqs:SendMessage and sts:AssumeRole are scoped to. */

@@ -1,9 +1,11 @@
 import type { VigilConfig } from "../config/load.ts";
 import { parseRemediationConfig } from "../config/remediation-config.ts";
 import { alarmResources } from "./alarms.ts";
+import { dashboardResources } from "./dashboard.ts";
 import { eventPatterns } from "./event-patterns.ts";
 import { findingsBusResources } from "./findings-bus.ts";
 import { roleResources } from "./iam-roles.ts";
+import { journalResources } from "./journal-resources.ts";
 import { memberAccountYaml } from "./member-account.ts";
 
 /** rate(60 minutes), rate(1 minute): EventBridge wants the singular for 1. */
@@ -23,6 +25,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
   const detectEveryMinutes = config.detection.scheduleMinutes;
   return {
     "deploy/iam-roles.json": json(roleResources(undefined, { memberAccounts })),
+    "deploy/journal.json": json(journalResources()),
     "deploy/event-patterns.json": json(patterns),
     "deploy/settings.json": json({
       // One source for the schedule: the config's detection.scheduleMinutes.
@@ -30,6 +33,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
       detectEveryMinutes,
     }),
     "deploy/alarms.json": json(alarmResources({ detectEveryMinutes })),
+    "deploy/dashboard.json": json(dashboardResources()),
     "deploy/findings-bus.json": json(findingsBusResources({ memberAccounts })),
     "deploy/member-account.yaml": memberAccountYaml(patterns),
     // What the functions load (VIGIL_CONFIG): validated here, so no YAML parser is bundled.

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { MEMBER_DETECTION_ROLE, MEMBER_REMEDIATION_ROLE } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
-import { remediationActions } from "./function-permissions.ts";
+import { ALL_PHASES, remediationActions } from "./function-permissions.ts";
 import { OWN_ROLES_PATTERN, roleName, type Statement, statementsFor } from "./iam-roles.ts";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -19,9 +19,12 @@ export const MEMBER_ROLE_USERS: Record<string, string[]> = {
   [MEMBER_DETECTION_ROLE]: ["detectWorker"],
 };
 
-/** What the remediation role may do: every remediation's actions, and resolving IAM ids. */
+/**
+ * What the remediation role may do: every remediation's actions, and resolving IAM ids. Undo's
+ * actions are still here: member accounts have no separate operator role yet.
+ */
 export function memberRemediationActions(): string[] {
-  return [...new Set([...remediationActions(), ...IAM_ID_RESOLVER_ACTIONS])].sort();
+  return [...new Set([...remediationActions(ALL_PHASES), ...IAM_ID_RESOLVER_ACTIONS])].sort();
 }
 
 export function memberDetectionActions(): string[] {

@@ -290,13 +290,18 @@ export function withoutExposingStatements(
  * the cloudfront.amazonaws.com service principal, or a legacy Origin Access Identity), or returns
  * undefined when there is none. Such a bucket is treated as public on purpose.
  */
-export function cloudFrontAccess(policy: string): string | undefined {
+export function cloudFrontAccess(policy: string, bucketAccount: string): string | undefined {
   const { statements } = parseBucketPolicy(policy);
   const found: string[] = [];
   statements.forEach((statement, index) => {
     if (!isRecord(statement) || statement.Effect !== "Allow") return;
     for (const principal of principalEntries(statement.Principal)) {
-      const isOac = principal.type === "Service" && principal.value === CLOUDFRONT_SERVICE;
+      // OAC counts only when aws:SourceArn pins it to distributions of the bucket's own account:
+      // a bare cloudfront.amazonaws.com statement is a decoy anyone can add (issue 14).
+      const isOac =
+        principal.type === "Service" &&
+        principal.value === CLOUDFRONT_SERVICE &&
+        ownDistributionsOnly(statement.Condition, bucketAccount);
       const isOai =
         principal.type === "AWS" && principal.value.startsWith(CLOUDFRONT_OAI_ARN_PREFIX);
       if (isOac || isOai) {
@@ -308,6 +313,22 @@ export function cloudFrontAccess(policy: string): string | undefined {
     }
   });
   return found.length > 0 ? found.join("; ") : undefined;
+}
+
+/** True when the condition restricts aws:SourceArn to fixed distributions of `account`. */
+function ownDistributionsOnly(condition: unknown, account: string): boolean {
+  if (!isRecord(condition)) return false;
+  const values: unknown[] = [];
+  for (const [operator, keys] of Object.entries(condition)) {
+    if (!/^(StringEquals|ArnEquals|ArnLike|StringLike)$/.test(operator) || !isRecord(keys)) {
+      continue;
+    }
+    for (const [key, value] of Object.entries(keys)) {
+      if (key.toLowerCase() === "aws:sourcearn") values.push(...[value].flat());
+    }
+  }
+  const own = new RegExp(`^arn:aws[a-z-]*:cloudfront::${account}:distribution/[A-Za-z0-9]+$`);
+  return values.length > 0 && values.every((v) => typeof v === "string" && own.test(v));
 }
 
 export interface AclGrant {

@@ -47,6 +47,12 @@ export interface JournalRecord {
   undoCommand: string | null;
   /** Undo records: the record whose changes were undone. */
   undoOf?: string;
+  /** Undo records: why an undo re-granted admin-class access (`vigil undo --force --reason`). */
+  forcedReason?: string;
+  /** Something an attacker may have done (squatted quarantine policy, forged claim): pages. */
+  securityAlert?: string;
+  /** The MAC over every other field (RecordSeal): undo and claims trust only sealed records. */
+  integrity?: { keyId: string; algorithm: string; mac: string };
 }
 
 /** Whether a record counts as a change for the rate limit and the loop breaker. */

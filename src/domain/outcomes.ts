@@ -31,8 +31,8 @@ export const OUTCOMES = {
     runbook: null,
   },
   exempt: {
-    meaning: "valid exemption tags (re-checked: the exemption expires)",
-    runner: true, ok: true, notify: false, routable: false, logLevel: "info", recheck: true,
+    meaning: "valid exemption (told every time: an exemption nobody hears of is one an owner can grant himself; re-checked: it expires)",
+    runner: true, ok: true, notify: true, routable: true, logLevel: "info", recheck: true,
     runbook: "remediation-exempt",
   },
   applied: {

@@ -11,14 +11,22 @@ export function remediationDedupKey(
   return `vigil:remediation:${finding.account}/${finding.region}/${finding.resourceId}/${finding.rule}`;
 }
 
-export function shouldNotify(record: Pick<JournalRecord, "outcome" | "exemptionProblem">): boolean {
-  return OUTCOMES[record.outcome].notify || record.exemptionProblem !== undefined;
+export function shouldNotify(
+  record: Pick<JournalRecord, "outcome" | "exemptionProblem" | "securityAlert">,
+): boolean {
+  return (
+    OUTCOMES[record.outcome].notify ||
+    record.exemptionProblem !== undefined ||
+    record.securityAlert !== undefined
+  );
 }
 
 /** Errors meaning the resource is gone: worth a warning, not a page. */
 const NOT_FOUND = /^(NoSuchBucket|NoSuchEntity|NoSuchEntityException|NotFound)$/;
 
 function severityOf(record: JournalRecord): Notification["severity"] {
+  // Someone may be working against Vigil (forged claim, squatted quarantine policy): page.
+  if (record.securityAlert) return "critical";
   switch (record.outcome) {
     case "loop-detected":
     case "verify-failed":
@@ -26,8 +34,9 @@ function severityOf(record: JournalRecord): Notification["severity"] {
       return "critical";
     case "failed":
       return NOT_FOUND.test(record.error?.name ?? "") ? "warning" : "critical";
+    case "rate-limited": // a fix held back (decoys may have burnt the budget): a person decides
+      return "critical";
     case "notified":
-    case "rate-limited":
     case "protected":
     case "intentionally-public":
       return "warning";
@@ -45,6 +54,7 @@ const HEADLINES: Partial<Record<JournalOutcome, string>> = {
   "intentionally-public": "public on purpose? not changed",
   "loop-detected": "LOOP stopped",
   "rate-limited": "rate limit, not changed",
+  exempt: "exempt, not changed",
   failed: "remediation FAILED",
   "verify-failed": "fix did NOT take",
   undone: "undone",
@@ -136,6 +146,7 @@ export function remediationNotification(record: JournalRecord): Notification {
     before: record.before,
     after: record.after,
     ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
+    ...(record.securityAlert ? { securityAlert: record.securityAlert } : {}),
     ...(record.error ? { error: record.error } : {}),
     undo: record.undoCommand,
   };
@@ -144,6 +155,7 @@ export function remediationNotification(record: JournalRecord): Notification {
   lines.push(
     `Why: rule ${finding.rule} (${finding.source}) reported ${finding.kind}. ${record.reason}`,
   );
+  if (record.securityAlert) lines.push(`SECURITY: ${record.securityAlert}`);
   if (record.exemptionProblem) {
     lines.push(`Exemption NOT honoured: ${record.exemptionProblem}`);
   }

@@ -29,6 +29,10 @@ export interface RemediationPlan {
   intentionallyPublic?: string;
   /** Why nothing needs changing, or why the plan is what it is. */
   reason: string;
+  /** Something found while planning that looks like an attack on Vigil itself: pages. */
+  securityAlert?: string;
+  /** Set with no changes when the resource must not be changed but people must hear of it. */
+  alertOnly?: string;
 }
 
 export interface VerifyResult {

@@ -17,6 +17,8 @@ export const accessAnalyzerFindingEventSchema = z.looseObject({
   source: z.literal("aws.access-analyzer"),
   "detail-type": z.literal("Access Analyzer Finding"),
   time: isoTime,
+  /** The account EventBridge says sent the event: must be the finding's (intake checks). */
+  account: accountId.optional(),
   detail: z.looseObject({
     id: boundedString(256),
     status: z.enum(FINDING_STATUSES),

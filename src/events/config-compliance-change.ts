@@ -23,6 +23,8 @@ export const configComplianceChangeEventSchema = z.looseObject({
   source: z.literal("aws.config"),
   "detail-type": z.literal("Config Rules Compliance Change"),
   time: isoTime,
+  /** The account EventBridge says sent the event: must be the finding's (intake checks). */
+  account: accountId.optional(),
   detail: z.looseObject({
     configRuleName: boundedString(128),
     resourceType: boundedString(256),

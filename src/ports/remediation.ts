@@ -61,4 +61,9 @@ export interface Remediation {
     plan: RemediationPlan,
     applied: PlannedChange[],
   ): Promise<VerifyResult>;
+  /**
+   * Pure: what undoing these changes would re-grant that the risk model calls admin-class (one
+   * line each). Undo refuses those unless forced with a journaled reason.
+   */
+  undoHazards?(plan: RemediationPlan, applied: PlannedChange[]): string[];
 }

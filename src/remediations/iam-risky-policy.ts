@@ -11,7 +11,9 @@ import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   type IAMClient,
   PutGroupPolicyCommand,
@@ -413,14 +415,20 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
 
   const entities = await listEntities(iam, policyArn);
   const why = risk.reasons.join("; ");
-  const detach = (api: PrincipalApi, entity: string): PlannedChange => ({
+  // ListEntitiesForPolicy names principals without their path: the real ARN (role/aws-reserved/…,
+  // role/breakglass/…) is looked up so protected-principal patterns see what IAM sees.
+  const [userArns, roleArns] = await Promise.all([
+    Promise.all(entities.users.map((user) => principalArn(iam, "user", user))),
+    Promise.all(entities.roles.map((role) => principalArn(iam, "role", role))),
+  ]);
+  const detach = (api: PrincipalApi, entity: string, arn?: string): PlannedChange => ({
     action: api.detachAction,
     description: `detach ${name} from ${api.type} ${entity}`,
-    params: { [api.nameKey]: entity, PolicyArn: policyArn },
+    params: { [api.nameKey]: entity, PolicyArn: policyArn, ...(arn ? { PrincipalArn: arn } : {}) },
   });
   const changes = [
-    ...entities.users.map((user) => detach(USER_API, user)),
-    ...entities.roles.map((role) => detach(ROLE_API, role)),
+    ...entities.users.map((user, i) => detach(USER_API, user, userArns[i])),
+    ...entities.roles.map((role, i) => detach(ROLE_API, role, roleArns[i])),
     ...entities.groups.map((group) => detach(GROUP_API, group)),
   ];
   const before: PolicyBefore = {
@@ -442,6 +450,19 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
         ? `Policy ${name} is risky (${why}) but has no attachments.`
         : `Policy ${name} is risky: ${why}. The policy itself is kept; undo re-attaches it.`,
   };
+}
+
+/** The principal's ARN with its path (undefined when it vanished meanwhile). */
+async function principalArn(
+  iam: IAMClient,
+  type: "user" | "role",
+  name: string,
+): Promise<string | undefined> {
+  const read = async () =>
+    type === "user"
+      ? (await iam.send(new GetUserCommand({ UserName: name })))?.User?.Arn
+      : (await iam.send(new GetRoleCommand({ RoleName: name })))?.Role?.Arn;
+  return (await nullIfMissing(read)) ?? undefined;
 }
 
 async function listEntities(iam: IAMClient, policyArn: string) {
@@ -544,6 +565,9 @@ export const iamRiskyPolicy: Remediation = {
       "iam:GetPolicy",
       "iam:GetPolicyVersion",
       "iam:ListEntitiesForPolicy",
+      // The real ARNs (with paths) of the principals a policy-level finding touches.
+      "iam:GetUser",
+      "iam:GetRole",
       "iam:ListUserTags",
       "iam:ListRoleTags",
       "iam:ListPolicyTags",
@@ -634,6 +658,28 @@ export const iamRiskyPolicy: Remediation = {
             : `${plan.changes.length} risky attachment(s) removed`
           : `still in place: ${present.map((change) => change.description).join("; ")}`,
     };
+  },
+
+  undoHazards(plan, applied): string[] {
+    // Everything this remediation removed was judged risky when planned: putting it back re-grants
+    // that access. Each hazard names the grant and the risk model's reasons.
+    const before = beforeOf(plan);
+    return applied.map((change) => {
+      const { api, op } = operationOf(change);
+      const name = stringParam(change, api.nameKey);
+      if (before.target.type === "policy") {
+        return `attach ${before.target.name} to ${api.type} ${name}: ${(before as PolicyBefore).reasons.join("; ")}`;
+      }
+      const principal = before as PrincipalBefore;
+      if (op === "detach") {
+        const arn = stringParam(change, "PolicyArn");
+        const assessed = principal.attachedPolicies.find((policy) => policy.policyArn === arn);
+        return `attach ${arn} to ${api.type} ${name}: ${assessed?.reasons.join("; ") || "risky"}`;
+      }
+      const policyName = stringParam(change, "PolicyName");
+      const assessed = principal.inlinePolicies.find((inline) => inline.policyName === policyName);
+      return `put inline ${policyName} on ${api.type} ${name}: ${assessed?.reasons.join("; ") || "risky"}`;
+    });
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {

@@ -8,7 +8,14 @@ import {
   paginateListRoleTags,
 } from "@aws-sdk/client-iam";
 import type { Finding } from "../domain/finding.ts";
-import { decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
+import {
+  asList,
+  decodePolicyDocument,
+  type PolicyStatement,
+  parsePolicyDocument,
+  sameDocument,
+} from "../domain/iam-policy.ts";
+import { contentHash } from "../domain/journal-integrity.ts";
 import type { RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
 import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 
@@ -19,9 +26,10 @@ import type { Remediation, RemediationContext } from "../ports/remediation.ts";
  * could lock out legitimate callers in ways that are hard to restore). Undo deletes the inline
  * policy.
  *
- * If an inline policy with the configured name already exists and is not Vigil's deny-all, nothing
- * is changed (the plan says why) and apply refuses too: Vigil never overwrites a policy it did not
- * write. Service-linked roles are left alone (AWS manages them).
+ * If an inline policy with the configured name already exists and is not Vigil's deny-all, someone
+ * is squatting the name (a role that looks quarantined but is not): it is replaced, its document
+ * kept for undo, and the plan carries a security alert (pages). Apply replaces only the document
+ * seen while planning. Service-linked roles are left alone (AWS manages them).
  */
 export const IAM_ROLE_QUARANTINE = "iam-role-quarantine";
 
@@ -86,6 +94,68 @@ function isVigilQuarantine(document: string | null): boolean {
   }
 }
 
+/** Roles that run the organisation itself: Control Tower, StackSets (which deploy Vigil's member stack). */
+const ORGANISATION_ROLES = [
+  /^AWSControlTowerExecution$/,
+  /^AWSCloudFormationStackSetExecutionRole$/,
+  /^stacksets-exec-[0-9a-f]+$/,
+  /^OrganizationAccountAccessRole$/,
+];
+
+/**
+ * Why the role must be left alone although it is assumable from outside, if it must: an
+ * organisation management role, a trust only to `trustedAccounts`, or a vendor trust that demands
+ * an ExternalId in every statement reaching outside. Pure; reads the trust policy as IAM returns it.
+ */
+export function trustedOnly(
+  trustPolicy: string | null,
+  roleName: string,
+  ownAccount: string,
+  settings: Pick<RemediationContext["settings"], "trustedAccounts">,
+): string | undefined {
+  if (ORGANISATION_ROLES.some((pattern) => pattern.test(roleName))) {
+    return "it is an organisation management role (Control Tower, StackSets, organisation access)";
+  }
+  if (trustPolicy === null) return undefined;
+  let statements: PolicyStatement[];
+  try {
+    statements = parsePolicyDocument(trustPolicy).Statement;
+  } catch {
+    return undefined; // unreadable: quarantine (fail closed)
+  }
+  const external = statements.filter((statement) => {
+    if (statement.Effect !== "Allow") return false;
+    const principals = asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
+    return principals.some((p) => accountOf(p) !== ownAccount);
+  });
+  if (external.length === 0) return undefined;
+  const trusted = new Set(settings.trustedAccounts);
+  const onlyTrusted = external.every((statement) =>
+    asList((statement.Principal as { AWS?: unknown }).AWS).every((p) => {
+      const account = accountOf(p);
+      return account === ownAccount || (account !== undefined && trusted.has(account));
+    }),
+  );
+  if (onlyTrusted) return "it is trusted only by accounts in trustedAccounts";
+  const withExternalId = external.every((statement) => {
+    const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
+    return Object.entries(condition ?? {}).some(
+      ([operator, keys]) =>
+        operator === "StringEquals" &&
+        Object.keys(keys ?? {}).some((key) => key.toLowerCase() === "sts:externalid"),
+    );
+  });
+  if (withExternalId)
+    return "every outside trust requires an sts:ExternalId (a vendor integration)";
+  return undefined;
+}
+
+/** The account of an AWS principal ("123456789012", "arn:aws:iam::123456789012:root" or a role ARN); "*" has none. */
+function accountOf(principal: string): string | undefined {
+  if (/^\d{12}$/.test(principal)) return principal;
+  return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
+}
+
 function beforeOf(plan: RemediationPlan): QuarantineBefore {
   return plan.before as unknown as QuarantineBefore;
 }
@@ -108,7 +178,7 @@ export const iamRoleQuarantine: Remediation = {
     plan: ["iam:GetRole", "iam:ListRoleTags", "iam:GetRolePolicy"],
     apply: ["iam:GetRolePolicy", "iam:PutRolePolicy"],
     verify: ["iam:GetRolePolicy"],
-    undo: ["iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+    undo: ["iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePolicy"],
   },
 
   async plan(ctx, finding): Promise<RemediationPlan> {
@@ -154,6 +224,16 @@ export const iamRoleQuarantine: Remediation = {
         reason: "Service-linked roles are managed by AWS and cannot take inline policies.",
       };
     }
+    const leaveAlone = trustedOnly(before.trustPolicy, roleName, finding.account, ctx.settings);
+    if (leaveAlone) {
+      return {
+        ...base,
+        summary: `role ${roleName} NOT quarantined: ${leaveAlone}`,
+        changes: [],
+        reason: `Role ${roleName} is assumable by ${who}, but ${leaveAlone}: quarantining it would break what runs the organisation. Review the trust policy by hand.`,
+        alertOnly: `role ${roleName} is assumable by ${who}, but ${leaveAlone}`,
+      };
+    }
     if (isVigilQuarantine(existingPolicy)) {
       return {
         ...base,
@@ -162,21 +242,20 @@ export const iamRoleQuarantine: Remediation = {
         reason: `Inline policy ${policyName} with Vigil's deny-all is already on role ${roleName}.`,
       };
     }
-    if (existingPolicy !== null) {
-      return {
-        ...base,
-        summary: `role ${roleName} NOT quarantined: an inline policy named ${policyName} exists and is not Vigil's`,
-        changes: [],
-        reason: `Role ${roleName} is assumable by ${who}, but it already has an inline policy named ${policyName} that is not Vigil's deny-all; Vigil will not overwrite it. Rename quarantinePolicyName or review the role by hand.`,
-      };
-    }
+    // A policy already using Vigil's name that is not Vigil's deny-all is squatting the name (an
+    // Allow inside would otherwise make the role look quarantined): replace it, keep it for undo,
+    // and page.
+    const squatted =
+      existingPolicy !== null
+        ? `role ${roleName} already had an inline policy named ${policyName} that is not Vigil's deny-all (${contentHash(existingPolicy)}): replaced, kept in the journal`
+        : undefined;
     return {
       ...base,
-      summary: `quarantine role ${roleName} (assumable by ${who}) with deny-all inline policy ${policyName}`,
+      summary: `quarantine role ${roleName} (assumable by ${who}) with deny-all inline policy ${policyName}${squatted ? " (replacing a policy squatting that name)" : ""}`,
       changes: [
         {
           action: "iam:PutRolePolicy",
-          description: `put inline deny-all policy ${policyName} on role ${roleName} (trust policy unchanged)`,
+          description: `${squatted ? "replace" : "put"} inline deny-all policy ${policyName} on role ${roleName} (trust policy unchanged)`,
           params: {
             RoleName: roleName,
             PolicyName: policyName,
@@ -184,11 +263,12 @@ export const iamRoleQuarantine: Remediation = {
           },
         },
       ],
-      reason: `Role ${roleName} can be assumed by ${who}. A deny-all inline policy stops the role and its existing sessions from doing anything; the trust policy is kept as is. Undo deletes ${policyName}.`,
+      reason: `Role ${roleName} can be assumed by ${who}. A deny-all inline policy stops the role and its existing sessions from doing anything; the trust policy is kept as is. Undo ${squatted ? "puts the previous policy back" : `deletes ${policyName}`}.`,
+      ...(squatted ? { securityAlert: squatted } : {}),
     };
   },
 
-  async apply(ctx, _plan, change): Promise<void> {
+  async apply(ctx, plan, change): Promise<void> {
     if (change.action !== "iam:PutRolePolicy") {
       throw new Error(`${IAM_ROLE_QUARANTINE} cannot apply action ${change.action}`);
     }
@@ -198,9 +278,11 @@ export const iamRoleQuarantine: Remediation = {
     }
     const existing = await readInlinePolicy(ctx.iam, params.RoleName, params.PolicyName);
     if (isVigilQuarantine(existing)) return; // already applied
-    if (existing !== null) {
+    // Only the squatting policy seen while planning (saved for undo) may be replaced.
+    const seen = beforeOf(plan).existingPolicy;
+    if (existing !== null && (seen === null || !sameDocument(existing, seen))) {
       throw new Error(
-        `role ${params.RoleName} got an inline policy named ${params.PolicyName} that is not Vigil's since planning; refusing to overwrite it`,
+        `role ${params.RoleName} got an inline policy named ${params.PolicyName} that is not Vigil's since planning; refusing to overwrite it (plan again)`,
       );
     }
     await ctx.iam.send(new PutRolePolicyCommand(params));
@@ -223,7 +305,7 @@ export const iamRoleQuarantine: Remediation = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const { roleName, policyName } = beforeOf(plan);
+    const { roleName, policyName, existingPolicy } = beforeOf(plan);
     for (const change of [...applied].reverse()) {
       if (change.action !== "iam:PutRolePolicy") {
         throw new Error(`${IAM_ROLE_QUARANTINE} cannot undo action ${change.action}`);
@@ -235,6 +317,17 @@ export const iamRoleQuarantine: Remediation = {
           `inline policy ${policyName} of role ${roleName} is no longer Vigil's deny-all; not deleting it`,
         );
       }
+      if (existingPolicy !== null) {
+        // The quarantine replaced a policy that squatted its name: that policy comes back.
+        await ctx.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: roleName,
+            PolicyName: policyName,
+            PolicyDocument: existingPolicy,
+          }),
+        );
+        continue;
+      }
       try {
         await ctx.iam.send(
           new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
@@ -244,13 +337,19 @@ export const iamRoleQuarantine: Remediation = {
       }
     }
     const current = await readInlinePolicy(ctx.iam, roleName, policyName);
-    const ok = applied.length === 0 ? true : current === null;
+    const restored =
+      existingPolicy === null
+        ? current === null
+        : current !== null && sameDocument(current, existingPolicy);
+    const ok = applied.length === 0 ? true : restored;
     return {
       ok,
       after: { policyName, quarantinePolicy: current },
       detail: ok
-        ? `role ${roleName} has no quarantine policy ${policyName}`
-        : `role ${roleName} still has inline policy ${policyName}`,
+        ? existingPolicy === null
+          ? `role ${roleName} has no quarantine policy ${policyName}`
+          : `role ${roleName} has its previous inline policy ${policyName} back`
+        : `role ${roleName} does not have its previous inline policy ${policyName} state`,
     };
   },
 };

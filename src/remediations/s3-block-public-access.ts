@@ -55,6 +55,11 @@ import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
  */
 export const S3_BLOCK_PUBLIC_ACCESS = "s3-block-public-access";
 
+/** Config rules that report Block Public Access settings, not what the policy or ACL grant. */
+export const BLOCK_PUBLIC_ACCESS_RULES: ReadonlySet<string> = new Set([
+  "s3-bucket-level-public-access-prohibited",
+]);
+
 const PAB_FLAGS = [
   "BlockPublicAcls",
   "IgnorePublicAcls",
@@ -234,7 +239,7 @@ export const s3BlockPublicAccess: Remediation = {
 
     const onPurpose = [
       website ? websiteReason(website) : undefined,
-      policy ? cloudFrontAccess(policy) : undefined,
+      policy ? cloudFrontAccess(policy, owner) : undefined,
     ].filter((reason): reason is string => reason !== undefined);
     const intentionallyPublic = onPurpose.length > 0 ? onPurpose.join("; ") : undefined;
 
@@ -260,7 +265,15 @@ export const s3BlockPublicAccess: Remediation = {
     const changes: PlannedChange[] = [];
     const shortLabels: string[] = [];
     const notes: string[] = [];
-    if (exposing.length > 0 && policy) {
+    // A Block Public Access finding says only that BPA is off: the policy and ACL are not its
+    // business (they may carry access points, log delivery and partner grants). Issue 14.
+    const bpaOnly = BLOCK_PUBLIC_ACCESS_RULES.has(finding.rule);
+    if (bpaOnly && (exposing.length > 0 || publicGrants.length > 0)) {
+      notes.push(
+        `rule ${finding.rule} is about Block Public Access only: policy and ACL left as they are`,
+      );
+    }
+    if (exposing.length > 0 && policy && !bpaOnly) {
       if (settings.s3RemovePublicPolicyStatements) {
         const stripped = withoutExposingStatements(policy, scopeOf(ctx, finding));
         const removed = stripped.removed
@@ -288,7 +301,7 @@ export const s3BlockPublicAccess: Remediation = {
         notes.push("policy statements kept (s3RemovePublicPolicyStatements is off)");
       }
     }
-    if (publicGrants.length > 0) {
+    if (publicGrants.length > 0 && !bpaOnly) {
       if (settings.s3RemovePublicAclGrants) {
         const accessControlPolicy: AccessControlPolicy = {
           ...(acl.Owner ? { Owner: acl.Owner } : {}),

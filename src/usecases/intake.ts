@@ -249,11 +249,25 @@ export async function intakeConfigEvaluation(
   };
 }
 
-export function intakeConfigEvent(
+/**
+ * Why the event's envelope does not match its detail, if it does not. EventBridge sets `account`
+ * to the sender: a member account forwarding a finding that names another account is trying to
+ * aim Vigil at a resource that is not its own.
+ */
+function envelopeProblem(envelope: string | undefined, findingAccount: string): string | undefined {
+  if (envelope === undefined || envelope === findingAccount) return undefined;
+  return `event sent by account ${envelope} names a resource of account ${findingAccount}: refused`;
+}
+
+export async function intakeConfigEvent(
   deps: IntakeDeps,
   event: ConfigComplianceChangeEvent,
 ): Promise<IntakeResult> {
   const d = event.detail;
+  const forged = envelopeProblem(event.account, d.awsAccountId);
+  if (forged) {
+    return ignore(deps, event.id, forged, { source: "config", account: d.awsAccountId });
+  }
   return intakeConfigEvaluation(deps, {
     eventId: event.id,
     source: deps.source ?? "config",
@@ -297,6 +311,8 @@ export async function intakeAccessAnalyzerEvent(
     why,
   });
 
+  const forged = envelopeProblem(event.account, d.accountId);
+  if (forged) return skip(forged);
   const scope = outOfScope(deps, d.accountId, d.region);
   if (scope) return skip(scope);
   if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {

@@ -15,6 +15,7 @@ import {
 import type { PlannedChange, RemediationPlan } from "../domain/remediation-plan.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
+import type { RecordSeal } from "../ports/record-seal.ts";
 import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 
@@ -26,6 +27,8 @@ export interface RemediationDeps {
   /** AWS clients for the finding's account and region, plus settings. */
   contextFor(finding: Finding): RemediationContext | Promise<RemediationContext>;
   journal: Journal;
+  /** Signs every record written and checks records before they are trusted (undo, claims). */
+  seal: RecordSeal;
   notifier: Notifier;
   /** Epoch ms. */
   clock: () => number;
@@ -82,6 +85,39 @@ export { isTransientAwsError };
 function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: "Error", message: String(error) };
+}
+
+/** Every journal write goes through here: the record is sealed over all its fields. */
+export async function writeRecord(
+  deps: Pick<RemediationDeps, "journal" | "seal">,
+  record: JournalRecord,
+): Promise<void> {
+  await deps.journal.record(await deps.seal.sign(record));
+}
+
+/**
+ * Why the holder of a claim cannot be trusted, if it cannot. A settled claim is trusted only when
+ * its holder's record exists, carries a valid seal and was made for this very claim key: anyone
+ * able to write to the journal bucket could otherwise plant a claim that silences a finding.
+ */
+export async function untrustedHolder(
+  deps: Pick<RemediationDeps, "journal" | "seal">,
+  holder: string,
+  belongs: (record: JournalRecord) => boolean,
+): Promise<string | undefined> {
+  let record: JournalRecord | undefined;
+  try {
+    record = await deps.journal.get(holder);
+  } catch (error) {
+    if (isTransientAwsError(error)) throw error;
+    return `its record ${holder} cannot be read (${describeError(error).message})`;
+  }
+  if (!record) return `its record ${holder} does not exist`;
+  // Unsigned deployments can only check that the record exists and matches (undo trusts none).
+  const problem = deps.seal.signs ? await deps.seal.problem(record) : undefined;
+  if (problem) return problem;
+  if (!belongs(record)) return `record ${holder} was made for another finding`;
+  return undefined;
 }
 
 function newRecord(deps: RemediationDeps, finding: Finding, now: number): JournalRecord {
@@ -151,7 +187,7 @@ async function conclude(
   record.outcome = outcome;
   record.reason = reason;
   record.undoCommand = record.applied.length > 0 ? `vigil undo ${record.id}` : null;
-  await deps.journal.record(record);
+  await writeRecord(deps, record);
   let notified = false;
   if (shouldNotify(record)) {
     try {
@@ -205,7 +241,7 @@ async function applyPlan(
 ): Promise<RemediationOutcome> {
   record.outcome = "applying";
   record.reason = reason;
-  await deps.journal.record(record);
+  await writeRecord(deps, record);
   for (const [index, change] of plan.changes.entries()) {
     const step = { index, action: change.action, description: change.description };
     try {
@@ -219,7 +255,7 @@ async function applyPlan(
     record.steps.push({ ...step, status: "applied", at: new Date(deps.clock()).toISOString() });
     record.applied.push(change);
     record.undoCommand = `vigil undo ${record.id}`;
-    await deps.journal.record(record);
+    await writeRecord(deps, record);
   }
   const verification = await remediation.verify(ctx, plan);
   record.after = verification.after;
@@ -244,10 +280,14 @@ async function planAndAct(
   const plan = await remediation.plan(ctx, finding);
   record.plan = plan;
   record.before = plan.before;
+  if (plan.securityAlert) record.securityAlert = plan.securityAlert;
   const { config } = deps;
   // A bucket public on purpose comes with no changes but still needs a person's look.
   const onPurpose =
     plan.intentionallyPublic !== undefined && !config.settings.s3RemediateIntentionallyPublic;
+  if (plan.changes.length === 0 && plan.alertOnly) {
+    return conclude(deps, record, "protected", `not changed, people told: ${plan.alertOnly}`);
+  }
   if (plan.changes.length === 0 && !onPurpose) {
     return conclude(deps, record, "no-op", `nothing to change: ${plan.reason}`);
   }
@@ -286,6 +326,11 @@ async function planAndAct(
     rateLimit: config.rateLimit,
   });
   if (decision.exemptionProblem) record.exemptionProblem = decision.exemptionProblem;
+  if (decision.verdict === "protected" && finding.kind === "iam-external-trust") {
+    // A protected role (break-glass, organisation access) assumable from outside is exactly what
+    // an attacker would build: never fixed by Vigil, so a person must look now.
+    record.securityAlert ??= `protected role ${finding.resourceArn} is assumable from outside the account (${JSON.stringify(finding.principal ?? {})}): check its trust policy now`;
+  }
   if (decision.verdict !== "apply") {
     return conclude(deps, record, decision.verdict, decision.reason);
   }
@@ -317,11 +362,29 @@ export async function remediateFinding(
   record.mode = mode;
 
   const key = claimKeyFor(finding, mode, deps.config.dryRun);
-  const claim = await deps.journal.claim(key, {
+  let claim = await deps.journal.claim(key, {
     holder: record.id,
     now: startedAt,
     leaseMs: CLAIM_LEASE_MS,
   });
+  if (!claim.claimed && claim.settled) {
+    const forged = await untrustedHolder(
+      deps,
+      claim.holder,
+      (holder) =>
+        holder.mode !== null && claimKeyFor(holder.finding, holder.mode, holder.dryRun) === key,
+    );
+    if (forged) {
+      // Fail closed: the planted claim is dropped and the finding handled; people are paged.
+      record.securityAlert = `a settled claim for this finding was not trustworthy (${forged}): dropped and handled again`;
+      await deps.journal.release(key, claim.holder);
+      claim = await deps.journal.claim(key, {
+        holder: record.id,
+        now: startedAt,
+        leaseMs: CLAIM_LEASE_MS,
+      });
+    }
+  }
   if (!claim.claimed) {
     const state = claim.settled ? "" : " (still in progress)";
     return conclude(
@@ -370,7 +433,7 @@ async function giveBackForRetry(
   record.undoCommand = record.applied.length > 0 ? `vigil undo ${record.id}` : null;
   const problems: Array<{ step: string; error: { name: string; message: string } }> = [];
   try {
-    await deps.journal.record(record);
+    await writeRecord(deps, record);
   } catch (journalError) {
     problems.push({ step: "journal", error: describeError(journalError) });
   }

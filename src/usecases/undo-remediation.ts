@@ -1,15 +1,32 @@
+import { protectedMatch, touchedArns } from "../domain/guards.ts";
+import { stateDiff } from "../domain/journal-integrity.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import { remediationNotification } from "../domain/remediation-notification.ts";
-import { isTransientAwsError, newJournalId, type RemediationDeps } from "./remediate-finding.ts";
+import {
+  isTransientAwsError,
+  newJournalId,
+  type RemediationDeps,
+  untrustedHolder,
+  writeRecord,
+} from "./remediate-finding.ts";
 
 export type UndoDeps = Pick<
   RemediationDeps,
-  "remediations" | "contextFor" | "journal" | "notifier" | "clock" | "logger" | "newJournalId"
+  | "remediations"
+  | "contextFor"
+  | "journal"
+  | "seal"
+  | "notifier"
+  | "clock"
+  | "logger"
+  | "newJournalId"
+  | "config"
 >;
 
 export type UndoOutcomeKind =
   | "undone"
   | "undo-failed" // undo ran but the read-back does not match, or a step failed
+  | "refused" // the record is not trustworthy, too old, touches a protected principal, or the resource changed since
   | "not-found"
   | "nothing-to-undo"
   | "already-undone";
@@ -24,20 +41,47 @@ export interface UndoOutcome {
   after?: Record<string, unknown>;
 }
 
+export interface UndoOptions {
+  /**
+   * Undo re-grants admin-class access (a risky policy detached by Vigil) only with a reason, which
+   * is journaled and told: `vigil undo <id> --force --reason "…"`.
+   */
+  force?: { reason: string };
+}
+
 const undoClaimKey = (journalId: string) => `undo:${journalId}`;
 
 /**
- * Restores what a journal record changed: loads the record, calls the remediation's undo with the
- * changes that were applied, journals the undo as its own record pointing at the original, and
- * tells people. Each record can be undone once. Transient AWS errors are rethrown.
+ * Restores what a journal record changed, and only when that is safe: the record's seal is valid
+ * (nobody forged or edited it), it is younger than `undo.maxAgeDays`, it touches no protected
+ * principal, the resource is still exactly in the record's "after" state (a later fix by a person
+ * is never overwritten: the refusal says what differs), and admin-class access comes back only
+ * with `force` and a reason. The undo is journaled as its own record pointing at the original, and
+ * people are told. Each record can be undone once. Transient AWS errors are rethrown.
  */
-export async function undoRemediation(deps: UndoDeps, journalId: string): Promise<UndoOutcome> {
-  const original = await deps.journal.get(journalId);
+export async function undoRemediation(
+  deps: UndoDeps,
+  journalId: string,
+  options: UndoOptions = {},
+): Promise<UndoOutcome> {
   const refuse = (outcome: UndoOutcomeKind, reason: string): UndoOutcome => {
-    deps.logger.info(`undo ${outcome}`, { decision: `undo-${outcome}`, journalId, reason });
+    const level = outcome === "refused" ? "warn" : "info";
+    deps.logger[level](`undo ${outcome}`, { decision: `undo-${outcome}`, journalId, reason });
     return { outcome, reason, journalId };
   };
+  let original: JournalRecord | undefined;
+  try {
+    original = await deps.journal.get(journalId);
+  } catch (error) {
+    if (isTransientAwsError(error)) throw error;
+    return refuse("refused", `record ${journalId} cannot be read: ${(error as Error).message}`);
+  }
   if (!original) return refuse("not-found", `no journal record ${journalId}`);
+  const forged = await deps.seal.problem(original);
+  if (forged) return refuse("refused", `${forged}: not undoing it`);
+  if (original.id !== journalId) {
+    return refuse("refused", `record stored as ${journalId} names itself ${original.id}`);
+  }
   if (original.undoOf) {
     return refuse(
       "nothing-to-undo",
@@ -53,6 +97,34 @@ export async function undoRemediation(deps: UndoDeps, journalId: string): Promis
   }
 
   const now = deps.clock();
+  const { maxAgeDays } = deps.config.undo;
+  const age = now - Date.parse(original.time);
+  if (!(age <= maxAgeDays * 86_400_000)) {
+    return refuse(
+      "refused",
+      `${journalId} is from ${original.time}, older than undo.maxAgeDays (${maxAgeDays}): restore by hand after review`,
+    );
+  }
+  // Protection may have been added since the remediation ran: it holds for undo too.
+  const guarded = protectedMatch(
+    deps.config.protectedPrincipals,
+    touchedArns(original.finding, original.applied),
+  );
+  if (guarded) {
+    return refuse(
+      "refused",
+      `${guarded.arn} is protected (matches ${guarded.pattern}): Vigil never changes it, undo included`,
+    );
+  }
+  const hazards = remediation.undoHazards?.(original.plan, original.applied) ?? [];
+  const forceReason = options.force?.reason.trim();
+  if (hazards.length > 0 && !forceReason) {
+    return refuse(
+      "refused",
+      `undo would re-grant admin-class access (${hazards.join("; ")}): run again with --force --reason "<why>" if that is really wanted`,
+    );
+  }
+
   // `applied` stays: on an undo record it lists the changes that were undone.
   const record: JournalRecord = {
     ...original,
@@ -66,18 +138,42 @@ export async function undoRemediation(deps: UndoDeps, journalId: string): Promis
     after: null,
     steps: [],
     undoCommand: null,
+    ...(hazards.length > 0 && forceReason ? { forcedReason: forceReason } : {}),
   };
   delete record.error;
   delete record.exemptionProblem;
+  delete record.securityAlert;
+  delete record.integrity;
 
   const key = undoClaimKey(journalId);
-  const claim = await deps.journal.claim(key, { holder: record.id, now, leaseMs: 15 * 60_000 });
+  let claim = await deps.journal.claim(key, { holder: record.id, now, leaseMs: 15 * 60_000 });
+  if (!claim.claimed && claim.settled) {
+    const planted = await untrustedHolder(deps, claim.holder, (r) => r.undoOf === journalId);
+    if (planted) {
+      await deps.journal.release(key, claim.holder);
+      claim = await deps.journal.claim(key, { holder: record.id, now, leaseMs: 15 * 60_000 });
+    }
+  }
   if (!claim.claimed) {
     return refuse("already-undone", `${journalId} was already undone by ${claim.holder}`);
   }
 
   try {
     const ctx = await deps.contextFor(original.finding);
+    // Someone may have changed the resource since (a person's own fix): never overwrite that.
+    // A run that failed midway has no "after" to compare; its remediation's undo checks each step.
+    if (original.after !== null) {
+      const current = await remediation.verify(ctx, original.plan);
+      const drift = stateDiff(original.after, current.after);
+      if (!current.ok || drift.length > 0) {
+        await deps.journal.release(key, record.id);
+        const what = drift.length > 0 ? drift.join("; ") : current.detail;
+        return refuse(
+          "refused",
+          `the resource changed since ${journalId} (${what}): not undoing over someone else's change`,
+        );
+      }
+    }
     const result = await remediation.undo(ctx, original.plan, original.applied);
     record.after = result.after;
     record.outcome = result.ok ? "undone" : "undo-failed";
@@ -94,8 +190,11 @@ export async function undoRemediation(deps: UndoDeps, journalId: string): Promis
     record.error = { name: e.name, message: e.message };
     record.reason = `undo of ${journalId} failed: ${e.name}: ${e.message}`;
   }
+  if (record.forcedReason) {
+    record.reason += ` (forced, admin-class access re-granted: ${hazards.join("; ")}; reason: ${record.forcedReason})`;
+  }
 
-  await deps.journal.record(record);
+  await writeRecord(deps, record);
   // A failed undo may be tried again; a successful one only once.
   if (record.outcome === "undone") await deps.journal.settle(key, record.id);
   else await deps.journal.release(key, record.id);
@@ -118,6 +217,7 @@ export async function undoRemediation(deps: UndoDeps, journalId: string): Promis
     resourceArn: record.resourceArn,
     remediation: record.remediation,
     undone: original.applied.map((c) => c.action),
+    ...(record.forcedReason ? { forcedReason: record.forcedReason } : {}),
     before: record.before,
     after: record.after,
     notified,

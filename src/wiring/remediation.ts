@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -15,6 +16,7 @@ import {
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
+import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
@@ -31,6 +33,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
 
@@ -55,7 +58,7 @@ export interface RemediationWiringOptions {
   dryRun?: boolean;
   /** Replaces built dependencies: tests, the CLI's dry run (memory journal and notifier). */
   overrides?: Partial<
-    Pick<RemediationDeps, "journal" | "notifier" | "clock" | "contextFor" | "newJournalId">
+    Pick<RemediationDeps, "journal" | "seal" | "notifier" | "clock" | "contextFor" | "newJournalId">
   >;
 }
 
@@ -106,6 +109,17 @@ export async function createRemediationDeps(
       );
     }
     journal = new S3Journal(s3For(clientConfig.region), bucket);
+  }
+  // Records are sealed with the journal's KMS HMAC key; without one they are written unsigned and
+  // undo refuses every record (fail closed).
+  const macKey = env.VIGIL_JOURNAL_MAC_KEY ?? config.journalMacKey;
+  const seal =
+    overrides.seal ??
+    (macKey ? new KmsRecordSeal(new KMSClient(clientConfig), macKey) : new UnsignedRecordSeal());
+  if (!macKey && !overrides.seal) {
+    logger.warn(
+      "journal records are not signed: set VIGIL_JOURNAL_MAC_KEY (a KMS HMAC key); undo refuses unsigned records",
+    );
   }
   let notifier = overrides.notifier;
   if (!notifier) {
@@ -167,6 +181,7 @@ export async function createRemediationDeps(
         };
       }),
     journal,
+    seal,
     notifier,
     clock: overrides.clock ?? (() => Date.now()),
     config,
@@ -230,6 +245,7 @@ export function remediationEventHandler<T>(options: {
         await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
       ),
     answers: (error) => !isTransientAwsError(error),
+    measure: remediationRunMetrics,
     reject: (error, eventId): RemediationHandlerResult => ({
       ok: false,
       ...(eventId ? { eventId } : {}),

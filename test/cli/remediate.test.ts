@@ -20,6 +20,7 @@ import {
   NOW,
   recordingLogger,
   testConfig,
+  testSeal,
 } from "../usecases/fakes.ts";
 
 const fixture = (name: string) =>
@@ -42,6 +43,7 @@ function cliApp(
     ...options,
   });
   const journal = new MemoryJournal();
+  const seal = testSeal();
   const requests: Array<{ dryRun: boolean }> = [];
   let ids = 0;
   const createApp: CreateRemediationApp = async ({ dryRun }) => {
@@ -55,6 +57,7 @@ function cliApp(
       dryRun,
       overrides: {
         journal: dryRun ? new MemoryJournal() : journal,
+        seal,
         notifier: new MemoryNotifier(),
         clock: () => NOW,
         newJournalId: () => `20261120T100000Z-0000000${++ids}`,

@@ -42,8 +42,14 @@ describe("remediation config", () => {
       "s3-public-access",
     );
     expect(config.protectedPrincipals).toContain("arn:aws:iam::*:role/prod-*");
-    expect(config.protectedPrincipals).toContain("arn:*:iam::*:role/vigil-*");
-    expect(config.protectedPrincipals).not.toContain("arn:*:iam::*:role/BreakGlass*");
+    expect(config.protectedPrincipals).toContain(
+      "arn:*:iam::*:role/vigil-*-onAccessAnalyzerFinding",
+    );
+    // Issue 14: configured patterns add to the defaults, never replace them.
+    expect(config.protectedPrincipals).toContain("arn:*:iam::*:role/BreakGlass*");
+    expect(config.protectedPrincipals).toContain("arn:*:iam::*:role/OrganizationAccountAccessRole");
+    // Vigil's roles by their generated names, not any role whose name starts with "vigil-".
+    expect(config.protectedPrincipals).not.toContain("arn:*:iam::*:role/vigil-*");
   });
 
   it.each([

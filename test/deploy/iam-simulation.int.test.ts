@@ -118,12 +118,21 @@ function roleOf(fn: string): Role {
   };
 }
 
+function keyPolicyOf(arn: string): Json | undefined {
+  const key = Object.keys(resources).find(
+    (id) => resources[id]?.Type === "AWS::KMS::Key" && arnOf(id) === arn,
+  );
+  return key ? resolve(resources[key]?.Properties?.KeyPolicy as Json) : undefined;
+}
+
 async function decision(role: Role, action: string, resource: string): Promise<string> {
   const response = await runSimulation(
     {
       identityPolicies: role.policies as never,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      // KMS authorises only what the key policy allows too: Vigil's keys are in the template.
+      ...(keyPolicyOf(resource) ? { resourcePolicy: keyPolicyOf(resource) } : {}),
       request: {
         action,
         principal: role.arn,
@@ -191,6 +200,9 @@ function vigilResources(fn: string, action: string): string[] | undefined {
         `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/pagerduty-routing-key`,
         `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/${STAGE}/disabled-accounts`,
       ];
+    case "kms:GenerateMac":
+    case "kms:VerifyMac":
+      return [arnOf("JournalMacKey")];
     case "sts:AssumeRole": {
       const memberRole = functionScopes()[fn]?.memberRole;
       return memberRole ? [`arn:aws:iam::${ACCOUNT}:role/${memberRole}`] : undefined;
@@ -275,6 +287,22 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
       "detaches from a Vigil role",
       "iam:DetachRolePolicy",
       () => `arn:aws:iam::${ACCOUNT}:role/vigil-${STAGE}-reconcile`,
+    ],
+    // Undo's power is the operator role's (issue 14): no always-on function can grant access.
+    [
+      "attaches a policy to a user",
+      "iam:AttachUserPolicy",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "attaches a policy to a role",
+      "iam:AttachRolePolicy",
+      () => `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`,
+    ],
+    [
+      "puts an inline policy on a user",
+      "iam:PutUserPolicy",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
     ],
     ["creates access keys", "iam:CreateAccessKey", () => `arn:aws:iam::${ACCOUNT}:user/data/alice`],
     ["creates a user", "iam:CreateUser", () => `arn:aws:iam::${ACCOUNT}:user/backdoor`],

@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName } from "../../src/deploy/alarms.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
-import { AWS_FORCES_STAR_ACTIONS, ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import {
+  AWS_FORCES_STAR_ACTIONS,
+  OPERATOR_ROLE_LOGICAL_ID,
+  ROLE_LOGICAL_IDS,
+} from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
 
@@ -92,12 +96,51 @@ describe("packaged template: one least-privilege role per function", () => {
       expect(resources[functionId(fn)]?.Properties.Role).toEqual({ "Fn::GetAtt": [roleId, "Arn"] });
     }
     expect(new Set(roles.map((r) => r?.[0])).size).toBe(functions.length);
-    // No role other than the generated ones (e.g. a shared default role).
+    // No role other than the generated ones (e.g. a shared default role), and the operator's.
     expect(
       ofType("AWS::IAM::Role")
         .map(([id]) => id)
         .sort(),
-    ).toEqual(Object.values(ROLE_LOGICAL_IDS).sort());
+    ).toEqual([...Object.values(ROLE_LOGICAL_IDS), OPERATOR_ROLE_LOGICAL_ID].sort());
+  });
+
+  it("only the operator role may attach or put identity policies (undo); no function can", () => {
+    // PutRolePolicy stays with the remediators: quarantine puts Vigil's deny-all on a role.
+    const grantsAccess = (action: string) =>
+      /^iam:(Attach(User|Role|Group)Policy|Put(User|Group)Policy)$/.test(action);
+    for (const [fn, roleId] of Object.entries(ROLE_LOGICAL_IDS)) {
+      const granted = statementsOf(roleId)
+        .filter((s) => s.Effect === "Allow")
+        .flatMap(actions)
+        .filter(grantsAccess);
+      expect(granted, fn).toEqual([]);
+    }
+    const operator = statementsOf(OPERATOR_ROLE_LOGICAL_ID)
+      .filter((s) => s.Effect === "Allow")
+      .flatMap(actions);
+    expect(operator).toEqual(expect.arrayContaining(["iam:AttachUserPolicy", "kms:VerifyMac"]));
+    expect(resources[OPERATOR_ROLE_LOGICAL_ID]?.Properties.RoleName).toBe("vigil-ci-operator");
+  });
+
+  it("the journal bucket denies object writes to everyone but Vigil's writer roles", () => {
+    const policy = resources.JournalBucketPolicy?.Properties.PolicyDocument as {
+      Statement: Statement[];
+    };
+    const deny = policy.Statement.find((s) => s.Sid === "OnlyVigilWritesTheJournal");
+    expect(deny).toMatchObject({ Effect: "Deny", Principal: "*" });
+    expect(actions(deny as Statement)).toEqual(
+      expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]),
+    );
+    const allowed = JSON.stringify(deny?.Condition);
+    for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
+      expect(allowed).toContain(`role/vigil-ci-${fn}`);
+    }
+    expect(allowed).toContain("role/vigil-ci-operator");
+    expect(allowed).not.toContain("detect");
+    expect(resources.JournalMacKey?.Properties).toMatchObject({
+      KeySpec: "HMAC_256",
+      KeyUsage: "GENERATE_VERIFY_MAC",
+    });
   });
 
   it.each(SERVICE_FUNCTIONS)("%s: Allow actions = what its code declares + runtime needs", (fn) => {
@@ -144,6 +187,8 @@ describe("packaged template: one least-privilege role per function", () => {
       for (const action of actions(statement)) {
         const service = action.split(":")[0];
         if (service === "logs") expect(text).toContain(`log-group:/aws/lambda/vigil-ci-${fn}:*`);
+        else if (action === "kms:GenerateMac" || action === "kms:VerifyMac")
+          expect(targets).toEqual([{ "Fn::GetAtt": ["JournalMacKey", "Arn"] }]);
         else if (service === "kms")
           expect(targets).toEqual([{ "Fn::GetAtt": ["AlertsKey", "Arn"] }]);
         else if (service === "sns") expect(targets).toEqual([{ Ref: "AlertsTopic" }]);
@@ -374,6 +419,19 @@ describe("packaged template: what operators need from the stack", () => {
     expect(outputs.FailureQueueUrl?.Value).toEqual({ Ref: "FailureQueue" });
     expect(outputs.PagerDutySecretName?.Value).toBe("vigil/pagerduty-routing-key");
     expect(outputs.FindingsBusArn?.Value).toBeDefined();
+  });
+
+  it("an e-mail subscription to the alerts topic exists only when the alertEmail parameter is set", () => {
+    const subscription = resources.AlertEmailSubscription as Resource;
+    expect(subscription.Type).toBe("AWS::SNS::Subscription");
+    expect(subscription.Condition).toBe("SubscribeAlertEmail");
+    expect(subscription.Properties).toMatchObject({
+      TopicArn: { Ref: "AlertsTopic" },
+      Protocol: "email",
+    });
+    expect(packaged.template.Conditions?.SubscribeAlertEmail).toEqual({
+      "Fn::Not": [{ "Fn::Equals": ["", ""] }],
+    });
   });
 });
 

@@ -245,9 +245,39 @@ describe("cloudFrontAccess", () => {
         },
       ],
     });
-    expect(cloudFrontAccess(policy)).toBe(
+    expect(cloudFrontAccess(policy, OWN)).toBe(
       'statement "AllowCloudFrontServicePrincipal" grants CloudFront (OAC)',
     );
+  });
+
+  it("a CloudFront statement without the owner's own distribution in aws:SourceArn is a decoy (issue 14)", () => {
+    const oac = (condition?: Record<string, unknown>) =>
+      JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::site/*",
+            ...(condition ? { Condition: condition } : {}),
+          },
+        ],
+      });
+    expect(cloudFrontAccess(oac(), OWN)).toBeUndefined();
+    expect(
+      cloudFrontAccess(
+        oac({
+          StringEquals: { "aws:SourceArn": "arn:aws:cloudfront::999988887777:distribution/E1" },
+        }),
+        OWN,
+      ),
+    ).toBeUndefined();
+    expect(
+      cloudFrontAccess(
+        oac({ ArnLike: { "aws:SourceArn": `arn:aws:cloudfront::${OWN}:distribution/*` } }),
+        OWN,
+      ),
+    ).toBeUndefined();
   });
 
   it("detects a legacy Origin Access Identity", () => {
@@ -258,7 +288,7 @@ describe("cloudFrontAccess", () => {
         }),
       ],
     });
-    expect(cloudFrontAccess(policy)).toBe(
+    expect(cloudFrontAccess(policy, OWN)).toBe(
       "statement #1 grants a CloudFront origin access identity",
     );
   });
@@ -270,7 +300,7 @@ describe("cloudFrontAccess", () => {
         allow({ Service: "logging.s3.amazonaws.com" }),
       ],
     });
-    expect(cloudFrontAccess(policy)).toBeUndefined();
+    expect(cloudFrontAccess(policy, OWN)).toBeUndefined();
   });
 });
 

@@ -109,7 +109,8 @@ describe("remediation notification", () => {
   it.each([
     ["loop-detected", "critical"],
     ["verify-failed", "critical"],
-    ["rate-limited", "warning"],
+    // Issue 14: a fix held back by the rate limit pages (decoys can burn the budget).
+    ["rate-limited", "critical"],
     ["protected", "warning"],
     ["intentionally-public", "warning"],
     ["notified", "warning"],
@@ -147,7 +148,8 @@ describe("shouldNotify", () => {
     ["loop-detected", true],
     ["rate-limited", true],
     ["observed", false],
-    ["exempt", false],
+    // Issue 14: every honoured exemption is told (one incident per resource and rule).
+    ["exempt", true],
     ["no-op", false],
     ["duplicate", false],
     ["ignored", false],

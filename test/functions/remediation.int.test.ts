@@ -11,6 +11,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -24,6 +25,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as onAccessAnalyzer from "../../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../../functions/on-config-compliance-change.ts";
+import { createJournalMacKey } from "../../sandbox/journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
@@ -61,11 +63,13 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     await s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
     const topic = await createTopicWithQueue(sns, sqs, "vigil-alerts");
     queueUrl = topic.queueUrl;
+    const macKey = await createJournalMacKey(new KMSClient(config));
     app = await createRemediationDeps({
       env: {
         AWS_ENDPOINT_URL: endpoint as string,
         AWS_REGION: "us-east-1",
         VIGIL_JOURNAL_BUCKET: JOURNAL,
+        VIGIL_JOURNAL_MAC_KEY: macKey,
         VIGIL_TOPIC_ARN: topic.topicArn,
       },
       loadConfig: async () =>
@@ -223,7 +227,8 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     expect(await messages()).toEqual([
       expect.stringMatching(/fixed: iam-external-trust on etl-cross-account-reader/),
       expect.stringMatching(
-        /\[Vigil WARNING\] protected principal, not changed: iam-external-trust on BreakGlassAdmin/,
+        // Issue 14: a protected role assumable from outside pages (was a warning).
+        /\[Vigil CRITICAL\] protected principal, not changed: iam-external-trust on BreakGlassAdmin/,
       ),
     ]);
   });

@@ -302,8 +302,23 @@ describe.skipIf(!endpoint)("iam-risky-policy against moto", () => {
     const { plan, verified } = await planApplyVerify(iamRiskyPolicy, ctx, finding, recorder);
     expect(plan.tags).toEqual({ owner: "platform" });
     expect(plan.changes.map((change) => [change.action, change.params])).toEqual([
-      ["iam:DetachUserPolicy", { UserName: "bob", PolicyArn: policyArn("custom-admin") }],
-      ["iam:DetachRolePolicy", { RoleName: "etl", PolicyArn: policyArn("custom-admin") }],
+      // The principals' real ARNs ride along so protected patterns see them (issue 14).
+      [
+        "iam:DetachUserPolicy",
+        {
+          UserName: "bob",
+          PolicyArn: policyArn("custom-admin"),
+          PrincipalArn: `arn:aws:iam::${TEST_ACCOUNT}:user/bob`,
+        },
+      ],
+      [
+        "iam:DetachRolePolicy",
+        {
+          RoleName: "etl",
+          PolicyArn: policyArn("custom-admin"),
+          PrincipalArn: `arn:aws:iam::${TEST_ACCOUNT}:role/etl`,
+        },
+      ],
       ["iam:DetachGroupPolicy", { GroupName: "admins", PolicyArn: policyArn("custom-admin") }],
     ]);
     expect(plan.reason).toContain("allows all actions (*) on *");

@@ -2,6 +2,8 @@ import {
   DetachUserPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
   IAMServiceException,
@@ -139,11 +141,28 @@ describe("iam-risky-policy with mocked IAM", () => {
       .on(ListEntitiesForPolicyCommand)
       .resolvesOnce({ PolicyUsers: [{ UserName: "u1" }], IsTruncated: true, Marker: "m" })
       .resolvesOnce({ PolicyRoles: [{ RoleName: "r1" }], PolicyGroups: [{ GroupName: "g1" }] });
+    // Principals are named without their path; their real ARNs are looked up (issue 14).
+    iamMock.on(GetUserCommand).resolves({
+      User: { UserName: "u1", Arn: "arn:aws:iam::123456789012:user/ops/u1" } as never,
+    });
+    iamMock.on(GetRoleCommand).resolves({
+      Role: { RoleName: "r1", Arn: "arn:aws:iam::123456789012:role/breakglass/r1" } as never,
+    });
     const plan = await iamRiskyPolicy.plan(ctx, finding);
     expect(plan.tags).toEqual({ owner: "x" });
     expect(plan.changes.map((change) => [change.action, change.params])).toEqual([
-      ["iam:DetachUserPolicy", { UserName: "u1", PolicyArn: arn }],
-      ["iam:DetachRolePolicy", { RoleName: "r1", PolicyArn: arn }],
+      [
+        "iam:DetachUserPolicy",
+        { UserName: "u1", PolicyArn: arn, PrincipalArn: "arn:aws:iam::123456789012:user/ops/u1" },
+      ],
+      [
+        "iam:DetachRolePolicy",
+        {
+          RoleName: "r1",
+          PolicyArn: arn,
+          PrincipalArn: "arn:aws:iam::123456789012:role/breakglass/r1",
+        },
+      ],
       ["iam:DetachGroupPolicy", { GroupName: "g1", PolicyArn: arn }],
     ]);
   });

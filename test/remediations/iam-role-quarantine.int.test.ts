@@ -132,7 +132,8 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     expect(await roleState("etl-cross-account-reader")).toEqual(original);
   });
 
-  it("refuses when an inline policy with the quarantine name exists and is not Vigil's", async () => {
+  it("replaces a policy squatting the quarantine name (security alert); undo puts it back", async () => {
+    // Issue 14: squatting the name used to plan no change (no-op, silent). Now it is replaced.
     const foreign = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
@@ -150,10 +151,16 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
       finding("etl-cross-account-reader"),
       recorder,
     );
-    expect(plan.changes).toEqual([]);
-    expect(plan.summary).toContain("NOT quarantined");
-    expect(plan.reason).toContain("will not overwrite");
+    expect(plan.changes).toHaveLength(1);
+    expect(plan.securityAlert).toMatch(/not Vigil's deny-all \(sha256:[0-9a-f]{16}\)/);
     expect(verified.ok).toBe(true);
+    expect((await roleState("etl-cross-account-reader")).inline[POLICY_NAME]).toEqual(
+      JSON.parse(QUARANTINE_POLICY_DOCUMENT),
+    );
+    const undone = await recorder.during("undo", () =>
+      iamRoleQuarantine.undo(ctx, plan, plan.changes),
+    );
+    expect(undone.ok).toBe(true);
     expect((await roleState("etl-cross-account-reader")).inline[POLICY_NAME]).toEqual(
       JSON.parse(foreign),
     );

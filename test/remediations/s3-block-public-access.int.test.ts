@@ -275,6 +275,12 @@ describe.skipIf(!endpoint)("s3-block-public-access against moto", () => {
           Principal: { Service: "cloudfront.amazonaws.com" },
           Action: "s3:GetObject",
           Resource: "arn:aws:s3:::cdn-origin/*",
+          // Issue 14: only a distribution of the bucket's own account makes it "on purpose".
+          Condition: {
+            StringEquals: {
+              "AWS:SourceArn": `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/E2ABCDEF`,
+            },
+          },
         },
       ],
     });

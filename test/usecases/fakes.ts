@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 /**
  * Test doubles for the remediation runner: fake remediations that record every call, a recording
  * logger, fixed clocks and sample events. Shared by usecases/, functions/ and cli/ tests.
@@ -6,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { vi } from "vitest";
+import { HmacRecordSeal } from "../../src/adapters/hmac-record-seal.ts";
 import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import {
@@ -196,6 +198,7 @@ export function testDeps(
     remediations,
     contextFor: () => ctx,
     journal: new MemoryJournal(),
+    seal: testSeal(),
     notifier: new MemoryNotifier(),
     clock: () => now,
     config: testConfig(config),
@@ -205,6 +208,11 @@ export function testDeps(
       now += ms;
     },
   };
+}
+
+/** Seals records with a random in-memory key, as the KMS seal does with its key. */
+export function testSeal(): HmacRecordSeal {
+  return new HmacRecordSeal(randomBytes(32), "test");
 }
 
 /** A journal record of an applied remediation, for journal tests. */

@@ -264,7 +264,7 @@ describe("remediateFinding: modes and skips", () => {
     expect(deps.notifier.sent[0]?.body).toContain("role/BreakGlassAdmin is protected");
   });
 
-  it("valid exemption: skipped silently, claim released so the sweep looks again after expiry", async () => {
+  it("valid exemption: skipped but told (issue 14), claim released so the sweep looks again after expiry", async () => {
     const tags = { "vigil:exempt": "website, owner web-team", "vigil:exempt-until": "2026-12-01" };
     const { deps, phases } = setup({ tags });
     const finding = makeFinding();
@@ -274,7 +274,8 @@ describe("remediateFinding: modes and skips", () => {
       /exempt until 2026-12-02T00:00:00.000Z: website, owner web-team/,
     );
     expect(phases()).toEqual(["plan"]);
-    expect(deps.notifier.sent).toHaveLength(0);
+    expect(deps.notifier.sent).toHaveLength(1);
+    expect(deps.notifier.sent[0]?.subject).toMatch(/exempt, not changed/);
     expect(deps.journal.claims.size).toBe(0);
     expect((await remediateFinding(deps, finding)).outcome).toBe("exempt");
   });
@@ -354,7 +355,7 @@ describe("remediateFinding: modes and skips", () => {
     expect(limited.outcome).toBe("rate-limited");
     expect(phases().filter((p) => p === "apply")).toHaveLength(2);
     const alert = deps.notifier.sent.at(-1);
-    expect(alert?.severity).toBe("warning");
+    expect(alert?.severity).toBe("critical"); // issue 14: rate-limited pages
     expect(alert?.body).toContain("1. [not applied] s3:FakeAction1");
     expect(deps.journal.claims.has(claimKeyFor(bucket(3), "enforce", false))).toBe(false);
 

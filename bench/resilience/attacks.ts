@@ -1,0 +1,624 @@
+/**
+ * Issue 14's attacks, each replayed against moto_server through the real wiring, as an attacker
+ * would try it. `blocked` is read from the resources (and, where the attack is silence, from who
+ * was told), not from Vigil's own words. The tests (attacks.int.test.ts) and `npm run resilience`
+ * both run this list.
+ */
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+} from "@aws-sdk/client-s3";
+import { sameDocument } from "../../src/domain/iam-policy.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam-role-quarantine.ts";
+import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
+import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
+import {
+  ACCOUNT,
+  analyzerEvent,
+  claimObjectKey,
+  configEvent,
+  createWorld,
+  publicBucket,
+  publicReadPolicy,
+  user,
+  type World,
+} from "./attack-world.ts";
+
+export interface AttackResult {
+  blocked: boolean;
+  /** What happened, for the test's failure message and the benchmark. */
+  detail: string;
+}
+
+export interface Attack {
+  /** The issue's item (numbered "Why" list). */
+  item: number;
+  name: string;
+  replay(endpoint: string): Promise<AttackResult>;
+}
+
+/** moto loads no AWS managed policies: a customer-managed admin policy stands in for them. */
+const ADMIN = `arn:aws:iam::${ACCOUNT}:policy/acme-admin`;
+const ADMIN_DOCUMENT = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+});
+
+async function attachedTo(world: World, userName: string): Promise<string[]> {
+  const output = await world.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
+  return (output.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "");
+}
+
+async function bpaFlags(world: World, bucket: string) {
+  const output = await world.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+  return output.PublicAccessBlockConfiguration ?? {};
+}
+
+async function bucketPolicy(world: World, bucket: string): Promise<string | null> {
+  try {
+    return (await world.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A user with an admin policy, detached by Vigil for a user-level Config finding. */
+async function adminDetachedFrom(world: World, userName: string) {
+  await user(world, userName);
+  await world.iam
+    .send(new CreatePolicyCommand({ PolicyName: "acme-admin", PolicyDocument: ADMIN_DOCUMENT }))
+    .catch(() => undefined); // already there
+  await world.iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: ADMIN }));
+  const arn = (await world.iam.send(new GetUserCommand({ UserName: userName }))).User?.Arn ?? "";
+  const outcome = await world.handle(
+    configEvent("iam-user-no-policies-check", "AWS::IAM::User", arn),
+  );
+  if (outcome.outcome !== "applied" || !("journalId" in outcome)) {
+    throw new Error(`setup: expected the admin policy detached, got ${outcome.outcome}`);
+  }
+  return outcome.journalId;
+}
+
+const TRUST_ACCOUNT = (account: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  });
+
+async function inlinePolicy(world: World, role: string, name: string): Promise<string | null> {
+  try {
+    const output = await world.iam.send(
+      new GetRolePolicyCommand({ RoleName: role, PolicyName: name }),
+    );
+    return decodeURIComponent(output.PolicyDocument ?? "");
+  } catch {
+    return null;
+  }
+}
+
+/** A role assumable from `account` (optionally only with an ExternalId), with an optional path. */
+async function externalRole(
+  world: World,
+  name: string,
+  account: string,
+  options: { path?: string; externalId?: string } = {},
+): Promise<string> {
+  const trust = JSON.parse(TRUST_ACCOUNT(account));
+  if (options.externalId) {
+    trust.Statement[0].Condition = { StringEquals: { "sts:ExternalId": options.externalId } };
+  }
+  const output = await world.iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify(trust),
+      ...(options.path ? { Path: options.path } : {}),
+    }),
+  );
+  return output.Role?.Arn ?? "";
+}
+
+/** Replays an Access Analyzer "assumable from outside" finding; reports quarantine and alerts. */
+async function quarantineAttempt(world: World, role: string, account: string) {
+  const arn = (await world.iam.send(new GetRoleCommand({ RoleName: role }))).Role?.Arn ?? "";
+  const outcome = await world.handle(analyzerEvent(arn, { AWS: `arn:aws:iam::${account}:root` }));
+  const quarantined = (await inlinePolicy(world, role, "vigil-quarantine-deny-all")) !== null;
+  const told = world.notifier.sent.some((n) => n.subject.includes(role) || n.body.includes(role));
+  return { outcome, quarantined, told };
+}
+
+export const ATTACKS: readonly Attack[] = [
+  {
+    item: 1,
+    name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      // A real, sealed record to copy from (the attacker can read the journal bucket).
+      const real = await world.record(await adminDetachedFrom(world, "etl-runner"));
+      await user(world, "mallory");
+      const forged = JSON.parse(
+        JSON.stringify(real)
+          .replaceAll("etl-runner", "mallory")
+          .replaceAll(real.id, "20261120T100500Z-0000f00d"),
+      );
+      await world.plant("records/20261120T100500Z-0000f00d.json", forged);
+      const { code, text } = await world.undo("20261120T100500Z-0000f00d", {
+        force: true,
+        reason: "routine",
+      });
+      const attached = await attachedTo(world, "mallory");
+      return {
+        blocked: !attached.includes(ADMIN),
+        detail: `exit ${code}: ${text}; mallory has ${attached.join(", ") || "no policies"}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "forged journal record: undo turns Block Public Access off and makes a private bucket public",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "decoy-public");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "decoy-public"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      await world.s3.send(new CreateBucketCommand({ Bucket: "payroll-private" }));
+      await world.s3.send(
+        new PutPublicAccessBlockCommand({
+          Bucket: "payroll-private",
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      );
+      const real = await world.record(outcome.journalId);
+      const id = "20261120T100600Z-0000beef";
+      const forged = JSON.parse(
+        JSON.stringify(real).replaceAll("decoy-public", "payroll-private").replaceAll(real.id, id),
+      );
+      await world.plant(`records/${id}.json`, forged);
+      const { code, text } = await world.undo(id);
+      const flags = await bpaFlags(world, "payroll-private");
+      const policy = await bucketPolicy(world, "payroll-private");
+      return {
+        blocked: flags.BlockPublicPolicy === true && policy === null,
+        detail: `exit ${code}: ${text}; BlockPublicPolicy=${flags.BlockPublicPolicy}, policy ${policy ? "set" : "none"}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "undo overwrites a later manual fix (state is no longer the record's after)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "shared-exports");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "shared-exports"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      // The owner fixes the bucket properly by hand: a policy for their own account only.
+      const own = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::shared-exports/*",
+          },
+        ],
+      });
+      await world.s3.send(new PutBucketPolicyCommand({ Bucket: "shared-exports", Policy: own }));
+      const { code, text } = await world.undo(outcome.journalId);
+      const flags = await bpaFlags(world, "shared-exports");
+      const policy = await bucketPolicy(world, "shared-exports");
+      return {
+        blocked:
+          flags.BlockPublicPolicy === true &&
+          policy !== null &&
+          !policy.includes('"Principal":"*"') &&
+          /policy/.test(text),
+        detail: `exit ${code}: ${text}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "undo of a months-old record (no maximum age)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "old-exports");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "old-exports"),
+      );
+      if (!("journalId" in outcome)) throw new Error(`setup: ${outcome.outcome}`);
+      world.advance(90 * 86_400_000);
+      const { code, text } = await world.undo(outcome.journalId);
+      const flags = await bpaFlags(world, "old-exports");
+      return { blocked: flags.BlockPublicPolicy === true, detail: `exit ${code}: ${text}` };
+    },
+  },
+  {
+    item: 1,
+    name: "undo re-attaches an admin-class policy without --force and a reason",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      const id = await adminDetachedFrom(world, "etl-runner");
+      const plain = await world.undo(id);
+      const attachedAfterPlain = await attachedTo(world, "etl-runner");
+      // With --force and a reason it goes through, and the reason is journaled.
+      const forced = await world.undo(id, { force: true, reason: "INC-42 restore for batch job" });
+      const attached = await attachedTo(world, "etl-runner");
+      const undoId = /journal: (\S+)/.exec(forced.text)?.[1];
+      const undoRecord = undoId ? await world.record(undoId) : undefined;
+      return {
+        blocked:
+          !attachedAfterPlain.includes(ADMIN) &&
+          attached.includes(ADMIN) &&
+          undoRecord?.forcedReason === "INC-42 restore for batch job",
+        detail: `without --force: exit ${plain.code}: ${plain.text}; with --force: exit ${forced.code}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "planted settled claim silences a finding (duplicate, nobody told)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "quiet-leak");
+      const event = configEvent(
+        "s3-bucket-public-read-prohibited",
+        "AWS::S3::Bucket",
+        "quiet-leak",
+      );
+      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
+      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
+      const key = claimKeyFor(finding, "enforce", false);
+      await world.plant(claimObjectKey(key), {
+        key,
+        holder: "20261120T000000Z-00000bad",
+        claimedAt: "2026-11-20T00:00:00.000Z",
+        leaseUntil: null,
+      });
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "quiet-leak");
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /SECURITY/.test(n.body),
+      );
+      return {
+        blocked: flags.BlockPublicPolicy === true && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; critical alert: ${paged}`,
+      };
+    },
+  },
+  {
+    item: 1,
+    name: "planted in-progress claim with a lease years long blocks a finding",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "stuck-leak");
+      const event = configEvent(
+        "s3-bucket-public-read-prohibited",
+        "AWS::S3::Bucket",
+        "stuck-leak",
+      );
+      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
+      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
+      const key = claimKeyFor(finding, "enforce", false);
+      await world.plant(claimObjectKey(key), {
+        key,
+        holder: "20261120T000000Z-00000bad",
+        claimedAt: "2026-11-20T00:00:00.000Z",
+        leaseUntil: Date.parse("2036-01-01T00:00:00Z"),
+      });
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "stuck-leak");
+      return {
+        blocked: flags.BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 2,
+    name: "quarantine skipped by squatting its policy name with an Allow inside",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await world.iam.send(
+        new CreateRoleCommand({
+          RoleName: "partner-sync",
+          AssumeRolePolicyDocument: TRUST_ACCOUNT("444455556666"),
+        }),
+      );
+      await world.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: "partner-sync",
+          PolicyName: "vigil-quarantine-deny-all",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+          }),
+        }),
+      );
+      const outcome = await world.handle(
+        analyzerEvent(`arn:aws:iam::${ACCOUNT}:role/partner-sync`, {
+          AWS: "arn:aws:iam::444455556666:root",
+        }),
+      );
+      const document = await inlinePolicy(world, "partner-sync", "vigil-quarantine-deny-all");
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /SECURITY/.test(n.body),
+      );
+      const quarantined = document !== null && sameDocument(document, QUARANTINE_POLICY_DOCUMENT);
+      return {
+        blocked: quarantined && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; quarantined ${quarantined}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 5,
+    name: "a break-glass-named role trusted by an outside account is 'protected', warning only",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "BreakGlassOps", "999988887777");
+      const { outcome, quarantined } = await quarantineAttempt(
+        world,
+        "BreakGlassOps",
+        "999988887777",
+      );
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /assumable from outside/.test(n.body),
+      );
+      return {
+        blocked: paged,
+        detail: `outcome ${outcome.outcome}; quarantined ${quarantined}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 10,
+    name: "configuring protectedPrincipals drops the defaults: OrganizationAccountAccessRole quarantined",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        protectedPrincipals: ["arn:*:iam::*:role/payments-*"],
+      });
+      await externalRole(world, "OrganizationAccountAccessRole", "111111111111");
+      const { outcome, quarantined } = await quarantineAttempt(
+        world,
+        "OrganizationAccountAccessRole",
+        "111111111111",
+      );
+      return { blocked: !quarantined, detail: `outcome ${outcome.outcome}: ${outcome.reason}` };
+    },
+  },
+  {
+    item: 10,
+    name: "a policy finding detaches admin from an IAM Identity Center role (path lost)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await world.iam.send(
+        new CreatePolicyCommand({ PolicyName: "acme-admin", PolicyDocument: ADMIN_DOCUMENT }),
+      );
+      await world.iam.send(
+        new CreateRoleCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+          Path: "/aws-reserved/sso.amazonaws.com/",
+          AssumeRolePolicyDocument: TRUST_ACCOUNT(ACCOUNT),
+        }),
+      );
+      await world.iam.send(
+        new AttachRolePolicyCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+          PolicyArn: ADMIN,
+        }),
+      );
+      const outcome = await world.handle(
+        configEvent("iam-policy-no-statements-with-admin-access", "AWS::IAM::Policy", ADMIN),
+      );
+      const attached = await world.iam.send(
+        new ListAttachedRolePoliciesCommand({
+          RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+        }),
+      );
+      const still = (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === ADMIN);
+      return { blocked: still, detail: `outcome ${outcome.outcome}: ${outcome.reason}` };
+    },
+  },
+  {
+    item: 10,
+    name: "quarantine hits AWSControlTowerExecution (trusted by the management account)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "AWSControlTowerExecution", "111111111111");
+      const r = await quarantineAttempt(world, "AWSControlTowerExecution", "111111111111");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 10,
+    name: "quarantine ignores trustedAccounts",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        settings: { trustedAccounts: ["222233334444"] },
+      });
+      await externalRole(world, "analytics-reader", "222233334444");
+      const r = await quarantineAttempt(world, "analytics-reader", "222233334444");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "quarantine breaks a vendor integration trusted with sts:ExternalId",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await externalRole(world, "datadog-integration", "464622532012", {
+        externalId: "b3f1c2d4e5",
+      });
+      const r = await quarantineAttempt(world, "datadog-integration", "464622532012");
+      return {
+        blocked: !r.quarantined && r.told,
+        detail: `outcome ${r.outcome.outcome}: ${r.outcome.reason}; told ${r.told}`,
+      };
+    },
+  },
+  {
+    item: 3,
+    name: "self-service exemption: the owner tags his public bucket vigil:exempt and Vigil stays silent",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "team-share");
+      await world.s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: "team-share",
+          Tagging: {
+            TagSet: [
+              { Key: "vigil:exempt", Value: "needed for the demo" },
+              { Key: "vigil:exempt-until", Value: "2027-11-20" },
+            ],
+          },
+        }),
+      );
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "team-share"),
+      );
+      const told = world.notifier.sent.some((n) => /exempt/i.test(n.subject));
+      return { blocked: told, detail: `outcome ${outcome.outcome}; told ${told}` };
+    },
+  },
+  {
+    item: 11,
+    name: "decoy buckets burn the rate limit; the real target is only a warning",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        rateLimit: { maxChanges: 2 },
+      });
+      for (const name of ["decoy-1", "decoy-2", "crown-jewels"]) await publicBucket(world, name);
+      for (const name of ["decoy-1", "decoy-2"]) {
+        await world.handle(
+          configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", name),
+        );
+      }
+      world.notifier.sent.length = 0;
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "crown-jewels"),
+      );
+      const paged = world.notifier.sent.some((n) => n.severity === "critical");
+      return {
+        blocked: outcome.outcome === "rate-limited" && paged,
+        detail: `outcome ${outcome.outcome}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "a member account's event names another account's resource (envelope account ignored)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "other-teams-bucket");
+      const event = {
+        ...configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "other-teams-bucket"),
+        account: "555566667777",
+      };
+      const outcome = await world.handle(event);
+      const flags = await bpaFlags(world, "other-teams-bucket");
+      return {
+        blocked: outcome.outcome === "ignored" && flags.BlockPublicPolicy !== true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 3,
+    name: "one decoy cloudfront.amazonaws.com statement makes a public bucket 'intentionally public'",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "leaky-site");
+      const policy = JSON.parse(publicReadPolicy("leaky-site"));
+      policy.Statement.push({
+        Sid: "Decoy",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Resource: "arn:aws:s3:::leaky-site/*",
+      });
+      await world.s3.send(
+        new PutBucketPolicyCommand({ Bucket: "leaky-site", Policy: JSON.stringify(policy) }),
+      );
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "leaky-site"),
+      );
+      const after = (await bucketPolicy(world, "leaky-site")) ?? "";
+      return {
+        blocked:
+          !after.includes('"Principal":"*"') &&
+          (await bpaFlags(world, "leaky-site")).BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 4,
+    name: "a Block Public Access finding strips the ELB log-delivery grant (ALB logs stop)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "alb-logs");
+      const elbLogs = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "ElbLogDelivery",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::127311923021:root" },
+            Action: "s3:PutObject",
+            Resource: `arn:aws:s3:::alb-logs/AWSLogs/${ACCOUNT}/*`,
+          },
+        ],
+      });
+      await world.s3.send(new PutBucketPolicyCommand({ Bucket: "alb-logs", Policy: elbLogs }));
+      const outcome = await world.handle(
+        configEvent("s3-bucket-level-public-access-prohibited", "AWS::S3::Bucket", "alb-logs"),
+      );
+      const after = (await bucketPolicy(world, "alb-logs")) ?? "";
+      const flags = await bpaFlags(world, "alb-logs");
+      return {
+        blocked: after.includes("ElbLogDelivery") && flags.BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+];
