@@ -159,6 +159,12 @@ const s3Target = (input: Record<string, unknown>) => input.Bucket === TARGET_BUC
 const s3Journal = (input: Record<string, unknown>) => input.Bucket === JOURNAL;
 const everyService = ["S3", "IAM", "SNS", "SQS", "Secrets Manager"];
 
+/**
+ * Metrics in one GetMetricData batch: 100,800 datapoints / (720-period window + the episode
+ * look-back, sustainedPeriods 3 + rearmQuietPeriods 12, + the evaluated period) = 136.
+ */
+const METRICS_PER_BATCH = Math.floor(100_800 / (720 + 3 + 12 + 1));
+
 export const MATRIX: MatrixRow[] = [
   {
     name: "throttling on every call to the bucket (S3 SlowDown)",
@@ -384,13 +390,17 @@ export const MATRIX: MatrixRow[] = [
       error: () => sdkError("AccessDenied", 403),
       attempts: "all",
     },
-    expect: { first: "partial", metricsNotEvaluated: 138, attemptsPerCall: 1 },
+    expect: { first: "partial", metricsNotEvaluated: METRICS_PER_BATCH, attemptsPerCall: 1 },
   },
   {
     name: "one GetMetricData batch throttled on every attempt among 5",
     scenario: "detect",
     metricBatchFault: { batchWith: "bucket-300", error: throttling("CloudWatch"), attempts: "all" },
-    expect: { first: "partial", metricsNotEvaluated: 138, attemptsPerCall: METRIC_SOURCE_ATTEMPTS },
+    expect: {
+      first: "partial",
+      metricsNotEvaluated: METRICS_PER_BATCH,
+      attemptsPerCall: METRIC_SOURCE_ATTEMPTS,
+    },
   },
   {
     name: "every GetMetricData batch throttled once (recovers)",

@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import type { TimeSpan } from "../domain/backtest-compare.ts";
 import type { DetectionSettings } from "../domain/detection.ts";
 import { metricLabel } from "../domain/metric.ts";
-import type { BacktestReport, MetricBacktest, VariantResult } from "../usecases/backtest.ts";
+import type { BacktestReport, MetricBacktest, VariantResult } from "../usecases/backtest/types.ts";
 import { writeFileAtomic } from "./write-atomic.ts";
 
 // ---------------------------------------------------------------------------------------------------------

@@ -57,7 +57,9 @@ async function episodesPerWeek(flags: Parameters<typeof runBacktestCommand>[0]) 
 }
 
 describe("vigil tune", () => {
-  it("prints a valid config whose overrides keep every synthetic metric within the budget", async () => {
+  it("prints a valid config whose overrides keep every synthetic metric within the budget", {
+    timeout: 60_000,
+  }, async () => {
     const before = await episodesPerWeek({ input: files, setting: [`k=2.5,${NOISY}`] });
     expect([...before.values()].some((rate) => rate > 1)).toBe(true);
 
@@ -99,7 +101,9 @@ describe("vigil tune", () => {
     for (const [label, rate] of after) expect(rate, label).toBeLessThanOrEqual(1);
   });
 
-  it("--write replaces the config atomically; a second run updates the same overrides", async () => {
+  it("--write replaces the config atomically; a second run updates the same overrides", {
+    timeout: 60_000,
+  }, async () => {
     const configPath = join(dir, "write.yaml");
     await writeFile(
       configPath,

@@ -107,7 +107,10 @@ describe("suggestTuning", () => {
     expect(s.current.episodesPerWeek).toBe(0.5);
   });
 
-  it("respects the budget on every synthetic metric, at several budgets", () => {
+  // 42 tunings: seconds on a shared, loaded 2-core machine; the default 5 s timeout is too tight.
+  it("respects the budget on every synthetic metric, at several budgets", {
+    timeout: 60_000,
+  }, () => {
     for (const budgetPerWeek of [0.5, 1, 2]) {
       for (const series of allScenarios()) {
         for (const settings of [base, { ...base, k: 2.5, method: "seasonal" as const }]) {
