@@ -35,6 +35,8 @@ describe("the outcome catalogue", () => {
 
   it("derives the same subsets the runner, notifier, router and CLI used to list by hand", () => {
     expect(ROUTABLE_OUTCOMES).toEqual([
+      // Issue 14: every honoured exemption is told, so routes may match it too.
+      "exempt",
       "applied",
       "would-change",
       "notified",
