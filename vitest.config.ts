@@ -7,7 +7,20 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/**/*.int.test.ts"] },
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          // Files share a worker's module graph: measured 135 s → 38 s wall on the shared 2-core
+          // machine (import 65 s → 8 s), all 889 tests green. Tests reset what they set (setDeps,
+          // mocks) in afterEach; a test that needs a fresh module graph belongs in its own project.
+          isolate: false,
+          exclude: ["test/**/*.int.test.ts", "test/resilience/fuzz-*.test.ts"],
+        },
+      },
+      {
+        // 10,000 generated events per handler (VIGIL_FUZZ_EVENTS lowers it for a quick local loop).
+        extends: true,
+        test: { name: "fuzz", include: ["test/resilience/fuzz-*.test.ts"] },
       },
       {
         extends: true,

@@ -44,6 +44,7 @@ async function coldStart(handlerFile: string, cwd: string): Promise<[number, num
       AWS_SECRET_ACCESS_KEY: "bench",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
       VIGIL_CONFIG: "deploy/vigil.config.json",
     },
   });

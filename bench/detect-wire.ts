@@ -17,8 +17,8 @@ import { setSettings } from "../src/config/detection-config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../src/domain/baseline.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { lambdaHeapFlags } from "./detect-lambda.ts";
 import { startWireServer, type WireServer } from "./detect-wire-server.ts";
+import { lambdaHeapFlags } from "./lambda-heap.ts";
 
 const CONFIG = {
   detection: {
@@ -120,6 +120,7 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       AWS_ENDPOINT_URL: server.url,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
       VIGIL_CONFIG: configFile,
       WIRE_URL: server.url,
       WIRE_RANGE_START: String(periodStart - back * periodMs),

@@ -1,28 +1,27 @@
 /**
- * `npm run bench [detect|detect-wire|remediation|deploy|fanout|resilience]`: each benchmark prints JSON lines.
+ * `npm run bench [detect-wire|backtest-wire|remediation|deploy|fanout|resilience|quality]`: each
+ * benchmark prints JSON lines.
  * Figures are in README.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 process.env.AWS_ACCESS_KEY_ID ??= "bench";
 process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
 
-const { benchDetect } = await import("./detect.ts");
 const { benchRemediation } = await import("./remediation.ts");
 
 const only = process.argv[2];
-if (!only || only === "detect") {
-  console.log(JSON.stringify(await benchDetect()));
-  // The same run bundled and under a 256 MB Lambda's heap flags: the memory that counts.
-  const { benchDetectAsLambda } = await import("./detect-lambda.ts");
-  console.log(JSON.stringify(await benchDetectAsLambda(256)));
-}
-if (!only || only === "detect-wire") {
+if (!only || only === "detect-wire" || only === "detect") {
   // The real client against a local CloudWatch endpoint, the bundled handler under Lambda flags.
   const { benchDetectWire } = await import("./detect-wire.ts");
   console.log(JSON.stringify(await benchDetectWire()));
   // The memory guard: the same 10,000 metrics in a 128 MB function.
   console.log(JSON.stringify(await benchDetectWire({ memoryMb: 128, rounds: 1 })));
+}
+if (!only || only === "backtest-wire") {
+  const { benchBacktestWire } = await import("./backtest-wire.ts");
+  console.log(JSON.stringify(await benchBacktestWire()));
 }
 if (!only || only === "remediation") {
   for (const line of await benchRemediation()) console.log(JSON.stringify(line));
@@ -38,4 +37,9 @@ if (!only || only === "fanout") {
 if (!only || only === "resilience") {
   for (const line of await (await import("./resilience.ts")).benchResilience())
     console.log(JSON.stringify(line));
+}
+if (only === "quality") {
+  // Not part of the default run: it needs the shared NAB data (../shared/datasets/nab).
+  const { benchQuality } = await import("./quality.ts");
+  process.exitCode = await benchQuality(process.argv.slice(3));
 }

@@ -106,7 +106,10 @@ program
   .description("replay metric history (files or CloudWatch) and compare what settings would flag")
   .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
   .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
-  .option("--stat <stat>", "statistic for --metric (default: its metric set's, else Sum)")
+  .option(
+    "--stat <stat>",
+    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
+  )
   .option("--set <name...>", "metric sets of the config (default: every enabled set)")
   .option("--days <n>", "days to evaluate (CloudWatch default 90; files: all)")
   .option("--setting <k=v,...>", "settings to compare, one column each (repeatable)", collect)
@@ -115,7 +118,7 @@ program
   .option("--method <method>", "mean-sd or seasonal")
   .option("--sigma <k>", "sigma multiplier k")
   .option("--window <days>", "baseline window in days")
-  .option("--period <period>", "1h or 1d")
+  .option("--period <period>", "a whole number of minutes: 5m, 1h, 1d …")
   .option("--direction <direction>", "up, down or both")
   .option("--min-delta <value>", "minimum absolute deviation to flag")
   .option("--json", "print one JSON document")
@@ -135,7 +138,10 @@ program
   .requiredOption("--budget <n>", "alert episodes allowed per week, per metric")
   .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
   .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
-  .option("--stat <stat>", "statistic for --metric (default: its metric set's, else Sum)")
+  .option(
+    "--stat <stat>",
+    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
+  )
   .option("--set <name...>", "metric sets of the config (default: every enabled set)")
   .option("--days <n>", "days of history to tune on (CloudWatch default 90; files: all)")
   .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)

@@ -4,6 +4,7 @@ import {
   fanOutDetection,
   fanoutRequestSchema,
 } from "../src/usecases/plan-shards.ts";
+import { fanoutRunMetrics } from "../src/usecases/run-metrics.ts";
 import { createFanoutDeps } from "../src/wiring/fanout.ts";
 import { defineHandler } from "../src/wiring/handler.ts";
 
@@ -39,6 +40,7 @@ const fanout = defineHandler({
     return report;
   },
   reject: (error): FanoutResponse => ({ ok: false, error }),
+  measure: fanoutRunMetrics,
   respond: (report): FanoutResponse => ({
     ok: true,
     runId: report.runId,

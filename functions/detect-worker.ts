@@ -55,6 +55,7 @@ const worker = defineHandler({
     );
     return failures;
   },
+  measure: (failures) => [{ name: "ShardsFailed", value: failures.length }],
   respond: (failures): SQSBatchResponse => ({
     batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
   }),

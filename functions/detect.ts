@@ -5,6 +5,7 @@ import {
   type DetectReport,
   detectAnomalies,
 } from "../src/usecases/detect-anomalies.ts";
+import { detectRunMetrics } from "../src/usecases/run-metrics.ts";
 import { createDetectionDeps } from "../src/wiring/detection.ts";
 import { defineHandler } from "../src/wiring/handler.ts";
 
@@ -34,6 +35,7 @@ const detect = defineHandler({
   invalid: "invalid detect request",
   build: ({ logger, homeAccount }) => createDetectionDeps({ logger, account: homeAccount }),
   run: (deps: DetectDeps, request) => detectAnomalies(deps, request),
+  measure: detectRunMetrics,
   reject: (error): DetectResponse => ({ ok: false, error }),
   respond: (report): DetectResponse => ({
     ok: !report.partialFailure,

@@ -1,6 +1,7 @@
 import { isTransientAwsError } from "../src/domain/aws-errors.ts";
 import { reconcileRequestSchema } from "../src/events/reconcile-request.ts";
 import { type ReconcileReport, reconcile } from "../src/usecases/reconcile.ts";
+import { reconcileRunMetrics } from "../src/usecases/run-metrics.ts";
 import { defineHandler } from "../src/wiring/handler.ts";
 import { createRemediationDeps, type RemediationApp } from "../src/wiring/remediation.ts";
 
@@ -34,6 +35,7 @@ const sweep = defineHandler({
   // A sweep that cannot finish is reported, not retried: the next scheduled run sweeps again.
   answers: (error) => !isTransientAwsError(error),
   reject: (error): ReconcileResponse => ({ ok: false, error }),
+  measure: reconcileRunMetrics,
   respond: (report): ReconcileResponse => ({
     ok: !report.partialFailure,
     evaluations: report.evaluations,

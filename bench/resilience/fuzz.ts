@@ -66,8 +66,17 @@ export const FUZZ_TARGETS = [
 ] as const;
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
 
-/** Per handler, as the issue asks. */
-export const EVENTS_PER_HANDLER = 10_000;
+/** 10,000 in the gate (CI keeps it); VIGIL_FUZZ_EVENTS=<n> for a quicker local loop. */
+export const EVENTS_PER_HANDLER = eventsPerHandler(process.env.VIGIL_FUZZ_EVENTS);
+
+function eventsPerHandler(fromEnv: string | undefined): number {
+  if (fromEnv === undefined || fromEnv === "") return 10_000;
+  const n = Number(fromEnv);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`VIGIL_FUZZ_EVENTS must be a positive whole number, got "${fromEnv}"`);
+  }
+  return n;
+}
 
 /** Fixed by default so the gate is reproducible; VIGIL_FUZZ_SEED=<n> or =random explores. */
 export function fuzzSeed(target: FuzzTarget): number | undefined {

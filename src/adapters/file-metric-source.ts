@@ -3,12 +3,14 @@ import { basename, extname } from "node:path";
 import { InputError } from "../domain/errors.ts";
 import {
   countPoints,
+  type DataPoint,
   type MetricIdentity,
   type MetricSeries,
   metricKey,
   seriesFromPoints,
   sliceSeries,
 } from "../domain/metric.ts";
+import { type Combine, combinerFor } from "../domain/statistic.ts";
 import type {
   FetchResult,
   MetricFetchFailure,
@@ -29,11 +31,15 @@ import type {
  * Timestamps: ISO 8601 with `Z` or an offset (`2024-05-01T10:00:00Z`, `2024-05-01T12:00+02:00`;
  * a space may replace the `T`), a bare date (`2024-05-01`, UTC midnight), or epoch seconds or
  * milliseconds (numbers below 100,000,000,000 are seconds: that is the year 5138 in seconds and
- * 1973 in milliseconds). A date-time without a zone is rejected: it would depend on the machine.
+ * 1973 in milliseconds). A date-time without a zone is read as UTC (one warning line), as real
+ * exports often carry local time without one.
  *
- * Points must be strictly ascending, values finite and ≥ 0. The period is `periodSeconds` when the
- * JSON gives it, else the smallest interval between points; every interval must be a whole
- * multiple of it (gaps of several periods are fine: empty periods are absent, as in CloudWatch).
+ * Values must be numbers (a non-numeric value is refused, naming its line). Real exports are
+ * accepted as they come, each oddity said in one warning line: unsorted rows are sorted; the
+ * period is the JSON's `periodSeconds` or the caller's, else the most common interval between
+ * rows rounded to whole minutes; rows sharing a period (a timestamp repeated at a daylight-saving
+ * change, irregular spacing) are combined with the metric's statistic. Gaps of several periods are
+ * fine: empty periods are absent, as in CloudWatch.
  */
 
 /** A problem in a metric file; the message names the file, the line (or JSON point) and the problem. */
@@ -65,22 +71,29 @@ const ISO_DATE_TIME =
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 const EPOCH = /^\d+(?:\.\d+)?$/;
 
+/** What was accepted but is worth one warning line each. */
+interface ParseNotes {
+  /** Date-times without a zone, read as UTC. */
+  zoneless: number;
+  /** Negative values (fine for gauges; bytes and call counts cannot be negative). */
+  negative: number;
+}
+
 /** Parses a timestamp string or number to epoch ms, or returns why it cannot. */
-function parseTimestamp(raw: string | number): number | string {
+function parseTimestamp(raw: string | number, notes: ParseNotes): number | string {
   if (typeof raw === "number") {
     if (!Number.isFinite(raw) || raw < 0) return `unparseable timestamp ${raw}`;
     return raw < EPOCH_MS_THRESHOLD ? Math.round(raw * 1000) : Math.round(raw);
   }
   const text = raw.trim();
   if (text === "") return "missing timestamp";
-  if (EPOCH.test(text)) return parseTimestamp(Number(text));
+  if (EPOCH.test(text)) return parseTimestamp(Number(text), notes);
   const match = ISO_DATE_TIME.exec(text);
   if (!match)
     return `unparseable timestamp "${text}" (use ISO 8601 with Z or an offset, or epoch seconds/ms)`;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
-  if (hour !== undefined && zone === undefined) {
-    return `timestamp "${text}" has no time zone (add Z or an offset such as +02:00)`;
-  }
+  // Exports often carry local time without a zone (NAB, spreadsheets): read as UTC, said once.
+  if (hour !== undefined && zone === undefined) notes.zoneless++;
   const fields = [Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute ?? 0)];
   const [y, mo, d, h, mi] = fields as [number, number, number, number, number];
   const s = Number(second ?? 0);
@@ -114,7 +127,7 @@ function parseTimestamp(raw: string | number): number | string {
  * Parses a value or returns why it cannot be a metric value. CSV fields are text; JSON values
  * must be numbers (a quoted number in JSON is more likely a mistake than a convenience).
  */
-function parseValue(raw: unknown, source: Format): number | string {
+function parseValue(raw: unknown, source: Format, notes: ParseNotes): number | string {
   let value: number;
   if (typeof raw === "number") {
     value = raw;
@@ -130,7 +143,7 @@ function parseValue(raw: unknown, source: Format): number | string {
   }
   if (Number.isNaN(value)) return "value is NaN";
   if (!Number.isFinite(value)) return `value ${value} is not finite`;
-  if (value < 0) return `negative value ${value} (bytes and call counts cannot be negative)`;
+  if (value < 0) notes.negative++;
   return value;
 }
 
@@ -141,7 +154,7 @@ function fileMetric(name: string): MetricIdentity {
   return { namespace: "File", metricName: metricName || "input", dimensions: {}, stat: "Sum" };
 }
 
-function parseCsv(text: string, file: string): RawPoint[] {
+function parseCsv(text: string, file: string, notes: ParseNotes): RawPoint[] {
   const lines = text.split(/\r?\n/);
   const fail = (line: number, problem: string): never => {
     throw new MetricFileError(`${file} line ${line}: ${problem}`, file, line);
@@ -175,9 +188,9 @@ function parseCsv(text: string, file: string): RawPoint[] {
     const lineNumber = index + 1;
     const fields = line.split(",");
     if (fields.length !== 2) fail(lineNumber, `expected 2 fields, got ${fields.length}`);
-    const timestamp = parseTimestamp(fields[timestampColumn] as string);
+    const timestamp = parseTimestamp(fields[timestampColumn] as string, notes);
     if (typeof timestamp === "string") fail(lineNumber, timestamp);
-    const value = parseValue(fields[valueColumn], "csv");
+    const value = parseValue(fields[valueColumn], "csv", notes);
     if (typeof value === "string") fail(lineNumber, value);
     points.push({
       timestamp: timestamp as number,
@@ -367,7 +380,7 @@ function parseJsonMetric(raw: unknown, file: string): MetricIdentity {
   };
 }
 
-function parseJson(text: string, file: string): JsonParsed {
+function parseJson(text: string, file: string, notes: ParseNotes): JsonParsed {
   if (text.trim() === "") throw new MetricFileError(`${file}: empty file`, file);
   let document: unknown;
   try {
@@ -433,9 +446,9 @@ function parseJson(text: string, file: string): JsonParsed {
     if (typeof rawTimestamp !== "string" && typeof rawTimestamp !== "number") {
       return fail("timestamp must be an ISO 8601 string or epoch seconds/ms");
     }
-    const timestamp = parseTimestamp(rawTimestamp);
+    const timestamp = parseTimestamp(rawTimestamp, notes);
     if (typeof timestamp === "string") return fail(timestamp);
-    const value = parseValue(entry.value, "json");
+    const value = parseValue(entry.value, "json", notes);
     if (typeof value === "string") return fail(value);
     return { timestamp, value, where, ...(line ? { line } : {}) };
   });
@@ -449,82 +462,166 @@ function formatInterval(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-/** Checks order and spacing; returns the period in seconds. */
-function checkPoints(points: RawPoint[], file: string, givenPeriodSeconds?: number): number {
-  const fail = (point: RawPoint, problem: string): never => {
-    throw new MetricFileError(`${file} ${point.where}: ${problem}`, file, point.line);
-  };
-  for (let i = 1; i < points.length; i++) {
-    const previous = points[i - 1] as RawPoint;
-    const point = points[i] as RawPoint;
-    if (point.timestamp === previous.timestamp) {
-      fail(point, `duplicate timestamp ${iso(point.timestamp)} (also at ${previous.where})`);
-    }
-    if (point.timestamp < previous.timestamp) {
-      fail(
-        point,
-        `timestamps not ascending: ${iso(point.timestamp)} comes after ${iso(previous.timestamp)} (${previous.where})`,
-      );
-    }
-  }
-
-  let periodMs: number;
-  if (givenPeriodSeconds !== undefined) {
-    periodMs = givenPeriodSeconds * 1000;
-  } else {
-    if (points.length < 2) {
-      fail(
-        points[0] as RawPoint,
-        "one point is not enough to infer the period (add points, or periodSeconds in JSON)",
-      );
-    }
-    // A loop, not Math.min(...): spreading 100k+ arguments overflows the stack.
-    let smallestAt = 1;
-    periodMs = Number.POSITIVE_INFINITY;
-    for (let i = 1; i < points.length; i++) {
-      const interval = (points[i] as RawPoint).timestamp - (points[i - 1] as RawPoint).timestamp;
-      if (interval < periodMs) {
-        periodMs = interval;
-        smallestAt = i;
-      }
-    }
-    if (periodMs % 1000 !== 0) {
-      fail(
-        points[smallestAt] as RawPoint,
-        `smallest interval ${periodMs} ms is not a whole number of seconds`,
-      );
-    }
-  }
+/** Most common interval between consecutive distinct timestamps (ascending points), in ms. */
+function typicalInterval(points: readonly RawPoint[]): number | undefined {
+  const counts = new Map<number, number>();
   for (let i = 1; i < points.length; i++) {
     const interval = (points[i] as RawPoint).timestamp - (points[i - 1] as RawPoint).timestamp;
-    if (interval % periodMs !== 0) {
-      fail(
-        points[i] as RawPoint,
-        `mixed periods: interval of ${formatInterval(interval)} from the previous point is not a whole multiple of the ${formatInterval(periodMs)} period`,
-      );
+    if (interval > 0) counts.set(interval, (counts.get(interval) ?? 0) + 1);
+  }
+  let best: number | undefined;
+  let bestCount = 0;
+  for (const [interval, count] of counts) {
+    if (count > bestCount || (count === bestCount && interval < (best as number))) {
+      best = interval;
+      bestCount = count;
     }
   }
-  return periodMs / 1000;
+  return best;
+}
+
+/**
+ * The series' period in seconds: given (JSON periodSeconds or the caller's), else the most common
+ * interval between points rounded to whole minutes (CloudWatch serves multiples of 60 s).
+ */
+function periodOf(points: readonly RawPoint[], file: string, given?: number): number {
+  if (given !== undefined) {
+    if (!Number.isSafeInteger(given) || given <= 0 || given % 60 !== 0) {
+      throw new MetricFileError(
+        `${file}: the period must be a multiple of 60 s, got ${given}`,
+        file,
+      );
+    }
+    return given;
+  }
+  const interval = typicalInterval(points);
+  if (interval === undefined) {
+    const point = points[0] as RawPoint;
+    throw new MetricFileError(
+      `${file} ${point.where}: one point is not enough to infer the period (add points, or give the period)`,
+      file,
+      point.line,
+    );
+  }
+  return Math.max(60, Math.round(interval / 60_000) * 60);
+}
+
+/** Orders the points by time (stable: rows of one timestamp keep their file order). */
+function sortPoints(points: RawPoint[], warn: (message: string) => void, file: string): void {
+  let outOfOrder = 0;
+  for (let i = 1; i < points.length; i++) {
+    if ((points[i] as RawPoint).timestamp < (points[i - 1] as RawPoint).timestamp) outOfOrder++;
+  }
+  if (outOfOrder === 0) return;
+  points.sort((a, b) => a.timestamp - b.timestamp);
+  warn(
+    `${file}: ${outOfOrder} row${outOfOrder === 1 ? " was" : "s were"} out of time order: sorted`,
+  );
+}
+
+/**
+ * One value per period: points are laid on the period grid (floor of their timestamp) and the
+ * points sharing a period — a repeated timestamp at a daylight-saving change, irregular spacing —
+ * are combined with the metric's statistic, with one warning naming the count.
+ */
+function combinePerPeriod(
+  points: readonly RawPoint[],
+  periodSeconds: number,
+  stat: string,
+  file: string,
+  warn: (message: string) => void,
+): DataPoint[] {
+  const periodMs = periodSeconds * 1000;
+  const result: DataPoint[] = [];
+  let pending: number[] = [];
+  let pendingStart = Number.NaN;
+  let shared = 0;
+  let combine: Combine | undefined;
+  const flush = () => {
+    if (pending.length === 0) return;
+    if (pending.length > 1) {
+      shared += pending.length;
+      combine ??= combinerFor(stat);
+      if (!combine) {
+        throw new MetricFileError(
+          `${file}: several points fall in the period starting ${iso(pendingStart)} and the statistic ${stat} cannot combine them (give --stat Sum, Average, Maximum, Minimum, SampleCount or pN)`,
+          file,
+        );
+      }
+      result.push({ timestamp: pendingStart, value: combine(pending) });
+    } else {
+      result.push({ timestamp: pendingStart, value: pending[0] as number });
+    }
+    pending = [];
+  };
+  for (const point of points) {
+    const start = Math.floor(point.timestamp / periodMs) * periodMs;
+    if (start !== pendingStart) {
+      flush();
+      pendingStart = start;
+    }
+    pending.push(point.value);
+  }
+  flush();
+  if (shared > 0) {
+    warn(
+      `${file}: ${shared} rows share a ${formatInterval(periodMs)} period with another row (repeated timestamps or irregular spacing): combined per period with ${stat}`,
+    );
+  }
+  return result;
 }
 
 function iso(timestamp: number): string {
   return new Date(timestamp).toISOString();
 }
 
+export interface MetricFileOptions {
+  /** Statistic the values are (and combine with): default the JSON metric's, else Sum. */
+  stat?: string;
+  /** Period in seconds (a multiple of 60); default the JSON's periodSeconds, else inferred. */
+  periodSeconds?: number;
+  /** Receives one line per accepted oddity (zone-less timestamps, sorting, combined rows). */
+  warn?: (message: string) => void;
+}
+
 /**
  * Parses a metric file's text. `name` (a path or file name) labels errors and, unless the JSON
  * names a metric, becomes the metric name without its extension: "egress.csv" → "egress".
  */
-export function parseMetricFile(text: string, format: Format, name = "input"): MetricSeries {
+export function parseMetricFile(
+  text: string,
+  format: Format,
+  name = "input",
+  options: MetricFileOptions = {},
+): MetricSeries {
+  const warn = options.warn ?? (() => {});
+  const notes: ParseNotes = { zoneless: 0, negative: 0 };
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const parsed: JsonParsed =
-    format === "csv" ? { points: parseCsv(body, name) } : parseJson(body, name);
-  const periodSeconds = checkPoints(parsed.points, name, parsed.periodSeconds);
-  return seriesFromPoints(parsed.metric ?? fileMetric(name), periodSeconds, parsed.points);
+    format === "csv" ? { points: parseCsv(body, name, notes) } : parseJson(body, name, notes);
+  if (notes.zoneless > 0) {
+    warn(`${name}: ${notes.zoneless} timestamps have no time zone: read as UTC`);
+  }
+  if (notes.negative > 0) {
+    warn(`${name}: ${notes.negative} negative values (bytes and call counts cannot be negative)`);
+  }
+  const points = parsed.points;
+  sortPoints(points, warn, name);
+  const periodSeconds = periodOf(points, name, options.periodSeconds ?? parsed.periodSeconds);
+  const metric = parsed.metric ?? fileMetric(name);
+  const stat = options.stat ?? metric.stat;
+  return seriesFromPoints(
+    { ...metric, stat },
+    periodSeconds,
+    combinePerPeriod(points, periodSeconds, stat, name, warn),
+  );
 }
 
 /** Reads a .csv or .json metric file (format from the extension). */
-export async function readMetricFile(path: string): Promise<MetricSeries> {
+export async function readMetricFile(
+  path: string,
+  options: MetricFileOptions = {},
+): Promise<MetricSeries> {
   const extension = extname(path).toLowerCase();
   if (extension !== ".csv" && extension !== ".json") {
     throw new MetricFileError(
@@ -538,7 +635,7 @@ export async function readMetricFile(path: string): Promise<MetricSeries> {
   } catch (error) {
     throw new MetricFileError(`${path}: cannot read file (${(error as Error).message})`, path);
   }
-  return parseMetricFile(text, extension === ".csv" ? "csv" : "json", path);
+  return parseMetricFile(text, extension === ".csv" ? "csv" : "json", path, options);
 }
 
 /**

@@ -49,7 +49,10 @@ export interface TargetOptions {
   input?: string | string[];
   /** One CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]" or JSON { namespace, metricName, dimensions, stat }. */
   metric?: string;
-  /** Statistic for --metric (default: the discovering set's, else Sum). */
+  /**
+   * Statistic of --metric (default: the discovering set's, else Sum), or of --input files: rows
+   * sharing a period are combined with it (default: the JSON metric's, else Sum).
+   */
   stat?: string;
   /** Metric sets of the config: for CloudWatch which to read, for files / --metric whose settings apply. */
   set?: string | string[];
@@ -143,21 +146,25 @@ function parseChoice<T extends string>(
   return value as T;
 }
 
-const PERIODS: Record<string, number> = {
-  "1h": 3600,
+const PERIOD_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86_400 };
+const PERIOD_WORDS: Record<string, number> = {
   hour: 3600,
   hourly: 3600,
-  "3600": 3600,
-  "1d": 86_400,
   day: 86_400,
   daily: 86_400,
-  "86400": 86_400,
 };
 
-/** "1h", "3600", "1d", "86400" → seconds. */
+/** "5m", "1h", "1d", "300", "hourly" → seconds; a whole number of minutes, as CloudWatch serves. */
 function parsePeriod(where: string, value: string): number {
-  const seconds = PERIODS[value.toLowerCase()];
-  if (!seconds) throw new UsageError(`${where} must be 1h or 1d (3600 or 86400), got "${value}"`);
+  const text = value.trim().toLowerCase();
+  const match = /^(\d+)(s|m|min|h|d)?$/.exec(text);
+  const seconds =
+    PERIOD_WORDS[text] ?? (match ? Number(match[1]) * (PERIOD_UNITS[match[2] ?? "s"] ?? 1) : 0);
+  if (!(seconds > 0) || seconds % 60 !== 0) {
+    throw new UsageError(
+      `${where} must be a whole number of minutes (5m, 15m, 1h, 1d, or seconds such as 300), got "${value}"`,
+    );
+  }
   return seconds;
 }
 
@@ -191,6 +198,8 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   minhistory: "minHistoryPeriods",
   minhistoryperiods: "minHistoryPeriods",
   criticalk: "criticalK",
+  confirm: "confirmPeriods",
+  confirmperiods: "confirmPeriods",
   sustained: "sustainedPeriods",
   sustainedperiods: "sustainedPeriods",
   rearm: "rearmQuietPeriods",
@@ -242,7 +251,12 @@ export function parseSettingVariant(text: string): SettingsVariant {
 /** The legacy single-setting flags, applied under every --setting. */
 export function baseChanges(options: BacktestCommandOptions): SettingsChanges {
   const changes: Record<string, unknown> = {};
-  const method = parseChoice("method", options.method, ["mean-sd", "seasonal"] as const);
+  const method = parseChoice("method", options.method, [
+    "mean-sd",
+    "seasonal",
+    "robust",
+    "auto",
+  ] as const);
   if (method) changes.method = method;
   const k = parsePositive("sigma", options.sigma);
   if (k !== undefined) changes.k = k;
@@ -367,6 +381,8 @@ export interface ResolvedTarget {
 export async function resolveTarget(
   options: TargetOptions,
   deps: BacktestCliDeps,
+  /** One line per accepted oddity of an input file (sorted rows, combined rows …). */
+  warn: (line: string) => void = () => {},
 ): Promise<ResolvedTarget> {
   const inputs = list(options.input);
   const sets = list(options.set);
@@ -375,8 +391,8 @@ export async function resolveTarget(
   if (inputs.length > 0 && options.metric !== undefined) {
     throw new UsageError("give either --input files or --metric, not both");
   }
-  if (options.stat !== undefined && options.metric === undefined) {
-    throw new UsageError("--stat only applies to --metric");
+  if (options.stat !== undefined && options.metric === undefined && inputs.length === 0) {
+    throw new UsageError("--stat only applies to --metric and --input");
   }
   const fromFiles = inputs.length > 0;
   if ((options.metric !== undefined || fromFiles) && sets.length > 1) {
@@ -406,7 +422,10 @@ export async function resolveTarget(
     const series: MetricSeries[] = [];
     const seen = new Map<string, string>();
     for (const file of inputs) {
-      const one = await readMetricFile(file);
+      const one = await readMetricFile(file, {
+        ...(options.stat !== undefined ? { stat: options.stat } : {}),
+        warn,
+      });
       const key = metricKey(one.metric);
       const other = seen.get(key);
       if (other) {
@@ -724,8 +743,8 @@ export function renderBacktestText(report: BacktestReport): string {
 export const SETTING_HELP = `
 Settings side by side (--setting, repeatable; each is one column of the comparison):
   --setting "k=2.5" --setting "k=3,method=seasonal" --setting "period=1d"
-  keys: method (mean-sd|seasonal), k, window (days), period (1h|1d), direction (up|down|both),
-        missing (zero|gap), sigmaFloor, relativeSigmaFloor, minDelta, minHistory, criticalK,
+  keys: method (auto|robust|mean-sd|seasonal), k, window (days), period (5m|1h|1d …), direction (up|down|both),
+        missing (zero|gap), sigmaFloor, relativeSigmaFloor, minDelta, minHistory, criticalK, confirm,
         sustained, rearm. Numbers take k/M/G/T suffixes (decimal): minDelta=100M.
   "current" = the settings as configured. --method/--sigma/--window/--period/--direction/--min-delta
   apply under every --setting.
@@ -746,7 +765,9 @@ export async function runBacktestCommand(
   try {
     const variants = list(options.setting).map(parseSettingVariant);
     const base = baseChanges(options);
-    const resolved = await resolveTarget(options, deps);
+    const resolved = await resolveTarget(options, deps, (line) =>
+      io.err(`vigil backtest: ${line}`),
+    );
     const progress = progressReporter(deps.progress);
     const report = await runBacktest(
       { ...(resolved.source ? { source: resolved.source } : {}), clock: deps.clock },

@@ -36,7 +36,7 @@ export interface TuneCommandOptions extends TargetOptions {
 
 export const TUNE_HELP = `
 Searches, per metric over budget, a small grid — k (current and up to 20), sigmaFloor and
-minAbsoluteDelta (current and fractions of the metric's typical level), method (mean-sd, seasonal)
+minAbsoluteDelta (current and fractions of the metric's typical level), method (current, seasonal)
 — and suggests the cell that still flags the largest anomalies and confirmed incidents
 (--exclude / excludedRanges, which do not count against the budget), with the fewest and smallest
 changes. Prints the config with the suggestions as overrides (YAML), or writes it with --write.
@@ -248,7 +248,7 @@ export async function runTuneCommand(
         `--budget must be a number of alert episodes per week ≥ 0, got "${options.budget}"`,
       );
     }
-    const resolved = await resolveTarget(options, deps);
+    const resolved = await resolveTarget(options, deps, (line) => io.err(`vigil tune: ${line}`));
     const progress = progressReporter(deps.progress);
     const report = await runTune(
       { ...(resolved.source ? { source: resolved.source } : {}), clock: deps.clock },

@@ -9,10 +9,16 @@ const isoTime = z.iso.datetime({ offset: true });
 /** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
 export const settingsSchema = z
   .object({
-    method: z.enum(["mean-sd", "seasonal"]),
+    method: z.enum(["mean-sd", "seasonal", "robust", "auto"]),
     k: z.number().positive().max(50),
     windowDays: z.number().int().min(1).max(455),
-    periodSeconds: z.union([z.literal(3600), z.literal(86400)]),
+    /** Any whole number of minutes CloudWatch serves: 60 (1 min), 300, 900, 3600, 86400 … */
+    periodSeconds: z
+      .number()
+      .int()
+      .positive()
+      .multipleOf(60)
+      .max(7 * 86_400),
     direction: z.enum(["up", "down", "both"]),
     missingData: z.enum(["zero", "gap"]),
     sigmaFloor: z.number().nonnegative(),
@@ -20,6 +26,7 @@ export const settingsSchema = z
     minAbsoluteDelta: z.number().nonnegative(),
     minHistoryPeriods: z.number().int().min(2),
     criticalK: z.number().positive(),
+    confirmPeriods: z.number().int().min(1).max(24),
     sustainedPeriods: z.number().int().min(1),
     rearmQuietPeriods: z.number().int().min(1),
     excludedRanges: z
@@ -98,6 +105,24 @@ export const detectionConfigSchema = z
   .refine((c) => new Set(c.metricSets.map((s) => s.name)).size === c.metricSets.length, {
     message: "metric set names must be unique",
     path: ["metricSets"],
+  })
+  .superRefine((c, context) => {
+    // The detect function judges a set's newest period on each run: a period shorter than the
+    // schedule would leave the periods between runs unjudged.
+    const scheduleSeconds = c.scheduleMinutes * 60;
+    c.metricSets.forEach((set, index) => {
+      const period =
+        set.settings.periodSeconds ??
+        c.defaults.periodSeconds ??
+        DEFAULT_DETECTION_SETTINGS.periodSeconds;
+      if (period % scheduleSeconds !== 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["metricSets", index, "settings", "periodSeconds"],
+          message: `a ${period} s period must be a whole multiple of the ${c.scheduleMinutes}-minute schedule (every period is judged on the run after it ends): lower scheduleMinutes or lengthen the period`,
+        });
+      }
+    });
   });
 
 export type DetectionConfig = z.infer<typeof detectionConfigSchema>;

@@ -1,6 +1,7 @@
 import type { VigilConfig } from "../config/load.ts";
 import { parseRemediationConfig } from "../config/remediation-config.ts";
 import { alarmResources } from "./alarms.ts";
+import { dashboardResources } from "./dashboard.ts";
 import { eventPatterns } from "./event-patterns.ts";
 import { findingsBusResources } from "./findings-bus.ts";
 import { roleResources } from "./iam-roles.ts";
@@ -32,6 +33,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
       detectEveryMinutes,
     }),
     "deploy/alarms.json": json(alarmResources({ detectEveryMinutes })),
+    "deploy/dashboard.json": json(dashboardResources()),
     "deploy/findings-bus.json": json(findingsBusResources({ memberAccounts })),
     "deploy/member-account.yaml": memberAccountYaml(patterns),
     // What the functions load (VIGIL_CONFIG): validated here, so no YAML parser is bundled.

@@ -1,6 +1,6 @@
 import type { MetricIdentity } from "./metric.ts";
 
-export type Method = "mean-sd" | "seasonal";
+export type Method = "mean-sd" | "seasonal" | "robust" | "auto";
 /** Which side of the baseline is anomalous: egress only "up"; API calls "both" (a drop can mean logging was turned off). */
 export type Direction = "up" | "down" | "both";
 /** How a period with no datapoint is read: egress with nothing transferred is a real zero; some metrics only have gaps. */
@@ -27,6 +27,12 @@ export interface DetectionSettings {
   minHistoryPeriods: number;
   /** |z| at or beyond this is critical at once. */
   criticalK: number;
+  /**
+   * A deviation beyond k·σ but below criticalK is anomalous only when this many periods in a row
+   * (this one included) are beyond the band on the same side; an extreme one (|z| ≥ criticalK)
+   * is anomalous at once. 1 = every period beyond the band.
+   */
+  confirmPeriods: number;
   /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
   sustainedPeriods: number;
   /** This many normal periods in a row close an episode (re-arms the alert). */
@@ -35,9 +41,17 @@ export interface DetectionSettings {
   excludedRanges: ReadonlyArray<{ start: number; end: number }>;
 }
 
+/**
+ * The defaults, chosen on the labelled NAB benchmark (`npm run bench quality`, README): k = 4, a
+ * moderate deviation confirmed by a second period, an extreme one (|z| ≥ 9) alerting at once, and
+ * 12 quiet periods before an episode closes, so one incident that flickers around its threshold
+ * stays one alert. Method `auto`: `robust` (best on the benchmark, whose series are mostly shorter
+ * than 3 weeks) until a metric has 3 weeks of history, then `seasonal`, so an 8× burst at a quiet
+ * hour of a daily-cycling egress metric still stands out.
+ */
 export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
-  method: "mean-sd",
-  k: 3,
+  method: "auto",
+  k: 4,
   windowDays: 30,
   periodSeconds: 3600,
   direction: "up",
@@ -46,9 +60,10 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   relativeSigmaFloor: 0.02,
   minAbsoluteDelta: 0,
   minHistoryPeriods: 7,
-  criticalK: 6,
+  criticalK: 9,
+  confirmPeriods: 2,
   sustainedPeriods: 3,
-  rearmQuietPeriods: 3,
+  rearmQuietPeriods: 12,
   excludedRanges: [],
 };
 

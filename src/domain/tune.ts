@@ -106,10 +106,17 @@ export function typicalLevel(series: MetricSeries, range: TimeSpan): number {
 export function rejudgeStatuses(
   raw: readonly Verdict[],
   settings: DetectionSettings,
+  /** Leading verdicts (before the range) only there for the confirmation look-back. */
+  lead = 0,
 ): VerdictStatus[] {
-  const { k, sigmaFloor, relativeSigmaFloor, minAbsoluteDelta, direction } = settings;
-  return raw.map((verdict) => {
-    if (verdict.status !== "normal" && verdict.status !== "anomalous") return verdict.status;
+  const { k, sigmaFloor, relativeSigmaFloor, minAbsoluteDelta, direction, criticalK } = settings;
+  const statuses: VerdictStatus[] = [];
+  for (let index = lead; index < raw.length; index++) {
+    const verdict = raw[index] as Verdict;
+    if (verdict.status !== "normal" && verdict.status !== "anomalous") {
+      statuses.push(verdict.status);
+      continue;
+    }
     const observed = verdict.observed as number;
     const expected = verdict.expected as number;
     const sigma = Math.max(
@@ -121,12 +128,37 @@ export function rejudgeStatuses(
     );
     const deviation = observed - expected;
     if (!Number.isFinite(deviation / sigma) || !Number.isFinite(expected + k * sigma)) {
-      return "insufficient-data";
+      statuses.push("insufficient-data");
+      continue;
     }
-    const above = direction !== "down" && observed > expected + k * sigma;
-    const below = direction !== "up" && observed < expected - k * sigma;
-    return (above || below) && Math.abs(deviation) >= minAbsoluteDelta ? "anomalous" : "normal";
-  });
+    const upper = expected + k * sigma;
+    const lower = expected - k * sigma;
+    const above = direction !== "down" && observed > upper;
+    const below = direction !== "up" && observed < lower;
+    const statisticalSigma = Math.max(
+      verdict.sigma as number,
+      sigmaFloor,
+      relativeSigmaFloor * Math.abs(expected),
+      SIGMA_EPSILON,
+    );
+    let confirmed = Math.abs(deviation) / statisticalSigma >= criticalK;
+    if ((above || below) && !confirmed) {
+      // The judge's rule: the periods just before, against this period's band.
+      let inARow = 0;
+      for (let back = index; back >= 0 && inARow < settings.confirmPeriods; back--) {
+        const value = (raw[back] as Verdict).observed;
+        if (value === null || (above ? !(value > upper) : !(value < lower))) break;
+        inARow++;
+      }
+      confirmed = inARow >= settings.confirmPeriods;
+    }
+    statuses.push(
+      (above || below) && Math.abs(deviation) >= minAbsoluteDelta && confirmed
+        ? "anomalous"
+        : "normal",
+    );
+  }
+  return statuses;
 }
 
 /**
@@ -287,10 +319,12 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
 
   const level = typicalLevel(series, range);
   const rawByMethod = new Map<Method, Verdict[]>();
+  // Verdicts before the range, for the confirmation look-back of its first periods.
+  const lead = Math.max(0, settings.confirmPeriods - 1);
   const rawFor = (method: Method): Verdict[] => {
     let raw = rawByMethod.get(method);
     if (!raw) {
-      raw = evaluateRange(series, range.start, to, {
+      raw = evaluateRange(series, range.start - lead * periodMs, to, {
         ...settings,
         method,
         sigmaFloor: 0,
@@ -321,7 +355,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
     a.counted - b.counted;
   for (const candidate of candidates(settings, level)) {
     if (candidate.changedCount === 0) continue;
-    const statuses = rejudgeStatuses(rawFor(candidate.settings.method), candidate.settings);
+    const statuses = rejudgeStatuses(rawFor(candidate.settings.method), candidate.settings, lead);
     const spans = episodeSpans(statuses, timestamps, settings.rearmQuietPeriods);
     const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
     const flags = (reference: TimeSpan) =>

@@ -419,7 +419,11 @@ export function resampleSeries(
   return seriesFromPoints(series.metric, periodSeconds, points, first);
 }
 
-/** Evaluated range of a file series for all its variants; throws when the file is too short. */
+/**
+ * Evaluated range of a file series for all its variants. Like the deployed function, a period is
+ * judged as soon as `minHistoryPeriods` periods precede it (the baseline grows up to `windowDays`),
+ * so the range starts there; throws when the file is too short for even that.
+ */
 function fileRange(item: PlannedMetric, variants: SettingsVariant[], days?: number): TimeSpan {
   const series = item.series as MetricSeries;
   const points = seriesPoints(series);
@@ -433,7 +437,8 @@ function fileRange(item: PlannedMetric, variants: SettingsVariant[], days?: numb
   let binding = 0;
   item.settings.forEach((settings, index) => {
     const periodMs = settings.periodSeconds * 1000;
-    const evaluatedFrom = alignUp(first.timestamp, periodMs) + windowPeriods(settings) * periodMs;
+    const history = Math.max(1, settings.minHistoryPeriods);
+    const evaluatedFrom = alignDown(first.timestamp, periodMs) + history * periodMs;
     if (evaluatedFrom > start) {
       start = evaluatedFrom;
       binding = index;
@@ -447,9 +452,9 @@ function fileRange(item: PlannedMetric, variants: SettingsVariant[], days?: numb
     const spanDays = ((coverageEnd - first.timestamp) / MS_PER_DAY).toFixed(1);
     throw new BacktestInputError(
       `${name}: ${points.length} points from ${iso(first.timestamp)} to ${iso(last.timestamp)} ` +
-        `(${spanDays} days) are fewer than the baseline window: setting "${variants[binding]?.label}" ` +
-        `needs windowDays=${settings.windowDays} days of history before the first evaluated ` +
-        `${describePeriod(settings.periodSeconds)} period (lower windowDays or give a longer history)`,
+        `(${spanDays} days) leave no period to judge: setting "${variants[binding]?.label}" needs ` +
+        `minHistoryPeriods=${settings.minHistoryPeriods} ${describePeriod(settings.periodSeconds)} ` +
+        "periods of history before the first judged period (give a longer history)",
     );
   }
   return { start, end };
@@ -489,14 +494,19 @@ interface FetchOutcome {
   fetchFailures: Array<{ metric: MetricIdentity; error: string }>;
 }
 
+/** CloudWatch serves periods of whole minutes (1 min, 5 min, 1 h, 1 d …). */
 function checkPeriods(planned: PlannedMetric[], variants: SettingsVariant[]): void {
   for (const item of planned) {
     item.settings.forEach((settings, index) => {
-      if (settings.periodSeconds !== 3600 && settings.periodSeconds !== 86_400) {
+      if (
+        !Number.isSafeInteger(settings.periodSeconds) ||
+        settings.periodSeconds % 60 !== 0 ||
+        settings.periodSeconds <= 0
+      ) {
         const label = variants[index]?.label ?? "current";
         throw new BacktestInputError(
           `${seriesLabel(item)}: setting "${label}" has a ${settings.periodSeconds} s period; ` +
-            "only hourly and daily periods are supported (period=1h or period=1d)",
+            "the period must be a whole number of minutes (period=5m, period=1h, period=1d …)",
         );
       }
     });

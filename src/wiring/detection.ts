@@ -17,11 +17,12 @@ const MB = 1024 * 1024;
 
 /**
  * How the detect function spends its memory, from the Lambda memory size (MB). A run holds the
- * runtime and SDK (~70 MB), the GetMetricData responses in flight (~8 MB each while parsed) and one
- * chunk of columns; the rest is results. Columns get a sixteenth of the memory (16 MB at 256 MB:
- * about 2,700 metrics of 30 days hourly) and a small function keeps fewer responses in flight, so
- * a 128 or 256 MB function stays within its memory whatever the metric count. Outside Lambda
- * (no memory size): the source's and use case's defaults.
+ * runtime and SDK (~70 MB), each GetMetricData response in flight (~10 MB while its 3 MB body is
+ * read and parsed) and one chunk of columns. Measured with the bundle under Lambda's heap flags
+ * (`npm run bench detect-wire`): larger chunks only add garbage the collector is slow to return,
+ * so a chunk gets a sixty-fourth of the memory in columns (4 MB, five calls' worth, at 256 MB) and
+ * a 128 MB function reads one response at a time. Outside Lambda (no memory size): the source's
+ * and the use case's defaults.
  */
 export function detectionMemoryPlan(memoryMb: number | undefined): {
   fetchChunkBytes?: number;
@@ -29,8 +30,8 @@ export function detectionMemoryPlan(memoryMb: number | undefined): {
 } {
   if (memoryMb === undefined || !Number.isFinite(memoryMb) || memoryMb <= 0) return {};
   return {
-    fetchChunkBytes: Math.floor((memoryMb * MB) / 16),
-    concurrency: memoryMb >= 256 ? 4 : 2,
+    fetchChunkBytes: Math.floor((memoryMb * MB) / 64),
+    concurrency: memoryMb >= 256 ? 4 : 1,
   };
 }
 

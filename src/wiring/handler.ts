@@ -1,9 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import { describeZodError } from "../config/errors.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { isInputError } from "../domain/errors.ts";
+import { METRICS_NAMESPACE, type MetricCount } from "../usecases/run-metrics.ts";
 import { accountFromFunctionArn } from "./detection.ts";
 
 /**
@@ -17,6 +19,10 @@ import { accountFromFunctionArn } from "./detection.ts";
  *   InputError), else thrown so Lambda retries; a transient AWS error is always thrown;
  * - the Lambda context (request id, function, cold start) is on every log line (Powertools
  *   `addContext`, what `injectLambdaContext` does);
+ * - Vigil watches itself: every invocation publishes CloudWatch metrics as EMF log lines
+ *   (namespace Vigil, dimension `service`): Runs, RunsFailed, EventsRejected, RunDuration, plus what
+ *   `measure` counts from the use case's result (metrics evaluated, anomalies by severity,
+ *   remediations by outcome…);
  * - the test seam: `setDeps` replaces the built dependencies (undefined: build again).
  */
 
@@ -45,6 +51,10 @@ export interface HandlerSpec<Input, Deps, Result, Response> {
   reject(error: string, eventId: string | undefined): Response;
   /** Errors of `run` answered instead of thrown (never a transient AWS error). Default: InputError. */
   answers?: (error: unknown) => boolean;
+  /** What to count about a run that finished (src/usecases/run-metrics.ts). */
+  measure?: (result: Result) => MetricCount[];
+  /** Tests: a Metrics instance whose output they read. */
+  metrics?: Metrics;
 }
 
 export interface DefinedHandler<Deps, Response> {
@@ -68,10 +78,49 @@ export function defineHandler<Input, Deps, Result, Response>(
   spec: HandlerSpec<Input, Deps, Result, Response>,
 ): DefinedHandler<Deps, Response> {
   const logger = new Logger({ serviceName: spec.serviceName });
+  const metrics =
+    spec.metrics ??
+    new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+      serviceName: spec.serviceName,
+    });
   const answers = spec.answers ?? isInputError;
   let depsPromise: Promise<Deps> | undefined;
 
+  function count({ name, value, dimension }: MetricCount): void {
+    if (!dimension) {
+      metrics.addMetric(name, MetricUnit.Count, value);
+      return;
+    }
+    // A dimension of its own (Severity, Outcome) is one EMF line, published at once.
+    const single = metrics.singleMetric();
+    single.addDimension(dimension.name, dimension.value);
+    single.addMetric(name, MetricUnit.Count, value);
+  }
+
   async function handler(event: unknown, context?: HandlerContext): Promise<Response> {
+    const started = Date.now();
+    // Thrown: RunsFailed; answered without a result (invalid event, answered error): rejected.
+    const run: { outcome: "Runs" | "RunsFailed" | "EventsRejected" } = { outcome: "RunsFailed" };
+    try {
+      const response = await handle(event, context, (result) => {
+        run.outcome = "Runs";
+        for (const metric of spec.measure?.(result) ?? []) count(metric);
+      });
+      if (run.outcome !== "Runs") run.outcome = "EventsRejected";
+      return response;
+    } finally {
+      metrics.addMetric(run.outcome, MetricUnit.Count, 1);
+      metrics.addMetric("RunDuration", MetricUnit.Milliseconds, Date.now() - started);
+      metrics.publishStoredMetrics();
+    }
+  }
+
+  async function handle(
+    event: unknown,
+    context: HandlerContext | undefined,
+    finished: (result: Result) => void,
+  ): Promise<Response> {
     if (context) logger.addContext(context as Context);
     const eventId = eventIdOf(event);
     let input = event as Input;
@@ -117,6 +166,7 @@ export function defineHandler<Input, Deps, Result, Response>(
       logger.error("event not handled", { ...(eventId ? { eventId } : {}), error: message });
       return spec.reject(message, eventId);
     }
+    finished(result);
     return spec.respond(result, invocation);
   }
 

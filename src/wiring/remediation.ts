@@ -33,6 +33,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
 
@@ -244,6 +245,7 @@ export function remediationEventHandler<T>(options: {
         await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
       ),
     answers: (error) => !isTransientAwsError(error),
+    measure: remediationRunMetrics,
     reject: (error, eventId): RemediationHandlerResult => ({
       ok: false,
       ...(eventId ? { eventId } : {}),

@@ -148,7 +148,13 @@ describe("vigil backtest: several settings side by side", () => {
   it("prints one comparison table per metric and what only one setting flags", async () => {
     const io = capture();
     const code = await runBacktestCommand(
-      { input: [weekly, csv], setting: ["k=3", "k = 3 , method = seasonal", "period=1d"] },
+      // The last 14 days: the scenarios' anomalies, after a full baseline.
+      {
+        input: [weekly, csv],
+        setting: ["k=3", "k = 3 , method = seasonal", "period=1d"],
+        method: "mean-sd", // under every setting: "k=3" is the mean-sd column
+        days: "14",
+      },
       io,
       fileDeps(),
     );
@@ -166,7 +172,13 @@ describe("vigil backtest: several settings side by side", () => {
   it("--json prints one document with every setting of every metric", async () => {
     const io = capture();
     await runBacktestCommand(
-      { input: [weekly], setting: ["k=3", "method=seasonal"], json: true },
+      {
+        input: [weekly],
+        setting: ["k=3", "method=seasonal"],
+        method: "mean-sd",
+        json: true,
+        days: "14",
+      },
       io,
       fileDeps(),
     );
@@ -220,29 +232,14 @@ describe("vigil backtest: bad input → a clear message, exit code 2, nothing ha
       /line 1: unexpected columns "time", "bytes"/,
     ],
     [
-      "unsorted.csv",
-      "timestamp,value\n2026-01-01T02:00Z,1\n2026-01-01T01:00Z,2\n",
-      /line 3: timestamps not ascending/,
-    ],
-    [
-      "duplicated.csv",
-      "timestamp,value\n2026-01-01T01:00Z,1\n2026-01-01T02:00Z,2\n2026-01-01T02:00Z,3\n",
-      /line 4: duplicate timestamp 2026-01-01T02:00:00.000Z \(also at line 3\)/,
-    ],
-    [
-      "mixed.csv",
-      "timestamp,value\n2026-01-01T00:00Z,1\n2026-01-01T01:00Z,2\n2026-01-01T02:00Z,3\n2026-01-01T03:30Z,4\n",
-      /line 5: mixed periods: interval of 90 min from the previous point is not a whole multiple of the 1 h period/,
-    ],
-    [
-      "half-hourly.csv",
-      "timestamp,value\n2026-01-01T00:00Z,1\n2026-01-01T00:30Z,2\n2026-01-01T01:00Z,3\n",
-      /setting "current" has a 1800 s period; only hourly and daily periods are supported/,
+      "words.csv",
+      "timestamp,value\n2026-01-01T00:00Z,1\n2026-01-01T01:00Z,many\n",
+      /words\.csv line 3: non-numeric value "many"/,
     ],
     [
       "short.csv",
-      `timestamp,value\n${Array.from({ length: 240 }, (_, i) => `${new Date(START + i * HOUR).toISOString()},5`).join("\n")}\n`,
-      /short\.csv: 240 points .* are fewer than the baseline window: setting "current" needs windowDays=30/,
+      `timestamp,value\n${Array.from({ length: 5 }, (_, i) => `${new Date(START + i * HOUR).toISOString()},5`).join("\n")}\n`,
+      /short\.csv: 5 points .* leave no period to judge: setting "current" needs minHistoryPeriods=7 hourly periods/,
     ],
   ];
 
@@ -260,6 +257,35 @@ describe("vigil backtest: bad input → a clear message, exit code 2, nothing ha
     expect(io.stderr.join("\n")).toMatch(message);
     expect(io.stderr.join("\n")).toMatch(/^vigil backtest: /);
     expect(await readdir(caseDir)).toEqual([name]); // no report, no temporary file
+  });
+
+  it("accepts a real export: zone-less, unsorted, repeated and irregular rows, one warning line each, exit 0", async () => {
+    const caseDir = await mkdtemp(join(tmpdir(), "vigil-real-"));
+    const file = join(caseDir, "export.csv");
+    const rows = Array.from({ length: 48 }, (_, i) => {
+      const at = new Date(START + i * HOUR).toISOString().slice(0, 19).replace("T", " ");
+      return `${at},${i === 40 ? 500 : 10 + (i % 3)}`;
+    });
+    // A repeated hour (daylight-saving change) and two rows swapped.
+    rows.splice(20, 0, rows[19] as string);
+    [rows[30], rows[31]] = [rows[31] as string, rows[30] as string];
+    await writeFile(file, `timestamp,value\n${rows.join("\n")}\n`);
+    const io = capture();
+    const code = await runBacktestCommand(
+      { input: file, stat: "Average", json: true },
+      io,
+      fileDeps(),
+    );
+    expect(code).toBe(0);
+    expect(io.stderr).toEqual([
+      `vigil backtest: ${file}: 49 timestamps have no time zone: read as UTC`,
+      `vigil backtest: ${file}: 1 row was out of time order: sorted`,
+      `vigil backtest: ${file}: 2 rows share a 1 h period with another row (repeated timestamps or irregular spacing): combined per period with Average`,
+    ]);
+    const doc = JSON.parse(io.stdout.join("\n"));
+    expect(
+      doc.metrics[0].variants[0].flagged.map((f: { timestamp: string }) => f.timestamp),
+    ).toContain(new Date(START + 40 * HOUR).toISOString());
   });
 
   it("an unreadable file names itself", async () => {
@@ -283,7 +309,10 @@ describe("vigil backtest: bad input → a clear message, exit code 2, nothing ha
     [{ setting: ["k=abc"] }, /--setting "k=abc": k must be a number/],
     [{ setting: ["sharpness=2"] }, /--setting "sharpness=2": unknown setting "sharpness"/],
     [{ setting: ["k=-1"] }, /--setting "k=-1": k: Too small/],
-    [{ setting: ["period=5m"] }, /--setting "period=5m": period must be 1h or 1d/],
+    [
+      { setting: ["period=90s"] },
+      /--setting "period=90s": period must be a whole number of minutes/,
+    ],
     [{ setting: ["k=3,k=4"] }, /k is given twice/],
     [{ setting: ["window=500"] }, /windowDays: Too big/],
     [

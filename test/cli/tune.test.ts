@@ -11,6 +11,10 @@ import type { MetricSeries } from "../../src/domain/metric.ts";
 import { pointsOf } from "../support/series.ts";
 import { allScenarios, scenarios, toCsv } from "../usecases/scenarios.ts";
 
+/** The noisier mean-sd rules (every period beyond k·σ alerts): configs that need tuning. */
+const NOISY = "method=mean-sd,confirm=1,criticalK=6,rearm=3";
+const NOISY_YAML = "method: mean-sd, confirmPeriods: 1, criticalK: 6, rearmQuietPeriods: 3";
+
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -42,7 +46,7 @@ beforeAll(async () => {
 /** Episodes per week of every metric, from `vigil backtest --json`. */
 async function episodesPerWeek(flags: Parameters<typeof runBacktestCommand>[0]) {
   const io = capture();
-  expect(await runBacktestCommand({ ...flags, json: true }, io, deps)).toBe(0);
+  expect(await runBacktestCommand({ days: "14", ...flags, json: true }, io, deps)).toBe(0);
   const doc = JSON.parse(io.stdout.join("\n"));
   return new Map<string, number>(
     doc.metrics.map((m: { label: string; variants: Array<{ episodesPerWeek: number }> }) => [
@@ -54,18 +58,19 @@ async function episodesPerWeek(flags: Parameters<typeof runBacktestCommand>[0]) 
 
 describe("vigil tune", () => {
   it("prints a valid config whose overrides keep every synthetic metric within the budget", async () => {
-    const before = await episodesPerWeek({ input: files, setting: ["k=2.5"] });
+    const before = await episodesPerWeek({ input: files, setting: [`k=2.5,${NOISY}`] });
     expect([...before.values()].some((rate) => rate > 1)).toBe(true);
 
     // Tune from k = 2.5 (a config with noisy defaults).
     const configPath = join(dir, "noisy.yaml");
     await writeFile(
       configPath,
-      "# team config\ndetection:\n  defaults: { k: 2.5 }\n  metricSets:\n    - name: files # the synthetic set\n      selectors: [{ namespace: File, metricName: spike }]\n",
+      `# team config\ndetection:\n  defaults: { k: 2.5, ${NOISY_YAML} }\n  metricSets:\n    - name: files # the synthetic set\n      selectors: [{ namespace: File, metricName: spike }]\n`,
     );
     const io = capture();
     const code = await runTuneCommand(
-      { budget: "1", input: files, config: configPath, set: "files" },
+      // The last 14 days of the scenarios: their anomalies, after a full baseline.
+      { budget: "1", input: files, config: configPath, set: "files", days: "14" },
       io,
       deps,
     );
@@ -98,12 +103,19 @@ describe("vigil tune", () => {
     const configPath = join(dir, "write.yaml");
     await writeFile(
       configPath,
-      "detection:\n  defaults: { k: 2.5 }\n  metricSets:\n    - name: files\n      selectors: [{ namespace: File, metricName: spike }]\n",
+      `detection:\n  defaults: { k: 2.5, ${NOISY_YAML} }\n  metricSets:\n    - name: files\n      selectors: [{ namespace: File, metricName: spike }]\n`,
     );
     const io = capture();
     expect(
       await runTuneCommand(
-        { budget: "0.5", input: files, config: configPath, set: "files", write: configPath },
+        {
+          budget: "0.5",
+          input: files,
+          config: configPath,
+          set: "files",
+          write: configPath,
+          days: "14",
+        },
         io,
         deps,
       ),
@@ -117,7 +129,14 @@ describe("vigil tune", () => {
 
     // Tighter budget on the tuned config: same metrics, no duplicated override.
     await runTuneCommand(
-      { budget: "0", input: files, config: configPath, set: "files", write: configPath },
+      {
+        budget: "0",
+        input: files,
+        config: configPath,
+        set: "files",
+        write: configPath,
+        days: "14",
+      },
       capture(),
       deps,
     );
@@ -140,7 +159,8 @@ describe("vigil tune", () => {
     const file = join(dir, "hostile.json");
     await writeFile(file, JSON.stringify({ metric: hostile.metric, points: pointsOf(hostile) }));
     const io = capture();
-    expect(await runTuneCommand({ budget: "1", input: file }, io, deps)).toBe(0);
+    // Budget 0: the robust default keeps this metric at its one real burst, which is still over 0.
+    expect(await runTuneCommand({ budget: "0", input: file }, io, deps)).toBe(0);
     const config = parseConfigText(io.stdout.join("\n"), "out.yaml");
     const set = config.detection.metricSets[0];
     expect(set?.name).toBe("files");

@@ -420,6 +420,19 @@ describe("packaged template: what operators need from the stack", () => {
     expect(outputs.PagerDutySecretName?.Value).toBe("vigil/pagerduty-routing-key");
     expect(outputs.FindingsBusArn?.Value).toBeDefined();
   });
+
+  it("an e-mail subscription to the alerts topic exists only when the alertEmail parameter is set", () => {
+    const subscription = resources.AlertEmailSubscription as Resource;
+    expect(subscription.Type).toBe("AWS::SNS::Subscription");
+    expect(subscription.Condition).toBe("SubscribeAlertEmail");
+    expect(subscription.Properties).toMatchObject({
+      TopicArn: { Ref: "AlertsTopic" },
+      Protocol: "email",
+    });
+    expect(packaged.template.Conditions?.SubscribeAlertEmail).toEqual({
+      "Fn::Not": [{ "Fn::Equals": ["", ""] }],
+    });
+  });
 });
 
 describe("packaging one stage: base config plus vigil.config.<stage>.yaml", () => {

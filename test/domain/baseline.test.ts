@@ -14,13 +14,11 @@ import {
   robustSpread,
   windowPeriods,
 } from "../../src/domain/baseline.ts";
-import {
-  DEFAULT_DETECTION_SETTINGS,
-  type DetectionSettings,
-  type Verdict,
-} from "../../src/domain/detection.ts";
+import type { DetectionSettings, Verdict } from "../../src/domain/detection.ts";
+import { DEFAULT_DETECTION_SETTINGS } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
+import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
 import { seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
@@ -43,7 +41,7 @@ const API_CALLS: MetricIdentity = {
 };
 
 function settings(overrides: Partial<DetectionSettings> = {}): DetectionSettings {
-  return { ...DEFAULT_DETECTION_SETTINGS, ...overrides };
+  return { ...MEAN_SD_SETTINGS, ...overrides };
 }
 
 function series(points: DataPoint[], metric = EGRESS, periodSeconds = 3600): MetricSeries {
@@ -821,5 +819,76 @@ describe("robustSpread (isolated-outlier rule)", () => {
     const spread = robustSpread(values.sort((a, b) => a - b));
     expect(spread.leftOut).toBe(0);
     expect(spread.kept).toBe(720);
+  });
+});
+
+describe("robust, auto and the confirmation rule (the shipped defaults)", () => {
+  /** Hourly values 100, 101, …, 109 repeating, up to (excluding) `end`. */
+  function sawtooth(end: number, periods: number): DataPoint[] {
+    return Array.from({ length: periods }, (_, i) => ({
+      timestamp: end - (periods - i) * HOUR,
+      value: 100 + (i % 10),
+    }));
+  }
+
+  it("robust: expected is the window's median and σ the larger of IQR/1.349 and (q99 − q1)/4.653", () => {
+    const at = MONDAY + 40 * DAY;
+    const points = sawtooth(at, WINDOW);
+    // An old 50× spike: it moves neither the median nor the quantiles.
+    (points[10] as DataPoint).value = 5000;
+    const verdict = evaluatePeriod(series([...points, { timestamp: at, value: 104 }]), at, {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust",
+    });
+    const window = points.map((p) => p.value).sort((a, b) => a - b);
+    const q = (p: number) => {
+      const position = p * (window.length - 1);
+      const below = Math.floor(position);
+      const low = window[below] as number;
+      return low + (position - below) * ((window[below + 1] as number) - low);
+    };
+    expect(verdict.expected).toBe(q(0.5));
+    expect(verdict.sigma).toBeCloseTo(
+      Math.max((q(0.75) - q(0.25)) / 1.349, (q(0.99) - q(0.01)) / 4.6527),
+      9,
+    );
+    expect(verdict.status).toBe("normal");
+    expect(verdict.why).toContain("robust: median and quantile spread of 720 hourly periods");
+  });
+
+  it("a moderate deviation must last confirmPeriods periods; an extreme one alerts at once, whatever the minimum change", () => {
+    const at = MONDAY + 40 * DAY;
+    const base = sawtooth(at, WINDOW);
+    const robust = { ...DEFAULT_DETECTION_SETTINGS, method: "robust" as const };
+    // σ ≈ 3.2 here: 130 is ~7σ above 104.5 (beyond k = 4, below criticalK = 9).
+    const once = evaluateRange(series([...base, { timestamp: at, value: 130 }]), at, at, robust);
+    expect(once[0]?.status).toBe("normal");
+    expect(once[0]?.why).toMatch(/^not yet confirmed: .* 1 of 2 periods in a row beyond it/);
+    const twice = evaluateRange(
+      series([...base, { timestamp: at, value: 130 }, { timestamp: at + HOUR, value: 130 }]),
+      at,
+      at + HOUR,
+      robust,
+    );
+    expect(twice.map((v) => v.status)).toEqual(["normal", "anomalous"]);
+    expect(twice[1]?.why).toContain("2 periods in a row");
+    // 100× the usual: anomalous at once, even when a minimum change widens σ below criticalK.
+    const burst = evaluateRange(series([...base, { timestamp: at, value: 10_000 }]), at, at, {
+      ...robust,
+      minAbsoluteDelta: 5000,
+    });
+    expect(burst[0]?.status).toBe("anomalous");
+  });
+
+  it("auto: robust until 3 weeks of same-hour history, then seasonal", () => {
+    const points = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { dailyAmplitude: 0.5, seed: 3 });
+    const young = MONDAY + 20 * DAY; // 2 weeks of history before it (the series starts at day 0)
+    const old = MONDAY + 39 * DAY;
+    const start = (points[0] as DataPoint).timestamp;
+    const [early] = evaluateRange(series(points), young, young, DEFAULT_DETECTION_SETTINGS);
+    const [late] = evaluateRange(series(points), old, old, DEFAULT_DETECTION_SETTINGS);
+    expect(Math.floor((young - start) / (7 * DAY))).toBeLessThan(3);
+    expect(early?.why).toMatch(/robust: .*; auto: 2 of 3 weeks for seasonal/);
+    expect(late?.why).toMatch(/seasonal over .*; auto: [3-9] weeks of history/);
   });
 });

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_DETECTION_SETTINGS,
-  type DetectionSettings,
-  type Verdict,
-  type VerdictStatus,
-} from "../../src/domain/detection.ts";
+import type { DetectionSettings, Verdict, VerdictStatus } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
+import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 5, 2);
@@ -17,7 +13,7 @@ const METRIC: MetricIdentity = {
   stat: "Sum",
 };
 // k = 3, criticalK = 6, sustainedPeriods = 3, rearmQuietPeriods = 3, direction "up".
-const SETTINGS: DetectionSettings = { ...DEFAULT_DETECTION_SETTINGS };
+const SETTINGS: DetectionSettings = { ...MEAN_SD_SETTINGS };
 
 /** Compact timeline: "A" anomalous (z 4), "C" anomalous (z 7), "n" normal (z 0.5), "l" normal but
  *  near the threshold (z 2.9), "-" no-data, "?" insufficient-data. */

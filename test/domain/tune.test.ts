@@ -11,6 +11,7 @@ import {
   suggestTuning,
   typicalLevel,
 } from "../../src/domain/tune.ts";
+import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
 import { seriesFrom } from "../support/series.ts";
 import {
   allScenarios,
@@ -27,8 +28,9 @@ import {
 const RANGE = { start: EVALUATED_FROM, end: EVALUATED_TO };
 const LAST = EVALUATED_TO - HOUR;
 
-function raw(series: MetricSeries, settings: DetectionSettings) {
-  return evaluateRange(series, RANGE.start, LAST, {
+/** Raw verdicts from `lead` periods before the range (the confirmation look-back). */
+function raw(series: MetricSeries, settings: DetectionSettings, lead = 0) {
+  return evaluateRange(series, RANGE.start - lead * HOUR, LAST, {
     ...settings,
     sigmaFloor: 0,
     relativeSigmaFloor: 0,
@@ -50,7 +52,9 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
       fc.property(
         fc.record({
           series: fc.integer({ min: 0, max: seriesList.length - 1 }),
-          method: fc.constantFrom("mean-sd" as const, "seasonal" as const),
+          method: fc.constantFrom("mean-sd" as const, "seasonal" as const, "robust" as const),
+          confirmPeriods: fc.integer({ min: 1, max: 4 }),
+          criticalK: fc.constantFrom(4, 6, 9),
           k: fc.double({ min: 0.5, max: 12, noNaN: true }),
           sigmaFloor: fc.constantFrom(0, 1, 5, 50, 300),
           relativeSigmaFloor: fc.constantFrom(0, 0.02, 0.1, 0.5),
@@ -62,7 +66,8 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           const series = seriesList[index] as MetricSeries;
           const settings = { ...DEFAULT_DETECTION_SETTINGS, ...changes };
           const engine = evaluateRange(series, RANGE.start, LAST, settings).map((v) => v.status);
-          expect(rejudgeStatuses(raw(series, settings), settings)).toEqual(engine);
+          const lead = settings.confirmPeriods - 1;
+          expect(rejudgeStatuses(raw(series, settings, lead), settings, lead)).toEqual(engine);
         },
       ),
       { numRuns: 40, seed: 7 },
@@ -72,7 +77,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
   it("episodeSpans matches buildEpisodes", () => {
     for (const series of allScenarios()) {
       for (const rearmQuietPeriods of [1, 3, 6]) {
-        const settings = { ...DEFAULT_DETECTION_SETTINGS, k: 2.5, rearmQuietPeriods };
+        const settings = { ...MEAN_SD_SETTINGS, k: 2.5, rearmQuietPeriods };
         const verdicts = evaluateRange(series, RANGE.start, LAST, settings);
         const spans = episodeSpans(
           verdicts.map((v) => v.status),
@@ -88,7 +93,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
 });
 
 describe("suggestTuning", () => {
-  const base = DEFAULT_DETECTION_SETTINGS;
+  const base = MEAN_SD_SETTINGS;
 
   it("changes nothing for a metric already within budget", () => {
     const s = suggestTuning({

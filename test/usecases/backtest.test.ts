@@ -13,6 +13,7 @@ import {
   type VariantResult,
 } from "../../src/usecases/backtest.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { MEAN_SD_CONFIG } from "../support/mean-sd-settings.ts";
 import { pointsOf, seriesFrom } from "../support/series.ts";
 import {
   allScenarios,
@@ -40,10 +41,20 @@ const variant = (label: string, changes: SettingsVariant["changes"]): SettingsVa
 });
 const K = [2.5, 3, 4, 6].map((k) => variant(`k=${k}`, { k }));
 
+/**
+ * The scenarios put their anomalies in the last 14 days, after a full 30-day baseline. Their k
+ * columns compare the mean-sd engine (the default `auto` is seasonal on 6 weeks of history).
+ */
 async function backtestSeries(series: MetricSeries[], variants: SettingsVariant[], extra = {}) {
   return runBacktest(
     { clock: () => EVALUATED_TO },
-    { target: { kind: "series", series }, variants, ...extra },
+    {
+      target: { kind: "series", series },
+      variants,
+      days: 14,
+      base: { method: "mean-sd" },
+      ...extra,
+    },
   );
 }
 
@@ -58,10 +69,18 @@ function byLabel(metric: MetricBacktest, label: string): VariantResult {
 }
 
 describe("backtest: synthetic series with known anomalies, at each setting", () => {
-  it("evaluates every file from its first full baseline window to its last period", async () => {
-    const report = await backtestSeries(allScenarios(), K);
-    expect(report.metrics).toHaveLength(7);
-    for (const metric of report.metrics) {
+  it("evaluates every file from minHistoryPeriods after its first period (as detect would) to its last period", async () => {
+    const all = await backtestSeries(allScenarios(), K, { days: undefined });
+    expect(all.metrics).toHaveLength(7);
+    for (const metric of all.metrics) {
+      // DEFAULT_DETECTION_SETTINGS.minHistoryPeriods = 7 hourly periods.
+      expect(metric.range).toEqual({ start: START + 7 * HOUR, end: EVALUATED_TO });
+      for (const v of metric.variants) {
+        expect(v.periodsEvaluated).toBe((EVALUATED_TO - START) / HOUR - 7);
+      }
+    }
+    const lastDays = await backtestSeries(allScenarios(), K);
+    for (const metric of lastDays.metrics) {
       expect(metric.range).toEqual({ start: EVALUATED_FROM, end: EVALUATED_TO });
       for (const v of metric.variants) expect(v.periodsEvaluated).toBe(14 * 24);
     }
@@ -132,7 +151,16 @@ describe("backtest: synthetic series with known anomalies, at each setting", () 
       expect(flaggedAt(v)).toContain(ZEROS_BURST_AT);
     expect(flaggedAt(byLabel(metric as MetricBacktest, "k=6"))).toEqual([ZEROS_BURST_AT]);
     expect(flaggedAt(byLabel(metric as MetricBacktest, "delta"))).toEqual([ZEROS_BURST_AT]);
-    expect(byLabel(metric as MetricBacktest, "k=2.5").flaggedPeriods).toBeGreaterThan(1);
+    // The robust default's quantile σ sees the metric's usual small bursts: even k = 2.5 flags
+    // only the 100× burst (mean-sd at k = 2.5 flags ordinary bursts too).
+    expect(byLabel(metric as MetricBacktest, "k=2.5").flaggedPeriods).toBe(1);
+    const meanSd = (
+      await backtestSeries(
+        [scenarios.mostlyZero()],
+        [variant("mean-sd", { ...MEAN_SD_CONFIG, k: 2.5 })],
+      )
+    ).metrics[0] as MetricBacktest;
+    expect(byLabel(meanSd, "mean-sd").flaggedPeriods).toBeGreaterThan(1);
   });
 
   it("gaps: as a gap the missing hours are no-data and never flagged; as zeros, watched both ways, every one is a drop", async () => {
@@ -140,8 +168,8 @@ describe("backtest: synthetic series with known anomalies, at each setting", () 
       await backtestSeries(
         [scenarios.gaps()],
         [
-          variant("gap", { missingData: "gap", direction: "both" }),
-          variant("zero", { missingData: "zero", direction: "both" }),
+          variant("gap", { missingData: "gap", direction: "both", k: 3 }),
+          variant("zero", { missingData: "zero", direction: "both", k: 3 }),
         ],
       )
     ).metrics;
@@ -165,21 +193,25 @@ describe("backtest: ranges, periods and exclusions", () => {
     expect(metric?.variants[0]?.periodsEvaluated).toBe(72);
   });
 
-  it("a file shorter than the baseline window is refused, naming the file and the setting", async () => {
+  it("a file shorter than the window is judged from minHistoryPeriods; one too short even for that is refused", async () => {
     const spike = scenarios.spike();
     const short = seriesFrom(
       spike.metric,
       spike.periodSeconds,
       pointsOf(spike).filter((p) => p.timestamp < START + 20 * DAY),
     );
-    const run = backtestSeries([short], [variant("window=30", { windowDays: 30 })]);
+    const judged = await backtestSeries([short], [variant("window=30", { windowDays: 30 })], {
+      days: undefined,
+    });
+    expect(judged.metrics[0]?.range).toEqual({ start: START + 7 * HOUR, end: START + 20 * DAY });
+    const tiny = seriesFrom(short.metric, short.periodSeconds, pointsOf(short).slice(0, 10));
+    const run = backtestSeries([tiny], [variant("history=12", { minHistoryPeriods: 12 })], {
+      days: undefined,
+    });
     await expect(run).rejects.toThrow(BacktestInputError);
     await expect(run).rejects.toThrow(
-      /480 points .* \(20\.0 days\).*"window=30" needs windowDays=30/,
+      /10 points .* leave no period to judge: setting "history=12" needs minHistoryPeriods=12 hourly periods/,
     );
-    // A shorter window fits.
-    const fits = await backtestSeries([short], [variant("window=7", { windowDays: 7 })]);
-    expect(fits.metrics[0]?.range.start).toBe(START + 7 * DAY);
   });
 
   it("compares hourly and daily settings in time: a flagged day overlapping a flagged hour is not 'only'", async () => {
@@ -516,7 +548,12 @@ describe("tune use case", () => {
   it("keeps every synthetic metric within the budget, or says it could not", async () => {
     const report = await runTune(
       { clock: () => EVALUATED_TO },
-      { target: { kind: "series", series: allScenarios() }, budgetPerWeek: 1 },
+      // From the noisier mean-sd settings, so that some metric needs tuning.
+      {
+        target: { kind: "series", series: allScenarios() },
+        budgetPerWeek: 1,
+        base: MEAN_SD_CONFIG,
+      },
     );
     expect(report.metrics).toHaveLength(7);
     for (const tuning of report.metrics) {

@@ -52,6 +52,8 @@ function hourly(
 
 const config = parseConfig({
   detection: {
+    // The episode timings these tests walk through (3 quiet periods close an episode).
+    defaults: { k: 3, criticalK: 6, confirmPeriods: 1, rearmQuietPeriods: 3 },
     metricSets: [
       { name: "egress", builtin: "egress", settings: { method: "seasonal" } },
       { name: "api-calls", builtin: "api-calls", settings: { method: "seasonal" } },
@@ -145,6 +147,7 @@ describe("detectAnomalies", () => {
     // criticalK out of reach: the escalation here must come from the episode lasting 3 periods.
     const sustainedOnly = parseConfig({
       detection: {
+        defaults: { k: 3, confirmPeriods: 1, rearmQuietPeriods: 3 },
         metricSets: [
           { name: "egress", builtin: "egress", settings: { method: "seasonal", criticalK: 50 } },
         ],

@@ -1,0 +1,222 @@
+/**
+ * `npm run bench quality [-- --setting "k=4" …]`: detection quality on the labelled NAB series.
+ *
+ * Every file goes through what `vigil backtest --input FILE --stat Average` does with the shipped
+ * vigil.config.yaml (file reader, backtest use case, baseline engine, episodes), watching both
+ * directions (NAB labels rises and drops). A detection is an episode start: what pages a person.
+ * One configuration for every file; nothing is keyed on a file.
+ *
+ * Prints per corpus and overall: NAB score under the standard, low-FP and low-FN profiles, windows
+ * hit, false episodes per 100 metric-days (after NAB's probationary period), median delay from a
+ * window's start to its first detection; then one JSON line.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median } from "simple-statistics";
+import { parseMetricFile } from "../src/adapters/file-metric-source.ts";
+import { parseSettingVariant } from "../src/cli/backtest.ts";
+import { parseConfigText } from "../src/config/load.ts";
+import { runBacktest, type SettingsVariant } from "../src/usecases/backtest.ts";
+import { loadNab, type NabFile, rowAtOrAfter } from "./quality/nab-corpus.ts";
+import {
+  type FileScore,
+  normalisedScore,
+  PROFILES,
+  type ProfileName,
+  probationaryRows,
+  scoreFile,
+} from "./quality/nab-score.ts";
+
+const CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../vigil.config.yaml");
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** Reference detectors on the same 41 files (the corpus README, NAB standard profile). */
+export const REFERENCES = { ARTime: 76.7, "Numenta HTM": 68.9, "Windowed Gaussian": 42.6 };
+
+interface FileOutcome {
+  file: NabFile;
+  scores: Record<ProfileName, FileScore>;
+  /** Days from the end of the probationary period to the last row. */
+  scoredDays: number;
+  /** Hours from each hit window's first row to its first detection. */
+  delaysHours: number[];
+}
+
+export interface QualityRow {
+  corpus: string;
+  files: number;
+  windows: number;
+  windowsHit: number;
+  standard: number;
+  lowFp: number;
+  lowFn: number;
+  falseEpisodesPer100Days: number;
+  medianDelayHours: number | null;
+}
+
+function summarise(corpus: string, outcomes: readonly FileOutcome[]): QualityRow {
+  const windows = outcomes.reduce((n, o) => n + o.file.windows.length, 0);
+  const score = (profile: ProfileName) =>
+    normalisedScore(
+      outcomes.reduce((sum, o) => sum + o.scores[profile].raw, 0),
+      windows,
+      PROFILES[profile],
+    );
+  const falseEpisodes = outcomes.reduce((n, o) => n + o.scores.standard.falsePositives, 0);
+  const days = outcomes.reduce((n, o) => n + o.scoredDays, 0);
+  const delays = outcomes.flatMap((o) => o.delaysHours);
+  return {
+    corpus,
+    files: outcomes.length,
+    windows,
+    windowsHit: outcomes.reduce((n, o) => n + o.scores.standard.windowsHit, 0),
+    standard: round(score("standard")),
+    lowFp: round(score("lowFp")),
+    lowFn: round(score("lowFn")),
+    falseEpisodesPer100Days: round((100 * falseEpisodes) / days),
+    medianDelayHours: delays.length > 0 ? round(median(delays)) : null,
+  };
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+async function evaluateFile(
+  file: NabFile,
+  config: ReturnType<typeof parseConfigText>,
+  variants: SettingsVariant[],
+): Promise<FileOutcome[]> {
+  const series = parseMetricFile(file.text, "csv", file.name, { stat: "Average" });
+  const report = await runBacktest(
+    { clock: () => Date.now() },
+    {
+      target: { kind: "series", series: [series], sources: [file.name] },
+      config: config.detection,
+      base: { direction: "both" },
+      variants,
+    },
+  );
+  const [metric] = report.metrics;
+  if (!metric) throw new Error(`${file.name}: not evaluated`);
+  return metric.variants.map((variant) => {
+    const detections = variant.episodes.map((e) => rowAtOrAfter(file.timestamps, e.start));
+    const scores = {
+      standard: scoreFile(file, detections, PROFILES.standard),
+      lowFp: scoreFile(file, detections, PROFILES.lowFp),
+      lowFn: scoreFile(file, detections, PROFILES.lowFn),
+    };
+    const probationEnd = file.timestamps[probationaryRows(file.rows)] as number;
+    const delaysHours = scores.standard.firstHit.flatMap((row, index) =>
+      row === undefined
+        ? []
+        : [
+            ((file.timestamps[row] as number) -
+              (file.timestamps[file.windows[index]?.first as number] as number)) /
+              HOUR,
+          ],
+    );
+    return {
+      file,
+      scores,
+      scoredDays: ((file.timestamps.at(-1) as number) - probationEnd) / DAY,
+      delaysHours,
+    };
+  });
+}
+
+function table(rows: readonly QualityRow[]): string {
+  const header = [
+    "corpus",
+    "files",
+    "windows hit",
+    "standard",
+    "low FP",
+    "low FN",
+    "false ep./100 d",
+    "median delay h",
+  ];
+  const body = rows.map((r) => [
+    r.corpus,
+    String(r.files),
+    `${r.windowsHit}/${r.windows}`,
+    r.standard.toFixed(1),
+    r.lowFp.toFixed(1),
+    r.lowFn.toFixed(1),
+    r.falseEpisodesPer100Days.toFixed(1),
+    r.medianDelayHours === null ? "-" : r.medianDelayHours.toFixed(1),
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)),
+  );
+  return [header, ...body]
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join("  "),
+    )
+    .join("\n");
+}
+
+/** Runs the benchmark; `args` are extra --setting values compared side by side with "current". */
+export async function benchQuality(args: readonly string[] = []): Promise<number> {
+  const loaded = await loadNab();
+  if ("missing" in loaded) {
+    console.error(`bench quality: ${loaded.missing}`);
+    console.log(JSON.stringify({ bench: "quality", skipped: loaded.missing }));
+    return 2;
+  }
+  const settings: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--setting" && args[i + 1] !== undefined) settings.push(args[++i] as string);
+  }
+  // --only-settings: compare the given settings without the (slower) shipped one.
+  const variants: SettingsVariant[] = [
+    ...(args.includes("--only-settings") ? [] : [{ label: "current", changes: {} }]),
+    ...settings.map(parseSettingVariant),
+  ];
+  const config = parseConfigText(await readFile(CONFIG_PATH, "utf8"), CONFIG_PATH);
+  const started = performance.now();
+  const perVariant: FileOutcome[][] = variants.map(() => []);
+  for (const file of loaded.files) {
+    const outcomes = await evaluateFile(file, config, variants);
+    outcomes.forEach((outcome, index) => {
+      perVariant[index]?.push(outcome);
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const defaults = config.detection.defaults;
+  const lines: object[] = [];
+  variants.forEach((variant, index) => {
+    const outcomes = perVariant[index] ?? [];
+    const corpora = [...new Set(outcomes.map((o) => o.file.corpus))];
+    const rows = [
+      ...corpora.map((c) =>
+        summarise(
+          c,
+          outcomes.filter((o) => o.file.corpus === c),
+        ),
+      ),
+      summarise("overall", outcomes),
+    ];
+    console.log(
+      `\nNAB (${outcomes.length} files), setting "${variant.label}" over vigil.config.yaml defaults ${JSON.stringify(defaults)}, direction both:`,
+    );
+    console.log(table(rows));
+    lines.push({
+      bench: "quality",
+      setting: variant.label,
+      overall: rows.at(-1),
+      corpora: rows.slice(0, -1),
+    });
+  });
+  console.log(
+    `\nReferences (standard): ${Object.entries(REFERENCES)
+      .map(([name, score]) => `${name} ${score}`)
+      .join(
+        ", ",
+      )}; null 0. ${loaded.files.length} files × ${variants.length} settings in ${seconds.toFixed(1)} s.`,
+  );
+  for (const line of lines) console.log(JSON.stringify(line));
+  return 0;
+}

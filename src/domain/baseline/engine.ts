@@ -1,0 +1,28 @@
+/** What every baseline engine (mean-sd, seasonal, robust) provides to the judge. */
+
+/** Keeps the effective σ above 0 so z stays finite (a flat all-zero baseline with every floor at 0). */
+export const SIGMA_EPSILON = 1e-9;
+
+export interface Estimate {
+  expected: number;
+  /** Raw σ before floors. */
+  sigma: number;
+  /** Baseline periods the statistics were computed from (usable minus outliers left out). */
+  periodsUsed: number;
+  /** How the estimate was made, for the why-line: "mean-sd over 720 hourly periods". */
+  basis: (periodWord: string) => string;
+}
+
+export interface BaselineEngine {
+  /** Slides the window to the `window` cells before `index` (cheap when index is the previous one + 1). */
+  moveTo(index: number): void;
+  /** Usable baseline periods in the current window. */
+  usableCount(): number;
+  /** Only called when usableCount() ≥ max(1, minHistoryPeriods). */
+  estimate(index: number): Estimate;
+}
+
+export function outlierNote(leftOut: number): string {
+  if (leftOut === 0) return "";
+  return `, ${leftOut} outlier${leftOut === 1 ? "" : "s"} left out`;
+}

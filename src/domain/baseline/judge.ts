@@ -1,0 +1,174 @@
+/** Turns an engine's estimate into a Verdict: floors, thresholds, severity and the why-line. */
+import type { DetectionSettings, Severity, Verdict, VerdictStatus } from "../detection.ts";
+import { formatNumber, formatSigma } from "../format.ts";
+import type { MetricSeries } from "../metric.ts";
+import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
+import type { Grid } from "./grid.ts";
+
+const SECONDS_PER_DAY = 86_400;
+
+export interface JudgeContext {
+  series: MetricSeries;
+  settings: DetectionSettings;
+  window: number;
+  periodWord: string;
+}
+
+export function judge(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  engine: BaselineEngine,
+): Verdict {
+  const { settings } = context;
+  const timestamp = grid.start + index * grid.periodMs;
+  const observed = grid.observed[index] as number;
+  const usable = engine.usableCount();
+
+  if (Number.isNaN(observed)) {
+    return unjudged(context, timestamp, "no-data", null, usable, noDataWhy(usable, context.window));
+  }
+  const needed = Math.max(1, settings.minHistoryPeriods);
+  if (usable < needed) {
+    const why = `only ${usable} of ${context.window} baseline periods have data (need ${needed})`;
+    return unjudged(context, timestamp, "insufficient-data", observed, usable, why);
+  }
+
+  const estimate = engine.estimate(index);
+  const { expected } = estimate;
+  const sigma = Math.max(
+    estimate.sigma,
+    settings.sigmaFloor,
+    settings.relativeSigmaFloor * Math.abs(expected),
+    settings.minAbsoluteDelta / settings.k,
+    SIGMA_EPSILON,
+  );
+  const deviation = observed - expected;
+  const z = deviation / sigma;
+  const upperThreshold = settings.direction === "down" ? null : expected + settings.k * sigma;
+  const lowerThreshold = settings.direction === "up" ? null : expected - settings.k * sigma;
+  // Only reachable with values near Number.MAX_VALUE; a verdict must always serialise to JSON.
+  if (!Number.isFinite(z) || !Number.isFinite(expected + settings.k * sigma)) {
+    const why = "baseline statistics overflowed (values too large to compare)";
+    return unjudged(context, timestamp, "insufficient-data", observed, estimate.periodsUsed, why);
+  }
+
+  const aboveBand = upperThreshold !== null && observed > upperThreshold;
+  const belowBand = lowerThreshold !== null && observed < lowerThreshold;
+  const bigEnough = Math.abs(deviation) >= settings.minAbsoluteDelta;
+  const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
+  // A deviation below criticalK must persist: the periods just before, judged against this band.
+  // "Extreme" is measured against the statistical σ, before the minimum-change floor: a 100× burst
+  // stays extreme even when minAbsoluteDelta widens the band.
+  const statisticalSigma = Math.max(
+    estimate.sigma,
+    settings.sigmaFloor,
+    settings.relativeSigmaFloor * Math.abs(expected),
+    SIGMA_EPSILON,
+  );
+  const extreme = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
+  const inARow =
+    (aboveBand || belowBand) && !extreme
+      ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
+      : 1;
+  const confirmed = extreme || inARow >= settings.confirmPeriods;
+  const anomalous = (aboveBand || belowBand) && bigEnough && confirmed;
+  let severity: Severity | null = null;
+  if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
+
+  const basis = estimate.basis(context.periodWord);
+  const side = deviation >= 0 ? "above" : "below";
+  const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
+  let why: string;
+  const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
+  if (anomalous) {
+    why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
+  } else if ((aboveBand || belowBand) && !confirmed) {
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
+  } else if (aboveBand || belowBand) {
+    why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
+  } else {
+    why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
+  }
+
+  return {
+    metric: context.series.metric,
+    timestamp,
+    periodSeconds: settings.periodSeconds,
+    status: anomalous ? "anomalous" : "normal",
+    observed,
+    expected,
+    sigma,
+    z,
+    upperThreshold,
+    lowerThreshold,
+    severity,
+    why,
+    baselinePeriods: estimate.periodsUsed,
+  };
+}
+
+/** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */
+function periodsBeyondInARow(
+  observed: readonly number[],
+  index: number,
+  wanted: number,
+  above: boolean,
+  threshold: number,
+): number {
+  let count = 0;
+  for (let cell = index; cell >= 0 && count < wanted; cell--) {
+    const value = observed[cell] as number;
+    if (Number.isNaN(value) || (above ? !(value > threshold) : !(value < threshold))) break;
+    count++;
+  }
+  return count;
+}
+
+function noDataWhy(usable: number, window: number): string {
+  return `no datapoint for this period (missing data is treated as a gap); ${usable} of ${window} baseline periods have data`;
+}
+
+/** A verdict without statistics: no-data or insufficient-data. */
+function unjudged(
+  context: JudgeContext,
+  timestamp: number,
+  status: VerdictStatus,
+  observed: number | null,
+  baselinePeriods: number,
+  why: string,
+): Verdict {
+  return {
+    metric: context.series.metric,
+    timestamp,
+    periodSeconds: context.settings.periodSeconds,
+    status,
+    observed,
+    expected: null,
+    sigma: null,
+    z: null,
+    upperThreshold: null,
+    lowerThreshold: null,
+    severity: null,
+    why,
+    baselinePeriods,
+  };
+}
+
+function describeBand(lower: number | null, upper: number | null): string {
+  if (lower !== null && upper !== null) {
+    return `band ${formatNumber(lower)} to ${formatNumber(upper)}`;
+  }
+  if (upper !== null) return `threshold ${formatNumber(upper)}`;
+  return `threshold ${formatNumber(lower ?? Number.NaN)}`;
+}
+
+/** 3600 → "hourly", 86400 → "daily", 300 → "5-minute". */
+export function describePeriod(periodSeconds: number): string {
+  if (periodSeconds === SECONDS_PER_DAY) return "daily";
+  if (periodSeconds === 3600) return "hourly";
+  if (periodSeconds % SECONDS_PER_DAY === 0) return `${periodSeconds / SECONDS_PER_DAY}-day`;
+  if (periodSeconds % 3600 === 0) return `${periodSeconds / 3600}-hour`;
+  if (periodSeconds % 60 === 0) return `${periodSeconds / 60}-minute`;
+  return `${periodSeconds}-second`;
+}

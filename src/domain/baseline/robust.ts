@@ -1,0 +1,166 @@
+/**
+ * `robust`: expected = MEDIAN of the window; σ from quantiles of the window instead of a sum of
+ * squares, so neither a past incident nor a burst of outliers moves the band:
+ *
+ *     σ = max( IQR / 1.349 , (q99 − q1) / 4.653 )
+ *
+ *  - IQR / 1.349 is σ for normal data, and ignores the quarter of values on either side;
+ *  - (q99 − q1) / 4.653 is σ for normal data too (q99 − q1 = 2 · 2.326 σ), but it sees the range of
+ *    ordinary variation of bursty or mostly-zero metrics, whose IQR is 0: a burst of a usual size
+ *    does not page, a much larger one does;
+ *  - taking the larger keeps heavy-tailed data (API calls, egress) from paging on its usual tail.
+ *
+ * Both come from the sorted window in O(1) per period (one binary-search insert and remove per
+ * slide, a memmove in a Float64Array): no re-sort, no second pass.
+ */
+import type { BaselineEngine, Estimate } from "./engine.ts";
+import type { Grid } from "./grid.ts";
+import { lowerBound, upperBound } from "./sorted-window.ts";
+
+/** IQR of a normal distribution in σ: 2 · 0.6745. */
+const IQR_TO_SIGMA = 1.349;
+/** q99 − q1 of a normal distribution in σ: 2 · 2.3263. */
+const TAILS_TO_SIGMA = 4.6527;
+
+/** An ascending multiset in a Float64Array: binary search + copyWithin per change. */
+export class SortedFloat64 {
+  private values: Float64Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(Math.max(1, capacity));
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  insert(value: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const view = this.values.subarray(0, this.count);
+    const at = upperBound(view, value);
+    this.values.copyWithin(at + 1, at, this.count);
+    this.values[at] = value;
+    this.count++;
+  }
+
+  remove(value: number): void {
+    const at = lowerBound(this.values.subarray(0, this.count), value);
+    if (this.values[at] !== value) throw new Error(`internal: ${value} is not in the window`);
+    this.values.copyWithin(at, at + 1, this.count);
+    this.count--;
+  }
+
+  /** Linear-interpolated quantile, p in [0, 1]; only when count ≥ 1. */
+  quantile(p: number): number {
+    const position = p * (this.count - 1);
+    const below = Math.floor(position);
+    const low = this.values[below] as number;
+    if (below + 1 >= this.count) return low;
+    return low + (position - below) * ((this.values[below + 1] as number) - low);
+  }
+}
+
+export class RobustBaseline implements BaselineEngine {
+  private readonly sorted: SortedFloat64;
+  private current = -1;
+
+  constructor(
+    private readonly grid: Grid,
+    private readonly window: number,
+  ) {
+    this.sorted = new SortedFloat64(Math.min(window, grid.baseline.length));
+  }
+
+  moveTo(index: number): void {
+    const baseline = this.grid.baseline;
+    if (this.current >= 0 && index === this.current + 1) {
+      const leaving = baseline[index - 1 - this.window] ?? Number.NaN;
+      const entering = baseline[index - 1] ?? Number.NaN;
+      if (!Number.isNaN(leaving)) this.sorted.remove(leaving);
+      if (!Number.isNaN(entering)) this.sorted.insert(entering);
+    } else {
+      this.sorted.clear();
+      for (let cell = Math.max(0, index - this.window); cell < index; cell++) {
+        const value = baseline[cell] as number;
+        if (!Number.isNaN(value)) this.sorted.insert(value);
+      }
+    }
+    this.current = index;
+  }
+
+  usableCount(): number {
+    return this.sorted.count;
+  }
+
+  estimate(): Estimate {
+    const s = this.sorted;
+    const expected = s.quantile(0.5);
+    const iqrSigma = (s.quantile(0.75) - s.quantile(0.25)) / IQR_TO_SIGMA;
+    const tailSigma = (s.quantile(0.99) - s.quantile(0.01)) / TAILS_TO_SIGMA;
+    const count = s.count;
+    return {
+      expected,
+      sigma: Math.max(iqrSigma, tailSigma),
+      periodsUsed: count,
+      basis: (periodWord) => `robust: median and quantile spread of ${count} ${periodWord} periods`,
+    };
+  }
+}
+
+/** Weeks of same-slot history `auto` needs before it compares a period with its slot of the week. */
+export const AUTO_MIN_WEEKS = 3;
+
+/**
+ * `auto`: `seasonal` once the window holds at least AUTO_MIN_WEEKS values of the period's slot of
+ * the week (hour-of-week for hourly periods), `robust` before that — a young metric, or a period
+ * that does not divide a week. Decided per period from the window alone, so detect and backtest
+ * agree; the why-line says which was used.
+ */
+export class AutoBaseline implements BaselineEngine {
+  constructor(
+    private readonly grid: Grid,
+    private readonly window: number,
+    private readonly slotsPerWeek: number | undefined,
+    private readonly robust: BaselineEngine,
+    private readonly seasonal: BaselineEngine | undefined,
+  ) {}
+
+  moveTo(index: number): void {
+    this.robust.moveTo(index);
+    this.seasonal?.moveTo(index);
+  }
+
+  usableCount(): number {
+    return this.robust.usableCount();
+  }
+
+  estimate(index: number): Estimate {
+    const weeks = this.sameSlotValues(index);
+    const chosen = this.seasonal && weeks >= AUTO_MIN_WEEKS ? this.seasonal : this.robust;
+    const estimate = chosen.estimate(index);
+    const why =
+      chosen === this.seasonal
+        ? `auto: ${weeks} weeks of history`
+        : `auto: ${weeks} of ${AUTO_MIN_WEEKS} weeks for seasonal`;
+    return { ...estimate, basis: (periodWord) => `${estimate.basis(periodWord)}; ${why}` };
+  }
+
+  private sameSlotValues(index: number): number {
+    if (!this.slotsPerWeek) return 0;
+    let count = 0;
+    const first = index - this.window;
+    for (
+      let cell = index - this.slotsPerWeek;
+      cell >= first && cell >= 0;
+      cell -= this.slotsPerWeek
+    ) {
+      if (!Number.isNaN(this.grid.baseline[cell] as number)) count++;
+    }
+    return count;
+  }
+}

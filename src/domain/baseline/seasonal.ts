@@ -1,0 +1,200 @@
+import { median } from "simple-statistics";
+import type { DetectionSettings } from "../detection.ts";
+import { type BaselineEngine, type Estimate, outlierNote, SIGMA_EPSILON } from "./engine.ts";
+import type { Grid } from "./grid.ts";
+import { meanSdEstimate } from "./mean-sd.ts";
+import { robustSpread } from "./robust-spread.ts";
+import { SortedValues, usableValues } from "./sorted-window.ts";
+
+/**
+ * `seasonal`: compares a period with the same slot of the week — hour-of-week for hourly periods, weekday for
+ * daily ones (UTC; grid cells `slotsPerWeek` apart share a slot).
+ *
+ *  - expected = MEDIAN of the same-slot values in the window (the 4 previous weeks for 30 days). With ~4
+ *    values per slot, one bad week (an incident, a holiday) would drag a mean far; the median shrugs it off.
+ *  - residuals: each usable baseline point minus the mean of the OTHER values of its slot in the window
+ *    (leave-one-out). Including the point in its own slot's mean would shrink every residual by (c − 1)/c
+ *    (25 % with 4 weeks) and make alerts too eager; leaving it out measures the error of predicting a period
+ *    from its other weeks, which is what `expected` does for the evaluated one. The mean (not the median)
+ *    keeps this O(1) per point from running slot sums. Points alone in their slot have no residual.
+ *  - residuals are RELATIVE to their slot's level (mean |value| of the slot in the window), and
+ *        σ = (sample σ of the relative residuals) × max(level of the evaluated slot, mean |value| of the window).
+ *    Traffic noise grows with its level: one pooled σ of absolute residuals gives a weekday peak the quiet
+ *    night's band and the quiet night the peak's band (on synthetic hourly data with 5 % relative noise and
+ *    k = 3: 4 false alarms in 30 days with absolute residuals, 1 with relative ones, i.e. chance level). The band never gets narrower than that of a slot at the window's average level, so quiet or
+ *    sparse slots (a slot that happened to be 0 four weeks running) do not page on ordinary values.
+ *  - isolated outlier residuals are left out by the rule at the top of the file: a single spike yields one huge
+ *    residual and a few moderate ones for its slot-mates, all left out together.
+ *  - fallbacks: no same-slot value in the window yet (less than a week of history) → plain mean-sd over the
+ *    window, said so in the why-line. Fewer residuals than max(2, minHistoryPeriods) → σ from the raw window,
+ *    which also holds the weekly swing and so gives a conservative (wider) band.
+ */
+export class SeasonalBaseline implements BaselineEngine {
+  private readonly residuals = new SortedValues();
+  /** Residual currently in `residuals` for each cell; NaN = none. */
+  private readonly residualAt: number[];
+  private usable = 0;
+  private current = -1;
+
+  constructor(
+    private readonly grid: Grid,
+    private readonly window: number,
+    private readonly slotsPerWeek: number,
+    private readonly settings: DetectionSettings,
+  ) {
+    this.residualAt = new Array<number>(grid.baseline.length).fill(Number.NaN);
+  }
+
+  moveTo(index: number): void {
+    if (this.current >= 0 && index === this.current + 1) this.slide(index);
+    else this.rebuild(index);
+  }
+
+  usableCount(): number {
+    return this.usable;
+  }
+
+  estimate(index: number): Estimate {
+    const baseline = this.grid.baseline;
+    const windowStart = index - this.window;
+    const sameSlot: number[] = [];
+    for (let cell = index - this.slotsPerWeek; cell >= windowStart; cell -= this.slotsPerWeek) {
+      const value = baseline[cell] as number;
+      if (!Number.isNaN(value)) sameSlot.push(value);
+    }
+    const slotName = this.slotName();
+    if (sameSlot.length === 0) {
+      return meanSdEstimate(
+        usableValues(baseline, windowStart, index),
+        ` (seasonal fallback: no ${slotName} value in the window yet)`,
+      );
+    }
+
+    const expected = median(sameSlot);
+    const slotNote = `${sameSlot.length} ${slotName} value${sameSlot.length === 1 ? "" : "s"}`;
+    if (this.residuals.values.length < Math.max(2, this.settings.minHistoryPeriods)) {
+      const raw = robustSpread(usableValues(baseline, windowStart, index));
+      return {
+        expected,
+        sigma: raw.sigma,
+        periodsUsed: raw.kept,
+        basis: (periodWord) =>
+          `seasonal over ${raw.kept} ${periodWord} periods, ${slotNote}, σ from the raw window (too few residuals yet)`,
+      };
+    }
+    const spread = robustSpread(this.residuals.values);
+    const periodsUsed = this.usable - spread.leftOut;
+    let slotLevel = 0;
+    for (const value of sameSlot) slotLevel += Math.abs(value);
+    slotLevel /= sameSlot.length;
+    const sigma = spread.sigma * Math.max(slotLevel, this.windowLevel(windowStart, index));
+    return {
+      expected,
+      sigma,
+      periodsUsed,
+      basis: (periodWord) =>
+        `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
+    };
+  }
+
+  /** Mean |value| of the usable cells in [first, end). */
+  private windowLevel(first: number, end: number): number {
+    const baseline = this.grid.baseline;
+    let total = 0;
+    let count = 0;
+    for (let cell = first; cell < end; cell++) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      total += Math.abs(value);
+      count++;
+    }
+    return count > 0 ? total / count : 0;
+  }
+
+  private slotName(): string {
+    if (this.slotsPerWeek === 168) return "same-hour-of-week";
+    if (this.slotsPerWeek === 7) return "same-weekday";
+    return "same-slot-of-week";
+  }
+
+  private rebuild(index: number): void {
+    this.current = index;
+    this.residualAt.fill(Number.NaN);
+    const windowStart = index - this.window;
+    const baseline = this.grid.baseline;
+    this.usable = 0;
+    for (let cell = windowStart; cell < index; cell++) {
+      if (!Number.isNaN(baseline[cell] as number)) this.usable++;
+    }
+    const slots = Math.min(this.slotsPerWeek, this.window);
+    for (let anchor = windowStart; anchor < windowStart + slots; anchor++) {
+      this.computeSlotResiduals(anchor, false);
+    }
+    this.residuals.replaceAll(usableValues(this.residualAt, windowStart, index));
+  }
+
+  /** Window moves by one cell: only the slot losing its oldest cell and the slot gaining a cell change. */
+  private slide(index: number): void {
+    const leaving = index - 1 - this.window;
+    const entering = index - 1;
+    const sharesSlot = (entering - leaving) % this.slotsPerWeek === 0;
+    // Drop with the old window (it still contains `leaving`)...
+    this.dropSlotResiduals(leaving);
+    if (!sharesSlot) this.dropSlotResiduals(entering);
+
+    this.current = index;
+    const baseline = this.grid.baseline;
+    if (!Number.isNaN(baseline[leaving] as number)) this.usable--;
+    if (!Number.isNaN(baseline[entering] as number)) this.usable++;
+
+    // ...and recompute with the new one.
+    this.computeSlotResiduals(leaving, true);
+    if (!sharesSlot) this.computeSlotResiduals(entering, true);
+  }
+
+  /** First cell of the current window in the same slot as `anchor`. */
+  private firstSlotCell(anchor: number): number {
+    const windowStart = this.current - this.window;
+    const period = this.slotsPerWeek;
+    return windowStart + ((((anchor - windowStart) % period) + period) % period);
+  }
+
+  private dropSlotResiduals(anchor: number): void {
+    for (let cell = this.firstSlotCell(anchor); cell < this.current; cell += this.slotsPerWeek) {
+      const residual = this.residualAt[cell] as number;
+      if (Number.isNaN(residual)) continue;
+      this.residuals.remove(residual);
+      this.residualAt[cell] = Number.NaN;
+    }
+  }
+
+  /**
+   * Leave-one-out relative residuals of the slot containing `anchor`, written to residualAt (and the sorted
+   * view when `insert`).
+   */
+  private computeSlotResiduals(anchor: number, insert: boolean): void {
+    const baseline = this.grid.baseline;
+    const first = this.firstSlotCell(anchor);
+    const step = this.slotsPerWeek;
+    let sum = 0;
+    let absoluteSum = 0;
+    let count = 0;
+    for (let cell = first; cell < this.current; cell += step) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      sum += value;
+      absoluteSum += Math.abs(value);
+      count++;
+    }
+    if (count < 2) return;
+    // An all-zero slot has only zero residuals; the epsilon keeps 0 / 0 out.
+    const level = Math.max(absoluteSum / count, SIGMA_EPSILON);
+    for (let cell = first; cell < this.current; cell += step) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      const residual = (value - (sum - value) / (count - 1)) / level;
+      this.residualAt[cell] = residual;
+      if (insert) this.residuals.insert(residual);
+    }
+  }
+}
