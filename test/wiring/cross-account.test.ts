@@ -251,7 +251,7 @@ describe("remediation across accounts", () => {
     event.detail.accountId = MEMBER;
     // Forwarded by the member account: EventBridge's envelope names it as the sender (issue 14
     // refuses an event whose envelope and detail name different accounts).
-    (event as { account: string }).account = MEMBER;
+    (event as unknown as { account: string }).account = MEMBER;
     const result = await onAccessAnalyzer.handler(event);
     expect(result).toMatchObject({ ok: true, outcome: "applied" });
     expect(remediation.seen).toEqual(["ASIAMEMBER", "ASIAMEMBER"]);
