@@ -730,40 +730,34 @@ describe("evaluateRange", () => {
     ).toThrow(/divides a week/);
   });
 
-  it("1,000 metrics × 7 periods with 720-period windows take a small fraction of a second", () => {
-    // Detection evaluates the newest period plus an episode look-back for every metric. 10,000 metrics
-    // take ~0.9 s (mean-sd) and ~1.5 s (seasonal) on a shared 2-vCPU sandbox; 1,000 keep the test quick.
+  it("1,000 normal metrics × 7 periods: a handful of false anomalies at most", () => {
+    // How fast this runs is measured by `npm run bench detect-wire`, not asserted here: a timed
+    // test fails on a loaded machine and proves nothing about the deployed function.
     const histories = Array.from({ length: 1000 }, (_, m) =>
       series(hourlyHistory(MONDAY + 7 * HOUR, WINDOW + 7, { dailyAmplitude: 0.5, seed: m + 1 })),
     );
     for (const method of ["mean-sd", "seasonal"] as const) {
       const config = settings({ method });
-      const started = performance.now();
       let anomalous = 0;
       for (const history of histories) {
         const verdicts = evaluateRange(history, MONDAY, MONDAY + 6 * HOUR, config);
         anomalous += verdicts.filter((v) => v.status === "anomalous").length;
       }
-      const elapsed = performance.now() - started;
       expect(anomalous).toBeLessThan(30);
-      expect(elapsed).toBeLessThan(1000);
     }
   });
 
-  it("a 90-day hourly backtest of one metric takes well under a second", () => {
+  it("a 90-day hourly backtest of one metric judges every period", () => {
     const days = 90;
     const points = hourlyHistory(MONDAY, WINDOW + days * 24, { dailyAmplitude: 0.5, seed: 2 });
     for (const method of ["mean-sd", "seasonal"] as const) {
-      const started = performance.now();
       const verdicts = evaluateRange(
         series(points),
         MONDAY - days * DAY,
         MONDAY - HOUR,
         settings({ method }),
       );
-      const elapsed = performance.now() - started;
       expect(verdicts).toHaveLength(days * 24);
-      expect(elapsed).toBeLessThan(500);
     }
   });
 });
