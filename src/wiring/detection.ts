@@ -34,6 +34,7 @@ export async function createDetectionDeps(
     // The source retries throttled batches itself (bounded, with jitter): no SDK retries on top.
     source: new CloudWatchMetricSource(new CloudWatchClient({ ...clientConfig, maxAttempts: 1 })),
     notifier: alerting.notifier,
+    alerting: config.alerting,
     config: config.detection,
     clock: () => Date.now(),
     region: clientConfig.region,
