@@ -325,7 +325,7 @@ export async function benchFleet(
     criticalIncidentsPagedWithinOnePeriod: `${critical.filter((i) => i.delay !== null && i.delay <= 1).length}/${critical.length}`,
     incidentsPaged: `${incidentResults.filter((i) => i.delay !== null).length}/${incidentResults.length}`,
     incidentsOnlyInStorm: incidentResults.filter((i) => i.via === "storm").length,
-    incidentsLostToBudget: incidentResults.filter((i) => i.delay === null).length,
+    incidentsNeverPaged: incidentResults.filter((i) => i.delay === null).length,
     detectionDelayPeriods: {
       median: quantile(delays, 0.5),
       p90: quantile(delays, 0.9),
@@ -372,7 +372,7 @@ export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): voi
     `  pages/day               ${summary.pagesPerDay}   (target <= 5)`,
     `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
     `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod}`,
-    `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsLostToBudget} lost)`,
+    `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
     `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,
     `  new episodes/metric-day ${summary.newEpisodesPerMetricDay}`,
     `  pre-screen exact on the busiest hour: ${summary.prescreenExact}; ${Math.round(summary.totalMs / 1000)} s`,

@@ -105,8 +105,11 @@ export function digestNotification(
     resolved: count(entries, "resolved"),
     silenced: entries.filter((e) => e.status === "silenced").length,
   };
-  const paged = entries.filter((e) => e.status === "paged").length;
-  const folded = entries.filter((e) => e.status === "folded-into-storm").length;
+  // Incidents, not metrics: a bucket and its distribution are one page.
+  const incidents = (status: DigestStatus) =>
+    new Set(entries.filter((e) => e.status === status).map((e) => e.incidentKey)).size;
+  const paged = incidents("paged");
+  const folded = incidents("folded-into-storm");
   const metricSets = [...new Set(entries.map((e) => e.alert.metricSet))].sort();
   const period = entries[0] ? new Date(entries[0].alert.verdict.timestamp).toISOString() : null;
   const part =

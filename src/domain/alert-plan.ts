@@ -212,7 +212,9 @@ export function planAlerts(
   }
 
   const notifications: Notification[] = [];
-  const entries = placed.map((p) => p.entry);
+  // What needs reading first: loud triggers, then silenced ones, then resolves (each in rank order).
+  const group = (e: DigestEntry) => (e.alert.event === "resolved" ? 2 : e.silence ? 1 : 0);
+  const entries = placed.map((p) => p.entry).sort((a, b) => group(a) - group(b));
   if (policy.mode === "digest") {
     for (const b of budget.paged)
       notifications.push({ ...b.notification, destinations: ["pagerduty"] });
