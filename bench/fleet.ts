@@ -59,7 +59,7 @@ class FleetSource implements MetricSource {
     private readonly fleet: Fleet,
     private readonly values: Float64Array[],
   ) {
-    fleet.metrics.forEach((m, i) => this.byKey.set(metricKey(m.metric), i));
+    for (const [i, m] of fleet.metrics.entries()) this.byKey.set(metricKey(m.metric), i);
   }
 
   async discover(selectors: MetricSelector[]) {

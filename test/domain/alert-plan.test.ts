@@ -4,6 +4,7 @@ import { type AlertPolicy, type OpenEpisode, planAlerts } from "../../src/domain
 import type { AnomalyAlert } from "../../src/domain/anomaly-notification.ts";
 import type { Episode, Verdict } from "../../src/domain/detection.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
+import type { Notification } from "../../src/ports/notifier.ts";
 
 const PERIOD = Date.parse("2026-11-24T07:00:00Z");
 const NOW = PERIOD + 70 * 60_000;
@@ -25,7 +26,7 @@ const distribution = (id: string): MetricIdentity => ({
   dimensions: { DistributionId: id, Region: "Global" },
   stat: "Sum",
 });
-const apiCalls = (name: string): MetricIdentity => ({
+const _apiCalls = (name: string): MetricIdentity => ({
   namespace: "AWS/Usage",
   metricName: "CallCount",
   dimensions: { Class: "None", Resource: name, Service: "IAM", Type: "API" },
@@ -100,9 +101,9 @@ describe("planAlerts: digest", () => {
     expect(digest?.subject).toBe(
       "[Vigil CRITICAL] 123456789012 eu-west-1 digest: 4 new, 0 escalated, 1 resolved",
     );
-    const items = (digest?.details.items as Array<{ resource: string; status: string }>).map(
-      (i) => i.resource,
-    );
+    const items = (
+      (digest as Notification).details.items as Array<{ resource: string; status: string }>
+    ).map((i) => i.resource);
     expect(items).toEqual([
       "s3-bucket crit-top",
       "s3-bucket crit-big-impact",
@@ -156,9 +157,11 @@ describe("planAlerts: page budget", () => {
       "s3-bucket/b3",
     ]);
     expect(plan.summary.pages.folded).toHaveLength(3);
-    expect((storm?.details.folded as Array<{ dedupKey: string }>).map((f) => f.dedupKey)).toEqual(
-      plan.summary.pages.folded,
-    );
+    expect(
+      ((storm as Notification).details.folded as Array<{ dedupKey: string }>).map(
+        (f) => f.dedupKey,
+      ),
+    ).toEqual(plan.summary.pages.folded);
     expect(storm?.body).toContain("none dropped");
     const digest = plan.notifications.find((n) => n.details.event === "digest");
     expect(digest?.body).toContain(

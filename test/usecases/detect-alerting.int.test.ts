@@ -163,7 +163,9 @@ describe.skipIf(!endpoint)(
       ).toBe(true);
       const storm = triggers.find((t) => String(t.dedup_key).startsWith("vigil:storm:"));
       const folded = (
-        storm?.payload as { custom_details: { folded: Array<{ dedupKey: string }> } }
+        (storm as { payload: unknown }).payload as {
+          custom_details: { folded: Array<{ dedupKey: string }> };
+        }
       ).custom_details.folded.map((f) => f.dedupKey);
       const paged = triggers.filter((t) => t !== storm).map((t) => String(t.dedup_key));
       expect(new Set([...paged, ...folded]).size).toBe(7);
