@@ -1,6 +1,6 @@
 /**
- * `npm run bench [detect-wire|backtest-wire|remediation|deploy|fanout|resilience|quality]`: each
- * benchmark prints JSON lines.
+ * `npm run bench [detect-wire|backtest-wire|remediation|deploy|fanout|resilience|quality|fleet]`:
+ * each benchmark prints JSON lines.
  * Figures are in README.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -33,6 +33,13 @@ if (!only || only === "deploy") {
 if (!only || only === "fanout") {
   for (const line of await (await import("./fanout.ts")).benchFanout())
     console.log(JSON.stringify(line));
+}
+if (only === "fleet") {
+  // Minutes of work: run on its own (`npm run bench fleet`), not with the others.
+  const { benchFleet, printFleet } = await import("./fleet.ts");
+  // `npm run bench fleet 1000`: a smaller fleet for a quick look.
+  const metrics = Number(process.argv[3]);
+  printFleet(await benchFleet(Number.isSafeInteger(metrics) && metrics > 0 ? { metrics } : {}));
 }
 if (!only || only === "resilience") {
   for (const line of await (await import("./resilience.ts")).benchResilience())

@@ -16,6 +16,7 @@ import { runDetectCommand } from "../src/cli/detect.ts";
 import { exitCodeFor, processIo } from "../src/cli/io.ts";
 import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
+import { runSilenceAdd, runSilenceList, runSilenceRemove } from "../src/cli/silence.ts";
 import { applyStage } from "../src/cli/stage.ts";
 import { runTuneCommand, TUNE_HELP } from "../src/cli/tune.ts";
 import { loadConfigFile } from "../src/config/load.ts";
@@ -217,6 +218,60 @@ program
       },
       processIo,
     );
+  });
+
+const silence = program
+  .command("silence")
+  .description("maintenance windows and snoozes: alerting.silences in the config file");
+silence
+  .command("add")
+  .description("silence matching anomalies (still evaluated, shown in the digest, never paged)")
+  .requiredOption("--reason <text>", "why: the digest shows it")
+  .option("--set <name...>", "metric sets")
+  .option("--account <id...>", "accounts")
+  .option("--namespace <namespace>", "CloudWatch namespace")
+  .option("--metric <name>", "metric name")
+  .option("--dimension <Name=glob>", "dimension value glob (repeatable)", collect)
+  .option("--start <time>", "ISO 8601 start (default now)")
+  .option("--end <time>", "ISO 8601 end")
+  .option("--for <duration>", "duration from the start: 90m, 4h, 2d (at most 30 days)")
+  .option("--id <id>", "name for `vigil silence remove` (default generated)")
+  .action(
+    async (opts: {
+      reason: string;
+      set?: string[];
+      account?: string[];
+      namespace?: string;
+      metric?: string;
+      dimension?: string[];
+      start?: string;
+      end?: string;
+      for?: string;
+      id?: string;
+    }) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      exitCode = await runSilenceAdd(
+        { ...opts, metricSet: opts.set, metricName: opts.metric, configPath },
+        processIo,
+      );
+    },
+  );
+silence
+  .command("list")
+  .description("list silences with their state (pending, active, expired)")
+  .option("--json", "print JSON")
+  .action(async (opts: { json?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runSilenceList({ json: opts.json, configPath }, processIo);
+  });
+silence
+  .command("remove")
+  .description("remove silences by id (or #n for one without an id)")
+  .argument("[ids...]", "silence ids")
+  .option("--expired", "also remove every expired silence")
+  .action(async (ids: string[], opts: { expired?: boolean }) => {
+    const configPath = program.opts<{ config?: string }>().config;
+    exitCode = await runSilenceRemove({ ids, expired: opts.expired, configPath }, processIo);
   });
 
 /** Commander's own exits: help and version are success, everything else is a usage error. */

@@ -103,32 +103,43 @@ export async function runDetectionSandbox(
 
   setDetectDeps(undefined);
   const messages = await readSnsMessages(sqs, queueUrl);
+  const isDigest = (m: (typeof messages)[number]) => m.MessageAttributes?.event?.Value === "digest";
+  const digests = messages.filter(isDigest);
+  const pages = messages.filter((m) => !isDigest(m));
   io.out("");
-  io.out(`What reached SNS (read back through an SQS subscription): ${messages.length} message(s)`);
-  for (const message of messages) {
+  io.out(
+    `What reached SNS (read back through an SQS subscription): ${messages.length} message(s): ${digests.length} digest, ${pages.length} page(s) (no PagerDuty configured here, so pages go to SNS)`,
+  );
+  for (const message of digests) {
+    io.out("");
     io.out(`  Subject: ${message.Subject}`);
     io.out(
       `  Attributes: ${Object.entries(message.MessageAttributes ?? {})
         .map(([k, v]) => `${k}=${v.Value}`)
         .join(" ")}`,
     );
-    for (const line of message.Message.split("\n").slice(0, 4)) io.out(`    ${line}`);
+    // The text a person reads; the JSON block after it is for machines.
+    const text = message.Message.split("\n```json")[0] ?? "";
+    for (const line of text.split("\n")) io.out(`    ${line}`);
   }
+  for (const message of pages) io.out(`  Page: ${message.Subject}`);
 
   const expected = demo.metrics
     .filter((m) => m.injected)
     .map((m) => metricLabel(m.metric))
     .sort();
   const flagged = anomalies.map((a) => a.metric).sort();
+  const digest = digests[0]?.Message ?? "";
   const ok =
     detect.ok &&
     JSON.stringify(expected) === JSON.stringify(flagged) &&
-    messages.length === expected.length;
+    digests.length === 1 &&
+    expected.every((label) => digest.includes(label));
   io.out("");
   io.out(
     ok
-      ? `OK: Vigil flagged exactly the ${expected.length} injected anomalies and alerted once for each.`
-      : `UNEXPECTED: injected ${JSON.stringify(expected)}, flagged ${JSON.stringify(flagged)}, ${messages.length} SNS message(s).`,
+      ? `OK: Vigil flagged exactly the ${expected.length} injected anomalies and sent one digest listing them.`
+      : `UNEXPECTED: injected ${JSON.stringify(expected)}, flagged ${JSON.stringify(flagged)}, ${digests.length} digest(s), ${messages.length} SNS message(s).`,
   );
   return { ok, detect, snsSubjects: messages.map((m) => m.Subject ?? "") };
 }

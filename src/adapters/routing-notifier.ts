@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AlertDestination, AlertRoute } from "../domain/alert-route.ts";
+import { destinationsFor } from "../domain/alert-routing.ts";
 import { VigilError } from "../domain/errors.ts";
 import type { Notification } from "../domain/notification.ts";
 import { DEAD_LETTER_KIND, pagerDutyEvent } from "../domain/pagerduty-event.ts";
@@ -15,65 +16,6 @@ import type { PagerDutySender } from "./pagerduty-notifier.ts";
  * `vigil redrive`. A failed destination makes notify() reject with an AlertDeliveryError *after*
  * every fallback ran, so the run counts it (DetectReport.notificationFailures) and goes on.
  */
-
-const SEVERITIES = new Set(["critical", "warning", "info"]);
-
-function routeMatches(
-  route: AlertRoute,
-  facts: { severity?: string; source: string; outcome?: string },
-): boolean {
-  const { severity, source, outcome } = route.when;
-  if (severity && !(facts.severity && (severity as string[]).includes(facts.severity)))
-    return false;
-  if (source && !(source as string[]).includes(facts.source)) return false;
-  if (outcome && !(facts.outcome && (outcome as string[]).includes(facts.outcome))) return false;
-  return true;
-}
-
-/**
- * Destinations for a notification; first matching route wins. A resolve goes where its trigger
- * went: an anomaly resolve carries the episode's severity; a remediation resolve does not say what
- * its trigger was, so it goes to every destination a trigger of that source could have reached
- * (a PagerDuty resolve for an incident that was never opened is a no-op).
- */
-export function destinationsFor(
-  routes: readonly AlertRoute[],
-  notification: Notification,
-): AlertDestination[] {
-  const d = notification.details;
-  const outcome =
-    typeof d.outcome === "string"
-      ? d.outcome
-      : typeof notification.attributes.outcome === "string"
-        ? notification.attributes.outcome
-        : undefined;
-  if (notification.action === "resolve") {
-    const triggerSeverity =
-      typeof d.severity === "string" && SEVERITIES.has(d.severity) ? d.severity : undefined;
-    if (triggerSeverity) {
-      const route = routes.find((r) =>
-        routeMatches(r, { severity: triggerSeverity, source: notification.source }),
-      );
-      return route ? [...route.to] : [];
-    }
-    const all = new Set<AlertDestination>();
-    for (const route of routes) {
-      const { source } = route.when;
-      if (!source || (source as string[]).includes(notification.source)) {
-        for (const to of route.to) all.add(to);
-      }
-    }
-    return [...all];
-  }
-  const route = routes.find((r) =>
-    routeMatches(r, {
-      severity: notification.severity,
-      source: notification.source,
-      ...(outcome ? { outcome } : {}),
-    }),
-  );
-  return route ? [...route.to] : [];
-}
 
 /** Some destination did not take the alert; the message lists what was delivered and what was not. */
 export class AlertDeliveryError extends VigilError {
@@ -134,6 +76,8 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+export { destinationsFor };
+
 export class RoutingNotifier implements Notifier {
   private readonly now: () => Date;
 
@@ -152,7 +96,10 @@ export class RoutingNotifier implements Notifier {
   async notify(original: Notification): Promise<void> {
     const { sns, pagerDuty, deadLetter, logger } = this.options;
     const notification = withRunbook(original, this.options.runbookUrl);
-    const wanted = new Set(destinationsFor(this.options.routes, notification));
+    // The detect run decides some destinations itself (the digest to SNS, pages to PagerDuty).
+    const wanted = new Set(
+      notification.destinations ?? destinationsFor(this.options.routes, notification),
+    );
     // A route to PagerDuty without a routing key configured still reaches people through SNS.
     const page = wanted.has("pagerduty") && pagerDuty !== undefined;
     let publish = wanted.has("sns") || (wanted.has("pagerduty") && !pagerDuty);

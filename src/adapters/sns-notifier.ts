@@ -30,7 +30,11 @@ export class SnsNotifier implements Notifier {
       action: { DataType: "String", StringValue: notification.action },
     };
     for (const [name, value] of Object.entries(notification.attributes)) {
-      attributes[name] = { DataType: "String", StringValue: value };
+      // A list (the metric sets of a digest) is a String.Array: a subscription filter on one of
+      // its values still matches.
+      attributes[name] = Array.isArray(value)
+        ? { DataType: "String.Array", StringValue: JSON.stringify(value) }
+        : { DataType: "String", StringValue: value };
     }
     await this.sns.send(
       new PublishCommand({

@@ -7,6 +7,7 @@ import {
 } from "../domain/alert-route.ts";
 import { ROUTABLE_OUTCOMES } from "../domain/outcomes.ts";
 import { PAGERDUTY_EVENTS_URL } from "../domain/pagerduty-event.ts";
+import { resourceGroupSchema, silenceSchema } from "./alert-economy-config.ts";
 
 /**
  * The `alerting` section: where alerts go (SNS, PagerDuty), how they are routed by severity and
@@ -115,8 +116,40 @@ export const alertingConfigSchema = z
       .array(routeSchema)
       .min(1)
       .default(() => DEFAULT_ALERT_ROUTES.map((r) => structuredClone(r) as AlertRoute)),
+    /**
+     * digest (default): one SNS message per detect run and account/region listing what is new,
+     * escalated and resolved; pages go to PagerDuty one by one. per-episode: one SNS message per
+     * episode event, as before the digest existed.
+     */
+    mode: z.enum(["digest", "per-episode"]).default("digest"),
+    digest: z
+      .object({
+        /** Items shown in full at the top of a digest; the rest are counted and listed in its JSON. */
+        top: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Pages per hour per account. Past it, one "storm" incident per account and hour lists what
+     * was folded in: an alert is never dropped, only folded.
+     */
+    pageBudget: z.number().int().min(1).max(100).default(5),
+    /** Maintenance windows and snoozes: matching anomalies are shown in the digest, never paged. */
+    silences: z.array(silenceSchema).default([]),
+    /**
+     * Resources that belong together (a bucket and its CloudFront distribution, an instance and
+     * its NAT gateway): their anomalies in one run form one incident.
+     */
+    resourceGroups: z.array(resourceGroupSchema).default([]),
   })
-  .strict();
+  .strict()
+  .refine(
+    (c) => {
+      const ids = c.silences.flatMap((s) => (s.id ? [s.id] : []));
+      return new Set(ids).size === ids.length;
+    },
+    { message: "silence ids must be unique", path: ["silences"] },
+  );
 
 export type AlertingConfig = z.infer<typeof alertingConfigSchema>;
 export type AlertingConfigInput = z.input<typeof alertingConfigSchema>;

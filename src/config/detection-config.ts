@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../domain/detection.ts";
+import { globToRegExp } from "../domain/glob.ts";
 import type { MetricIdentity } from "../domain/metric.ts";
 import type { MetricSelector } from "../ports/metric-source.ts";
 import { BUILTIN_SELECTORS, cloudTrailSelectors } from "./metric-sets.ts";
@@ -142,14 +143,6 @@ export function selectorsFor(set: MetricSetConfig): MetricSelector[] {
       ? cloudTrailSelectors(set.cloudTrail.namespace, set.cloudTrail.metricNames)
       : []),
   ];
-}
-
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`);
 }
 
 function matches(match: z.infer<typeof metricMatchSchema>, metric: MetricIdentity): boolean {

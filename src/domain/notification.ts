@@ -18,6 +18,11 @@ export interface Notification {
   body: string;
   /** Machine-readable details (also embedded in body). */
   details: Record<string, unknown>;
-  /** Extra SNS message attributes (string values) for subscription filters, e.g. metricSet. */
-  attributes: Record<string, string>;
+  /** Extra SNS message attributes for subscription filters, e.g. metricSet (a list: String.Array). */
+  attributes: Record<string, string | string[]>;
+  /**
+   * Deliver only here, whatever the routes say: set by the detect run, which sends the digest to
+   * SNS and pages to PagerDuty separately. Absent: the routes decide.
+   */
+  destinations?: Array<"pagerduty" | "sns">;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { alertingConfigSchema } from "../config/alerting-config.ts";
 import {
   type DetectionConfig,
   type MetricSetConfig,
@@ -7,17 +8,18 @@ import {
   settingsForMetric,
 } from "../config/detection-config.ts";
 import {
-  type AnomalyEvent,
-  anomalyDedupKey,
-  anomalyNotification,
-} from "../domain/anomaly-notification.ts";
+  type AlertingSummary,
+  type AlertPolicy,
+  type OpenEpisode,
+  planAlerts,
+} from "../domain/alert-plan.ts";
+import type { AnomalyAlert, AnomalyEvent } from "../domain/anomaly-notification.ts";
 import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
 import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
 import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
 import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
-import type { Notification } from "../domain/notification.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
 
@@ -34,7 +36,14 @@ export interface DetectDeps {
    * memory size so the run fits whatever the metric count. Default: 4 GetMetricData calls a chunk.
    */
   fetchChunkBytes?: number;
+  /** Digest or per-episode, page budget, silences, grouping, routes (default: the config defaults). */
+  alerting?: AlertPolicy;
+  /** Under fan-out: which part of the account this run judges (splits the page budget). */
+  part?: { index: number; count: number };
 }
+
+/** The alerting section's defaults: digest, 10 in full, 5 pages per hour, no silences. */
+export const DEFAULT_ALERT_POLICY: AlertPolicy = alertingConfigSchema.parse({});
 
 export interface DetectRequest {
   /** Only these metric sets (default: all enabled). */
@@ -67,6 +76,8 @@ export interface DetectReport {
   results: MetricResult[];
   notificationsSent: number;
   notificationFailures: Array<{ dedupKey: string; error: string }>;
+  /** What was paged, folded into the storm incident, silenced or held: the run's alert journal. */
+  alerting: AlertingSummary;
   fetchFailures: Array<{ metricSet: string; metric: MetricIdentity; error: string }>;
   stats: { listMetricsCalls: number; getMetricDataCalls: number; datapoints: number };
   /** Some metric could not be evaluated or some alert not delivered: never a silent gap. */
@@ -115,12 +126,12 @@ interface JudgedItem {
   settings: DetectionSettings;
 }
 
-/** Judges one metric's newest period and builds the notification its episode calls for, if any. */
+/** Judges one metric's newest period and says which episode event it makes, if any. */
 function judgeMetric(
   deps: Pick<DetectDeps, "account" | "region">,
   item: JudgedItem,
   series: MetricSeries,
-): { result: MetricResult; notification?: Notification; dedupKey: string } {
+): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
   const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
   const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
@@ -128,9 +139,9 @@ function judgeMetric(
   const { event, episode } = episodeEvent(verdicts, item.settings);
   const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };
   if (episode) result.episode = episode;
-  if (!event || !episode) return { result, dedupKey: "" };
+  if (!event || !episode) return { result };
   result.alert = event;
-  const notification = anomalyNotification({
+  const alert: AnomalyAlert = {
     event,
     metricSet: item.planned.set.name,
     ...(deps.account ? { account: deps.account } : {}),
@@ -146,14 +157,15 @@ function judgeMetric(
       { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
       item.settings.periodSeconds,
     ),
-  });
-  return { result, notification, dedupKey: anomalyDedupKey(item.metric, episode.start) };
+  };
+  return { result, alert };
 }
 
 /**
  * One detection run: discover the metrics of each due metric set, fetch their windows in as few
- * GetMetricData calls as the API allows, judge the newest complete period, and notify once per
- * new episode (and on escalation / resolution). Stateless: CloudWatch is the source of truth.
+ * GetMetricData calls as the API allows, judge the newest complete period, then alert on new,
+ * escalated and resolved episodes as the alerting policy says (one digest per run by default, pages
+ * within the budget). Stateless: CloudWatch is the source of truth.
  */
 export async function detectAnomalies(
   deps: DetectDeps,
@@ -169,6 +181,16 @@ export async function detectAnomalies(
     results: [],
     notificationsSent: 0,
     notificationFailures: [],
+    alerting: {
+      mode: (deps.alerting ?? DEFAULT_ALERT_POLICY).mode,
+      alerts: 0,
+      incidents: 0,
+      pages: { budgetPerHour: 0, allowance: 0, paged: [], folded: [], storm: null },
+      silenced: [],
+      heldResolves: [],
+      expiredSilences: [],
+      digest: false,
+    },
     fetchFailures: [],
     stats: { listMetricsCalls: 0, getMetricDataCalls: 0, datapoints: 0 },
     partialFailure: false,
@@ -254,7 +276,7 @@ export async function detectAnomalies(
     groups.set(key, group);
   });
 
-  const pending: Array<Promise<void>> = [];
+  const alerts: AnomalyAlert[] = [];
   for (const group of groups.values()) {
     // A metric can appear in two sets; fetch it once.
     const unique = new Map<string, MetricIdentity>();
@@ -292,25 +314,9 @@ export async function detectAnomalies(
         const key = metricKey(series.metric);
         returned.add(key);
         for (const item of itemsByKey.get(key) ?? []) {
-          const result = judgeMetric(deps, item, series);
-          report.results.push(result.result);
-          if (result.notification && !request.dryRun) {
-            const { notification, dedupKey } = result;
-            pending.push(
-              deps.notifier.notify(notification).then(
-                () => {
-                  report.notificationsSent += 1;
-                },
-                (error: Error) => {
-                  report.notificationFailures.push({
-                    dedupKey,
-                    error: `${error.name}: ${error.message}`,
-                  });
-                  report.partialFailure = true;
-                },
-              ),
-            );
-          }
+          const judged = judgeMetric(deps, item, series);
+          report.results.push(judged.result);
+          if (judged.alert) alerts.push(judged.alert);
         }
       }
       const failed = new Set(fetched.failures.map((f) => metricKey(f.metric)));
@@ -328,7 +334,36 @@ export async function detectAnomalies(
       }
     }
   }
-  await Promise.all(pending);
+
+  // Every metric is judged: now decide what to send, all at once (digest, pages, storm).
+  const open: OpenEpisode[] = report.results.flatMap((r) =>
+    r.episode?.open ? [{ metric: r.metric, episode: r.episode }] : [],
+  );
+  const plan = planAlerts(alerts, open, deps.alerting ?? DEFAULT_ALERT_POLICY, {
+    now,
+    account: deps.account,
+    region: deps.region,
+    part: deps.part,
+  });
+  report.alerting = plan.summary;
+  if (!request.dryRun) {
+    await Promise.all(
+      plan.notifications.map((notification) =>
+        deps.notifier.notify(notification).then(
+          () => {
+            report.notificationsSent += 1;
+          },
+          (error: Error) => {
+            report.notificationFailures.push({
+              dedupKey: notification.dedupKey,
+              error: `${error.name}: ${error.message}`,
+            });
+            report.partialFailure = true;
+          },
+        ),
+      ),
+    );
+  }
 
   for (const failure of report.fetchFailures) {
     deps.logger.error("metric not evaluated", {
@@ -347,6 +382,7 @@ export async function detectAnomalies(
     metrics: report.results.length,
     anomalies: anomalies.length,
     notificationsSent: report.notificationsSent,
+    alerting: report.alerting,
     fetchFailures: report.fetchFailures.length,
     stats: report.stats,
     partialFailure: report.partialFailure,

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type DetectionConfig, selectorsFor } from "../config/detection-config.ts";
+import type { AlertPolicy } from "../domain/alert-plan.ts";
 import { type MetricIdentity, metricKey } from "../domain/metric.ts";
 import type { DetectShard } from "../events/detect-shard.ts";
 import type { FetchResult, MetricSelector, MetricSource } from "../ports/metric-source.ts";
@@ -65,6 +66,8 @@ export interface ShardDeps {
   /** Reads the shard's account and region: through VigilDetectionRole in a member account. */
   sourceFor(shard: DetectShard): Promise<MetricSource>;
   notifier: Notifier;
+  /** Digest, page budget, silences, grouping (default: the config defaults). */
+  alerting?: AlertPolicy;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /** Sends the sub-shards of a shard too big for one worker. */
   requeue(shards: DetectShard[]): Promise<void>;
@@ -137,6 +140,9 @@ export async function detectShard(deps: ShardDeps, shard: DetectShard): Promise<
       region: shard.region,
       account: shard.account,
       logger: deps.logger,
+      ...(deps.alerting ? { alerting: deps.alerting } : {}),
+      // One digest per shard; the page budget is split across the account's parts.
+      part: shard.part,
     },
     { metricSets: shard.metricSets, force: shard.force, dryRun: shard.dryRun },
   );

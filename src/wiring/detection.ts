@@ -62,6 +62,7 @@ export async function createDetectionDeps(
     ),
     ...(plan.fetchChunkBytes ? { fetchChunkBytes: plan.fetchChunkBytes } : {}),
     notifier: alerting.notifier,
+    alerting: config.alerting,
     config: config.detection,
     clock: () => Date.now(),
     region: clientConfig.region,

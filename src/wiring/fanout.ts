@@ -83,6 +83,7 @@ export async function createShardDeps(options: FanoutWiringOptions = {}): Promis
   return {
     config: detection.config,
     notifier: detection.notifier,
+    ...(detection.alerting ? { alerting: detection.alerting } : {}),
     logger,
     async sourceFor(shard) {
       const credentials = await members.credentialsFor(

@@ -141,16 +141,18 @@ describe("detect run with PagerDuty failing", () => {
     expect(report.results).toHaveLength(3);
     expect(report.results.filter((r) => r.alert === "new-episode")).toHaveLength(2);
     expect(server.requests).toHaveLength(2);
-    expect(report.notificationsSent).toBe(1);
+    // The accepted page and the digest.
+    expect(report.notificationsSent).toBe(2);
     expect(report.notificationFailures).toHaveLength(1);
     expect(report.notificationFailures[0]?.error).toMatch(
       /^AlertDeliveryError: pager delivery failed: PagerDuty rejected the event \(HTTP 400: Event object is invalid; 'payload.severity' is invalid\).*delivered to dead-letter queue, sns \(marked pager delivery failed\)$/,
     );
     expect(report.partialFailure).toBe(true);
-    // Both alerts reached SNS, the refused one marked.
+    // The refused page reached SNS marked; the digest lists both.
     const subjects = published().map((p) => p.Subject ?? "");
     expect(subjects).toHaveLength(2);
     expect(subjects.filter((s) => s.includes("pager delivery failed"))).toHaveLength(1);
+    expect(subjects.filter((s) => s.includes("digest: 2 new"))).toHaveLength(1);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
     expect(logLines(logger).map((l) => l.message)).toEqual(
       expect.arrayContaining(["alert not delivered", "detection run finished with failures"]),
@@ -164,8 +166,11 @@ describe("detect run with PagerDuty failing", () => {
     expect(response.ok).toBe(false);
     expect(response.partialFailure).toBe(true);
     expect(response.anomalies).toHaveLength(2);
-    expect(published()).toHaveLength(2);
-    expect(published().every((p) => p.Subject?.includes("pager delivery failed"))).toBe(true);
+    // Two marked page copies and the digest.
+    expect(published()).toHaveLength(3);
+    const pages = published().filter((p) => !p.Subject?.includes("digest"));
+    expect(pages).toHaveLength(2);
+    expect(pages.every((p) => p.Subject?.includes("pager delivery failed"))).toBe(true);
   });
 });
 

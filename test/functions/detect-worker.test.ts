@@ -190,7 +190,10 @@ describe("detect worker handler", () => {
     });
     expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(1);
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
-    expect(published).toEqual([expect.stringMatching(/111122223333 eu-west-1 egress/)]);
+    expect(published).toEqual([
+      expect.stringMatching(/111122223333 eu-west-1 egress/),
+      expect.stringMatching(/111122223333 eu-west-1 digest: 1 new/),
+    ]);
   });
 
   it("needs no AssumeRole for a shard of the central account", async () => {

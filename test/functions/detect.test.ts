@@ -68,7 +68,7 @@ describe("detect handler", () => {
     setDetectDeps(undefined);
   });
 
-  it("reads metrics in one batched call and publishes one filterable SNS message per new episode", async () => {
+  it("reads metrics in one batched call and publishes the page (no PagerDuty: SNS) and one filterable digest", async () => {
     const response = await handler(
       {
         source: "aws.events",
@@ -83,14 +83,20 @@ describe("detect handler", () => {
       expect.objectContaining({ metricSet: "egress", severity: "critical", alert: "new-episode" }),
     ]);
     expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-    const publish = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    const [publish, digest] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(publish?.TopicArn).toBe("arn:aws:sns:us-east-1:123456789012:vigil-alerts");
     expect(publish?.Subject?.length).toBeLessThanOrEqual(100);
     expect(publish?.Subject).toContain("123456789012");
     expect(publish?.MessageAttributes).toMatchObject({
       severity: { DataType: "String", StringValue: "critical" },
       metricSet: { DataType: "String", StringValue: "egress" },
+    });
+    expect(digest?.Subject).toMatch(/^\[Vigil CRITICAL\] 123456789012 us-east-1 digest: 1 new/);
+    expect(digest?.MessageAttributes).toMatchObject({
+      severity: { DataType: "String", StringValue: "critical" },
+      event: { DataType: "String", StringValue: "digest" },
+      metricSet: { DataType: "String.Array", StringValue: '["egress"]' },
     });
   });
 

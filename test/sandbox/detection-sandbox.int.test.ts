@@ -11,7 +11,7 @@ describe.skipIf(!endpoint)("npm start: the detection sandbox", () => {
     process.env = savedEnv;
   });
 
-  it("flags exactly the injected burst and storm through the real handler, and both reach SNS", async () => {
+  it("flags exactly the injected burst and storm through the real handler, and one digest lists both", async () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     const result = await runDetectionSandbox(
@@ -24,8 +24,13 @@ describe.skipIf(!endpoint)("npm start: the detection sandbox", () => {
       "AWS/S3 BytesDownloaded BucketName=vigil-demo-analytics FilterId=EntireBucket",
       "AWS/Usage CallCount Class=None Resource=ListAccessKeys Service=IAM Type=API",
     ]);
-    expect(result.snsSubjects).toHaveLength(2);
     for (const subject of result.snsSubjects) expect(subject.length).toBeLessThanOrEqual(100);
-    expect(lines.join("\n")).toContain("OK: Vigil flagged exactly the 2 injected anomalies");
+    expect(result.snsSubjects.filter((s) => s.includes(" digest: "))).toEqual([
+      "[Vigil CRITICAL] 123456789012 us-east-1 digest: 2 new, 0 escalated, 0 resolved",
+    ]);
+    expect(lines.join("\n")).toContain("Most urgent first (severity, then |z|, then impact):");
+    expect(lines.join("\n")).toContain(
+      "OK: Vigil flagged exactly the 2 injected anomalies and sent one digest listing them.",
+    );
   });
 });

@@ -120,8 +120,21 @@ describe("detectAnomalies", () => {
     const anomalous = report.results.filter((r) => r.verdict.status === "anomalous");
     expect(anomalous.map((r) => r.metric.dimensions.BucketName)).toEqual(["analytics"]);
     expect(anomalous[0]?.alert).toBe("new-episode");
-    expect(notifier.sent).toHaveLength(1);
-    const sent = notifier.sent[0] as Notification;
+    // Digest mode (the default): the critical episode pages, and one digest goes to SNS.
+    expect(notifier.sent.map((n) => n.destinations)).toEqual([["pagerduty"], ["sns"]]);
+    const [page, digest] = notifier.sent as [Notification, Notification];
+    expect(digest.subject).toBe(
+      "[Vigil CRITICAL] 123456789012 eu-west-1 digest: 1 new, 0 escalated, 0 resolved",
+    );
+    expect(digest.attributes).toEqual({ event: "digest", metricSet: ["egress"] });
+    expect(digest.body).toContain("Paged: 1 incident(s) on their own.");
+    expect(digest.body).toContain(page.dedupKey);
+    expect(report.alerting.pages.paged).toEqual([page.dedupKey]);
+    expect(page.dedupKey).toBe(
+      "vigil:incident:123456789012/eu-west-1:s3-bucket/analytics:" +
+        new Date(EVALUATED).toISOString(),
+    );
+    const sent = page;
     expect(sent.subject.length).toBeLessThanOrEqual(100);
     expect(sent.subject).toContain("123456789012 eu-west-1");
     expect(sent.attributes.metricSet).toBe("egress");
@@ -202,8 +215,16 @@ describe("detectAnomalies", () => {
     const report = await detectAnomalies({ ...d, notifier: failingNotifier });
     expect(report.results).toHaveLength(2);
     expect(report.notificationsSent).toBe(0);
+    // The page and the digest: each failure is reported with its key.
     expect(report.notificationFailures).toEqual([
-      expect.objectContaining({ error: "NotFound: topic gone" }),
+      expect.objectContaining({
+        dedupKey: expect.stringMatching(/^vigil:incident:/),
+        error: "NotFound: topic gone",
+      }),
+      expect.objectContaining({
+        dedupKey: expect.stringMatching(/^vigil:digest:/),
+        error: "NotFound: topic gone",
+      }),
     ]);
     expect(report.partialFailure).toBe(true);
   });

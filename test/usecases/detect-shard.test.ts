@@ -155,8 +155,11 @@ describe("detectShard", () => {
       },
     ]);
     expect(sourcesAskedFor).toEqual([shard()]);
-    expect(notifier.sent).toHaveLength(1);
-    expect(notifier.sent[0]?.subject).toMatch(/111122223333 eu-west-1 egress/);
+    // The page and the shard's digest.
+    expect(notifier.sent.map((n) => n.subject)).toEqual([
+      expect.stringMatching(/111122223333 eu-west-1 egress/),
+      expect.stringMatching(/111122223333 eu-west-1 digest: 1 new/),
+    ]);
     // Discovery ran once per selector although the use case discovers again.
     expect(outcome.report.stats.getMetricDataCalls).toBe(1);
   });

@@ -1,0 +1,387 @@
+/**
+ * `npm run bench fleet`: the alert economy of one 10,000-metric account over 30 evaluated days
+ * (60 days of hourly history), through the real detect → episodes → alert plan → routing path with
+ * in-memory SNS and PagerDuty. Prints messages and pages per day, the worst hour, how many
+ * injected incidents were paged and how fast, and a JSON line.
+ *
+ * To keep it to minutes on a small machine, each hour's run is given only the metrics that could
+ * alert in it: a first pass judges every metric over the 30 days with the same engine and keeps,
+ * for each hour, the metrics with an anomalous period within the episode look-back before it. A
+ * metric without one cannot start, escalate, resolve or hold an episode in that run. The bench
+ * checks this on the busiest hour by running it again with every metric.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { PagerDutySender } from "../src/adapters/pagerduty-notifier.ts";
+import { RoutingNotifier } from "../src/adapters/routing-notifier.ts";
+import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
+import { alertingConfigSchema } from "../src/config/alerting-config.ts";
+import { settingsForMetric } from "../src/config/detection-config.ts";
+import { loadConfigFile } from "../src/config/load.ts";
+import { resourceOf } from "../src/domain/alert-grouping.ts";
+import { incidentDedupKey } from "../src/domain/alert-incident.ts";
+import { evaluateRange, windowPeriods } from "../src/domain/baseline.ts";
+import type { DetectionSettings } from "../src/domain/detection.ts";
+import {
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+  seriesFromPoints,
+} from "../src/domain/metric.ts";
+import type { PagerDutyEvent } from "../src/domain/pagerduty-event.ts";
+import type { FetchResult, MetricSelector, MetricSource } from "../src/ports/metric-source.ts";
+import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
+import { buildFleet, type Fleet, generateValues, HOUR, nabNoiseLevels } from "./fleet-shapes.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ACCOUNT = "123456789012";
+const REGION = "eu-west-1";
+
+/** A metric's series between two period indexes, as CloudWatch returns it (no point for zero). */
+function seriesOf(
+  metric: MetricIdentity,
+  values: Float64Array,
+  from: number,
+  to: number,
+  start: number,
+): MetricSeries {
+  const points = [];
+  for (let p = Math.max(0, from); p < Math.min(values.length, to); p++) {
+    const value = values[p] as number;
+    if (value !== 0) points.push({ timestamp: start + p * HOUR, value });
+  }
+  return seriesFromPoints(metric, 3600, points, start + Math.max(0, from) * HOUR);
+}
+
+/** Serves the fleet's history; discovery returns the metrics chosen for the current hour. */
+class FleetSource implements MetricSource {
+  current: number[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly values: Float64Array[],
+  ) {
+    for (const [i, m] of fleet.metrics.entries()) this.byKey.set(metricKey(m.metric), i);
+  }
+
+  async discover(selectors: MetricSelector[]) {
+    const metrics = this.current
+      .map((i) => this.fleet.metrics[i]?.metric as MetricIdentity)
+      .filter((m) =>
+        selectors.some((s) => s.namespace === m.namespace && s.metricName === m.metricName),
+      );
+    return { metrics, listMetricsCalls: 0 };
+  }
+
+  async fetch(
+    metrics: MetricIdentity[],
+    range: { start: number; end: number },
+  ): Promise<FetchResult> {
+    const from = Math.round((range.start - this.fleet.start) / HOUR);
+    const to = Math.round((range.end - this.fleet.start) / HOUR);
+    const series = metrics.map((metric) =>
+      seriesOf(
+        metric,
+        this.values[this.byKey.get(metricKey(metric)) as number] as Float64Array,
+        from,
+        to,
+        this.fleet.start,
+      ),
+    );
+    return { series, failures: [], stats: { getMetricDataCalls: 0, datapoints: 0 } };
+  }
+}
+
+/**
+ * The NAB corpus sits next to the repository (../shared/datasets/nab, as in CI); a git worktree one
+ * level deeper finds it one more level up; VIGIL_NAB_DIR overrides both.
+ */
+function nabDir(): string {
+  const candidates = [
+    process.env.VIGIL_NAB_DIR,
+    resolve(ROOT, "../shared/datasets/nab"),
+    resolve(ROOT, "../../shared/datasets/nab"),
+  ].filter((c): c is string => Boolean(c));
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`NAB data set not found; looked in ${candidates.join(", ")}`);
+  return found;
+}
+
+class RecordingPager implements PagerDutySender {
+  readonly events: PagerDutyEvent[] = [];
+  async send(event: PagerDutyEvent) {
+    this.events.push(event);
+    return { dedupKey: event.dedup_key, attempts: 1 };
+  }
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0
+    ? null
+    : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+
+export async function benchFleet(
+  options: { metrics?: number; days?: number; evaluatedDays?: number; incidents?: number } = {},
+) {
+  const started = performance.now();
+  const evaluatedDays = options.evaluatedDays ?? 30;
+  const noiseLevels = nabNoiseLevels(nabDir());
+  const fleet = buildFleet({
+    metrics: options.metrics ?? 10_000,
+    days: options.days ?? 60,
+    evaluatedDays,
+    incidents: options.incidents ?? 60,
+    noiseLevels,
+  });
+  // What users run: the shipped config's detection and alerting, plus the fleet's resource groups.
+  const shipped = await loadConfigFile(join(ROOT, "vigil.config.yaml"));
+  const detection = shipped.detection;
+  const alerting = alertingConfigSchema.parse({
+    ...shipped.alerting,
+    resourceGroups: fleet.groups,
+  });
+  const sets = new Map(detection.metricSets.map((s) => [s.name, s]));
+  const settings: DetectionSettings[] = fleet.metrics.map((m) =>
+    settingsForMetric(detection, sets.get(m.metricSet) as never, m.metric),
+  );
+  const values = fleet.metrics.map((_, i) => generateValues(fleet, i));
+  const firstEvaluated = fleet.periods - evaluatedDays * 24;
+
+  // Pass 1: which metrics could alert in which hour.
+  const prescreenStarted = performance.now();
+  const candidates: Array<Set<number>> = Array.from({ length: fleet.periods }, () => new Set());
+  fleet.metrics.forEach((m, i) => {
+    const s = settings[i] as DetectionSettings;
+    const lookback = s.sustainedPeriods + s.rearmQuietPeriods;
+    const from = firstEvaluated - lookback;
+    const series = seriesOf(
+      m.metric,
+      values[i] as Float64Array,
+      from - windowPeriods(s),
+      fleet.periods,
+      fleet.start,
+    );
+    const verdicts = evaluateRange(
+      series,
+      fleet.start + from * HOUR,
+      fleet.start + (fleet.periods - 1) * HOUR,
+      s,
+    );
+    verdicts.forEach((v, offset) => {
+      if (v.status !== "anomalous") return;
+      // Twice the look-back: a margin over what episodeEvent re-reads.
+      for (let h = from + offset; h <= from + offset + 2 * lookback && h < fleet.periods; h++)
+        candidates[h]?.add(i);
+    });
+  });
+  const prescreenMs = performance.now() - prescreenStarted;
+
+  // Pass 2: one real detect run per hour.
+  const source = new FleetSource(fleet, values);
+  const sns = new MemoryNotifier();
+  const pager = new RecordingPager();
+  const logger = new Logger({ serviceName: "bench-fleet", logLevel: "SILENT" });
+  const notifier = new RoutingNotifier({
+    routes: alerting.routes,
+    sns,
+    pagerDuty: pager,
+    logger,
+    now: () => new Date(0),
+  });
+  const runHour = async (h: number, metrics: number[], target = { sns, pager, notifier }) => {
+    source.current = metrics;
+    return detectAnomalies(
+      {
+        source,
+        notifier: target.notifier,
+        config: detection,
+        clock: () => fleet.start + (h + 1) * HOUR + 15 * 60_000,
+        region: REGION,
+        account: ACCOUNT,
+        logger,
+        alerting,
+      },
+      { force: true },
+    );
+  };
+  const perHour: Array<{ hour: number; sns: number; pages: number; candidates: number }> = [];
+  const pageHour = new Map<string, number>();
+  const foldedHour = new Map<string, number>();
+  const runsStarted = performance.now();
+  for (let h = firstEvaluated; h < fleet.periods; h++) {
+    const snsBefore = sns.sent.length;
+    const pagerBefore = pager.events.length;
+    await runHour(h, [...(candidates[h] ?? [])]);
+    let pages = 0;
+    for (const event of pager.events.slice(pagerBefore)) {
+      if (event.event_action !== "trigger") continue;
+      if (!pageHour.has(event.dedup_key)) {
+        pageHour.set(event.dedup_key, h);
+        pages++;
+      }
+      const folded = event.payload?.custom_details?.folded;
+      if (Array.isArray(folded)) {
+        for (const f of folded as Array<{ dedupKey: string }>)
+          if (!foldedHour.has(f.dedupKey)) foldedHour.set(f.dedupKey, h);
+      }
+    }
+    perHour.push({
+      hour: h,
+      sns: sns.sent.length - snsBefore,
+      pages,
+      candidates: candidates[h]?.size ?? 0,
+    });
+  }
+  const runsMs = performance.now() - runsStarted;
+
+  // The busiest hour again with every metric: the pre-screen must not change what is sent.
+  const busiest = perHour.reduce((a, b) => (b.candidates > a.candidates ? b : a));
+  const check = async (metrics: number[]) => {
+    const target = {
+      sns: new MemoryNotifier(),
+      pager: new RecordingPager(),
+      notifier: undefined as unknown as RoutingNotifier,
+    };
+    target.notifier = new RoutingNotifier({
+      routes: alerting.routes,
+      sns: target.sns,
+      pagerDuty: target.pager,
+      logger,
+      now: () => new Date(0),
+    });
+    await runHour(busiest.hour, metrics, target);
+    return JSON.stringify([target.sns.sent.map((n) => n.body), target.pager.events]);
+  };
+  const prescreenExact =
+    (await check([...(candidates[busiest.hour] ?? [])])) ===
+    (await check(fleet.metrics.map((_, i) => i)));
+
+  // Incidents: paged (own page, or listed in a storm page) within one period of their start? An
+  // incident's key is computed the way the plan computes it, for any episode start in or just
+  // before the incident.
+  const incidentResults = fleet.incidents.map((incident) => {
+    let firstPaged: number | undefined;
+    let via: "page" | "storm" | undefined;
+    for (const i of incident.metrics) {
+      const metric = fleet.metrics[i]?.metric as MetricIdentity;
+      const resource = resourceOf(metric, alerting.resourceGroups);
+      for (let h = incident.start - 1; h < incident.start + incident.periods; h++) {
+        const key = incidentDedupKey(metric, fleet.start + h * HOUR, resource, {
+          account: ACCOUNT,
+          region: REGION,
+        });
+        for (const [hours, how] of [
+          [pageHour, "page"],
+          [foldedHour, "storm"],
+        ] as const) {
+          const at = hours.get(key);
+          if (at !== undefined && (firstPaged === undefined || at < firstPaged)) {
+            firstPaged = at;
+            via = how;
+          }
+        }
+      }
+    }
+    return {
+      ...incident,
+      delay: firstPaged === undefined ? null : firstPaged - incident.start,
+      via,
+    };
+  });
+  const critical = incidentResults.filter((i) => i.criticalAtStart);
+  const delays = incidentResults
+    .flatMap((i) => (i.delay === null ? [] : [i.delay]))
+    .sort((a, b) => a - b);
+  const days = evaluatedDays;
+  const totalPages = perHour.reduce((n, h) => n + h.pages, 0);
+  const worst = perHour.reduce((a, b) =>
+    b.pages > a.pages || (b.pages === a.pages && b.sns > a.sns) ? b : a,
+  );
+  const digests = sns.sent.filter((n) => n.details.event === "digest");
+  const summary = {
+    bench: "fleet",
+    metrics: fleet.metrics.length,
+    historyDays: fleet.periods / 24,
+    evaluatedDays: days,
+    noiseLevelsFromNab: {
+      series: noiseLevels.length,
+      median: Number((quantile(noiseLevels, 0.5) ?? 0).toFixed(3)),
+      max: Number((noiseLevels.at(-1) ?? 0).toFixed(3)),
+    },
+    injectedIncidents: fleet.incidents.length,
+    snsMessagesPerDay: Number((sns.sent.length / days).toFixed(2)),
+    pagesPerDay: Number((totalPages / days).toFixed(2)),
+    worstHour: {
+      at: new Date(fleet.start + worst.hour * HOUR).toISOString(),
+      pages: worst.pages,
+      snsMessages: worst.sns,
+    },
+    maxSnsMessagesInAnHour: Math.max(...perHour.map((h) => h.sns)),
+    newEpisodesPerMetricDay: Number(
+      (
+        digests.reduce((n, d) => n + ((d.details.counts as { new: number }).new ?? 0), 0) /
+        fleet.metrics.length /
+        days
+      ).toFixed(3),
+    ),
+    criticalIncidentsPagedWithinOnePeriod: `${critical.filter((i) => i.delay !== null && i.delay <= 1).length}/${critical.length}`,
+    incidentsPaged: `${incidentResults.filter((i) => i.delay !== null).length}/${incidentResults.length}`,
+    incidentsOnlyInStorm: incidentResults.filter((i) => i.via === "storm").length,
+    incidentsNeverPaged: incidentResults.filter((i) => i.delay === null).length,
+    detectionDelayPeriods: {
+      median: quantile(delays, 0.5),
+      p90: quantile(delays, 0.9),
+      max: delays.at(-1) ?? null,
+    },
+    byKind: Object.fromEntries(
+      (["exfiltration", "api-call-storm", "logging-off"] as const).map((kind) => {
+        const of = incidentResults.filter((i) => i.kind === kind);
+        return [
+          kind,
+          {
+            injected: of.length,
+            paged: of.filter((i) => i.delay !== null).length,
+            maxDelay: Math.max(...of.map((i) => i.delay ?? Number.POSITIVE_INFINITY)),
+          },
+        ];
+      }),
+    ),
+    notPaged: incidentResults
+      .filter((i) => i.delay === null)
+      .map((i) => {
+        const m = fleet.metrics[i.metrics[0] as number];
+        return {
+          kind: i.kind,
+          start: new Date(fleet.start + i.start * HOUR).toISOString(),
+          metric: metricKey(m?.metric as MetricIdentity),
+          // Relative noise of the metric: a drop to zero is 1/noise σ deep.
+          noise: Number((m?.noise ?? 0).toFixed(2)),
+        };
+      }),
+    prescreenExact,
+    prescreenMs: Math.round(prescreenMs),
+    runsMs: Math.round(runsMs),
+    totalMs: Math.round(performance.now() - started),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  return summary;
+}
+
+export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): void {
+  const lines = [
+    `fleet: ${summary.metrics} metrics, ${summary.historyDays} days hourly, ${summary.evaluatedDays} days evaluated, ${summary.injectedIncidents} injected incidents`,
+    `  SNS messages/day        ${summary.snsMessagesPerDay}   (target <= 24)`,
+    `  pages/day               ${summary.pagesPerDay}   (target <= 5)`,
+    `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
+    `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod}`,
+    `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
+    `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,
+    `  new episodes/metric-day ${summary.newEpisodesPerMetricDay}`,
+    `  pre-screen exact on the busiest hour: ${summary.prescreenExact}; ${Math.round(summary.totalMs / 1000)} s`,
+  ];
+  for (const line of lines) console.log(line);
+  console.log(JSON.stringify(summary));
+}

@@ -1,0 +1,280 @@
+import { type DigestEntry, type DigestStatus, digestNotification } from "./alert-digest.ts";
+import { type ResourceGroup, resourceOf } from "./alert-grouping.ts";
+import {
+  compareAlerts,
+  type Incident,
+  incidentDedupKey,
+  incidentNotification,
+} from "./alert-incident.ts";
+import { destinationsFor, type Route } from "./alert-routing.ts";
+import { type AnomalyAlert, anomalyNotification } from "./anomaly-notification.ts";
+import type { Episode } from "./detection.ts";
+import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
+import type { Notification } from "./notification.ts";
+import { applyPageBudget, runPageAllowance, stormNotification } from "./page-budget.ts";
+import {
+  type ActiveSilence,
+  activeSilenceFor,
+  expiredSilences,
+  type SilenceRule,
+} from "./silences.ts";
+
+/**
+ * What one detect run sends, decided in one place once every metric is judged: silences, grouping by
+ * resource, the page budget, then either one digest (SNS) plus the pages (PagerDuty), or one message
+ * per incident (per-episode mode). Pure: the use case sends what this returns and journals the
+ * summary in its run log.
+ */
+
+export interface AlertPolicy {
+  mode: "digest" | "per-episode";
+  digest: { top: number };
+  pageBudget: number;
+  silences: readonly SilenceRule[];
+  resourceGroups: readonly ResourceGroup[];
+  routes: readonly Route[];
+}
+
+export interface PlanContext {
+  now: number;
+  account?: string | undefined;
+  region: string;
+  /** Under fan-out: this shard's part of the account. */
+  part?: { index: number; count: number } | undefined;
+}
+
+/** An episode still open after this run (from the run's results): holds its incident's resolve. */
+export interface OpenEpisode {
+  metric: MetricIdentity;
+  episode: Episode;
+}
+
+/** Journaled in the run summary: what paged, what was folded, what was silenced, and why. */
+export interface AlertingSummary {
+  mode: AlertPolicy["mode"];
+  alerts: number;
+  incidents: number;
+  pages: {
+    budgetPerHour: number;
+    allowance: number;
+    paged: string[];
+    folded: string[];
+    storm: string | null;
+  };
+  silenced: Array<{ incident: string; silence: string }>;
+  heldResolves: string[];
+  expiredSilences: string[];
+  digest: boolean;
+}
+
+export interface AlertPlan {
+  notifications: Notification[];
+  summary: AlertingSummary;
+}
+
+interface Placed {
+  alert: AnomalyAlert;
+  entry: DigestEntry;
+}
+
+function silencedCopy(notification: Notification, silence: ActiveSilence): Notification {
+  return {
+    ...notification,
+    subject: notification.subject.replace(/^\[Vigil ([A-Z]+)\]/, "[Vigil $1, silenced]"),
+    body: [
+      `Silenced by ${silence.name} until ${silence.end} (${silence.reason}): nobody was paged.`,
+      "",
+      notification.body,
+    ].join("\n"),
+    attributes: { ...notification.attributes, silenced: silence.name },
+    destinations: ["sns"],
+  };
+}
+
+export function planAlerts(
+  alerts: readonly AnomalyAlert[],
+  open: readonly OpenEpisode[],
+  policy: AlertPolicy,
+  ctx: PlanContext,
+): AlertPlan {
+  const where = { account: ctx.account, region: ctx.region };
+  const placed: Placed[] = [...alerts].sort(compareAlerts).map((alert) => {
+    const resource = resourceOf(alert.verdict.metric, policy.resourceGroups);
+    const incidentKey = incidentDedupKey(
+      alert.verdict.metric,
+      alert.episode.start,
+      resource,
+      where,
+    );
+    const silence =
+      alert.event === "resolved"
+        ? undefined
+        : activeSilenceFor(
+            policy.silences,
+            { metricSet: alert.metricSet, account: ctx.account, metric: alert.verdict.metric },
+            ctx.now,
+          );
+    const status: DigestStatus =
+      alert.event === "resolved" ? "resolved" : silence ? "silenced" : "not-paged";
+    return {
+      alert,
+      entry: { alert, resource, incidentKey, status, ...(silence ? { silence } : {}) },
+    };
+  });
+
+  // Open episodes by incident key, and by resource for the "also open" line.
+  const openByKey = new Map<string, string[]>();
+  const openByResource = new Map<string, Array<{ key: string; text: string }>>();
+  for (const o of open) {
+    const resource = resourceOf(o.metric, policy.resourceGroups);
+    const key = incidentDedupKey(o.metric, o.episode.start, resource, where);
+    openByKey.set(key, [...(openByKey.get(key) ?? []), metricKey(o.metric)]);
+    if (resource) {
+      const list = openByResource.get(resource.key) ?? [];
+      list.push({
+        key,
+        text: `${metricLabel(o.metric)} since ${new Date(o.episode.start).toISOString()}`,
+      });
+      openByResource.set(resource.key, list);
+    }
+  }
+
+  // Incidents: triggers that are not silenced, grouped by key, in rank order of their lead.
+  const incidents = new Map<string, Incident & { placed: Placed[] }>();
+  for (const p of placed) {
+    if (p.alert.event === "resolved" || p.entry.silence) continue;
+    const existing = incidents.get(p.entry.incidentKey);
+    if (existing) {
+      existing.alerts.push(p.alert);
+      existing.placed.push(p);
+      continue;
+    }
+    const related = p.entry.resource
+      ? (openByResource.get(p.entry.resource.key) ?? [])
+          .filter((o) => o.key !== p.entry.incidentKey)
+          .map((o) => o.text)
+      : [];
+    incidents.set(p.entry.incidentKey, {
+      key: p.entry.incidentKey,
+      resource: p.entry.resource,
+      alerts: [p.alert],
+      related,
+      placed: [p],
+    });
+  }
+  const built = [...incidents.values()].map((incident) => {
+    const notification = incidentNotification(incident);
+    return {
+      incident,
+      notification,
+      pages: destinationsFor(policy.routes, notification).includes("pagerduty"),
+    };
+  });
+  const allowance = runPageAllowance(policy.pageBudget, ctx.part?.count);
+  const budget = applyPageBudget(
+    built.filter((b) => b.pages),
+    allowance,
+  );
+  for (const b of budget.paged) for (const p of b.incident.placed) p.entry.status = "paged";
+  for (const b of budget.folded)
+    for (const p of b.incident.placed) p.entry.status = "folded-into-storm";
+  const storm =
+    budget.folded.length > 0
+      ? stormNotification(
+          budget.folded.map((b) => b.notification),
+          {
+            account: ctx.account,
+            region: ctx.region,
+            now: ctx.now,
+            pageBudget: policy.pageBudget,
+            allowance,
+            paged: budget.paged.length,
+          },
+        )
+      : undefined;
+
+  // Resolves: one per incident key, held while another metric of the incident is still open.
+  const heldResolves: string[] = [];
+  const resolves: Notification[] = [];
+  const resolvedKeys = new Set<string>();
+  for (const p of placed) {
+    if (p.alert.event !== "resolved" || resolvedKeys.has(p.entry.incidentKey)) continue;
+    const stillOpen = (openByKey.get(p.entry.incidentKey) ?? []).some(
+      (key) => key !== metricKey(p.alert.verdict.metric),
+    );
+    if (stillOpen) {
+      p.entry.status = "resolve-held";
+      heldResolves.push(p.entry.incidentKey);
+      continue;
+    }
+    resolvedKeys.add(p.entry.incidentKey);
+    resolves.push({ ...anomalyNotification(p.alert), dedupKey: p.entry.incidentKey });
+  }
+
+  const notifications: Notification[] = [];
+  // What needs reading first: loud triggers, then silenced ones, then resolves (each in rank order).
+  const group = (e: DigestEntry) => (e.alert.event === "resolved" ? 2 : e.silence ? 1 : 0);
+  const entries = placed.map((p) => p.entry).sort((a, b) => group(a) - group(b));
+  if (policy.mode === "digest") {
+    for (const b of budget.paged)
+      notifications.push({ ...b.notification, destinations: ["pagerduty"] });
+    if (storm) notifications.push({ ...storm, destinations: ["pagerduty"] });
+    for (const r of resolves) {
+      // The digest tells SNS; only an incident that may have paged needs its resolve.
+      if (destinationsFor(policy.routes, r).includes("pagerduty")) {
+        notifications.push({ ...r, destinations: ["pagerduty"] });
+      }
+    }
+    if (entries.length > 0) {
+      notifications.push(
+        digestNotification(entries, {
+          account: ctx.account,
+          region: ctx.region,
+          now: ctx.now,
+          top: policy.digest.top,
+          pageBudget: policy.pageBudget,
+          stormKey: storm?.dedupKey,
+          expiredSilences: expiredSilences(policy.silences, ctx.now),
+          part: ctx.part,
+        }),
+      );
+    }
+  } else {
+    const folded = new Set(budget.folded.map((b) => b.incident.key));
+    for (const b of built) {
+      notifications.push(
+        folded.has(b.incident.key) ? { ...b.notification, destinations: ["sns"] } : b.notification,
+      );
+    }
+    if (storm) notifications.push(storm);
+    for (const p of placed) {
+      if (p.entry.silence) {
+        const n = anomalyNotification(p.alert);
+        notifications.push(silencedCopy({ ...n, dedupKey: p.entry.incidentKey }, p.entry.silence));
+      }
+    }
+    notifications.push(...resolves);
+  }
+
+  return {
+    notifications,
+    summary: {
+      mode: policy.mode,
+      alerts: alerts.length,
+      incidents: incidents.size,
+      pages: {
+        budgetPerHour: policy.pageBudget,
+        allowance,
+        paged: budget.paged.map((b) => b.incident.key),
+        folded: budget.folded.map((b) => b.incident.key),
+        storm: storm?.dedupKey ?? null,
+      },
+      silenced: placed.flatMap((p) =>
+        p.entry.silence ? [{ incident: p.entry.incidentKey, silence: p.entry.silence.name }] : [],
+      ),
+      heldResolves,
+      expiredSilences: expiredSilences(policy.silences, ctx.now).map((s) => s.name),
+      digest: policy.mode === "digest" && entries.length > 0,
+    },
+  };
+}

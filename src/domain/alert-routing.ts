@@ -1,0 +1,76 @@
+import type { Notification } from "./notification.ts";
+
+/**
+ * Where a notification goes: routes by severity, source and remediation outcome, first match
+ * wins. Shared by the routing notifier (one alert at a time) and the detect run (which must know
+ * before sending whether an incident would page, to keep the page budget).
+ */
+
+export type Destination = "pagerduty" | "sns";
+
+export interface Route {
+  when: {
+    severity?: readonly string[] | undefined;
+    source?: readonly string[] | undefined;
+    outcome?: readonly string[] | undefined;
+  };
+  to: readonly Destination[];
+}
+
+const SEVERITIES = new Set(["critical", "warning", "info"]);
+
+function routeMatches(
+  route: Route,
+  facts: { severity?: string; source: string; outcome?: string },
+): boolean {
+  const { severity, source, outcome } = route.when;
+  if (severity && !(facts.severity && severity.includes(facts.severity))) return false;
+  if (source && !source.includes(facts.source)) return false;
+  if (outcome && !(facts.outcome && outcome.includes(facts.outcome))) return false;
+  return true;
+}
+
+/**
+ * Destinations for a notification; first matching route wins. A resolve goes where its trigger
+ * went: an anomaly resolve carries the episode's severity; a remediation resolve does not say what
+ * its trigger was, so it goes to every destination a trigger of that source could have reached
+ * (a PagerDuty resolve for an incident that was never opened is a no-op).
+ */
+export function destinationsFor(
+  routes: readonly Route[],
+  notification: Notification,
+): Destination[] {
+  const d = notification.details;
+  const outcome =
+    typeof d.outcome === "string"
+      ? d.outcome
+      : typeof notification.attributes.outcome === "string"
+        ? notification.attributes.outcome
+        : undefined;
+  if (notification.action === "resolve") {
+    const triggerSeverity =
+      typeof d.severity === "string" && SEVERITIES.has(d.severity) ? d.severity : undefined;
+    if (triggerSeverity) {
+      const route = routes.find((r) =>
+        routeMatches(r, { severity: triggerSeverity, source: notification.source }),
+      );
+      return route ? [...route.to] : [];
+    }
+    const all = new Set<Destination>();
+    for (const route of routes) {
+      const { source } = route.when;
+      if (!source || source.includes(notification.source)) {
+        for (const to of route.to) all.add(to);
+      }
+    }
+    return [...all];
+  }
+  const route = routes.find((r) =>
+    routeMatches(r, {
+      severity: notification.severity,
+      source: notification.source,
+      ...(outcome ? { outcome } : {}),
+    }),
+  );
+  return route ? [...route.to] : [];
+}
