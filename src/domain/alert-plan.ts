@@ -6,7 +6,8 @@ import {
   incidentDedupKey,
   incidentNotification,
 } from "./alert-incident.ts";
-import { destinationsFor, type Route } from "./alert-routing.ts";
+import type { AlertRoute } from "./alert-route.ts";
+import { destinationsFor } from "./alert-routing.ts";
 import { type AnomalyAlert, anomalyNotification } from "./anomaly-notification.ts";
 import type { Episode } from "./detection.ts";
 import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
@@ -32,7 +33,7 @@ export interface AlertPolicy {
   pageBudget: number;
   silences: readonly SilenceRule[];
   resourceGroups: readonly ResourceGroup[];
-  routes: readonly Route[];
+  routes: readonly AlertRoute[];
 }
 
 export interface PlanContext {

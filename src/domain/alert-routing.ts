@@ -1,3 +1,4 @@
+import type { AlertDestination, AlertRoute } from "./alert-route.ts";
 import type { Notification } from "./notification.ts";
 
 /**
@@ -6,24 +7,16 @@ import type { Notification } from "./notification.ts";
  * before sending whether an incident would page, to keep the page budget).
  */
 
-export type Destination = "pagerduty" | "sns";
-
-export interface Route {
-  when: {
-    severity?: readonly string[] | undefined;
-    source?: readonly string[] | undefined;
-    outcome?: readonly string[] | undefined;
-  };
-  to: readonly Destination[];
-}
-
 const SEVERITIES = new Set(["critical", "warning", "info"]);
 
 function routeMatches(
-  route: Route,
+  route: AlertRoute,
   facts: { severity?: string; source: string; outcome?: string },
 ): boolean {
-  const { severity, source, outcome } = route.when;
+  // The route's values are typed enums; the facts are whatever the notification carries.
+  const severity: readonly string[] | undefined = route.when.severity;
+  const source: readonly string[] | undefined = route.when.source;
+  const outcome: readonly string[] | undefined = route.when.outcome;
   if (severity && !(facts.severity && severity.includes(facts.severity))) return false;
   if (source && !source.includes(facts.source)) return false;
   if (outcome && !(facts.outcome && outcome.includes(facts.outcome))) return false;
@@ -37,9 +30,9 @@ function routeMatches(
  * (a PagerDuty resolve for an incident that was never opened is a no-op).
  */
 export function destinationsFor(
-  routes: readonly Route[],
+  routes: readonly AlertRoute[],
   notification: Notification,
-): Destination[] {
+): AlertDestination[] {
   const d = notification.details;
   const outcome =
     typeof d.outcome === "string"
@@ -56,7 +49,7 @@ export function destinationsFor(
       );
       return route ? [...route.to] : [];
     }
-    const all = new Set<Destination>();
+    const all = new Set<AlertDestination>();
     for (const route of routes) {
       const { source } = route.when;
       if (!source || source.includes(notification.source)) {
