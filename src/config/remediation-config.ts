@@ -71,6 +71,10 @@ export const remediationSettingsSchema = z
     s3RemovePublicAclGrants: z.boolean().default(D.s3RemovePublicAclGrants),
     s3RemovePublicPolicyStatements: z.boolean().default(D.s3RemovePublicPolicyStatements),
     trustedAccounts: z.array(accountId).default(() => [...D.trustedAccounts]),
+    stripExternalAccounts: z.boolean().default(D.stripExternalAccounts),
+    trustedIpRanges: z
+      .array(z.union([z.cidrv4(), z.cidrv6()]))
+      .default(() => [...D.trustedIpRanges]),
     s3RemediateIntentionallyPublic: z.boolean().default(D.s3RemediateIntentionallyPublic),
     riskyPolicyNames: z.array(z.string().min(1)).default(() => [...D.riskyPolicyNames]),
     quarantinePolicyName: z

@@ -1,11 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
+import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
   homeAccountOf,
@@ -194,7 +197,16 @@ export async function createRemediationDeps(
       (async (finding) => {
         await killSwitch?.assertEnabled(finding.account);
         const credentials = await members.credentialsFor(finding.account, finding.id);
-        if (!credentials) return { s3: s3For(finding.region), iam, settings: config.settings };
+        const withCredentials = credentials ? { credentials } : {};
+        // The organisation and the VPC endpoints of the finding's account and region, read only
+        // when a policy's conditions name them (one read per finding at most).
+        const accountFacts = new AwsAccountFacts(
+          new OrganizationsClient({ ...clientConfig, ...withCredentials }),
+          new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
+        );
+        if (!credentials) {
+          return { s3: s3For(finding.region), iam, settings: config.settings, accountFacts };
+        }
         return {
           s3: new S3Client({
             ...awsClientConfig(env, finding.region),
@@ -203,6 +215,7 @@ export async function createRemediationDeps(
           }),
           iam: new IAMClient({ ...clientConfig, credentials }),
           settings: config.settings,
+          accountFacts,
         };
       }),
     journal,
