@@ -23,8 +23,9 @@ export function eventPatterns(config: RemediationConfig): {
       detail: {
         messageType: ["ComplianceChangeNotification"],
         configRuleName: ruleNames,
-        // COMPLIANT is delivered too: it resolves the alert a NON_COMPLIANT one opened.
-        newEvaluationResult: { complianceType: ["NON_COMPLIANT", "COMPLIANT"] },
+        // COMPLIANT and NOT_APPLICABLE (resource deleted) are delivered too: they resolve the
+        // alert a NON_COMPLIANT one opened.
+        newEvaluationResult: { complianceType: ["NON_COMPLIANT", "COMPLIANT", "NOT_APPLICABLE"] },
       },
     },
     accessAnalyzer: {

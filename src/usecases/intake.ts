@@ -149,8 +149,9 @@ function ignore(
   reason: string,
   context: Record<string, unknown>,
   cleared?: ClearedResource,
+  level: "info" | "warn" = "info",
 ): Ignored {
-  deps.logger.info("finding ignored", { decision: "ignored", eventId, reason, ...context });
+  deps.logger[level]("finding ignored", { decision: "ignored", eventId, reason, ...context });
   return { ignored: true, reason, eventId, ...(cleared ? { cleared } : {}) };
 }
 
@@ -196,19 +197,20 @@ export async function intakeConfigEvaluation(
   if (!resourceType) {
     return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
   }
-  if (e.complianceType === "COMPLIANT") {
-    // Only a NON_COMPLIANT → COMPLIANT change can close an incident; a new compliant resource has none.
+  if (e.complianceType === "COMPLIANT" || e.complianceType === "NOT_APPLICABLE") {
+    // NOT_APPLICABLE is what Config reports for a deleted resource (or one out of the rule's scope
+    // now). Only a change from NON_COMPLIANT can close an incident; a new resource has none.
+    const why =
+      e.complianceType === "COMPLIANT"
+        ? "compliant again"
+        : "not applicable any more (resource deleted or out of the rule's scope)";
     const cleared =
       e.previousComplianceType === "NON_COMPLIANT"
-        ? {
-            account: e.account,
-            region: e.region,
-            resourceId: e.resourceId,
-            rule: e.rule,
-            why: "compliant again",
-          }
+        ? { account: e.account, region: e.region, resourceId: e.resourceId, rule: e.rule, why }
         : undefined;
-    return skip("evaluation is COMPLIANT: nothing to change", cleared);
+    const note =
+      e.complianceType === "NOT_APPLICABLE" ? " (resource deleted or out of the rule's scope)" : "";
+    return skip(`evaluation is ${e.complianceType}: nothing to change${note}`, cleared);
   }
   if (e.complianceType !== "NON_COMPLIANT") {
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
@@ -301,8 +303,8 @@ export async function intakeAccessAnalyzerEvent(
     account: d.accountId,
     region: d.region,
   };
-  const skip = (reason: string, cleared?: ClearedResource) =>
-    ignore(deps, event.id, reason, context, cleared);
+  const skip = (reason: string, cleared?: ClearedResource, level?: "warn") =>
+    ignore(deps, event.id, reason, context, cleared, level);
   const clearedAs = (why: string): ClearedResource => ({
     account: d.accountId,
     region: d.region,
@@ -315,6 +317,15 @@ export async function intakeAccessAnalyzerEvent(
   if (forged) return skip(forged);
   const scope = outOfScope(deps, d.accountId, d.region);
   if (scope) return skip(scope);
+  if (d.error && d.status === "ACTIVE" && !d.isDeleted) {
+    // WARN, not ERROR: the analyzer lacking access to one resource is an operator's to-do, and an
+    // ERROR line fires the error-log alarm (every unreadable bucket would page someone).
+    return skip(
+      `analyzer could not analyse the resource (${d.error}): nothing known about its access; give the analyzer access or archive the finding`,
+      undefined,
+      "warn",
+    );
+  }
   if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
     return skip(`resource type ${d.resourceType} is not supported`);
   }
@@ -328,7 +339,6 @@ export async function intakeAccessAnalyzerEvent(
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
   }
   if (d.isDeleted) return skip("resource was deleted", clearedAs("resource deleted"));
-  if (d.error) return skip(`analyzer could not analyse the resource (${d.error}): nothing known`);
   if (d.findingType && d.findingType !== "ExternalAccess") {
     return skip(`finding type ${d.findingType} is not remediated`);
   }
@@ -357,7 +367,7 @@ export async function intakeAccessAnalyzerEvent(
   }
   if (!name) return skip(`cannot read a resource name from ${d.resource}`);
 
-  const isPublic = d.isPublic || Object.values(d.principal).includes("*");
+  const isPublic = d.isPublic === true || Object.values(d.principal).includes("*");
   return {
     id: d.id,
     eventId: event.id,

@@ -22,6 +22,7 @@ import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
@@ -237,6 +238,7 @@ export function remediationEventHandler<T>(options: {
   const defined = defineHandler({
     serviceName: options.serviceName,
     schema: options.schema,
+    unsupported: unsupportedDetailType,
     build: ({ logger, homeAccount }) =>
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>

@@ -194,6 +194,22 @@ describe("intake: Config compliance change", () => {
     });
   });
 
+  it("NOT_APPLICABLE after NON_COMPLIANT (resource deleted) → ignored, clears the incident", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-not-applicable")),
+      /^evaluation is NOT_APPLICABLE: nothing to change \(resource deleted or out of the rule's scope\)$/,
+    );
+    expect(ignored.cleared).toEqual({
+      account: "123456789012",
+      region: "eu-west-1",
+      resourceId: "acme-raw-landing-prod",
+      rule: "s3-bucket-server-side-encryption-enabled",
+      why: "not applicable any more (resource deleted or out of the rule's scope)",
+    });
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
+  });
+
   it("an IAM id that resolves to nothing → resource no longer exists", async () => {
     iamMock.on(ListUsersCommand).resolves({ Users: [], IsTruncated: false });
     expectIgnored(
@@ -370,6 +386,58 @@ describe("intake: Access Analyzer finding", () => {
       resourceId: "arn:aws:s3:::acme-curated-exports",
       rule: "access-analyzer",
     });
+  });
+
+  it("AWS's documented error finding (no isPublic, no principal) → could not analyse, at WARN", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(d, aaEvent("aws-doc-access-analyzer-error-finding")),
+      /^analyzer could not analyse the resource \(ACCESS_DENIED\): nothing known about its access/,
+    );
+    expect(ignored.cleared).toBeUndefined();
+    // Not ERROR: that fires the error-log alarm, and one unreadable bucket must not page anyone.
+    expect(logLines(logger)).toEqual([
+      {
+        level: "warn",
+        message: "finding ignored",
+        attributes: expect.objectContaining({
+          decision: "ignored",
+          resource: "arn:aws:s3:::amzn-s3-demo-bucket",
+          account: "111122223333",
+        }),
+      },
+    ]);
+  });
+
+  it("an error finding on a resource type Vigil does not remediate is still told at WARN", async () => {
+    const { deps: d, logger } = deps();
+    expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.resourceType = "AWS::KMS::Key";
+          e.detail.resource = "arn:aws:kms:us-west-2:111122223333:key/1234abcd";
+          e.detail.error = "INTERNAL_ERROR";
+        }),
+      ),
+      /INTERNAL_ERROR/,
+    );
+    expect(logLines(logger).map((l) => l.level)).toEqual(["warn"]);
+  });
+
+  it("an error finding that is archived or deleted only clears (no WARN)", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.status = "ARCHIVED";
+        }),
+      ),
+      /ARCHIVED/,
+    );
+    expect(ignored.cleared?.why).toBe("archived");
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
   });
 
   it("access-analyzer-error-finding → ignored", async () => {
