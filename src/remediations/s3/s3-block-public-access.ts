@@ -25,11 +25,15 @@ import {
   publicAclGrants,
   withoutExposingStatements,
   withoutPublicAclGrants,
-} from "../domain/bucket-policy.ts";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/bucket-policy.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 
 /**
