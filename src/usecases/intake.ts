@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
+import { MANAGED_RULE_KINDS } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
@@ -8,6 +9,7 @@ import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
 
 export interface IntakeDeps {
@@ -19,6 +21,11 @@ export interface IntakeDeps {
    * acting on them with these credentials would read or change a same-named resource here.
    */
   homeAccount?: string;
+  /**
+   * Config rules as deployed (DescribeConfigRules, cached): a rule whose name is not in ruleKinds is
+   * mapped by its managed rule's source identifier. Without it, only names and globs map.
+   */
+  configRules?: Pick<ConfigRuleDirectory, "find">;
   /** Overrides the finding source ("cli" when `vigil remediate` feeds an event file). */
   source?: FindingSource;
 }
@@ -59,6 +66,8 @@ export interface ConfigEvaluation {
   previousComplianceType?: ComplianceType;
   /** When Config recorded the evaluation (ISO); part of the finding id. */
   recordedAt: string;
+  /** The rule's ARN when the source names it (events do). */
+  ruleArn?: string;
 }
 
 /** Rules evaluated per account, not per bucket: nothing a bucket-level remediation can fix. */
@@ -84,6 +93,25 @@ export function ruleKindFor(
   if (exact) return exact;
   const glob = Object.keys(ruleKinds).find((key) => key.includes("*") && globMatch(key, rule));
   return glob ? ruleKinds[glob] : undefined;
+}
+
+/**
+ * Kind of a rule that no name or glob maps: the AWS managed rule it runs, by source identifier.
+ * Only rules owned by AWS count: a custom rule's logic is the account's, whatever it is called.
+ */
+export async function managedRuleKind(
+  configRules: Pick<ConfigRuleDirectory, "find"> | undefined,
+  where: { account: string; region: string; rule: string; ruleArn?: string },
+): Promise<FindingKind | undefined> {
+  if (!configRules) return undefined;
+  const rule = await configRules.find(
+    where.account,
+    where.region,
+    where.rule,
+    where.ruleArn ? { arn: where.ruleArn } : {},
+  );
+  const id = rule?.owner === "AWS" ? rule.sourceIdentifier : undefined;
+  return id && Object.hasOwn(MANAGED_RULE_KINDS, id) ? MANAGED_RULE_KINDS[id] : undefined;
 }
 
 /** Deterministic: the same evaluation (event retry, sweep, CLI) always gets the same id. */
@@ -191,8 +219,13 @@ export async function intakeConfigEvaluation(
   if (ACCOUNT_LEVEL_RULES.has(e.rule) || e.resourceType === "AWS::::Account") {
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
-  const kind = ruleKindFor(deps.config.ruleKinds, e.rule);
-  if (!kind) return skip(`rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds)`);
+  const kind =
+    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(deps.configRules, e));
+  if (!kind) {
+    return skip(
+      `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
+    );
+  }
   const resourceType = RESOURCE_TYPES_BY_KIND[kind].find((t) => t === e.resourceType);
   if (!resourceType) {
     return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
@@ -284,6 +317,7 @@ export async function intakeConfigEvent(
       : {}),
     recordedAt:
       d.newEvaluationResult.resultRecordedTime ?? d.notificationCreationTime ?? event.time,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
   });
 }
 

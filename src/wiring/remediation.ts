@@ -222,6 +222,7 @@ export async function createRemediationDeps(
     // account only (acting elsewhere with these credentials would hit a same-named resource here).
     ...(members.crossAccount ? {} : { homeAccount }),
     ...(source ? { source } : {}),
+    configRules,
   });
   return {
     runner,
@@ -231,6 +232,7 @@ export async function createRemediationDeps(
       runner,
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
+      configRules,
       account: homeAccount,
       region: clientConfig.region,
     }),

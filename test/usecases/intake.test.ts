@@ -6,6 +6,7 @@ import type { RemediationConfigInput } from "../../src/config/remediation-config
 import type { Finding } from "../../src/domain/finding.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
+import type { ConfigRule } from "../../src/ports/config-rules.ts";
 import {
   configFindingId,
   type Ignored,
@@ -326,6 +327,94 @@ describe("intake: Config compliance change", () => {
     expect(configFindingId({ ...fromEvent, recordedAt: "2026-11-20T09:15:03.801+00:00" })).toBe(
       fromEvent.id,
     );
+  });
+});
+
+describe("intake: rules as AWS deploys them (by managed source identifier)", () => {
+  const SECURITY_HUB = "securityhub-s3-bucket-public-read-prohibited-a1b2c3";
+  const ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+  function directory(rules: ConfigRule[]) {
+    const asked: Array<{ account: string; region: string; name: string; arn?: string }> = [];
+    return {
+      asked,
+      configRules: {
+        async find(account: string, region: string, name: string, options?: { arn?: string }) {
+          asked.push({ account, region, name, ...(options?.arn ? { arn: options.arn } : {}) });
+          return rules.find((r) => r.name === name);
+        },
+      },
+    };
+  }
+  const event = (rule: string) =>
+    configEvent("config-s3-public-access-noncompliant", (e) => {
+      e.detail.configRuleName = rule;
+    });
+
+  it("maps a Security Hub rule by its source identifier, asking with the event's rule ARN", async () => {
+    const { configRules, asked } = directory([
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
+    ]);
+    const finding = expectFinding(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+    );
+    expect(finding).toMatchObject({ kind: "s3-public-access", rule: SECURITY_HUB });
+    expect(asked).toEqual([
+      { account: "123456789012", region: "eu-west-1", name: SECURITY_HUB, arn: ARN },
+    ]);
+  });
+
+  it.each<[string, ConfigRule[]]>([
+    [
+      "a custom rule with a managed-looking identifier",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "CUSTOM_LAMBDA",
+          sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        },
+      ],
+    ],
+    [
+      "a managed rule Vigil does not remediate",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "AWS",
+          sourceIdentifier: "S3_BUCKET_LOGGING_ENABLED",
+        },
+      ],
+    ],
+    [
+      "an identifier named like an Object member",
+      [{ name: SECURITY_HUB, arn: ARN, owner: "AWS", sourceIdentifier: "constructor" }],
+    ],
+    ["a rule the account does not have", []],
+  ])("%s → not mapped", async (_name, rules) => {
+    const { configRules } = directory(rules);
+    expectIgnored(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+      /is not mapped to a finding kind/,
+    );
+  });
+
+  it("a name in ruleKinds wins and the rule is not even looked up", async () => {
+    const { configRules, asked } = directory([]);
+    const finding = expectFinding(
+      await intakeConfigEvent(
+        { ...deps({ ruleKinds: { "securityhub-s3-*": "s3-encryption" } }).deps, configRules },
+        event(SECURITY_HUB),
+      ),
+    );
+    expect(finding.kind).toBe("s3-encryption");
+    expect(asked).toEqual([]);
   });
 });
 
