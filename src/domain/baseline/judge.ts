@@ -72,11 +72,10 @@ export function judge(
       ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
       : 1;
   const confirmed = extreme || inARow >= settings.confirmPeriods;
-  const stopped =
-    !((aboveBand || belowBand) && confirmed) && bigEnough
-      ? stoppedReporting(context, grid, index, expected)
-      : undefined;
-  const anomalous = ((aboveBand || belowBand) && bigEnough && confirmed) || stopped !== undefined;
+  const stoppedPeriods = stoppedReporting(context, grid, index, expected);
+  const byBand = (aboveBand || belowBand) && bigEnough && confirmed;
+  const stopped = !byBand && bigEnough && stoppedPeriods !== undefined;
+  const anomalous = byBand || stopped;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
 
@@ -85,8 +84,8 @@ export function judge(
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
   const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
-  if (stopped !== undefined) {
-    why = `stopped reporting? ${stopped} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
+  if (stopped) {
+    why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
   } else if (anomalous) {
     why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
@@ -111,6 +110,7 @@ export function judge(
     severity,
     why,
     baselinePeriods: estimate.periodsUsed,
+    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
 }
 
