@@ -28,7 +28,11 @@ import {
 } from "../../domain/bucket-policy.ts";
 import type { Finding } from "../../domain/finding.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
 import {
   describeSummary,
   ownerOf,
