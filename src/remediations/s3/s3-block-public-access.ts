@@ -33,7 +33,11 @@ import type {
   RemediationPlan,
   VerifyResult,
 } from "../../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
+import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
+import type { RemediationSettings } from "../settings.ts";
+
+type RemediationContext = Context<RemediationSettings>;
+
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 
 /**
@@ -191,8 +195,10 @@ function staleError(bucket: string, what: string): Error {
   return new Error(`${what} of bucket ${bucket} changed since planning; plan again`);
 }
 
-export const s3BlockPublicAccess: Remediation = {
+export const s3BlockPublicAccess: Remediation<RemediationSettings> = {
   name: S3_BLOCK_PUBLIC_ACCESS,
+  // Checked once this remediation is built with defineRemediation.
+  parseBefore: (plan) => plan.before,
   description:
     "Turns on all four S3 Block Public Access flags and optionally strips public ACL grants and public or external bucket-policy statements; leaves website and CloudFront origins alone.",
   handles(finding: Finding): boolean {
