@@ -2,6 +2,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Finding } from "../domain/finding.ts";
 import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { AccountFactsReader } from "./account-facts.ts";
 
 /**
  * The port every remediation implements (src/remediations/, built with defineRemediation), with
@@ -17,6 +18,12 @@ export interface RemediationContext<Settings = Readonly<Record<string, unknown>>
   s3: S3Client;
   iam: IAMClient;
   settings: Settings;
+  /**
+   * The account's organisation, VPCs and VPC endpoints (in the finding's region), which policy
+   * conditions are checked against. Without it only the account, trustedAccounts and IP ranges
+   * count as the owner's own: organisation and endpoint conditions then narrow nothing.
+   */
+  accountFacts?: AccountFactsReader;
 }
 
 /** Exact IAM actions each phase calls. The least-privilege test derives roles from these. */

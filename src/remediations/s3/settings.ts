@@ -32,6 +32,13 @@ export const blockPublicAccessSettings = z.object({
   /** Also strip bucket-policy statements granting "*" or unknown external accounts. */
   s3RemovePublicPolicyStatements: z.boolean().default(true),
   trustedAccounts,
+  /**
+   * Also strip statements granting accounts outside the owner and trustedAccounts. Off by default:
+   * a partner or vendor grant is not public; it is reported, and a person decides.
+   */
+  stripExternalAccounts: z.boolean().default(false),
+  /** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
+  trustedIpRanges: z.array(z.union([z.cidrv4(), z.cidrv6()])).default(() => []),
   /** Change intentionally public buckets (website hosting, CloudFront origin) anyway. */
   s3RemediateIntentionallyPublic: z.boolean().default(false),
 });
