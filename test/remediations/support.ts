@@ -4,11 +4,15 @@ import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
 import type {
+  RemediationContext as PortContext,
   Remediation,
-  RemediationContext,
-  RemediationSettings,
 } from "../../src/ports/remediation.ts";
+import type { RemediationSettings } from "../../src/remediations/settings.ts";
 import { TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
+
+export type { RemediationSettings };
+/** What the runner hands a remediation: clients plus config's composed `remediation.settings`. */
+export type RemediationContext = PortContext<RemediationSettings>;
 
 export const KMS_KEY_ARN =
   "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";

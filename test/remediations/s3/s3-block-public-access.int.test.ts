@@ -15,9 +15,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ALL_USERS_URI } from "../../../src/domain/bucket-policy.ts";
-import type { RemediationContext, RemediationSettings } from "../../../src/ports/remediation.ts";
 import { s3BlockPublicAccess } from "../../../src/remediations/s3/s3-block-public-access.ts";
 import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../../support/moto.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
 import {
   ActionRecorder,
   changeAt,
