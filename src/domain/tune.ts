@@ -164,8 +164,11 @@ export function rejudgeStatuses(
       }
       confirmed = inARow >= settings.confirmPeriods;
     }
+    const bigEnough = Math.abs(deviation) >= minAbsoluteDelta;
+    // The "stopped reporting" rule does not depend on k or σ: only on the minimum change.
+    const stopped = verdict.stoppedPeriods !== undefined;
     statuses.push(
-      (above || below) && Math.abs(deviation) >= minAbsoluteDelta && confirmed
+      (bigEnough && (above || below) && confirmed) || (bigEnough && stopped)
         ? "anomalous"
         : "normal",
     );
