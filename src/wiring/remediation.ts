@@ -18,6 +18,7 @@ import {
 } from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
+import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
@@ -25,6 +26,7 @@ import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
@@ -75,6 +77,11 @@ export interface RemediationApp {
   intakeDeps(source?: FindingSource, account?: string): IntakeDeps;
   /** Fresh per sweep run. */
   reconcileDeps(): ReconcileDeps;
+  /**
+   * DescribeConfigRules per account and region, cached for the container's life (TTL 5 min):
+   * who owns a rule (intake trusts AWS-owned ones) and its source identifier.
+   */
+  configRules: ConfigRuleDirectory;
   homeAccount: string;
   region: string;
 }
@@ -159,6 +166,24 @@ export async function createRemediationDeps(
         parameterName: env.VIGIL_KILL_SWITCH_PARAMETER,
       })
     : undefined;
+  const configClients = new Map<string, ConfigServiceClient>();
+  const configRules = new ConfigRulesCatalog({
+    clientFor: (account, region) => {
+      const key = `${account}/${region}`;
+      let client = configClients.get(key);
+      if (!client) {
+        const credentials = members.isMember(account)
+          ? members.credentialProvider(account, `config-rules-${account}`)
+          : undefined;
+        client = new ConfigServiceClient({
+          ...awsClientConfig(env, region),
+          ...(credentials ? { credentials } : {}),
+        });
+        configClients.set(key, client);
+      }
+      return client;
+    },
+  });
   const memberIam = (account: string | undefined): IAMClient => {
     if (!account || !members.isMember(account)) return iam;
     const credentials = members.credentialProvider(account, `resolve-ids-${account}`);
@@ -213,6 +238,7 @@ export async function createRemediationDeps(
   return {
     runner,
     intakeDeps,
+    configRules,
     reconcileDeps: () => ({
       runner,
       compliance: new ConfigComplianceSource(configService),

@@ -25,17 +25,21 @@ import {
   publicAclGrants,
   statementsToStrip,
   withoutPublicAclGrants,
-} from "../domain/bucket-policy.ts";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+} from "../../domain/bucket-policy.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
 import {
   describeSummary,
   ownerOf,
   policyDiff,
   removeStatements,
-} from "../domain/resource-policy/index.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/resource-policy/index.ts";
+import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 
 /**
