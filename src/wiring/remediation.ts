@@ -26,6 +26,7 @@ import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
@@ -234,6 +235,7 @@ export async function createRemediationDeps(
     // account only (acting elsewhere with these credentials would hit a same-named resource here).
     ...(members.crossAccount ? {} : { homeAccount }),
     ...(source ? { source } : {}),
+    configRules,
   });
   return {
     runner,
@@ -243,6 +245,7 @@ export async function createRemediationDeps(
       runner,
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
+      configRules,
       account: homeAccount,
       region: clientConfig.region,
     }),
@@ -276,6 +279,7 @@ export function remediationEventHandler<T>(options: {
   const defined = defineHandler({
     serviceName: options.serviceName,
     schema: options.schema,
+    unsupported: unsupportedDetailType,
     build: ({ logger, homeAccount }) =>
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>
