@@ -8,11 +8,18 @@ import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
+import { untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
-  config: Pick<RemediationConfig, "ruleKinds" | "allowedAccounts" | "allowedRegions">;
+  config: Pick<
+    RemediationConfig,
+    "ruleKinds" | "allowedAccounts" | "allowedRegions" | "trustedConfigRules"
+  >;
   iamIds: IamIdLookup;
+  /** Who owns each Config rule: only AWS-owned (or allow-listed) rules' verdicts count. */
+  configRules: ConfigRuleDirectory;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /**
    * The account this deployment's credentials act in. Findings for other accounts are ignored:
@@ -37,6 +44,8 @@ export interface Ignored {
   reason: string;
   eventId: string;
   cleared?: ClearedResource;
+  /** The event was refused as untrusted (not merely out of scope): people are paged. */
+  refused?: ClearedResource;
 }
 
 export type IntakeResult = Finding | Ignored;
@@ -50,6 +59,8 @@ export interface ConfigEvaluation {
   eventId: string;
   source: FindingSource;
   rule: string;
+  /** The rule's ARN when the event carries it (configRuleARN). */
+  ruleArn?: string;
   resourceType: string;
   resourceId: string;
   account: string;
@@ -154,6 +165,17 @@ function ignore(
   return { ignored: true, reason, eventId, ...(cleared ? { cleared } : {}) };
 }
 
+function refuse(
+  deps: IntakeDeps,
+  eventId: string,
+  reason: string,
+  context: Record<string, unknown>,
+  refused: ClearedResource,
+): Ignored {
+  deps.logger.warn("finding refused", { decision: "refused", eventId, reason, ...context });
+  return { ignored: true, reason, eventId, refused };
+}
+
 /** Allow-lists and the home account: the same checks for every source. */
 function outOfScope(deps: IntakeDeps, account: string, region: string): string | undefined {
   const { allowedAccounts, allowedRegions } = deps.config;
@@ -196,8 +218,29 @@ export async function intakeConfigEvaluation(
   if (!resourceType) {
     return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
   }
+  // Before a verdict is acted on, COMPLIANT included (it would close an open incident).
+  const trusted = async (): Promise<Ignored | undefined> => {
+    const untrusted = await untrustedRule(deps.configRules, deps.config.trustedConfigRules, {
+      account: e.account,
+      region: e.region,
+      rule: e.rule,
+      ...(e.ruleArn ? { ruleArn: e.ruleArn } : {}),
+    });
+    if (!untrusted) return undefined;
+    return refuse(deps, e.eventId, untrusted, context, {
+      account: e.account,
+      region: e.region,
+      resourceId: e.resourceId,
+      rule: e.rule,
+      why: untrusted,
+    });
+  };
   if (e.complianceType === "COMPLIANT") {
     // Only a NON_COMPLIANT → COMPLIANT change can close an incident; a new compliant resource has none.
+    if (e.previousComplianceType === "NON_COMPLIANT") {
+      const refused = await trusted();
+      if (refused) return refused;
+    }
     const cleared =
       e.previousComplianceType === "NON_COMPLIANT"
         ? {
@@ -214,17 +257,23 @@ export async function intakeConfigEvaluation(
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
+  const isBucket = resourceType === "AWS::S3::Bucket";
+  if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
+    return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
+  }
+  if (!isBucket && e.resourceId.startsWith("arn:")) {
+    const problem = arnProblem(e.resourceId, { ...e, resourceType });
+    if (problem) return skip(problem);
+  }
+  const refused = await trusted();
+  if (refused) return refused;
+
   let name: string;
   let arn: string;
-  if (resourceType === "AWS::S3::Bucket") {
-    if (!BUCKET_NAME.test(e.resourceId)) {
-      return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
-    }
+  if (isBucket) {
     name = e.resourceId;
     arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
   } else if (e.resourceId.startsWith("arn:")) {
-    const problem = arnProblem(e.resourceId, { ...e, resourceType });
-    if (problem) return skip(problem);
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
@@ -272,6 +321,7 @@ export async function intakeConfigEvent(
     eventId: event.id,
     source: deps.source ?? "config",
     rule: d.configRuleName,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
     resourceType: d.resourceType,
     resourceId: d.resourceId,
     account: d.awsAccountId,

@@ -1,6 +1,7 @@
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
 import { intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";
 import {
@@ -15,6 +16,8 @@ export interface ReconcileDeps {
   compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
+  /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
+  configRules: ConfigRuleDirectory;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -90,6 +93,7 @@ export async function reconcile(
   const intakeDeps = {
     config: runner.config,
     iamIds: deps.iamIds,
+    configRules: deps.configRules,
     logger: runner.logger,
     homeAccount: deps.account,
   };

@@ -16,6 +16,7 @@ import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import {
   awsError,
   type FakeOptions,
+  fakeConfigRules,
   fakeRemediation,
   NOW,
   recordingLogger,
@@ -61,6 +62,7 @@ function cliApp(
         notifier: new MemoryNotifier(),
         clock: () => NOW,
         newJournalId: () => `20261120T100000Z-0000000${++ids}`,
+        configRules: fakeConfigRules(),
       },
     });
   };

@@ -12,7 +12,7 @@ import { ConfigComplianceSource } from "../../src/adapters/config-compliance-sou
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
-import { awsError, fakeRemediation, logLines, testDeps } from "./fakes.ts";
+import { awsError, fakeConfigRules, fakeRemediation, logLines, testDeps } from "./fakes.ts";
 
 const configMock = mockClient(ConfigServiceClient);
 
@@ -60,6 +60,7 @@ function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
     runner,
     compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
     iamIds,
+    configRules: fakeConfigRules(),
     account: "123456789012",
     region: "us-east-1",
   };
@@ -187,6 +188,7 @@ describe("reconcile", () => {
       runner,
       compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
       iamIds,
+      configRules: fakeConfigRules(),
       account: "123456789012",
       region: "us-east-1",
     });
