@@ -6,6 +6,7 @@ import {
   MEMBER_REMEDIATION_ROLE,
 } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
+import { ACCESS_ANALYZER_FINDING_ACTIONS } from "../adapters/access-analyzer-finding-source.ts";
 import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
@@ -63,12 +64,14 @@ export function functionPermissions(): Record<string, string[]> {
     ]),
     // Access Analyzer names resources by ARN: no resolver.
     onAccessAnalyzerFinding: unique([...remediate, ...ASSUME_ROLE_ACTIONS]),
-    // The sweep reads this account's Config only: it never acts in a member account.
+    // The sweep reads this account's Config and Access Analyzer only: it never acts in a member
+    // account.
     reconcile: unique([
       ...remediate,
       ...IAM_ID_RESOLVER_ACTIONS,
       ...CONFIG_COMPLIANCE_ACTIONS,
       ...CONFIG_RULES_ACTIONS,
+      ...ACCESS_ANALYZER_FINDING_ACTIONS,
     ]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.

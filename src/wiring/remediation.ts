@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -6,6 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
+import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
   homeAccountOf,
@@ -233,6 +235,7 @@ export async function createRemediationDeps(
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       configRules,
+      accessAnalyzer: new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)),
       account: homeAccount,
       region: clientConfig.region,
     }),
