@@ -56,6 +56,7 @@ const HEADLINES: Partial<Record<JournalOutcome, string>> = {
   "loop-detected": "LOOP stopped",
   "rate-limited": "rate limit, not changed",
   exempt: "exempt, not changed",
+  declined: "left as is (told once)",
   failed: "remediation FAILED",
   "verify-failed": "fix did NOT take",
   undone: "undone",
@@ -82,6 +83,8 @@ function opening(record: JournalRecord, where: string): string {
       return `Vigil planned ${name} for ${what} and did not apply it (mode notify): a person should act.`;
     case "observed":
       return `Vigil observed ${what}; nothing was changed (mode observe).`;
+    case "declined":
+      return `Vigil will not change ${what}: ${record.reason.replace(/^not changed: /, "")} You will not be told again while it stays so.`;
     case "protected":
       return `Vigil found ${what} but the change would touch a protected principal: nothing was changed.`;
     case "intentionally-public":
