@@ -1,3 +1,4 @@
+import { redactDocuments } from "./document-redaction.ts";
 import type { Finding } from "./finding.ts";
 import type { JournalRecord } from "./journal-record.ts";
 import type { Notification } from "./notification.ts";
@@ -194,12 +195,17 @@ export function remediationNotification(record: JournalRecord): Notification {
       observedAt: finding.observedAt,
       ...(finding.principal ? { principal: finding.principal } : {}),
     },
+    // Documents by hash only (redactDocuments); the change descriptions carry the statement diff.
     plan: record.plan
-      ? { summary: record.plan.summary, reason: record.plan.reason, changes }
+      ? {
+          summary: record.plan.summary,
+          reason: record.plan.reason,
+          changes: redactDocuments(changes),
+        }
       : null,
-    applied: record.applied,
-    before: record.before,
-    after: record.after,
+    applied: redactDocuments(record.applied),
+    before: redactDocuments(record.before),
+    after: redactDocuments(record.after),
     ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
     ...(record.securityAlert ? { securityAlert: record.securityAlert } : {}),
     ...(record.error ? { error: record.error } : {}),
@@ -236,7 +242,7 @@ export function remediationNotification(record: JournalRecord): Notification {
     });
   }
   if (record.before && record.after) {
-    const changed = changesInWords(record.before, record.after);
+    const changed = changesInWords(redactDocuments(record.before), redactDocuments(record.after));
     lines.push(
       changed.length > 0 ? "Before → after:" : "Before → after: no setting differs",
       ...changed,
@@ -244,7 +250,7 @@ export function remediationNotification(record: JournalRecord): Notification {
   } else if (record.before || record.after) {
     lines.push(
       record.before ? "Before:" : "After:",
-      ...stateInWords(record.before ?? record.after),
+      ...stateInWords(redactDocuments(record.before ?? record.after)),
     );
   }
   if (record.error) lines.push(`Error: ${record.error.name}: ${record.error.message}`);

@@ -89,8 +89,7 @@ describe("PagerDuty Events API v2 adapter", () => {
       client: "Vigil",
       client_url: CONSOLE_URL,
     });
-    const sent = request?.body as { payload: { summary: string } } | undefined;
-    expect(sent?.payload.summary).toMatch(
+    expect(((request?.body ?? {}) as { payload: { summary: string } }).payload.summary).toMatch(
       /^9\.1 GB out of acme-raw-landing-prod in 1 h, 7\.6× normal \(1\.2 GB\)\. CRITICAL egress anomaly in 123456789012 eu-west-1: /,
     );
     expect(n.dedupKey).toMatch(

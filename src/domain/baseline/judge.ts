@@ -12,6 +12,8 @@ export interface JudgeContext {
   settings: DetectionSettings;
   window: number;
   periodWord: string;
+  /** Why-lines for every verdict, or only for anomalous ones (the rest get ""): see EvaluateOptions. */
+  explain: "all" | "anomalous";
 }
 
 export function judge(
@@ -79,6 +81,24 @@ export function judge(
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
 
+  const verdict: Verdict = {
+    metric: context.series.metric,
+    timestamp,
+    periodSeconds: settings.periodSeconds,
+    status: anomalous ? "anomalous" : "normal",
+    observed,
+    expected,
+    sigma,
+    z,
+    upperThreshold,
+    lowerThreshold,
+    severity,
+    why: "",
+    baselinePeriods: estimate.periodsUsed,
+    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
+  };
+  if (!anomalous && context.explain === "anomalous") return verdict;
+
   const basis = estimate.basis(context.periodWord);
   const side = deviation >= 0 ? "above" : "below";
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
@@ -96,22 +116,8 @@ export function judge(
     why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
   }
 
-  return {
-    metric: context.series.metric,
-    timestamp,
-    periodSeconds: settings.periodSeconds,
-    status: anomalous ? "anomalous" : "normal",
-    observed,
-    expected,
-    sigma,
-    z,
-    upperThreshold,
-    lowerThreshold,
-    severity,
-    why,
-    baselinePeriods: estimate.periodsUsed,
-    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
-  };
+  verdict.why = why;
+  return verdict;
 }
 
 /**
