@@ -118,6 +118,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
     calls,
     handles: (finding) => kinds.includes(finding.kind),
     permissions: { plan: [], apply: [], verify: [], undo: [] },
+    parseBefore: (plan) => plan.before,
     async plan(_ctx, finding): Promise<RemediationPlan> {
       calls.push({ phase: "plan", resourceArn: finding.resourceArn });
       if (options.planError) throw options.planError;
