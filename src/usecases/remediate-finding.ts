@@ -5,6 +5,7 @@ import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { redactDocuments } from "../domain/document-redaction.ts";
 import type { Finding } from "../domain/finding.ts";
 import { decide, modeFor, type RemediationMode } from "../domain/guards.ts";
+import { journalIdPrefix } from "../domain/journal-query.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
@@ -61,11 +62,7 @@ export const CLAIM_LEASE_MS = 15 * 60_000;
 
 /** 20261120T091504Z-1a2b3c4d: sorts by time, short enough to type in `vigil undo`. */
 export function newJournalId(now: number): string {
-  const stamp = new Date(now)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${randomBytes(4).toString("hex")}`;
+  return `${journalIdPrefix(now)}-${randomBytes(4).toString("hex")}`;
 }
 
 /**
