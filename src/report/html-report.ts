@@ -240,6 +240,19 @@ function summaryTable(ranked: MetricBacktest[], settings: string[]): string {
   return `<table id="summary-table"><thead><tr><th class="num">#</th><th>metric</th><th>set</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
+/**
+ * "2.0 weeks", or "12.9 weeks, 5.0 judged — rates per judged week" when history was too short for
+ * part of the range (a setting judged fewer weeks than the range: its rates divide by those).
+ */
+function weeksNote(m: MetricBacktest): string {
+  const weeks = m.variants[0]?.weeks ?? 0;
+  const judged = Math.min(...m.variants.map((v) => v.evaluatedWeeks));
+  const text = `${weeks.toFixed(1)} weeks`;
+  return m.variants.length > 0 && judged < weeks - 1e-9
+    ? `${text}, ${judged.toFixed(1)} judged — rates per judged week`
+    : text;
+}
+
 function metricSection(m: MetricBacktest, index: number): string {
   const first = m.variants[0];
   const select =
@@ -258,7 +271,7 @@ function metricSection(m: MetricBacktest, index: number): string {
     .join("");
   return `<section class="metric" id="metric-${index}">
 <h2>${index + 1}. ${escapeHtml(metricTitle(m))}</h2>
-<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${(first?.weeks ?? 0).toFixed(1)} weeks) ${select}</p>
+<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${weeksNote(m)}) ${select}</p>
 <div class="chart"><canvas id="chart-${index}" role="img" aria-label="${escapeHtml(`chart of ${metricTitle(m)}`)}"></canvas></div>
 <table class="stats"><thead><tr><th>setting</th><th>effective settings</th><th class="num">alerts</th><th class="num">alerts/wk</th><th class="num">episodes</th><th class="num">episodes/wk</th><th class="num">critical</th><th class="num">only this setting</th></tr></thead><tbody>${rows}</tbody></table>
 </section>`;
