@@ -246,3 +246,35 @@ export function resolvedNotification(
     attributes: { outcome: "resolved", account: resource.account },
   };
 }
+
+/**
+ * An event refused because its source cannot be trusted (a Config rule not written by AWS): nothing
+ * was changed, but someone may be trying to aim Vigil at a resource, so a person is paged.
+ */
+export function refusedSourceNotification(
+  resource: Pick<Finding, "account" | "region" | "resourceId" | "rule">,
+  why: string,
+): Notification {
+  const where = `${resource.account} ${resource.region}`;
+  const details = { ...resource, why };
+  return {
+    action: "trigger",
+    dedupKey: `vigil:refused-source:${resource.account}/${resource.region}/${resource.rule}`,
+    severity: "critical",
+    source: "remediation",
+    subject: truncate(
+      `[Vigil CRITICAL] untrusted finding refused: ${resource.rule} (${where})`,
+      100,
+    ),
+    body: [
+      `An event from ${resource.rule} about ${resource.resourceId} (${where}) was refused and nothing was changed: ${why}.`,
+      "Check who created or changed this Config rule (CloudTrail: PutConfigRule, PutEvaluations).",
+      "",
+      "```json",
+      JSON.stringify(details, null, 2),
+      "```",
+    ].join("\n"),
+    details,
+    attributes: { outcome: "refused", account: resource.account },
+  };
+}

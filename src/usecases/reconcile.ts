@@ -16,8 +16,8 @@ export interface ReconcileDeps {
   compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
-  /** Rules as deployed: unmapped names are mapped by managed source identifier (intake's rule). */
-  configRules?: Pick<ConfigRuleDirectory, "find">;
+  /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
+  configRules: ConfigRuleDirectory;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -99,9 +99,9 @@ export async function reconcile(
   const intakeDeps = {
     config: runner.config,
     iamIds: deps.iamIds,
+    configRules: deps.configRules,
     logger: runner.logger,
     homeAccount: deps.account,
-    ...(deps.configRules ? { configRules: deps.configRules } : {}),
   };
 
   sweep: for (const { rule, kind } of await mappedRules(deps)) {

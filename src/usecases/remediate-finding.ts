@@ -9,6 +9,7 @@ import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
 import {
+  refusedSourceNotification,
   remediationNotification,
   resolvedNotification,
   shouldNotify,
@@ -478,6 +479,17 @@ export async function handleIntakeResult(
   result: IntakeResult,
 ): Promise<HandledEvent> {
   if (isIgnored(result)) {
+    if (result.refused) {
+      try {
+        await deps.notifier.notify(refusedSourceNotification(result.refused, result.refused.why));
+      } catch (error) {
+        deps.logger.error("refusal notification not delivered", {
+          eventId: result.eventId,
+          error: describeError(error),
+        });
+      }
+      return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
+    }
     if (result.cleared) {
       try {
         await deps.notifier.notify(resolvedNotification(result.cleared, result.cleared.why));

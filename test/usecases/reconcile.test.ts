@@ -13,7 +13,7 @@ import { ConfigRulesCatalog } from "../../src/adapters/config-rules-catalog.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
-import { awsError, fakeRemediation, logLines, testDeps } from "./fakes.ts";
+import { awsError, fakeConfigRules, fakeRemediation, logLines, testDeps } from "./fakes.ts";
 
 const configMock = mockClient(ConfigServiceClient);
 
@@ -61,6 +61,7 @@ function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
     runner,
     compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
     iamIds,
+    configRules: fakeConfigRules(),
     account: "123456789012",
     region: "us-east-1",
   };
@@ -188,6 +189,7 @@ describe("reconcile", () => {
       runner,
       compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
       iamIds,
+      configRules: fakeConfigRules(),
       account: "123456789012",
       region: "us-east-1",
     });
