@@ -254,7 +254,6 @@ function weeksNote(m: MetricBacktest): string {
 }
 
 function metricSection(m: MetricBacktest, index: number): string {
-  const first = m.variants[0];
   const select =
     m.variants.length > 1
       ? `<label>Setting shown <select data-metric="${index}">${m.variants
