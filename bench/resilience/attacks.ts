@@ -25,7 +25,7 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { sameDocument } from "../../src/domain/iam-policy.ts";
-import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam-role-quarantine.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {
@@ -39,6 +39,7 @@ import {
   user,
   type World,
 } from "./attack-world.ts";
+import { POLICY_ATTACKS } from "./attacks-policy.ts";
 
 export interface AttackResult {
   blocked: boolean;
@@ -149,6 +150,8 @@ async function quarantineAttempt(world: World, role: string, account: string) {
 }
 
 export const ATTACKS: readonly Attack[] = [
+  // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
+  ...POLICY_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
