@@ -33,7 +33,7 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { sameDocument } from "../../src/domain/iam-policy.ts";
-import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam-role-quarantine.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {

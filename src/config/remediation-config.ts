@@ -26,6 +26,35 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
 };
 
 /**
+ * AWS managed Config rules by source identifier (DescribeConfigRules Source.SourceIdentifier, for
+ * rules whose Source.Owner is AWS). Security Hub, conformance packs and Control Tower deploy these
+ * under generated names (securityhub-s3-bucket-public-read-prohibited-a1b2c3,
+ * s3-bucket-public-read-prohibited-conformance-pack-x9y8z7, AWSControlTower_AWS-GR_S3_…): the
+ * identifier says which rule it is. Exact names and globs in `ruleKinds` still come first.
+ */
+export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
+  S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED: "s3-encryption",
+  S3_DEFAULT_ENCRYPTION_KMS: "s3-encryption",
+  S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED: "s3-public-access",
+  S3_BUCKET_PUBLIC_READ_PROHIBITED: "s3-public-access",
+  S3_BUCKET_PUBLIC_WRITE_PROHIBITED: "s3-public-access",
+  IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS: "iam-risky-policy",
+  IAM_USER_NO_POLICIES_CHECK: "iam-risky-policy",
+  IAM_NO_INLINE_POLICY_CHECK: "iam-risky-policy",
+};
+
+/**
+ * Rule-name families AWS services generate when they deploy the managed rules above. The event
+ * pattern lets them through (besides the configured names) so that the function can look the
+ * rule up by its source identifier.
+ */
+export const GENERATED_RULE_NAME_PATTERNS: ReadonlyArray<Record<string, string>> = [
+  { prefix: "securityhub-" },
+  { prefix: "AWSControlTower_" },
+  { wildcard: "*-conformance-pack-*" },
+];
+
+/**
  * Principals Vigil never changes whatever the configuration says: its own roles (it must not
  * quarantine itself), service-linked roles and IAM Identity Center roles (AWS manages them).
  */
@@ -71,6 +100,10 @@ export const remediationSettingsSchema = z
     s3RemovePublicAclGrants: z.boolean().default(D.s3RemovePublicAclGrants),
     s3RemovePublicPolicyStatements: z.boolean().default(D.s3RemovePublicPolicyStatements),
     trustedAccounts: z.array(accountId).default(() => [...D.trustedAccounts]),
+    stripExternalAccounts: z.boolean().default(D.stripExternalAccounts),
+    trustedIpRanges: z
+      .array(z.union([z.cidrv4(), z.cidrv6()]))
+      .default(() => [...D.trustedIpRanges]),
     s3RemediateIntentionallyPublic: z.boolean().default(D.s3RemediateIntentionallyPublic),
     riskyPolicyNames: z.array(z.string().min(1)).default(() => [...D.riskyPolicyNames]),
     quarantinePolicyName: z

@@ -1,3 +1,4 @@
+import { redactDocuments } from "./document-redaction.ts";
 import type { Finding } from "./finding.ts";
 import type { JournalRecord } from "./journal-record.ts";
 import type { Notification } from "./notification.ts";
@@ -139,12 +140,17 @@ export function remediationNotification(record: JournalRecord): Notification {
       observedAt: finding.observedAt,
       ...(finding.principal ? { principal: finding.principal } : {}),
     },
+    // Documents by hash only (redactDocuments); the change descriptions carry the statement diff.
     plan: record.plan
-      ? { summary: record.plan.summary, reason: record.plan.reason, changes }
+      ? {
+          summary: record.plan.summary,
+          reason: record.plan.reason,
+          changes: redactDocuments(changes),
+        }
       : null,
-    applied: record.applied,
-    before: record.before,
-    after: record.after,
+    applied: redactDocuments(record.applied),
+    before: redactDocuments(record.before),
+    after: redactDocuments(record.after),
     ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
     ...(record.securityAlert ? { securityAlert: record.securityAlert } : {}),
     ...(record.error ? { error: record.error } : {}),
@@ -180,8 +186,8 @@ export function remediationNotification(record: JournalRecord): Notification {
       lines.push(`  ${index + 1}. [${status}] ${change.action}: ${change.description}`);
     });
   }
-  if (record.before) lines.push(`Before: ${compactJson(record.before)}`);
-  if (record.after) lines.push(`After: ${compactJson(record.after)}`);
+  if (record.before) lines.push(`Before: ${compactJson(redactDocuments(record.before))}`);
+  if (record.after) lines.push(`After: ${compactJson(redactDocuments(record.after))}`);
   if (record.error) lines.push(`Error: ${record.error.name}: ${record.error.message}`);
   if (record.undoCommand) lines.push(`Undo: ${record.undoCommand}`);
   if (record.outcome === "undone") {

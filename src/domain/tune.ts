@@ -69,6 +69,9 @@ export interface TuneSuggestion {
   reason: string;
 }
 
+/** Tune reads statuses and counts: why-lines only for the flagged periods. */
+const QUIET = { explain: "anomalous" } as const;
+
 const K_GRID = [3, 3.5, 4, 4.5, 5, 6, 7, 8, 10, 12, 15, 20];
 const FLOOR_FRACTIONS = [0.05, 0.1, 0.2, 0.5];
 const DELTA_FRACTIONS = [0.1, 0.25, 0.5, 1, 2];
@@ -152,8 +155,11 @@ export function rejudgeStatuses(
       }
       confirmed = inARow >= settings.confirmPeriods;
     }
+    const bigEnough = Math.abs(deviation) >= minAbsoluteDelta;
+    // The "stopped reporting" rule does not depend on k or σ: only on the minimum change.
+    const stopped = verdict.stoppedPeriods !== undefined;
     statuses.push(
-      (above || below) && Math.abs(deviation) >= minAbsoluteDelta && confirmed
+      (bigEnough && (above || below) && confirmed) || (bigEnough && stopped)
         ? "anomalous"
         : "normal",
     );
@@ -285,7 +291,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   const periodMs = settings.periodSeconds * 1000;
   const weeks = weeksIn(range);
   const to = range.end - periodMs;
-  const currentVerdicts = evaluateRange(series, range.start, to, settings);
+  const currentVerdicts = evaluateRange(series, range.start, to, settings, QUIET);
   const current = countsOf(currentVerdicts, settings, weeks);
   const base = { weeks, budgetPerWeek, current: stripSpans(current) };
   const judged = currentVerdicts.filter(
@@ -324,13 +330,19 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   const rawFor = (method: Method): Verdict[] => {
     let raw = rawByMethod.get(method);
     if (!raw) {
-      raw = evaluateRange(series, range.start - lead * periodMs, to, {
-        ...settings,
-        method,
-        sigmaFloor: 0,
-        relativeSigmaFloor: 0,
-        minAbsoluteDelta: 0,
-      });
+      raw = evaluateRange(
+        series,
+        range.start - lead * periodMs,
+        to,
+        {
+          ...settings,
+          method,
+          sigmaFloor: 0,
+          relativeSigmaFloor: 0,
+          minAbsoluteDelta: 0,
+        },
+        QUIET,
+      );
       rawByMethod.set(method, raw);
     }
     return raw;
@@ -389,7 +401,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   }
   // Report the real engine's numbers for the chosen settings, not the re-judged estimate.
   const real = countsOf(
-    evaluateRange(series, range.start, to, chosen.candidate.settings),
+    evaluateRange(series, range.start, to, chosen.candidate.settings, QUIET),
     chosen.candidate.settings,
     weeks,
   );

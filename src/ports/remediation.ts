@@ -2,6 +2,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Finding } from "../domain/finding.ts";
 import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
+import type { AccountFactsReader } from "./account-facts.ts";
 
 /**
  * The port every remediation implements (src/remediations/), with the context the runner hands it:
@@ -23,6 +24,13 @@ export interface RemediationSettings {
   s3RemovePublicPolicyStatements: boolean;
   /** Accounts a bucket policy may grant to without being "external" (besides the bucket's own). */
   trustedAccounts: string[];
+  /**
+   * Also strip statements granting accounts outside the owner and trustedAccounts. Off by default:
+   * a partner or vendor grant is not public; it is reported, and a person decides.
+   */
+  stripExternalAccounts: boolean;
+  /** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
+  trustedIpRanges: string[];
   /** Change intentionally public buckets (website hosting, CloudFront origin) anyway. */
   s3RemediateIntentionallyPublic: boolean;
   /** Managed/customer policy names treated as risky when attached. */
@@ -36,6 +44,12 @@ export interface RemediationContext {
   s3: S3Client;
   iam: IAMClient;
   settings: RemediationSettings;
+  /**
+   * The account's organisation, VPCs and VPC endpoints (in the finding's region), which policy
+   * conditions are checked against. Without it only the account, trustedAccounts and IP ranges
+   * count as the owner's own: organisation and endpoint conditions then narrow nothing.
+   */
+  accountFacts?: AccountFactsReader;
 }
 
 export interface Remediation {

@@ -12,6 +12,8 @@ export const DEFAULT_REMEDIATION_SETTINGS: Readonly<RemediationSettings> = Objec
   s3RemovePublicAclGrants: true,
   s3RemovePublicPolicyStatements: true,
   trustedAccounts: Object.freeze([]) as unknown as string[],
+  stripExternalAccounts: false,
+  trustedIpRanges: Object.freeze([]) as unknown as string[],
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: Object.freeze([
     "AdministratorAccess",

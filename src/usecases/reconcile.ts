@@ -3,7 +3,7 @@ import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
-import { intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";
+import { intakeConfigEvaluation, isIgnored, managedRuleKind, ruleKindFor } from "./intake.ts";
 import {
   isTransientAwsError,
   type RemediationDeps,
@@ -16,8 +16,11 @@ export interface ReconcileDeps {
   compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
-  /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
-  configRules: ConfigRuleDirectory;
+  /**
+   * Rules as deployed: the sweep acts on AWS-owned (or allow-listed) rules only, like intake, and
+   * maps unmapped names by managed source identifier.
+   */
+  configRules: Pick<ConfigRuleDirectory, "find">;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -51,7 +54,13 @@ async function mappedRules(deps: ReconcileDeps) {
   const rules: Array<{ rule: string; kind: FindingKind }> = [];
   for (const rule of await deps.compliance.activeRules()) {
     if (ACCOUNT_LEVEL.test(rule)) continue;
-    const kind = ruleKindFor(ruleKinds, rule);
+    const kind =
+      ruleKindFor(ruleKinds, rule) ??
+      (await managedRuleKind(deps.configRules, {
+        account: deps.account,
+        region: deps.region,
+        rule,
+      }));
     if (kind) rules.push({ rule, kind });
   }
   return rules;

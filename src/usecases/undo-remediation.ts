@@ -1,3 +1,4 @@
+import { redactDocuments } from "../domain/document-redaction.ts";
 import { protectedMatch, touchedArns } from "../domain/guards.ts";
 import { stateDiff } from "../domain/journal-integrity.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
@@ -218,8 +219,8 @@ export async function undoRemediation(
     remediation: record.remediation,
     undone: original.applied.map((c) => c.action),
     ...(record.forcedReason ? { forcedReason: record.forcedReason } : {}),
-    before: record.before,
-    after: record.after,
+    before: redactDocuments(record.before),
+    after: redactDocuments(record.after),
     notified,
   });
   return {

@@ -1,11 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
+import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
   homeAccountOf,
@@ -23,6 +26,7 @@ import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
@@ -196,7 +200,16 @@ export async function createRemediationDeps(
       (async (finding) => {
         await killSwitch?.assertEnabled(finding.account);
         const credentials = await members.credentialsFor(finding.account, finding.id);
-        if (!credentials) return { s3: s3For(finding.region), iam, settings: config.settings };
+        const withCredentials = credentials ? { credentials } : {};
+        // The organisation and the VPC endpoints of the finding's account and region, read only
+        // when a policy's conditions name them (one read per finding at most).
+        const accountFacts = new AwsAccountFacts(
+          new OrganizationsClient({ ...clientConfig, ...withCredentials }),
+          new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
+        );
+        if (!credentials) {
+          return { s3: s3For(finding.region), iam, settings: config.settings, accountFacts };
+        }
         return {
           s3: new S3Client({
             ...awsClientConfig(env, finding.region),
@@ -205,6 +218,7 @@ export async function createRemediationDeps(
           }),
           iam: new IAMClient({ ...clientConfig, credentials }),
           settings: config.settings,
+          accountFacts,
         };
       }),
     journal,
@@ -267,6 +281,7 @@ export function remediationEventHandler<T>(options: {
   const defined = defineHandler({
     serviceName: options.serviceName,
     schema: options.schema,
+    unsupported: unsupportedDetailType,
     build: ({ logger, homeAccount }) =>
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>

@@ -22,6 +22,8 @@ export const TEST_SETTINGS: RemediationSettings = {
   s3RemovePublicAclGrants: true,
   s3RemovePublicPolicyStatements: true,
   trustedAccounts: [],
+  stripExternalAccounts: false,
+  trustedIpRanges: [],
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
   quarantinePolicyName: "vigil-quarantine-deny-all",

@@ -37,7 +37,15 @@ export type SampleName =
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"
   | "config-s3-encryption-noncompliant"
-  | "config-s3-public-access-noncompliant";
+  | "config-s3-encryption-not-applicable"
+  | "config-s3-public-access-noncompliant"
+  // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
+  // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
+  | "aws-doc-access-analyzer-finding"
+  | "aws-doc-access-analyzer-error-finding"
+  | "aws-doc-internal-access-finding"
+  | "aws-doc-unused-access-finding"
+  | "aws-doc-access-preview-state-change";
 
 /** A fresh copy of a sample event from test/fixtures/events (copied from the shared samples). */
 export function sample(name: SampleName): Record<string, unknown> & {

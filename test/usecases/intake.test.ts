@@ -6,6 +6,7 @@ import type { RemediationConfigInput } from "../../src/config/remediation-config
 import type { Finding } from "../../src/domain/finding.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
+import type { ConfigRule } from "../../src/ports/config-rules.ts";
 import {
   configFindingId,
   type Ignored,
@@ -207,6 +208,22 @@ describe("intake: Config compliance change", () => {
     });
   });
 
+  it("NOT_APPLICABLE after NON_COMPLIANT (resource deleted) → ignored, clears the incident", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-not-applicable")),
+      /^evaluation is NOT_APPLICABLE: nothing to change \(resource deleted or out of the rule's scope\)$/,
+    );
+    expect(ignored.cleared).toEqual({
+      account: "123456789012",
+      region: "eu-west-1",
+      resourceId: "acme-raw-landing-prod",
+      rule: "s3-bucket-server-side-encryption-enabled",
+      why: "not applicable any more (resource deleted or out of the rule's scope)",
+    });
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
+  });
+
   it("an IAM id that resolves to nothing → resource no longer exists", async () => {
     iamMock.on(ListUsersCommand).resolves({ Users: [], IsTruncated: false });
     expectIgnored(
@@ -326,6 +343,96 @@ describe("intake: Config compliance change", () => {
   });
 });
 
+describe("intake: rules as AWS deploys them (by managed source identifier)", () => {
+  const SECURITY_HUB = "securityhub-s3-bucket-public-read-prohibited-a1b2c3";
+  const ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+  function directory(rules: ConfigRule[]) {
+    const asked: Array<{ account: string; region: string; name: string; arn?: string }> = [];
+    return {
+      asked,
+      configRules: {
+        async find(account: string, region: string, name: string, options?: { arn?: string }) {
+          asked.push({ account, region, name, ...(options?.arn ? { arn: options.arn } : {}) });
+          return rules.find((r) => r.name === name);
+        },
+      },
+    };
+  }
+  const event = (rule: string) =>
+    configEvent("config-s3-public-access-noncompliant", (e) => {
+      e.detail.configRuleName = rule;
+    });
+
+  it("maps a Security Hub rule by its source identifier, asking with the event's rule ARN", async () => {
+    const { configRules, asked } = directory([
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
+    ]);
+    const finding = expectFinding(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+    );
+    expect(finding).toMatchObject({ kind: "s3-public-access", rule: SECURITY_HUB });
+    // Once to map it, once to check who owns it (the catalog answers both from one listing).
+    const lookup = { account: "123456789012", region: "eu-west-1", name: SECURITY_HUB, arn: ARN };
+    expect(asked).toEqual([lookup, lookup]);
+  });
+
+  it.each<[string, ConfigRule[]]>([
+    [
+      "a custom rule with a managed-looking identifier",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "CUSTOM_LAMBDA",
+          sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        },
+      ],
+    ],
+    [
+      "a managed rule Vigil does not remediate",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "AWS",
+          sourceIdentifier: "S3_BUCKET_LOGGING_ENABLED",
+        },
+      ],
+    ],
+    [
+      "an identifier named like an Object member",
+      [{ name: SECURITY_HUB, arn: ARN, owner: "AWS", sourceIdentifier: "constructor" }],
+    ],
+    ["a rule the account does not have", []],
+  ])("%s → not mapped", async (_name, rules) => {
+    const { configRules } = directory(rules);
+    expectIgnored(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+      /is not mapped to a finding kind/,
+    );
+  });
+
+  it("a name in ruleKinds wins: the rule is looked up only to check who owns it", async () => {
+    const { configRules, asked } = directory([
+      { name: SECURITY_HUB, arn: ARN, owner: "AWS", sourceIdentifier: "S3_BUCKET_LOGGING_ENABLED" },
+    ]);
+    const finding = expectFinding(
+      await intakeConfigEvent(
+        { ...deps({ ruleKinds: { "securityhub-s3-*": "s3-encryption" } }).deps, configRules },
+        event(SECURITY_HUB),
+      ),
+    );
+    expect(finding.kind).toBe("s3-encryption");
+    expect(asked).toHaveLength(1);
+  });
+});
+
 describe("intake: Access Analyzer finding", () => {
   it("access-analyzer-s3-public → s3-public-access", async () => {
     const finding = expectFinding(
@@ -383,6 +490,58 @@ describe("intake: Access Analyzer finding", () => {
       resourceId: "arn:aws:s3:::acme-curated-exports",
       rule: "access-analyzer",
     });
+  });
+
+  it("AWS's documented error finding (no isPublic, no principal) → could not analyse, at WARN", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(d, aaEvent("aws-doc-access-analyzer-error-finding")),
+      /^analyzer could not analyse the resource \(ACCESS_DENIED\): nothing known about its access/,
+    );
+    expect(ignored.cleared).toBeUndefined();
+    // Not ERROR: that fires the error-log alarm, and one unreadable bucket must not page anyone.
+    expect(logLines(logger)).toEqual([
+      {
+        level: "warn",
+        message: "finding ignored",
+        attributes: expect.objectContaining({
+          decision: "ignored",
+          resource: "arn:aws:s3:::amzn-s3-demo-bucket",
+          account: "111122223333",
+        }),
+      },
+    ]);
+  });
+
+  it("an error finding on a resource type Vigil does not remediate is still told at WARN", async () => {
+    const { deps: d, logger } = deps();
+    expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.resourceType = "AWS::KMS::Key";
+          e.detail.resource = "arn:aws:kms:us-west-2:111122223333:key/1234abcd";
+          e.detail.error = "INTERNAL_ERROR";
+        }),
+      ),
+      /INTERNAL_ERROR/,
+    );
+    expect(logLines(logger).map((l) => l.level)).toEqual(["warn"]);
+  });
+
+  it("an error finding that is archived or deleted only clears (no WARN)", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.status = "ARCHIVED";
+        }),
+      ),
+      /ARCHIVED/,
+    );
+    expect(ignored.cleared?.why).toBe("archived");
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
   });
 
   it("access-analyzer-error-finding → ignored", async () => {
@@ -525,7 +684,7 @@ describe("intake: a Config rule counts only when AWS owns it (issue 14 item 7)",
     expect(result.refused).toBeDefined();
   });
 
-  it("unmapped rules are ignored without asking Config who owns them", async () => {
+  it("unmapped rules are ignored, never refused: only the mapping asks Config", async () => {
     const rules = fakeConfigRules();
     const { deps: d } = deps({}, { configRules: rules });
     expectIgnored(
@@ -537,6 +696,6 @@ describe("intake: a Config rule counts only when AWS owns it (issue 14 item 7)",
       ),
       /not mapped/,
     );
-    expect(rules.calls).toEqual([]);
+    expect(rules.calls).toEqual(["123456789012/eu-west-1/some-other-rule"]);
   });
 });

@@ -47,7 +47,9 @@ function evaluateVariant(
   label: string,
 ): Verdict[] {
   try {
-    return evaluateRange(series, range.start, range.end - settings.periodSeconds * 1000, settings);
+    return evaluateRange(series, range.start, range.end - settings.periodSeconds * 1000, settings, {
+      explain: "anomalous",
+    });
   } catch (error) {
     if (error instanceof RangeError) {
       throw new BacktestInputError(`setting "${label}": ${error.message}`);

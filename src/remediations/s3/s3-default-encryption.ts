@@ -7,10 +7,18 @@ import {
   type ServerSideEncryptionConfiguration,
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext, RemediationSettings } from "../ports/remediation.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
+import type {
+  Remediation,
+  RemediationContext,
+  RemediationSettings,
+} from "../../ports/remediation.ts";
 import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
 
 /**

@@ -7,17 +7,17 @@ import {
   type PutRolePolicyCommandInput,
   paginateListRoleTags,
 } from "@aws-sdk/client-iam";
-import type { Finding } from "../domain/finding.ts";
+import type { Finding } from "../../domain/finding.ts";
 import {
   asList,
   decodePolicyDocument,
   type PolicyStatement,
   parsePolicyDocument,
   sameDocument,
-} from "../domain/iam-policy.ts";
-import { contentHash } from "../domain/journal-integrity.ts";
-import type { RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/iam-policy.ts";
+import { contentHash } from "../../domain/journal-integrity.ts";
+import type { RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
 
 /**
  * Quarantines a role that an external account (or anyone) can assume: puts an inline deny-all

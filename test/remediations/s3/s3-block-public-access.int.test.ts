@@ -14,10 +14,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { ALL_USERS_URI } from "../../src/domain/bucket-policy.ts";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
-import { s3BlockPublicAccess } from "../../src/remediations/s3-block-public-access.ts";
-import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../support/moto.ts";
+import { ALL_USERS_URI } from "../../../src/domain/bucket-policy.ts";
+import type { RemediationContext, RemediationSettings } from "../../../src/ports/remediation.ts";
+import { s3BlockPublicAccess } from "../../../src/remediations/s3/s3-block-public-access.ts";
+import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../../support/moto.ts";
 import {
   ActionRecorder,
   changeAt,
@@ -25,7 +25,7 @@ import {
   makeFinding,
   planApplyVerify,
   TEST_SETTINGS,
-} from "./support.ts";
+} from "../support.ts";
 
 const endpoint = motoEndpoint();
 

@@ -9,14 +9,20 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
+import type { RemediationContext, RemediationSettings } from "../../../src/ports/remediation.ts";
 import {
   decideEncryption,
   encryptionTarget,
   parseKmsKeyArn,
   s3DefaultEncryption,
-} from "../../src/remediations/s3-default-encryption.ts";
-import { changeAt, KMS_KEY_ARN, makeFinding, OTHER_KMS_KEY_ARN, TEST_SETTINGS } from "./support.ts";
+} from "../../../src/remediations/s3/s3-default-encryption.ts";
+import {
+  changeAt,
+  KMS_KEY_ARN,
+  makeFinding,
+  OTHER_KMS_KEY_ARN,
+  TEST_SETTINGS,
+} from "../support.ts";
 
 function s3Error(name: string, status = 400): S3ServiceException {
   return new S3ServiceException({

@@ -31,10 +31,14 @@ import {
   paginateListUserTags,
   type Tag,
 } from "@aws-sdk/client-iam";
-import type { Finding } from "../domain/finding.ts";
-import { assessPolicy, decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { assessPolicy, decodePolicyDocument, sameDocument } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
+import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
 
 /**
  * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,

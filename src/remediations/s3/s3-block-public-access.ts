@@ -23,13 +23,23 @@ import {
   describeAclGrants,
   exposingStatements,
   publicAclGrants,
-  withoutExposingStatements,
+  statementsToStrip,
   withoutPublicAclGrants,
-} from "../domain/bucket-policy.ts";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/bucket-policy.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
+import {
+  describeSummary,
+  ownerOf,
+  policyDiff,
+  removeStatements,
+} from "../../domain/resource-policy/index.ts";
+import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 
 /**
@@ -37,9 +47,10 @@ import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
  *
  * Changes, in this order (so that undo, which runs in reverse, turns the block off BEFORE it puts a
  * public policy or ACL back, which BlockPublicPolicy / BlockPublicAcls would otherwise reject):
- *   1. settings.s3RemovePublicPolicyStatements: PutBucketPolicy without the statements that grant
- *      "*" without a restricting condition or grant an external account (see domain/bucket-policy.ts
- *      for exactly what is accepted); every other statement and top-level key is kept as is. When
+ *   1. settings.s3RemovePublicPolicyStatements, policy-level findings only: PutBucketPolicy without
+ *      the PUBLIC statements (src/domain/resource-policy: AWS's definition, conditions honoured only
+ *      with the owner's own values), and without external-account grants only when
+ *      settings.stripExternalAccounts; every other statement and top-level key is kept as is. When
  *      nothing remains, DeleteBucketPolicy.
  *   2. settings.s3RemovePublicAclGrants: PutBucketAcl without the AllUsers/AuthenticatedUsers grants.
  *   3. PutPublicAccessBlock with all four flags on, when any is off.
@@ -175,8 +186,31 @@ function beforeOf(plan: RemediationPlan): PublicAccessBefore {
   return plan.before as unknown as PublicAccessBefore;
 }
 
-function scopeOf(ctx: RemediationContext, finding: Finding): BucketPolicyScope {
-  return { bucketAccount: finding.account, trustedAccounts: ctx.settings.trustedAccounts };
+/** Condition keys whose values are checked against the account's organisation, VPCs, endpoints. */
+const ACCOUNT_FACT_KEYS = /aws:(PrincipalOrg|SourceOrg|SourceVpc)/i;
+
+/**
+ * The bucket's owner as its policy is judged: its account, trustedAccounts, trustedIpRanges and,
+ * when the policy names an organisation, VPC or endpoint, the account's own (read through
+ * ctx.accountFacts; a read failure fails the plan rather than judging against a guess).
+ */
+async function scopeOf(
+  ctx: RemediationContext,
+  finding: Finding,
+  policy: string | null,
+): Promise<BucketPolicyScope> {
+  const needsFacts = policy !== null && ACCOUNT_FACT_KEYS.test(policy);
+  const facts = needsFacts && ctx.accountFacts ? await ctx.accountFacts.read() : undefined;
+  return ownerOf(finding.account, {
+    trustedAccounts: ctx.settings.trustedAccounts,
+    trustedIpRanges: ctx.settings.trustedIpRanges,
+    ...(facts ?? {}),
+  });
+}
+
+/** Settings → what a policy-level fix strips (public always; external when configured). */
+function stripOptions(ctx: RemediationContext) {
+  return { stripExternalAccounts: ctx.settings.stripExternalAccounts };
 }
 
 function plural(count: number, word: string): string {
@@ -195,12 +229,17 @@ export const s3BlockPublicAccess: Remediation = {
     return finding.kind === "s3-public-access" && finding.resourceType === "AWS::S3::Bucket";
   },
   permissions: {
+    // The organisation and VPC reads are ctx.accountFacts (adapters/account-facts.ts), made only
+    // for policies whose conditions name an organisation, a VPC or a VPC endpoint.
     plan: [
       "s3:GetBucketPublicAccessBlock",
       "s3:GetBucketPolicy",
       "s3:GetBucketAcl",
       "s3:GetBucketWebsite",
       "s3:GetBucketTagging",
+      "organizations:DescribeOrganization",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
     ],
     // The reads guard against overwriting a policy or ACL changed since planning.
     apply: [
@@ -211,7 +250,14 @@ export const s3BlockPublicAccess: Remediation = {
       "s3:GetBucketAcl",
       "s3:GetBucketPolicy",
     ],
-    verify: ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:GetBucketAcl"],
+    verify: [
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketAcl",
+      "organizations:DescribeOrganization",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
+    ],
     // DeletePublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock.
     undo: [
       "s3:PutBucketPublicAccessBlock",
@@ -243,7 +289,9 @@ export const s3BlockPublicAccess: Remediation = {
     ].filter((reason): reason is string => reason !== undefined);
     const intentionallyPublic = onPurpose.length > 0 ? onPurpose.join("; ") : undefined;
 
-    const exposing = policy ? exposingStatements(policy, scopeOf(ctx, finding)) : [];
+    const scope = await scopeOf(ctx, finding, policy);
+    const exposing = policy ? exposingStatements(policy, scope) : [];
+    const toStrip = policy ? statementsToStrip(policy, scope, stripOptions(ctx)) : [];
     const publicGrants = publicAclGrants(acl.Grants);
     const off = flagsOff(publicAccessBlock);
     const found = [
@@ -273,28 +321,38 @@ export const s3BlockPublicAccess: Remediation = {
         `rule ${finding.rule} is about Block Public Access only: policy and ACL left as they are`,
       );
     }
-    if (exposing.length > 0 && policy && !bpaOnly) {
+    const stripping = new Set(toStrip.map((statement) => statement.index));
+    const keptExternal = exposing.filter((statement) => !stripping.has(statement.index));
+    if (keptExternal.length > 0 && !bpaOnly) {
+      notes.push(
+        `${plural(keptExternal.length, "external-account statement")} kept (${keptExternal.map((statement) => statement.sid ?? `#${statement.index + 1}`).join(", ")}; set stripExternalAccounts to remove them)`,
+      );
+    }
+    if (toStrip.length > 0 && policy && !bpaOnly) {
       if (settings.s3RemovePublicPolicyStatements) {
-        const stripped = withoutExposingStatements(policy, scopeOf(ctx, finding));
-        const removed = stripped.removed
-          .map((statement) => statement.sid ?? `#${statement.index + 1}`)
-          .join(", ");
+        const indexes = toStrip.map((statement) => statement.index);
+        const stripped = removeStatements(policy, indexes);
+        // The change says which statements go and which stay, and names the documents by hash:
+        // notifications and logs never carry the policy itself.
+        const diff = policyDiff(policy, indexes);
+        const removed = diff.removed.map(describeSummary).join("; ");
+        const hashes = `policy ${diff.beforeHash} → ${diff.afterHash}`;
         shortLabels.push(
-          stripped.policy === null
+          stripped === null
             ? "delete the bucket policy"
-            : `remove ${plural(stripped.removed.length, "policy statement")}`,
+            : `remove ${plural(toStrip.length, "policy statement")}`,
         );
         changes.push(
-          stripped.policy === null
+          stripped === null
             ? {
                 action: "s3:DeleteBucketPolicy",
-                description: `delete the bucket policy of ${bucket}: all its statements are public or external (${removed})`,
+                description: `delete the bucket policy of ${bucket}: every statement is to be removed (removed: ${removed}; ${hashes})`,
                 params: { Bucket: bucket, ExpectedBucketOwner: owner },
               }
             : {
                 action: "s3:PutBucketPolicy",
-                description: `remove ${plural(stripped.removed.length, "public/external statement")} (${removed}) from the bucket policy of ${bucket}, keeping the others`,
-                params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped.policy },
+                description: `remove ${plural(toStrip.length, "statement")} from the bucket policy of ${bucket}, keeping ${diff.kept.length} (removed: ${removed}; ${hashes})`,
+                params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped },
               },
         );
       } else {
@@ -415,9 +473,14 @@ export const s3BlockPublicAccess: Remediation = {
       if (
         (change.action === "s3:PutBucketPolicy" || change.action === "s3:DeleteBucketPolicy") &&
         policy !== null &&
-        exposingStatements(policy, scopeOf(ctx, plan.finding)).length > 0
+        statementsToStrip(policy, await scopeOf(ctx, plan.finding, policy), stripOptions(ctx))
+          .length > 0
       ) {
-        problems.push("the bucket policy still has public or external statements");
+        problems.push(
+          ctx.settings.stripExternalAccounts
+            ? "the bucket policy still has public or external statements"
+            : "the bucket policy still has public statements",
+        );
       }
     }
     return {
