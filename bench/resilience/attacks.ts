@@ -48,6 +48,7 @@ import {
   user,
   type World,
 } from "./attack-world.ts";
+import { POLICY_ATTACKS } from "./attacks-policy.ts";
 
 export interface AttackResult {
   blocked: boolean;
@@ -218,6 +219,8 @@ async function quarantineAttempt(world: World, role: string, account: string) {
 }
 
 export const ATTACKS: readonly Attack[] = [
+  // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
+  ...POLICY_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",

@@ -11,7 +11,7 @@ import type {
 } from "../events/config-compliance-change.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
-import { untrustedRule } from "./rule-trust.ts";
+import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
   config: Pick<
@@ -19,18 +19,18 @@ export interface IntakeDeps {
     "ruleKinds" | "allowedAccounts" | "allowedRegions" | "trustedConfigRules"
   >;
   iamIds: IamIdLookup;
+  /**
+   * Config rules as deployed (DescribeConfigRules, cached): who owns each rule (only AWS-owned or
+   * allow-listed rules' verdicts count), and the managed source identifier that maps a rule whose
+   * name is not in ruleKinds.
+   */
+  configRules: ConfigRuleDirectory;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /**
    * The account this deployment's credentials act in. Findings for other accounts are ignored:
    * acting on them with these credentials would read or change a same-named resource here.
    */
   homeAccount?: string;
-  /**
-   * Config rules as deployed (DescribeConfigRules, cached): only AWS-owned (or allow-listed)
-   * rules' verdicts count, and a rule whose name is not in ruleKinds is mapped by its managed
-   * rule's source identifier.
-   */
-  configRules: Pick<ConfigRuleDirectory, "find">;
   /** Overrides the finding source ("cli" when `vigil remediate` feeds an event file). */
   source?: FindingSource;
 }
@@ -64,6 +64,8 @@ export interface ConfigEvaluation {
   eventId: string;
   source: FindingSource;
   rule: string;
+  /** The rule's ARN when the event carries it (configRuleARN). */
+  ruleArn?: string;
   resourceType: string;
   resourceId: string;
   account: string;
@@ -73,8 +75,6 @@ export interface ConfigEvaluation {
   previousComplianceType?: ComplianceType;
   /** When Config recorded the evaluation (ISO); part of the finding id. */
   recordedAt: string;
-  /** The rule's ARN when the source names it (events do). */
-  ruleArn?: string;
 }
 
 /** Rules evaluated per account, not per bucket: nothing a bucket-level remediation can fix. */
@@ -220,6 +220,7 @@ export async function intakeConfigEvaluation(
   deps: IntakeDeps,
   e: ConfigEvaluation,
 ): Promise<IntakeResult> {
+  const configRules = askedOnce(deps.configRules);
   const context = {
     source: e.source,
     rule: e.rule,
@@ -238,7 +239,7 @@ export async function intakeConfigEvaluation(
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
   const kind =
-    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(deps.configRules, e));
+    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
   if (!kind) {
     return skip(
       `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
@@ -250,7 +251,7 @@ export async function intakeConfigEvaluation(
   }
   // Before a verdict is acted on, COMPLIANT included (it would close an open incident).
   const trusted = async (): Promise<Ignored | undefined> => {
-    const untrusted = await untrustedRule(deps.configRules, deps.config.trustedConfigRules, {
+    const untrusted = await untrustedRule(configRules, deps.config.trustedConfigRules, {
       account: e.account,
       region: e.region,
       rule: e.rule,
@@ -266,16 +267,17 @@ export async function intakeConfigEvaluation(
     });
   };
   if (e.complianceType === "COMPLIANT" || e.complianceType === "NOT_APPLICABLE") {
+    // Only a change from NON_COMPLIANT can close an incident: the rule must be trusted first.
+    if (e.previousComplianceType === "NON_COMPLIANT") {
+      const refused = await trusted();
+      if (refused) return refused;
+    }
     // NOT_APPLICABLE is what Config reports for a deleted resource (or one out of the rule's scope
     // now). Only a change from NON_COMPLIANT can close an incident; a new resource has none.
     const why =
       e.complianceType === "COMPLIANT"
         ? "compliant again"
         : "not applicable any more (resource deleted or out of the rule's scope)";
-    if (e.previousComplianceType === "NON_COMPLIANT") {
-      const refused = await trusted();
-      if (refused) return refused;
-    }
     const cleared =
       e.previousComplianceType === "NON_COMPLIANT"
         ? { account: e.account, region: e.region, resourceId: e.resourceId, rule: e.rule, why }
@@ -352,6 +354,7 @@ export async function intakeConfigEvent(
     eventId: event.id,
     source: deps.source ?? "config",
     rule: d.configRuleName,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
     resourceType: d.resourceType,
     resourceId: d.resourceId,
     account: d.awsAccountId,

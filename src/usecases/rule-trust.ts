@@ -34,3 +34,23 @@ export async function untrustedRule(
   const source = rule.sourceIdentifier ? ` ${rule.sourceIdentifier}` : "";
   return `Config rule ${e.rule} is owned by ${rule.owner}${source}, not AWS: whoever can write Config rules wrote its verdict; refused (allow-list ${rule.arn} in remediation.trustedConfigRules to act on it)`;
 }
+
+/**
+ * The directory asked at most once per rule for one evaluation: mapping a rule by its managed source
+ * identifier and checking who owns it read the same DescribeConfigRules entry.
+ */
+export function askedOnce(directory: ConfigRuleDirectory): ConfigRuleDirectory {
+  const found = new Map<string, ReturnType<ConfigRuleDirectory["find"]>>();
+  return {
+    find(account, region, name, options) {
+      const key = JSON.stringify([account, region, name, options?.arn ?? null]);
+      let rule = found.get(key);
+      if (!rule) {
+        rule = directory.find(account, region, name, options);
+        found.set(key, rule);
+      }
+      return rule;
+    },
+    list: (account, region) => directory.list(account, region),
+  };
+}

@@ -96,6 +96,10 @@ export async function undoRemediation(
   if (!remediation) {
     throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
   }
+  // A before-state that does not match the remediation's schema (an edited record, or one from a
+  // version that saved another shape) cannot be restored from: InputError, before anything is
+  // claimed, read or changed.
+  remediation.parseBefore(original.plan);
 
   const now = deps.clock();
   const { maxAgeDays } = deps.config.undo;

@@ -89,6 +89,8 @@ export interface FakeOptions {
   changes?: PlannedChange[];
   tags?: Record<string, string>;
   intentionallyPublic?: string;
+  /** Plan's `declined`: what Vigil will not do (with no changes). */
+  declined?: string;
   planError?: unknown;
   /** Error thrown by apply for the change at this index. */
   applyError?: { index: number; error: unknown };
@@ -119,6 +121,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
     calls,
     handles: (finding) => kinds.includes(finding.kind),
     permissions: { plan: [], apply: [], verify: [], undo: [] },
+    parseBefore: (plan) => plan.before,
     async plan(_ctx, finding): Promise<RemediationPlan> {
       calls.push({ phase: "plan", resourceArn: finding.resourceArn });
       if (options.planError) throw options.planError;
@@ -129,6 +132,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
         changes,
         before: { state: "before" },
         tags: options.tags ?? {},
+        ...(options.declined ? { declined: options.declined } : {}),
         ...(options.intentionallyPublic
           ? { intentionallyPublic: options.intentionallyPublic }
           : {}),

@@ -356,6 +356,9 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
           asked.push({ account, region, name, ...(options?.arn ? { arn: options.arn } : {}) });
           return rules.find((r) => r.name === name);
         },
+        async list() {
+          return rules;
+        },
       },
     };
   }
@@ -377,9 +380,9 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
       await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
     );
     expect(finding).toMatchObject({ kind: "s3-public-access", rule: SECURITY_HUB });
-    // Once to map it, once to check who owns it (the catalog answers both from one listing).
-    const lookup = { account: "123456789012", region: "eu-west-1", name: SECURITY_HUB, arn: ARN };
-    expect(asked).toEqual([lookup, lookup]);
+    expect(asked).toEqual([
+      { account: "123456789012", region: "eu-west-1", name: SECURITY_HUB, arn: ARN },
+    ]);
   });
 
   it.each<[string, ConfigRule[]]>([
@@ -418,9 +421,14 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
     );
   });
 
-  it("a name in ruleKinds wins: the rule is looked up only to check who owns it", async () => {
+  it("a name in ruleKinds wins over the source identifier; the rule is looked up once, for its owner", async () => {
     const { configRules, asked } = directory([
-      { name: SECURITY_HUB, arn: ARN, owner: "AWS", sourceIdentifier: "S3_BUCKET_LOGGING_ENABLED" },
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
     ]);
     const finding = expectFinding(
       await intakeConfigEvent(
@@ -684,7 +692,7 @@ describe("intake: a Config rule counts only when AWS owns it (issue 14 item 7)",
     expect(result.refused).toBeDefined();
   });
 
-  it("unmapped rules are ignored, never refused: only the mapping asks Config", async () => {
+  it("an unmapped rule is looked up once (for a managed source identifier) and ignored", async () => {
     const rules = fakeConfigRules();
     const { deps: d } = deps({}, { configRules: rules });
     expectIgnored(

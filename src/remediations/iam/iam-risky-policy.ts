@@ -38,7 +38,10 @@ import type {
   RemediationPlan,
   VerifyResult,
 } from "../../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
+import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
+import type { RemediationSettings } from "../settings.ts";
+
+type RemediationContext = Context<RemediationSettings>;
 
 /**
  * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
@@ -382,6 +385,20 @@ async function planForPrincipal(
       changes.length === 0
         ? `None of the ${attachedPolicies.length} attached and ${inlinePolicies.length} inline policies of ${api.type} ${name} is risky.`
         : `${changes.map((change) => change.description).join(". ")}. Undo re-attaches and re-creates them.`,
+    // Flagged with policies, none risky: the rule wants something Vigil does not do (e.g.
+    // iam-user-no-policies-check wants no policy on a user at all). Say so once, plainly.
+    ...(changes.length === 0 && attachedPolicies.length + inlinePolicies.length > 0
+      ? {
+          declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${[
+            ...attachedPolicies.map((p) => p.policyName),
+            ...inlinePolicies.map((p) => `${p.policyName} (inline)`),
+          ]
+            .sort()
+            .join(
+              ", ",
+            )}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+        }
+      : {}),
   };
 }
 
@@ -544,8 +561,10 @@ function savedInlineDocument(plan: RemediationPlan, policyName: string): string 
   return saved;
 }
 
-export const iamRiskyPolicy: Remediation = {
+export const iamRiskyPolicy: Remediation<RemediationSettings> = {
   name: IAM_RISKY_POLICY,
+  // Checked once this remediation is built with defineRemediation.
+  parseBefore: (plan) => plan.before,
   description:
     "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
   handles(finding: Finding): boolean {

@@ -8,6 +8,7 @@ import {
   GetPublicAccessBlockCommand,
   type Grant,
   type Owner,
+  Permission,
   type PublicAccessBlockConfiguration,
   PutBucketAclCommand,
   type PutBucketAclCommandInput,
@@ -16,7 +17,9 @@ import {
   PutPublicAccessBlockCommand,
   type PutPublicAccessBlockCommandInput,
   type S3Client,
+  Type,
 } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import {
   type BucketPolicyScope,
   cloudFrontAccess,
@@ -28,19 +31,17 @@ import {
 } from "../../domain/bucket-policy.ts";
 import type { Finding } from "../../domain/finding.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
-import type {
-  PlannedChange,
-  RemediationPlan,
-  VerifyResult,
-} from "../../domain/remediation-plan.ts";
+import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
 import {
   describeSummary,
   ownerOf,
   policyDiff,
   removeStatements,
 } from "../../domain/resource-policy/index.ts";
-import type { Remediation, RemediationContext } from "../../ports/remediation.ts";
+import type { RemediationContext } from "../../ports/remediation.ts";
+import { defineRemediation } from "../define.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
+import { blockPublicAccessSettings } from "./settings.ts";
 
 /**
  * Blocks public access to a bucket.
@@ -90,13 +91,36 @@ interface BucketAcl {
   Grants: Grant[];
 }
 
-interface PublicAccessBefore {
-  bucket: string;
-  publicAccessBlock: PublicAccessBlockConfiguration | null;
-  policy: string | null;
-  acl: BucketAcl;
-  website: Record<string, unknown> | null;
-}
+const grant = z.looseObject({
+  Grantee: z
+    .looseObject({
+      Type: z.enum(Type),
+      ID: z.string().optional(),
+      URI: z.string().optional(),
+      DisplayName: z.string().optional(),
+      EmailAddress: z.string().optional(),
+    })
+    .optional(),
+  Permission: z.enum(Permission).optional(),
+});
+
+/** What planning read, for undo: Block Public Access, the policy text, the ACL, the website. */
+const publicAccessBefore = z.object({
+  bucket: z.string().min(1),
+  publicAccessBlock: z
+    .looseObject(Object.fromEntries(PAB_FLAGS.map((flag) => [flag, z.boolean().optional()])))
+    .nullable(),
+  policy: z.string().nullable(),
+  acl: z.looseObject({
+    Owner: z
+      .looseObject({ ID: z.string().optional(), DisplayName: z.string().optional() })
+      .optional(),
+    Grants: z.array(grant),
+  }),
+  website: z.record(z.string(), z.unknown()).nullable(),
+});
+
+type Ctx = RemediationContext<z.output<typeof blockPublicAccessSettings>>;
 
 // ---- AWS reads -------------------------------------------------------------------------------
 
@@ -182,10 +206,6 @@ function websiteReason(website: Record<string, unknown>): string {
     : "static website hosting is configured";
 }
 
-function beforeOf(plan: RemediationPlan): PublicAccessBefore {
-  return plan.before as unknown as PublicAccessBefore;
-}
-
 /** Condition keys whose values are checked against the account's organisation, VPCs, endpoints. */
 const ACCOUNT_FACT_KEYS = /aws:(PrincipalOrg|SourceOrg|SourceVpc)/i;
 
@@ -195,7 +215,7 @@ const ACCOUNT_FACT_KEYS = /aws:(PrincipalOrg|SourceOrg|SourceVpc)/i;
  * ctx.accountFacts; a read failure fails the plan rather than judging against a guess).
  */
 async function scopeOf(
-  ctx: RemediationContext,
+  ctx: Ctx,
   finding: Finding,
   policy: string | null,
 ): Promise<BucketPolicyScope> {
@@ -209,7 +229,7 @@ async function scopeOf(
 }
 
 /** Settings → what a policy-level fix strips (public always; external when configured). */
-function stripOptions(ctx: RemediationContext) {
+function stripOptions(ctx: Ctx) {
   return { stripExternalAccounts: ctx.settings.stripExternalAccounts };
 }
 
@@ -221,8 +241,10 @@ function staleError(bucket: string, what: string): Error {
   return new Error(`${what} of bucket ${bucket} changed since planning; plan again`);
 }
 
-export const s3BlockPublicAccess: Remediation = {
+export const s3BlockPublicAccess = defineRemediation({
   name: S3_BLOCK_PUBLIC_ACCESS,
+  settings: blockPublicAccessSettings,
+  before: publicAccessBefore,
   description:
     "Turns on all four S3 Block Public Access flags and optionally strips public ACL grants and public or external bucket-policy statements; leaves website and CloudFront origins alone.",
   handles(finding: Finding): boolean {
@@ -269,7 +291,7 @@ export const s3BlockPublicAccess: Remediation = {
     ],
   },
 
-  async plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan> {
+  async plan(ctx, finding) {
     const bucket = finding.resourceName;
     const owner = finding.account;
     const { settings } = ctx;
@@ -280,8 +302,8 @@ export const s3BlockPublicAccess: Remediation = {
       readWebsite(ctx.s3, bucket, owner),
       readBucketTags(ctx.s3, bucket, owner),
     ]);
-    const before: PublicAccessBefore = { bucket, publicAccessBlock, policy, acl, website };
-    const base = { remediation: S3_BLOCK_PUBLIC_ACCESS, finding, before: { ...before }, tags };
+    const before = { bucket, publicAccessBlock, policy, acl, website };
+    const base = { remediation: S3_BLOCK_PUBLIC_ACCESS, finding, before, tags };
 
     const onPurpose = [
       website ? websiteReason(website) : undefined,
@@ -409,7 +431,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async apply(ctx, plan, change): Promise<void> {
-    const before = beforeOf(plan);
+    const before = plan.before;
     const { bucket } = before;
     const owner = plan.finding.account;
     switch (change.action) {
@@ -451,7 +473,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async verify(ctx, plan): Promise<VerifyResult> {
-    const { bucket } = beforeOf(plan);
+    const { bucket } = plan.before;
     const owner = plan.finding.account;
     const [publicAccessBlock, policy, acl] = await Promise.all([
       readPublicAccessBlock(ctx.s3, bucket, owner),
@@ -496,7 +518,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const before = beforeOf(plan);
+    const before = plan.before;
     const { bucket } = before;
     const owner = plan.finding.account;
     for (const change of [...applied].reverse()) {
@@ -575,4 +597,4 @@ export const s3BlockPublicAccess: Remediation = {
           : `bucket ${bucket}: ${problems.join("; ")}`,
     };
   },
-};
+});

@@ -12,8 +12,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../../src/ports/remediation.ts";
 import { s3BlockPublicAccess } from "../../../src/remediations/s3/s3-block-public-access.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
 import { changeAt, makeFinding, TEST_SETTINGS } from "../support.ts";
 
 function s3Error(name: string, status = 400): S3ServiceException {
