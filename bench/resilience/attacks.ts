@@ -716,4 +716,33 @@ export const ATTACKS: readonly Attack[] = [
       };
     },
   },
+  {
+    item: 8,
+    name: "one policy finding detaches an admin policy from a dozen users (no per-finding bound)",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        rateLimit: { maxChanges: 1000 },
+      });
+      await world.iam.send(
+        new CreatePolicyCommand({ PolicyName: "acme-admin", PolicyDocument: ADMIN_DOCUMENT }),
+      );
+      const users = Array.from({ length: 12 }, (_, i) => `analyst-${i}`);
+      for (const name of users) {
+        await user(world, name);
+        await world.iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: ADMIN }));
+      }
+      const outcome = await world.handle(
+        configEvent("iam-policy-no-statements-with-admin-access", "AWS::IAM::Policy", ADMIN),
+      );
+      let stillAttached = 0;
+      for (const name of users)
+        if ((await attachedTo(world, name)).includes(ADMIN)) stillAttached++;
+      const paged = world.notifier.sent.some((n) => n.severity === "critical");
+      return {
+        blocked: stillAttached === users.length && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; attached to ${stillAttached}/12; paged ${paged}`,
+      };
+    },
+  },
 ];

@@ -132,6 +132,8 @@ export const remediationConfigSchema = z
       .object({
         maxChanges: z.number().int().min(1).default(10),
         windowMinutes: z.number().int().min(1).max(10_080).default(60),
+        /** A plan with more changes than this is applied not at all: people get the plan. */
+        maxChangesPerFinding: z.number().int().min(1).max(1000).default(10),
       })
       .strict()
       .prefault({}),

@@ -213,7 +213,7 @@ export interface GuardInput {
   /** Changes Vigil applied in this account (at least the rate-limit window). */
   recentAccountChanges: readonly AppliedChangeRef[];
   loopBreaker: { maxRemediations: number; windowMinutes: number };
-  rateLimit: { maxChanges: number; windowMinutes: number };
+  rateLimit: { maxChanges: number; windowMinutes: number; maxChangesPerFinding: number };
 }
 
 export type GuardVerdict =
@@ -281,12 +281,23 @@ export function decide(input: GuardInput): GuardDecision {
         ...problem,
       };
     }
-    const rateSince = input.now - input.rateLimit.windowMinutes * 60_000;
-    const accountChanges = countRecentChanges(input.recentAccountChanges, rateSince, finding.id);
-    if (accountChanges >= input.rateLimit.maxChanges) {
+    const planned = plan.changes.length;
+    if (planned > input.rateLimit.maxChangesPerFinding) {
+      // None of them, not the first N: a half-applied plan leaves the finding open and its undo
+      // partial, and an attacker who inflates a plan would choose which part is cut.
       return {
         verdict: "rate-limited",
-        reason: `rate limit: ${accountChanges} changes in account ${finding.account} in the last ${input.rateLimit.windowMinutes} min (max ${input.rateLimit.maxChanges}): not applied, people notified instead${notHonoured}`,
+        reason: `the plan has ${planned} changes, more than maxChangesPerFinding ${input.rateLimit.maxChangesPerFinding}: none applied, the whole plan goes to people instead${notHonoured}`,
+        ...problem,
+      };
+    }
+    const rateSince = input.now - input.rateLimit.windowMinutes * 60_000;
+    const accountChanges = countRecentChanges(input.recentAccountChanges, rateSince, finding.id);
+    // This plan's own changes count too: one finding cannot spend more than the window allows.
+    if (accountChanges + planned > input.rateLimit.maxChanges) {
+      return {
+        verdict: "rate-limited",
+        reason: `rate limit: ${accountChanges} changes in account ${finding.account} in the last ${input.rateLimit.windowMinutes} min, ${planned} more planned (max ${input.rateLimit.maxChanges}): not applied, people notified instead${notHonoured}`,
         ...problem,
       };
     }

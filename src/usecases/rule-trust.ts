@@ -16,7 +16,7 @@ export interface EvaluatedRule {
  * (Source.Owner = AWS, read with DescribeConfigRules) or the rule's ARN is allow-listed.
  */
 export async function untrustedRule(
-  directory: ConfigRuleDirectory,
+  directory: Pick<ConfigRuleDirectory, "find">,
   trustedRuleArns: readonly string[],
   e: EvaluatedRule,
 ): Promise<string | undefined> {

@@ -52,7 +52,7 @@ function input(overrides: Partial<GuardInput> = {}): GuardInput {
     recentResourceChanges: [],
     recentAccountChanges: [],
     loopBreaker: { maxRemediations: 3, windowMinutes: 60 },
-    rateLimit: { maxChanges: 2, windowMinutes: 30 },
+    rateLimit: { maxChanges: 2, windowMinutes: 30, maxChangesPerFinding: 10 },
     ...overrides,
   };
 }
@@ -245,9 +245,46 @@ describe("loop breaker and rate limit", () => {
     const two = [applied("x", 20), applied("y", 5)];
     const d = decide(input({ recentAccountChanges: two }));
     expect(d.verdict).toBe("rate-limited");
-    expect(d.reason).toMatch(/2 changes in account 123456789012 in the last 30 min \(max 2\)/);
+    expect(d.reason).toMatch(
+      /2 changes in account 123456789012 in the last 30 min, 1 more planned \(max 2\)/,
+    );
     expect(
       decide(input({ recentAccountChanges: [applied("x", 31), applied("y", 5)] })).verdict,
+    ).toBe("apply");
+  });
+
+  it("counts the plan's own changes: one finding cannot spend more than the window allows", () => {
+    const plan = (n: number) => ({
+      changes: Array.from({ length: n }, (_, i) => change({ UserName: `u${i}` })),
+      tags: {},
+    });
+    expect(decide(input({ plan: plan(2) })).verdict).toBe("apply");
+    const three = decide(input({ plan: plan(3) }));
+    expect(three.verdict).toBe("rate-limited");
+    expect(three.reason).toMatch(/0 changes in account .* 3 more planned \(max 2\)/);
+    expect(decide(input({ plan: plan(2), recentAccountChanges: [applied("x", 1)] })).verdict).toBe(
+      "rate-limited",
+    );
+  });
+
+  it("a plan past maxChangesPerFinding applies none of it, whatever the account's budget", () => {
+    const changes = Array.from({ length: 25 }, (_, i) => change({ UserName: `u${i}` }));
+    const d = decide(
+      input({
+        plan: { changes, tags: {} },
+        rateLimit: { maxChanges: 1000, windowMinutes: 30, maxChangesPerFinding: 10 },
+      }),
+    );
+    expect(d.verdict).toBe("rate-limited");
+    expect(d.reason).toMatch(/25 changes, more than maxChangesPerFinding 10: none applied/);
+    const ten = changes.slice(0, 10);
+    expect(
+      decide(
+        input({
+          plan: { changes: ten, tags: {} },
+          rateLimit: { maxChanges: 1000, windowMinutes: 30, maxChangesPerFinding: 10 },
+        }),
+      ).verdict,
     ).toBe("apply");
   });
 
