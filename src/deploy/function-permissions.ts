@@ -1,3 +1,4 @@
+import { ACCESS_ANALYZER_FINDING_ACTIONS } from "../adapters/access-analyzer-finding-source.ts";
 import { KILL_SWITCH_ACTIONS } from "../adapters/account-kill-switch.ts";
 import { ALERT_DLQ_ACTIONS } from "../adapters/alert-dead-letter.ts";
 import {
@@ -6,7 +7,6 @@ import {
   MEMBER_REMEDIATION_ROLE,
 } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
-import { ACCESS_ANALYZER_FINDING_ACTIONS } from "../adapters/access-analyzer-finding-source.ts";
 import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";

@@ -21,4 +21,4 @@ export function remediationByName(name: string): Remediation | undefined {
   return remediations.find((remediation) => remediation.name === name);
 }
 
-export { DEFAULT_REMEDIATION_SETTINGS } from "./defaults.ts";
+export { DEFAULT_REMEDIATION_SETTINGS } from "./settings.ts";

@@ -1,11 +1,11 @@
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
-import type { ComplianceSource } from "../ports/compliance-source.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import type {
   ExternalAccessFinding,
   ExternalAccessFindingSource,
 } from "../ports/access-analyzer-findings.ts";
+import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
 import {
@@ -34,8 +34,11 @@ export interface ReconcileDeps {
    * after the Config rules, within the same bounds. Absent: Config only.
    */
   accessAnalyzer?: ExternalAccessFindingSource;
-  /** Rules as deployed: unmapped names are mapped by managed source identifier (intake's rule). */
-  configRules?: Pick<ConfigRuleDirectory, "find">;
+  /**
+   * Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake; and
+   * unmapped names are mapped by their managed source identifier.
+   */
+  configRules: ConfigRuleDirectory;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -120,9 +123,9 @@ export async function reconcile(
   const intakeDeps: IntakeDeps = {
     config: runner.config,
     iamIds: deps.iamIds,
+    configRules: deps.configRules,
     logger: runner.logger,
     homeAccount: deps.account,
-    ...(deps.configRules ? { configRules: deps.configRules } : {}),
   };
 
   sweep: for (const { rule, kind } of await mappedRules(deps)) {

@@ -1,13 +1,16 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
 import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
+import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
   homeAccountOf,
@@ -64,7 +67,7 @@ export interface RemediationWiringOptions {
   /** Replaces built dependencies: tests, the CLI's dry run (memory journal and notifier). */
   overrides?: Partial<
     Pick<RemediationDeps, "journal" | "seal" | "notifier" | "clock" | "contextFor" | "newJournalId">
-  >;
+  > & { configRules?: ConfigRuleDirectory };
 }
 
 /** Everything the remediation functions and commands need, built once per container. */
@@ -167,23 +170,25 @@ export async function createRemediationDeps(
       })
     : undefined;
   const configClients = new Map<string, ConfigServiceClient>();
-  const configRules = new ConfigRulesCatalog({
-    clientFor: (account, region) => {
-      const key = `${account}/${region}`;
-      let client = configClients.get(key);
-      if (!client) {
-        const credentials = members.isMember(account)
-          ? members.credentialProvider(account, `config-rules-${account}`)
-          : undefined;
-        client = new ConfigServiceClient({
-          ...awsClientConfig(env, region),
-          ...(credentials ? { credentials } : {}),
-        });
-        configClients.set(key, client);
-      }
-      return client;
-    },
-  });
+  const configRules: ConfigRuleDirectory =
+    overrides.configRules ??
+    new ConfigRulesCatalog({
+      clientFor: (account, region) => {
+        const key = `${account}/${region}`;
+        let client = configClients.get(key);
+        if (!client) {
+          const credentials = members.isMember(account)
+            ? members.credentialProvider(account, `config-rules-${account}`)
+            : undefined;
+          client = new ConfigServiceClient({
+            ...awsClientConfig(env, region),
+            ...(credentials ? { credentials } : {}),
+          });
+          configClients.set(key, client);
+        }
+        return client;
+      },
+    });
   const memberIam = (account: string | undefined): IAMClient => {
     if (!account || !members.isMember(account)) return iam;
     const credentials = members.credentialProvider(account, `resolve-ids-${account}`);
@@ -197,7 +202,16 @@ export async function createRemediationDeps(
       (async (finding) => {
         await killSwitch?.assertEnabled(finding.account);
         const credentials = await members.credentialsFor(finding.account, finding.id);
-        if (!credentials) return { s3: s3For(finding.region), iam, settings: config.settings };
+        const withCredentials = credentials ? { credentials } : {};
+        // The organisation and the VPC endpoints of the finding's account and region, read only
+        // when a policy's conditions name them (one read per finding at most).
+        const accountFacts = new AwsAccountFacts(
+          new OrganizationsClient({ ...clientConfig, ...withCredentials }),
+          new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
+        );
+        if (!credentials) {
+          return { s3: s3For(finding.region), iam, settings: config.settings, accountFacts };
+        }
         return {
           s3: new S3Client({
             ...awsClientConfig(env, finding.region),
@@ -206,6 +220,7 @@ export async function createRemediationDeps(
           }),
           iam: new IAMClient({ ...clientConfig, credentials }),
           settings: config.settings,
+          accountFacts,
         };
       }),
     journal,
@@ -219,12 +234,12 @@ export async function createRemediationDeps(
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
     iamIds: new IamIdResolver(memberIam(account)),
+    configRules,
     logger,
     // With member accounts configured, remediation.allowedAccounts decides; otherwise the home
     // account only (acting elsewhere with these credentials would hit a same-named resource here).
     ...(members.crossAccount ? {} : { homeAccount }),
     ...(source ? { source } : {}),
-    configRules,
   });
   return {
     runner,

@@ -19,6 +19,7 @@ import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import {
   awsError,
   type FakeOptions,
+  fakeConfigRules,
   fakeRemediation,
   NOW,
   recordingLogger,
@@ -65,6 +66,7 @@ function cliApp(
         notifier: new MemoryNotifier(),
         clock: () => NOW,
         newJournalId: () => `20261120T100000Z-0000000${++ids}`,
+        configRules: fakeConfigRules(),
       },
     });
   };

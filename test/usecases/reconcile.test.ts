@@ -23,7 +23,7 @@ import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { intakeAccessAnalyzerEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
 import { remediateFinding } from "../../src/usecases/remediate-finding.ts";
-import { awsError, fakeRemediation, logLines, sample, testDeps } from "./fakes.ts";
+import { awsError, fakeConfigRules, fakeRemediation, logLines, sample, testDeps } from "./fakes.ts";
 
 const configMock = mockClient(ConfigServiceClient);
 
@@ -71,6 +71,7 @@ function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
     runner,
     compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
     iamIds,
+    configRules: fakeConfigRules(),
     account: "123456789012",
     region: "us-east-1",
   };
@@ -198,6 +199,7 @@ describe("reconcile", () => {
       runner,
       compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
       iamIds,
+      configRules: fakeConfigRules(),
       account: "123456789012",
       region: "us-east-1",
     });
@@ -413,7 +415,12 @@ describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Acc
       updatedAt: UPDATED.toISOString(),
     });
     const fromEvent = await intakeAccessAnalyzerEvent(
-      { config: deps.runner.config, iamIds, logger: deps.runner.logger },
+      {
+        config: deps.runner.config,
+        iamIds,
+        configRules: deps.configRules,
+        logger: deps.runner.logger,
+      },
       accessAnalyzerFindingEventSchema.parse(event),
     );
     if (isIgnored(fromEvent)) throw new Error(fromEvent.reason);

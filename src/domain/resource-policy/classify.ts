@@ -43,12 +43,16 @@ function reachOf(
   statement: Record<string, unknown>,
   owner: PolicyOwner,
 ): Reach {
-  if (principal.kind === "service")
+  if (principal.kind === "service" || principal.kind === "nobody") {
     return { access: "internal", why: `grants ${principal.label}`, outsiders: [] };
+  }
   if (isOwnReach(principal, owner)) {
     return { access: "internal", why: `grants the owner's ${principal.label}`, outsiders: [] };
   }
-  const narrowing = conditionNarrowing(statement.Condition, owner);
+  // Principal "*" is narrowed by any documented key; a named outsider only by keys about identity.
+  const narrowing = conditionNarrowing(statement.Condition, owner, {
+    identityOnly: principal.kind !== "everyone",
+  });
   if (narrowing.kind === "own") {
     return {
       access: "internal",

@@ -40,6 +40,18 @@ export const NARROWING_KEYS: Readonly<Record<string, ValueKind>> = {
   "aws:userid": "userid",
 };
 
+/**
+ * Keys about WHO calls. A statement naming an outside account is narrowed to the owner only by
+ * these; where the call comes from (VPC, endpoint, IP) does not make an outside identity internal.
+ */
+const IDENTITY_KEYS = new Set([
+  "aws:principalorgid",
+  "aws:principalorgpaths",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid",
+]);
+
 const STRING_OPERATORS = new Set([
   "stringequals",
   "stringequalsignorecase",
@@ -164,7 +176,11 @@ function entryNarrowing(
  * one entry limited to the owner makes the statement internal; otherwise one limited to named
  * accounts makes it external; otherwise nothing narrows it (the reasons say why).
  */
-export function conditionNarrowing(condition: unknown, owner: PolicyOwner): Narrowing {
+export function conditionNarrowing(
+  condition: unknown,
+  owner: PolicyOwner,
+  options: { identityOnly?: boolean } = {},
+): Narrowing {
   if (!isRecord(condition)) return { kind: "none", why: "no condition" };
   let outsiders: Narrowing | undefined;
   const ignored: string[] = [];
@@ -178,6 +194,7 @@ export function conditionNarrowing(condition: unknown, owner: PolicyOwner): Narr
         : undefined;
     for (const [key, value] of Object.entries(block)) {
       if (NARROWING_KEYS[key.toLowerCase()] === undefined) continue;
+      if (options.identityOnly && !IDENTITY_KEYS.has(key.toLowerCase())) continue;
       if (skip !== undefined) {
         ignored.push(`${rawOperator} ${key}: ${skip}`);
         continue;

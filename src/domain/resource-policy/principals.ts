@@ -9,6 +9,7 @@ export type PrincipalReach =
   | { kind: "everyone"; label: string }
   | { kind: "account"; account: string; label: string }
   | { kind: "service"; label: string }
+  | { kind: "nobody"; label: string }
   | { kind: "unattributed"; label: string };
 
 /**
@@ -71,8 +72,9 @@ function awsPrincipal(value: string): PrincipalReach {
     }
     return { kind: "account", account, label: `account ${account}` };
   }
+  // IAM shows a deleted principal by its unique id; a new one of the same name gets another id.
   if (UNIQUE_ID.test(value)) {
-    return { kind: "unattributed", label: `IAM unique id ${value}` };
+    return { kind: "nobody", label: `IAM unique id ${value} (a deleted principal)` };
   }
   return { kind: "unattributed", label: `AWS principal ${value}` };
 }

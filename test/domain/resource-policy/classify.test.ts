@@ -206,7 +206,7 @@ describe("classifyStatement: principals", () => {
       { AWS: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1" },
       "internal",
     ],
-    ["IAM unique id (deleted principal)", { AWS: "AROAEXAMPLEROLEID01" }, "external"],
+    ["IAM unique id (deleted principal)", { AWS: "AROAEXAMPLEROLEID01" }, "internal"],
     ["canonical user", { CanonicalUser: "79a59df900b949e55d96a1e698fbace" }, "external"],
     ["web identity provider", { Federated: "cognito-identity.amazonaws.com" }, "public"],
     [
@@ -230,6 +230,19 @@ describe("classifyStatement: principals", () => {
     expect(access({ Effect: "Deny", Principal: "*", Action: "s3:*" })).toBe("internal");
     expect(access({ Effect: "Allow", Action: "s3:*" })).toBe("internal");
     expect(access("nonsense")).toBe("internal");
+  });
+
+  it("does not make a named outsider internal by where the call comes from", () => {
+    const statement = {
+      Effect: "Allow",
+      Principal: { AWS: FOREIGN },
+      Action: "s3:GetObject",
+      Condition: {
+        StringEquals: { "aws:SourceVpce": "vpce-0own", "aws:SourceAccount": OWN },
+        IpAddress: { "aws:SourceIp": "10.0.0.0/8" },
+      },
+    };
+    expect(access(statement)).toBe("external");
   });
 
   it("narrows a foreign account to nothing when the condition requires the owner's organisation", () => {
