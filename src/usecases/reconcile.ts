@@ -29,13 +29,16 @@ export interface ReconcileDeps {
   compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
-  /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
-  configRules: ConfigRuleDirectory;
   /**
    * Active Access Analyzer external-access findings (a missed event is never sent again): swept
    * after the Config rules, within the same bounds. Absent: Config only.
    */
   accessAnalyzer?: ExternalAccessFindingSource;
+  /**
+   * Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake; and
+   * unmapped names are mapped by their managed source identifier.
+   */
+  configRules: ConfigRuleDirectory;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
