@@ -1,5 +1,3 @@
-import type { IAMClient } from "@aws-sdk/client-iam";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
