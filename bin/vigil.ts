@@ -5,6 +5,7 @@ import { Console } from "node:console";
  * Uses the caller's AWS profile, or a local emulator when AWS_ENDPOINT_URL is set.
  */
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { Command, CommanderError } from "commander";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
@@ -20,6 +21,7 @@ import {
 } from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
 import { exitCodeFor, processIo } from "../src/cli/io.ts";
+import { runJournalList, runJournalShow } from "../src/cli/journal.ts";
 import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
 import { runSilenceAdd, runSilenceList, runSilenceRemove } from "../src/cli/silence.ts";
@@ -52,6 +54,16 @@ const program = new Command()
   .exitOverride();
 
 let exitCode = 0;
+
+/** A yes/no question on the terminal (the prompt on stderr: stdout stays data). */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(question)).trim());
+  } finally {
+    terminal.close();
+  }
+}
 
 // --stage: every command runs with the deployed stage's names and config, read before it starts.
 program.hook("preAction", async () => {
@@ -175,15 +187,58 @@ program
     "restore the before-state recorded in a journal entry (run with the operator role: see docs/threat-model.md)",
   )
   .argument("<id>", "journal record id (from the alert or `vigil remediate`)")
-  .option("--json", "print the outcome as JSON")
+  .option("--dry-run", "show what undo would change (before, now, what it sets); change nothing")
+  .option("-y, --yes", "undo without asking (needed when stdin is not a terminal)")
+  .option(
+    "--json",
+    "print the outcome (or with --dry-run the preview) as JSON; needs --yes or --dry-run",
+  )
   .option("--force", "allow an undo that re-grants admin-class access (needs --reason)")
   .option("--reason <text>", "why the forced undo is needed (journaled and told)")
-  .action(async (id: string, opts: { json?: boolean; force?: boolean; reason?: string }) => {
+  .action(
+    async (
+      id: string,
+      opts: { json?: boolean; force?: boolean; reason?: string; dryRun?: boolean; yes?: boolean },
+    ) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      exitCode = await runUndoCommand(
+        { id, ...opts, configPath, ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}) },
+        processIo,
+      );
+    },
+  );
+
+const journal = program
+  .command("journal")
+  .description("read the remediation journal (what Vigil decided, before and after)");
+journal
+  .command("list")
+  .description("decisions since a time, newest first")
+  .option("--since <when>", "a duration before now (90m, 12h, 7d) or an ISO 8601 time", "7d")
+  .option("--resource <arn|name|glob>", "only this resource (ARN or name; * and ? match)")
+  .option("--outcome <outcome...>", "only these outcomes (applied, notified, failed, undone …)")
+  .option("--limit <n>", "newest records shown (default 50)")
+  .option("--json", "print one JSON document")
+  .action(
+    async (opts: {
+      since?: string;
+      resource?: string;
+      outcome?: string[];
+      limit?: string;
+      json?: boolean;
+    }) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      exitCode = await runJournalList({ ...opts, configPath }, processIo);
+    },
+  );
+journal
+  .command("show")
+  .description("one record in full: finding, plan, each step, before and after, seal")
+  .argument("<id>", "journal record id")
+  .option("--json", "print the record as JSON")
+  .action(async (id: string, opts: { json?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runUndoCommand(
-      { id, json: opts.json, force: opts.force, reason: opts.reason, configPath },
-      processIo,
-    );
+    exitCode = await runJournalShow({ id, ...opts, configPath }, processIo);
   });
 
 const alert = program.command("alert").description("check the alert path (SNS, PagerDuty)");
