@@ -358,6 +358,7 @@ export const s3BlockPublicAccess = defineRemediation({
         // notifications and logs never carry the policy itself.
         const diff = policyDiff(policy, indexes);
         const removed = diff.removed.map(describeSummary).join("; ");
+        const kept = diff.kept.map(describeSummary).join("; ");
         const hashes = `policy ${diff.beforeHash} → ${diff.afterHash}`;
         shortLabels.push(
           stripped === null
@@ -373,7 +374,7 @@ export const s3BlockPublicAccess = defineRemediation({
               }
             : {
                 action: "s3:PutBucketPolicy",
-                description: `remove ${plural(toStrip.length, "statement")} from the bucket policy of ${bucket}, keeping ${diff.kept.length} (removed: ${removed}; ${hashes})`,
+                description: `remove ${plural(toStrip.length, "statement")} from the bucket policy of ${bucket}, keeping ${diff.kept.length} (removed: ${removed}; kept: ${kept}; ${hashes})`,
                 params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped },
               },
         );

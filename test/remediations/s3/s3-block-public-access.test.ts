@@ -142,7 +142,7 @@ describe("s3-block-public-access with mocked S3", () => {
     // The change names the statements and the documents' hashes, never the policy text.
     const description = changeAt(plan).description;
     expect(description).toMatch(
-      /removed: ForeignOrg Allow \*: s3:GetObject; ForeignVpce Allow \*: s3:GetObject; policy sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}/,
+      /removed: ForeignOrg Allow \*: s3:GetObject; ForeignVpce Allow \*: s3:GetObject; kept: OwnOrg Allow \*: s3:GetObject; OwnVpce Allow \*: s3:GetObject; policy sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}/,
     );
     expect(description).not.toContain("o-attacker99");
 
