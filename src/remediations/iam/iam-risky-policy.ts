@@ -31,6 +31,7 @@ import {
   paginateListUserTags,
   type Tag,
 } from "@aws-sdk/client-iam";
+import { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
 import { assessPolicy, decodePolicyDocument, sameDocument } from "../../domain/iam-policy.ts";
 import type {
@@ -38,10 +39,11 @@ import type {
   RemediationPlan,
   VerifyResult,
 } from "../../domain/remediation-plan.ts";
-import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
-import type { RemediationSettings } from "../settings.ts";
+import type { RemediationContext as Context } from "../../ports/remediation.ts";
+import { defineRemediation, type PlanWith } from "../define.ts";
+import { riskyPolicySettings } from "./settings.ts";
 
-type RemediationContext = Context<RemediationSettings>;
+type RemediationContext = Context<z.output<typeof riskyPolicySettings>>;
 
 /**
  * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
@@ -240,36 +242,51 @@ function stringParam(change: PlannedChange, key: string): string {
 
 // ---- plan state ------------------------------------------------------------------------------
 
-interface AssessedAttachment extends AttachedPolicyRef {
-  risky: boolean;
-  reasons: string[];
-}
+const assessed = { risky: z.boolean(), reasons: z.array(z.string()) };
 
-interface AssessedInline {
-  policyName: string;
-  risky: boolean;
-  reasons: string[];
-  /** JSON text of the document; kept for risky ones (undo re-creates them from it). */
-  document?: string;
-}
+/** A principal's policies as planning read and judged them; risky inline documents kept for undo. */
+const principalBefore = z.object({
+  target: z.object({
+    type: z.enum(["user", "role", "group"]),
+    name: z.string().min(1),
+    arn: z.string(),
+  }),
+  attachedPolicies: z.array(
+    z.object({ policyName: z.string(), policyArn: z.string().startsWith("arn:"), ...assessed }),
+  ),
+  inlinePolicies: z.array(
+    z.object({
+      policyName: z.string().min(1),
+      ...assessed,
+      /** JSON text of the document; kept for risky ones (undo re-creates them from it). */
+      document: z.string().optional(),
+    }),
+  ),
+});
 
-interface PrincipalBefore {
-  target: { type: PrincipalType; name: string; arn: string };
-  attachedPolicies: AssessedAttachment[];
-  inlinePolicies: AssessedInline[];
-}
+/** A managed policy judged risky: the entities it was attached to. */
+const policyBefore = z.object({
+  target: z.object({ type: z.literal("policy"), name: z.string().min(1), arn: z.string() }),
+  defaultVersionId: z.string().nullable(),
+  reasons: z.array(z.string()),
+  attachments: z.object({
+    users: z.array(z.string()),
+    roles: z.array(z.string()),
+    groups: z.array(z.string()),
+  }),
+});
 
-interface PolicyBefore {
-  target: { type: "policy"; name: string; arn: string };
-  defaultVersionId: string | null;
-  reasons: string[];
-  attachments: { users: string[]; roles: string[]; groups: string[] };
-}
+const riskyPolicyBefore = z.union([principalBefore, policyBefore]);
 
-type RiskyPolicyBefore = PrincipalBefore | PolicyBefore;
+type PrincipalBefore = z.input<typeof principalBefore>;
+type PolicyBefore = z.input<typeof policyBefore>;
+type AssessedAttachment = PrincipalBefore["attachedPolicies"][number];
+type AssessedInline = PrincipalBefore["inlinePolicies"][number];
+type RiskyPlan = PlanWith<z.output<typeof riskyPolicyBefore>>;
 
-function beforeOf(plan: RemediationPlan): RiskyPolicyBefore {
-  return plan.before as unknown as RiskyPolicyBefore;
+/** TypeScript does not narrow a union on a nested field: this does. */
+function isPolicyBefore(before: PrincipalBefore | PolicyBefore): before is PolicyBefore {
+  return before.target.type === "policy";
 }
 
 /** JSON text of a managed policy's default version, plus that version id. */
@@ -498,11 +515,11 @@ function entityList(
  */
 async function changesStillInPlace(
   ctx: RemediationContext,
-  plan: RemediationPlan,
+  plan: RiskyPlan,
   changes: PlannedChange[],
 ): Promise<{ present: PlannedChange[]; after: Record<string, unknown> }> {
-  const before = beforeOf(plan);
-  if (before.target.type === "policy") {
+  const { before } = plan;
+  if (isPolicyBefore(before)) {
     const entities = await listEntities(ctx.iam, before.target.arn);
     const present = changes.filter((change) => {
       const { api } = operationOf(change);
@@ -531,14 +548,11 @@ async function changesStillInPlace(
   };
 }
 
-function savedInlineDocument(plan: RemediationPlan, policyName: string): string {
-  const before = beforeOf(plan);
-  const saved =
-    before.target.type === "policy"
-      ? undefined
-      : (before as PrincipalBefore).inlinePolicies.find(
-          (inline) => inline.policyName === policyName,
-        )?.document;
+function savedInlineDocument(plan: RiskyPlan, policyName: string): string {
+  const { before } = plan;
+  const saved = isPolicyBefore(before)
+    ? undefined
+    : before.inlinePolicies.find((inline) => inline.policyName === policyName)?.document;
   if (saved === undefined) {
     throw new Error(
       `no saved document for inline policy ${policyName}; cannot apply or undo safely`,
@@ -547,10 +561,10 @@ function savedInlineDocument(plan: RemediationPlan, policyName: string): string 
   return saved;
 }
 
-export const iamRiskyPolicy: Remediation<RemediationSettings> = {
+export const iamRiskyPolicy = defineRemediation({
   name: IAM_RISKY_POLICY,
-  // Checked once this remediation is built with defineRemediation.
-  parseBefore: (plan) => plan.before,
+  settings: riskyPolicySettings,
+  before: riskyPolicyBefore,
   description:
     "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
   handles(finding: Finding): boolean {
@@ -672,14 +686,14 @@ export const iamRiskyPolicy: Remediation<RemediationSettings> = {
   undoHazards(plan, applied): string[] {
     // Everything this remediation removed was judged risky when planned: putting it back re-grants
     // that access. Each hazard names the grant and the risk model's reasons.
-    const before = beforeOf(plan);
+    const { before } = plan;
     return applied.map((change) => {
       const { api, op } = operationOf(change);
       const name = stringParam(change, api.nameKey);
-      if (before.target.type === "policy") {
-        return `attach ${before.target.name} to ${api.type} ${name}: ${(before as PolicyBefore).reasons.join("; ")}`;
+      if (isPolicyBefore(before)) {
+        return `attach ${before.target.name} to ${api.type} ${name}: ${before.reasons.join("; ")}`;
       }
-      const principal = before as PrincipalBefore;
+      const principal = before;
       if (op === "detach") {
         const arn = stringParam(change, "PolicyArn");
         const assessed = principal.attachedPolicies.find((policy) => policy.policyArn === arn);
@@ -713,4 +727,4 @@ export const iamRiskyPolicy: Remediation<RemediationSettings> = {
           : `not restored: ${missing.map((change) => change.description).join("; ")}`,
     };
   },
-};
+});
