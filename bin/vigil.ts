@@ -5,15 +5,23 @@ import { Console } from "node:console";
  * Uses the caller's AWS profile, or a local emulator when AWS_ENDPOINT_URL is set.
  */
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { Command, CommanderError } from "commander";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { readStackOutputs } from "../src/adapters/stack-outputs.ts";
 import { runAlertTestCommand } from "../src/cli/alert.ts";
-import { defaultBacktestDeps, runBacktestCommand, SETTING_HELP } from "../src/cli/backtest.ts";
+import {
+  addTargetOptions,
+  collect,
+  defaultBacktestDeps,
+  runBacktestCommand,
+  SETTING_HELP,
+} from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
 import { exitCodeFor, processIo } from "../src/cli/io.ts";
+import { runJournalList, runJournalShow } from "../src/cli/journal.ts";
 import { runRedriveCommand } from "../src/cli/redrive.ts";
 import { runRemediateCommand, runUndoCommand } from "../src/cli/remediate.ts";
 import { runSilenceAdd, runSilenceList, runSilenceRemove } from "../src/cli/silence.ts";
@@ -46,6 +54,16 @@ const program = new Command()
   .exitOverride();
 
 let exitCode = 0;
+
+/** A yes/no question on the terminal (the prompt on stderr: stdout stays data). */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(question)).trim());
+  } finally {
+    terminal.close();
+  }
+}
 
 // --stage: every command runs with the deployed stage's names and config, read before it starts.
 program.hook("preAction", async () => {
@@ -99,22 +117,15 @@ program
     },
   );
 
-/** Repeatable options: --setting a --setting b → ["a", "b"]. */
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-program
-  .command("backtest")
-  .description("replay metric history (files or CloudWatch) and compare what settings would flag")
-  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
-  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
-  .option(
-    "--stat <stat>",
-    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
-  )
-  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
-  .option("--days <n>", "days to evaluate (CloudWatch default 90; files: all)")
+addTargetOptions(
+  program
+    .command("backtest")
+    .description(
+      "replay metric history (files or CloudWatch) and compare what settings would flag",
+    ),
+  "days to evaluate (CloudWatch default 90; files: all)",
+)
   .option("--setting <k=v,...>", "settings to compare, one column each (repeatable)", collect)
-  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
   .option("--html <file>", "write a self-contained HTML report with a chart per metric")
   .option("--method <method>", "mean-sd or seasonal")
   .option("--sigma <k>", "sigma multiplier k")
@@ -133,19 +144,17 @@ program
     );
   });
 
-program
-  .command("tune")
-  .description("suggest per-metric overrides that keep each metric within an alert budget")
-  .requiredOption("--budget <n>", "alert episodes allowed per week, per metric")
-  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
-  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
+addTargetOptions(
+  program
+    .command("tune")
+    .description("suggest per-metric overrides that keep each metric within an alert budget")
+    .requiredOption("--budget <n>", "alert episodes allowed per week, per metric"),
+  "days of history to tune on (CloudWatch default 90; files: all)",
+)
   .option(
-    "--stat <stat>",
-    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
+    "--allow-missing-largest",
+    "accept a suggestion that no longer flags the metric's largest anomaly (off: never suggested)",
   )
-  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
-  .option("--days <n>", "days of history to tune on (CloudWatch default 90; files: all)")
-  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
   .option("--write <file>", "write the config with the suggested overrides (atomically)")
   .option("--json", "print the suggestions as JSON instead of YAML")
   .addHelpText("after", TUNE_HELP)
@@ -178,15 +187,58 @@ program
     "restore the before-state recorded in a journal entry (run with the operator role: see docs/threat-model.md)",
   )
   .argument("<id>", "journal record id (from the alert or `vigil remediate`)")
-  .option("--json", "print the outcome as JSON")
+  .option("--dry-run", "show what undo would change (before, now, what it sets); change nothing")
+  .option("-y, --yes", "undo without asking (needed when stdin is not a terminal)")
+  .option(
+    "--json",
+    "print the outcome (or with --dry-run the preview) as JSON; needs --yes or --dry-run",
+  )
   .option("--force", "allow an undo that re-grants admin-class access (needs --reason)")
   .option("--reason <text>", "why the forced undo is needed (journaled and told)")
-  .action(async (id: string, opts: { json?: boolean; force?: boolean; reason?: string }) => {
+  .action(
+    async (
+      id: string,
+      opts: { json?: boolean; force?: boolean; reason?: string; dryRun?: boolean; yes?: boolean },
+    ) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      exitCode = await runUndoCommand(
+        { id, ...opts, configPath, ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}) },
+        processIo,
+      );
+    },
+  );
+
+const journal = program
+  .command("journal")
+  .description("read the remediation journal (what Vigil decided, before and after)");
+journal
+  .command("list")
+  .description("decisions since a time, newest first")
+  .option("--since <when>", "a duration before now (90m, 12h, 7d) or an ISO 8601 time", "7d")
+  .option("--resource <arn|name|glob>", "only this resource (ARN or name; * and ? match)")
+  .option("--outcome <outcome...>", "only these outcomes (applied, notified, failed, undone …)")
+  .option("--limit <n>", "newest records shown (default 50)")
+  .option("--json", "print one JSON document")
+  .action(
+    async (opts: {
+      since?: string;
+      resource?: string;
+      outcome?: string[];
+      limit?: string;
+      json?: boolean;
+    }) => {
+      const configPath = program.opts<{ config?: string }>().config;
+      exitCode = await runJournalList({ ...opts, configPath }, processIo);
+    },
+  );
+journal
+  .command("show")
+  .description("one record in full: finding, plan, each step, before and after, seal")
+  .argument("<id>", "journal record id")
+  .option("--json", "print the record as JSON")
+  .action(async (id: string, opts: { json?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runUndoCommand(
-      { id, json: opts.json, force: opts.force, reason: opts.reason, configPath },
-      processIo,
-    );
+    exitCode = await runJournalShow({ id, ...opts, configPath }, processIo);
   });
 
 const alert = program.command("alert").description("check the alert path (SNS, PagerDuty)");

@@ -1,3 +1,4 @@
+import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
  * buckets (encryption, public access block, policy, ACL), the S3 journal bucket as an object store
@@ -74,11 +75,15 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import { DEFAULT_RULE_KINDS } from "../../src/config/remediation-config.ts";
 
 export const ACCOUNT = "123456789012";
 export const HOME_REGION = "us-east-1";
 export const JOURNAL_BUCKET = "vigil-journal";
 export const TOPIC_ARN = `arn:aws:sns:${HOME_REGION}:${ACCOUNT}:vigil-alerts`;
+/** The ARN test/fixtures/events name for their Config rule. */
+const SAMPLE_RULE_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
 /** The Config rule the reconcile sweep finds, and the bucket it reports. */
 export const SWEEP_RULE = "s3-bucket-server-side-encryption-enabled";
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
@@ -88,7 +93,7 @@ export const MUTATING_COMMAND =
   /^(Put|Delete|Detach|Attach|Create|Update|Tag|Untag|Remove|Add|Set|Publish|Send|Start|Enable|Disable|Change)/;
 
 export interface RecordedCall {
-  service: "s3" | "iam" | "sns" | "sts" | "config" | "cloudwatch";
+  service: "s3" | "iam" | "sns" | "sts" | "config" | "cloudwatch" | "accessanalyzer";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -514,6 +519,7 @@ export class FakeAws {
     const sts = mockClient(STSClient);
     const config = mockClient(ConfigServiceClient);
     const cloudwatch = mockClient(CloudWatchClient);
+    const accessAnalyzer = mockClient(AccessAnalyzerClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -521,18 +527,22 @@ export class FakeAws {
       ["sts", sts],
       ["config", config],
       ["cloudwatch", cloudwatch],
+      ["accessanalyzer", accessAnalyzer],
     ];
+    // The sweep's Access Analyzer part: no analyzer in the fake account.
+    accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(s3, s3Handlers(this.account));
     wire(iam, iamHandlers(this.account));
     sns.on(PublishCommand).resolves({ MessageId: "fake-message" });
+    // The sweep's rule and every rule Vigil maps by default, AWS-owned (the intake trusts those),
+    // under the ARN the sample events name.
     config.on(DescribeConfigRulesCommand).resolves({
-      ConfigRules: [
-        {
-          ConfigRuleName: SWEEP_RULE,
-          ConfigRuleState: "ACTIVE",
-          Source: { Owner: "AWS", SourceIdentifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED" },
-        },
-      ],
+      ConfigRules: [...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map((name) => ({
+        ConfigRuleName: name,
+        ConfigRuleArn: SAMPLE_RULE_ARN,
+        ConfigRuleState: "ACTIVE",
+        Source: { Owner: "AWS", SourceIdentifier: name.toUpperCase().replaceAll("-", "_") },
+      })),
     });
     config.on(GetComplianceDetailsByConfigRuleCommand).resolves({
       EvaluationResults: [

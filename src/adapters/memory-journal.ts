@@ -1,4 +1,5 @@
 import type { AppliedChangeRef } from "../domain/guards.ts";
+import { journalIdPrefix } from "../domain/journal-query.ts";
 import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
 import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
 
@@ -20,6 +21,12 @@ export class MemoryJournal implements Journal {
   async get(id: string): Promise<JournalRecord | undefined> {
     const entry = this.records.get(id);
     return entry ? structuredClone(entry) : undefined;
+  }
+
+  async *list(since: number): AsyncIterable<JournalRecord> {
+    const from = journalIdPrefix(since);
+    const ids = [...this.records.keys()].filter((id) => id > from).sort();
+    for (const id of ids) yield structuredClone(this.records.get(id) as JournalRecord);
   }
 
   async recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]> {

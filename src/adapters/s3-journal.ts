@@ -7,8 +7,12 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { AppliedChangeRef } from "../domain/guards.ts";
+import { journalIdPrefix } from "../domain/journal-query.ts";
 import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
 import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
+
+/** Records `list` reads at once. */
+const LIST_READ_CONCURRENCY = 16;
 
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
@@ -68,6 +72,34 @@ export class S3Journal implements Journal {
     assertSafeId(id);
     const text = await this.getText(this.recordKey(id));
     return text === undefined ? undefined : (JSON.parse(text.body) as JournalRecord);
+  }
+
+  async *list(since: number): AsyncIterable<JournalRecord> {
+    const prefix = `${this.prefix}records/`;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          // Ids start with their UTC second, so listing starts at `since` (the prefix itself is
+          // no key: records of that very second sort after it).
+          StartAfter: `${prefix}${journalIdPrefix(since)}`,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      const keys = (page.Contents ?? [])
+        .map((object) => object.Key)
+        .filter((key): key is string => key?.endsWith(".json") === true);
+      // A page holds up to 1,000 records: read them a few at a time, in order.
+      for (let i = 0; i < keys.length; i += LIST_READ_CONCURRENCY) {
+        const texts = await Promise.all(
+          keys.slice(i, i + LIST_READ_CONCURRENCY).map((key) => this.getText(key)),
+        );
+        for (const text of texts) if (text) yield JSON.parse(text.body) as JournalRecord;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]> {

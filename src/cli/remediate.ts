@@ -18,13 +18,19 @@ import {
   isIgnored,
 } from "../usecases/intake.ts";
 import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
-import { type UndoOutcome, undoRemediation } from "../usecases/undo-remediation.ts";
+import {
+  previewUndo,
+  type UndoOutcome,
+  type UndoPreview,
+  undoRemediation,
+} from "../usecases/undo-remediation.ts";
 import {
   createRemediationDeps,
   findingAccountOf,
   type RemediationApp,
 } from "../wiring/remediation.ts";
 import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
+import { formatTable } from "./table.ts";
 
 export interface RemediateCommandOptions {
   /** A saved EventBridge event (Config compliance change or Access Analyzer finding). */
@@ -44,6 +50,15 @@ export interface UndoCommandOptions {
   reason?: string;
   json?: boolean;
   configPath?: string;
+  /** Show what undo would change and stop. */
+  dryRun?: boolean;
+  /** Undo without asking (scripts). */
+  yes?: boolean;
+  /**
+   * Asks the person at the terminal; undefined when there is none (stdin is not a TTY), where an
+   * undo without --yes is refused rather than applied unseen.
+   */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** Builds the dependencies; replaced in tests. */
@@ -193,7 +208,8 @@ export async function runRemediateCommand(
   }
 }
 
-const UNDO_EXIT: Record<UndoOutcome["outcome"], number> = {
+const UNDO_EXIT: Record<UndoOutcome["outcome"] | UndoPreview["outcome"], number> = {
+  "would-undo": EXIT.ok,
   undone: EXIT.ok,
   "already-undone": EXIT.ok,
   "undo-failed": EXIT.failure,
@@ -202,7 +218,11 @@ const UNDO_EXIT: Record<UndoOutcome["outcome"], number> = {
   "nothing-to-undo": EXIT.badInput,
 };
 
-/** `vigil undo <journal id>`: restores what one journal record changed. */
+/**
+ * `vigil undo <journal id>`: shows what undo would change (before Vigil / after Vigil / now / undo
+ * sets), asks, then restores what one journal record changed. `--dry-run` stops after the preview;
+ * `--yes` skips it (scripts); without a terminal and without `--yes` nothing is changed (exit 2).
+ */
 export async function runUndoCommand(
   options: UndoCommandOptions,
   io: CliIo,
@@ -216,16 +236,33 @@ export async function runUndoCommand(
     io.err("vigil undo: --force needs --reason: it is journaled and told to people");
     return EXIT.badInput;
   }
+  if (options.json && !options.yes && !options.dryRun) {
+    io.err("vigil undo: --json is for scripts: add --yes to undo, or --dry-run to only look");
+    return EXIT.badInput;
+  }
   try {
     const app = await createApp({
       dryRun: false,
       ...(options.configPath ? { configPath: options.configPath } : {}),
     });
-    const outcome = await undoRemediation(
-      app.runner,
-      options.id,
-      options.force && options.reason ? { force: { reason: options.reason } } : {},
-    );
+    const force = options.force && options.reason ? { force: { reason: options.reason } } : {};
+    if (options.dryRun || !options.yes) {
+      const preview = await previewUndo(app.runner, options.id, force);
+      io.out(options.json ? JSON.stringify(preview, null, 2) : renderPreview(preview));
+      if (preview.outcome !== "would-undo") return UNDO_EXIT[preview.outcome];
+      if (options.dryRun) return EXIT.ok;
+      if (!options.confirm) {
+        io.err(
+          "vigil undo: no terminal to confirm on: add --yes to undo without asking (or --dry-run to only look)",
+        );
+        return EXIT.badInput;
+      }
+      if (!(await options.confirm(`Undo ${options.id}? [y/N] `))) {
+        io.err("vigil undo: not confirmed: nothing was changed");
+        return EXIT.failure;
+      }
+    }
+    const outcome = await undoRemediation(app.runner, options.id, force);
     if (options.json) {
       io.out(JSON.stringify(outcome, null, 2));
     } else {
@@ -237,4 +274,34 @@ export async function runUndoCommand(
     io.err(`vigil undo: ${(error as Error).message}`);
     return exitCodeFor(error);
   }
+}
+
+/** The preview in words: the record, the steps undo reverses, and each setting it would set. */
+function renderPreview(preview: UndoPreview): string {
+  const lines: string[] = [];
+  const record = preview.record;
+  if (record) {
+    lines.push(
+      `${record.id} (${record.time}): ${record.outcome} ${record.remediation ?? ""} on ${record.resourceArn} (${record.account} ${record.region})`,
+    );
+  }
+  if (preview.steps.length > 0) {
+    lines.push("Undo would:");
+    lines.push(...preview.steps.map((step, i) => `  ${i + 1}. ${step}`));
+  }
+  if (preview.diff.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["setting", "before Vigil", "after Vigil", "now", "undo sets"],
+        preview.diff.map((row) => [row.path, row.before, row.afterVigil, row.now, row.undoSets]),
+      ),
+      "",
+    );
+  } else if (record) {
+    lines.push("(the state read now matches what undo restores: nothing would change)");
+  }
+  for (const hazard of preview.hazards) lines.push(`re-grants admin-class access: ${hazard}`);
+  lines.push(`${preview.outcome}: ${preview.reason}`);
+  return lines.join("\n");
 }

@@ -7,6 +7,7 @@ import { silenceName, silenceState } from "../domain/silences.ts";
 import { writeFileAtomic } from "../report/write-atomic.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { formatTable } from "./table.ts";
+import { parseDuration, parseTime } from "./time.ts";
 
 /**
  * `vigil silence add | list | remove`: edits `alerting.silences` in the config file. The file is
@@ -38,21 +39,8 @@ export interface SilenceAddOptions extends SilenceFileOptions {
   now?: () => number;
 }
 
-const DURATION = /^(\d+)(m|h|d)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
 function configPathOf(options: SilenceFileOptions): string {
   return options.configPath ?? process.env.VIGIL_CONFIG ?? DEFAULT_CONFIG_PATH;
-}
-
-function parseTime(text: string, what: string): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
-    throw new ConfigError(
-      `--${what}: "${text}" is not an ISO 8601 time (e.g. 2026-11-24T22:00:00Z)`,
-    );
-  }
-  return ms;
 }
 
 async function readConfigText(path: string): Promise<string> {
@@ -112,9 +100,11 @@ export async function runSilenceAdd(options: SilenceAddOptions, io: CliIo): Prom
     if (options.end && options.for) throw new ConfigError("give --end or --for, not both");
     if (options.end) end = parseTime(options.end, "end");
     else if (options.for) {
-      const m = DURATION.exec(options.for);
-      if (!m) throw new ConfigError(`--for: "${options.for}" is not a duration like 90m, 4h or 2d`);
-      end = start + Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+      const duration = parseDuration(options.for);
+      if (duration === undefined) {
+        throw new ConfigError(`--for: "${options.for}" is not a duration like 90m, 4h or 2d`);
+      }
+      end = start + duration;
     } else {
       throw new ConfigError(
         `a silence needs an end: --end <ISO time> or --for <90m|4h|2d> (at most ${MAX_SILENCE_DAYS} days)`,

@@ -99,6 +99,20 @@ export const remediationConfigSchema = z
       .record(z.string().min(1), kindSchema)
       .default({})
       .transform((custom) => ({ ...DEFAULT_RULE_KINDS, ...custom })),
+    /**
+     * ARNs of Config rules not owned by AWS (custom Lambda or Guard rules) whose verdicts Vigil may
+     * act on. Any other rule counts only when DescribeConfigRules says Source.Owner is AWS.
+     */
+    trustedConfigRules: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:config:[a-z0-9-]+:\d{12}:config-rule\/[\w-]+$/,
+            "must be a Config rule ARN (arn:aws:config:<region>:<account>:config-rule/config-rule-<id>)",
+          ),
+      )
+      .default([]),
     exemptionTag: z.string().min(1).max(128).default("vigil:exempt"),
     exemptionUntilTag: z.string().min(1).max(128).default("vigil:exempt-until"),
     /** Exemptions expiring further away than this are refused (fail closed). */

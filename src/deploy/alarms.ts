@@ -1,8 +1,12 @@
 /**
  * CloudWatch alarms on Vigil itself: every failure must reach a person. Generated from the
  * function list (one role, one log group, three alarms each) so a new function cannot be
- * deployed unwatched; all of them notify the alerts topic.
+ * deployed unwatched; all of them notify the alerts topic. Where a function counts the thing
+ * itself (its EMF metrics, src/usecases/run-metrics.ts: runs, remediation outcomes, alerts not
+ * delivered) the alarm reads that count instead of matching log text.
  */
+import { OUTCOMES, type RemediationOutcomeKind } from "../domain/outcomes.ts";
+import { RUN_METRIC_NAMES } from "../usecases/run-metrics.ts";
 import { ROLE_LOGICAL_IDS } from "./iam-roles.ts";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -10,8 +14,25 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 /** Queues whose depth is a failure: anything in them is work that did not happen. */
 export const DEAD_LETTER_QUEUES = ["FailureQueue", "AlertDeadLetterQueue", "ShardDeadLetterQueue"];
 
-/** Namespace of the metrics Vigil's log filters produce. */
+/** Namespace of Vigil's own metrics: the functions' EMF counts and the log filters' metrics. */
 export const METRIC_NAMESPACE = "Vigil/${sls:stage}";
+
+/** The `service` dimension of a function's EMF metrics: its handler's serviceName. */
+export function serviceName(fn: string): string {
+  return `vigil-${fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Functions that run remediations and count each decision's outcome (Remediations by Outcome). */
+export const REMEDIATING_FUNCTIONS = [
+  "onConfigComplianceChange",
+  "onAccessAnalyzerFinding",
+  "reconcile",
+];
+
+/** Outcomes of the runner that failed (OUTCOMES ok: false): each one needs a person. */
+export const FAILED_REMEDIATION_OUTCOMES = (
+  Object.keys(OUTCOMES) as RemediationOutcomeKind[]
+).filter((outcome) => OUTCOMES[outcome].runner && !OUTCOMES[outcome].ok);
 
 /** CloudFormation logical id prefix serverless gives a function: detectWorker → DetectWorker. */
 export function normalizedName(fn: string): string {
@@ -51,6 +72,15 @@ function logMetric(fn: string, metricName: string, pattern: string): Json {
         { MetricNamespace: METRIC_NAMESPACE, MetricName: metricName, MetricValue: "1" },
       ],
     },
+  };
+}
+
+/** One of Vigil's own EMF metrics, as a function publishes it (dimension `service` only). */
+function emfMetric(fn: string, metricName: string): Record<string, Json> {
+  return {
+    Namespace: METRIC_NAMESPACE,
+    MetricName: metricName,
+    Dimensions: [{ Name: "service", Value: serviceName(fn) }],
   };
 }
 
@@ -114,19 +144,17 @@ export function alarmResources(options: AlarmOptions): { Resources: Record<strin
     };
   }
 
-  // A silent detector is an incident. Each completed run logs one summary line; no such line in
-  // two schedule periods (no data counts as breaching) means detection stopped, whatever the
-  // reason: schedule disabled, function failing before its summary, config disabling every set.
+  // A silent detector is an incident. Each run that finishes counts Runs=1 under its service; none
+  // in two schedule periods (no data counts as breaching) means detection stopped, whatever the
+  // reason: schedule disabled, function failing before it finishes, config disabling every set.
   const periodSeconds = options.detectEveryMinutes * 60;
-  const silence = (fn: string, metricName: string, pattern: string, what: string) => {
-    resources[`${normalizedName(fn)}RunsMetric`] = logMetric(fn, metricName, pattern);
+  const silence = (fn: string, what: string) => {
     resources[`${normalizedName(fn)}SilentAlarm`] = {
       Type: "AWS::CloudWatch::Alarm",
       Properties: {
         AlarmName: `vigil-\${sls:stage}-${fn}-silent`,
         AlarmDescription: `no ${what} completed in 2 periods of ${options.detectEveryMinutes} min: detection is not running`,
-        Namespace: METRIC_NAMESPACE,
-        MetricName: metricName,
+        ...emfMetric(fn, "Runs"),
         Statistic: "Sum",
         Period: periodSeconds,
         EvaluationPeriods: 2,
@@ -138,18 +166,66 @@ export function alarmResources(options: AlarmOptions): { Resources: Record<strin
       },
     };
   };
-  silence(
-    "detect",
-    "DetectionRuns",
-    '{ $.message = "detection run finished*" }',
-    "detection run of the central account",
-  );
-  silence(
-    "detectFanout",
-    "FanoutRuns",
-    '{ $.message = "detection shards enqueued*" }',
-    "member-account fan-out",
-  );
+  silence("detect", "detection run of the central account");
+  silence("detectFanout", "member-account fan-out");
+
+  // Alerts that reached nobody: the detector counts each notification it could not deliver.
+  resources.DetectAlertDeliveryFailuresAlarm = {
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      AlarmName: "vigil-${sls:stage}-detect-alert-delivery-failures",
+      AlarmDescription:
+        "detect could not deliver an alert (SNS or PagerDuty): inspect the alert dead-letter queue and `vigil redrive`",
+      ...emfMetric("detect", "AlertDeliveryFailures"),
+      Statistic: "Sum",
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      ...toTopic,
+    },
+  };
+
+  // Remediations that failed, did not take, or were stopped as a loop: one alarm per function over
+  // the sum of those outcomes (each is its own Outcome dimension value).
+  for (const fn of REMEDIATING_FUNCTIONS) {
+    const queries: Json[] = FAILED_REMEDIATION_OUTCOMES.map((outcome, i) => ({
+      Id: `m${i}`,
+      ReturnData: false,
+      MetricStat: {
+        Metric: {
+          Namespace: METRIC_NAMESPACE,
+          MetricName: RUN_METRIC_NAMES.byOutcome,
+          Dimensions: [
+            { Name: "service", Value: serviceName(fn) },
+            { Name: "Outcome", Value: outcome },
+          ],
+        },
+        Period: 300,
+        Stat: "Sum",
+      },
+    }));
+    queries.push({
+      Id: "failed",
+      Label: `remediations ${FAILED_REMEDIATION_OUTCOMES.join(" / ")}`,
+      Expression: "SUM(METRICS())",
+      ReturnData: true,
+    });
+    resources[`${normalizedName(fn)}RemediationFailuresAlarm`] = {
+      Type: "AWS::CloudWatch::Alarm",
+      Properties: {
+        AlarmName: `vigil-\${sls:stage}-${fn}-remediation-failures`,
+        AlarmDescription: `vigil ${fn}: a remediation ended ${FAILED_REMEDIATION_OUTCOMES.join(", ")}: \`vigil journal list --outcome ${FAILED_REMEDIATION_OUTCOMES.join(" ")}\``,
+        Metrics: queries,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        ...toTopic,
+      },
+    };
+  }
 
   // Workers falling behind: shards older than half a period will not finish within it.
   resources.ShardQueueBacklogAlarm = {

@@ -18,44 +18,71 @@ export function contentHash(value: unknown): string {
   return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 }
 
+/** A leaf where two JSON states differ: its path and both values. */
+export interface DifferingPath {
+  path: string;
+  a: unknown;
+  b: unknown;
+}
+
+/**
+ * Leaves (dotted paths; arrays and scalars are leaves) where two JSON states differ, in key order,
+ * at most `max` of them. Empty when equal.
+ */
+export function differingPaths(
+  a: unknown,
+  b: unknown,
+  max = Number.POSITIVE_INFINITY,
+): DifferingPath[] {
+  const out: DifferingPath[] = [];
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (out.length >= max) return;
+    if (canonicalJson(x) === canonicalJson(y)) return;
+    if (isPlainObject(x) && isPlainObject(y)) {
+      for (const key of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+        walk(x[key], y[key], path ? `${path}.${key}` : key);
+      }
+      return;
+    }
+    out.push({ path: path || "(state)", a: x, b: y });
+  };
+  walk(a, b, "");
+  return out;
+}
+
 /**
  * Paths where two JSON states differ, each with both values' hashes (not the values: they may hold
  * whole policy documents). Empty when equal. Capped so a huge change stays one readable line.
  */
 export function stateDiff(expected: unknown, actual: unknown, max = 10): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string): void => {
-    if (out.length >= max) return;
-    if (canonicalJson(a) === canonicalJson(b)) return;
-    const bothObjects =
-      a &&
-      b &&
-      typeof a === "object" &&
-      typeof b === "object" &&
-      !Array.isArray(a) &&
-      !Array.isArray(b);
-    if (bothObjects) {
-      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-      for (const key of [...keys].sort()) {
-        walk(
-          (a as Record<string, unknown>)[key],
-          (b as Record<string, unknown>)[key],
-          path ? `${path}.${key}` : key,
-        );
-      }
-      return;
-    }
-    out.push(`${path || "(state)"}: was ${describe(a)}, now ${describe(b)}`);
-  };
-  walk(expected, actual, "");
-  return out;
+  return differingPaths(expected, actual, max).map(
+    ({ path, a, b }) => `${path}: was ${describeValue(a)}, now ${describeValue(b)}`,
+  );
 }
 
-function describe(value: unknown): string {
+/** A value in a few words: scalars and short strings as they are, anything longer by its hash. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return "absent";
   if (value === null || typeof value === "boolean" || typeof value === "number") {
     return String(value);
   }
   if (typeof value === "string" && value.length <= 64) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "none";
+    const short = value.every((v) => typeof v === "string" || typeof v === "number");
+    const text = short ? value.join(", ") : "";
+    if (short && text.length <= 120) return text;
+  }
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "empty";
+    const scalar = entries.every(([, v]) => v === null || typeof v !== "object");
+    const text = entries.map(([k, v]) => `${k}=${String(v)}`).join(", ");
+    if (scalar && text.length <= 120) return text;
+  }
   return contentHash(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -34,6 +34,11 @@ export interface Journal {
   /** Creates or replaces the record with this id (the runner rewrites it after every step). */
   record(entry: JournalRecord): Promise<void>;
   get(id: string): Promise<JournalRecord | undefined>;
+  /**
+   * Every record whose id is from `since` (epoch ms) on, in id order (oldest first), read lazily:
+   * `vigil journal list` filters them (src/domain/journal-query.ts).
+   */
+  list(since: number): AsyncIterable<JournalRecord>;
   /** Remediation runs that applied at least one change (undo records excluded), oldest first. */
   recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]>;
   /** Atomic: of concurrent callers for one key, exactly one gets `claimed: true`. */

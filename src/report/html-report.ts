@@ -1,8 +1,12 @@
 /**
- * The backtest as ONE self-contained HTML file: a ranked summary, then a chart per metric (series,
- * expected line, threshold band, flagged points, episodes shaded, hover for the numbers), drawn by
- * Chart.js and chartjs-plugin-annotation, whose UMD builds are inlined — the page needs no network
- * (its Content-Security-Policy even forbids it) and can be mailed or attached to a ticket.
+ * The backtest as ONE self-contained HTML file: a ranked summary (filter, sort), then a chart per
+ * metric (series, expected line, threshold band, flagged points, episodes shaded, hover for the
+ * numbers; every setting overlaid, each toggled; zoom and pan) and its flagged periods (click one to
+ * zoom to it), drawn by Chart.js with the annotation and zoom plugins (and hammer.js, which the zoom
+ * plugin pans with), whose UMD builds are inlined — the page needs no network (its
+ * Content-Security-Policy even forbids it) and can be mailed or attached to a ticket. Metrics beyond
+ * the first few are collapsed and drawn when opened. The series travel packed (series-codec.ts) and
+ * gzipped: 50 metrics × 90 days hourly stay near 1 MB (README).
  *
  * Everything that comes from data (metric names and dimension values come from AWS and can hold any
  * character) is HTML-escaped in markup, and the chart data travels as JSON in a non-executed
@@ -12,11 +16,18 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { TimeSpan } from "../domain/backtest-compare.ts";
 import type { DetectionSettings } from "../domain/detection.ts";
 import { metricLabel } from "../domain/metric.ts";
-import type { BacktestReport, MetricBacktest, VariantResult } from "../usecases/backtest/types.ts";
+import type {
+  BacktestReport,
+  MetricBacktest,
+  VariantResult,
+  VariantTrace,
+} from "../usecases/backtest/types.ts";
+import { type PackedSeries, packSeries } from "./series-codec.ts";
 import { writeFileAtomic } from "./write-atomic.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -61,14 +72,15 @@ export interface PageVariant {
   direction: DetectionSettings["direction"];
   /** Epoch ms of index 0; index i is start + i · period. */
   start: number;
-  observed: Array<number | null>;
-  expected: Array<number | null>;
-  upper: Array<number | null>;
-  lower: Array<number | null>;
-  sigma: Array<number | null>;
-  z: Array<number | null>;
-  /** Indexes of flagged periods. */
+  /** Only when this setting's periods differ from the metric's (another period length). */
+  observed?: PackedSeries;
+  expected: PackedSeries;
+  upper: PackedSeries;
+  lower: PackedSeries;
+  sigma: PackedSeries;
+  /** Indexes of flagged periods, and each one's severity. */
   flagged: number[];
+  severity: string[];
   episodes: Array<{ start: number; end: number; severity: string }>;
   alerts: number;
   episodesPerWeek: number;
@@ -77,6 +89,10 @@ export interface PageVariant {
 export interface PageMetric {
   label: string;
   metricSet: string;
+  /** The y axis title: what is counted, with its unit. */
+  axis: string;
+  /** The series as evaluated by the first setting (z is derived in the page). */
+  observed: PackedSeries;
   variants: PageVariant[];
 }
 
@@ -87,27 +103,27 @@ export interface PageData {
   metrics: PageMetric[];
 }
 
-/** Six significant digits: plenty for a chart and a tooltip, and a third of the bytes of full floats. */
-function compact(values: Float64Array, digits = 6): Array<number | null> {
-  return Array.from(values, (v) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : null));
-}
-
-function pageVariant(variant: VariantResult): PageVariant {
+function pageVariant(variant: VariantResult, shared: VariantTrace | undefined): PageVariant {
   const trace = variant.trace;
   if (!trace) throw new Error("internal: the HTML report needs per-period traces (keepTraces)");
   const periodMs = trace.periodSeconds * 1000;
+  const sameSeries =
+    shared !== undefined &&
+    shared.start === trace.start &&
+    shared.periodSeconds === trace.periodSeconds &&
+    shared.observed.length === trace.observed.length;
   return {
     label: variant.label,
     periodSeconds: trace.periodSeconds,
     direction: trace.direction,
     start: trace.start,
-    observed: compact(trace.observed),
-    expected: compact(trace.expected),
-    upper: compact(trace.upper),
-    lower: compact(trace.lower),
-    sigma: compact(trace.sigma),
-    z: compact(trace.z, 4),
+    ...(sameSeries ? {} : { observed: packSeries(trace.observed) }),
+    expected: packSeries(trace.expected),
+    upper: packSeries(trace.upper),
+    lower: packSeries(trace.lower),
+    sigma: packSeries(trace.sigma),
     flagged: variant.flagged.map((f) => Math.round((f.timestamp - trace.start) / periodMs)),
+    severity: variant.flagged.map((f) => f.severity ?? "warning"),
     episodes: variant.episodes.map((e) => ({
       start: e.start,
       end: e.end + periodMs,
@@ -118,9 +134,29 @@ function pageVariant(variant: VariantResult): PageVariant {
   };
 }
 
+/** "bytes" / "calls" / "count" from the metric's name and statistic, else the statistic alone. */
+export function axisTitle(metric: MetricBacktest): string {
+  const { metricName, stat } = metric.metric;
+  const period = metric.variants[0]?.settings.periodSeconds ?? 3600;
+  const per = period % 86_400 === 0 ? `${period / 86_400} d` : `${period / 3600} h`;
+  const unit = /bytes/i.test(metricName)
+    ? "bytes"
+    : /calls?|requests?|count|events?/i.test(metricName) || stat === "SampleCount"
+      ? "count"
+      : undefined;
+  return `${metricName} (${stat}${unit ? `, ${unit}` : ""} per ${per})`;
+}
+
+/** A file source as the reader knows it: relative to where the command ran, never absolute. */
+function sourceName(source: string): string {
+  if (!isAbsolute(source)) return source;
+  const near = relative(process.cwd(), source);
+  return near.startsWith("..") || isAbsolute(near) ? basename(source) : near;
+}
+
 function metricTitle(metric: MetricBacktest): string {
   const label = `${metricLabel(metric.metric)} (${metric.metric.stat})`;
-  return metric.source === undefined ? label : `${metric.source}: ${label}`;
+  return metric.source === undefined ? label : `${sourceName(metric.source)}: ${label}`;
 }
 
 /** Metrics by alert count of the first setting (then the most of any setting), noisiest first. */
@@ -138,11 +174,16 @@ export function reportPageData(report: BacktestReport, title = "Vigil backtest")
     title,
     generatedAt: report.generatedAt,
     settings: report.variants,
-    metrics: rankedForReport(report).map((m) => ({
-      label: metricTitle(m),
-      metricSet: m.metricSet,
-      variants: m.variants.map(pageVariant),
-    })),
+    metrics: rankedForReport(report).map((m) => {
+      const first = m.variants[0]?.trace;
+      return {
+        label: metricTitle(m),
+        metricSet: m.metricSet,
+        axis: axisTitle(m),
+        observed: packSeries(first?.observed ?? []),
+        variants: m.variants.map((v) => pageVariant(v, first)),
+      };
+    }),
   };
 }
 
@@ -153,26 +194,34 @@ export function reportPageData(report: BacktestReport, title = "Vigil backtest")
 interface Assets {
   chart: string;
   annotation: string;
+  hammer: string;
+  zoom: string;
   client: string;
 }
 
 let assets: Promise<Assets> | undefined;
 
-/** Chart.js's UMD build, the annotation plugin's UMD build (its "script" export) and our page script. */
+/** Chart.js's UMD build, the annotation and zoom plugins' UMD builds (the zoom plugin pans with hammer.js), our page script. */
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
     const require = createRequire(import.meta.url);
     // Package exports hide dist/ files; resolve the CommonJS entry and look next to it.
     const chartDist = dirname(require.resolve("chart.js"));
     const annotationDist = dirname(require.resolve("chartjs-plugin-annotation"));
-    const [chart, annotation, client] = await Promise.all([
+    const zoomDist = dirname(require.resolve("chartjs-plugin-zoom"));
+    const hammerDir = dirname(require.resolve("hammerjs"));
+    const [chart, annotation, hammer, zoom, client] = await Promise.all([
       readFile(join(chartDist, "chart.umd.js"), "utf8"),
       readFile(join(annotationDist, "chartjs-plugin-annotation.min.js"), "utf8"),
+      readFile(join(hammerDir, "hammer.min.js"), "utf8"),
+      readFile(join(zoomDist, "chartjs-plugin-zoom.min.js"), "utf8"),
       readFile(new URL("./report-client.js", import.meta.url), "utf8"),
     ]);
     return {
       chart: scriptSafe(chart),
       annotation: scriptSafe(annotation),
+      hammer: scriptSafe(hammer),
+      zoom: scriptSafe(zoom),
       client: scriptSafe(client),
     };
   })();
@@ -190,23 +239,50 @@ function sha256(text: string): string {
 // Markup
 // ---------------------------------------------------------------------------------------------------------
 
+/** Metrics drawn at once; the others are collapsed and drawn when opened. */
+export const OPEN_METRICS = 10;
+/** Flagged periods listed per setting of a metric (the chart shows all of them). */
+const LISTED_FLAGS = 100;
+
+/** Colours, one meaning each: the page legend, the CSS and report-client.js agree on them. */
+export const COLOURS = {
+  observed: "#1f4e79",
+  expected: "#2e7d32",
+  band: "rgba(96,125,139,0.18)",
+  bandLine: "rgba(96,125,139,0.75)",
+  warning: "rgba(255,193,7,0.28)",
+  critical: "rgba(214,39,40,0.18)",
+  flagged: "#d62728",
+  /** One per setting for its thresholds and flags, when settings are overlaid. */
+  settings: ["#455a64", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#ad1457"],
+} as const;
+
 const STYLE = `
 :root { color-scheme: light; --muted: #5b6470; --line: #d8dde3; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d232b; background: #f6f7f9; }
 header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
-.meta { color: var(--muted); margin: 2px 0 8px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 18px; margin: 0 0 18px; }
-h2 { font-size: 16px; margin: 0 0 6px; overflow-wrap: anywhere; }
+.meta { color: var(--muted); margin: 2px 0 8px; overflow-wrap: anywhere; }
+section, details.metric { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 14px 18px; margin: 0 0 18px; min-width: 0; }
+details.metric > summary { cursor: pointer; }
+h2 { font-size: 16px; margin: 0 0 6px; overflow-wrap: anywhere; display: inline; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.name { overflow-wrap: anywhere; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.name { overflow-wrap: anywhere; min-width: 16em; width: 45%; }
+td.wrap { overflow-wrap: break-word; }
+th[data-sort] { cursor: pointer; user-select: none; }
+th[data-sort]::after { content: " ↕"; color: var(--muted); }
 .chart { position: relative; height: 320px; margin: 8px 0; }
 .legend { color: var(--muted); font-size: 12px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px; vertical-align: middle; }
-select { font: inherit; }
+.toggles label { margin-right: 14px; white-space: nowrap; }
+.flags tr[data-time] { cursor: pointer; }
+.flags tr[data-time]:hover { background: #eef3f8; }
+input[type=search] { font: inherit; padding: 3px 6px; width: 22em; max-width: 100%; }
+select, button { font: inherit; }
 .warn { color: #a34000; }
 `;
 
@@ -219,11 +295,21 @@ function range(span: TimeSpan): string {
   return `${short(span.start)} → ${short(span.end)}`;
 }
 
+/** S1, S2 … : the ranking's columns stay narrow however long a setting's label is. */
+function settingKey(settings: string[]): string {
+  return `<p class="meta">${settings
+    .map(
+      (s, i) =>
+        `<span class="swatch" style="background:${COLOURS.settings[i % COLOURS.settings.length]}"></span><b>S${i + 1}</b> <code>${escapeHtml(s)}</code>`,
+    )
+    .join(" ")}</p>`;
+}
+
 function summaryTable(ranked: MetricBacktest[], settings: string[]): string {
   const head = settings
     .map(
-      (s) =>
-        `<th class="num">alerts<br><small>${escapeHtml(s)}</small></th><th class="num">episodes/wk<br><small>${escapeHtml(s)}</small></th>`,
+      (_, i) =>
+        `<th class="num" data-sort="num">S${i + 1}<br><small>alerts</small></th><th class="num" data-sort="num">S${i + 1}<br><small>ep/wk</small></th>`,
     )
     .join("");
   const rows = ranked
@@ -231,37 +317,82 @@ function summaryTable(ranked: MetricBacktest[], settings: string[]): string {
       const cells = m.variants
         .map(
           (v) =>
-            `<td class="num">${v.flaggedPeriods}</td><td class="num">${formatRate(v.episodesPerWeek)}</td>`,
+            `<td class="num" data-value="${v.flaggedPeriods}">${v.flaggedPeriods}</td><td class="num" data-value="${v.episodesPerWeek}">${formatRate(v.episodesPerWeek)}</td>`,
         )
         .join("");
-      return `<tr><td class="num">${index + 1}</td><td class="name"><a href="#metric-${index}">${escapeHtml(metricTitle(m))}</a></td><td>${escapeHtml(m.metricSet)}</td>${cells}</tr>`;
+      return `<tr><td class="num" data-value="${index + 1}">${index + 1}</td><td class="name"><a href="#metric-${index}" data-open="${index}">${escapeHtml(metricTitle(m))}</a></td><td class="wrap">${escapeHtml(m.metricSet)}</td>${cells}</tr>`;
     })
     .join("\n");
-  return `<table id="summary-table"><thead><tr><th class="num">#</th><th>metric</th><th>set</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+  return `${settingKey(settings)}
+<p><input type="search" id="summary-filter" placeholder="filter metrics (name, dimension, set)" aria-label="filter metrics"> <span class="meta" id="summary-count">${ranked.length} shown</span></p>
+<div class="scroll"><table id="summary-table"><thead><tr><th class="num" data-sort="num">#</th><th data-sort="text">metric</th><th data-sort="text">set</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
+}
+
+function flagTable(m: MetricBacktest, index: number): string {
+  const rows: string[] = [];
+  let hidden = 0;
+  m.variants.forEach((v, s) => {
+    const trace = v.trace;
+    v.flagged.forEach((f, n) => {
+      if (n >= LISTED_FLAGS) {
+        hidden++;
+        return;
+      }
+      const i = trace ? Math.round((f.timestamp - trace.start) / (trace.periodSeconds * 1000)) : -1;
+      const z = trace?.z[i];
+      rows.push(
+        `<tr data-time="${f.timestamp}" data-setting="${s}"><td>${escapeHtml(new Date(f.timestamp).toISOString().slice(0, 16).replace("T", " "))}Z</td><td>S${s + 1}</td><td>${escapeHtml(f.severity ?? "warning")}</td><td class="num">${trace ? formatValue(trace.observed[i]) : "–"}</td><td class="num">${trace ? formatValue(trace.expected[i]) : "–"}</td><td class="num">${z !== undefined && Number.isFinite(z) ? z.toFixed(1) : "–"}</td></tr>`,
+      );
+    });
+  });
+  if (rows.length === 0) return `<p class="meta">No flagged period with any setting.</p>`;
+  return `<details class="flags-list"${index < OPEN_METRICS ? " open" : ""}><summary>Flagged periods (${rows.length + hidden}) — click one to zoom to it</summary>
+<div class="scroll"><table class="flags" data-metric="${index}"><thead><tr><th>period</th><th>setting</th><th>severity</th><th class="num">observed</th><th class="num">expected</th><th class="num">z</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>
+${hidden > 0 ? `<p class="meta">${hidden} more not listed (${LISTED_FLAGS} per setting); the chart shows all.</p>` : ""}</details>`;
+}
+
+/** 1234567 → "1.23M" (what the page's tooltips print). */
+function formatValue(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return "–";
+  const units = ["", "k", "M", "G", "T", "P", "E"];
+  let magnitude = Math.abs(value);
+  let unit = 0;
+  while (magnitude >= 999.5 && unit < units.length - 1) {
+    magnitude /= 1000;
+    unit++;
+  }
+  return `${value < 0 ? "-" : ""}${Number(magnitude.toPrecision(3))}${units[unit]}`;
 }
 
 function metricSection(m: MetricBacktest, index: number): string {
   const first = m.variants[0];
-  const select =
-    m.variants.length > 1
-      ? `<label>Setting shown <select data-metric="${index}">${m.variants
-          .map((v, i) => `<option value="${i}">${escapeHtml(v.label)}</option>`)
-          .join("")}</select></label>`
-      : "";
+  const toggles = m.variants
+    .map(
+      (v, i) =>
+        `<label><input type="checkbox" data-metric="${index}" data-setting="${i}"${i === 0 ? " checked" : ""}><span class="swatch" style="background:${COLOURS.settings[i % COLOURS.settings.length]}"></span>S${i + 1} ${escapeHtml(v.label)}</label>`,
+    )
+    .join("");
   const rows = m.variants
     .map(
-      (v) =>
-        `<tr><td>${escapeHtml(v.label)}</td><td>${escapeHtml(`${v.settings.method} k=${v.settings.k} window=${v.settings.windowDays}d period=${v.settings.periodSeconds === 86_400 ? "1d" : "1h"} direction=${v.settings.direction}`)}</td>` +
+      (v, i) =>
+        `<tr><td class="wrap">S${i + 1} ${escapeHtml(v.label)}</td><td class="wrap">${escapeHtml(`${v.settings.method} k=${v.settings.k} window=${v.settings.windowDays}d period=${v.settings.periodSeconds === 86_400 ? "1d" : "1h"} direction=${v.settings.direction}`)}</td>` +
         `<td class="num">${v.flaggedPeriods}</td><td class="num">${formatRate(v.alertsPerWeek)}</td><td class="num">${v.episodes.length}</td>` +
         `<td class="num">${formatRate(v.episodesPerWeek)}</td><td class="num">${v.criticalEpisodes}</td><td class="num">${m.variants.length > 1 ? v.onlyThisPeriods : "–"}</td></tr>`,
     )
     .join("");
-  return `<section class="metric" id="metric-${index}">
-<h2>${index + 1}. ${escapeHtml(metricTitle(m))}</h2>
-<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${(first?.weeks ?? 0).toFixed(1)} weeks) ${select}</p>
+  return `<details class="metric" id="metric-${index}" data-metric="${index}"${index < OPEN_METRICS ? " open" : ""}>
+<summary><h2>${index + 1}. ${escapeHtml(metricTitle(m))}</h2></summary>
+<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${(first?.weeks ?? 0).toFixed(1)} weeks) · drag to zoom, shift-drag to pan, <button type="button" data-reset="${index}">reset zoom</button></p>
+<p class="toggles">${toggles}</p>
 <div class="chart"><canvas id="chart-${index}" role="img" aria-label="${escapeHtml(`chart of ${metricTitle(m)}`)}"></canvas></div>
-<table class="stats"><thead><tr><th>setting</th><th>effective settings</th><th class="num">alerts</th><th class="num">alerts/wk</th><th class="num">episodes</th><th class="num">episodes/wk</th><th class="num">critical</th><th class="num">only this setting</th></tr></thead><tbody>${rows}</tbody></table>
-</section>`;
+${flagTable(m, index)}
+<div class="scroll"><table class="stats"><thead><tr><th>setting</th><th>effective settings</th><th class="num">alerts</th><th class="num">alerts/wk</th><th class="num">episodes</th><th class="num">episodes/wk</th><th class="num">critical</th><th class="num">only this setting</th></tr></thead><tbody>${rows}</tbody></table></div>
+</details>`;
+}
+
+/** The page data, gzipped then base64: only base64 characters inside the element. */
+export function encodePageData(data: PageData): string {
+  return gzipSync(JSON.stringify(data), { level: 9 }).toString("base64");
 }
 
 export interface HtmlReportOptions {
@@ -273,11 +404,11 @@ export async function renderHtmlReport(
   report: BacktestReport,
   options: HtmlReportOptions = {},
 ): Promise<string> {
-  const { chart, annotation, client } = await loadAssets();
+  const { chart, annotation, hammer, zoom, client } = await loadAssets();
   const title = options.title ?? "Vigil backtest";
   const ranked = rankedForReport(report);
   const data = reportPageData(report, title);
-  const scripts = [chart, annotation, client];
+  const scripts = [chart, annotation, hammer, zoom, client];
   const csp = [
     "default-src 'none'",
     `script-src ${scripts.map(sha256).join(" ")}`,
@@ -308,16 +439,16 @@ export async function renderHtmlReport(
 <header>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">Generated ${escapeHtml(report.generatedAt)} · ${ranked.length} metric${ranked.length === 1 ? "" : "s"} · ${totalAlerts} alerts (flagged periods) with ${escapeHtml(report.variants[0] ?? "current")} · settings compared: ${report.variants.map((v) => `<code>${escapeHtml(v)}</code>`).join(", ")}</p>
-<p class="legend">Line: observed<span class="swatch" style="background:#2e7d32"></span>dashed: expected<span class="swatch" style="background:rgba(255,152,0,.35)"></span>band: normal range between the thresholds<span class="swatch" style="background:#d62728"></span>flagged period<span class="swatch" style="background:rgba(214,39,40,.18)"></span>critical episode<span class="swatch" style="background:rgba(255,152,0,.2)"></span>warning episode. Hover a point for observed, expected, σ and z.</p>
+<p class="legend"><span class="swatch" style="background:${COLOURS.observed}"></span>observed<span class="swatch" style="background:${COLOURS.expected}"></span>dashed: expected<span class="swatch" style="background:${COLOURS.band}"></span>band: normal range between the thresholds<span class="swatch" style="background:${COLOURS.flagged}"></span>flagged period<span class="swatch" style="background:${COLOURS.critical}"></span>critical episode<span class="swatch" style="background:${COLOURS.warning}"></span>warning episode. Each setting (S1, S2 …) has its own colour when overlaid. Hover a point for observed, expected, σ and z.</p>
 </header>
 <main>
-<section id="summary"><h2>Metrics ranked by alert count</h2>
+<section id="summary"><h2>Metrics ranked by alert count</h2> <span class="meta">(click a column to sort)</span>
 ${ranked.length > 0 ? summaryTable(ranked, report.variants) : "<p>No metric was evaluated.</p>"}
 ${problems.length > 0 ? `<ul>${problems.join("\n")}</ul>` : ""}
 </section>
 ${ranked.map(metricSection).join("\n")}
 </main>
-<script type="application/json" id="vigil-data">${jsonForScript(data)}</script>
+<script type="application/gzip;base64" id="vigil-data">${encodePageData(data)}</script>
 ${scripts.map((code) => `<script>${code}</script>`).join("\n")}
 </body>
 </html>

@@ -11,21 +11,26 @@ import type {
 } from "../events/config-compliance-change.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
+import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
-  config: Pick<RemediationConfig, "ruleKinds" | "allowedAccounts" | "allowedRegions">;
+  config: Pick<
+    RemediationConfig,
+    "ruleKinds" | "allowedAccounts" | "allowedRegions" | "trustedConfigRules"
+  >;
   iamIds: IamIdLookup;
+  /**
+   * Config rules as deployed (DescribeConfigRules, cached): who owns each rule (only AWS-owned or
+   * allow-listed rules' verdicts count), and the managed source identifier that maps a rule whose
+   * name is not in ruleKinds.
+   */
+  configRules: ConfigRuleDirectory;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /**
    * The account this deployment's credentials act in. Findings for other accounts are ignored:
    * acting on them with these credentials would read or change a same-named resource here.
    */
   homeAccount?: string;
-  /**
-   * Config rules as deployed (DescribeConfigRules, cached): a rule whose name is not in ruleKinds is
-   * mapped by its managed rule's source identifier. Without it, only names and globs map.
-   */
-  configRules?: Pick<ConfigRuleDirectory, "find">;
   /** Overrides the finding source ("cli" when `vigil remediate` feeds an event file). */
   source?: FindingSource;
 }
@@ -44,6 +49,8 @@ export interface Ignored {
   reason: string;
   eventId: string;
   cleared?: ClearedResource;
+  /** The event was refused as untrusted (not merely out of scope): people are paged. */
+  refused?: ClearedResource;
 }
 
 export type IntakeResult = Finding | Ignored;
@@ -57,6 +64,8 @@ export interface ConfigEvaluation {
   eventId: string;
   source: FindingSource;
   rule: string;
+  /** The rule's ARN when the event carries it (configRuleARN). */
+  ruleArn?: string;
   resourceType: string;
   resourceId: string;
   account: string;
@@ -66,8 +75,6 @@ export interface ConfigEvaluation {
   previousComplianceType?: ComplianceType;
   /** When Config recorded the evaluation (ISO); part of the finding id. */
   recordedAt: string;
-  /** The rule's ARN when the source names it (events do). */
-  ruleArn?: string;
 }
 
 /** Rules evaluated per account, not per bucket: nothing a bucket-level remediation can fix. */
@@ -183,6 +190,17 @@ function ignore(
   return { ignored: true, reason, eventId, ...(cleared ? { cleared } : {}) };
 }
 
+function refuse(
+  deps: IntakeDeps,
+  eventId: string,
+  reason: string,
+  context: Record<string, unknown>,
+  refused: ClearedResource,
+): Ignored {
+  deps.logger.warn("finding refused", { decision: "refused", eventId, reason, ...context });
+  return { ignored: true, reason, eventId, refused };
+}
+
 /** Allow-lists and the home account: the same checks for every source. */
 function outOfScope(deps: IntakeDeps, account: string, region: string): string | undefined {
   const { allowedAccounts, allowedRegions } = deps.config;
@@ -202,6 +220,7 @@ export async function intakeConfigEvaluation(
   deps: IntakeDeps,
   e: ConfigEvaluation,
 ): Promise<IntakeResult> {
+  const configRules = askedOnce(deps.configRules);
   const context = {
     source: e.source,
     rule: e.rule,
@@ -220,7 +239,7 @@ export async function intakeConfigEvaluation(
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
   const kind =
-    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(deps.configRules, e));
+    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
   if (!kind) {
     return skip(
       `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
@@ -230,7 +249,29 @@ export async function intakeConfigEvaluation(
   if (!resourceType) {
     return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
   }
+  // Before a verdict is acted on, COMPLIANT included (it would close an open incident).
+  const trusted = async (): Promise<Ignored | undefined> => {
+    const untrusted = await untrustedRule(configRules, deps.config.trustedConfigRules, {
+      account: e.account,
+      region: e.region,
+      rule: e.rule,
+      ...(e.ruleArn ? { ruleArn: e.ruleArn } : {}),
+    });
+    if (!untrusted) return undefined;
+    return refuse(deps, e.eventId, untrusted, context, {
+      account: e.account,
+      region: e.region,
+      resourceId: e.resourceId,
+      rule: e.rule,
+      why: untrusted,
+    });
+  };
   if (e.complianceType === "COMPLIANT" || e.complianceType === "NOT_APPLICABLE") {
+    // Only a change from NON_COMPLIANT can close an incident: the rule must be trusted first.
+    if (e.previousComplianceType === "NON_COMPLIANT") {
+      const refused = await trusted();
+      if (refused) return refused;
+    }
     // NOT_APPLICABLE is what Config reports for a deleted resource (or one out of the rule's scope
     // now). Only a change from NON_COMPLIANT can close an incident; a new resource has none.
     const why =
@@ -249,17 +290,23 @@ export async function intakeConfigEvaluation(
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
+  const isBucket = resourceType === "AWS::S3::Bucket";
+  if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
+    return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
+  }
+  if (!isBucket && e.resourceId.startsWith("arn:")) {
+    const problem = arnProblem(e.resourceId, { ...e, resourceType });
+    if (problem) return skip(problem);
+  }
+  const refused = await trusted();
+  if (refused) return refused;
+
   let name: string;
   let arn: string;
-  if (resourceType === "AWS::S3::Bucket") {
-    if (!BUCKET_NAME.test(e.resourceId)) {
-      return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
-    }
+  if (isBucket) {
     name = e.resourceId;
     arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
   } else if (e.resourceId.startsWith("arn:")) {
-    const problem = arnProblem(e.resourceId, { ...e, resourceType });
-    if (problem) return skip(problem);
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
@@ -307,6 +354,7 @@ export async function intakeConfigEvent(
     eventId: event.id,
     source: deps.source ?? "config",
     rule: d.configRuleName,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
     resourceType: d.resourceType,
     resourceId: d.resourceId,
     account: d.awsAccountId,

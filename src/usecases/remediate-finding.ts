@@ -1,16 +1,18 @@
-// Size (≈500 lines): the runner's one sequence (intake → guards → claim → plan → apply each change
+// Size (≈550 lines): the runner's one sequence (intake → guards → claim → plan → apply each change
 // → verify → journal → notify) reads best in one file; undo is already its own use case.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { redactDocuments } from "../domain/document-redaction.ts";
 import type { Finding } from "../domain/finding.ts";
 import { decide, modeFor, type RemediationMode } from "../domain/guards.ts";
+import { journalIdPrefix } from "../domain/journal-query.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
 import {
+  refusedSourceNotification,
   remediationNotification,
   resolvedNotification,
   shouldNotify,
@@ -62,11 +64,7 @@ export const CLAIM_LEASE_MS = 15 * 60_000;
 
 /** 20261120T091504Z-1a2b3c4d: sorts by time, short enough to type in `vigil undo`. */
 export function newJournalId(now: number): string {
-  const stamp = new Date(now)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${randomBytes(4).toString("hex")}`;
+  return `${journalIdPrefix(now)}-${randomBytes(4).toString("hex")}`;
 }
 
 /**
@@ -277,6 +275,36 @@ async function applyPlan(
       );
 }
 
+/**
+ * Says once what Vigil will not do about a resource a rule keeps flagging: the marker is keyed by
+ * rule, resource and what was said, so a re-evaluation (the sweep, a new Config verdict) of the
+ * same state is a quiet no-op, and a changed state (another policy attached) is told again.
+ */
+async function declineOnce(
+  deps: RemediationDeps,
+  record: JournalRecord,
+  finding: Finding,
+  declined: string,
+): Promise<RemediationOutcome> {
+  const said = createHash("sha256").update(declined).digest("hex").slice(0, 16);
+  const key = `declined:${finding.rule}:${finding.resourceArn}:${said}`;
+  const told = await deps.journal.claim(key, {
+    holder: record.id,
+    now: deps.clock(),
+    leaseMs: CLAIM_LEASE_MS,
+  });
+  if (!told.claimed) {
+    return conclude(
+      deps,
+      record,
+      "no-op",
+      `nothing to change: ${declined} (already told, journal record ${told.holder})`,
+    );
+  }
+  await deps.journal.settle(key, record.id);
+  return conclude(deps, record, "declined", `not changed: ${declined}`);
+}
+
 async function planAndAct(
   deps: RemediationDeps,
   finding: Finding,
@@ -295,6 +323,9 @@ async function planAndAct(
     plan.intentionallyPublic !== undefined && !config.settings.s3RemediateIntentionallyPublic;
   if (plan.changes.length === 0 && plan.alertOnly) {
     return conclude(deps, record, "protected", `not changed, people told: ${plan.alertOnly}`);
+  }
+  if (plan.changes.length === 0 && plan.declined) {
+    return declineOnce(deps, record, finding, plan.declined);
   }
   if (plan.changes.length === 0 && !onPurpose) {
     return conclude(deps, record, "no-op", `nothing to change: ${plan.reason}`);
@@ -480,6 +511,17 @@ export async function handleIntakeResult(
   result: IntakeResult,
 ): Promise<HandledEvent> {
   if (isIgnored(result)) {
+    if (result.refused) {
+      try {
+        await deps.notifier.notify(refusedSourceNotification(result.refused, result.refused.why));
+      } catch (error) {
+        deps.logger.error("refusal notification not delivered", {
+          eventId: result.eventId,
+          error: describeError(error),
+        });
+      }
+      return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
+    }
     if (result.cleared) {
       try {
         await deps.notifier.notify(resolvedNotification(result.cleared, result.cleared.why));

@@ -3,6 +3,9 @@ import { protectedMatch, touchedArns } from "../domain/guards.ts";
 import { stateDiff } from "../domain/journal-integrity.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import { remediationNotification } from "../domain/remediation-notification.ts";
+import type { RemediationPlan } from "../domain/remediation-plan.ts";
+import { type UndoDiffRow, undoDiff } from "../domain/undo-preview.ts";
+import type { Remediation } from "../ports/remediation.ts";
 import {
   isTransientAwsError,
   newJournalId,
@@ -65,70 +68,11 @@ export async function undoRemediation(
   journalId: string,
   options: UndoOptions = {},
 ): Promise<UndoOutcome> {
-  const refuse = (outcome: UndoOutcomeKind, reason: string): UndoOutcome => {
-    const level = outcome === "refused" ? "warn" : "info";
-    deps.logger[level](`undo ${outcome}`, { decision: `undo-${outcome}`, journalId, reason });
-    return { outcome, reason, journalId };
-  };
-  let original: JournalRecord | undefined;
-  try {
-    original = await deps.journal.get(journalId);
-  } catch (error) {
-    if (isTransientAwsError(error)) throw error;
-    return refuse("refused", `record ${journalId} cannot be read: ${(error as Error).message}`);
-  }
-  if (!original) return refuse("not-found", `no journal record ${journalId}`);
-  const forged = await deps.seal.problem(original);
-  if (forged) return refuse("refused", `${forged}: not undoing it`);
-  if (original.id !== journalId) {
-    return refuse("refused", `record stored as ${journalId} names itself ${original.id}`);
-  }
-  if (original.undoOf) {
-    return refuse(
-      "nothing-to-undo",
-      `${journalId} is itself an undo of ${original.undoOf}: remediate again instead`,
-    );
-  }
-  if (original.applied.length === 0 || !original.plan) {
-    return refuse("nothing-to-undo", `${journalId} changed nothing (${original.outcome})`);
-  }
-  const remediation = deps.remediations.find((r) => r.name === original.remediation);
-  if (!remediation) {
-    throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
-  }
-  // A before-state that does not match the remediation's schema (an edited record, or one from a
-  // version that saved another shape) cannot be restored from: InputError, before anything is
-  // claimed, read or changed.
-  remediation.parseBefore(original.plan);
-
-  const now = deps.clock();
-  const { maxAgeDays } = deps.config.undo;
-  const age = now - Date.parse(original.time);
-  if (!(age <= maxAgeDays * 86_400_000)) {
-    return refuse(
-      "refused",
-      `${journalId} is from ${original.time}, older than undo.maxAgeDays (${maxAgeDays}): restore by hand after review`,
-    );
-  }
-  // Protection may have been added since the remediation ran: it holds for undo too.
-  const guarded = protectedMatch(
-    deps.config.protectedPrincipals,
-    touchedArns(original.finding, original.applied),
-  );
-  if (guarded) {
-    return refuse(
-      "refused",
-      `${guarded.arn} is protected (matches ${guarded.pattern}): Vigil never changes it, undo included`,
-    );
-  }
-  const hazards = remediation.undoHazards?.(original.plan, original.applied) ?? [];
-  const forceReason = options.force?.reason.trim();
-  if (hazards.length > 0 && !forceReason) {
-    return refuse(
-      "refused",
-      `undo would re-grant admin-class access (${hazards.join("; ")}): run again with --force --reason "<why>" if that is really wanted`,
-    );
-  }
+  const checked = await checkUndo(deps, journalId, options);
+  if ("outcome" in checked) return logRefusal(deps, checked);
+  const { original, plan, remediation, hazards, forceReason, now } = checked;
+  const refuse = (outcome: UndoOutcomeKind, reason: string): UndoOutcome =>
+    logRefusal(deps, { outcome, reason, journalId });
 
   // `applied` stays: on an undo record it lists the changes that were undone.
   const record: JournalRecord = {
@@ -168,7 +112,7 @@ export async function undoRemediation(
     // Someone may have changed the resource since (a person's own fix): never overwrite that.
     // A run that failed midway has no "after" to compare; its remediation's undo checks each step.
     if (original.after !== null) {
-      const current = await remediation.verify(ctx, original.plan);
+      const current = await remediation.verify(ctx, plan);
       const drift = stateDiff(original.after, current.after);
       if (!current.ok || drift.length > 0) {
         await deps.journal.release(key, record.id);
@@ -179,7 +123,7 @@ export async function undoRemediation(
         );
       }
     }
-    const result = await remediation.undo(ctx, original.plan, original.applied);
+    const result = await remediation.undo(ctx, plan, original.applied);
     record.after = result.after;
     record.outcome = result.ok ? "undone" : "undo-failed";
     record.reason = result.ok
@@ -233,5 +177,170 @@ export async function undoRemediation(
     journalId,
     undoJournalId: record.id,
     ...(record.after ? { after: record.after } : {}),
+  };
+}
+
+export interface UndoPreview {
+  /** "would-undo", or the refusal undo would answer with now. */
+  outcome: "would-undo" | Exclude<UndoOutcomeKind, "undone" | "undo-failed" | "already-undone">;
+  reason: string;
+  journalId: string;
+  /** The record asked for, when it could be read and trusted. */
+  record?: JournalRecord;
+  /** The changes undo would reverse, in words, in the order it reverses them. */
+  steps: string[];
+  /** Before Vigil / after Vigil / now / what undo sets, per setting that moved. */
+  diff: UndoDiffRow[];
+  /** Admin-class access undo would re-grant (needs --force --reason). */
+  hazards: string[];
+}
+
+/**
+ * `vigil undo --dry-run`: the same checks as undo and a read of the resource as it is now, then
+ * what undo would change, without claiming, changing or journaling anything. Someone else's undo
+ * of the same record is only seen by the real undo (the claim is not taken here).
+ */
+export async function previewUndo(
+  deps: UndoDeps,
+  journalId: string,
+  options: UndoOptions = {},
+): Promise<UndoPreview> {
+  const checked = await checkUndo(deps, journalId, { ...options, preview: true });
+  if ("outcome" in checked) {
+    const outcome = checked.outcome as UndoPreview["outcome"];
+    return { outcome, reason: checked.reason, journalId, steps: [], diff: [], hazards: [] };
+  }
+  const { original, plan, remediation, hazards, forceReason } = checked;
+  const steps = [...original.applied]
+    .reverse()
+    .map((change) => `reverse ${change.action}: ${change.description}`);
+  const ctx = await deps.contextFor(original.finding);
+  const current = await remediation.verify(ctx, plan);
+  const diff = undoDiff(plan.before, original.after, current.after);
+  const base = { journalId, record: original, steps, diff, hazards };
+  const drift = original.after === null ? [] : stateDiff(original.after, current.after);
+  if (original.after !== null && (!current.ok || drift.length > 0)) {
+    const what = drift.length > 0 ? drift.join("; ") : current.detail;
+    return {
+      ...base,
+      outcome: "refused",
+      reason: `the resource changed since ${journalId} (${what}): undo would not overwrite someone else's change`,
+    };
+  }
+  if (hazards.length > 0 && !forceReason) {
+    return {
+      ...base,
+      outcome: "refused",
+      reason: `undo would re-grant admin-class access (${hazards.join("; ")}): needs --force --reason "<why>"`,
+    };
+  }
+  return {
+    ...base,
+    outcome: "would-undo",
+    reason: `undo would restore the state before ${journalId} (${remediation.name} on ${original.resourceArn})`,
+  };
+}
+
+/** A record that passed every check before the resource is read: undo may go ahead. */
+interface Undoable {
+  original: JournalRecord;
+  plan: RemediationPlan;
+  remediation: Remediation;
+  hazards: string[];
+  forceReason?: string;
+  now: number;
+}
+
+function logRefusal(deps: Pick<UndoDeps, "logger">, refusal: UndoOutcome): UndoOutcome {
+  const level = refusal.outcome === "refused" ? "warn" : "info";
+  deps.logger[level](`undo ${refusal.outcome}`, {
+    decision: `undo-${refusal.outcome}`,
+    journalId: refusal.journalId,
+    reason: refusal.reason,
+  });
+  return refusal;
+}
+
+/**
+ * Everything that can refuse an undo without reading the resource: the record exists, is sealed,
+ * names itself, changed something, is young enough, touches no protected principal, and re-grants
+ * admin-class access only with a forced reason. Shared by undo and its dry run.
+ */
+async function checkUndo(
+  deps: UndoDeps,
+  journalId: string,
+  options: UndoOptions & { preview?: boolean },
+): Promise<UndoOutcome | Undoable> {
+  const refuse = (outcome: UndoOutcomeKind, reason: string): UndoOutcome => ({
+    outcome,
+    reason,
+    journalId,
+  });
+  let original: JournalRecord | undefined;
+  try {
+    original = await deps.journal.get(journalId);
+  } catch (error) {
+    if (isTransientAwsError(error)) throw error;
+    return refuse("refused", `record ${journalId} cannot be read: ${(error as Error).message}`);
+  }
+  if (!original) return refuse("not-found", `no journal record ${journalId}`);
+  const forged = await deps.seal.problem(original);
+  if (forged) return refuse("refused", `${forged}: not undoing it`);
+  if (original.id !== journalId) {
+    return refuse("refused", `record stored as ${journalId} names itself ${original.id}`);
+  }
+  if (original.undoOf) {
+    return refuse(
+      "nothing-to-undo",
+      `${journalId} is itself an undo of ${original.undoOf}: remediate again instead`,
+    );
+  }
+  if (original.applied.length === 0 || !original.plan) {
+    return refuse("nothing-to-undo", `${journalId} changed nothing (${original.outcome})`);
+  }
+  const remediation = deps.remediations.find((r) => r.name === original.remediation);
+  if (!remediation) {
+    throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
+  }
+  // A before-state that does not match the remediation's schema (an edited record, or one from a
+  // version that saved another shape) cannot be restored from: InputError, before anything is
+  // claimed, read or changed.
+  remediation.parseBefore(original.plan);
+
+  const now = deps.clock();
+  const { maxAgeDays } = deps.config.undo;
+  const age = now - Date.parse(original.time);
+  if (!(age <= maxAgeDays * 86_400_000)) {
+    return refuse(
+      "refused",
+      `${journalId} is from ${original.time}, older than undo.maxAgeDays (${maxAgeDays}): restore by hand after review`,
+    );
+  }
+  // Protection may have been added since the remediation ran: it holds for undo too.
+  const guarded = protectedMatch(
+    deps.config.protectedPrincipals,
+    touchedArns(original.finding, original.applied),
+  );
+  if (guarded) {
+    return refuse(
+      "refused",
+      `${guarded.arn} is protected (matches ${guarded.pattern}): Vigil never changes it, undo included`,
+    );
+  }
+  const hazards = remediation.undoHazards?.(original.plan, original.applied) ?? [];
+  const forceReason = options.force?.reason.trim();
+  if (hazards.length > 0 && !forceReason && !options.preview) {
+    return refuse(
+      "refused",
+      `undo would re-grant admin-class access (${hazards.join("; ")}): run again with --force --reason "<why>" if that is really wanted`,
+    );
+  }
+  return {
+    original,
+    plan: original.plan,
+    remediation,
+    hazards,
+    ...(forceReason ? { forceReason } : {}),
+    now,
   };
 }

@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -8,6 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
+import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
 import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
@@ -65,7 +67,7 @@ export interface RemediationWiringOptions {
   /** Replaces built dependencies: tests, the CLI's dry run (memory journal and notifier). */
   overrides?: Partial<
     Pick<RemediationDeps, "journal" | "seal" | "notifier" | "clock" | "contextFor" | "newJournalId">
-  >;
+  > & { configRules?: ConfigRuleDirectory };
 }
 
 /** Everything the remediation functions and commands need, built once per container. */
@@ -168,23 +170,25 @@ export async function createRemediationDeps(
       })
     : undefined;
   const configClients = new Map<string, ConfigServiceClient>();
-  const configRules = new ConfigRulesCatalog({
-    clientFor: (account, region) => {
-      const key = `${account}/${region}`;
-      let client = configClients.get(key);
-      if (!client) {
-        const credentials = members.isMember(account)
-          ? members.credentialProvider(account, `config-rules-${account}`)
-          : undefined;
-        client = new ConfigServiceClient({
-          ...awsClientConfig(env, region),
-          ...(credentials ? { credentials } : {}),
-        });
-        configClients.set(key, client);
-      }
-      return client;
-    },
-  });
+  const configRules: ConfigRuleDirectory =
+    overrides.configRules ??
+    new ConfigRulesCatalog({
+      clientFor: (account, region) => {
+        const key = `${account}/${region}`;
+        let client = configClients.get(key);
+        if (!client) {
+          const credentials = members.isMember(account)
+            ? members.credentialProvider(account, `config-rules-${account}`)
+            : undefined;
+          client = new ConfigServiceClient({
+            ...awsClientConfig(env, region),
+            ...(credentials ? { credentials } : {}),
+          });
+          configClients.set(key, client);
+        }
+        return client;
+      },
+    });
   const memberIam = (account: string | undefined): IAMClient => {
     if (!account || !members.isMember(account)) return iam;
     const credentials = members.credentialProvider(account, `resolve-ids-${account}`);
@@ -230,12 +234,12 @@ export async function createRemediationDeps(
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
     iamIds: new IamIdResolver(memberIam(account)),
+    configRules,
     logger,
     // With member accounts configured, remediation.allowedAccounts decides; otherwise the home
     // account only (acting elsewhere with these credentials would hit a same-named resource here).
     ...(members.crossAccount ? {} : { homeAccount }),
     ...(source ? { source } : {}),
-    configRules,
   });
   return {
     runner,
@@ -246,6 +250,7 @@ export async function createRemediationDeps(
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       configRules,
+      accessAnalyzer: new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)),
       account: homeAccount,
       region: clientConfig.region,
     }),

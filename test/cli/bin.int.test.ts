@@ -6,11 +6,16 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { putManagedConfigRules } from "../../sandbox/config-rules.ts";
+import { S3Journal } from "../../src/adapters/s3-journal.ts";
+import { journalIdPrefix } from "../../src/domain/journal-query.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
+import { journalRecord } from "../usecases/fakes.ts";
 
 const run = promisify(execFile);
 
@@ -70,6 +75,9 @@ describe("vigil: logs on stderr, data on stdout", () => {
         Bucket: "acme-raw-landing-prod",
         CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
       }),
+    );
+    await putManagedConfigRules(
+      new ConfigServiceClient({ ...motoClientConfig(endpoint), region: "eu-west-1" }),
     );
   });
 
@@ -174,6 +182,37 @@ describe("vigil --stage: names from the deployed stack (moto CloudFormation)", (
       );
       expect(result.stdout).toContain("Delivered to 1 confirmed subscription(s): sqs");
       expect(result.code).toBe(0);
+    },
+  );
+
+  it.runIf(endpoint)(
+    "journal list / show read the stage's journal bucket (JournalBucketName output)",
+    async () => {
+      const s3 = new S3Client({ ...motoClientConfig(endpoint as string), forcePathStyle: true });
+      await s3.send(new CreateBucketCommand({ Bucket: "vigil-prod-journal" }));
+      const journal = new S3Journal(s3, "vigil-prod-journal");
+      const recent = new Date(Date.now() - 3_600_000);
+      const id = `${journalIdPrefix(recent.getTime())}-0000beef`;
+      await journal.record(journalRecord(id, { time: recent.toISOString() }));
+      await journal.record(
+        journalRecord("20200101T000000Z-000000aa", { time: "2020-01-01T00:00:00.000Z" }),
+      );
+
+      const list = await vigil(["--stage", "prod", "journal", "list", "--json"], awsEnv());
+      expect(list.stderr).toContain("VIGIL_JOURNAL_BUCKET=vigil-prod-journal");
+      expect(list.code).toBe(0);
+      const doc = JSON.parse(list.stdout) as { records: Array<{ id: string }> };
+      expect(doc.records.map((r) => r.id)).toEqual([id]);
+
+      const show = await vigil(["--stage", "prod", "journal", "show", id], awsEnv());
+      expect(show.code).toBe(0);
+      expect(show.stdout).toContain(`${id}  ${recent.toISOString()}`);
+      expect(show.stdout).toContain("outcome: applied");
+
+      const undo = await vigil(["--stage", "prod", "undo", id, "--json"], awsEnv());
+      expect(undo.code).toBe(2);
+      expect(undo.stdout).toBe("");
+      expect(undo.stderr).toContain("add --yes to undo, or --dry-run to only look");
     },
   );
 

@@ -1,75 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
-import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
-import type { CliIo } from "../../src/cli/io.ts";
-import {
-  type CreateRemediationApp,
-  runRemediateCommand,
-  runUndoCommand,
-} from "../../src/cli/remediate.ts";
-import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
+import { runRemediateCommand, runUndoCommand } from "../../src/cli/remediate.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
-import {
-  awsError,
-  type FakeOptions,
-  fakeRemediation,
-  NOW,
-  recordingLogger,
-  testConfig,
-  testSeal,
-} from "../usecases/fakes.ts";
-
-const fixture = (name: string) =>
-  fileURLToPath(new URL(`../fixtures/events/${name}.json`, import.meta.url));
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  return { sink, out, err, text: () => out.join("\n") };
-}
-
-/** Like the bin's factory, with fake remediations and one journal shared across commands. */
-function cliApp(
-  options: FakeOptions = {},
-  config: RemediationConfigInput = { defaultMode: "enforce" },
-  env: NodeJS.ProcessEnv = {},
-) {
-  const remediation = fakeRemediation({
-    kinds: ["s3-encryption", "s3-public-access", "iam-external-trust"],
-    ...options,
-  });
-  const journal = new MemoryJournal();
-  const seal = testSeal();
-  const requests: Array<{ dryRun: boolean }> = [];
-  let ids = 0;
-  const createApp: CreateRemediationApp = async ({ dryRun }) => {
-    requests.push({ dryRun });
-    return createRemediationDeps({
-      env: { AWS_REGION: "us-east-1", ...env },
-      loadConfig: async () => testConfig(config),
-      remediations: [remediation],
-      logger: recordingLogger(),
-      homeAccount: "123456789012",
-      dryRun,
-      overrides: {
-        journal: dryRun ? new MemoryJournal() : journal,
-        seal,
-        notifier: new MemoryNotifier(),
-        clock: () => NOW,
-        newJournalId: () => `20261120T100000Z-0000000${++ids}`,
-      },
-    });
-  };
-  return { remediation, journal, requests, createApp };
-}
+import { awsError, NOW, testConfig } from "../usecases/fakes.ts";
+import { cliApp, fixture, io } from "./remediation-app.ts";
 
 function tempFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "vigil-cli-")), "event.json");
@@ -127,14 +66,16 @@ describe("vigil remediate", () => {
     expect(cli.text()).toContain("undo: vigil undo 20261120T100000Z-00000001");
 
     const undo = io();
-    expect(await runUndoCommand({ id: "20261120T100000Z-00000001" }, undo.sink, createApp)).toBe(0);
+    expect(
+      await runUndoCommand({ id: "20261120T100000Z-00000001", yes: true }, undo.sink, createApp),
+    ).toBe(0);
     expect(undo.text()).toMatch(/^undone: restored the state before 20261120T100000Z-00000001/);
     expect(remediation.calls.filter((c) => c.phase === "undo")).toHaveLength(1);
 
     const again = io();
-    expect(await runUndoCommand({ id: "20261120T100000Z-00000001" }, again.sink, createApp)).toBe(
-      0,
-    );
+    expect(
+      await runUndoCommand({ id: "20261120T100000Z-00000001", yes: true }, again.sink, createApp),
+    ).toBe(0);
     expect(again.text()).toMatch(/^already-undone/);
   });
 
@@ -297,7 +238,11 @@ describe("vigil undo", () => {
     );
     const cli = io();
     expect(
-      await runUndoCommand({ id: "20261120T100000Z-00000001", json: true }, cli.sink, createApp),
+      await runUndoCommand(
+        { id: "20261120T100000Z-00000001", json: true, yes: true },
+        cli.sink,
+        createApp,
+      ),
     ).toBe(1);
     expect(JSON.parse(cli.text())).toMatchObject({ outcome: "undo-failed" });
   });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
-import { DEAD_LETTER_QUEUES, normalizedName } from "../../src/deploy/alarms.ts";
+import { DEAD_LETTER_QUEUES, normalizedName, serviceName } from "../../src/deploy/alarms.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
 import {
   AWS_FORCES_STAR_ACTIONS,
@@ -332,9 +332,13 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       expect(filter, `${fn} ERROR log filter`).toBeDefined();
     }
     const { detection } = await loadConfigFile("vigil.config.yaml");
-    for (const fn of ["Detect", "DetectFanout"]) {
-      const silent = resources[`${fn}SilentAlarm`] as Resource;
+    for (const fn of ["detect", "detectFanout"]) {
+      const silent = resources[`${normalizedName(fn)}SilentAlarm`] as Resource;
       expect(silent.Properties).toMatchObject({
+        // The function's own count of finished runs (EMF), not a match on its log text.
+        Namespace: "Vigil/ci",
+        MetricName: "Runs",
+        Dimensions: [{ Name: "service", Value: serviceName(fn) }],
         ComparisonOperator: "LessThanThreshold",
         Threshold: 1,
         TreatMissingData: "breaching",
@@ -343,6 +347,11 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
         Period: detection.scheduleMinutes * 60,
       });
     }
+    // The namespace the alarms read is the one the functions publish to.
+    const env = resources[functionId("detect")]?.Properties.Environment as {
+      Variables: Record<string, Json>;
+    };
+    expect(env.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe("Vigil/ci");
   });
 
   it("EventBridge rules carry the exact generated patterns, on the default bus and the findings bus", async () => {

@@ -593,6 +593,63 @@ describe("robustness", () => {
     });
   });
 
+  describe("7b. stopped reporting (logging turned off on a noisy metric)", () => {
+    // 30 % noise: a drop to 0 is only about 3σ deep, inside the 4σ band.
+    const noisy = hourlyHistory(MONDAY - HOUR, WINDOW + 1, { base: 5000, noise: 0.3, seed: 21 });
+    const both = settings({
+      direction: "both",
+      missingData: "zero",
+      k: 4,
+      criticalK: 9,
+      confirmPeriods: 2,
+    });
+    const silentFrom = (points: DataPoint[], from: number) =>
+      points.filter((p) => p.timestamp < from);
+
+    it("flags a metric that never stopped in its window and now reports nothing for confirmPeriods periods", () => {
+      expect(baselineValues(noisy, MONDAY - HOUR).filter((v) => v <= 0)).toEqual([]);
+      const [first, second] = evaluateRange(
+        series(silentFrom(noisy, MONDAY - HOUR), API_CALLS),
+        MONDAY - HOUR,
+        MONDAY,
+        both,
+      );
+      expect(first?.status).toBe("normal");
+      expect(first?.why).toMatch(/^within band/);
+      expect(second?.status).toBe("anomalous");
+      expect(Math.abs(second?.z as number)).toBeLessThan(both.k);
+      expect(second?.why).toMatch(/^stopped reporting\? 2 periods in a row/);
+    });
+
+    it("stays quiet for a metric whose window already had a silence that long", () => {
+      const withOutage = noisy.map((p) =>
+        p.timestamp === MONDAY - 5 * DAY || p.timestamp === MONDAY - 5 * DAY + HOUR
+          ? { ...p, value: 0 }
+          : p,
+      );
+      const verdict = evaluatePeriod(
+        series(silentFrom(withOutage, MONDAY - HOUR), API_CALLS),
+        MONDAY,
+        both,
+      );
+      expect(verdict.status).toBe("normal");
+    });
+
+    it("is not applied to an up-only metric or to one whose missing periods are gaps", () => {
+      for (const other of [
+        settings({ ...both, direction: "up" }),
+        settings({ ...both, missingData: "gap" }),
+      ]) {
+        const verdict = evaluatePeriod(
+          series(silentFrom(noisy, MONDAY - HOUR), API_CALLS),
+          MONDAY,
+          other,
+        );
+        expect(verdict.status).not.toBe("anomalous");
+      }
+    });
+  });
+
   describe("8. insufficient history", () => {
     it("fewer than minHistoryPeriods usable periods: insufficient-data, no alert", () => {
       const points = [...hourlyHistory(MONDAY, 5), { timestamp: MONDAY, value: 1e12 }];

@@ -1,5 +1,3 @@
-import type { IAMClient } from "@aws-sdk/client-iam";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
@@ -73,10 +71,13 @@ const S3_ACTIONS: Record<string, string> = {
   DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 
-export function iamActionFor(service: "s3" | "iam", commandName: string): string {
+export function iamActionFor(
+  service: "s3" | "iam" | "ec2" | "organizations",
+  commandName: string,
+): string {
   const operation = commandName.replace(/Command$/, "");
   if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
-  return `iam:${operation}`;
+  return `${service}:${operation}`;
 }
 
 /**
@@ -92,7 +93,10 @@ export class ActionRecorder {
     undo: new Set(),
   };
 
-  watch(client: S3Client | IAMClient, service: "s3" | "iam"): void {
+  watch(
+    client: { middlewareStack: unknown },
+    service: "s3" | "iam" | "ec2" | "organizations",
+  ): void {
     const stack = client.middlewareStack as unknown as {
       add(
         middleware: (

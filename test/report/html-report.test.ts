@@ -2,22 +2,27 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  COLOURS,
   escapeHtml,
   jsonForScript,
   type PageData,
   renderHtmlReport,
   writeHtmlReport,
 } from "../../src/report/html-report.ts";
+import { unpackSeries } from "../../src/report/series-codec.ts";
 import { writeFileAtomic } from "../../src/report/write-atomic.ts";
 import type { BacktestReport } from "../../src/usecases/backtest.ts";
 import { HOSTILE_VALUE, sampleReport } from "./sample-report.ts";
 
 function pageData(html: string): PageData {
-  const match = /<script type="application\/json" id="vigil-data">([^<]*)<\/script>/.exec(html);
+  const match = /<script type="application\/gzip;base64" id="vigil-data">([^<]*)<\/script>/.exec(
+    html,
+  );
   if (!match) throw new Error("no data element");
-  return JSON.parse(match[1] as string) as PageData;
+  return JSON.parse(gunzipSync(Buffer.from(match[1] as string, "base64")).toString("utf8"));
 }
 
 let report: BacktestReport;
@@ -33,7 +38,7 @@ describe("HTML report", () => {
     expect(html.match(/<canvas id="chart-\d+"/g)).toHaveLength(3);
     const rows = [
       ...html.matchAll(
-        /<tr><td class="num">(\d+)<\/td><td class="name"><a href="#metric-\d+">([^<]*)<\/a><\/td><td>[^<]*<\/td><td class="num">(\d+)<\/td>/g,
+        /<tr><td class="num" data-value="\d+">(\d+)<\/td><td class="name"><a href="#metric-\d+" data-open="\d+">([^<]*)<\/a><\/td><td class="wrap">[^<]*<\/td><td class="num" data-value="\d+">(\d+)<\/td>/g,
       ),
     ];
     expect(rows.map((r) => Number(r[1]))).toEqual([1, 2, 3]);
@@ -52,9 +57,20 @@ describe("HTML report", () => {
       expect(metric.variants).toHaveLength(2);
       metric.variants.forEach((variant, index) => {
         const result = source?.variants[index];
-        expect(variant.observed).toHaveLength(14 * 24);
-        expect(variant.expected).toHaveLength(14 * 24);
-        expect(variant.upper.every((v) => v === null || typeof v === "number")).toBe(true);
+        // One observed series per metric (shared by settings of the same period), packed.
+        expect(variant.observed).toBeUndefined();
+        expect(unpackSeries(metric.observed)).toHaveLength(14 * 24);
+        const expected = unpackSeries(variant.expected);
+        expect(expected).toHaveLength(14 * 24);
+        // 4 significant digits of the series' largest value survive packing.
+        const trace = result?.trace;
+        const largest = Math.max(...Array.from(trace?.expected ?? []).filter(Number.isFinite));
+        expected.forEach((v, i) => {
+          const exact = trace?.expected[i] as number;
+          if (Number.isFinite(exact))
+            expect(Math.abs((v as number) - exact)).toBeLessThanOrEqual(largest / 1000);
+          else expect(v).toBeNull();
+        });
         const flaggedTimes = variant.flagged.map((i) => variant.start + i * 3_600_000);
         expect(flaggedTimes).toEqual(result?.flagged.map((f) => f.timestamp));
         expect(variant.episodes).toHaveLength(result?.episodes.length ?? -1);
@@ -64,14 +80,35 @@ describe("HTML report", () => {
     expect(weekly?.variants[1]?.flagged).toHaveLength(1);
   });
 
+  it("titles a file by its path relative to where the command ran, never the absolute path", async () => {
+    const local = await sampleReport();
+    const absolute = join(process.cwd(), "exports", "egress.csv");
+    (local.metrics[0] as { source?: string }).source = absolute;
+    (local.metrics[1] as { source?: string }).source = "/elsewhere/secret-dir/api.csv";
+    const page = await renderHtmlReport(local);
+    expect(page).not.toContain(process.cwd());
+    expect(page).not.toContain("/elsewhere/secret-dir");
+    const labels = pageData(page).metrics.map((m) => m.label);
+    expect(labels.some((l) => l.startsWith(`${join("exports", "egress.csv")}: `))).toBe(true);
+    expect(labels.some((l) => l.startsWith("api.csv: "))).toBe(true);
+  });
+
+  it("band, warning and critical episodes, and flags have distinct colours; the y axis names its unit", () => {
+    const meanings = [COLOURS.band, COLOURS.warning, COLOURS.critical, COLOURS.flagged];
+    expect(new Set(meanings).size).toBe(meanings.length);
+    const hostile = pageData(html).metrics.find((m) => m.label.includes("BytesDownloaded"));
+    expect(hostile?.axis).toBe("BytesDownloaded (Sum, bytes per 1 h)");
+  });
+
   it("escapes a hostile metric name everywhere: markup, attributes and the embedded data", () => {
     expect(html).not.toContain("<script>window.__pwned");
     expect(html).not.toContain("<img src=x");
     expect(html).not.toContain('onerror="window');
     expect(html).toContain(escapeHtml(HOSTILE_VALUE));
-    // Executable <script> elements: exactly the three inlined ones (Chart.js, annotation, page).
-    expect(html.match(/<script>/g)).toHaveLength(3);
-    expect(html.match(/<\/script>/gi)).toHaveLength(4);
+    // Executable <script> elements: exactly the five inlined ones (Chart.js, annotation, hammer,
+    // zoom, page).
+    expect(html.match(/<script>/g)).toHaveLength(5);
+    expect(html.match(/<\/script>/gi)).toHaveLength(6);
     // The data round-trips to the exact original value.
     const hostile = pageData(html).metrics.find((m) => m.label.includes("BytesDownloaded"));
     expect(hostile?.label).toContain(`BucketName=${HOSTILE_VALUE}`);

@@ -32,3 +32,40 @@ export async function sampleReport(): Promise<BacktestReport> {
     },
   );
 }
+
+/** A long metric name: a dimension value of 120 characters without a space. */
+export const LONG_VALUE = `acme-prod-customer-exports-${"x".repeat(60)}-eu-west-1-replica-bucket-${"0123456789".repeat(2)}`;
+
+/** Four settings compared on two metrics, one with a long name: the layout's worst case. */
+export async function wideReport(): Promise<BacktestReport> {
+  const long: MetricSeries = {
+    ...scenarios.spike(),
+    metric: {
+      namespace: "AWS/S3",
+      metricName: "BytesDownloaded",
+      dimensions: { BucketName: LONG_VALUE, FilterId: "EntireBucket" },
+      stat: "Sum",
+    },
+  };
+  return runBacktest(
+    { clock: () => EVALUATED_TO },
+    {
+      target: { kind: "series", series: [long, scenarios.weekly()] },
+      variants: [
+        {
+          label: "method=mean-sd,k=3,window=28,direction=both",
+          changes: { k: 3, direction: "both" },
+        },
+        { label: "method=mean-sd,k=3.5,window=28,direction=up", changes: { k: 3.5 } },
+        {
+          label: "method=seasonal,k=3,window=28,direction=up",
+          changes: { k: 3, method: "seasonal" },
+        },
+        { label: "method=mean-sd,k=4,window=14,direction=up", changes: { k: 4, windowDays: 14 } },
+      ],
+      keepTraces: true,
+      days: 14,
+      base: MEAN_SD_CONFIG,
+    },
+  );
+}

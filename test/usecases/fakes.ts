@@ -21,6 +21,7 @@ import type {
   RemediationPlan,
   VerifyResult,
 } from "../../src/domain/remediation-plan.ts";
+import type { ConfigRule, ConfigRuleDirectory } from "../../src/ports/config-rules.ts";
 import type { Remediation, RemediationContext } from "../../src/ports/remediation.ts";
 import type { RemediationDeps } from "../../src/usecases/remediate-finding.ts";
 
@@ -88,6 +89,8 @@ export interface FakeOptions {
   changes?: PlannedChange[];
   tags?: Record<string, string>;
   intentionallyPublic?: string;
+  /** Plan's `declined`: what Vigil will not do (with no changes). */
+  declined?: string;
   planError?: unknown;
   /** Error thrown by apply for the change at this index. */
   applyError?: { index: number; error: unknown };
@@ -129,6 +132,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
         changes,
         before: { state: "before" },
         tags: options.tags ?? {},
+        ...(options.declined ? { declined: options.declined } : {}),
         ...(options.intentionallyPublic
           ? { intentionallyPublic: options.intentionallyPublic }
           : {}),
@@ -251,4 +255,38 @@ export function journalRecord(id: string, overrides: Partial<JournalRecord> = {}
     undoCommand: `vigil undo ${id}`,
     ...overrides,
   };
+}
+
+/**
+ * A Config rule directory for tests: every rule is AWS-owned (a managed rule under its usual
+ * name, with the ARN the event names) unless `rules` says otherwise (null: no such rule).
+ * `calls` counts lookups.
+ */
+export function fakeConfigRules(rules: Record<string, Partial<ConfigRule> | null> = {}) {
+  const calls: string[] = [];
+  const arnOf = (account: string, region: string, name: string) =>
+    `arn:aws:config:${region}:${account}:config-rule/config-rule-${name.length.toString(36)}${name.replace(/[^a-z0-9]/g, "").slice(0, 6)}`;
+  const ruleFor = (
+    account: string,
+    region: string,
+    name: string,
+    arn = arnOf(account, region, name),
+  ): ConfigRule | undefined => {
+    const override = Object.hasOwn(rules, name) ? rules[name] : {};
+    if (override === null) return undefined;
+    return { name, arn, owner: "AWS", state: "ACTIVE", ...override };
+  };
+  const directory: ConfigRuleDirectory & { calls: string[] } = {
+    calls,
+    async list(account, region) {
+      return Object.keys(rules)
+        .map((name) => ruleFor(account, region, name))
+        .filter((r): r is ConfigRule => r !== undefined);
+    },
+    async find(account, region, name, options) {
+      calls.push(`${account}/${region}/${name}`);
+      return ruleFor(account, region, name, options?.arn);
+    },
+  };
+  return directory;
 }

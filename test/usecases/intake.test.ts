@@ -17,7 +17,14 @@ import {
   intakeConfigEvent,
   isIgnored,
 } from "../../src/usecases/intake.ts";
-import { logLines, recordingLogger, type SampleName, sample, testConfig } from "./fakes.ts";
+import {
+  fakeConfigRules,
+  logLines,
+  recordingLogger,
+  type SampleName,
+  sample,
+  testConfig,
+} from "./fakes.ts";
 
 const iamMock = mockClient(IAMClient);
 
@@ -27,7 +34,13 @@ function deps(config: RemediationConfigInput = {}, extra: Partial<IntakeDeps> = 
   return {
     logger,
     resolver,
-    deps: { config: testConfig(config), iamIds: resolver, logger, ...extra },
+    deps: {
+      config: testConfig(config),
+      iamIds: resolver,
+      configRules: fakeConfigRules(),
+      logger,
+      ...extra,
+    } satisfies IntakeDeps,
   };
 }
 
@@ -343,6 +356,9 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
           asked.push({ account, region, name, ...(options?.arn ? { arn: options.arn } : {}) });
           return rules.find((r) => r.name === name);
         },
+        async list() {
+          return rules;
+        },
       },
     };
   }
@@ -405,8 +421,15 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
     );
   });
 
-  it("a name in ruleKinds wins and the rule is not even looked up", async () => {
-    const { configRules, asked } = directory([]);
+  it("a name in ruleKinds wins over the source identifier; the rule is looked up once, for its owner", async () => {
+    const { configRules, asked } = directory([
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
+    ]);
     const finding = expectFinding(
       await intakeConfigEvent(
         { ...deps({ ruleKinds: { "securityhub-s3-*": "s3-encryption" } }).deps, configRules },
@@ -414,7 +437,7 @@ describe("intake: rules as AWS deploys them (by managed source identifier)", () 
       ),
     );
     expect(finding.kind).toBe("s3-encryption");
-    expect(asked).toEqual([]);
+    expect(asked).toHaveLength(1);
   });
 });
 
@@ -607,5 +630,80 @@ describe("intake: Access Analyzer finding", () => {
       ),
     );
     expect(finding.source).toBe("cli");
+  });
+});
+
+describe("intake: a Config rule counts only when AWS owns it (issue 14 item 7)", () => {
+  const RULE = "s3-bucket-server-side-encryption-enabled";
+  const EVENT_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+  it("refuses a custom rule under a managed rule's name: warning log, refused for paging, no IAM call", async () => {
+    const rules = fakeConfigRules({
+      [RULE]: { owner: "CUSTOM_LAMBDA", sourceIdentifier: "arn:aws:lambda:eu-west-1:1:function:x" },
+    });
+    const { deps: d, logger } = deps({}, { configRules: rules });
+    const result = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-noncompliant")),
+      /owned by CUSTOM_LAMBDA .*not AWS.*refused.*trustedConfigRules/,
+    );
+    expect(result.refused).toMatchObject({ rule: RULE, resourceId: "acme-raw-landing-prod" });
+    expect(logLines(logger)).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: "finding refused",
+        attributes: expect.objectContaining({ decision: "refused" }),
+      }),
+    );
+    expect(rules.calls).toEqual([`123456789012/eu-west-1/${RULE}`]);
+  });
+
+  it("acts on a custom rule whose ARN is allow-listed in remediation.trustedConfigRules", async () => {
+    const rules = fakeConfigRules({ [RULE]: { owner: "CUSTOM_POLICY" } });
+    const { deps: d } = deps({ trustedConfigRules: [EVENT_ARN] }, { configRules: rules });
+    const finding = expectFinding(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-noncompliant")),
+    );
+    expect(finding.kind).toBe("s3-encryption");
+  });
+
+  it("refuses a rule the account does not have, and an event whose rule ARN is not the rule's", async () => {
+    const missing = deps({}, { configRules: fakeConfigRules({ [RULE]: null }) }).deps;
+    const gone = expectIgnored(
+      await intakeConfigEvent(missing, configEvent("config-s3-encryption-noncompliant")),
+      /does not exist in account 123456789012 eu-west-1/,
+    );
+    expect(gone.refused).toBeDefined();
+    const other = `${EVENT_ARN.slice(0, -6)}zzzzzz`;
+    const moved = deps({}, { configRules: fakeConfigRules({ [RULE]: { arn: other } }) }).deps;
+    expectIgnored(
+      await intakeConfigEvent(moved, configEvent("config-s3-encryption-noncompliant")),
+      /names rule ARN .*k2x9qd but .* is .*zzzzzz/,
+    );
+  });
+
+  it("a custom rule's COMPLIANT-again cannot close the incident either", async () => {
+    const rules = fakeConfigRules({ [RULE]: { owner: "CUSTOM_LAMBDA" } });
+    const { deps: d } = deps({}, { configRules: rules });
+    const result = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-compliant-again")),
+      /not AWS/,
+    );
+    expect(result.cleared).toBeUndefined();
+    expect(result.refused).toBeDefined();
+  });
+
+  it("an unmapped rule is looked up once (for a managed source identifier) and ignored", async () => {
+    const rules = fakeConfigRules();
+    const { deps: d } = deps({}, { configRules: rules });
+    expectIgnored(
+      await intakeConfigEvent(
+        d,
+        configEvent("config-s3-encryption-noncompliant", (e) => {
+          e.detail.configRuleName = "some-other-rule";
+        }),
+      ),
+      /not mapped/,
+    );
+    expect(rules.calls).toEqual(["123456789012/eu-west-1/some-other-rule"]);
   });
 });

@@ -1,13 +1,23 @@
+import { readFileSync } from "node:fs";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { METRIC_NAMESPACE } from "../../src/deploy/alarms.ts";
+import {
+  alarmResources,
+  FAILED_REMEDIATION_OUTCOMES,
+  METRIC_NAMESPACE,
+  normalizedName,
+  REMEDIATING_FUNCTIONS,
+  serviceName,
+} from "../../src/deploy/alarms.ts";
 import { dashboardSearches } from "../../src/deploy/dashboard.ts";
+import { ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
 import type { DetectReport } from "../../src/usecases/detect-anomalies.ts";
 import {
   detectRunMetrics,
   fanoutRunMetrics,
   METRICS_NAMESPACE,
+  type MetricCount,
   RUN_METRIC_NAMES,
   reconcileRunMetrics,
   remediationRunMetrics,
@@ -167,6 +177,107 @@ describe("the dashboard draws what the functions publish", () => {
       const names = [...expression.matchAll(/MetricName="([^"]+)"/g)].map((m) => m[1] as string);
       expect(names.length, title).toBeGreaterThan(0);
       for (const name of names) expect(published, `${title}: ${name}`).toContain(name);
+    }
+  });
+});
+
+describe("the alarms read what the functions publish", () => {
+  let capture: ReturnType<typeof captureEmf> | undefined;
+  beforeEach(() => {
+    process.env.POWERTOOLS_METRICS_DISABLED = "false";
+  });
+  afterEach(() => {
+    capture?.restore();
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+  });
+
+  /** The metrics (name + exact dimensions) one finished run of `fn` publishes. */
+  async function published(fn: string, measure: () => MetricCount[]) {
+    const handler = defineHandler({
+      serviceName: serviceName(fn),
+      metrics: publishingMetrics(serviceName(fn)),
+      build: async () => ({}),
+      run: async () => 1,
+      measure,
+      respond: () => ({}),
+      reject: () => ({}),
+    });
+    handler.logger.setLogLevel("SILENT");
+    capture = captureEmf();
+    await handler.handler({});
+    capture.restore();
+    return capture.lines.flatMap((line) => {
+      const [directive] = line._aws.CloudWatchMetrics as unknown as Array<{
+        Dimensions: string[][];
+        Metrics: { Name: string }[];
+      }>;
+      const dimensions = (directive?.Dimensions[0] ?? [])
+        .map((name) => ({ Name: name, Value: line[name] }))
+        .sort((a, b) => a.Name.localeCompare(b.Name));
+      return (directive?.Metrics ?? []).map((m) => ({ MetricName: m.Name, dimensions }));
+    });
+  }
+
+  const sorted = (dimensions: Array<{ Name: string; Value: unknown }>) =>
+    [...dimensions].sort((a, b) => a.Name.localeCompare(b.Name));
+  const { Resources: alarms } = alarmResources({ detectEveryMinutes: 15 });
+  type AlarmProps = {
+    MetricName?: string;
+    Dimensions?: Array<{ Name: string; Value: unknown }>;
+    Metrics?: Array<{
+      MetricStat?: {
+        Metric: { MetricName: string; Dimensions: Array<{ Name: string; Value: unknown }> };
+      };
+    }>;
+  };
+  const props = (id: string) => (alarms[id] as { Properties: AlarmProps }).Properties;
+
+  it("each function's `service` dimension is its handler's serviceName", () => {
+    for (const fn of Object.keys(ROLE_LOGICAL_IDS)) {
+      const file = `functions/${serviceName(fn).replace(/^vigil-/, "")}.ts`;
+      expect(readFileSync(file, "utf8"), file).toContain(`serviceName: "${serviceName(fn)}"`);
+    }
+  });
+
+  it("silent-detector alarms: the Runs count detect and the fan-out publish", async () => {
+    for (const fn of ["detect", "detectFanout"]) {
+      const lines = await published(fn, () => []);
+      const alarm = props(`${normalizedName(fn)}SilentAlarm`);
+      expect(lines).toContainEqual({
+        MetricName: alarm.MetricName,
+        dimensions: sorted(alarm.Dimensions ?? []),
+      });
+    }
+  });
+
+  it("alert delivery failures: the count detect publishes", async () => {
+    const lines = await published("detect", () => [{ name: "AlertDeliveryFailures", value: 1 }]);
+    const alarm = props("DetectAlertDeliveryFailuresAlarm");
+    expect(alarm.MetricName).toBe("AlertDeliveryFailures");
+    expect(lines).toContainEqual({
+      MetricName: alarm.MetricName,
+      dimensions: sorted(alarm.Dimensions ?? []),
+    });
+  });
+
+  it("remediation failures: every failed outcome a remediating function publishes, and no other", async () => {
+    expect(FAILED_REMEDIATION_OUTCOMES.sort()).toEqual([
+      "failed",
+      "loop-detected",
+      "verify-failed",
+    ]);
+    for (const fn of REMEDIATING_FUNCTIONS) {
+      const watched = (props(`${normalizedName(fn)}RemediationFailuresAlarm`).Metrics ?? [])
+        .flatMap((q) => (q.MetricStat ? [q.MetricStat.Metric] : []))
+        .map((m) => ({ MetricName: m.MetricName, dimensions: sorted(m.Dimensions) }));
+      expect(watched).toHaveLength(FAILED_REMEDIATION_OUTCOMES.length);
+      for (const outcome of FAILED_REMEDIATION_OUTCOMES) {
+        const lines = await published(fn, () =>
+          remediationRunMetrics({ ok: false, eventId: "e", outcome, reason: "" } as never),
+        );
+        const line = lines.find((l) => l.MetricName === "Remediations");
+        expect(watched, `${fn} ${outcome}`).toContainEqual(line);
+      }
     }
   });
 });
