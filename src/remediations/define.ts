@@ -80,9 +80,11 @@ export function defineRemediation<S extends SettingsSchema, B extends BeforeSche
     async plan(ctx, finding) {
       const plan = await definition.plan(ctx, finding);
       // Refuse a plan whose before-state its own undo could not read back: a bug, caught before
-      // anything is changed. The plan keeps what was read, exactly as read, for the journal.
-      const checked = beforeSchema.safeParse(plan.before);
-      if (!checked.success) {
+      // anything is changed. The plan keeps what was read, exactly as read, for the journal. A
+      // plan that changes nothing is never applied nor undone: it may record less (e.g. only the
+      // target of a service-linked role it leaves alone).
+      const checked = plan.changes.length > 0 ? beforeSchema.safeParse(plan.before) : undefined;
+      if (checked && !checked.success) {
         throw new VigilError(
           `${name} planned a before-state its undo could not read: ${z.prettifyError(checked.error)}`,
         );

@@ -1,3 +1,5 @@
+// Size (≈550 lines): the runner's one sequence (intake → guards → claim → plan → apply each change
+// → verify → journal → notify) reads best in one file; undo is already its own use case.
 import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";

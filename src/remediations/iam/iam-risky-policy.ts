@@ -1,47 +1,42 @@
-import {
-  AttachGroupPolicyCommand,
-  AttachRolePolicyCommand,
-  AttachUserPolicyCommand,
-  DeleteGroupPolicyCommand,
-  DeleteRolePolicyCommand,
-  DeleteUserPolicyCommand,
-  DetachGroupPolicyCommand,
-  DetachRolePolicyCommand,
-  DetachUserPolicyCommand,
-  GetGroupPolicyCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  GetUserCommand,
-  GetUserPolicyCommand,
-  type IAMClient,
-  PutGroupPolicyCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  paginateListAttachedGroupPolicies,
-  paginateListAttachedRolePolicies,
-  paginateListAttachedUserPolicies,
-  paginateListEntitiesForPolicy,
-  paginateListGroupPolicies,
-  paginateListPolicyTags,
-  paginateListRolePolicies,
-  paginateListRoleTags,
-  paginateListUserPolicies,
-  paginateListUserTags,
-  type Tag,
-} from "@aws-sdk/client-iam";
+import { paginateListPolicyTags } from "@aws-sdk/client-iam";
+import type { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
-import { assessPolicy, decodePolicyDocument, sameDocument } from "../../domain/iam-policy.ts";
+import { assessPolicy, sameDocument } from "../../domain/iam-policy.ts";
 import type {
   PlannedChange,
   RemediationPlan,
   VerifyResult,
 } from "../../domain/remediation-plan.ts";
-import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
-import type { RemediationSettings } from "../settings.ts";
+import type { RemediationContext as Context } from "../../ports/remediation.ts";
+import { defineRemediation } from "../define.ts";
+import {
+  API_BY_RESOURCE_TYPE,
+  collect,
+  entityList,
+  GROUP_API,
+  isNoSuchEntity,
+  listEntities,
+  managedPolicyDocument,
+  operationOf,
+  type PrincipalApi,
+  principalArn,
+  ROLE_API,
+  stringParam,
+  tagRecord,
+  USER_API,
+} from "./iam-principals.ts";
+import {
+  type AssessedAttachment,
+  type AssessedInline,
+  isPolicyBefore,
+  type PolicyBefore,
+  type PrincipalBefore,
+  type RiskyPlan,
+  riskyPolicyBefore,
+} from "./risky-policy-before.ts";
+import { riskyPolicySettings } from "./settings.ts";
 
-type RemediationContext = Context<RemediationSettings>;
+type RemediationContext = Context<z.output<typeof riskyPolicySettings>>;
 
 /**
  * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
@@ -59,236 +54,6 @@ type RemediationContext = Context<RemediationSettings>;
  * from the saved documents. Service-linked roles are left alone (AWS manages them).
  */
 export const IAM_RISKY_POLICY = "iam-risky-policy";
-
-type PrincipalType = "user" | "role" | "group";
-type NameKey = "UserName" | "RoleName" | "GroupName";
-
-interface AttachedPolicyRef {
-  policyName: string;
-  policyArn: string;
-}
-
-/** The IAM calls for one principal type, so the logic below is written once. */
-interface PrincipalApi {
-  type: PrincipalType;
-  nameKey: NameKey;
-  detachAction: string;
-  deleteInlineAction: string;
-  listAttached(iam: IAMClient, name: string): Promise<AttachedPolicyRef[]>;
-  listInline(iam: IAMClient, name: string): Promise<string[]>;
-  /** The inline document as JSON text, or null when there is no such inline policy. */
-  getInline(iam: IAMClient, name: string, policyName: string): Promise<string | null>;
-  detach(iam: IAMClient, name: string, policyArn: string): Promise<unknown>;
-  attach(iam: IAMClient, name: string, policyArn: string): Promise<unknown>;
-  deleteInline(iam: IAMClient, name: string, policyName: string): Promise<unknown>;
-  putInline(iam: IAMClient, name: string, policyName: string, document: string): Promise<unknown>;
-  listTags(iam: IAMClient, name: string): Promise<Record<string, string>>;
-}
-
-function isNoSuchEntity(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === "NoSuchEntityException" || name === "NoSuchEntity";
-}
-
-async function nullIfMissing<T>(read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNoSuchEntity(error)) return null;
-    throw error;
-  }
-}
-
-async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined) {
-  const items: T[] = [];
-  for await (const page of pages) items.push(...(pick(page) ?? []));
-  return items;
-}
-
-function attachedRefs(
-  policies: { PolicyName?: string; PolicyArn?: string }[],
-): AttachedPolicyRef[] {
-  return policies.map((policy) => ({
-    policyName: policy.PolicyName ?? "",
-    policyArn: policy.PolicyArn ?? "",
-  }));
-}
-
-function tagRecord(tags: Tag[]): Record<string, string> {
-  return Object.fromEntries(tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
-}
-
-const USER_API: PrincipalApi = {
-  type: "user",
-  nameKey: "UserName",
-  detachAction: "iam:DetachUserPolicy",
-  deleteInlineAction: "iam:DeleteUserPolicy",
-  listAttached: async (iam, UserName) =>
-    attachedRefs(
-      await collect(
-        paginateListAttachedUserPolicies({ client: iam }, { UserName }),
-        (p) => p.AttachedPolicies,
-      ),
-    ),
-  listInline: (iam, UserName) =>
-    collect(paginateListUserPolicies({ client: iam }, { UserName }), (p) => p.PolicyNames),
-  getInline: (iam, UserName, PolicyName) =>
-    nullIfMissing(async () =>
-      decodePolicyDocument(
-        (await iam.send(new GetUserPolicyCommand({ UserName, PolicyName }))).PolicyDocument ?? "",
-      ),
-    ),
-  detach: (iam, UserName, PolicyArn) =>
-    iam.send(new DetachUserPolicyCommand({ UserName, PolicyArn })),
-  attach: (iam, UserName, PolicyArn) =>
-    iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn })),
-  deleteInline: (iam, UserName, PolicyName) =>
-    iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName })),
-  putInline: (iam, UserName, PolicyName, PolicyDocument) =>
-    iam.send(new PutUserPolicyCommand({ UserName, PolicyName, PolicyDocument })),
-  listTags: async (iam, UserName) =>
-    tagRecord(await collect(paginateListUserTags({ client: iam }, { UserName }), (p) => p.Tags)),
-};
-
-const ROLE_API: PrincipalApi = {
-  type: "role",
-  nameKey: "RoleName",
-  detachAction: "iam:DetachRolePolicy",
-  deleteInlineAction: "iam:DeleteRolePolicy",
-  listAttached: async (iam, RoleName) =>
-    attachedRefs(
-      await collect(
-        paginateListAttachedRolePolicies({ client: iam }, { RoleName }),
-        (p) => p.AttachedPolicies,
-      ),
-    ),
-  listInline: (iam, RoleName) =>
-    collect(paginateListRolePolicies({ client: iam }, { RoleName }), (p) => p.PolicyNames),
-  getInline: (iam, RoleName, PolicyName) =>
-    nullIfMissing(async () =>
-      decodePolicyDocument(
-        (await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument ?? "",
-      ),
-    ),
-  detach: (iam, RoleName, PolicyArn) =>
-    iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
-  attach: (iam, RoleName, PolicyArn) =>
-    iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn })),
-  deleteInline: (iam, RoleName, PolicyName) =>
-    iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
-  putInline: (iam, RoleName, PolicyName, PolicyDocument) =>
-    iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument })),
-  listTags: async (iam, RoleName) =>
-    tagRecord(await collect(paginateListRoleTags({ client: iam }, { RoleName }), (p) => p.Tags)),
-};
-
-const GROUP_API: PrincipalApi = {
-  type: "group",
-  nameKey: "GroupName",
-  detachAction: "iam:DetachGroupPolicy",
-  deleteInlineAction: "iam:DeleteGroupPolicy",
-  listAttached: async (iam, GroupName) =>
-    attachedRefs(
-      await collect(
-        paginateListAttachedGroupPolicies({ client: iam }, { GroupName }),
-        (p) => p.AttachedPolicies,
-      ),
-    ),
-  listInline: (iam, GroupName) =>
-    collect(paginateListGroupPolicies({ client: iam }, { GroupName }), (p) => p.PolicyNames),
-  getInline: (iam, GroupName, PolicyName) =>
-    nullIfMissing(async () =>
-      decodePolicyDocument(
-        (await iam.send(new GetGroupPolicyCommand({ GroupName, PolicyName }))).PolicyDocument ?? "",
-      ),
-    ),
-  detach: (iam, GroupName, PolicyArn) =>
-    iam.send(new DetachGroupPolicyCommand({ GroupName, PolicyArn })),
-  attach: (iam, GroupName, PolicyArn) =>
-    iam.send(new AttachGroupPolicyCommand({ GroupName, PolicyArn })),
-  deleteInline: (iam, GroupName, PolicyName) =>
-    iam.send(new DeleteGroupPolicyCommand({ GroupName, PolicyName })),
-  putInline: (iam, GroupName, PolicyName, PolicyDocument) =>
-    iam.send(new PutGroupPolicyCommand({ GroupName, PolicyName, PolicyDocument })),
-  // IAM groups cannot be tagged.
-  listTags: async () => ({}),
-};
-
-const API_BY_RESOURCE_TYPE: Partial<Record<Finding["resourceType"], PrincipalApi>> = {
-  "AWS::IAM::User": USER_API,
-  "AWS::IAM::Role": ROLE_API,
-  "AWS::IAM::Group": GROUP_API,
-};
-const APIS = [USER_API, ROLE_API, GROUP_API];
-
-/** Which principal API and operation a planned change uses. */
-function operationOf(change: PlannedChange): { api: PrincipalApi; op: "detach" | "deleteInline" } {
-  for (const api of APIS) {
-    if (change.action === api.detachAction) return { api, op: "detach" };
-    if (change.action === api.deleteInlineAction) return { api, op: "deleteInline" };
-  }
-  throw new Error(`${IAM_RISKY_POLICY} cannot handle action ${change.action}`);
-}
-
-function stringParam(change: PlannedChange, key: string): string {
-  const value = change.params[key];
-  if (typeof value !== "string" || value === "") {
-    throw new Error(`planned change ${change.action} lacks parameter ${key}`);
-  }
-  return value;
-}
-
-// ---- plan state ------------------------------------------------------------------------------
-
-interface AssessedAttachment extends AttachedPolicyRef {
-  risky: boolean;
-  reasons: string[];
-}
-
-interface AssessedInline {
-  policyName: string;
-  risky: boolean;
-  reasons: string[];
-  /** JSON text of the document; kept for risky ones (undo re-creates them from it). */
-  document?: string;
-}
-
-interface PrincipalBefore {
-  target: { type: PrincipalType; name: string; arn: string };
-  attachedPolicies: AssessedAttachment[];
-  inlinePolicies: AssessedInline[];
-}
-
-interface PolicyBefore {
-  target: { type: "policy"; name: string; arn: string };
-  defaultVersionId: string | null;
-  reasons: string[];
-  attachments: { users: string[]; roles: string[]; groups: string[] };
-}
-
-type RiskyPolicyBefore = PrincipalBefore | PolicyBefore;
-
-function beforeOf(plan: RemediationPlan): RiskyPolicyBefore {
-  return plan.before as unknown as RiskyPolicyBefore;
-}
-
-/** JSON text of a managed policy's default version, plus that version id. */
-async function managedPolicyDocument(
-  iam: IAMClient,
-  policyArn: string,
-): Promise<{ name: string; versionId: string; document: string }> {
-  const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy;
-  const versionId = policy?.DefaultVersionId;
-  if (!versionId) throw new Error(`policy ${policyArn} has no default version`);
-  const version = await iam.send(
-    new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }),
-  );
-  return {
-    name: policy?.PolicyName ?? policyArn.split("/").pop() ?? policyArn,
-    versionId,
-    document: decodePolicyDocument(version.PolicyVersion?.Document ?? "{}"),
-  };
-}
 
 function isServiceLinkedRoleArn(arn: string): boolean {
   return /:role\/aws-service-role\//.test(arn);
@@ -473,50 +238,17 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
   };
 }
 
-/** The principal's ARN with its path (undefined when it vanished meanwhile). */
-async function principalArn(
-  iam: IAMClient,
-  type: "user" | "role",
-  name: string,
-): Promise<string | undefined> {
-  const read = async () =>
-    type === "user"
-      ? (await iam.send(new GetUserCommand({ UserName: name })))?.User?.Arn
-      : (await iam.send(new GetRoleCommand({ RoleName: name })))?.Role?.Arn;
-  return (await nullIfMissing(read)) ?? undefined;
-}
-
-async function listEntities(iam: IAMClient, policyArn: string) {
-  const entities = { users: [] as string[], roles: [] as string[], groups: [] as string[] };
-  for await (const page of paginateListEntitiesForPolicy(
-    { client: iam },
-    { PolicyArn: policyArn },
-  )) {
-    entities.users.push(...(page.PolicyUsers ?? []).map((user) => user.UserName ?? ""));
-    entities.roles.push(...(page.PolicyRoles ?? []).map((role) => role.RoleName ?? ""));
-    entities.groups.push(...(page.PolicyGroups ?? []).map((group) => group.GroupName ?? ""));
-  }
-  return entities;
-}
-
-function entityList(
-  entities: { users: string[]; roles: string[]; groups: string[] },
-  type: PrincipalType,
-): string[] {
-  return type === "user" ? entities.users : type === "role" ? entities.roles : entities.groups;
-}
-
 /**
  * Reads back the state the given changes touched. `present` lists the changes whose effect is
  * still visible (policy still attached, inline policy still there).
  */
 async function changesStillInPlace(
   ctx: RemediationContext,
-  plan: RemediationPlan,
+  plan: RiskyPlan,
   changes: PlannedChange[],
 ): Promise<{ present: PlannedChange[]; after: Record<string, unknown> }> {
-  const before = beforeOf(plan);
-  if (before.target.type === "policy") {
+  const { before } = plan;
+  if (isPolicyBefore(before)) {
     const entities = await listEntities(ctx.iam, before.target.arn);
     const present = changes.filter((change) => {
       const { api } = operationOf(change);
@@ -545,14 +277,11 @@ async function changesStillInPlace(
   };
 }
 
-function savedInlineDocument(plan: RemediationPlan, policyName: string): string {
-  const before = beforeOf(plan);
-  const saved =
-    before.target.type === "policy"
-      ? undefined
-      : (before as PrincipalBefore).inlinePolicies.find(
-          (inline) => inline.policyName === policyName,
-        )?.document;
+function savedInlineDocument(plan: RiskyPlan, policyName: string): string {
+  const { before } = plan;
+  const saved = isPolicyBefore(before)
+    ? undefined
+    : before.inlinePolicies.find((inline) => inline.policyName === policyName)?.document;
   if (saved === undefined) {
     throw new Error(
       `no saved document for inline policy ${policyName}; cannot apply or undo safely`,
@@ -561,10 +290,10 @@ function savedInlineDocument(plan: RemediationPlan, policyName: string): string 
   return saved;
 }
 
-export const iamRiskyPolicy: Remediation<RemediationSettings> = {
+export const iamRiskyPolicy = defineRemediation({
   name: IAM_RISKY_POLICY,
-  // Checked once this remediation is built with defineRemediation.
-  parseBefore: (plan) => plan.before,
+  settings: riskyPolicySettings,
+  before: riskyPolicyBefore,
   description:
     "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
   handles(finding: Finding): boolean {
@@ -686,14 +415,14 @@ export const iamRiskyPolicy: Remediation<RemediationSettings> = {
   undoHazards(plan, applied): string[] {
     // Everything this remediation removed was judged risky when planned: putting it back re-grants
     // that access. Each hazard names the grant and the risk model's reasons.
-    const before = beforeOf(plan);
+    const { before } = plan;
     return applied.map((change) => {
       const { api, op } = operationOf(change);
       const name = stringParam(change, api.nameKey);
-      if (before.target.type === "policy") {
-        return `attach ${before.target.name} to ${api.type} ${name}: ${(before as PolicyBefore).reasons.join("; ")}`;
+      if (isPolicyBefore(before)) {
+        return `attach ${before.target.name} to ${api.type} ${name}: ${before.reasons.join("; ")}`;
       }
-      const principal = before as PrincipalBefore;
+      const principal = before;
       if (op === "detach") {
         const arn = stringParam(change, "PolicyArn");
         const assessed = principal.attachedPolicies.find((policy) => policy.policyArn === arn);
@@ -727,4 +456,4 @@ export const iamRiskyPolicy: Remediation<RemediationSettings> = {
           : `not restored: ${missing.map((change) => change.description).join("; ")}`,
     };
   },
-};
+});

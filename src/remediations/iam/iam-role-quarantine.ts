@@ -7,6 +7,7 @@ import {
   type PutRolePolicyCommandInput,
   paginateListRoleTags,
 } from "@aws-sdk/client-iam";
+import { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
 import {
   asList,
@@ -17,10 +18,11 @@ import {
 } from "../../domain/iam-policy.ts";
 import { contentHash } from "../../domain/journal-integrity.ts";
 import type { RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
-import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
-import type { RemediationSettings } from "../settings.ts";
+import type { RemediationContext } from "../../ports/remediation.ts";
+import { defineRemediation } from "../define.ts";
+import { roleQuarantineSettings } from "./settings.ts";
 
-type RemediationContext = Context<RemediationSettings>;
+type Ctx = RemediationContext<z.output<typeof roleQuarantineSettings>>;
 
 /**
  * Quarantines a role that an external account (or anyone) can assume: puts an inline deny-all
@@ -46,22 +48,23 @@ export const QUARANTINE_POLICY_DOCUMENT = JSON.stringify({
 /** IAM's own rule for policy names. */
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
-interface QuarantineBefore {
-  roleName: string;
-  roleArn: string;
+/** What planning read, for undo. */
+const quarantineBefore = z.object({
+  roleName: z.string().min(1),
+  roleArn: z.string().startsWith("arn:"),
   /** JSON text of the trust policy as it was (never changed; kept for the record). */
-  trustPolicy: string | null;
-  policyName: string;
+  trustPolicy: z.string().nullable(),
+  policyName: z.string().regex(POLICY_NAME),
   /** An inline policy with the quarantine name, if one existed (JSON text). */
-  existingPolicy: string | null;
-}
+  existingPolicy: z.string().nullable(),
+});
 
 function isNoSuchEntity(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === "NoSuchEntityException" || name === "NoSuchEntity";
 }
 
-function quarantinePolicyName(ctx: RemediationContext): string {
+function quarantinePolicyName(ctx: Ctx): string {
   const name = ctx.settings.quarantinePolicyName;
   if (typeof name !== "string" || !POLICY_NAME.test(name)) {
     throw new Error(
@@ -114,7 +117,7 @@ export function trustedOnly(
   trustPolicy: string | null,
   roleName: string,
   ownAccount: string,
-  settings: Pick<RemediationContext["settings"], "trustedAccounts">,
+  settings: Pick<Ctx["settings"], "trustedAccounts">,
 ): string | undefined {
   if (ORGANISATION_ROLES.some((pattern) => pattern.test(roleName))) {
     return "it is an organisation management role (Control Tower, StackSets, organisation access)";
@@ -159,10 +162,6 @@ function accountOf(principal: string): string | undefined {
   return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
 }
 
-function beforeOf(plan: RemediationPlan): QuarantineBefore {
-  return plan.before as unknown as QuarantineBefore;
-}
-
 function describePrincipal(principal: Record<string, string> | undefined): string {
   if (!principal) return "an external principal";
   return Object.entries(principal)
@@ -170,10 +169,10 @@ function describePrincipal(principal: Record<string, string> | undefined): strin
     .join(", ");
 }
 
-export const iamRoleQuarantine: Remediation<RemediationSettings> = {
+export const iamRoleQuarantine = defineRemediation({
   name: IAM_ROLE_QUARANTINE,
-  // Checked once this remediation is built with defineRemediation.
-  parseBefore: (plan) => plan.before,
+  settings: roleQuarantineSettings,
+  before: quarantineBefore,
   description:
     "Quarantines a role assumable from outside the account with an inline deny-all policy; the trust policy is not rewritten and undo deletes the inline policy.",
   handles(finding: Finding): boolean {
@@ -204,7 +203,7 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
       readInlinePolicy(ctx.iam, roleName, policyName),
     ]);
     const role = roleOutput.Role;
-    const before: QuarantineBefore = {
+    const before: z.input<typeof quarantineBefore> = {
       roleName,
       roleArn: role?.Arn ?? finding.resourceArn,
       trustPolicy: role?.AssumeRolePolicyDocument
@@ -216,7 +215,7 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
     const base = {
       remediation: IAM_ROLE_QUARANTINE,
       finding,
-      before: { ...before },
+      before,
       tags: tagPages,
     };
     const who = describePrincipal(finding.principal);
@@ -284,7 +283,7 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
     const existing = await readInlinePolicy(ctx.iam, params.RoleName, params.PolicyName);
     if (isVigilQuarantine(existing)) return; // already applied
     // Only the squatting policy seen while planning (saved for undo) may be replaced.
-    const seen = beforeOf(plan).existingPolicy;
+    const seen = plan.before.existingPolicy;
     if (existing !== null && (seen === null || !sameDocument(existing, seen))) {
       throw new Error(
         `role ${params.RoleName} got an inline policy named ${params.PolicyName} that is not Vigil's since planning; refusing to overwrite it (plan again)`,
@@ -294,7 +293,7 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
   },
 
   async verify(ctx, plan): Promise<VerifyResult> {
-    const { roleName, policyName } = beforeOf(plan);
+    const { roleName, policyName } = plan.before;
     const current = await readInlinePolicy(ctx.iam, roleName, policyName);
     const quarantined = isVigilQuarantine(current);
     const ok = plan.changes.length === 0 || quarantined;
@@ -310,7 +309,7 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const { roleName, policyName, existingPolicy } = beforeOf(plan);
+    const { roleName, policyName, existingPolicy } = plan.before;
     for (const change of [...applied].reverse()) {
       if (change.action !== "iam:PutRolePolicy") {
         throw new Error(`${IAM_ROLE_QUARANTINE} cannot undo action ${change.action}`);
@@ -357,4 +356,4 @@ export const iamRoleQuarantine: Remediation<RemediationSettings> = {
         : `role ${roleName} does not have its previous inline policy ${policyName} state`,
     };
   },
-};
+});

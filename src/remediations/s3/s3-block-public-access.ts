@@ -43,6 +43,9 @@ import { defineRemediation } from "../define.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
 import { blockPublicAccessSettings } from "./settings.ts";
 
+// Size (≈580 lines): one remediation whose three changes (policy, ACL, Block Public Access) must be
+// planned, applied, verified and undone in one order; the policy judgement already lives in
+// src/domain/resource-policy and bucket-policy.ts. The AWS reads could move out next (issue 16).
 /**
  * Blocks public access to a bucket.
  *

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import type { PlanWith } from "../define.ts";
+
+/**
+ * What iam-risky-policy saves in plan.before, as zod schemas: undo parses a journal record's
+ * before-state with them (defineRemediation) instead of trusting its shape.
+ */
+
+const assessed = { risky: z.boolean(), reasons: z.array(z.string()) };
+
+/** A principal's policies as planning read and judged them; risky inline documents kept for undo. */
+export const principalBefore = z.object({
+  target: z.object({
+    type: z.enum(["user", "role", "group"]),
+    name: z.string().min(1),
+    arn: z.string(),
+  }),
+  attachedPolicies: z.array(
+    z.object({ policyName: z.string(), policyArn: z.string().startsWith("arn:"), ...assessed }),
+  ),
+  inlinePolicies: z.array(
+    z.object({
+      policyName: z.string().min(1),
+      ...assessed,
+      /** JSON text of the document; kept for risky ones (undo re-creates them from it). */
+      document: z.string().optional(),
+    }),
+  ),
+});
+
+/** A managed policy judged risky: the entities it was attached to. */
+export const policyBefore = z.object({
+  target: z.object({ type: z.literal("policy"), name: z.string().min(1), arn: z.string() }),
+  defaultVersionId: z.string().nullable(),
+  reasons: z.array(z.string()),
+  attachments: z.object({
+    users: z.array(z.string()),
+    roles: z.array(z.string()),
+    groups: z.array(z.string()),
+  }),
+});
+
+export const riskyPolicyBefore = z.union([principalBefore, policyBefore]);
+
+export type PrincipalBefore = z.input<typeof principalBefore>;
+export type PolicyBefore = z.input<typeof policyBefore>;
+export type AssessedAttachment = PrincipalBefore["attachedPolicies"][number];
+export type AssessedInline = PrincipalBefore["inlinePolicies"][number];
+export type RiskyPlan = PlanWith<z.output<typeof riskyPolicyBefore>>;
+
+/** TypeScript does not narrow a union on a nested field: this does. */
+export function isPolicyBefore(before: PrincipalBefore | PolicyBefore): before is PolicyBefore {
+  return before.target.type === "policy";
+}
