@@ -349,6 +349,16 @@ export async function benchFleet(
         ];
       }),
     ),
+    criticalLate: critical
+      .filter((i) => i.delay !== null && i.delay > 1)
+      .map((i) => ({
+        kind: i.kind,
+        start: new Date(fleet.start + i.start * HOUR).toISOString(),
+        periods: i.periods,
+        delay: i.delay,
+        via: i.via,
+        metrics: i.metrics.map((m) => metricKey(fleet.metrics[m]?.metric as MetricIdentity)),
+      })),
     notPaged: incidentResults
       .filter((i) => i.delay === null)
       .map((i) => {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -23,6 +24,7 @@ import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smi
 import { quantileSorted } from "simple-statistics";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../functions/on-config-compliance-change.ts";
+import { putManagedConfigRules, withRuleArn } from "../sandbox/config-rules.ts";
 import { startMotoServer } from "../sandbox/moto-server.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
@@ -45,9 +47,14 @@ const TRUST = JSON.stringify({
 });
 
 type Event = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
+/** Config rule ARNs of the bench account: events carry their rule's. */
+let ruleArns = new Map<string, string>();
 const sample = (name: string): Event =>
-  JSON.parse(
-    readFileSync(new URL(`../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
+  withRuleArn(
+    JSON.parse(
+      readFileSync(new URL(`../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
+    ) as Event,
+    ruleArns,
   );
 
 /** Counts every command a client sends, by name. */
@@ -86,6 +93,11 @@ export async function benchRemediation() {
         CreateBucketConfiguration: { LocationConstraint: REGION },
       }),
     );
+    // The samples' managed rules: the intake acts on AWS-owned rules only.
+    ruleArns = new Map([
+      ...(await putManagedConfigRules(new ConfigServiceClient(config))),
+      ...(await putManagedConfigRules(new ConfigServiceClient({ ...config, region: "us-east-1" }))),
+    ]);
     const counts = new Map<string, number>();
     const s3 = counted(new S3Client(config), counts);
     const iam = counted(new IAMClient(config), counts);

@@ -12,7 +12,13 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { readStackOutputs } from "../src/adapters/stack-outputs.ts";
 import { runAlertTestCommand } from "../src/cli/alert.ts";
-import { defaultBacktestDeps, runBacktestCommand, SETTING_HELP } from "../src/cli/backtest.ts";
+import {
+  addTargetOptions,
+  collect,
+  defaultBacktestDeps,
+  runBacktestCommand,
+  SETTING_HELP,
+} from "../src/cli/backtest.ts";
 import { runDetectCommand } from "../src/cli/detect.ts";
 import { exitCodeFor, processIo } from "../src/cli/io.ts";
 import { runJournalList, runJournalShow } from "../src/cli/journal.ts";
@@ -111,22 +117,15 @@ program
     },
   );
 
-/** Repeatable options: --setting a --setting b → ["a", "b"]. */
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-program
-  .command("backtest")
-  .description("replay metric history (files or CloudWatch) and compare what settings would flag")
-  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
-  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
-  .option(
-    "--stat <stat>",
-    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
-  )
-  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
-  .option("--days <n>", "days to evaluate (CloudWatch default 90; files: all)")
+addTargetOptions(
+  program
+    .command("backtest")
+    .description(
+      "replay metric history (files or CloudWatch) and compare what settings would flag",
+    ),
+  "days to evaluate (CloudWatch default 90; files: all)",
+)
   .option("--setting <k=v,...>", "settings to compare, one column each (repeatable)", collect)
-  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
   .option("--html <file>", "write a self-contained HTML report with a chart per metric")
   .option("--method <method>", "mean-sd or seasonal")
   .option("--sigma <k>", "sigma multiplier k")
@@ -145,19 +144,17 @@ program
     );
   });
 
-program
-  .command("tune")
-  .description("suggest per-metric overrides that keep each metric within an alert budget")
-  .requiredOption("--budget <n>", "alert episodes allowed per week, per metric")
-  .option("-i, --input <file...>", "CSV (timestamp,value) or JSON series")
-  .option("--metric <identity>", 'one CloudWatch metric: "NAMESPACE METRIC [Dim=Value ...]"')
+addTargetOptions(
+  program
+    .command("tune")
+    .description("suggest per-metric overrides that keep each metric within an alert budget")
+    .requiredOption("--budget <n>", "alert episodes allowed per week, per metric"),
+  "days of history to tune on (CloudWatch default 90; files: all)",
+)
   .option(
-    "--stat <stat>",
-    "statistic of --metric (default: its metric set's, else Sum) or of --input files (rows sharing a period are combined with it; default Sum)",
+    "--allow-missing-largest",
+    "accept a suggestion that no longer flags the metric's largest anomaly (off: never suggested)",
   )
-  .option("--set <name...>", "metric sets of the config (default: every enabled set)")
-  .option("--days <n>", "days of history to tune on (CloudWatch default 90; files: all)")
-  .option("--exclude <start/end>", "confirmed incident left out of baselines (repeatable)", collect)
   .option("--write <file>", "write the config with the suggested overrides (atomically)")
   .option("--json", "print the suggestions as JSON instead of YAML")
   .addHelpText("after", TUNE_HELP)

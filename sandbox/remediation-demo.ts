@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -31,6 +32,7 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { runUndoCommand } from "../src/cli/remediate.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
+import { putManagedConfigRules, withRuleArn } from "./config-rules.ts";
 import { createJournalMacKey } from "./journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
@@ -53,9 +55,12 @@ const TRUST_EXTERNAL = JSON.stringify({
 
 type SampleEvent = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
 
+/** Config rule ARNs of the sandbox account: events carry their rule's. */
+let ruleArns = new Map<string, string>();
+
 function sample(name: string): SampleEvent {
   const url = new URL(`../test/fixtures/events/${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as SampleEvent;
+  return withRuleArn(JSON.parse(readFileSync(url, "utf8")) as SampleEvent, ruleArns);
 }
 
 function publicReadPolicy(bucket: string): string {
@@ -150,6 +155,14 @@ export async function runRemediationSandbox(
   );
   // Journal records are sealed with a KMS HMAC key, as in the deployed stack (undo checks it).
   const journalMacKey = await createJournalMacKey(new KMSClient(clientConfig));
+  // The managed rules the demo's events come from (Vigil acts on AWS-owned rules only).
+  // (The IAM samples are us-east-1's, where IAM's Config rules evaluate.)
+  ruleArns = new Map([
+    ...(await putManagedConfigRules(new ConfigServiceClient(clientConfig))),
+    ...(await putManagedConfigRules(
+      new ConfigServiceClient({ ...clientConfig, region: "us-east-1" }),
+    )),
+  ]);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: REGION,

@@ -4,6 +4,7 @@
  * attack can check who was told. Shared by test/security/ and bench/resilience.ts (no Vitest import).
  */
 import { createHash } from "node:crypto";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import {
@@ -14,6 +15,7 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { putManagedConfigRules } from "../../sandbox/config-rules.ts";
 import { createJournalMacKey } from "../../sandbox/journal-mac-key.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
@@ -30,7 +32,11 @@ import {
   intakeConfigEvent,
   isIgnored,
 } from "../../src/usecases/intake.ts";
-import { type RemediationOutcome, remediateFinding } from "../../src/usecases/remediate-finding.ts";
+import {
+  handleIntakeResult,
+  type RemediationOutcome,
+  remediateFinding,
+} from "../../src/usecases/remediate-finding.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
 
 export const ACCOUNT = "123456789012"; // moto's default account
@@ -83,6 +89,7 @@ export async function createWorld(
   const iam = new IAMClient(clientConfig(endpoint));
   const kms = new KMSClient(clientConfig(endpoint));
   await s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
+  await putManagedConfigRules(new ConfigServiceClient(clientConfig(endpoint)));
   const macKey = await createJournalMacKey(kms);
   const notifier = new MemoryNotifier();
   let now = T0;
@@ -125,7 +132,10 @@ export async function createWorld(
         raw.source === "aws.access-analyzer"
           ? await intakeAccessAnalyzerEvent(deps, event as AccessAnalyzerFindingEvent)
           : await intakeConfigEvent(deps, event as ConfigComplianceChangeEvent);
-      if (isIgnored(intake)) return { outcome: "ignored", reason: intake.reason };
+      if (isIgnored(intake)) {
+        await handleIntakeResult(app.runner, intake); // refusals page, as in the handlers
+        return { outcome: "ignored", reason: intake.reason };
+      }
       return remediateFinding(app.runner, intake);
     },
     async undo(id, extra = {}) {

@@ -4,6 +4,13 @@
  * was told), not from Vigil's own words. The tests (attacks.int.test.ts) and `npm run resilience`
  * both run this list.
  */
+
+import {
+  ConfigServiceClient,
+  DeleteConfigRuleCommand,
+  DescribeConfigRulesCommand,
+  PutConfigRuleCommand,
+} from "@aws-sdk/client-config-service";
 import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
@@ -16,6 +23,7 @@ import {
   ListAttachedUserPoliciesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
   GetBucketPolicyCommand,
@@ -25,13 +33,14 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { sameDocument } from "../../src/domain/iam-policy.ts";
-import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam-role-quarantine.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {
   ACCOUNT,
   analyzerEvent,
   claimObjectKey,
+  clientConfig,
   configEvent,
   createWorld,
   publicBucket,
@@ -39,6 +48,7 @@ import {
   user,
   type World,
 } from "./attack-world.ts";
+import { POLICY_ATTACKS } from "./attacks-policy.ts";
 
 export interface AttackResult {
   blocked: boolean;
@@ -107,6 +117,66 @@ const TRUST_ACCOUNT = (account: string) =>
     ],
   });
 
+/**
+ * Deletes the managed rule `name` and creates a CUSTOM_LAMBDA rule under the same name, as someone
+ * with config:PutConfigRule could; returns the new rule's ARN.
+ */
+async function customRuleNamed(world: World, name: string): Promise<string> {
+  const config = new ConfigServiceClient(clientConfig(world.endpoint));
+  const lambda = new LambdaClient(clientConfig(world.endpoint));
+  await config.send(new DeleteConfigRuleCommand({ ConfigRuleName: name }));
+  const role = await world.iam.send(
+    new CreateRoleCommand({
+      RoleName: "evil-rule-runner",
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+    }),
+  );
+  const fn = await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: "evil-rule",
+      Runtime: "nodejs22.x",
+      Role: role.Role?.Arn,
+      Handler: "index.handler",
+      Code: { ZipFile: emptyZip() },
+    }),
+  );
+  await config.send(
+    new PutConfigRuleCommand({
+      ConfigRule: {
+        ConfigRuleName: name,
+        Source: {
+          Owner: "CUSTOM_LAMBDA",
+          SourceIdentifier: fn.FunctionArn,
+          SourceDetails: [
+            {
+              EventSource: "aws.config",
+              MessageType: "ConfigurationItemChangeNotification",
+            },
+          ],
+        },
+      },
+    }),
+  );
+  const described = await config.send(new DescribeConfigRulesCommand({ ConfigRuleNames: [name] }));
+  return described.ConfigRules?.[0]?.ConfigRuleArn ?? "";
+}
+
+/** The smallest valid zip archive (no entries): moto stores Lambda code without running it. */
+function emptyZip(): Uint8Array {
+  const zip = new Uint8Array(22);
+  zip.set([0x50, 0x4b, 0x05, 0x06]);
+  return zip;
+}
+
 async function inlinePolicy(world: World, role: string, name: string): Promise<string | null> {
   try {
     const output = await world.iam.send(
@@ -149,6 +219,8 @@ async function quarantineAttempt(world: World, role: string, account: string) {
 }
 
 export const ATTACKS: readonly Attack[] = [
+  // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
+  ...POLICY_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
@@ -618,6 +690,29 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: after.includes("ElbLogDelivery") && flags.BlockPublicPolicy === true,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 7,
+    name: "a custom Config rule created under a managed rule's name aims Vigil at any bucket",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "shared-assets");
+      // The attacker replaces the managed rule with his own Lambda rule of the same name, whose
+      // PutEvaluations can call any bucket NON_COMPLIANT.
+      const rule = "s3-bucket-public-read-prohibited";
+      const arn = await customRuleNamed(world, rule);
+      const event = configEvent(rule, "AWS::S3::Bucket", "shared-assets");
+      const outcome = await world.handle({
+        ...event,
+        detail: { ...event.detail, configRuleARN: arn },
+      });
+      const flags = await bpaFlags(world, "shared-assets");
+      const paged = world.notifier.sent.some((n) => n.severity === "critical");
+      return {
+        blocked: outcome.outcome === "ignored" && flags.BlockPublicPolicy !== true && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; paged ${paged}`,
       };
     },
   },

@@ -74,11 +74,15 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import { DEFAULT_RULE_KINDS } from "../../src/config/remediation-config.ts";
 
 export const ACCOUNT = "123456789012";
 export const HOME_REGION = "us-east-1";
 export const JOURNAL_BUCKET = "vigil-journal";
 export const TOPIC_ARN = `arn:aws:sns:${HOME_REGION}:${ACCOUNT}:vigil-alerts`;
+/** The ARN test/fixtures/events name for their Config rule. */
+const SAMPLE_RULE_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
 /** The Config rule the reconcile sweep finds, and the bucket it reports. */
 export const SWEEP_RULE = "s3-bucket-server-side-encryption-enabled";
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
@@ -525,14 +529,15 @@ export class FakeAws {
     wire(s3, s3Handlers(this.account));
     wire(iam, iamHandlers(this.account));
     sns.on(PublishCommand).resolves({ MessageId: "fake-message" });
+    // The sweep's rule and every rule Vigil maps by default, AWS-owned (the intake trusts those),
+    // under the ARN the sample events name.
     config.on(DescribeConfigRulesCommand).resolves({
-      ConfigRules: [
-        {
-          ConfigRuleName: SWEEP_RULE,
-          ConfigRuleState: "ACTIVE",
-          Source: { Owner: "AWS", SourceIdentifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED" },
-        },
-      ],
+      ConfigRules: [...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map((name) => ({
+        ConfigRuleName: name,
+        ConfigRuleArn: SAMPLE_RULE_ARN,
+        ConfigRuleState: "ACTIVE",
+        Source: { Owner: "AWS", SourceIdentifier: name.toUpperCase().replaceAll("-", "_") },
+      })),
     });
     config.on(GetComplianceDetailsByConfigRuleCommand).resolves({
       EvaluationResults: [

@@ -239,7 +239,11 @@ type HandlerResult = {
 
 function classifyHandlerResult(result: HandlerResult): Classified {
   if (result.outcome === undefined) {
-    if (typeof result.error === "string" && result.error.startsWith("invalid event: ")) {
+    // Refused: invalid, or another detail-type of the same source (named, not schema-checked).
+    if (
+      typeof result.error === "string" &&
+      /^(invalid event: |unsupported detail-type )/.test(result.error)
+    ) {
       return { kind: "rejected", reason: result.error };
     }
     throw new Violation(

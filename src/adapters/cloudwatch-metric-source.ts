@@ -1,7 +1,13 @@
+/**
+ * The MetricSource over CloudWatch: discover (ListMetrics, paged, exact-dimension match in
+ * ./cloudwatch-selectors.ts) and fetch (GetMetricData in batches at the API's limits, run with
+ * bounded concurrency, throttling retried with jittered backoff, answers decoded to columns by
+ * ./get-metric-data-columns.ts). One job — reading metrics within CloudWatch's limits — so the
+ * batching, paging and retry code stays together.
+ */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type CloudWatchClient,
-  type Dimension,
   type DimensionFilter,
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
@@ -27,6 +33,12 @@ import type {
   MetricSelector,
   MetricSource,
 } from "../ports/metric-source.ts";
+import {
+  compareKeys,
+  matchSelector,
+  toCloudWatchDimensions,
+  validateSelector,
+} from "./cloudwatch-selectors.ts";
 import {
   COLUMNS_MIDDLEWARE_OPTIONS,
   getMetricDataColumns,
@@ -113,60 +125,6 @@ async function forEachConcurrently<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Dimensions in name order: stable requests, and the order moto needs to match them (see test). */
-function toCloudWatchDimensions(dimensions: Readonly<Record<string, string>>): Dimension[] {
-  return Object.keys(dimensions)
-    .sort()
-    .map((name) => ({ Name: name, Value: dimensions[name] as string }));
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function validateSelector(selector: MetricSelector): void {
-  const where = `selector ${selector.namespace} ${selector.metricName}`;
-  if (!selector.namespace || !selector.metricName || !selector.stat) {
-    throw new Error(`${where}: namespace, metricName and stat must be non-empty`);
-  }
-  if (new Set(selector.dimensionNames).size !== selector.dimensionNames.length) {
-    throw new Error(
-      `${where}: dimensionNames has duplicates (${selector.dimensionNames.join(", ")})`,
-    );
-  }
-  for (const name of Object.keys(selector.fixedDimensions ?? {})) {
-    if (!selector.dimensionNames.includes(name)) {
-      throw new Error(`${where}: fixed dimension "${name}" is not one of dimensionNames`);
-    }
-  }
-}
-
-/** The metric as a MetricIdentity if its dimensions are exactly the selector's, else undefined. */
-function matchSelector(metric: Metric, selector: MetricSelector): MetricIdentity | undefined {
-  if (metric.Namespace !== selector.namespace || metric.MetricName !== selector.metricName) {
-    return undefined;
-  }
-  const dimensions: Record<string, string> = {};
-  for (const { Name, Value } of metric.Dimensions ?? []) {
-    if (Name === undefined || Value === undefined || Name in dimensions) return undefined;
-    dimensions[Name] = Value;
-  }
-  const names = Object.keys(dimensions);
-  if (names.length !== selector.dimensionNames.length) return undefined;
-  if (!selector.dimensionNames.every((name) => name in dimensions)) return undefined;
-  for (const [name, value] of Object.entries(selector.fixedDimensions ?? {})) {
-    if (dimensions[name] !== value) return undefined;
-  }
-  const sorted: Record<string, string> = {};
-  for (const name of names.sort()) sorted[name] = dimensions[name] as string;
-  return {
-    namespace: selector.namespace,
-    metricName: selector.metricName,
-    dimensions: sorted,
-    stat: selector.stat,
-  };
 }
 
 /** What one query of one batch returned, merged over all pages (the values go to its column). */

@@ -9,6 +9,7 @@ import type { Notification } from "../domain/notification.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
+import { unsupportedDetailType } from "../events/detail-types.ts";
 import {
   type IntakeDeps,
   type IntakeResult,
@@ -23,7 +24,11 @@ import {
   type UndoPreview,
   undoRemediation,
 } from "../usecases/undo-remediation.ts";
-import { createRemediationDeps, type RemediationApp } from "../wiring/remediation.ts";
+import {
+  createRemediationDeps,
+  findingAccountOf,
+  type RemediationApp,
+} from "../wiring/remediation.ts";
 import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 import { formatTable } from "./table.ts";
 
@@ -81,8 +86,14 @@ class EventFileError extends InputError {
   override name = "EventFileError";
 }
 
+interface EventIntake {
+  intake: (deps: IntakeDeps) => Promise<IntakeResult>;
+  /** The finding's account: its IAM unique ids are resolved there, as the functions do. */
+  account: string | undefined;
+}
+
 /** Reads, recognises and validates an event file; returns its intake, ready to run. */
-async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<IntakeResult>> {
+async function readEvent(path: string): Promise<EventIntake> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
@@ -92,11 +103,14 @@ async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<In
   const source = (raw as { source?: unknown } | null)?.source;
   // The event id, when there is one, so the rejection names the event (as the functions' logs do).
   const id = eventLabel(raw);
+  const unsupported = unsupportedDetailType(raw);
+  if (unsupported) throw new EventFileError(`${unsupported}${id}`);
+  const account = findingAccountOf(raw);
   if (source === "aws.config") {
     const parsed = configComplianceChangeEventSchema.safeParse(raw);
     if (!parsed.success)
       throw new EventFileError(`invalid Config event:\n${describeZodError(parsed.error)}${id}`);
-    return (deps) => intakeConfigEvent(deps, parsed.data);
+    return { intake: (deps) => intakeConfigEvent(deps, parsed.data), account };
   }
   if (source === "aws.access-analyzer") {
     const parsed = accessAnalyzerFindingEventSchema.safeParse(raw);
@@ -105,7 +119,7 @@ async function readEvent(path: string): Promise<(deps: IntakeDeps) => Promise<In
         `invalid Access Analyzer event:\n${describeZodError(parsed.error)}${id}`,
       );
     }
-    return (deps) => intakeAccessAnalyzerEvent(deps, parsed.data);
+    return { intake: (deps) => intakeAccessAnalyzerEvent(deps, parsed.data), account };
   }
   throw new EventFileError(
     `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer${id}`,
@@ -160,12 +174,12 @@ export async function runRemediateCommand(
 ): Promise<number> {
   const dryRun = options.dryRun ?? false;
   try {
-    const intakeEvent = await readEvent(options.eventFile);
+    const event = await readEvent(options.eventFile);
     const app = await createApp({
       dryRun,
       ...(options.configPath ? { configPath: options.configPath } : {}),
     });
-    const intake = await intakeEvent(app.intakeDeps("cli"));
+    const intake = await event.intake(app.intakeDeps("cli", event.account));
     if (isIgnored(intake)) {
       io.out(
         options.json

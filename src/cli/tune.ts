@@ -22,6 +22,7 @@ import {
   resolveTarget,
   type TargetOptions,
   UsageError,
+  useCaseInput,
 } from "./backtest.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { formatTable } from "./table.ts";
@@ -32,6 +33,8 @@ export interface TuneCommandOptions extends TargetOptions {
   /** Write the tuned config here (atomically) instead of printing it. */
   write?: string;
   json?: boolean;
+  /** Accept a suggestion that no longer flags the largest anomaly (off: never suggested). */
+  allowMissingLargest?: boolean;
 }
 
 export const TUNE_HELP = `
@@ -250,19 +253,24 @@ export async function runTuneCommand(
     }
     const resolved = await resolveTarget(options, deps, (line) => io.err(`vigil tune: ${line}`));
     const progress = progressReporter(deps.progress);
-    const report = await runTune(
-      { ...(resolved.source ? { source: resolved.source } : {}), clock: deps.clock },
-      {
-        target: resolved.target,
-        ...(resolved.config ? { config: resolved.config.detection } : {}),
-        ...(resolved.metricSet ? { metricSet: resolved.metricSet } : {}),
-        excludedRanges: resolved.excludedRanges,
-        ...(resolved.days !== undefined ? { days: resolved.days } : {}),
-        budgetPerWeek: budget,
-        onProgress: (p) => progress.update(p),
-      },
-    );
+    const input = useCaseInput(resolved, deps, (p) => progress.update(p));
+    const report = await runTune(input.deps, {
+      ...input.request,
+      budgetPerWeek: budget,
+      allowMissingLargest: options.allowMissingLargest === true,
+    });
     progress.finish();
+    for (const tuning of report.metrics) {
+      const dropped = tuning.suggestion.droppedCritical ?? [];
+      if (dropped.length === 0) continue;
+      const when = dropped
+        .slice(0, 3)
+        .map((d) => `${new Date(d.timestamp).toISOString()} (z ${d.z.toFixed(1)})`)
+        .join(", ");
+      io.err(
+        `vigil tune: WARNING ${tuning.source ?? metricLabel(tuning.metric)}: the suggestion no longer flags ${dropped.length} period(s) at or above criticalK ${tuning.settings.criticalK}: ${when}${dropped.length > 3 ? ", …" : ""}`,
+      );
+    }
     const failed = report.fetchFailures.length > 0 ? EXIT.failure : EXIT.ok;
     if (options.json) {
       io.out(JSON.stringify(tuneJson(report), null, 2));

@@ -2,8 +2,7 @@ import { z } from "zod";
 import type { FindingKind } from "../domain/finding.ts";
 import { REMEDIATION_MODES } from "../domain/guards.ts";
 import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
-import type { RemediationSettings } from "../ports/remediation.ts";
-import { DEFAULT_REMEDIATION_SETTINGS as D } from "../remediations/defaults.ts";
+import { remediationSettingsSchema } from "../remediations/settings.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 
 export const FINDING_KINDS = [
@@ -24,6 +23,35 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "iam-user-no-policies-check": "iam-risky-policy",
   "iam-no-inline-policy-check": "iam-risky-policy",
 };
+
+/**
+ * AWS managed Config rules by source identifier (DescribeConfigRules Source.SourceIdentifier, for
+ * rules whose Source.Owner is AWS). Security Hub, conformance packs and Control Tower deploy these
+ * under generated names (securityhub-s3-bucket-public-read-prohibited-a1b2c3,
+ * s3-bucket-public-read-prohibited-conformance-pack-x9y8z7, AWSControlTower_AWS-GR_S3_…): the
+ * identifier says which rule it is. Exact names and globs in `ruleKinds` still come first.
+ */
+export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
+  S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED: "s3-encryption",
+  S3_DEFAULT_ENCRYPTION_KMS: "s3-encryption",
+  S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED: "s3-public-access",
+  S3_BUCKET_PUBLIC_READ_PROHIBITED: "s3-public-access",
+  S3_BUCKET_PUBLIC_WRITE_PROHIBITED: "s3-public-access",
+  IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS: "iam-risky-policy",
+  IAM_USER_NO_POLICIES_CHECK: "iam-risky-policy",
+  IAM_NO_INLINE_POLICY_CHECK: "iam-risky-policy",
+};
+
+/**
+ * Rule-name families AWS services generate when they deploy the managed rules above. The event
+ * pattern lets them through (besides the configured names) so that the function can look the
+ * rule up by its source identifier.
+ */
+export const GENERATED_RULE_NAME_PATTERNS: ReadonlyArray<Record<string, string>> = [
+  { prefix: "securityhub-" },
+  { prefix: "AWSControlTower_" },
+  { wildcard: "*-conformance-pack-*" },
+];
 
 /**
  * Principals Vigil never changes whatever the configuration says: its own roles (it must not
@@ -56,34 +84,6 @@ export const DEFAULT_PROTECTED_PRINCIPALS = [
 const modeSchema = z.enum(REMEDIATION_MODES);
 const kindSchema = z.enum(FINDING_KINDS);
 
-/** The settings remediations read (src/remediations/types.ts); defaults from the registry. */
-export const remediationSettingsSchema = z
-  .object({
-    s3EncryptionAlgorithm: z.enum(["AES256", "aws:kms"]).default(D.s3EncryptionAlgorithm),
-    s3KmsKeyArn: z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-        "must be a full KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
-      )
-      .optional(),
-    s3ReplaceExistingKmsKey: z.boolean().default(D.s3ReplaceExistingKmsKey),
-    s3RemovePublicAclGrants: z.boolean().default(D.s3RemovePublicAclGrants),
-    s3RemovePublicPolicyStatements: z.boolean().default(D.s3RemovePublicPolicyStatements),
-    trustedAccounts: z.array(accountId).default(() => [...D.trustedAccounts]),
-    s3RemediateIntentionallyPublic: z.boolean().default(D.s3RemediateIntentionallyPublic),
-    riskyPolicyNames: z.array(z.string().min(1)).default(() => [...D.riskyPolicyNames]),
-    quarantinePolicyName: z
-      .string()
-      .regex(/^[\w+=,.@-]{1,128}$/, "must be a valid IAM policy name")
-      .default(D.quarantinePolicyName),
-  })
-  .strict()
-  .refine((s) => s.s3EncryptionAlgorithm !== "aws:kms" || s.s3KmsKeyArn !== undefined, {
-    message: 's3KmsKeyArn is required when s3EncryptionAlgorithm is "aws:kms"',
-    path: ["s3KmsKeyArn"],
-  }) satisfies z.ZodType<RemediationSettings, unknown>;
-
 export const remediationConfigSchema = z
   .object({
     /** Plan and report everything, change nothing (enforce becomes "would have changed"). */
@@ -99,6 +99,20 @@ export const remediationConfigSchema = z
       .record(z.string().min(1), kindSchema)
       .default({})
       .transform((custom) => ({ ...DEFAULT_RULE_KINDS, ...custom })),
+    /**
+     * ARNs of Config rules not owned by AWS (custom Lambda or Guard rules) whose verdicts Vigil may
+     * act on. Any other rule counts only when DescribeConfigRules says Source.Owner is AWS.
+     */
+    trustedConfigRules: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:config:[a-z0-9-]+:\d{12}:config-rule\/[\w-]+$/,
+            "must be a Config rule ARN (arn:aws:config:<region>:<account>:config-rule/config-rule-<id>)",
+          ),
+      )
+      .default([]),
     exemptionTag: z.string().min(1).max(128).default("vigil:exempt"),
     exemptionUntilTag: z.string().min(1).max(128).default("vigil:exempt-until"),
     /** Exemptions expiring further away than this are refused (fail closed). */
@@ -150,6 +164,7 @@ export const remediationConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** What the remediations read, each declaring its own keys (src/remediations/settings.ts). */
     settings: remediationSettingsSchema.prefault({}),
   })
   .strict()
@@ -170,6 +185,8 @@ export const remediationConfigSchema = z
 
 export type RemediationConfig = z.infer<typeof remediationConfigSchema>;
 export type RemediationConfigInput = z.input<typeof remediationConfigSchema>;
+export type { RemediationSettings } from "../remediations/settings.ts";
+export { remediationSettingsSchema };
 
 /** Validates the `remediation` section; the error names each bad key path and why. */
 export function parseRemediationConfig(input: unknown): RemediationConfig {

@@ -1,4 +1,7 @@
-import type { RemediationConfig } from "../config/remediation-config.ts";
+import {
+  GENERATED_RULE_NAME_PATTERNS,
+  type RemediationConfig,
+} from "../config/remediation-config.ts";
 
 type Pattern = Record<string, unknown>;
 
@@ -22,9 +25,12 @@ export function eventPatterns(config: RemediationConfig): {
       ...accountFilter,
       detail: {
         messageType: ["ComplianceChangeNotification"],
-        configRuleName: ruleNames,
-        // COMPLIANT is delivered too: it resolves the alert a NON_COMPLIANT one opened.
-        newEvaluationResult: { complianceType: ["NON_COMPLIANT", "COMPLIANT"] },
+        // Configured names and globs, plus the names Security Hub, conformance packs and Control
+        // Tower generate: the function maps those by the managed rule's source identifier.
+        configRuleName: [...ruleNames, ...GENERATED_RULE_NAME_PATTERNS],
+        // COMPLIANT and NOT_APPLICABLE (resource deleted) are delivered too: they resolve the
+        // alert a NON_COMPLIANT one opened.
+        newEvaluationResult: { complianceType: ["NON_COMPLIANT", "COMPLIANT", "NOT_APPLICABLE"] },
       },
     },
     accessAnalyzer: {

@@ -7,6 +7,7 @@ import {
 } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
+import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-seal.ts";
 import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
@@ -53,15 +54,22 @@ export function functionPermissions(): Record<string, string[]> {
     detect: unique([...METRIC_SOURCE_ACTIONS, ...alerting]),
     // Config names IAM resources by unique id: the resolver turns them into names.
     // Findings of member accounts are fixed through their VigilRemediationRole (AssumeRole).
+    // A rule's verdict counts only when AWS wrote the rule (DescribeConfigRules: Source.Owner).
     onConfigComplianceChange: unique([
       ...remediate,
       ...IAM_ID_RESOLVER_ACTIONS,
+      ...CONFIG_RULES_ACTIONS,
       ...ASSUME_ROLE_ACTIONS,
     ]),
     // Access Analyzer names resources by ARN: no resolver.
     onAccessAnalyzerFinding: unique([...remediate, ...ASSUME_ROLE_ACTIONS]),
     // The sweep reads this account's Config only: it never acts in a member account.
-    reconcile: unique([...remediate, ...IAM_ID_RESOLVER_ACTIONS, ...CONFIG_COMPLIANCE_ACTIONS]),
+    reconcile: unique([
+      ...remediate,
+      ...IAM_ID_RESOLVER_ACTIONS,
+      ...CONFIG_COMPLIANCE_ACTIONS,
+      ...CONFIG_RULES_ACTIONS,
+    ]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.
     detectFanout: unique(SHARD_QUEUE_ACTIONS),

@@ -7,6 +7,7 @@ import { findingsBusResources } from "./findings-bus.ts";
 import { roleResources } from "./iam-roles.ts";
 import { journalResources } from "./journal-resources.ts";
 import { memberAccountYaml } from "./member-account.ts";
+import { withRunbookUrl } from "./runbook-url.ts";
 
 /** rate(60 minutes), rate(1 minute): EventBridge wants the singular for 1. */
 export function rateExpression(minutes: number): string {
@@ -36,7 +37,8 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
     "deploy/dashboard.json": json(dashboardResources()),
     "deploy/findings-bus.json": json(findingsBusResources({ memberAccounts })),
     "deploy/member-account.yaml": memberAccountYaml(patterns),
-    // What the functions load (VIGIL_CONFIG): validated here, so no YAML parser is bundled.
-    "deploy/vigil.config.json": json(config),
+    // What the functions load (VIGIL_CONFIG): validated here, so no YAML parser is bundled; the
+    // runbook link made absolute (a page must link somewhere clickable).
+    "deploy/vigil.config.json": json(withRunbookUrl(config)),
   };
 }

@@ -30,10 +30,13 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
+  "ec2:DescribeVpcEndpoints",
+  "ec2:DescribeVpcs",
   "iam:ListGroups",
   "iam:ListPolicies",
   "iam:ListRoles",
   "iam:ListUsers",
+  "organizations:DescribeOrganization",
 ]);
 
 /** Object actions go to the journal only; bucket-configuration actions to any bucket they fix. */

@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { MEMBER_DETECTION_ROLE, MEMBER_REMEDIATION_ROLE } from "../adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
+import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { ALL_PHASES, remediationActions } from "./function-permissions.ts";
 import { OWN_ROLES_PATTERN, roleName, type Statement, statementsFor } from "./iam-roles.ts";
@@ -24,7 +25,14 @@ export const MEMBER_ROLE_USERS: Record<string, string[]> = {
  * actions are still here: member accounts have no separate operator role yet.
  */
 export function memberRemediationActions(): string[] {
-  return [...new Set([...remediationActions(ALL_PHASES), ...IAM_ID_RESOLVER_ACTIONS])].sort();
+  return [
+    ...new Set([
+      ...remediationActions(ALL_PHASES),
+      ...IAM_ID_RESOLVER_ACTIONS,
+      // The central intake checks who owns the Config rule behind a member account's finding.
+      ...CONFIG_RULES_ACTIONS,
+    ]),
+  ].sort();
 }
 
 export function memberDetectionActions(): string[] {

@@ -1,5 +1,11 @@
 import type { Resource } from "./alert-grouping.ts";
-import { type AnomalyAlert, anomalyDedupKey, anomalyNotification } from "./anomaly-notification.ts";
+import {
+  type AnomalyAlert,
+  anomalyDedupKey,
+  anomalyNotification,
+  SUMMARY_MAX,
+  truncate,
+} from "./anomaly-notification.ts";
 import type { MetricIdentity } from "./metric.ts";
 import { metricLabel } from "./metric.ts";
 import type { Notification } from "./notification.ts";
@@ -87,6 +93,14 @@ export function incidentNotification(incident: Incident): Notification {
       ? "critical"
       : "warning",
     subject: subject.length <= 100 ? subject : `${subject.slice(0, 97)}...`,
+    ...(others.length > 0
+      ? {
+          summary: truncate(
+            `${base.summary ?? base.subject} With it on ${incident.resource?.label ?? "this resource"}: ${others.map((a) => `${metricLabel(a.verdict.metric)} (${a.verdict.why})`).join("; ")}`,
+            SUMMARY_MAX,
+          ),
+        }
+      : {}),
     body: extra.length > 0 ? [...extra, base.body].join("\n") : base.body,
     details: {
       ...base.details,

@@ -1,3 +1,4 @@
+import { leadSentence, metricUnit, nextSteps } from "./alert-text.ts";
 import type { Episode, Verdict } from "./detection.ts";
 import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
 import type { Notification } from "./notification.ts";
@@ -23,7 +24,10 @@ export function anomalyDedupKey(metric: MetricIdentity, episodeStart: number): s
   return `vigil:anomaly:${metricKey(metric)}:${new Date(episodeStart).toISOString()}`;
 }
 
-function truncate(text: string, max: number): string {
+/** PagerDuty's summary limit (Events API v2). */
+export const SUMMARY_MAX = 1024;
+
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
@@ -50,8 +54,15 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     ),
     100,
   );
+  const lead = leadSentence(alert);
+  const summary = truncate(
+    `${lead}. ${severity.toUpperCase()} ${alert.metricSet} anomaly${alert.event === "escalated" ? " (escalated)" : alert.event === "resolved" ? " resolved" : ""} in ${where}: ${metricLabel(verdict.metric)}; ${verdict.why}`,
+    SUMMARY_MAX,
+  );
   const details = {
     event: alert.event,
+    summary,
+    unit: metricUnit(alert.metricSet, verdict.metric),
     metricSet: alert.metricSet,
     metric: verdict.metric,
     account: alert.account ?? null,
@@ -82,18 +93,16 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
   const opening =
     alert.event === "resolved"
       ? `${metricLabel(verdict.metric)} in ${where} is back within its baseline; the episode that started ${details.episode.start} is closed.`
-      : `${episode.severity === "critical" ? "CRITICAL" : "Warning"}: ${metricLabel(verdict.metric)} in ${where} is anomalous (${alert.event === "escalated" ? "episode escalated" : "new episode"}).`;
+      : `${episode.severity === "critical" ? "CRITICAL" : "Warning"}: ${lead}. ${metricLabel(verdict.metric)} in ${where} is anomalous (${alert.event === "escalated" ? "episode escalated" : "new episode"}).`;
   const body = [
     opening,
     "",
     `Why: ${verdict.why}`,
     `Period: ${details.period} (${verdict.periodSeconds / 3600} h); episode since ${details.episode.start}, ${episode.anomalousPeriods} anomalous period(s).`,
     `Baseline: ${alert.method}, k=${alert.k}, ${alert.windowDays} days (${verdict.baselinePeriods} periods).`,
-    `Graph: ${alert.consoleUrl}`,
+    `Graph (with the expected band): ${alert.consoleUrl}`,
     "",
-    "Next step: check who or what moved the data (CloudTrail, VPC flow logs, S3 server access logs);",
-    "if this is expected, exempt the metric or tune it with `vigil backtest`.",
-    "",
+    ...(alert.event === "resolved" ? [] : [...nextSteps(alert), ""]),
     "```json",
     JSON.stringify(details, null, 2),
     "```",
@@ -104,6 +113,7 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     severity,
     source: "anomaly",
     subject,
+    summary,
     body,
     details,
     attributes: { metricSet: alert.metricSet, event: alert.event },

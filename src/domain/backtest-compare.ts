@@ -49,7 +49,14 @@ export interface VariantComparison {
   flaggedPeriods: number;
   episodeCount: number;
   criticalEpisodes: number;
+  /** Length of the evaluated range. */
   weeks: number;
+  /**
+   * Weeks the setting could judge: the range less the periods with too little history. Rates
+   * divide by this: a metric with 35 days of history judged over a 90-day range alerts as often
+   * per week as over the 5 weeks it was watched, not 2.6 times less.
+   */
+  evaluatedWeeks: number;
   alertsPerWeek: number;
   episodesPerWeek: number;
   /** Flagged periods that no other setting's flagged period overlaps, merged into runs. */
@@ -60,6 +67,18 @@ export interface VariantComparison {
 /** Length of a span in weeks (0 for an empty span). */
 export function weeksIn(span: TimeSpan): number {
   return Math.max(0, span.end - span.start) / MS_PER_WEEK;
+}
+
+/**
+ * Weeks of judged time among `periods` periods of `periodSeconds`, of which `insufficientData` had
+ * too little history to be judged (no-data periods count: the detector was watching, nothing came).
+ */
+export function evaluatedWeeksOf(
+  periods: number,
+  insufficientData: number,
+  periodSeconds: number,
+): number {
+  return (Math.max(0, periods - insufficientData) * periodSeconds * 1000) / MS_PER_WEEK;
 }
 
 /** Summarises one setting's verdicts over the evaluated range. */
@@ -144,7 +163,12 @@ export function compareVariants(outcomes: readonly VariantOutcome[]): VariantCom
       }
     }
     const weeks = weeksIn(outcome.range);
-    const perWeek = (count: number) => (weeks > 0 ? count / weeks : 0);
+    const evaluatedWeeks = evaluatedWeeksOf(
+      outcome.periodsEvaluated,
+      outcome.insufficientData,
+      outcome.settings.periodSeconds,
+    );
+    const perWeek = (count: number) => (evaluatedWeeks > 0 ? count / evaluatedWeeks : 0);
     return {
       label: outcome.label,
       periodSeconds: outcome.settings.periodSeconds,
@@ -155,6 +179,7 @@ export function compareVariants(outcomes: readonly VariantOutcome[]): VariantCom
       episodeCount: outcome.episodes.length,
       criticalEpisodes: outcome.episodes.filter((e) => e.severity === "critical").length,
       weeks,
+      evaluatedWeeks,
       alertsPerWeek: perWeek(outcome.flagged.length),
       episodesPerWeek: perWeek(outcome.episodes.length),
       onlyThis,

@@ -1,33 +1,34 @@
+import {
+  accountOfAwsPrincipal,
+  classifyPolicy,
+  classifyStatement,
+  isRecord,
+  type ParsedPolicy,
+  type PolicyOwner,
+  parsePolicy,
+  principalReaches,
+  removeStatements,
+  type StatementVerdict,
+  statementLabel,
+} from "./resource-policy/index.ts";
+
 /**
  * Pure analysis of S3 bucket policies and ACLs: which statements expose a bucket, how to remove
  * exactly those statements, whether the bucket is a CloudFront origin, and which ACL grants are
  * public.
  *
- * An Allow statement EXPOSES the bucket when:
- *   - "public": it grants Principal "*" / {"AWS": "*"} (or uses NotPrincipal) without a restricting
- *     condition;
- *   - "external": it grants an AWS account (12-digit id or IAM/STS ARN) that is neither the bucket's
- *     account nor a trusted account, or its only restricting condition names such an account.
- *
- * A restricting condition is an entry whose operator is a plain positive match (StringEquals,
- * StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike, IpAddress, optionally "ForAnyValue:";
- * never "…IfExists", never "ForAllValues:", never a negated operator) on one of:
- *   - aws:SourceAccount, aws:SourceOwner, aws:PrincipalAccount: 12-digit accounts, all own/trusted;
- *   - aws:SourceArn, aws:PrincipalArn: ARNs whose account field is a fixed own/trusted account;
- *   - aws:PrincipalOrgID, aws:SourceOrgID, aws:SourceVpc, aws:SourceVpce: fixed values (no wildcard);
- *   - aws:SourceIp (IpAddress): CIDRs narrower than /0.
- * This follows S3's own "meaning of public" (fixed source account/ARN/VPC/VPCe, CIDR-limited) plus
- * organisation ids. Conditions are ANDed, so one restricting entry restricts the whole statement.
- * Principals Vigil cannot attribute to an account (service principals, CanonicalUser, federated,
- * IAM unique ids such as AROA…) are never flagged. Deny statements are never touched.
+ * What "public" and "external" mean is decided by the shared resource-policy module
+ * (src/domain/resource-policy): AWS's documented definition of a public policy, with conditions
+ * honoured only when their values are the owner's own (its organisation, VPC endpoints, VPCs,
+ * private or configured IP ranges, its account and trusted accounts). Access-point delegation
+ * (s3:DataAccessPointAccount / Arn of the owner), log-delivery service principals and the ELB
+ * log-delivery accounts are internal.
  */
 
-export interface BucketPolicyScope {
-  /** The account that owns the bucket. */
-  bucketAccount: string;
-  /** Further accounts grants to which are not "external". */
-  trustedAccounts: readonly string[];
-}
+export { accountOfAwsPrincipal, removeStatements };
+
+/** The bucket's owner as its policy sees it (see PolicyOwner). */
+export type BucketPolicyScope = PolicyOwner;
 
 export type Exposure = "public" | "external";
 
@@ -39,154 +40,29 @@ export interface ExposingStatement {
   reason: string;
 }
 
-export interface ParsedBucketPolicy {
-  /** The whole document, top-level keys in their original order. */
-  document: Record<string, unknown>;
-  statements: unknown[];
-  /** Whether Statement was a single object rather than an array (kept as such when rewriting). */
-  singleStatement: boolean;
-}
+export type ParsedBucketPolicy = ParsedPolicy;
 
 export const ALL_USERS_URI = "http://acs.amazonaws.com/groups/global/AllUsers";
 export const AUTHENTICATED_USERS_URI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
 const CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com";
-const CLOUDFRONT_OAI_ARN_PREFIX = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function asList(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === "string");
-  return [];
-}
 
 export function parseBucketPolicy(policy: string): ParsedBucketPolicy {
-  let document: unknown;
   try {
-    document = JSON.parse(policy);
+    return parsePolicy(policy);
   } catch (error) {
-    throw new Error(`bucket policy is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`bucket ${(error as Error).message}`);
   }
-  if (!isRecord(document)) throw new Error("bucket policy must be a JSON object");
-  const statement = document.Statement;
-  if (Array.isArray(statement)) return { document, statements: statement, singleStatement: false };
-  if (statement === undefined) return { document, statements: [], singleStatement: false };
-  return { document, statements: [statement], singleStatement: true };
 }
 
-/** The 12-digit account an AWS principal value names, or undefined (service, unique id, OAI…). */
-export function accountOfAwsPrincipal(value: string): string | undefined {
-  if (/^\d{12}$/.test(value)) return value;
-  const parts = value.split(":");
-  if (parts.length >= 6 && parts[0] === "arn" && /^\d{12}$/.test(parts[4] ?? "")) return parts[4];
-  return undefined;
-}
-
-function isInternal(account: string, scope: BucketPolicyScope): boolean {
-  return account === scope.bucketAccount || scope.trustedAccounts.includes(account);
-}
-
-const POSITIVE_OPERATORS = new Set([
-  "stringequals",
-  "stringequalsignorecase",
-  "stringlike",
-  "arnequals",
-  "arnlike",
-  "ipaddress",
-]);
-const ACCOUNT_KEYS = new Set(["aws:sourceaccount", "aws:sourceowner", "aws:principalaccount"]);
-const ARN_KEYS = new Set(["aws:sourcearn", "aws:principalarn"]);
-const FIXED_VALUE_KEYS = new Set([
-  "aws:principalorgid",
-  "aws:sourceorgid",
-  "aws:sourcevpc",
-  "aws:sourcevpce",
-]);
-
-type Restriction =
-  | { kind: "restricted"; by: string }
-  | { kind: "external"; accounts: string[]; by: string }
-  | { kind: "none" };
-
-function hasWildcard(value: string): boolean {
-  return value.includes("*") || value.includes("?");
-}
-
-/** Whether one condition entry restricts who the statement applies to (see the module comment). */
-function entryRestriction(
-  operator: string,
-  key: string,
-  values: string[],
-  scope: BucketPolicyScope,
-): Restriction {
-  if (values.length === 0) return { kind: "none" };
-  const by = `${operator} ${key}`;
-  const lowerKey = key.toLowerCase();
-  if (ACCOUNT_KEYS.has(lowerKey)) {
-    if (!values.every((value) => /^\d{12}$/.test(value))) return { kind: "none" };
-    const external = values.filter((account) => !isInternal(account, scope));
-    return external.length === 0
-      ? { kind: "restricted", by }
-      : { kind: "external", accounts: external, by };
-  }
-  if (ARN_KEYS.has(lowerKey)) {
-    const accounts = values.map((arn) => arn.split(":")[4] ?? "");
-    if (!accounts.every((account) => /^\d{12}$/.test(account))) return { kind: "none" };
-    const external = [...new Set(accounts.filter((account) => !isInternal(account, scope)))];
-    return external.length === 0
-      ? { kind: "restricted", by }
-      : { kind: "external", accounts: external, by };
-  }
-  if (FIXED_VALUE_KEYS.has(lowerKey)) {
-    return values.every((value) => value !== "" && !hasWildcard(value))
-      ? { kind: "restricted", by }
-      : { kind: "none" };
-  }
-  if (lowerKey === "aws:sourceip" && operator.toLowerCase() === "ipaddress") {
-    const narrow = values.every((cidr) => /\/\d+$/.test(cidr) && !/\/0+$/.test(cidr));
-    return narrow ? { kind: "restricted", by } : { kind: "none" };
-  }
-  return { kind: "none" };
-}
-
-function conditionRestriction(condition: unknown, scope: BucketPolicyScope): Restriction {
-  if (!isRecord(condition)) return { kind: "none" };
-  let external: Restriction | undefined;
-  for (const [rawOperator, block] of Object.entries(condition)) {
-    if (!isRecord(block)) continue;
-    // "…IfExists" is true when the key is absent; "ForAllValues:" is true for an empty set.
-    if (/ifexists$/i.test(rawOperator) || /^forallvalues:/i.test(rawOperator)) continue;
-    const operator = rawOperator.replace(/^foranyvalue:/i, "");
-    if (!POSITIVE_OPERATORS.has(operator.toLowerCase())) continue;
-    for (const [key, value] of Object.entries(block)) {
-      const restriction = entryRestriction(operator, key, asList(value), scope);
-      if (restriction.kind === "restricted") return restriction;
-      if (restriction.kind === "external") external ??= restriction;
-    }
-  }
-  return external ?? { kind: "none" };
-}
-
-interface PrincipalEntry {
-  type: string;
-  value: string;
-}
-
-function principalEntries(principal: unknown): PrincipalEntry[] {
-  if (principal === "*") return [{ type: "*", value: "*" }];
-  if (!isRecord(principal)) return [];
-  return Object.entries(principal).flatMap(([type, value]) =>
-    asList(value).map((entry) => ({ type, value: entry })),
-  );
-}
-
-function labelOf(statement: Record<string, unknown>, index: number): string {
-  return typeof statement.Sid === "string" && statement.Sid !== ""
-    ? `statement "${statement.Sid}"`
-    : `statement #${index + 1}`;
+function exposureOf(verdict: StatementVerdict): ExposingStatement | undefined {
+  if (verdict.access === "internal") return undefined;
+  return {
+    index: verdict.index,
+    ...(verdict.sid === undefined ? {} : { sid: verdict.sid }),
+    exposure: verdict.access,
+    reason: verdict.reason,
+  };
 }
 
 /** Why this statement exposes the bucket, or undefined when it does not. */
@@ -195,86 +71,41 @@ export function statementExposure(
   index: number,
   scope: BucketPolicyScope,
 ): ExposingStatement | undefined {
-  if (!isRecord(statement) || statement.Effect !== "Allow") return undefined;
-  const label = labelOf(statement, index);
-  const sid = typeof statement.Sid === "string" ? { sid: statement.Sid } : {};
-  const principals = principalEntries(statement.Principal);
-  const grantsEveryone =
-    statement.NotPrincipal !== undefined ||
-    principals.some((p) => p.value === "*" && (p.type === "*" || p.type === "AWS"));
-
-  if (grantsEveryone) {
-    const who = statement.NotPrincipal !== undefined ? "everyone (NotPrincipal)" : 'Principal "*"';
-    const restriction = conditionRestriction(statement.Condition, scope);
-    if (restriction.kind === "none") {
-      return {
-        index,
-        ...sid,
-        exposure: "public",
-        reason: `${label} grants ${who} without a restricting condition`,
-      };
-    }
-    if (restriction.kind === "external") {
-      return {
-        index,
-        ...sid,
-        exposure: "external",
-        reason: `${label} grants ${who} restricted by ${restriction.by} to external account(s) ${restriction.accounts.join(", ")}`,
-      };
-    }
-  }
-
-  const external = [
-    ...new Set(
-      principals
-        .filter((p) => p.type === "AWS")
-        .map((p) => accountOfAwsPrincipal(p.value))
-        .filter((account): account is string => account !== undefined)
-        .filter((account) => !isInternal(account, scope)),
-    ),
-  ];
-  if (external.length > 0) {
-    return {
-      index,
-      ...sid,
-      exposure: "external",
-      reason: `${label} grants external account(s) ${external.join(", ")}`,
-    };
-  }
-  return undefined;
+  return exposureOf(classifyStatement(statement, index, scope));
 }
 
 /** Every statement of the policy that exposes the bucket, in document order. */
 export function exposingStatements(policy: string, scope: BucketPolicyScope): ExposingStatement[] {
-  const { statements } = parseBucketPolicy(policy);
-  return statements
-    .map((statement, index) => statementExposure(statement, index, scope))
+  parseBucketPolicy(policy);
+  return classifyPolicy(policy, scope)
+    .map(exposureOf)
     .filter((found): found is ExposingStatement => found !== undefined);
 }
 
-/**
- * The policy text without the statements at `indexes`; every other statement is kept as the same
- * object in the same order, and every other top-level key (Version, Id…) in its original position.
- * Returns null when no statement remains (the caller deletes the policy).
- */
-export function removeStatements(policy: string, indexes: readonly number[]): string | null {
-  const { document, statements, singleStatement } = parseBucketPolicy(policy);
-  const drop = new Set(indexes);
-  const kept = statements.filter((_, index) => !drop.has(index));
-  if (kept.length === 0) return null;
-  const rewritten: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(document)) {
-    rewritten[key] = key === "Statement" ? (singleStatement ? kept[0] : kept) : value;
-  }
-  return JSON.stringify(rewritten);
+/** What a policy-level fix removes: public statements, and external ones only when asked. */
+export interface StripOptions {
+  /** Also remove grants to accounts outside the owner and trustedAccounts (default: keep them). */
+  stripExternalAccounts?: boolean;
 }
 
-/** The policy without its exposing statements (null when nothing remains) and what was removed. */
+/** The statements a fix removes under `options` (see StripOptions). */
+export function statementsToStrip(
+  policy: string,
+  scope: BucketPolicyScope,
+  options: StripOptions = {},
+): ExposingStatement[] {
+  return exposingStatements(policy, scope).filter(
+    (statement) => statement.exposure === "public" || options.stripExternalAccounts === true,
+  );
+}
+
+/** The policy without the statements to strip (null when nothing remains) and what was removed. */
 export function withoutExposingStatements(
   policy: string,
   scope: BucketPolicyScope,
+  options: StripOptions = {},
 ): { policy: string | null; removed: ExposingStatement[] } {
-  const removed = exposingStatements(policy, scope);
+  const removed = statementsToStrip(policy, scope, options);
   if (removed.length === 0) return { policy, removed };
   return {
     policy: removeStatements(
@@ -295,18 +126,16 @@ export function cloudFrontAccess(policy: string, bucketAccount: string): string 
   const found: string[] = [];
   statements.forEach((statement, index) => {
     if (!isRecord(statement) || statement.Effect !== "Allow") return;
-    for (const principal of principalEntries(statement.Principal)) {
+    for (const principal of principalReaches(statement)) {
       // OAC counts only when aws:SourceArn pins it to distributions of the bucket's own account:
       // a bare cloudfront.amazonaws.com statement is a decoy anyone can add (issue 14).
       const isOac =
-        principal.type === "Service" &&
-        principal.value === CLOUDFRONT_SERVICE &&
+        principal.label === `service ${CLOUDFRONT_SERVICE}` &&
         ownDistributionsOnly(statement.Condition, bucketAccount);
-      const isOai =
-        principal.type === "AWS" && principal.value.startsWith(CLOUDFRONT_OAI_ARN_PREFIX);
+      const isOai = principal.label === "a CloudFront origin access identity";
       if (isOac || isOai) {
         found.push(
-          `${labelOf(statement, index)} grants ${isOac ? "CloudFront (OAC)" : "a CloudFront origin access identity"}`,
+          `${statementLabel(statement, index)} grants ${isOac ? "CloudFront (OAC)" : "a CloudFront origin access identity"}`,
         );
         return;
       }

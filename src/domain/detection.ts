@@ -92,6 +92,12 @@ export interface Verdict {
   why: string;
   /** How many baseline periods the expectation was computed from. */
   baselinePeriods: number;
+  /**
+   * Set when the metric reported nothing (0 or no datapoint) for this many periods in a row, ending
+   * here, and its baseline window never went silent that long: the "stopped reporting" rule, which
+   * makes the period anomalous whatever the band says (unless the drop is below minAbsoluteDelta).
+   */
+  stoppedPeriods?: number;
 }
 
 /** Consecutive anomalous periods of one metric, counted as one incident. */

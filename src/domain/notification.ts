@@ -14,6 +14,11 @@ export interface Notification {
   source: "anomaly" | "remediation";
   /** ≤ 100 characters (SNS subject limit); first words say what and where. */
   subject: string;
+  /**
+   * One line for a pager (PagerDuty's summary, ≤ 1,024 characters): the number and its unit first.
+   * Absent: the subject.
+   */
+  summary?: string;
   /** Human-readable text, then a JSON block with the details. */
   body: string;
   /** Machine-readable details (also embedded in body). */

@@ -100,7 +100,7 @@ export function pagerDutyEvent(notification: Notification, timestamp: string): P
     event_action: "trigger",
     dedup_key,
     payload: {
-      summary: truncate(notification.subject, SUMMARY_MAX),
+      summary: truncate(notification.summary ?? notification.subject, SUMMARY_MAX),
       source: where.source,
       severity: notification.severity,
       timestamp,

@@ -23,11 +23,12 @@
  * Confirmed incidents are the alerts a team wants: their episodes do not count against the budget.
  */
 
-import { type TimeSpan, weeksIn } from "./backtest-compare.ts";
+import type { TimeSpan } from "./backtest-compare.ts";
 import { evaluateRange } from "./baseline.ts";
 import type { DetectionSettings, Method, Verdict, VerdictStatus } from "./detection.ts";
 import { buildEpisodes } from "./episodes.ts";
 import { type MetricSeries, seriesPoints } from "./metric.ts";
+import { replay } from "./replay.ts";
 
 /** The settings tune may change. */
 export type TunedKey = "method" | "k" | "sigmaFloor" | "minAbsoluteDelta";
@@ -42,6 +43,11 @@ export interface TuneInput {
   range: TimeSpan;
   /** Alert episodes allowed per week (≥ 0). */
   budgetPerWeek: number;
+  /**
+   * Accept a suggestion that no longer flags the largest anomaly (or a confirmed incident). Off by
+   * default: a quieter metric that misses its one real spike is not a tuning, it is a blind spot.
+   */
+  allowMissingLargest?: boolean;
 }
 
 export interface TuneCounts {
@@ -56,6 +62,7 @@ export type TuneStatus = "within-budget" | "tuned" | "over-budget" | "not-enough
 
 export interface TuneSuggestion {
   status: TuneStatus;
+  /** Weeks the current settings could judge (the range less periods with too little history). */
   weeks: number;
   budgetPerWeek: number;
   current: TuneCounts;
@@ -65,9 +72,14 @@ export interface TuneSuggestion {
   suggested?: TuneCounts;
   /** Reference anomalies (confirmed + largest) the suggestion still flags, of how many. */
   keptLargest?: { kept: number; of: number };
+  /** Flagged periods at or above criticalK today that the suggestion no longer flags. */
+  droppedCritical?: Array<{ timestamp: number; z: number }>;
   /** One line for people. */
   reason: string;
 }
+
+/** Tune reads statuses and counts: why-lines only for the flagged periods. */
+const QUIET = { explain: "anomalous" } as const;
 
 const K_GRID = [3, 3.5, 4, 4.5, 5, 6, 7, 8, 10, 12, 15, 20];
 const FLOOR_FRACTIONS = [0.05, 0.1, 0.2, 0.5];
@@ -152,8 +164,11 @@ export function rejudgeStatuses(
       }
       confirmed = inARow >= settings.confirmPeriods;
     }
+    const bigEnough = Math.abs(deviation) >= minAbsoluteDelta;
+    // The "stopped reporting" rule does not depend on k or σ: only on the minimum change.
+    const stopped = verdict.stoppedPeriods !== undefined;
     statuses.push(
-      (above || below) && Math.abs(deviation) >= minAbsoluteDelta && confirmed
+      (bigEnough && (above || below) && confirmed) || (bigEnough && stopped)
         ? "anomalous"
         : "normal",
     );
@@ -283,9 +298,10 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
     throw new RangeError(`budget must be a finite number ≥ 0, got ${budgetPerWeek}`);
   }
   const periodMs = settings.periodSeconds * 1000;
-  const weeks = weeksIn(range);
   const to = range.end - periodMs;
-  const currentVerdicts = evaluateRange(series, range.start, to, settings);
+  const currentReplay = replay(series, range, settings);
+  const currentVerdicts = currentReplay.verdicts;
+  const weeks = currentReplay.evaluatedWeeks;
   const current = countsOf(currentVerdicts, settings, weeks);
   const base = { weeks, budgetPerWeek, current: stripSpans(current) };
   const judged = currentVerdicts.filter(
@@ -312,10 +328,13 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   // Reference anomalies: confirmed incidents, then the largest current episodes by peak |z|.
   const episodes = buildEpisodes(currentVerdicts, settings);
   const confirmed = episodes.filter((e) => isConfirmed(e, periodMs, settings));
+  // The largest is always a reference, even when the budget allows less than one episode over the
+  // history: a budget of 0.1/week must not silently buy quiet with the only real spike.
   const largest = episodes
     .filter((e) => !isConfirmed(e, periodMs, settings))
     .sort((a, b) => Math.abs(b.peak.z ?? 0) - Math.abs(a.peak.z ?? 0))
-    .slice(0, Math.min(MAX_LARGEST_KEPT, Math.floor(allowed)));
+    .slice(0, Math.max(1, Math.min(MAX_LARGEST_KEPT, Math.floor(allowed))));
+  const mustKeep = input.allowMissingLargest !== true;
 
   const level = typicalLevel(series, range);
   const rawByMethod = new Map<Method, Verdict[]>();
@@ -324,13 +343,19 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   const rawFor = (method: Method): Verdict[] => {
     let raw = rawByMethod.get(method);
     if (!raw) {
-      raw = evaluateRange(series, range.start - lead * periodMs, to, {
-        ...settings,
-        method,
-        sigmaFloor: 0,
-        relativeSigmaFloor: 0,
-        minAbsoluteDelta: 0,
-      });
+      raw = evaluateRange(
+        series,
+        range.start - lead * periodMs,
+        to,
+        {
+          ...settings,
+          method,
+          sigmaFloor: 0,
+          relativeSigmaFloor: 0,
+          minAbsoluteDelta: 0,
+        },
+        QUIET,
+      );
       rawByMethod.set(method, raw);
     }
     return raw;
@@ -372,6 +397,9 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
       keptTop: largest[0] && flags(largest[0]) ? 1 : 0,
       keptLargest: largest.filter(flags).length,
     };
+    const keepsReferences =
+      scored.keptConfirmed === confirmed.length && (largest.length === 0 || scored.keptTop === 1);
+    if (mustKeep && !keepsReferences) continue;
     if (withinBudget(counted)) {
       if (!bestFeasible || better(scored, bestFeasible) > 0) bestFeasible = scored;
     } else if (
@@ -385,29 +413,46 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
 
   const chosen = bestFeasible ?? leastNoisy;
   if (!chosen) {
-    return { ...base, status: "over-budget", reason: "no candidate setting to try" };
+    return {
+      ...base,
+      status: "over-budget",
+      reason: mustKeep
+        ? "every setting searched misses the largest anomaly or a confirmed incident (--allow-missing-largest to accept that)"
+        : "no candidate setting to try",
+    };
   }
   // Report the real engine's numbers for the chosen settings, not the re-judged estimate.
-  const real = countsOf(
-    evaluateRange(series, range.start, to, chosen.candidate.settings),
-    chosen.candidate.settings,
-    weeks,
-  );
+  const realReplay = replay(series, range, chosen.candidate.settings);
+  const real = countsOf(realReplay.verdicts, chosen.candidate.settings, weeks);
+  // Periods extreme enough to page at once today (|z| ≥ criticalK) that the suggestion drops.
+  const droppedCritical = currentVerdicts
+    .filter(
+      (v, index) =>
+        v.status === "anomalous" &&
+        Math.abs(v.z ?? 0) >= settings.criticalK &&
+        realReplay.verdicts[index]?.status !== "anomalous",
+    )
+    .map((v) => ({ timestamp: v.timestamp, z: v.z as number }));
   const change = chosen.candidate.change;
   const reference = confirmed.length + largest.length;
   const keptLargest = { kept: chosen.keptConfirmed + chosen.keptLargest, of: reference };
   const withinAfter = withinBudget(real.countedEpisodes);
   const keptNote =
     reference > 0 ? `, still flags ${keptLargest.kept} of the ${reference} largest anomalies` : "";
+  const droppedNote =
+    droppedCritical.length > 0
+      ? `; WARNING: no longer flags ${droppedCritical.length} period${droppedCritical.length === 1 ? "" : "s"} at or above criticalK ${settings.criticalK} (largest z ${Math.max(...droppedCritical.map((d) => Math.abs(d.z))).toFixed(1)})`
+      : "";
   return {
     ...base,
     status: withinAfter ? "tuned" : "over-budget",
     change,
     suggested: stripSpans(real),
     keptLargest,
+    ...(droppedCritical.length > 0 ? { droppedCritical } : {}),
     reason: withinAfter
-      ? `${perWeek(current.episodesPerWeek)} → ${perWeek(real.episodesPerWeek)} with ${describeChange(change, settings)}${keptNote}`
-      : `still ${perWeek(real.episodesPerWeek)} at the quietest settings searched (${describeChange(change, settings)}): consider excluding confirmed incidents or a larger budget`,
+      ? `${perWeek(current.episodesPerWeek)} → ${perWeek(real.episodesPerWeek)} with ${describeChange(change, settings)}${keptNote}${droppedNote}`
+      : `still ${perWeek(real.episodesPerWeek)} at the quietest settings searched that keep the largest anomaly (${describeChange(change, settings)}): consider excluding confirmed incidents or a larger budget${droppedNote}`,
   };
 }
 

@@ -27,6 +27,8 @@ export const configComplianceChangeEventSchema = z.looseObject({
   account: accountId.optional(),
   detail: z.looseObject({
     configRuleName: boundedString(128),
+    /** The rule's ARN: a rule deleted and re-created under the same name has another one. */
+    configRuleARN: boundedString(512).startsWith("arn:", "must be an ARN").optional(),
     resourceType: boundedString(256),
     /** Bucket name, IAM unique id or ARN: Config allows 768 characters. */
     resourceId: boundedString(768),

@@ -1,9 +1,9 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
-import { iamRiskyPolicy } from "./iam-risky-policy.ts";
-import { iamRoleQuarantine } from "./iam-role-quarantine.ts";
-import { s3BlockPublicAccess } from "./s3-block-public-access.ts";
-import { s3DefaultEncryption } from "./s3-default-encryption.ts";
+import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
+import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
+import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
 
 /** Every remediation Vigil knows. Each FindingKind is handled by exactly one (a test checks). */
 export const remediations: readonly Remediation[] = Object.freeze([
@@ -21,4 +21,4 @@ export function remediationByName(name: string): Remediation | undefined {
   return remediations.find((remediation) => remediation.name === name);
 }
 
-export { DEFAULT_REMEDIATION_SETTINGS } from "./defaults.ts";
+export { DEFAULT_REMEDIATION_SETTINGS } from "./settings.ts";

@@ -156,6 +156,18 @@ function judgeMetric(
       deps.region,
       { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
       item.settings.periodSeconds,
+      {
+        account: deps.account,
+        band:
+          verdict.expected === null
+            ? undefined
+            : {
+                expected: verdict.expected,
+                lower: verdict.lowerThreshold,
+                upper: verdict.upperThreshold,
+                episodeStart: episode.start,
+              },
+      },
     ),
   };
   return { result, alert };

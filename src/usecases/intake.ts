@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
+import { MANAGED_RULE_KINDS } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
@@ -8,11 +9,22 @@ import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
+import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
-  config: Pick<RemediationConfig, "ruleKinds" | "allowedAccounts" | "allowedRegions">;
+  config: Pick<
+    RemediationConfig,
+    "ruleKinds" | "allowedAccounts" | "allowedRegions" | "trustedConfigRules"
+  >;
   iamIds: IamIdLookup;
+  /**
+   * Config rules as deployed (DescribeConfigRules, cached): who owns each rule (only AWS-owned or
+   * allow-listed rules' verdicts count), and the managed source identifier that maps a rule whose
+   * name is not in ruleKinds.
+   */
+  configRules: ConfigRuleDirectory;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /**
    * The account this deployment's credentials act in. Findings for other accounts are ignored:
@@ -37,6 +49,8 @@ export interface Ignored {
   reason: string;
   eventId: string;
   cleared?: ClearedResource;
+  /** The event was refused as untrusted (not merely out of scope): people are paged. */
+  refused?: ClearedResource;
 }
 
 export type IntakeResult = Finding | Ignored;
@@ -50,6 +64,8 @@ export interface ConfigEvaluation {
   eventId: string;
   source: FindingSource;
   rule: string;
+  /** The rule's ARN when the event carries it (configRuleARN). */
+  ruleArn?: string;
   resourceType: string;
   resourceId: string;
   account: string;
@@ -84,6 +100,25 @@ export function ruleKindFor(
   if (exact) return exact;
   const glob = Object.keys(ruleKinds).find((key) => key.includes("*") && globMatch(key, rule));
   return glob ? ruleKinds[glob] : undefined;
+}
+
+/**
+ * Kind of a rule that no name or glob maps: the AWS managed rule it runs, by source identifier.
+ * Only rules owned by AWS count: a custom rule's logic is the account's, whatever it is called.
+ */
+export async function managedRuleKind(
+  configRules: Pick<ConfigRuleDirectory, "find"> | undefined,
+  where: { account: string; region: string; rule: string; ruleArn?: string },
+): Promise<FindingKind | undefined> {
+  if (!configRules) return undefined;
+  const rule = await configRules.find(
+    where.account,
+    where.region,
+    where.rule,
+    where.ruleArn ? { arn: where.ruleArn } : {},
+  );
+  const id = rule?.owner === "AWS" ? rule.sourceIdentifier : undefined;
+  return id && Object.hasOwn(MANAGED_RULE_KINDS, id) ? MANAGED_RULE_KINDS[id] : undefined;
 }
 
 /** Deterministic: the same evaluation (event retry, sweep, CLI) always gets the same id. */
@@ -149,9 +184,21 @@ function ignore(
   reason: string,
   context: Record<string, unknown>,
   cleared?: ClearedResource,
+  level: "info" | "warn" = "info",
 ): Ignored {
-  deps.logger.info("finding ignored", { decision: "ignored", eventId, reason, ...context });
+  deps.logger[level]("finding ignored", { decision: "ignored", eventId, reason, ...context });
   return { ignored: true, reason, eventId, ...(cleared ? { cleared } : {}) };
+}
+
+function refuse(
+  deps: IntakeDeps,
+  eventId: string,
+  reason: string,
+  context: Record<string, unknown>,
+  refused: ClearedResource,
+): Ignored {
+  deps.logger.warn("finding refused", { decision: "refused", eventId, reason, ...context });
+  return { ignored: true, reason, eventId, refused };
 }
 
 /** Allow-lists and the home account: the same checks for every source. */
@@ -173,6 +220,7 @@ export async function intakeConfigEvaluation(
   deps: IntakeDeps,
   e: ConfigEvaluation,
 ): Promise<IntakeResult> {
+  const configRules = askedOnce(deps.configRules);
   const context = {
     source: e.source,
     rule: e.rule,
@@ -190,41 +238,75 @@ export async function intakeConfigEvaluation(
   if (ACCOUNT_LEVEL_RULES.has(e.rule) || e.resourceType === "AWS::::Account") {
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
-  const kind = ruleKindFor(deps.config.ruleKinds, e.rule);
-  if (!kind) return skip(`rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds)`);
+  const kind =
+    ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
+  if (!kind) {
+    return skip(
+      `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
+    );
+  }
   const resourceType = RESOURCE_TYPES_BY_KIND[kind].find((t) => t === e.resourceType);
   if (!resourceType) {
     return skip(`resource type ${e.resourceType} is not supported for ${kind} (rule ${e.rule})`);
   }
-  if (e.complianceType === "COMPLIANT") {
-    // Only a NON_COMPLIANT → COMPLIANT change can close an incident; a new compliant resource has none.
+  // Before a verdict is acted on, COMPLIANT included (it would close an open incident).
+  const trusted = async (): Promise<Ignored | undefined> => {
+    const untrusted = await untrustedRule(configRules, deps.config.trustedConfigRules, {
+      account: e.account,
+      region: e.region,
+      rule: e.rule,
+      ...(e.ruleArn ? { ruleArn: e.ruleArn } : {}),
+    });
+    if (!untrusted) return undefined;
+    return refuse(deps, e.eventId, untrusted, context, {
+      account: e.account,
+      region: e.region,
+      resourceId: e.resourceId,
+      rule: e.rule,
+      why: untrusted,
+    });
+  };
+  if (e.complianceType === "COMPLIANT" || e.complianceType === "NOT_APPLICABLE") {
+    // Only a change from NON_COMPLIANT can close an incident: the rule must be trusted first.
+    if (e.previousComplianceType === "NON_COMPLIANT") {
+      const refused = await trusted();
+      if (refused) return refused;
+    }
+    // NOT_APPLICABLE is what Config reports for a deleted resource (or one out of the rule's scope
+    // now). Only a change from NON_COMPLIANT can close an incident; a new resource has none.
+    const why =
+      e.complianceType === "COMPLIANT"
+        ? "compliant again"
+        : "not applicable any more (resource deleted or out of the rule's scope)";
     const cleared =
       e.previousComplianceType === "NON_COMPLIANT"
-        ? {
-            account: e.account,
-            region: e.region,
-            resourceId: e.resourceId,
-            rule: e.rule,
-            why: "compliant again",
-          }
+        ? { account: e.account, region: e.region, resourceId: e.resourceId, rule: e.rule, why }
         : undefined;
-    return skip("evaluation is COMPLIANT: nothing to change", cleared);
+    const note =
+      e.complianceType === "NOT_APPLICABLE" ? " (resource deleted or out of the rule's scope)" : "";
+    return skip(`evaluation is ${e.complianceType}: nothing to change${note}`, cleared);
   }
   if (e.complianceType !== "NON_COMPLIANT") {
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
+  const isBucket = resourceType === "AWS::S3::Bucket";
+  if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
+    return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
+  }
+  if (!isBucket && e.resourceId.startsWith("arn:")) {
+    const problem = arnProblem(e.resourceId, { ...e, resourceType });
+    if (problem) return skip(problem);
+  }
+  const refused = await trusted();
+  if (refused) return refused;
+
   let name: string;
   let arn: string;
-  if (resourceType === "AWS::S3::Bucket") {
-    if (!BUCKET_NAME.test(e.resourceId)) {
-      return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
-    }
+  if (isBucket) {
     name = e.resourceId;
     arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
   } else if (e.resourceId.startsWith("arn:")) {
-    const problem = arnProblem(e.resourceId, { ...e, resourceType });
-    if (problem) return skip(problem);
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
@@ -272,6 +354,7 @@ export async function intakeConfigEvent(
     eventId: event.id,
     source: deps.source ?? "config",
     rule: d.configRuleName,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
     resourceType: d.resourceType,
     resourceId: d.resourceId,
     account: d.awsAccountId,
@@ -282,6 +365,7 @@ export async function intakeConfigEvent(
       : {}),
     recordedAt:
       d.newEvaluationResult.resultRecordedTime ?? d.notificationCreationTime ?? event.time,
+    ...(d.configRuleARN ? { ruleArn: d.configRuleARN } : {}),
   });
 }
 
@@ -301,8 +385,8 @@ export async function intakeAccessAnalyzerEvent(
     account: d.accountId,
     region: d.region,
   };
-  const skip = (reason: string, cleared?: ClearedResource) =>
-    ignore(deps, event.id, reason, context, cleared);
+  const skip = (reason: string, cleared?: ClearedResource, level?: "warn") =>
+    ignore(deps, event.id, reason, context, cleared, level);
   const clearedAs = (why: string): ClearedResource => ({
     account: d.accountId,
     region: d.region,
@@ -315,6 +399,15 @@ export async function intakeAccessAnalyzerEvent(
   if (forged) return skip(forged);
   const scope = outOfScope(deps, d.accountId, d.region);
   if (scope) return skip(scope);
+  if (d.error && d.status === "ACTIVE" && !d.isDeleted) {
+    // WARN, not ERROR: the analyzer lacking access to one resource is an operator's to-do, and an
+    // ERROR line fires the error-log alarm (every unreadable bucket would page someone).
+    return skip(
+      `analyzer could not analyse the resource (${d.error}): nothing known about its access; give the analyzer access or archive the finding`,
+      undefined,
+      "warn",
+    );
+  }
   if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
     return skip(`resource type ${d.resourceType} is not supported`);
   }
@@ -328,7 +421,6 @@ export async function intakeAccessAnalyzerEvent(
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
   }
   if (d.isDeleted) return skip("resource was deleted", clearedAs("resource deleted"));
-  if (d.error) return skip(`analyzer could not analyse the resource (${d.error}): nothing known`);
   if (d.findingType && d.findingType !== "ExternalAccess") {
     return skip(`finding type ${d.findingType} is not remediated`);
   }
@@ -357,7 +449,7 @@ export async function intakeAccessAnalyzerEvent(
   }
   if (!name) return skip(`cannot read a resource name from ${d.resource}`);
 
-  const isPublic = d.isPublic || Object.values(d.principal).includes("*");
+  const isPublic = d.isPublic === true || Object.values(d.principal).includes("*");
   return {
     id: d.id,
     eventId: event.id,

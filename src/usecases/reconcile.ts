@@ -1,8 +1,9 @@
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
-import { intakeConfigEvaluation, isIgnored, ruleKindFor } from "./intake.ts";
+import { intakeConfigEvaluation, isIgnored, managedRuleKind, ruleKindFor } from "./intake.ts";
 import {
   isTransientAwsError,
   type RemediationDeps,
@@ -15,6 +16,8 @@ export interface ReconcileDeps {
   compliance: ComplianceSource;
   /** One per run: IAM ids are resolved from a cache filled once. */
   iamIds: IamIdLookup;
+  /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
+  configRules: ConfigRuleDirectory;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -48,7 +51,13 @@ async function mappedRules(deps: ReconcileDeps) {
   const rules: Array<{ rule: string; kind: FindingKind }> = [];
   for (const rule of await deps.compliance.activeRules()) {
     if (ACCOUNT_LEVEL.test(rule)) continue;
-    const kind = ruleKindFor(ruleKinds, rule);
+    const kind =
+      ruleKindFor(ruleKinds, rule) ??
+      (await managedRuleKind(deps.configRules, {
+        account: deps.account,
+        region: deps.region,
+        rule,
+      }));
     if (kind) rules.push({ rule, kind });
   }
   return rules;
@@ -90,6 +99,7 @@ export async function reconcile(
   const intakeDeps = {
     config: runner.config,
     iamIds: deps.iamIds,
+    configRules: deps.configRules,
     logger: runner.logger,
     homeAccount: deps.account,
   };

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
+import { redactDocuments } from "../domain/document-redaction.ts";
 import type { Finding } from "../domain/finding.ts";
 import { decide, modeFor, type RemediationMode } from "../domain/guards.ts";
 import { journalIdPrefix } from "../domain/journal-query.ts";
@@ -9,6 +10,7 @@ import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
 import {
+  refusedSourceNotification,
   remediationNotification,
   resolvedNotification,
   shouldNotify,
@@ -161,11 +163,16 @@ function logDecision(deps: RemediationDeps, record: JournalRecord, notified: boo
     remediation: record.remediation,
     mode: record.mode,
     dryRun: record.dryRun,
+    // Policy documents by hash only: logs carry the statement diff, never the documents.
     plan: record.plan
-      ? { summary: record.plan.summary, reason: record.plan.reason, changes: record.plan.changes }
+      ? {
+          summary: record.plan.summary,
+          reason: record.plan.reason,
+          changes: redactDocuments(record.plan.changes),
+        }
       : null,
-    before: record.before,
-    after: record.after,
+    before: redactDocuments(record.before),
+    after: redactDocuments(record.after),
     applied: record.applied.map((c) => c.action),
     ...(record.exemptionProblem ? { exemptionProblem: record.exemptionProblem } : {}),
     ...(record.error ? { error: record.error } : {}),
@@ -469,6 +476,17 @@ export async function handleIntakeResult(
   result: IntakeResult,
 ): Promise<HandledEvent> {
   if (isIgnored(result)) {
+    if (result.refused) {
+      try {
+        await deps.notifier.notify(refusedSourceNotification(result.refused, result.refused.why));
+      } catch (error) {
+        deps.logger.error("refusal notification not delivered", {
+          eventId: result.eventId,
+          error: describeError(error),
+        });
+      }
+      return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
+    }
     if (result.cleared) {
       try {
         await deps.notifier.notify(resolvedNotification(result.cleared, result.cleared.why));

@@ -1,3 +1,4 @@
+import { redactDocuments } from "../domain/document-redaction.ts";
 import { protectedMatch, touchedArns } from "../domain/guards.ts";
 import { stateDiff } from "../domain/journal-integrity.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
@@ -166,8 +167,8 @@ export async function undoRemediation(
     remediation: record.remediation,
     undone: original.applied.map((c) => c.action),
     ...(record.forcedReason ? { forcedReason: record.forcedReason } : {}),
-    before: record.before,
-    after: record.after,
+    before: redactDocuments(record.before),
+    after: redactDocuments(record.after),
     notified,
   });
   return {
@@ -301,6 +302,10 @@ async function checkUndo(
   if (!remediation) {
     throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
   }
+  // A before-state that does not match the remediation's schema (an edited record, or one from a
+  // version that saved another shape) cannot be restored from: InputError, before anything is
+  // claimed, read or changed.
+  remediation.parseBefore(original.plan);
 
   const now = deps.clock();
   const { maxAgeDays } = deps.config.undo;

@@ -42,6 +42,11 @@ export interface HandlerSpec<Input, Deps, Result, Response> {
   schema?: z.ZodType<Input>;
   /** Parse a missing event as `{}` (scheduled functions invoked by hand with no payload). */
   emptyEventIs?: "empty-object";
+  /**
+   * Why an event is a kind this function does not handle (another detail-type of the same source),
+   * if it is: answered with that one reason (WARN, no retry) instead of a list of schema errors.
+   */
+  unsupported?: (event: unknown) => string | undefined;
   /** Start of the error an invalid event is answered with, e.g. "invalid detect request". */
   invalid?: string;
   build(context: { logger: Logger; homeAccount?: string }): Promise<Deps>;
@@ -124,6 +129,11 @@ export function defineHandler<Input, Deps, Result, Response>(
     if (context) logger.addContext(context as Context);
     const eventId = eventIdOf(event);
     let input = event as Input;
+    const unsupported = spec.unsupported?.(event);
+    if (unsupported) {
+      logger.warn("event not handled", { decision: "unsupported", eventId, reason: unsupported });
+      return spec.reject(unsupported, eventId);
+    }
     if (spec.schema) {
       const parsed = spec.schema.safeParse(event == null && spec.emptyEventIs ? {} : event);
       if (!parsed.success) {

@@ -1,11 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
+import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import {
   homeAccountOf,
@@ -15,6 +18,7 @@ import {
 } from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
+import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
@@ -22,6 +26,8 @@ import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
+import { unsupportedDetailType } from "../events/detail-types.ts";
+import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
@@ -59,7 +65,7 @@ export interface RemediationWiringOptions {
   /** Replaces built dependencies: tests, the CLI's dry run (memory journal and notifier). */
   overrides?: Partial<
     Pick<RemediationDeps, "journal" | "seal" | "notifier" | "clock" | "contextFor" | "newJournalId">
-  >;
+  > & { configRules?: ConfigRuleDirectory };
 }
 
 /** Everything the remediation functions and commands need, built once per container. */
@@ -72,6 +78,11 @@ export interface RemediationApp {
   intakeDeps(source?: FindingSource, account?: string): IntakeDeps;
   /** Fresh per sweep run. */
   reconcileDeps(): ReconcileDeps;
+  /**
+   * DescribeConfigRules per account and region, cached for the container's life (TTL 5 min):
+   * who owns a rule (intake trusts AWS-owned ones) and its source identifier.
+   */
+  configRules: ConfigRuleDirectory;
   homeAccount: string;
   region: string;
 }
@@ -156,6 +167,26 @@ export async function createRemediationDeps(
         parameterName: env.VIGIL_KILL_SWITCH_PARAMETER,
       })
     : undefined;
+  const configClients = new Map<string, ConfigServiceClient>();
+  const configRules: ConfigRuleDirectory =
+    overrides.configRules ??
+    new ConfigRulesCatalog({
+      clientFor: (account, region) => {
+        const key = `${account}/${region}`;
+        let client = configClients.get(key);
+        if (!client) {
+          const credentials = members.isMember(account)
+            ? members.credentialProvider(account, `config-rules-${account}`)
+            : undefined;
+          client = new ConfigServiceClient({
+            ...awsClientConfig(env, region),
+            ...(credentials ? { credentials } : {}),
+          });
+          configClients.set(key, client);
+        }
+        return client;
+      },
+    });
   const memberIam = (account: string | undefined): IAMClient => {
     if (!account || !members.isMember(account)) return iam;
     const credentials = members.credentialProvider(account, `resolve-ids-${account}`);
@@ -169,7 +200,16 @@ export async function createRemediationDeps(
       (async (finding) => {
         await killSwitch?.assertEnabled(finding.account);
         const credentials = await members.credentialsFor(finding.account, finding.id);
-        if (!credentials) return { s3: s3For(finding.region), iam, settings: config.settings };
+        const withCredentials = credentials ? { credentials } : {};
+        // The organisation and the VPC endpoints of the finding's account and region, read only
+        // when a policy's conditions name them (one read per finding at most).
+        const accountFacts = new AwsAccountFacts(
+          new OrganizationsClient({ ...clientConfig, ...withCredentials }),
+          new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
+        );
+        if (!credentials) {
+          return { s3: s3For(finding.region), iam, settings: config.settings, accountFacts };
+        }
         return {
           s3: new S3Client({
             ...awsClientConfig(env, finding.region),
@@ -178,6 +218,7 @@ export async function createRemediationDeps(
           }),
           iam: new IAMClient({ ...clientConfig, credentials }),
           settings: config.settings,
+          accountFacts,
         };
       }),
     journal,
@@ -191,6 +232,7 @@ export async function createRemediationDeps(
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
     iamIds: new IamIdResolver(memberIam(account)),
+    configRules,
     logger,
     // With member accounts configured, remediation.allowedAccounts decides; otherwise the home
     // account only (acting elsewhere with these credentials would hit a same-named resource here).
@@ -200,10 +242,12 @@ export async function createRemediationDeps(
   return {
     runner,
     intakeDeps,
+    configRules,
     reconcileDeps: () => ({
       runner,
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
+      configRules,
       account: homeAccount,
       region: clientConfig.region,
     }),
@@ -237,6 +281,7 @@ export function remediationEventHandler<T>(options: {
   const defined = defineHandler({
     serviceName: options.serviceName,
     schema: options.schema,
+    unsupported: unsupportedDetailType,
     build: ({ logger, homeAccount }) =>
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>

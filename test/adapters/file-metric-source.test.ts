@@ -230,6 +230,27 @@ describe("parseMetricFile: CSV", () => {
     expect(error.file).toBe("egress.csv");
   });
 
+  it("reads newest-first exports (CloudWatch's order) without a warning", () => {
+    const warnings: string[] = [];
+    const series = parseMetricFile(
+      csv(
+        "timestamp,value",
+        "2024-05-01T03:00:00Z,4",
+        "2024-05-01T02:00:00Z,3",
+        "2024-05-01T01:00:00Z,2",
+        "2024-05-01T00:00:00Z,1",
+      ),
+      "csv",
+      "newest-first.csv",
+      { warn: (line) => warnings.push(line) },
+    );
+    expect(pointsOf(series)).toEqual(
+      [1, 2, 3, 4].map((value, h) => ({ timestamp: T0 + h * HOUR, value })),
+    );
+    expect(series.periodSeconds).toBe(3600);
+    expect(warnings).toEqual([]);
+  });
+
   it("counts skipped lines in line numbers", () => {
     const error = errorOf(() =>
       parseMetricFile(csv("# note", "", "timestamp,value", "2024-05-01T00:00:00Z,oops"), "csv"),
@@ -343,6 +364,51 @@ describe("parseMetricFile: JSON", () => {
     expect(warnings).toEqual([
       "j.json: 2 rows share a 1 h period with another row (repeated timestamps or irregular spacing): combined per period with Sum",
     ]);
+  });
+
+  it("reads what `aws cloudwatch get-metric-data` prints (newest first)", () => {
+    const output = {
+      MetricDataResults: [
+        {
+          Id: "m1",
+          Label: "BytesDownloaded",
+          Timestamps: [
+            "2024-05-01T02:00:00+00:00",
+            "2024-05-01T01:00:00+00:00",
+            "2024-05-01T00:00:00+00:00",
+          ],
+          Values: [30.5, 20, 10],
+          StatusCode: "Complete",
+        },
+      ],
+      Messages: [],
+    };
+    const warnings: string[] = [];
+    const series = parseMetricFile(JSON.stringify(output, null, 2), "json", "export.json", {
+      warn: (line) => warnings.push(line),
+    });
+    expect(pointsOf(series)).toEqual([
+      { timestamp: T0, value: 10 },
+      { timestamp: T0 + HOUR, value: 20 },
+      { timestamp: T0 + 2 * HOUR, value: 30.5 },
+    ]);
+    expect(series.periodSeconds).toBe(3600);
+    expect(warnings).toEqual([]);
+    const two = {
+      MetricDataResults: [
+        output.MetricDataResults[0],
+        { ...output.MetricDataResults[0], Id: "m2" },
+      ],
+    };
+    expect(errorOf(() => parseMetricFile(JSON.stringify(two), "json", "two.json")).message).toMatch(
+      /holds 2 MetricDataResults \(m1, m2\): give a file with the output of one metric query/,
+    );
+    const partial = {
+      MetricDataResults: [{ ...output.MetricDataResults[0], StatusCode: "PartialData" }],
+    };
+    expect(
+      errorOf(() => parseMetricFile(JSON.stringify(partial), "json", "p.json")).message,
+    ).toMatch(/StatusCode PartialData: the output is partial/);
   });
 
   it("names the line of a JSON syntax error", () => {

@@ -57,7 +57,7 @@ function notifier(options: Partial<PagerDutyOptions> = {}) {
 }
 
 describe("PagerDuty Events API v2 adapter", () => {
-  it("triggers with the deterministic dedup key, mapped severity, summary = subject and the numbers in custom_details", async () => {
+  it("triggers with the deterministic dedup key, mapped severity, a summary that leads with the number and its unit, and the numbers in custom_details", async () => {
     const n = anomaly("critical");
     await notifier().notify(n);
     expect(server.requests).toHaveLength(1);
@@ -70,7 +70,7 @@ describe("PagerDuty Events API v2 adapter", () => {
       event_action: "trigger",
       dedup_key: n.dedupKey,
       payload: {
-        summary: n.subject,
+        summary: n.summary,
         severity: "critical",
         source: "123456789012/eu-west-1",
         component: "AWS/S3 BytesDownloaded BucketName=acme-raw-landing-prod FilterId=EntireBucket",
@@ -89,6 +89,9 @@ describe("PagerDuty Events API v2 adapter", () => {
       client: "Vigil",
       client_url: CONSOLE_URL,
     });
+    expect(((request?.body ?? {}) as { payload: { summary: string } }).payload.summary).toMatch(
+      /^9\.1 GB out of acme-raw-landing-prod in 1 h, 7\.6× normal \(1\.2 GB\)\. CRITICAL egress anomaly in 123456789012 eu-west-1: /,
+    );
     expect(n.dedupKey).toMatch(
       /^vigil:anomaly:AWS\/S3\|BytesDownloaded\|.*:2026-11-24T07:00:00.000Z$/,
     );

@@ -164,7 +164,7 @@ describe("routing by severity and source (default routes)", () => {
     const body = published()[0]?.Message ?? "";
     const lines = body.split("\n");
     expect(lines[0]).toMatch(
-      /^CRITICAL: AWS\/S3 BytesDownloaded .* in 123456789012 eu-west-1 is anomalous/,
+      /^CRITICAL: 9\.1 GB out of acme-raw-landing-prod in 1 h, .* AWS\/S3 BytesDownloaded .* in 123456789012 eu-west-1 is anomalous/,
     );
     const runbook = lines.indexOf("Runbook: docs/oncall-runbook.md#anomaly-new-episode");
     expect(runbook).toBeGreaterThan(lines.findIndex((l) => l.startsWith("Why: ")));
@@ -221,7 +221,7 @@ describe("nothing lost when PagerDuty fails", () => {
     expect(letter).toMatchObject({
       kind: "vigil.pagerduty-event",
       queuedAt: "2026-11-24T08:15:00.000Z",
-      event: { event_action: "trigger", dedup_key: n.dedupKey, payload: { summary: n.subject } },
+      event: { event_action: "trigger", dedup_key: n.dedupKey, payload: { summary: n.summary } },
     });
     expect(JSON.stringify(letter)).not.toContain(ROUTING_KEY);
     expect(letter.event.routing_key).toBeUndefined();

@@ -326,7 +326,11 @@ describe("vigil backtest: bad input → a clear message, exit code 2, nothing ha
     [{ exclude: ["yesterday"] }, /expected START\/END/],
     [{ days: "0" }, /--days must be a whole number of days from 1 to 455/],
     [{ minDelta: "lots" }, /--min-delta must be a number/],
-    [{ metric: "AWS/S3 BytesDownloaded" }, /either --input files or --metric/],
+    // --metric names the metric of ONE input file: with two, it is refused.
+    [
+      { input: ["a.csv", "b.csv"], metric: "AWS/S3 BytesDownloaded" },
+      /either several --input files or --metric/,
+    ],
   ])("rejects %j", async (flags, message) => {
     const io = capture();
     expect(await runBacktestCommand({ input: csv, ...flags }, io, fileDeps())).toBe(2);

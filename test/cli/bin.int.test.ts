@@ -6,10 +6,12 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { putManagedConfigRules } from "../../sandbox/config-rules.ts";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
 import { journalIdPrefix } from "../../src/domain/journal-query.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
@@ -73,6 +75,9 @@ describe("vigil: logs on stderr, data on stdout", () => {
         Bucket: "acme-raw-landing-prod",
         CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
       }),
+    );
+    await putManagedConfigRules(
+      new ConfigServiceClient({ ...motoClientConfig(endpoint), region: "eu-west-1" }),
     );
   });
 

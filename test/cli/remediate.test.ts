@@ -1,10 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { runRemediateCommand, runUndoCommand } from "../../src/cli/remediate.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
-import { awsError, testConfig } from "../usecases/fakes.ts";
+import { awsError, NOW, testConfig } from "../usecases/fakes.ts";
 import { cliApp, fixture, io } from "./remediation-app.ts";
 
 function tempFile(content: string): string {
@@ -114,6 +117,16 @@ describe("vigil remediate", () => {
       /invalid Config event:\n/,
     ],
     [
+      "AWS's documented Unused Access Finding",
+      () => fixture("aws-doc-unused-access-finding"),
+      /^vigil remediate: unsupported detail-type "Unused Access Finding for IAM entities" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" only\n\(event id "dc7ce3ee-114b-3243-e249-7f10f9054b21"\)$/,
+    ],
+    [
+      "AWS's documented Internal Access Finding",
+      () => fixture("aws-doc-internal-access-finding"),
+      /^vigil remediate: unsupported detail-type "Internal Access Finding" from aws.access-analyzer/,
+    ],
+    [
       "an unknown source",
       () => tempFile(JSON.stringify({ source: "aws.ec2" })),
       /unsupported event source "aws.ec2"/,
@@ -124,6 +137,68 @@ describe("vigil remediate", () => {
     expect(await runRemediateCommand({ eventFile: path() }, cli.sink, createApp)).toBe(2);
     expect(cli.err.join("\n")).toMatch(message);
     expect(requests).toEqual([]);
+  });
+
+  it("resolves IAM unique ids in the finding's account, as the functions do", async () => {
+    const sts = mockClient(STSClient);
+    const iam = mockClient(IAMClient);
+    try {
+      sts.on(AssumeRoleCommand).resolves({
+        Credentials: {
+          AccessKeyId: "ASIAMEMBER",
+          SecretAccessKey: "secret",
+          SessionToken: "token",
+          Expiration: new Date(NOW + 3_600_000),
+        },
+      });
+      iam.on(ListUsersCommand).resolves({
+        Users: [
+          {
+            UserId: "AIDAEXAMPLEUSERID0001",
+            UserName: "etl-bot",
+            Arn: "arn:aws:iam::444455556666:user/etl-bot",
+            Path: "/",
+            CreateDate: new Date(NOW),
+          },
+        ],
+      });
+      const { createApp } = cliApp(
+        { kinds: ["iam-risky-policy"] },
+        { defaultMode: "enforce", allowedAccounts: ["123456789012", "444455556666"] },
+        { VIGIL_MEMBER_EXTERNAL_ID: "vigil-test-external-id" },
+      );
+      const event = JSON.parse(
+        readFileSync(fixture("config-iam-user-policies-noncompliant"), "utf8"),
+      ) as { account: string; detail: { awsAccountId: string } };
+      event.account = "444455556666";
+      event.detail.awsAccountId = "444455556666";
+      const cli = io();
+      const code = await runRemediateCommand(
+        { eventFile: tempFile(JSON.stringify(event)), dryRun: true, json: true },
+        cli.sink,
+        createApp,
+      );
+      expect(cli.err).toEqual([]);
+      expect(code).toBe(0);
+      expect(JSON.parse(cli.text()).finding).toMatchObject({
+        account: "444455556666",
+        resourceArn: "arn:aws:iam::444455556666:user/etl-bot",
+      });
+      // The id was looked up with the member account's role, not the home account's credentials.
+      expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toMatch(
+        /^arn:aws:iam::444455556666:role\//,
+      );
+      const [listed] = iam.commandCalls(ListUsersCommand);
+      if (!listed) throw new Error("the IAM id was never resolved");
+      const client = listed.thisValue as {
+        config: { credentials: () => Promise<{ accessKeyId: string }> };
+      };
+      const credentials = await client.config.credentials();
+      expect(credentials.accessKeyId).toBe("ASIAMEMBER");
+    } finally {
+      sts.restore();
+      iam.restore();
+    }
   });
 
   it("a bad config exits 2", async () => {

@@ -8,6 +8,7 @@ import type { RemediationConfigInput } from "../../src/config/remediation-config
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import {
   type FakeOptions,
+  fakeConfigRules,
   fakeRemediation,
   NOW,
   recordingLogger,
@@ -29,6 +30,7 @@ export function io() {
 export function cliApp(
   options: FakeOptions = {},
   config: RemediationConfigInput = { defaultMode: "enforce" },
+  env: NodeJS.ProcessEnv = {},
 ) {
   const remediation = fakeRemediation({
     kinds: ["s3-encryption", "s3-public-access", "iam-external-trust"],
@@ -41,7 +43,7 @@ export function cliApp(
   const createApp: CreateRemediationApp = async ({ dryRun }) => {
     requests.push({ dryRun });
     return createRemediationDeps({
-      env: { AWS_REGION: "us-east-1" },
+      env: { AWS_REGION: "us-east-1", ...env },
       loadConfig: async () => testConfig(config),
       remediations: [remediation],
       logger: recordingLogger(),
@@ -53,6 +55,7 @@ export function cliApp(
         notifier: new MemoryNotifier(),
         clock: () => NOW,
         newJournalId: () => `20261120T100000Z-0000000${++ids}`,
+        configRules: fakeConfigRules(),
       },
     });
   };

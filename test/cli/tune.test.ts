@@ -150,6 +150,32 @@ describe("vigil tune", () => {
     expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("-i FILE --metric writes overrides that match the real metric, not File/<name>", async () => {
+    const io = capture();
+    const metric = "AWS/S3 BytesDownloaded BucketName=logs FilterId=EntireBucket";
+    expect(
+      await runTuneCommand(
+        { budget: "0", input: files[0] as string, metric, allowMissingLargest: true },
+        io,
+        deps,
+      ),
+    ).toBe(0);
+    const config = parseConfigText(io.stdout.join("\n"), "out.yaml");
+    const set = config.detection.metricSets[0];
+    expect(set?.selectors[0]).toMatchObject({
+      namespace: "AWS/S3",
+      metricName: "BytesDownloaded",
+      stat: "Sum",
+      fixedDimensions: { BucketName: "logs", FilterId: "EntireBucket" },
+    });
+    expect(set?.overrides[0]?.match).toEqual({
+      namespace: "AWS/S3",
+      metricName: "BytesDownloaded",
+      dimensions: { BucketName: "logs", FilterId: "EntireBucket" },
+    });
+    expect(io.stdout.join("\n")).not.toMatch(/namespace: File/);
+  });
+
   it("without a config, writes a new metric set holding the tuned metrics", async () => {
     const hostile: MetricSeries = {
       ...scenarios.mostlyZero(),
@@ -178,7 +204,11 @@ describe("vigil tune", () => {
 
   it("--json prints the suggestions", async () => {
     const io = capture();
-    await runTuneCommand({ budget: "1", input: files, json: true }, io, deps);
+    await runTuneCommand(
+      { budget: "1", input: files, json: true, allowMissingLargest: true },
+      io,
+      deps,
+    );
     const doc = JSON.parse(io.stdout.join("\n"));
     expect(doc.budgetPerWeek).toBe(1);
     expect(doc.metrics).toHaveLength(7);

@@ -74,6 +74,11 @@ describe("remediation config", () => {
       /must be a full KMS key ARN/,
     ],
     [{ ruleKinds: { "my-rule": "s3-everything" } }, /remediation\.ruleKinds\.my-rule: /],
+    [
+      { settings: { trustedIpRanges: ["10.0.0.0/33"] } },
+      /remediation\.settings\.trustedIpRanges\.0: /,
+    ],
+    [{ settings: { trustedIpRanges: ["office"] } }, /remediation\.settings\.trustedIpRanges\.0: /],
     [{ unknownKey: true }, /remediation: .*unknownKey/],
   ])("rejects %j naming the key", (input, message) => {
     expect(() => parseRemediationConfig(input)).toThrow(ConfigError);

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { generatedDeployFiles, rateExpression } from "../../src/deploy/generated-files.ts";
+import { withRunbookUrl } from "../../src/deploy/runbook-url.ts";
 
 describe("generated deploy files", () => {
   it("the committed deploy/ files are what `npm run generate` produces now", async () => {
@@ -20,7 +21,10 @@ describe("generated deploy files", () => {
   it("the JSON config the functions load parses back to the same configuration", async () => {
     const config = await loadConfigFile("vigil.config.yaml");
     const json = generatedDeployFiles(config)["deploy/vigil.config.json"] as string;
-    expect(parseConfig(JSON.parse(json), "deploy/vigil.config.json")).toEqual(config);
+    // The one difference: the runbook link made absolute for the deployed functions.
+    expect(parseConfig(JSON.parse(json), "deploy/vigil.config.json")).toEqual(
+      withRunbookUrl(config),
+    );
   });
 
   it("the schedule comes from detection.scheduleMinutes", async () => {

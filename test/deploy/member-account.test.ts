@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { MEMBER_DETECTION_ROLE, MEMBER_REMEDIATION_ROLE } from "../../src/adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../../src/adapters/cloudwatch-metric-source.ts";
+import { CONFIG_RULES_ACTIONS } from "../../src/adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../../src/adapters/iam-id-resolver.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
 import { eventPatterns } from "../../src/deploy/event-patterns.ts";
@@ -43,8 +44,10 @@ describe("deploy/member-account.yaml", () => {
     expect(resources.VigilDetectionRole.Condition).toBe("CreateRoles");
   });
 
-  it("VigilRemediationRole may do exactly what the remediations (and the IAM id resolver) declare", () => {
-    const expected = [...new Set([...remediationActions(), ...IAM_ID_RESOLVER_ACTIONS])].sort();
+  it("VigilRemediationRole may do exactly what the remediations, the IAM id resolver and the rule catalog declare", () => {
+    const expected = [
+      ...new Set([...remediationActions(), ...IAM_ID_RESOLVER_ACTIONS, ...CONFIG_RULES_ACTIONS]),
+    ].sort();
     expect(actionsOf(policyOf("VigilRemediationRole"))).toEqual(expected);
     expect(resources.VigilRemediationRole.Properties.RoleName).toBe(MEMBER_REMEDIATION_ROLE);
   });

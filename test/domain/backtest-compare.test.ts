@@ -75,11 +75,34 @@ describe("compareVariants", () => {
       flaggedPeriods: 5,
       episodeCount: 3,
       weeks: 2,
-      alertsPerWeek: 2.5,
-      episodesPerWeek: 1.5,
       onlyThis: [],
       onlyThisPeriods: 0,
     });
+    // The period with too little history was not judged: rates divide by the 335 judged periods.
+    expect(row?.evaluatedWeeks).toBeCloseTo(335 / 168, 12);
+    expect(row?.alertsPerWeek).toBeCloseTo(5 / (335 / 168), 12);
+    expect(row?.episodesPerWeek).toBeCloseTo(3 / (335 / 168), 12);
+  });
+
+  it("divides by the periods it could judge: 35 days of history over a 90-day range", () => {
+    // 1,326 of 2,160 hourly periods had too little history; 10 alerts in the 834 judged ones.
+    const statuses: Record<number, "insufficient-data"> = {};
+    for (let index = 0; index < 1326; index++) statuses[index] = "insufficient-data";
+    const flagged = Array.from({ length: 10 }, (_, i) => 1400 + i * 50);
+    const verdicts = run(2160, flagged, DEFAULT_DETECTION_SETTINGS, statuses);
+    const range = { start: T0, end: T0 + 90 * DAY };
+    const [row] = compareVariants([
+      summarizeVerdicts(
+        "current",
+        DEFAULT_DETECTION_SETTINGS,
+        range,
+        verdicts,
+        buildEpisodes(verdicts, DEFAULT_DETECTION_SETTINGS),
+      ),
+    ]);
+    expect(row?.weeks).toBeCloseTo(2160 / 168, 9);
+    expect(row?.evaluatedWeeks).toBeCloseTo(834 / 168, 9);
+    expect(row?.alertsPerWeek).toBeCloseTo(10 / (834 / 168), 9);
   });
 
   it("lists the periods only one setting flags, merged into runs", () => {

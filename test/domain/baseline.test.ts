@@ -79,6 +79,35 @@ function baselineValues(points: DataPoint[], periodStart: number, window = WINDO
     .map((p) => p.value);
 }
 
+/**
+ * Same verdict up to float rounding: mean-sd keeps running sums while sliding, so a period reached by
+ * sliding and the same period judged from scratch may differ in the last bits of non-integer values.
+ */
+function expectSameVerdict(actual: Verdict, expected: Verdict): void {
+  const numbers = [
+    "observed",
+    "expected",
+    "sigma",
+    "z",
+    "upperThreshold",
+    "lowerThreshold",
+  ] as const;
+  const { why: _a, ...restActual } = actual;
+  const { why: _b, ...restExpected } = expected;
+  for (const key of numbers) {
+    const a = actual[key];
+    const b = expected[key];
+    if (a === null || b === null) expect(a).toBe(b);
+    else expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+  }
+  const withoutNumbers = (v: Omit<Verdict, "why">) =>
+    Object.fromEntries(
+      Object.entries(v).filter(([key]) => !(numbers as readonly string[]).includes(key)),
+    );
+  expect(withoutNumbers(restActual)).toEqual(withoutNumbers(restExpected));
+  expect(actual.why).toBe(expected.why);
+}
+
 function expectSerialisable(verdicts: Verdict[]): void {
   for (const verdict of verdicts) {
     for (const key of ["observed", "expected", "sigma", "z", "upperThreshold", "lowerThreshold"]) {
@@ -564,6 +593,63 @@ describe("robustness", () => {
     });
   });
 
+  describe("7b. stopped reporting (logging turned off on a noisy metric)", () => {
+    // 30 % noise: a drop to 0 is only about 3σ deep, inside the 4σ band.
+    const noisy = hourlyHistory(MONDAY - HOUR, WINDOW + 1, { base: 5000, noise: 0.3, seed: 21 });
+    const both = settings({
+      direction: "both",
+      missingData: "zero",
+      k: 4,
+      criticalK: 9,
+      confirmPeriods: 2,
+    });
+    const silentFrom = (points: DataPoint[], from: number) =>
+      points.filter((p) => p.timestamp < from);
+
+    it("flags a metric that never stopped in its window and now reports nothing for confirmPeriods periods", () => {
+      expect(baselineValues(noisy, MONDAY - HOUR).filter((v) => v <= 0)).toEqual([]);
+      const [first, second] = evaluateRange(
+        series(silentFrom(noisy, MONDAY - HOUR), API_CALLS),
+        MONDAY - HOUR,
+        MONDAY,
+        both,
+      );
+      expect(first?.status).toBe("normal");
+      expect(first?.why).toMatch(/^within band/);
+      expect(second?.status).toBe("anomalous");
+      expect(Math.abs(second?.z as number)).toBeLessThan(both.k);
+      expect(second?.why).toMatch(/^stopped reporting\? 2 periods in a row/);
+    });
+
+    it("stays quiet for a metric whose window already had a silence that long", () => {
+      const withOutage = noisy.map((p) =>
+        p.timestamp === MONDAY - 5 * DAY || p.timestamp === MONDAY - 5 * DAY + HOUR
+          ? { ...p, value: 0 }
+          : p,
+      );
+      const verdict = evaluatePeriod(
+        series(silentFrom(withOutage, MONDAY - HOUR), API_CALLS),
+        MONDAY,
+        both,
+      );
+      expect(verdict.status).toBe("normal");
+    });
+
+    it("is not applied to an up-only metric or to one whose missing periods are gaps", () => {
+      for (const other of [
+        settings({ ...both, direction: "up" }),
+        settings({ ...both, missingData: "gap" }),
+      ]) {
+        const verdict = evaluatePeriod(
+          series(silentFrom(noisy, MONDAY - HOUR), API_CALLS),
+          MONDAY,
+          other,
+        );
+        expect(verdict.status).not.toBe("anomalous");
+      }
+    });
+  });
+
   describe("8. insufficient history", () => {
     it("fewer than minHistoryPeriods usable periods: insufficient-data, no alert", () => {
       const points = [...hourlyHistory(MONDAY, 5), { timestamp: MONDAY, value: 1e12 }];
@@ -703,11 +789,29 @@ describe("evaluateRange", () => {
         verdicts.forEach((verdict, i) => {
           expect(verdict.timestamp).toBe(start + i * HOUR);
           if (i % 7 === 0 || verdict.status === "anomalous") {
-            expect(verdict).toEqual(evaluatePeriod(series(points), verdict.timestamp, config));
+            expectSameVerdict(verdict, evaluatePeriod(series(points), verdict.timestamp, config));
           }
         });
         expectSerialisable(verdicts);
       }
+    }
+  });
+
+  it("gives bit-identical verdicts to evaluatePeriod for integer values (byte and call counts)", () => {
+    const start = MONDAY - 5 * DAY;
+    let points = hourlyHistory(MONDAY + 2 * DAY, WINDOW + 7 * 24, { dailyAmplitude: 0.4, seed: 5 });
+    points = withBurst(points, MONDAY - 3 * DAY, 1, 40).map((p) => ({
+      timestamp: p.timestamp,
+      value: Math.round(p.value),
+    }));
+    for (const method of ["mean-sd", "seasonal"] as const) {
+      const config = settings({ method, direction: "both" });
+      const verdicts = evaluateRange(series(points), start, MONDAY + DAY, config);
+      verdicts.forEach((verdict, i) => {
+        if (i % 5 === 0 || verdict.status === "anomalous") {
+          expect(verdict).toEqual(evaluatePeriod(series(points), verdict.timestamp, config));
+        }
+      });
     }
   });
 

@@ -13,11 +13,19 @@ import {
   withoutExposingStatements,
   withoutPublicAclGrants,
 } from "../../src/domain/bucket-policy.ts";
+import { ownerOf } from "../../src/domain/resource-policy/index.ts";
 
 const OWN = "123456789012";
 const TRUSTED = "210987654321";
 const STRANGER = "444455556666";
-const scope = { bucketAccount: OWN, trustedAccounts: [TRUSTED] };
+// The owner's own organisation, endpoints, VPC and ranges: conditions naming them narrow a statement.
+const scope = ownerOf(OWN, {
+  trustedAccounts: [TRUSTED],
+  organizationId: "o-abc123def4",
+  vpcEndpointIds: ["vpce-1a2b3c4d", "vpce-1"],
+  vpcIds: ["vpc-111bbb22"],
+  trustedIpRanges: ["203.0.113.0/24", "2001:db8::/32"],
+});
 
 function allow(principal: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -49,11 +57,14 @@ describe("statementExposure: principals", () => {
     [{ AWS: "AROAEXAMPLEDELETEDROLE" }, undefined],
     [{ Service: "logging.s3.amazonaws.com" }, undefined],
     [{ Service: "cloudfront.amazonaws.com" }, undefined],
+    // Issue 14: a canonical user cannot be attributed to an account offline (reported, kept unless
+    // stripExternalAccounts); a web identity provider is every identity it issues.
     [
       { CanonicalUser: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be" },
-      undefined,
+      "external",
     ],
-    [{ Federated: "cognito-identity.amazonaws.com" }, undefined],
+    [{ Federated: "cognito-identity.amazonaws.com" }, "public"],
+    [{ AWS: "arn:aws:iam::127311923021:root" }, undefined],
   ])("%j → %s", (principal, expected) => {
     expect(exposure(allow(principal))).toBe(expected);
   });
@@ -89,6 +100,11 @@ describe("statementExposure: restricting conditions", () => {
     [{ StringEquals: { "aws:PrincipalOrgID": "o-abc123def4" } }],
     [{ "ForAnyValue:StringEquals": { "aws:PrincipalOrgID": ["o-abc123def4"] } }],
     [{ IpAddress: { "aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"] } }],
+    [{ IpAddress: { "aws:SourceIp": "10.20.0.0/16" } }],
+    [{ "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "o-abc123def4/r-ab12/ou-ab12-1/*" } }],
+    [{ StringLike: { "aws:userid": OWN } }],
+    [{ StringEquals: { "s3:DataAccessPointAccount": OWN } }],
+    [{ ArnLike: { "s3:DataAccessPointArn": `arn:aws:s3:us-east-1:${OWN}:accesspoint/*` } }],
     [{ Bool: { "aws:SecureTransport": "true" }, StringEquals: { "aws:SourceVpce": "vpce-1" } }],
   ])("%j restricts Principal *", (condition) => {
     expect(exposure(allow("*", { Condition: condition }))).toBeUndefined();
@@ -108,6 +124,12 @@ describe("statementExposure: restricting conditions", () => {
     [{ StringEquals: { "aws:SourceAccount": "*" } }],
     [{ StringEquals: { "aws:SourceAccount": [] } }],
     ["not an object"],
+    // Issue 14 item 9: values that are not the owner's own narrow nothing.
+    [{ StringEquals: { "aws:PrincipalOrgID": "o-attacker000" } }],
+    [{ StringEquals: { "aws:SourceVpce": "vpce-0attacker" } }],
+    [{ StringEquals: { "aws:SourceVpc": "vpc-0attacker" } }],
+    [{ IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } }],
+    [{ IpAddress: { "aws:SourceIp": "198.51.100.0/24" } }],
   ])("%j does not restrict Principal *", (condition) => {
     expect(exposure(allow("*", { Condition: condition }))).toBe("public");
   });
@@ -180,8 +202,17 @@ describe("removing statements", () => {
     ]);
   });
 
+  it("strips public statements only, unless stripExternalAccounts (issue 14)", () => {
+    const { removed } = withoutExposingStatements(policy, scope);
+    expect(removed.map((statement) => statement.sid)).toEqual(["Public"]);
+    const withExternal = withoutExposingStatements(policy, scope, { stripExternalAccounts: true });
+    expect(withExternal.removed.map((statement) => statement.sid)).toEqual(["Public", "Stranger"]);
+  });
+
   it("keeps every other statement exactly, in order, with its key order and top-level keys", () => {
-    const { policy: stripped, removed } = withoutExposingStatements(policy, scope);
+    const { policy: stripped, removed } = withoutExposingStatements(policy, scope, {
+      stripExternalAccounts: true,
+    });
     expect(removed).toHaveLength(2);
     const original = JSON.parse(policy);
     const expected = JSON.stringify({

@@ -57,6 +57,25 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 describe("remediation notification", () => {
+  it("carries policy documents by hash only, in the body and the details (issue 14)", () => {
+    const policy = JSON.stringify({
+      Statement: [{ Sid: "Leak", Effect: "Allow", Principal: "*", Action: "s3:GetObject" }],
+    });
+    const putPolicy = {
+      action: "s3:PutBucketPolicy",
+      description: "remove 1 statement (removed: Leak Allow *: s3:GetObject)",
+      params: { Bucket: "b", Policy: policy },
+    };
+    const n = remediationNotification(
+      record({ before: { bucket: "b", policy }, after: { policy: null }, applied: [putPolicy] }),
+    );
+    const everything = `${n.body}\n${JSON.stringify(n.details)}`;
+    expect(everything).not.toContain('\\"Principal\\"');
+    expect(everything).not.toContain('"Principal"');
+    expect(n.body).toMatch(/Before: \{"bucket":"b","policy":"sha256:[0-9a-f]{16}"\}/);
+    expect(n.body).toContain("removed: Leak Allow *: s3:GetObject");
+  });
+
   it("says what, why, before → after and how to undo; subject ≤ 100 chars", () => {
     const n = remediationNotification(record());
     expect(n.subject.length).toBeLessThanOrEqual(100);

@@ -72,7 +72,10 @@ describe("on-call runbook links", () => {
   it("keeps the alert's order: what and where, why with numbers, what Vigil did, next step and runbook", () => {
     const lines = withRunbook(anomaly("critical")).body.split("\n");
     const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
-    expect(lines[0]).toMatch(/^CRITICAL: AWS\/S3 BytesDownloaded .* in 123456789012 eu-west-1/);
+    // The number and its unit lead; then what and where.
+    expect(lines[0]).toMatch(
+      /^CRITICAL: 9\.1 GB out of acme-raw-landing-prod in 1 h, 7\.6× normal \(1\.2 GB\)\. AWS\/S3 BytesDownloaded .* in 123456789012 eu-west-1/,
+    );
     expect(at("Why: ")).toBeGreaterThan(0);
     expect(at("Vigil did: ")).toBeGreaterThan(at("Why: "));
     expect(at("Next step: ")).toBe(at("Vigil did: ") + 1);

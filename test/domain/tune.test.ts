@@ -4,7 +4,7 @@ import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
-import type { MetricSeries } from "../../src/domain/metric.ts";
+import { type MetricSeries, sliceSeries } from "../../src/domain/metric.ts";
 import {
   episodeSpans,
   rejudgeStatuses,
@@ -114,7 +114,14 @@ describe("suggestTuning", () => {
     for (const budgetPerWeek of [0.5, 1, 2]) {
       for (const series of allScenarios()) {
         for (const settings of [base, { ...base, k: 2.5, method: "seasonal" as const }]) {
-          const s = suggestTuning({ series, settings, range: RANGE, budgetPerWeek });
+          // The budget arithmetic: allowed to give up the largest anomaly (tested on its own below).
+          const s = suggestTuning({
+            series,
+            settings,
+            range: RANGE,
+            budgetPerWeek,
+            allowMissingLargest: true,
+          });
           const label = `${series.metric.metricName} budget ${budgetPerWeek} ${settings.method}`;
           expect(s.status, label).not.toBe("over-budget");
           const after = s.suggested ?? s.current;
@@ -128,6 +135,50 @@ describe("suggestTuning", () => {
         }
       }
     }
+  });
+
+  it("never suggests settings that miss the largest anomaly, even when the budget allows less than one episode", () => {
+    const series = scenarios.spike();
+    const settings = { ...base, k: 2 };
+    const s = suggestTuning({ series, settings, range: RANGE, budgetPerWeek: 0.1 });
+    expect(s.change).toBeDefined();
+    const tuned = { ...settings, ...s.change };
+    const flagged = evaluateRange(series, RANGE.start, LAST, tuned).filter(
+      (v) => v.status === "anomalous",
+    );
+    expect(flagged.map((v) => v.timestamp)).toContain(SPIKE_AT);
+    // Keeping it costs the budget: said, not hidden.
+    expect(s.status).toBe("over-budget");
+    expect(s.reason).toMatch(/keep the largest anomaly/);
+  });
+
+  it("drops the largest anomaly only when asked, and then warns about periods above criticalK", () => {
+    const series = scenarios.spike();
+    const settings = { ...base, k: 2, criticalK: 5 };
+    const s = suggestTuning({
+      series,
+      settings,
+      range: RANGE,
+      budgetPerWeek: 0.1,
+      allowMissingLargest: true,
+    });
+    expect(s.status).toBe("tuned");
+    expect(s.droppedCritical?.map((d) => d.timestamp)).toContain(SPIKE_AT);
+    expect(s.reason).toMatch(/WARNING: no longer flags \d+ periods? at or above criticalK 5/);
+  });
+
+  it("divides by the weeks it could judge, not by the range, when history is short", () => {
+    const full = scenarios.spike();
+    // History starts 2 days before the range: the first periods have too little history.
+    const series = sliceSeries(full, { start: RANGE.start - 2 * DAY, end: RANGE.end });
+    const settings = { ...base, k: 2, minHistoryPeriods: 5 * 24 };
+    const s = suggestTuning({ series, settings, range: RANGE, budgetPerWeek: 1 });
+    const judged = evaluateRange(series, RANGE.start, LAST, settings).filter(
+      (v) => v.status !== "insufficient-data",
+    ).length;
+    expect(judged).toBeLessThan((RANGE.end - RANGE.start) / HOUR);
+    expect(s.weeks).toBeCloseTo(judged / (7 * 24), 9);
+    expect(s.current.episodesPerWeek).toBeCloseTo(s.current.countedEpisodes / s.weeks, 9);
   });
 
   it("prefers the least change: one setting, by the smallest step that fits the budget", () => {

@@ -16,6 +16,36 @@ describe("Access Analyzer Finding schema", () => {
     expect(parsed.detail.isDeleted).toBe(false);
   });
 
+  it.each<SampleName>(["aws-doc-access-analyzer-finding", "aws-doc-access-analyzer-error-finding"])(
+    "accepts AWS's documented sample %s",
+    (name) => {
+      const parsed = accessAnalyzerFindingEventSchema.parse(sample(name));
+      expect(parsed.detail).toMatchObject({ accountId: "111122223333", region: "us-west-2" });
+    },
+  );
+
+  it("reads AWS's error finding: no isPublic, no principal", () => {
+    const parsed = accessAnalyzerFindingEventSchema.parse(
+      sample("aws-doc-access-analyzer-error-finding"),
+    );
+    expect(parsed.detail.error).toBe("ACCESS_DENIED");
+    expect(parsed.detail.isPublic).toBeUndefined();
+    expect(parsed.detail.principal).toBeUndefined();
+  });
+
+  it("refuses a finding without isPublic unless it is an error finding", () => {
+    const event = sample("access-analyzer-s3-public");
+    delete event.detail.isPublic;
+    const parsed = accessAnalyzerFindingEventSchema.safeParse(event);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ["detail", "isPublic"],
+        message: "required unless the finding is an error finding (detail.error)",
+      }),
+    ]);
+  });
+
   it("reads the error finding without a principal", () => {
     const parsed = accessAnalyzerFindingEventSchema.parse(sample("access-analyzer-error-finding"));
     expect(parsed.detail.error).toBe("ACCESS_DENIED");

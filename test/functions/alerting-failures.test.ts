@@ -31,6 +31,7 @@ import {
 } from "../support/pagerduty-server.ts";
 import { seriesFrom } from "../support/series.ts";
 import {
+  fakeConfigRules,
   fakeRemediation,
   logLines,
   NOW,
@@ -190,6 +191,7 @@ describe("remediation handler with PagerDuty failing", () => {
         notifier: routingNotifier(logger),
         clock: () => NOW,
         newJournalId: () => `j${++ids}`,
+        configRules: fakeConfigRules(),
       },
     });
     onConfig.setRemediationApp(app);

@@ -120,6 +120,7 @@ describe("sample events through the handlers (fake remediation, enforce)", () =>
     ["config-s3-encryption-compliant-again", onConfig.handler, /COMPLIANT/, true],
     ["access-analyzer-archived", onAccessAnalyzer.handler, /ARCHIVED/, true],
     ["access-analyzer-error-finding", onAccessAnalyzer.handler, /ACCESS_DENIED/, false],
+    ["config-s3-encryption-not-applicable", onConfig.handler, /NOT_APPLICABLE/, true],
   ])("%s → no change", async (name, handler, reason, resolves) => {
     const { remediation, journal } = await withApp();
     const result = await handler(sample(name));
@@ -143,6 +144,19 @@ describe("sample events through the handlers (fake remediation, enforce)", () =>
         : [],
     );
   });
+});
+
+it("an error finding is told at WARN, never ERROR (the error-log alarm would page)", async () => {
+  const { logger } = await withApp();
+  const errored = vi.spyOn(onAccessAnalyzer.logger, "error").mockImplementation(() => {});
+  const result = await onAccessAnalyzer.handler(sample("access-analyzer-error-finding"));
+  expect(result).toMatchObject({ ok: true, outcome: "ignored" });
+  expect(errored).not.toHaveBeenCalled();
+  expect(logger.error).not.toHaveBeenCalled();
+  expect(logger.warn).toHaveBeenCalledWith(
+    "finding ignored",
+    expect.objectContaining({ reason: expect.stringMatching(/ACCESS_DENIED/) }),
+  );
 });
 
 describe("malformed or unexpected events", () => {
@@ -197,6 +211,31 @@ describe("malformed or unexpected events", () => {
       for (const m of allMocks()) expect(m.calls()).toHaveLength(0);
       expect(remediation.calls).toEqual([]);
       expect(journal.records.size).toBe(0);
+    },
+  );
+
+  it.each<SampleName>([
+    "aws-doc-internal-access-finding",
+    "aws-doc-unused-access-finding",
+    "aws-doc-access-preview-state-change",
+  ])(
+    "AWS's documented %s: one 'unsupported detail-type' reason at WARN, nothing built",
+    async (name) => {
+      const warned = vi.spyOn(onAccessAnalyzer.logger, "warn").mockImplementation(() => {});
+      const errored = vi.spyOn(onAccessAnalyzer.logger, "error").mockImplementation(() => {});
+      const event = sample(name);
+      const result = await onAccessAnalyzer.handler(event);
+      expect(result).toEqual({
+        ok: false,
+        eventId: event.id,
+        error: `unsupported detail-type "${event["detail-type"]}" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" only`,
+      });
+      expect(warned).toHaveBeenCalledWith(
+        "event not handled",
+        expect.objectContaining({ decision: "unsupported", eventId: event.id }),
+      );
+      expect(errored).not.toHaveBeenCalled();
+      for (const m of allMocks()) expect(m.calls()).toHaveLength(0);
     },
   );
 

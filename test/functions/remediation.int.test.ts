@@ -1,3 +1,4 @@
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 /**
  * End to end against moto: sample events → real handlers → intake → runner → the real registry's
  * remediations → S3 journal (conditional-write claims) → SNS. Only Access Analyzer and Config
@@ -25,12 +26,13 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as onAccessAnalyzer from "../../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../../functions/on-config-compliance-change.ts";
+import { putManagedConfigRules, withRuleArn } from "../../sandbox/config-rules.ts";
 import { createJournalMacKey } from "../../sandbox/journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
-import { recordingLogger, sample, testConfig } from "../usecases/fakes.ts";
+import { sample as fixture, recordingLogger, testConfig } from "../usecases/fakes.ts";
 
 const endpoint = motoEndpoint();
 const JOURNAL = "vigil-journal";
@@ -54,6 +56,9 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
   const sns = new SNSClient(config);
   const sqs = new SQSClient(config);
   let app: RemediationApp;
+  let ruleArns = new Map<string, string>();
+  /** A sample event as this account's rule would send it (its configRuleARN). */
+  const sample = (name: Parameters<typeof fixture>[0]) => withRuleArn(fixture(name), ruleArns);
   let queueUrl: string;
 
   const messages = async () => (await readSnsMessages(sqs, queueUrl)).map((m) => m.Subject ?? "");
@@ -61,6 +66,11 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
   beforeEach(async () => {
     await resetMoto(endpoint as string);
     await s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
+    // The samples' rules, AWS-owned, where the samples come from (and the home region).
+    ruleArns = new Map([
+      ...(await putManagedConfigRules(new ConfigServiceClient({ ...config, region: "eu-west-1" }))),
+      ...(await putManagedConfigRules(new ConfigServiceClient(config))),
+    ]);
     const topic = await createTopicWithQueue(sns, sqs, "vigil-alerts");
     queueUrl = topic.queueUrl;
     const macKey = await createJournalMacKey(new KMSClient(config));

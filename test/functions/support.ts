@@ -2,7 +2,7 @@ import { MemoryJournal } from "../../src/adapters/memory-journal.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
 import type { Remediation } from "../../src/ports/remediation.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
-import { NOW, recordingLogger, testConfig } from "../usecases/fakes.ts";
+import { fakeConfigRules, NOW, recordingLogger, testConfig } from "../usecases/fakes.ts";
 
 export const TOPIC = "arn:aws:sns:us-east-1:123456789012:vigil-alerts";
 
@@ -32,7 +32,12 @@ export async function handlerApp(
     remediations,
     logger,
     homeAccount: "123456789012",
-    overrides: { journal, clock: () => NOW, newJournalId: () => `j${++ids}` },
+    overrides: {
+      journal,
+      clock: () => NOW,
+      newJournalId: () => `j${++ids}`,
+      configRules: fakeConfigRules(),
+    },
   });
   return { app, journal, logger };
 }

@@ -1,14 +1,16 @@
-import type { IAMClient } from "@aws-sdk/client-iam";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
 import type {
+  RemediationContext as PortContext,
   Remediation,
-  RemediationContext,
-  RemediationSettings,
 } from "../../src/ports/remediation.ts";
+import type { RemediationSettings } from "../../src/remediations/settings.ts";
 import { TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
+
+export type { RemediationSettings };
+/** What the runner hands a remediation: clients plus config's composed `remediation.settings`. */
+export type RemediationContext = PortContext<RemediationSettings>;
 
 export const KMS_KEY_ARN =
   "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
@@ -22,6 +24,8 @@ export const TEST_SETTINGS: RemediationSettings = {
   s3RemovePublicAclGrants: true,
   s3RemovePublicPolicyStatements: true,
   trustedAccounts: [],
+  stripExternalAccounts: false,
+  trustedIpRanges: [],
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
   quarantinePolicyName: "vigil-quarantine-deny-all",
@@ -67,10 +71,13 @@ const S3_ACTIONS: Record<string, string> = {
   DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 
-export function iamActionFor(service: "s3" | "iam", commandName: string): string {
+export function iamActionFor(
+  service: "s3" | "iam" | "ec2" | "organizations",
+  commandName: string,
+): string {
   const operation = commandName.replace(/Command$/, "");
   if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
-  return `iam:${operation}`;
+  return `${service}:${operation}`;
 }
 
 /**
@@ -86,7 +93,10 @@ export class ActionRecorder {
     undo: new Set(),
   };
 
-  watch(client: S3Client | IAMClient, service: "s3" | "iam"): void {
+  watch(
+    client: { middlewareStack: unknown },
+    service: "s3" | "iam" | "ec2" | "organizations",
+  ): void {
     const stack = client.middlewareStack as unknown as {
       add(
         middleware: (

@@ -53,7 +53,7 @@ describe("bugs found by fuzzing the handlers", () => {
       expect(await onConfig.handler(event)).toMatchObject({
         ok: true,
         outcome: "ignored",
-        reason: `rule ${rule} is not mapped to a finding kind (remediation.ruleKinds)`,
+        reason: `rule ${rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
       });
       expect(mutating()).toEqual([]);
     },

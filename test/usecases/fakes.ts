@@ -21,6 +21,7 @@ import type {
   RemediationPlan,
   VerifyResult,
 } from "../../src/domain/remediation-plan.ts";
+import type { ConfigRule, ConfigRuleDirectory } from "../../src/ports/config-rules.ts";
 import type { Remediation, RemediationContext } from "../../src/ports/remediation.ts";
 import type { RemediationDeps } from "../../src/usecases/remediate-finding.ts";
 
@@ -36,7 +37,15 @@ export type SampleName =
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"
   | "config-s3-encryption-noncompliant"
-  | "config-s3-public-access-noncompliant";
+  | "config-s3-encryption-not-applicable"
+  | "config-s3-public-access-noncompliant"
+  // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
+  // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
+  | "aws-doc-access-analyzer-finding"
+  | "aws-doc-access-analyzer-error-finding"
+  | "aws-doc-internal-access-finding"
+  | "aws-doc-unused-access-finding"
+  | "aws-doc-access-preview-state-change";
 
 /** A fresh copy of a sample event from test/fixtures/events (copied from the shared samples). */
 export function sample(name: SampleName): Record<string, unknown> & {
@@ -110,6 +119,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
     calls,
     handles: (finding) => kinds.includes(finding.kind),
     permissions: { plan: [], apply: [], verify: [], undo: [] },
+    parseBefore: (plan) => plan.before,
     async plan(_ctx, finding): Promise<RemediationPlan> {
       calls.push({ phase: "plan", resourceArn: finding.resourceArn });
       if (options.planError) throw options.planError;
@@ -242,4 +252,38 @@ export function journalRecord(id: string, overrides: Partial<JournalRecord> = {}
     undoCommand: `vigil undo ${id}`,
     ...overrides,
   };
+}
+
+/**
+ * A Config rule directory for tests: every rule is AWS-owned (a managed rule under its usual
+ * name, with the ARN the event names) unless `rules` says otherwise (null: no such rule).
+ * `calls` counts lookups.
+ */
+export function fakeConfigRules(rules: Record<string, Partial<ConfigRule> | null> = {}) {
+  const calls: string[] = [];
+  const arnOf = (account: string, region: string, name: string) =>
+    `arn:aws:config:${region}:${account}:config-rule/config-rule-${name.length.toString(36)}${name.replace(/[^a-z0-9]/g, "").slice(0, 6)}`;
+  const ruleFor = (
+    account: string,
+    region: string,
+    name: string,
+    arn = arnOf(account, region, name),
+  ): ConfigRule | undefined => {
+    const override = Object.hasOwn(rules, name) ? rules[name] : {};
+    if (override === null) return undefined;
+    return { name, arn, owner: "AWS", state: "ACTIVE", ...override };
+  };
+  const directory: ConfigRuleDirectory & { calls: string[] } = {
+    calls,
+    async list(account, region) {
+      return Object.keys(rules)
+        .map((name) => ruleFor(account, region, name))
+        .filter((r): r is ConfigRule => r !== undefined);
+    },
+    async find(account, region, name, options) {
+      calls.push(`${account}/${region}/${name}`);
+      return ruleFor(account, region, name, options?.arn);
+    },
+  };
+  return directory;
 }

@@ -6,6 +6,7 @@ import type { RemediationConfigInput } from "../../src/config/remediation-config
 import type { Finding } from "../../src/domain/finding.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
+import type { ConfigRule } from "../../src/ports/config-rules.ts";
 import {
   configFindingId,
   type Ignored,
@@ -16,7 +17,14 @@ import {
   intakeConfigEvent,
   isIgnored,
 } from "../../src/usecases/intake.ts";
-import { logLines, recordingLogger, type SampleName, sample, testConfig } from "./fakes.ts";
+import {
+  fakeConfigRules,
+  logLines,
+  recordingLogger,
+  type SampleName,
+  sample,
+  testConfig,
+} from "./fakes.ts";
 
 const iamMock = mockClient(IAMClient);
 
@@ -26,7 +34,13 @@ function deps(config: RemediationConfigInput = {}, extra: Partial<IntakeDeps> = 
   return {
     logger,
     resolver,
-    deps: { config: testConfig(config), iamIds: resolver, logger, ...extra },
+    deps: {
+      config: testConfig(config),
+      iamIds: resolver,
+      configRules: fakeConfigRules(),
+      logger,
+      ...extra,
+    } satisfies IntakeDeps,
   };
 }
 
@@ -194,6 +208,22 @@ describe("intake: Config compliance change", () => {
     });
   });
 
+  it("NOT_APPLICABLE after NON_COMPLIANT (resource deleted) → ignored, clears the incident", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-not-applicable")),
+      /^evaluation is NOT_APPLICABLE: nothing to change \(resource deleted or out of the rule's scope\)$/,
+    );
+    expect(ignored.cleared).toEqual({
+      account: "123456789012",
+      region: "eu-west-1",
+      resourceId: "acme-raw-landing-prod",
+      rule: "s3-bucket-server-side-encryption-enabled",
+      why: "not applicable any more (resource deleted or out of the rule's scope)",
+    });
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
+  });
+
   it("an IAM id that resolves to nothing → resource no longer exists", async () => {
     iamMock.on(ListUsersCommand).resolves({ Users: [], IsTruncated: false });
     expectIgnored(
@@ -313,6 +343,104 @@ describe("intake: Config compliance change", () => {
   });
 });
 
+describe("intake: rules as AWS deploys them (by managed source identifier)", () => {
+  const SECURITY_HUB = "securityhub-s3-bucket-public-read-prohibited-a1b2c3";
+  const ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+  function directory(rules: ConfigRule[]) {
+    const asked: Array<{ account: string; region: string; name: string; arn?: string }> = [];
+    return {
+      asked,
+      configRules: {
+        async find(account: string, region: string, name: string, options?: { arn?: string }) {
+          asked.push({ account, region, name, ...(options?.arn ? { arn: options.arn } : {}) });
+          return rules.find((r) => r.name === name);
+        },
+        async list() {
+          return rules;
+        },
+      },
+    };
+  }
+  const event = (rule: string) =>
+    configEvent("config-s3-public-access-noncompliant", (e) => {
+      e.detail.configRuleName = rule;
+    });
+
+  it("maps a Security Hub rule by its source identifier, asking with the event's rule ARN", async () => {
+    const { configRules, asked } = directory([
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
+    ]);
+    const finding = expectFinding(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+    );
+    expect(finding).toMatchObject({ kind: "s3-public-access", rule: SECURITY_HUB });
+    expect(asked).toEqual([
+      { account: "123456789012", region: "eu-west-1", name: SECURITY_HUB, arn: ARN },
+    ]);
+  });
+
+  it.each<[string, ConfigRule[]]>([
+    [
+      "a custom rule with a managed-looking identifier",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "CUSTOM_LAMBDA",
+          sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        },
+      ],
+    ],
+    [
+      "a managed rule Vigil does not remediate",
+      [
+        {
+          name: SECURITY_HUB,
+          arn: ARN,
+          owner: "AWS",
+          sourceIdentifier: "S3_BUCKET_LOGGING_ENABLED",
+        },
+      ],
+    ],
+    [
+      "an identifier named like an Object member",
+      [{ name: SECURITY_HUB, arn: ARN, owner: "AWS", sourceIdentifier: "constructor" }],
+    ],
+    ["a rule the account does not have", []],
+  ])("%s → not mapped", async (_name, rules) => {
+    const { configRules } = directory(rules);
+    expectIgnored(
+      await intakeConfigEvent({ ...deps().deps, configRules }, event(SECURITY_HUB)),
+      /is not mapped to a finding kind/,
+    );
+  });
+
+  it("a name in ruleKinds wins over the source identifier; the rule is looked up once, for its owner", async () => {
+    const { configRules, asked } = directory([
+      {
+        name: SECURITY_HUB,
+        arn: ARN,
+        owner: "AWS",
+        sourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+      },
+    ]);
+    const finding = expectFinding(
+      await intakeConfigEvent(
+        { ...deps({ ruleKinds: { "securityhub-s3-*": "s3-encryption" } }).deps, configRules },
+        event(SECURITY_HUB),
+      ),
+    );
+    expect(finding.kind).toBe("s3-encryption");
+    expect(asked).toHaveLength(1);
+  });
+});
+
 describe("intake: Access Analyzer finding", () => {
   it("access-analyzer-s3-public → s3-public-access", async () => {
     const finding = expectFinding(
@@ -370,6 +498,58 @@ describe("intake: Access Analyzer finding", () => {
       resourceId: "arn:aws:s3:::acme-curated-exports",
       rule: "access-analyzer",
     });
+  });
+
+  it("AWS's documented error finding (no isPublic, no principal) → could not analyse, at WARN", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(d, aaEvent("aws-doc-access-analyzer-error-finding")),
+      /^analyzer could not analyse the resource \(ACCESS_DENIED\): nothing known about its access/,
+    );
+    expect(ignored.cleared).toBeUndefined();
+    // Not ERROR: that fires the error-log alarm, and one unreadable bucket must not page anyone.
+    expect(logLines(logger)).toEqual([
+      {
+        level: "warn",
+        message: "finding ignored",
+        attributes: expect.objectContaining({
+          decision: "ignored",
+          resource: "arn:aws:s3:::amzn-s3-demo-bucket",
+          account: "111122223333",
+        }),
+      },
+    ]);
+  });
+
+  it("an error finding on a resource type Vigil does not remediate is still told at WARN", async () => {
+    const { deps: d, logger } = deps();
+    expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.resourceType = "AWS::KMS::Key";
+          e.detail.resource = "arn:aws:kms:us-west-2:111122223333:key/1234abcd";
+          e.detail.error = "INTERNAL_ERROR";
+        }),
+      ),
+      /INTERNAL_ERROR/,
+    );
+    expect(logLines(logger).map((l) => l.level)).toEqual(["warn"]);
+  });
+
+  it("an error finding that is archived or deleted only clears (no WARN)", async () => {
+    const { deps: d, logger } = deps();
+    const ignored = expectIgnored(
+      await intakeAccessAnalyzerEvent(
+        d,
+        aaEvent("aws-doc-access-analyzer-error-finding", (e) => {
+          e.detail.status = "ARCHIVED";
+        }),
+      ),
+      /ARCHIVED/,
+    );
+    expect(ignored.cleared?.why).toBe("archived");
+    expect(logLines(logger).map((l) => l.level)).toEqual(["info"]);
   });
 
   it("access-analyzer-error-finding → ignored", async () => {
@@ -450,5 +630,80 @@ describe("intake: Access Analyzer finding", () => {
       ),
     );
     expect(finding.source).toBe("cli");
+  });
+});
+
+describe("intake: a Config rule counts only when AWS owns it (issue 14 item 7)", () => {
+  const RULE = "s3-bucket-server-side-encryption-enabled";
+  const EVENT_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+  it("refuses a custom rule under a managed rule's name: warning log, refused for paging, no IAM call", async () => {
+    const rules = fakeConfigRules({
+      [RULE]: { owner: "CUSTOM_LAMBDA", sourceIdentifier: "arn:aws:lambda:eu-west-1:1:function:x" },
+    });
+    const { deps: d, logger } = deps({}, { configRules: rules });
+    const result = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-noncompliant")),
+      /owned by CUSTOM_LAMBDA .*not AWS.*refused.*trustedConfigRules/,
+    );
+    expect(result.refused).toMatchObject({ rule: RULE, resourceId: "acme-raw-landing-prod" });
+    expect(logLines(logger)).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: "finding refused",
+        attributes: expect.objectContaining({ decision: "refused" }),
+      }),
+    );
+    expect(rules.calls).toEqual([`123456789012/eu-west-1/${RULE}`]);
+  });
+
+  it("acts on a custom rule whose ARN is allow-listed in remediation.trustedConfigRules", async () => {
+    const rules = fakeConfigRules({ [RULE]: { owner: "CUSTOM_POLICY" } });
+    const { deps: d } = deps({ trustedConfigRules: [EVENT_ARN] }, { configRules: rules });
+    const finding = expectFinding(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-noncompliant")),
+    );
+    expect(finding.kind).toBe("s3-encryption");
+  });
+
+  it("refuses a rule the account does not have, and an event whose rule ARN is not the rule's", async () => {
+    const missing = deps({}, { configRules: fakeConfigRules({ [RULE]: null }) }).deps;
+    const gone = expectIgnored(
+      await intakeConfigEvent(missing, configEvent("config-s3-encryption-noncompliant")),
+      /does not exist in account 123456789012 eu-west-1/,
+    );
+    expect(gone.refused).toBeDefined();
+    const other = `${EVENT_ARN.slice(0, -6)}zzzzzz`;
+    const moved = deps({}, { configRules: fakeConfigRules({ [RULE]: { arn: other } }) }).deps;
+    expectIgnored(
+      await intakeConfigEvent(moved, configEvent("config-s3-encryption-noncompliant")),
+      /names rule ARN .*k2x9qd but .* is .*zzzzzz/,
+    );
+  });
+
+  it("a custom rule's COMPLIANT-again cannot close the incident either", async () => {
+    const rules = fakeConfigRules({ [RULE]: { owner: "CUSTOM_LAMBDA" } });
+    const { deps: d } = deps({}, { configRules: rules });
+    const result = expectIgnored(
+      await intakeConfigEvent(d, configEvent("config-s3-encryption-compliant-again")),
+      /not AWS/,
+    );
+    expect(result.cleared).toBeUndefined();
+    expect(result.refused).toBeDefined();
+  });
+
+  it("an unmapped rule is looked up once (for a managed source identifier) and ignored", async () => {
+    const rules = fakeConfigRules();
+    const { deps: d } = deps({}, { configRules: rules });
+    expectIgnored(
+      await intakeConfigEvent(
+        d,
+        configEvent("config-s3-encryption-noncompliant", (e) => {
+          e.detail.configRuleName = "some-other-rule";
+        }),
+      ),
+      /not mapped/,
+    );
+    expect(rules.calls).toEqual(["123456789012/eu-west-1/some-other-rule"]);
   });
 });

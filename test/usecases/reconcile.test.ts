@@ -9,10 +9,11 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ConfigComplianceSource } from "../../src/adapters/config-compliance-source.ts";
+import { ConfigRulesCatalog } from "../../src/adapters/config-rules-catalog.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
-import { awsError, fakeRemediation, logLines, testDeps } from "./fakes.ts";
+import { awsError, fakeConfigRules, fakeRemediation, logLines, testDeps } from "./fakes.ts";
 
 const configMock = mockClient(ConfigServiceClient);
 
@@ -60,6 +61,7 @@ function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
     runner,
     compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
     iamIds,
+    configRules: fakeConfigRules(),
     account: "123456789012",
     region: "us-east-1",
   };
@@ -187,6 +189,7 @@ describe("reconcile", () => {
       runner,
       compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
       iamIds,
+      configRules: fakeConfigRules(),
       account: "123456789012",
       region: "us-east-1",
     });
@@ -203,5 +206,86 @@ describe("reconcile", () => {
       level: "warn",
       message: "reconciliation sweep finished",
     });
+  });
+});
+
+describe("reconcile: rules as AWS deploys them (by managed source identifier)", () => {
+  beforeEach(() => configMock.reset());
+
+  it("sweeps a Security Hub or conformance-pack rule by its source identifier, never a custom rule", async () => {
+    const securityHub = "securityhub-s3-bucket-server-side-encryption-enabled-a1b2c3";
+    const pack = "s3-bucket-public-read-prohibited-conformance-pack-x9y8z7";
+    const spoof = "securityhub-looks-managed-d4e5f6";
+    configMock.on(DescribeConfigRulesCommand).resolves({
+      ConfigRules: [
+        {
+          ConfigRuleName: securityHub,
+          ConfigRuleArn: "arn:aws:config:us-east-1:123456789012:config-rule/config-rule-sh1",
+          ConfigRuleState: "ACTIVE",
+          Source: { Owner: "AWS", SourceIdentifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED" },
+        },
+        {
+          ConfigRuleName: pack,
+          ConfigRuleArn: "arn:aws:config:us-east-1:123456789012:config-rule/config-rule-cp1",
+          ConfigRuleState: "ACTIVE",
+          Source: { Owner: "AWS", SourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED" },
+        },
+        {
+          // A custom rule's logic is the account's: its name or identifier proves nothing.
+          ConfigRuleName: spoof,
+          ConfigRuleArn: "arn:aws:config:us-east-1:123456789012:config-rule/config-rule-c1",
+          ConfigRuleState: "ACTIVE",
+          Source: { Owner: "CUSTOM_LAMBDA", SourceIdentifier: "S3_BUCKET_PUBLIC_READ_PROHIBITED" },
+        },
+      ],
+    });
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: securityHub })
+      .resolves({ EvaluationResults: [evaluation(securityHub, "AWS::S3::Bucket", "b1")] })
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: pack })
+      .resolves({ EvaluationResults: [evaluation(pack, "AWS::S3::Bucket", "b2")] });
+
+    const client = new ConfigServiceClient({ region: "us-east-1" });
+    const { deps, remediation } = setup();
+    const report = await reconcile({
+      ...deps,
+      configRules: new ConfigRulesCatalog({ clientFor: () => client }),
+    });
+
+    expect(report.rules).toEqual([
+      { rule: securityHub, kind: "s3-encryption", evaluations: 1 },
+      { rule: pack, kind: "s3-public-access", evaluations: 1 },
+    ]);
+    expect(remediation.calls.filter((c) => c.phase === "plan").map((c) => c.resourceArn)).toEqual([
+      "arn:aws:s3:::b1",
+      "arn:aws:s3:::b2",
+    ]);
+    expect(configMock).not.toHaveReceivedCommandWith(GetComplianceDetailsByConfigRuleCommand, {
+      ConfigRuleName: spoof,
+    });
+  });
+
+  it("an exact name or glob in ruleKinds overrides the source identifier", async () => {
+    const securityHub = "securityhub-s3-bucket-server-side-encryption-enabled-a1b2c3";
+    configMock.on(DescribeConfigRulesCommand).resolves({
+      ConfigRules: [
+        {
+          ConfigRuleName: securityHub,
+          ConfigRuleState: "ACTIVE",
+          Source: { Owner: "AWS", SourceIdentifier: "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED" },
+        },
+      ],
+    });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [] });
+    const client = new ConfigServiceClient({ region: "us-east-1" });
+    const { deps } = setup({
+      defaultMode: "enforce",
+      ruleKinds: { "securityhub-s3-bucket-server-side-*": "s3-public-access" },
+    });
+    const report = await reconcile({
+      ...deps,
+      configRules: new ConfigRulesCatalog({ clientFor: () => client }),
+    });
+    expect(report.rules).toEqual([{ rule: securityHub, kind: "s3-public-access", evaluations: 0 }]);
   });
 });

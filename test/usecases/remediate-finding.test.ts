@@ -490,6 +490,32 @@ describe("handleIntakeResult", () => {
     ]);
   });
 
+  it("an event refused as untrusted (a custom rule under a managed name) pages, changes nothing", async () => {
+    const { deps, remediation } = setup();
+    const refused = {
+      account: "123456789012",
+      region: "eu-west-1",
+      resourceId: "b",
+      rule: "s3-bucket-public-read-prohibited",
+      why: "owned by CUSTOM_LAMBDA, not AWS",
+    };
+    const result = await handleIntakeResult(deps, {
+      ignored: true,
+      reason: refused.why,
+      eventId: "e",
+      refused,
+    });
+    expect(result).toMatchObject({ ok: true, outcome: "ignored" });
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({
+        action: "trigger",
+        severity: "critical",
+        subject: expect.stringContaining("untrusted finding refused"),
+      }),
+    ]);
+    expect(remediation.calls).toEqual([]);
+  });
+
   it("a finding goes through the runner; failures are not ok", async () => {
     const { deps } = setup({ applyError: { index: 0, error: awsError("AccessDenied", 403) } });
     const result = await handleIntakeResult(deps, makeFinding());

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/domain/errors.ts";
 import { remediateFinding } from "../../src/usecases/remediate-finding.ts";
 import { undoRemediation } from "../../src/usecases/undo-remediation.ts";
 import {
@@ -107,5 +108,19 @@ describe("undoRemediation", () => {
     const transient = await remediated({ undoError: awsError("SlowDown", 503) });
     await expect(undoRemediation(transient.deps, transient.journalId)).rejects.toThrow("SlowDown");
     expect(transient.deps.journal.claims.has(`undo:${transient.journalId}`)).toBe(false);
+  });
+
+  it("a before-state its remediation cannot read is InputError: nothing claimed, changed or journaled", async () => {
+    const { deps, remediation, journalId } = await remediated();
+    remediation.parseBefore = () => {
+      throw new InputError("before-state does not match");
+    };
+    await expect(undoRemediation(deps, journalId)).rejects.toBeInstanceOf(InputError);
+    expect(remediation.calls.filter((c) => c.phase !== "plan" && c.phase !== "apply")).toEqual([
+      expect.objectContaining({ phase: "verify" }),
+    ]);
+    expect(deps.journal.claims.has(`undo:${journalId}`)).toBe(false);
+    expect(await deps.journal.get("j2")).toBeUndefined();
+    expect(deps.notifier.sent).toHaveLength(0);
   });
 });

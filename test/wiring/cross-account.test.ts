@@ -16,6 +16,7 @@ import { createRemediationDeps, findingAccountOf } from "../../src/wiring/remedi
 import { mutatingCommands } from "../functions/support.ts";
 import {
   awsError,
+  fakeConfigRules,
   fakeRemediation,
   NOW,
   recordingLogger,
@@ -75,7 +76,12 @@ async function app(
     remediations,
     logger: recordingLogger(),
     homeAccount: HOME,
-    overrides: { journal, clock: () => NOW, newJournalId: () => `j${++ids}` },
+    overrides: {
+      journal,
+      clock: () => NOW,
+      newJournalId: () => `j${++ids}`,
+      configRules: fakeConfigRules(),
+    },
   });
   onConfig.setRemediationApp(built);
   onAccessAnalyzer.setRemediationApp(built);

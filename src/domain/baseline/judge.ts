@@ -12,6 +12,8 @@ export interface JudgeContext {
   settings: DetectionSettings;
   window: number;
   periodWord: string;
+  /** Why-lines for every verdict, or only for anomalous ones (the rest get ""): see EvaluateOptions. */
+  explain: "all" | "anomalous";
 }
 
 export function judge(
@@ -72,26 +74,14 @@ export function judge(
       ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
       : 1;
   const confirmed = extreme || inARow >= settings.confirmPeriods;
-  const anomalous = (aboveBand || belowBand) && bigEnough && confirmed;
+  const stoppedPeriods = stoppedReporting(context, grid, index, expected);
+  const byBand = (aboveBand || belowBand) && bigEnough && confirmed;
+  const stopped = !byBand && bigEnough && stoppedPeriods !== undefined;
+  const anomalous = byBand || stopped;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
 
-  const basis = estimate.basis(context.periodWord);
-  const side = deviation >= 0 ? "above" : "below";
-  const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
-  let why: string;
-  const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
-  if (anomalous) {
-    why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
-  } else if ((aboveBand || belowBand) && !confirmed) {
-    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
-  } else if (aboveBand || belowBand) {
-    why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
-  } else {
-    why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
-  }
-
-  return {
+  const verdict: Verdict = {
     metric: context.series.metric,
     timestamp,
     periodSeconds: settings.periodSeconds,
@@ -103,9 +93,62 @@ export function judge(
     upperThreshold,
     lowerThreshold,
     severity,
-    why,
+    why: "",
     baselinePeriods: estimate.periodsUsed,
+    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
+  if (!anomalous && context.explain === "anomalous") return verdict;
+
+  const basis = estimate.basis(context.periodWord);
+  const side = deviation >= 0 ? "above" : "below";
+  const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
+  let why: string;
+  const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
+  if (stopped) {
+    why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
+  } else if (anomalous) {
+    why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
+  } else if ((aboveBand || belowBand) && !confirmed) {
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
+  } else if (aboveBand || belowBand) {
+    why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
+  } else {
+    why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
+  }
+
+  verdict.why = why;
+  return verdict;
+}
+
+/**
+ * The "stopped reporting" rule, for metrics whose drop is watched (direction down or both) and whose
+ * missing periods read as 0: a metric that reports all the time and suddenly reports nothing has
+ * most likely lost its source (CloudTrail logging turned off, an agent stopped). A noisy metric's
+ * drop to 0 can stay inside a wide band, so this rule does not look at σ: it fires when the run of
+ * zeros ending at `index` is at least `confirmPeriods` long and the baseline window never had a run
+ * of zeros that long. A metric that often sits at 0 (sparse, or noisy enough to touch 0 now and
+ * then) has such runs in its window and never trips it. Returns the run length when it fires.
+ */
+function stoppedReporting(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  expected: number,
+): number | undefined {
+  const { settings, window } = context;
+  if (settings.direction === "up" || settings.missingData !== "zero" || !(expected > 0)) {
+    return undefined;
+  }
+  let run = 0;
+  // Capped at the window: detect and backtest lay out grids of different lengths before it.
+  while (run < window && index - run >= 0 && grid.observed[index - run] === 0) run++;
+  if (run < Math.max(1, settings.confirmPeriods) || run >= window) return undefined;
+  let zeros = 0;
+  for (let cell = index - run; cell >= Math.max(0, index - window); cell--) {
+    zeros = grid.baseline[cell] === 0 ? zeros + 1 : 0;
+    if (zeros >= run) return undefined;
+  }
+  return run;
 }
 
 /** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */

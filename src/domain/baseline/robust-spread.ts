@@ -56,13 +56,11 @@ export interface Spread {
 }
 
 /**
- * Mean and sample σ of an ASCENDING array after leaving out isolated outliers (the rule at the top of this
- * file). Exported for tests.
+ * Which values of an ASCENDING array the isolated-outlier rule (top of this file) keeps: the slice
+ * [first, end). Exported for the running-sums path of `mean-sd`.
  */
-export function robustSpread(sorted: readonly number[]): Spread {
+export function keptSlice(sorted: readonly number[]): { first: number; end: number } {
   const count = sorted.length;
-  let first = 0;
-  let end = count;
   if (count >= MIN_POINTS_FOR_OUTLIER_RULE) {
     const center = medianSorted(sorted);
     if (outlierShortcut(sorted, center) === "unknown") {
@@ -73,13 +71,20 @@ export function robustSpread(sorted: readonly number[]): Spread {
         const keptEnd = upperBound(sorted, center + cutoff);
         const outliers = keptFirst + (count - keptEnd);
         const allowed = Math.max(1, Math.floor(count * MAX_OUTLIER_FRACTION));
-        if (outliers > 0 && outliers <= allowed) {
-          first = keptFirst;
-          end = keptEnd;
-        }
+        if (outliers > 0 && outliers <= allowed) return { first: keptFirst, end: keptEnd };
       }
     }
   }
+  return { first: 0, end: count };
+}
+
+/**
+ * Mean and sample σ of an ASCENDING array after leaving out isolated outliers (the rule at the top of this
+ * file). Exported for tests.
+ */
+export function robustSpread(sorted: readonly number[]): Spread {
+  const count = sorted.length;
+  const { first, end } = keptSlice(sorted);
   const kept = first === 0 && end === count ? sorted : sorted.slice(first, end);
   return {
     mean: mean(kept),

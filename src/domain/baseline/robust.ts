@@ -102,13 +102,20 @@ export class RobustBaseline implements BaselineEngine {
     const expected = s.quantile(0.5);
     const iqrSigma = (s.quantile(0.75) - s.quantile(0.25)) / IQR_TO_SIGMA;
     const tailSigma = (s.quantile(0.99) - s.quantile(0.01)) / TAILS_TO_SIGMA;
-    const count = s.count;
-    return {
-      expected,
-      sigma: Math.max(iqrSigma, tailSigma),
-      periodsUsed: count,
-      basis: (periodWord) => `robust: median and quantile spread of ${count} ${periodWord} periods`,
-    };
+    return new RobustEstimate(expected, Math.max(iqrSigma, tailSigma), s.count);
+  }
+}
+
+/** A class, not a literal with a closure: one per judged period (see MeanSdEstimate). */
+class RobustEstimate implements Estimate {
+  constructor(
+    readonly expected: number,
+    readonly sigma: number,
+    readonly periodsUsed: number,
+  ) {}
+
+  basis(periodWord: string): string {
+    return `robust: median and quantile spread of ${this.periodsUsed} ${periodWord} periods`;
   }
 }
 

@@ -3,10 +3,9 @@ import {
   summarizeVerdicts,
   type TimeSpan,
 } from "../../domain/backtest-compare.ts";
-import { evaluateRange } from "../../domain/baseline.ts";
 import type { DetectionSettings, Verdict } from "../../domain/detection.ts";
-import { buildEpisodes } from "../../domain/episodes.ts";
 import type { MetricSeries } from "../../domain/metric.ts";
+import { type Replay, replay } from "../../domain/replay.ts";
 import { iso, readHistories } from "./histories.ts";
 import { CURRENT, planMetrics } from "./plan.ts";
 import {
@@ -39,15 +38,15 @@ function traceOf(
   };
 }
 
-/** Evaluates with a setting, turning the engine's RangeError into an input error naming it. */
-function evaluateVariant(
+/** Replays with a setting, turning the engine's RangeError into an input error naming it. */
+function replayVariant(
   series: MetricSeries,
   range: TimeSpan,
   settings: DetectionSettings,
   label: string,
-): Verdict[] {
+): Replay {
   try {
-    return evaluateRange(series, range.start, range.end - settings.periodSeconds * 1000, settings);
+    return replay(series, range, settings);
   } catch (error) {
     if (error instanceof RangeError) {
       throw new BacktestInputError(`setting "${label}": ${error.message}`);
@@ -83,8 +82,7 @@ export async function runBacktest(
       const outcomes = item.settings.map((settings, index) => {
         const label = variants[index]?.label ?? "current";
         const series = byPeriod.get(settings.periodSeconds) as MetricSeries;
-        const verdicts = evaluateVariant(series, range, settings, label);
-        const episodes = buildEpisodes(verdicts, settings);
+        const { verdicts, episodes } = replayVariant(series, range, settings, label);
         return {
           outcome: summarizeVerdicts(label, settings, range, verdicts, episodes),
           trace: request.keepTraces ? traceOf(verdicts, settings, range.start) : undefined,

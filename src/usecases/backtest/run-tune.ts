@@ -39,6 +39,7 @@ export async function runTune(deps: BacktestDeps, request: TuneRequest): Promise
           settings,
           range,
           budgetPerWeek: request.budgetPerWeek,
+          ...(request.allowMissingLargest ? { allowMissingLargest: true } : {}),
         });
       } catch (error) {
         if (error instanceof RangeError) {

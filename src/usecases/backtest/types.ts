@@ -125,6 +125,8 @@ export interface BacktestReport {
 export interface TuneRequest extends HistoryRequest {
   /** Alert episodes allowed per week. */
   budgetPerWeek: number;
+  /** Accept suggestions that no longer flag the largest anomaly (see TuneInput). */
+  allowMissingLargest?: boolean;
 }
 
 export interface MetricTuning {

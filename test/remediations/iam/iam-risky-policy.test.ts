@@ -17,9 +17,9 @@ import {
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext } from "../../src/ports/remediation.ts";
-import { iamRiskyPolicy } from "../../src/remediations/iam-risky-policy.ts";
-import { changeAt, makeFinding, TEST_SETTINGS } from "./support.ts";
+import { iamRiskyPolicy } from "../../../src/remediations/iam/iam-risky-policy.ts";
+import type { RemediationContext } from "../support.ts";
+import { changeAt, makeFinding, TEST_SETTINGS } from "../support.ts";
 
 function iamError(name: string, status = 400): IAMServiceException {
   return new IAMServiceException({

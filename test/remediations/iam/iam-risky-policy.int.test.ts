@@ -25,10 +25,10 @@ import {
 } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { ResourceType } from "../../src/domain/finding.ts";
-import type { RemediationContext } from "../../src/ports/remediation.ts";
-import { iamRiskyPolicy } from "../../src/remediations/iam-risky-policy.ts";
-import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../support/moto.ts";
+import type { ResourceType } from "../../../src/domain/finding.ts";
+import { iamRiskyPolicy } from "../../../src/remediations/iam/iam-risky-policy.ts";
+import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../../support/moto.ts";
+import type { RemediationContext } from "../support.ts";
 import {
   ActionRecorder,
   changeAt,
@@ -36,7 +36,7 @@ import {
   makeFinding,
   planApplyVerify,
   TEST_SETTINGS,
-} from "./support.ts";
+} from "../support.ts";
 
 const endpoint = motoEndpoint();
 

@@ -8,12 +8,12 @@ import {
 } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext } from "../../src/ports/remediation.ts";
 import {
   iamRoleQuarantine,
   QUARANTINE_POLICY_DOCUMENT,
-} from "../../src/remediations/iam-role-quarantine.ts";
-import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
+} from "../../../src/remediations/iam/iam-role-quarantine.ts";
+import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts";
+import type { RemediationContext } from "../support.ts";
 import {
   ActionRecorder,
   changeAt,
@@ -21,7 +21,7 @@ import {
   makeFinding,
   planApplyVerify,
   TEST_SETTINGS,
-} from "./support.ts";
+} from "../support.ts";
 
 const endpoint = motoEndpoint();
 const POLICY_NAME = TEST_SETTINGS.quarantinePolicyName;

@@ -1,17 +1,21 @@
 import {
   DeleteBucketEncryptionCommand,
+  EncryptionType,
   GetBucketEncryptionCommand,
   PutBucketEncryptionCommand,
   type PutBucketEncryptionCommandInput,
   type S3Client,
+  ServerSideEncryption,
   type ServerSideEncryptionConfiguration,
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext, RemediationSettings } from "../ports/remediation.ts";
+import { z } from "zod";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
+import { defineRemediation } from "../define.ts";
 import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
+import { defaultEncryptionSettings } from "./settings.ts";
 
 /**
  * Enforces the configured default encryption on a bucket.
@@ -69,7 +73,7 @@ export type EncryptionTarget = { algorithm: "AES256" } | { algorithm: "aws:kms";
 
 /** Validates the settings for a bucket in `bucketRegion`; throws clear configuration errors. */
 export function encryptionTarget(
-  settings: RemediationSettings,
+  settings: z.output<typeof defaultEncryptionSettings>,
   bucketRegion: string,
 ): EncryptionTarget {
   if (settings.s3EncryptionAlgorithm === "AES256") return { algorithm: "AES256" };
@@ -250,27 +254,43 @@ function describeConfiguration(config: ServerSideEncryptionConfiguration | null)
   return describeRule(config?.Rules?.[0]);
 }
 
-interface EncryptionBefore {
-  bucket: string;
-  encryption: ServerSideEncryptionConfiguration | null;
-}
-
-function beforeOf(plan: RemediationPlan): EncryptionBefore {
-  return plan.before as unknown as EncryptionBefore;
-}
+/** The bucket's encryption configuration as planning read it (null: none), for undo. */
+const encryptionBefore = z.object({
+  bucket: z.string().min(1),
+  encryption: z
+    .looseObject({
+      Rules: z.array(
+        z.looseObject({
+          ApplyServerSideEncryptionByDefault: z
+            .looseObject({
+              SSEAlgorithm: z.enum(ServerSideEncryption),
+              KMSMasterKeyID: z.string().optional(),
+            })
+            .optional(),
+          BucketKeyEnabled: z.boolean().optional(),
+          BlockedEncryptionTypes: z
+            .looseObject({ EncryptionType: z.array(z.enum(EncryptionType)).optional() })
+            .optional(),
+        }),
+      ),
+    })
+    .nullable(),
+}) satisfies z.ZodType<{ bucket: string; encryption: ServerSideEncryptionConfiguration | null }>;
 
 function targetConfiguration(change: PlannedChange): ServerSideEncryptionConfiguration | undefined {
   return (change.params as unknown as PutBucketEncryptionCommandInput)
     .ServerSideEncryptionConfiguration;
 }
 
-export const s3DefaultEncryption: Remediation = {
+export const s3DefaultEncryption = defineRemediation({
   name: S3_DEFAULT_ENCRYPTION,
   description:
     "Enforces the configured default encryption (AES256, or SSE-KMS with a full key ARN and the S3 Bucket Key on); never downgrades or replaces a bucket's own KMS key.",
   handles(finding: Finding): boolean {
     return finding.kind === "s3-encryption" && finding.resourceType === "AWS::S3::Bucket";
   },
+  settings: defaultEncryptionSettings,
+  before: encryptionBefore,
   permissions: {
     plan: ["s3:GetEncryptionConfiguration", "s3:GetBucketTagging"],
     apply: ["s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration"],
@@ -279,7 +299,7 @@ export const s3DefaultEncryption: Remediation = {
     undo: ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"],
   },
 
-  async plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan> {
+  async plan(ctx, finding) {
     // Configuration errors first: a wrong key must fail before anything is read or changed.
     const target = encryptionTarget(ctx.settings, finding.region);
     const bucket = finding.resourceName;
@@ -293,7 +313,6 @@ export const s3DefaultEncryption: Remediation = {
       target,
       ctx.settings.s3ReplaceExistingKmsKey,
     );
-    const before: EncryptionBefore = { bucket, encryption };
     const changes: PlannedChange[] = decision.rule
       ? [
           {
@@ -312,7 +331,7 @@ export const s3DefaultEncryption: Remediation = {
       finding,
       summary: decision.summary,
       changes,
-      before: { ...before },
+      before: { bucket, encryption },
       tags,
       reason: decision.reason,
     };
@@ -322,7 +341,7 @@ export const s3DefaultEncryption: Remediation = {
     if (change.action !== "s3:PutEncryptionConfiguration") {
       throw new Error(`${S3_DEFAULT_ENCRYPTION} cannot apply action ${change.action}`);
     }
-    const { bucket, encryption: previous } = beforeOf(plan);
+    const { bucket, encryption: previous } = plan.before;
     const current = await readEncryption(ctx.s3, bucket, plan.finding.account);
     if (sameConfiguration(current, targetConfiguration(change))) return; // already applied
     // Refuse to overwrite a configuration someone changed since planning (it could now be KMS).
@@ -337,7 +356,7 @@ export const s3DefaultEncryption: Remediation = {
   },
 
   async verify(ctx, plan): Promise<VerifyResult> {
-    const { bucket } = beforeOf(plan);
+    const { bucket } = plan.before;
     const current = await readEncryption(ctx.s3, bucket, plan.finding.account);
     const last = plan.changes.at(-1);
     if (!last) {
@@ -358,7 +377,7 @@ export const s3DefaultEncryption: Remediation = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const { bucket, encryption: previous } = beforeOf(plan);
+    const { bucket, encryption: previous } = plan.before;
     const owner = plan.finding.account;
     for (const change of [...applied].reverse()) {
       if (change.action !== "s3:PutEncryptionConfiguration") {
@@ -391,4 +410,4 @@ export const s3DefaultEncryption: Remediation = {
         : `bucket ${bucket} uses ${describeConfiguration(current)}, expected ${describeConfiguration(previous)}`,
     };
   },
-};
+});

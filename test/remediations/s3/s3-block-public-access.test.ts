@@ -12,9 +12,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
-import { s3BlockPublicAccess } from "../../src/remediations/s3-block-public-access.ts";
-import { changeAt, makeFinding, TEST_SETTINGS } from "./support.ts";
+import { s3BlockPublicAccess } from "../../../src/remediations/s3/s3-block-public-access.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
+import { changeAt, makeFinding, TEST_SETTINGS } from "../support.ts";
 
 function s3Error(name: string, status = 400): S3ServiceException {
   return new S3ServiceException({
@@ -72,7 +72,8 @@ describe("s3-block-public-access with mocked S3", () => {
   });
   afterEach(() => s3Mock.reset());
 
-  it("plans policy rewrite then the block, honouring trusted accounts", async () => {
+  it("plans policy rewrite then the block; external grants only with stripExternalAccounts", async () => {
+    // Issue 14: an external-account grant is not public: kept (and reported) by default.
     const plan = await s3BlockPublicAccess.plan(context(), finding);
     expect(plan.tags).toEqual({ team: "bi" });
     expect(plan.changes.map((change) => change.action)).toEqual([
@@ -81,11 +82,22 @@ describe("s3-block-public-access with mocked S3", () => {
     ]);
     expect(
       JSON.parse(String(changeAt(plan).params.Policy)).Statement.map((s: { Sid: string }) => s.Sid),
+    ).toEqual(["Partner", "Own"]);
+    expect(plan.reason).toContain("grants account 444455556666 outside the owner");
+    expect(plan.reason).toContain("1 external-account statement kept (Partner;");
+
+    const stripping = await s3BlockPublicAccess.plan(
+      context({ stripExternalAccounts: true }),
+      finding,
+    );
+    expect(
+      JSON.parse(String(changeAt(stripping).params.Policy)).Statement.map(
+        (s: { Sid: string }) => s.Sid,
+      ),
     ).toEqual(["Own"]);
-    expect(plan.reason).toContain("external account(s) 444455556666");
 
     const trusted = await s3BlockPublicAccess.plan(
-      context({ trustedAccounts: ["444455556666"] }),
+      context({ trustedAccounts: ["444455556666"], stripExternalAccounts: true }),
       finding,
     );
     expect(
@@ -93,6 +105,78 @@ describe("s3-block-public-access with mocked S3", () => {
         (s: { Sid: string }) => s.Sid,
       ),
     ).toEqual(["Partner", "Own"]);
+  });
+
+  it("judges organisation and endpoint conditions against the account's own, read only when named", async () => {
+    const facts = { organizationId: "o-own1234567", vpcEndpointIds: ["vpce-0own"], vpcIds: [] };
+    let reads = 0;
+    const accountFacts = {
+      read: async () => {
+        reads += 1;
+        return facts;
+      },
+    };
+    const scoped = (sid: string, condition: Record<string, unknown>) => ({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::data-bucket/*",
+      Condition: { StringEquals: condition },
+    });
+    s3Mock.on(GetBucketPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          scoped("OwnOrg", { "aws:PrincipalOrgID": "o-own1234567" }),
+          scoped("ForeignOrg", { "aws:PrincipalOrgID": "o-attacker99" }),
+          scoped("OwnVpce", { "aws:SourceVpce": "vpce-0own" }),
+          scoped("ForeignVpce", { "aws:SourceVpce": "vpce-0attacker" }),
+        ],
+      }),
+    });
+    const plan = await s3BlockPublicAccess.plan({ ...context(), accountFacts }, finding);
+    expect(reads).toBe(1);
+    const kept = JSON.parse(String(changeAt(plan).params.Policy)).Statement;
+    expect(kept.map((s: { Sid: string }) => s.Sid)).toEqual(["OwnOrg", "OwnVpce"]);
+    // The change names the statements and the documents' hashes, never the policy text.
+    const description = changeAt(plan).description;
+    expect(description).toMatch(
+      /removed: ForeignOrg Allow \*: s3:GetObject; ForeignVpce Allow \*: s3:GetObject; policy sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}/,
+    );
+    expect(description).not.toContain("o-attacker99");
+
+    // Without the account's facts an organisation condition narrows nothing.
+    const blind = await s3BlockPublicAccess.plan(context(), finding);
+    expect(JSON.parse(String(changeAt(blind).params.Policy ?? "null"))).toBeNull();
+    expect(changeAt(blind).action).toBe("s3:DeleteBucketPolicy");
+  });
+
+  it("does not read the account's facts for a policy that names no organisation or endpoint", async () => {
+    const accountFacts = {
+      read: () => Promise.reject(new Error("must not be called")),
+    };
+    const plan = await s3BlockPublicAccess.plan({ ...context(), accountFacts }, finding);
+    expect(plan.changes.length).toBeGreaterThan(0);
+  });
+
+  it("fails the plan when the account's facts cannot be read (never judges against a guess)", async () => {
+    s3Mock.on(GetBucketPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Condition: { StringEquals: { "aws:SourceVpce": "vpce-0own" } },
+          },
+        ],
+      }),
+    });
+    const accountFacts = { read: () => Promise.reject(new Error("AccessDenied")) };
+    await expect(s3BlockPublicAccess.plan({ ...context(), accountFacts }, finding)).rejects.toThrow(
+      "AccessDenied",
+    );
   });
 
   it("propagates AccessDenied on read unchanged", async () => {

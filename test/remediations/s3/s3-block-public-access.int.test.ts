@@ -1,4 +1,6 @@
+import { CreateVpcCommand, CreateVpcEndpointCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { CreateOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import {
   CreateBucketCommand,
   GetBucketAclCommand,
@@ -14,10 +16,11 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { ALL_USERS_URI } from "../../src/domain/bucket-policy.ts";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
-import { s3BlockPublicAccess } from "../../src/remediations/s3-block-public-access.ts";
-import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../support/moto.ts";
+import { AwsAccountFacts } from "../../../src/adapters/account-facts.ts";
+import { ALL_USERS_URI } from "../../../src/domain/bucket-policy.ts";
+import { s3BlockPublicAccess } from "../../../src/remediations/s3/s3-block-public-access.ts";
+import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../../support/moto.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
 import {
   ActionRecorder,
   changeAt,
@@ -25,7 +28,7 @@ import {
   makeFinding,
   planApplyVerify,
   TEST_SETTINGS,
-} from "./support.ts";
+} from "../support.ts";
 
 const endpoint = motoEndpoint();
 
@@ -69,9 +72,15 @@ describe.skipIf(!endpoint)("s3-block-public-access against moto", () => {
   const s3 = new S3Client(config);
   recorder.watch(s3, "s3");
   const iam = new IAMClient(config);
+  const ec2 = new EC2Client(config);
+  const organizations = new OrganizationsClient(config);
+  recorder.watch(ec2, "ec2");
+  recorder.watch(organizations, "organizations");
+  // A fresh reader per read: each phase's reads are recorded (production reads once per context).
+  const accountFacts = { read: () => new AwsAccountFacts(organizations, ec2).read() };
 
   function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-    return { s3, iam, settings: { ...TEST_SETTINGS, ...overrides } };
+    return { s3, iam, settings: { ...TEST_SETTINGS, ...overrides }, accountFacts };
   }
   const finding = (bucket: string) => makeFinding("s3-public-access", "AWS::S3::Bucket", bucket);
 
@@ -181,6 +190,72 @@ describe.skipIf(!endpoint)("s3-block-public-access against moto", () => {
     );
     expect(undone.ok).toBe(true);
     expect(await state("exports")).toEqual(original);
+  });
+
+  it("keeps what S3 calls non-public when the values are the account's own, strips the rest (issue 14)", async () => {
+    const seedEc2 = new EC2Client(config);
+    const seedOrganizations = new OrganizationsClient(config);
+    const { Organization } = await seedOrganizations.send(
+      new CreateOrganizationCommand({ FeatureSet: "ALL" }),
+    );
+    const { Vpc } = await seedEc2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
+    const { VpcEndpoint } = await seedEc2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: Vpc?.VpcId,
+        ServiceName: "com.amazonaws.us-east-1.s3",
+      }),
+    );
+    const name = "policy-semantics";
+    const anyone = (sid: string, condition: Record<string, unknown>) => ({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::${name}/*`,
+      Condition: condition,
+    });
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        anyone("OwnOrg", { StringEquals: { "aws:PrincipalOrgID": Organization?.Id } }),
+        anyone("ForeignOrg", { StringEquals: { "aws:PrincipalOrgID": "o-attacker0001" } }),
+        anyone("OwnVpce", { StringEquals: { "aws:SourceVpce": VpcEndpoint?.VpcEndpointId } }),
+        anyone("ForeignVpce", { StringEquals: { "aws:SourceVpce": "vpce-0attacker00000001" } }),
+        anyone("HalfTheInternet", { IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } }),
+        anyone("AccessPoints", { StringEquals: { "s3:DataAccessPointAccount": TEST_ACCOUNT } }),
+        {
+          Sid: "ElbLogs",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::127311923021:root" },
+          Action: "s3:PutObject",
+          Resource: `arn:aws:s3:::${name}/AWSLogs/${TEST_ACCOUNT}/*`,
+        },
+        {
+          Sid: "Partner",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::444455556666:root" },
+          Action: "s3:GetObject",
+          Resource: `arn:aws:s3:::${name}/*`,
+        },
+      ],
+    });
+    await bucket(name, { pab: ALL_ON, policy });
+
+    const { plan, verified } = await planApplyVerify(
+      s3BlockPublicAccess,
+      context(),
+      finding(name),
+      recorder,
+    );
+    expect(verified.ok).toBe(true);
+    const kept = JSON.parse((await state(name)).policy ?? "{}").Statement.map(
+      (statement: { Sid: string }) => statement.Sid,
+    );
+    expect(kept).toEqual(["OwnOrg", "OwnVpce", "AccessPoints", "ElbLogs", "Partner"]);
+    expect(plan.reason).toContain("1 external-account statement kept (Partner;");
+    expect(changeAt(plan).description).toMatch(
+      /removed: ForeignOrg Allow \*: s3:GetObject; ForeignVpce Allow \*: s3:GetObject; HalfTheInternet Allow \*: s3:GetObject; policy sha256:/,
+    );
   });
 
   it("deletes a policy with only public statements and undo puts the exact text back", async () => {

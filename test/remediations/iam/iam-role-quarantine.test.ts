@@ -10,12 +10,12 @@ import {
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
 import {
   iamRoleQuarantine,
   QUARANTINE_POLICY_DOCUMENT,
-} from "../../src/remediations/iam-role-quarantine.ts";
-import { changeAt, makeFinding, TEST_SETTINGS } from "./support.ts";
+} from "../../../src/remediations/iam/iam-role-quarantine.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
+import { changeAt, makeFinding, TEST_SETTINGS } from "../support.ts";
 
 function iamError(name: string, status = 400): IAMServiceException {
   return new IAMServiceException({

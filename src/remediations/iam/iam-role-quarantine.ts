@@ -7,17 +7,20 @@ import {
   type PutRolePolicyCommandInput,
   paginateListRoleTags,
 } from "@aws-sdk/client-iam";
-import type { Finding } from "../domain/finding.ts";
+import type { Finding } from "../../domain/finding.ts";
 import {
   asList,
   decodePolicyDocument,
   type PolicyStatement,
   parsePolicyDocument,
   sameDocument,
-} from "../domain/iam-policy.ts";
-import { contentHash } from "../domain/journal-integrity.ts";
-import type { RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/iam-policy.ts";
+import { contentHash } from "../../domain/journal-integrity.ts";
+import type { RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
+import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
+import type { RemediationSettings } from "../settings.ts";
+
+type RemediationContext = Context<RemediationSettings>;
 
 /**
  * Quarantines a role that an external account (or anyone) can assume: puts an inline deny-all
@@ -167,8 +170,10 @@ function describePrincipal(principal: Record<string, string> | undefined): strin
     .join(", ");
 }
 
-export const iamRoleQuarantine: Remediation = {
+export const iamRoleQuarantine: Remediation<RemediationSettings> = {
   name: IAM_ROLE_QUARANTINE,
+  // Checked once this remediation is built with defineRemediation.
+  parseBefore: (plan) => plan.before,
   description:
     "Quarantines a role assumable from outside the account with an inline deny-all policy; the trust policy is not rewritten and undo deletes the inline policy.",
   handles(finding: Finding): boolean {

@@ -8,9 +8,9 @@ import {
   type ServerSideEncryptionConfiguration,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
-import { s3DefaultEncryption } from "../../src/remediations/s3-default-encryption.ts";
-import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
+import { s3DefaultEncryption } from "../../../src/remediations/s3/s3-default-encryption.ts";
+import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
 import {
   ActionRecorder,
   changeAt,
@@ -20,7 +20,7 @@ import {
   OTHER_KMS_KEY_ARN,
   planApplyVerify,
   TEST_SETTINGS,
-} from "./support.ts";
+} from "../support.ts";
 
 const endpoint = motoEndpoint();
 

@@ -31,10 +31,17 @@ import {
   paginateListUserTags,
   type Tag,
 } from "@aws-sdk/client-iam";
-import type { Finding } from "../domain/finding.ts";
-import { assessPolicy, decodePolicyDocument, sameDocument } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { assessPolicy, decodePolicyDocument, sameDocument } from "../../domain/iam-policy.ts";
+import type {
+  PlannedChange,
+  RemediationPlan,
+  VerifyResult,
+} from "../../domain/remediation-plan.ts";
+import type { RemediationContext as Context, Remediation } from "../../ports/remediation.ts";
+import type { RemediationSettings } from "../settings.ts";
+
+type RemediationContext = Context<RemediationSettings>;
 
 /**
  * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
@@ -540,8 +547,10 @@ function savedInlineDocument(plan: RemediationPlan, policyName: string): string 
   return saved;
 }
 
-export const iamRiskyPolicy: Remediation = {
+export const iamRiskyPolicy: Remediation<RemediationSettings> = {
   name: IAM_RISKY_POLICY,
+  // Checked once this remediation is built with defineRemediation.
+  parseBefore: (plan) => plan.before,
   description:
     "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
   handles(finding: Finding): boolean {

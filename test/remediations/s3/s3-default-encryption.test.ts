@@ -9,14 +9,21 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RemediationContext, RemediationSettings } from "../../src/ports/remediation.ts";
+import { InputError } from "../../../src/domain/errors.ts";
 import {
   decideEncryption,
   encryptionTarget,
   parseKmsKeyArn,
   s3DefaultEncryption,
-} from "../../src/remediations/s3-default-encryption.ts";
-import { changeAt, KMS_KEY_ARN, makeFinding, OTHER_KMS_KEY_ARN, TEST_SETTINGS } from "./support.ts";
+} from "../../../src/remediations/s3/s3-default-encryption.ts";
+import type { RemediationContext, RemediationSettings } from "../support.ts";
+import {
+  changeAt,
+  KMS_KEY_ARN,
+  makeFinding,
+  OTHER_KMS_KEY_ARN,
+  TEST_SETTINGS,
+} from "../support.ts";
 
 function s3Error(name: string, status = 400): S3ServiceException {
   return new S3ServiceException({
@@ -131,6 +138,49 @@ describe("s3-default-encryption with mocked S3", () => {
         params: {},
       }),
     ).rejects.toThrow(/cannot apply action s3:DeleteBucket/);
+  });
+});
+
+describe("s3-default-encryption undo reads its saved state through the before schema", () => {
+  afterEach(() => s3Mock.reset());
+
+  it.each([
+    ["an encryption that is not a configuration", { bucket: "b", encryption: "AES256" }],
+    ["no bucket", { encryption: null }],
+    [
+      "an algorithm S3 does not have",
+      {
+        bucket: "b",
+        encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "rot13" } }] },
+      },
+    ],
+  ])("refuses %s: InputError, no S3 call", async (_what, before) => {
+    s3Mock.reset();
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error("NoSuchTagSet", 404));
+    s3Mock
+      .on(GetBucketEncryptionCommand)
+      .rejects(s3Error("ServerSideEncryptionConfigurationNotFoundError", 404));
+    const plan = await s3DefaultEncryption.plan(context(), finding);
+    s3Mock.resetHistory();
+    const edited = { ...plan, before };
+    const undo = s3DefaultEncryption.undo(context(), edited, plan.changes);
+    await expect(undo).rejects.toBeInstanceOf(InputError);
+    await expect(undo).rejects.toThrow(
+      /before-state of arn:aws:s3:::acme-raw-landing-prod does not match/,
+    );
+    expect(() => s3DefaultEncryption.parseBefore(edited)).toThrow(InputError);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it("accepts the state its own plan saved, as read back from a JSON journal", async () => {
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error("NoSuchTagSet", 404));
+    s3Mock.on(GetBucketEncryptionCommand).resolves({
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+    });
+    const plan = JSON.parse(JSON.stringify(await s3DefaultEncryption.plan(context(), finding)));
+    expect(s3DefaultEncryption.parseBefore(plan)).toEqual(plan.before);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   GetPublicAccessBlockCommand,
   type Grant,
   type Owner,
+  Permission,
   type PublicAccessBlockConfiguration,
   PutBucketAclCommand,
   type PutBucketAclCommandInput,
@@ -16,30 +17,41 @@ import {
   PutPublicAccessBlockCommand,
   type PutPublicAccessBlockCommandInput,
   type S3Client,
+  Type,
 } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import {
   type BucketPolicyScope,
   cloudFrontAccess,
   describeAclGrants,
   exposingStatements,
   publicAclGrants,
-  withoutExposingStatements,
+  statementsToStrip,
   withoutPublicAclGrants,
-} from "../domain/bucket-policy.ts";
-import type { Finding } from "../domain/finding.ts";
-import { canonicalJson } from "../domain/iam-policy.ts";
-import type { PlannedChange, RemediationPlan, VerifyResult } from "../domain/remediation-plan.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+} from "../../domain/bucket-policy.ts";
+import type { Finding } from "../../domain/finding.ts";
+import { canonicalJson } from "../../domain/iam-policy.ts";
+import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
+import {
+  describeSummary,
+  ownerOf,
+  policyDiff,
+  removeStatements,
+} from "../../domain/resource-policy/index.ts";
+import type { RemediationContext } from "../../ports/remediation.ts";
+import { defineRemediation } from "../define.ts";
 import { nullWhen, plain, readBucketTags } from "./s3-reads.ts";
+import { blockPublicAccessSettings } from "./settings.ts";
 
 /**
  * Blocks public access to a bucket.
  *
  * Changes, in this order (so that undo, which runs in reverse, turns the block off BEFORE it puts a
  * public policy or ACL back, which BlockPublicPolicy / BlockPublicAcls would otherwise reject):
- *   1. settings.s3RemovePublicPolicyStatements: PutBucketPolicy without the statements that grant
- *      "*" without a restricting condition or grant an external account (see domain/bucket-policy.ts
- *      for exactly what is accepted); every other statement and top-level key is kept as is. When
+ *   1. settings.s3RemovePublicPolicyStatements, policy-level findings only: PutBucketPolicy without
+ *      the PUBLIC statements (src/domain/resource-policy: AWS's definition, conditions honoured only
+ *      with the owner's own values), and without external-account grants only when
+ *      settings.stripExternalAccounts; every other statement and top-level key is kept as is. When
  *      nothing remains, DeleteBucketPolicy.
  *   2. settings.s3RemovePublicAclGrants: PutBucketAcl without the AllUsers/AuthenticatedUsers grants.
  *   3. PutPublicAccessBlock with all four flags on, when any is off.
@@ -79,13 +91,36 @@ interface BucketAcl {
   Grants: Grant[];
 }
 
-interface PublicAccessBefore {
-  bucket: string;
-  publicAccessBlock: PublicAccessBlockConfiguration | null;
-  policy: string | null;
-  acl: BucketAcl;
-  website: Record<string, unknown> | null;
-}
+const grant = z.looseObject({
+  Grantee: z
+    .looseObject({
+      Type: z.enum(Type),
+      ID: z.string().optional(),
+      URI: z.string().optional(),
+      DisplayName: z.string().optional(),
+      EmailAddress: z.string().optional(),
+    })
+    .optional(),
+  Permission: z.enum(Permission).optional(),
+});
+
+/** What planning read, for undo: Block Public Access, the policy text, the ACL, the website. */
+const publicAccessBefore = z.object({
+  bucket: z.string().min(1),
+  publicAccessBlock: z
+    .looseObject(Object.fromEntries(PAB_FLAGS.map((flag) => [flag, z.boolean().optional()])))
+    .nullable(),
+  policy: z.string().nullable(),
+  acl: z.looseObject({
+    Owner: z
+      .looseObject({ ID: z.string().optional(), DisplayName: z.string().optional() })
+      .optional(),
+    Grants: z.array(grant),
+  }),
+  website: z.record(z.string(), z.unknown()).nullable(),
+});
+
+type Ctx = RemediationContext<z.output<typeof blockPublicAccessSettings>>;
 
 // ---- AWS reads -------------------------------------------------------------------------------
 
@@ -171,12 +206,31 @@ function websiteReason(website: Record<string, unknown>): string {
     : "static website hosting is configured";
 }
 
-function beforeOf(plan: RemediationPlan): PublicAccessBefore {
-  return plan.before as unknown as PublicAccessBefore;
+/** Condition keys whose values are checked against the account's organisation, VPCs, endpoints. */
+const ACCOUNT_FACT_KEYS = /aws:(PrincipalOrg|SourceOrg|SourceVpc)/i;
+
+/**
+ * The bucket's owner as its policy is judged: its account, trustedAccounts, trustedIpRanges and,
+ * when the policy names an organisation, VPC or endpoint, the account's own (read through
+ * ctx.accountFacts; a read failure fails the plan rather than judging against a guess).
+ */
+async function scopeOf(
+  ctx: Ctx,
+  finding: Finding,
+  policy: string | null,
+): Promise<BucketPolicyScope> {
+  const needsFacts = policy !== null && ACCOUNT_FACT_KEYS.test(policy);
+  const facts = needsFacts && ctx.accountFacts ? await ctx.accountFacts.read() : undefined;
+  return ownerOf(finding.account, {
+    trustedAccounts: ctx.settings.trustedAccounts,
+    trustedIpRanges: ctx.settings.trustedIpRanges,
+    ...(facts ?? {}),
+  });
 }
 
-function scopeOf(ctx: RemediationContext, finding: Finding): BucketPolicyScope {
-  return { bucketAccount: finding.account, trustedAccounts: ctx.settings.trustedAccounts };
+/** Settings → what a policy-level fix strips (public always; external when configured). */
+function stripOptions(ctx: Ctx) {
+  return { stripExternalAccounts: ctx.settings.stripExternalAccounts };
 }
 
 function plural(count: number, word: string): string {
@@ -187,20 +241,27 @@ function staleError(bucket: string, what: string): Error {
   return new Error(`${what} of bucket ${bucket} changed since planning; plan again`);
 }
 
-export const s3BlockPublicAccess: Remediation = {
+export const s3BlockPublicAccess = defineRemediation({
   name: S3_BLOCK_PUBLIC_ACCESS,
+  settings: blockPublicAccessSettings,
+  before: publicAccessBefore,
   description:
     "Turns on all four S3 Block Public Access flags and optionally strips public ACL grants and public or external bucket-policy statements; leaves website and CloudFront origins alone.",
   handles(finding: Finding): boolean {
     return finding.kind === "s3-public-access" && finding.resourceType === "AWS::S3::Bucket";
   },
   permissions: {
+    // The organisation and VPC reads are ctx.accountFacts (adapters/account-facts.ts), made only
+    // for policies whose conditions name an organisation, a VPC or a VPC endpoint.
     plan: [
       "s3:GetBucketPublicAccessBlock",
       "s3:GetBucketPolicy",
       "s3:GetBucketAcl",
       "s3:GetBucketWebsite",
       "s3:GetBucketTagging",
+      "organizations:DescribeOrganization",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
     ],
     // The reads guard against overwriting a policy or ACL changed since planning.
     apply: [
@@ -211,7 +272,14 @@ export const s3BlockPublicAccess: Remediation = {
       "s3:GetBucketAcl",
       "s3:GetBucketPolicy",
     ],
-    verify: ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:GetBucketAcl"],
+    verify: [
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketAcl",
+      "organizations:DescribeOrganization",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
+    ],
     // DeletePublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock.
     undo: [
       "s3:PutBucketPublicAccessBlock",
@@ -223,7 +291,7 @@ export const s3BlockPublicAccess: Remediation = {
     ],
   },
 
-  async plan(ctx: RemediationContext, finding: Finding): Promise<RemediationPlan> {
+  async plan(ctx, finding) {
     const bucket = finding.resourceName;
     const owner = finding.account;
     const { settings } = ctx;
@@ -234,8 +302,8 @@ export const s3BlockPublicAccess: Remediation = {
       readWebsite(ctx.s3, bucket, owner),
       readBucketTags(ctx.s3, bucket, owner),
     ]);
-    const before: PublicAccessBefore = { bucket, publicAccessBlock, policy, acl, website };
-    const base = { remediation: S3_BLOCK_PUBLIC_ACCESS, finding, before: { ...before }, tags };
+    const before = { bucket, publicAccessBlock, policy, acl, website };
+    const base = { remediation: S3_BLOCK_PUBLIC_ACCESS, finding, before, tags };
 
     const onPurpose = [
       website ? websiteReason(website) : undefined,
@@ -243,7 +311,9 @@ export const s3BlockPublicAccess: Remediation = {
     ].filter((reason): reason is string => reason !== undefined);
     const intentionallyPublic = onPurpose.length > 0 ? onPurpose.join("; ") : undefined;
 
-    const exposing = policy ? exposingStatements(policy, scopeOf(ctx, finding)) : [];
+    const scope = await scopeOf(ctx, finding, policy);
+    const exposing = policy ? exposingStatements(policy, scope) : [];
+    const toStrip = policy ? statementsToStrip(policy, scope, stripOptions(ctx)) : [];
     const publicGrants = publicAclGrants(acl.Grants);
     const off = flagsOff(publicAccessBlock);
     const found = [
@@ -273,28 +343,38 @@ export const s3BlockPublicAccess: Remediation = {
         `rule ${finding.rule} is about Block Public Access only: policy and ACL left as they are`,
       );
     }
-    if (exposing.length > 0 && policy && !bpaOnly) {
+    const stripping = new Set(toStrip.map((statement) => statement.index));
+    const keptExternal = exposing.filter((statement) => !stripping.has(statement.index));
+    if (keptExternal.length > 0 && !bpaOnly) {
+      notes.push(
+        `${plural(keptExternal.length, "external-account statement")} kept (${keptExternal.map((statement) => statement.sid ?? `#${statement.index + 1}`).join(", ")}; set stripExternalAccounts to remove them)`,
+      );
+    }
+    if (toStrip.length > 0 && policy && !bpaOnly) {
       if (settings.s3RemovePublicPolicyStatements) {
-        const stripped = withoutExposingStatements(policy, scopeOf(ctx, finding));
-        const removed = stripped.removed
-          .map((statement) => statement.sid ?? `#${statement.index + 1}`)
-          .join(", ");
+        const indexes = toStrip.map((statement) => statement.index);
+        const stripped = removeStatements(policy, indexes);
+        // The change says which statements go and which stay, and names the documents by hash:
+        // notifications and logs never carry the policy itself.
+        const diff = policyDiff(policy, indexes);
+        const removed = diff.removed.map(describeSummary).join("; ");
+        const hashes = `policy ${diff.beforeHash} → ${diff.afterHash}`;
         shortLabels.push(
-          stripped.policy === null
+          stripped === null
             ? "delete the bucket policy"
-            : `remove ${plural(stripped.removed.length, "policy statement")}`,
+            : `remove ${plural(toStrip.length, "policy statement")}`,
         );
         changes.push(
-          stripped.policy === null
+          stripped === null
             ? {
                 action: "s3:DeleteBucketPolicy",
-                description: `delete the bucket policy of ${bucket}: all its statements are public or external (${removed})`,
+                description: `delete the bucket policy of ${bucket}: every statement is to be removed (removed: ${removed}; ${hashes})`,
                 params: { Bucket: bucket, ExpectedBucketOwner: owner },
               }
             : {
                 action: "s3:PutBucketPolicy",
-                description: `remove ${plural(stripped.removed.length, "public/external statement")} (${removed}) from the bucket policy of ${bucket}, keeping the others`,
-                params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped.policy },
+                description: `remove ${plural(toStrip.length, "statement")} from the bucket policy of ${bucket}, keeping ${diff.kept.length} (removed: ${removed}; ${hashes})`,
+                params: { Bucket: bucket, ExpectedBucketOwner: owner, Policy: stripped },
               },
         );
       } else {
@@ -351,7 +431,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async apply(ctx, plan, change): Promise<void> {
-    const before = beforeOf(plan);
+    const before = plan.before;
     const { bucket } = before;
     const owner = plan.finding.account;
     switch (change.action) {
@@ -393,7 +473,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async verify(ctx, plan): Promise<VerifyResult> {
-    const { bucket } = beforeOf(plan);
+    const { bucket } = plan.before;
     const owner = plan.finding.account;
     const [publicAccessBlock, policy, acl] = await Promise.all([
       readPublicAccessBlock(ctx.s3, bucket, owner),
@@ -415,9 +495,14 @@ export const s3BlockPublicAccess: Remediation = {
       if (
         (change.action === "s3:PutBucketPolicy" || change.action === "s3:DeleteBucketPolicy") &&
         policy !== null &&
-        exposingStatements(policy, scopeOf(ctx, plan.finding)).length > 0
+        statementsToStrip(policy, await scopeOf(ctx, plan.finding, policy), stripOptions(ctx))
+          .length > 0
       ) {
-        problems.push("the bucket policy still has public or external statements");
+        problems.push(
+          ctx.settings.stripExternalAccounts
+            ? "the bucket policy still has public or external statements"
+            : "the bucket policy still has public statements",
+        );
       }
     }
     return {
@@ -433,7 +518,7 @@ export const s3BlockPublicAccess: Remediation = {
   },
 
   async undo(ctx, plan, applied): Promise<VerifyResult> {
-    const before = beforeOf(plan);
+    const before = plan.before;
     const { bucket } = before;
     const owner = plan.finding.account;
     for (const change of [...applied].reverse()) {
@@ -512,4 +597,4 @@ export const s3BlockPublicAccess: Remediation = {
           : `bucket ${bucket}: ${problems.join("; ")}`,
     };
   },
-};
+});

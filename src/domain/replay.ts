@@ -1,0 +1,37 @@
+/**
+ * One replay of a metric's history with one setting — what `vigil backtest` shows and what `vigil
+ * tune` counts, so both see the same verdicts, episodes and evaluated weeks. The engine slides its
+ * window over the range exactly as detect does period by period (a property test compares them);
+ * why-lines are built for the flagged periods only.
+ */
+import { evaluatedWeeksOf, type TimeSpan } from "./backtest-compare.ts";
+import { evaluateRange } from "./baseline.ts";
+import type { DetectionSettings, Episode, Verdict } from "./detection.ts";
+import { buildEpisodes } from "./episodes.ts";
+import type { MetricSeries } from "./metric.ts";
+
+export interface Replay {
+  /** One per period of the range, ascending. */
+  verdicts: Verdict[];
+  episodes: Episode[];
+  /** Periods with too little history to be judged. */
+  insufficientData: number;
+  /** Weeks the setting could judge: what rates per week divide by. */
+  evaluatedWeeks: number;
+}
+
+/** Replays `range` (epoch ms, start inclusive, end exclusive, on the period grid). */
+export function replay(series: MetricSeries, range: TimeSpan, settings: DetectionSettings): Replay {
+  const periodMs = settings.periodSeconds * 1000;
+  const verdicts = evaluateRange(series, range.start, range.end - periodMs, settings, {
+    explain: "anomalous",
+  });
+  let insufficientData = 0;
+  for (const verdict of verdicts) if (verdict.status === "insufficient-data") insufficientData++;
+  return {
+    verdicts,
+    episodes: buildEpisodes(verdicts, settings),
+    insufficientData,
+    evaluatedWeeks: evaluatedWeeksOf(verdicts.length, insufficientData, settings.periodSeconds),
+  };
+}
