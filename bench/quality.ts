@@ -1,5 +1,6 @@
 /**
- * `npm run bench quality [-- --setting "k=4" …]`: detection quality on the labelled NAB series.
+ * `npm run bench quality [-- --setting "k=4" … --only-settings --per-file]`: detection quality on the
+ * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score.
  *
  * Every file goes through what `vigil backtest --input FILE --stat Average` does with the shipped
  * vigil.config.yaml (file reader, backtest use case, baseline engine, episodes), watching both
@@ -203,6 +204,15 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
       `\nNAB (${outcomes.length} files), setting "${variant.label}" over vigil.config.yaml defaults ${JSON.stringify(defaults)}, direction both:`,
     );
     console.log(table(rows));
+    // --per-file: where the misses and false episodes are (for exploring, not for the table).
+    if (args.includes("--per-file")) {
+      for (const o of outcomes) {
+        const s = o.scores.standard;
+        console.log(
+          `  ${o.file.name.padEnd(56)} hit ${s.windowsHit}/${o.file.windows.length}  false ${String(s.falsePositives).padStart(3)}  raw ${s.raw.toFixed(2)}`,
+        );
+      }
+    }
     lines.push({
       bench: "quality",
       setting: variant.label,

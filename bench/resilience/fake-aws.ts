@@ -1,3 +1,4 @@
+import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
  * buckets (encryption, public access block, policy, ACL), the S3 journal bucket as an object store
@@ -92,7 +93,7 @@ export const MUTATING_COMMAND =
   /^(Put|Delete|Detach|Attach|Create|Update|Tag|Untag|Remove|Add|Set|Publish|Send|Start|Enable|Disable|Change)/;
 
 export interface RecordedCall {
-  service: "s3" | "iam" | "sns" | "sts" | "config" | "cloudwatch";
+  service: "s3" | "iam" | "sns" | "sts" | "config" | "cloudwatch" | "accessanalyzer";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -518,6 +519,7 @@ export class FakeAws {
     const sts = mockClient(STSClient);
     const config = mockClient(ConfigServiceClient);
     const cloudwatch = mockClient(CloudWatchClient);
+    const accessAnalyzer = mockClient(AccessAnalyzerClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -525,7 +527,10 @@ export class FakeAws {
       ["sts", sts],
       ["config", config],
       ["cloudwatch", cloudwatch],
+      ["accessanalyzer", accessAnalyzer],
     ];
+    // The sweep's Access Analyzer part: no analyzer in the fake account.
+    accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(s3, s3Handlers(this.account));
     wire(iam, iamHandlers(this.account));
     sns.on(PublishCommand).resolves({ MessageId: "fake-message" });

@@ -16,6 +16,7 @@
  * Shared by test/resilience/fault-matrix.int.test.ts and bench/resilience.ts (no Vitest import).
  */
 import { fileURLToPath } from "node:url";
+import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -717,11 +718,14 @@ export class FaultMatrix {
   private readonly clients: Clients;
   private readonly cloudwatch = mockClient(CloudWatchClient);
   private readonly config = mockClient(ConfigServiceClient);
+  // moto has no Access Analyzer: the sweep finds no analyzer.
+  private readonly accessAnalyzer = mockClient(AccessAnalyzerClient);
   private readonly random = Math.random;
 
   constructor(private readonly endpoint: string) {
     this.clients = clientsFor(endpoint);
     this.injector.install();
+    this.accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     // The SDK's backoff is random × 2^attempt: zero makes retries immediate, their number unchanged.
     Math.random = () => 0;
   }
@@ -731,6 +735,7 @@ export class FaultMatrix {
     this.injector.uninstall();
     this.cloudwatch.restore();
     this.config.restore();
+    this.accessAnalyzer.restore();
   }
 
   async run(row: MatrixRow): Promise<RowResult> {

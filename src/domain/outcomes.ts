@@ -30,6 +30,11 @@ export const OUTCOMES = {
     runner: true, ok: true, notify: false, routable: false, logLevel: "info", recheck: false,
     runbook: null,
   },
+  declined: {
+    meaning: "the rule flags something Vigil deliberately leaves as it is (told once per resource, rule and state; later evaluations are no-ops)",
+    runner: true, ok: true, notify: true, routable: true, logLevel: "info", recheck: false,
+    runbook: "remediation-declined",
+  },
   exempt: {
     meaning: "valid exemption (told every time: an exemption nobody hears of is one an owner can grant himself; re-checked: it expires)",
     runner: true, ok: true, notify: true, routable: true, logLevel: "info", recheck: true,

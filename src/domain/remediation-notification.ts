@@ -56,6 +56,7 @@ const HEADLINES: Partial<Record<JournalOutcome, string>> = {
   "loop-detected": "LOOP stopped",
   "rate-limited": "rate limit, not changed",
   exempt: "exempt, not changed",
+  declined: "left as is (told once)",
   failed: "remediation FAILED",
   "verify-failed": "fix did NOT take",
   undone: "undone",
@@ -66,8 +67,63 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
-function compactJson(value: unknown, max = 1500): string {
-  return truncate(JSON.stringify(value ?? null), max);
+/** Every leaf of a JSON value by path: `Rules[0].SSEAlgorithm` → "aws:kms". */
+function leaves(
+  value: unknown,
+  path = "",
+  into = new Map<string, unknown>(),
+): Map<string, unknown> {
+  if (Array.isArray(value) && value.length > 0) {
+    value.forEach((item, i) => {
+      leaves(item, `${path}[${i}]`, into);
+    });
+  } else if (typeof value === "object" && value !== null && Object.keys(value).length > 0) {
+    for (const [key, item] of Object.entries(value))
+      leaves(item, path ? `${path}.${key}` : key, into);
+  } else {
+    into.set(path || "(whole)", value);
+  }
+  return into;
+}
+
+/** A value as a person reads it: on/off, "not set", a short string; never escaped JSON. */
+function inWords(value: unknown): string {
+  if (value === undefined || value === null) return "not set";
+  if (value === true) return "on";
+  if (value === false) return "off";
+  if (Array.isArray(value)) return "none";
+  if (typeof value === "object") return "empty";
+  return truncate(String(value), 120);
+}
+
+const MAX_CHANGE_LINES = 12;
+
+function capped(lines: string[]): string[] {
+  if (lines.length <= MAX_CHANGE_LINES) return lines;
+  return [
+    ...lines.slice(0, MAX_CHANGE_LINES),
+    `  … and ${lines.length - MAX_CHANGE_LINES} more (in the JSON block)`,
+  ];
+}
+
+/** One state in words, one line per setting. */
+export function stateInWords(state: unknown): string[] {
+  return capped([...leaves(state)].map(([path, value]) => `  ${path}: ${inWords(value)}`));
+}
+
+/**
+ * Before → after in words, one line per setting that differs:
+ *   "BlockPublicAcls: off → on", "encryption: not set → aws:kms".
+ * Settings that did not change are left out; the JSON block keeps everything.
+ */
+export function changesInWords(before: unknown, after: unknown): string[] {
+  const was = leaves(before ?? {});
+  const now = leaves(after ?? {});
+  const paths = [...new Set([...was.keys(), ...now.keys()])];
+  const lines = paths
+    .filter((path) => JSON.stringify(was.get(path)) !== JSON.stringify(now.get(path)))
+    .map((path) => `  ${path}: ${inWords(was.get(path))} → ${inWords(now.get(path))}`);
+  return capped(lines);
 }
 
 function opening(record: JournalRecord, where: string): string {
@@ -82,6 +138,8 @@ function opening(record: JournalRecord, where: string): string {
       return `Vigil planned ${name} for ${what} and did not apply it (mode notify): a person should act.`;
     case "observed":
       return `Vigil observed ${what}; nothing was changed (mode observe).`;
+    case "declined":
+      return `Vigil will not change ${what}: ${record.reason.replace(/^not changed: /, "")} You will not be told again while it stays so.`;
     case "protected":
       return `Vigil found ${what} but the change would touch a protected principal: nothing was changed.`;
     case "intentionally-public":
@@ -186,8 +244,18 @@ export function remediationNotification(record: JournalRecord): Notification {
       lines.push(`  ${index + 1}. [${status}] ${change.action}: ${change.description}`);
     });
   }
-  if (record.before) lines.push(`Before: ${compactJson(redactDocuments(record.before))}`);
-  if (record.after) lines.push(`After: ${compactJson(redactDocuments(record.after))}`);
+  if (record.before && record.after) {
+    const changed = changesInWords(redactDocuments(record.before), redactDocuments(record.after));
+    lines.push(
+      changed.length > 0 ? "Before → after:" : "Before → after: no setting differs",
+      ...changed,
+    );
+  } else if (record.before || record.after) {
+    lines.push(
+      record.before ? "Before:" : "After:",
+      ...stateInWords(redactDocuments(record.before ?? record.after)),
+    );
+  }
   if (record.error) lines.push(`Error: ${record.error.name}: ${record.error.message}`);
   if (record.undoCommand) lines.push(`Undo: ${record.undoCommand}`);
   if (record.outcome === "undone") {

@@ -33,6 +33,12 @@ export interface RemediationPlan {
   securityAlert?: string;
   /** Set with no changes when the resource must not be changed but people must hear of it. */
   alertOnly?: string;
+  /**
+   * Set with no changes when the rule flags something Vigil deliberately leaves (a user whose
+   * policies are all harmless, flagged by a rule that wants no policy at all): what Vigil will not
+   * do and why. Told once per resource, rule and this text; later evaluations are quiet no-ops.
+   */
+  declined?: string;
 }
 
 export interface VerifyResult {

@@ -354,8 +354,20 @@ function formatValue(value: number | undefined): string {
   return `${value < 0 ? "-" : ""}${Number(magnitude.toPrecision(3))}${units[unit]}`;
 }
 
+/**
+ * "2.0 weeks", or "12.9 weeks, 5.0 judged — rates per judged week" when history was too short for
+ * part of the range (a setting judged fewer weeks than the range: its rates divide by those).
+ */
+function weeksNote(m: MetricBacktest): string {
+  const weeks = m.variants[0]?.weeks ?? 0;
+  const judged = Math.min(...m.variants.map((v) => v.evaluatedWeeks));
+  const text = `${weeks.toFixed(1)} weeks`;
+  return m.variants.length > 0 && judged < weeks - 1e-9
+    ? `${text}, ${judged.toFixed(1)} judged — rates per judged week`
+    : text;
+}
+
 function metricSection(m: MetricBacktest, index: number): string {
-  const first = m.variants[0];
   const toggles = m.variants
     .map(
       (v, i) =>
@@ -372,7 +384,7 @@ function metricSection(m: MetricBacktest, index: number): string {
     .join("");
   return `<details class="metric" id="metric-${index}" data-metric="${index}"${index < OPEN_METRICS ? " open" : ""}>
 <summary><h2>${index + 1}. ${escapeHtml(metricTitle(m))}</h2></summary>
-<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${(first?.weeks ?? 0).toFixed(1)} weeks) · drag to zoom, shift-drag to pan, <button type="button" data-reset="${index}">reset zoom</button></p>
+<p class="meta">set ${escapeHtml(m.metricSet)} · evaluated ${escapeHtml(range(m.range))} (${weeksNote(m)}) · drag to zoom, shift-drag to pan, <button type="button" data-reset="${index}">reset zoom</button></p>
 <p class="toggles">${toggles}</p>
 <div class="chart"><canvas id="chart-${index}" role="img" aria-label="${escapeHtml(`chart of ${metricTitle(m)}`)}"></canvas></div>
 ${flagTable(m, index)}

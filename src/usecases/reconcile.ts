@@ -1,9 +1,22 @@
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
+import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
+import type {
+  ExternalAccessFinding,
+  ExternalAccessFindingSource,
+} from "../ports/access-analyzer-findings.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
-import { intakeConfigEvaluation, isIgnored, managedRuleKind, ruleKindFor } from "./intake.ts";
+import {
+  ACCESS_ANALYZER_RULE,
+  type IntakeDeps,
+  intakeAccessAnalyzerEvent,
+  intakeConfigEvaluation,
+  isIgnored,
+  managedRuleKind,
+  ruleKindFor,
+} from "./intake.ts";
 import {
   isTransientAwsError,
   type RemediationDeps,
@@ -18,6 +31,11 @@ export interface ReconcileDeps {
   iamIds: IamIdLookup;
   /** Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake. */
   configRules: ConfigRuleDirectory;
+  /**
+   * Active Access Analyzer external-access findings (a missed event is never sent again): swept
+   * after the Config rules, within the same bounds. Absent: Config only.
+   */
+  accessAnalyzer?: ExternalAccessFindingSource;
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
@@ -33,8 +51,10 @@ export type SweepStop = "maxFindingsPerRun" | "maxEvaluationsPerRun" | "deadline
 export interface ReconcileReport {
   runId: string;
   rules: Array<{ rule: string; kind: FindingKind; evaluations: number }>;
-  /** NON_COMPLIANT evaluations read. */
+  /** NON_COMPLIANT evaluations and active Access Analyzer findings read. */
   evaluations: number;
+  /** Active Access Analyzer findings read (part of `evaluations`). */
+  accessAnalyzerFindings: number;
   /** Findings driven through the runner that were not duplicates of handled ones. */
   handled: number;
   outcomes: Partial<Record<RemediationOutcomeKind, number>>;
@@ -81,6 +101,7 @@ export async function reconcile(
     runId,
     rules: [],
     evaluations: 0,
+    accessAnalyzerFindings: 0,
     handled: 0,
     outcomes: {},
     errors: [],
@@ -96,7 +117,7 @@ export async function reconcile(
     return undefined;
   };
 
-  const intakeDeps = {
+  const intakeDeps: IntakeDeps = {
     config: runner.config,
     iamIds: deps.iamIds,
     configRules: deps.configRules,
@@ -155,6 +176,52 @@ export async function reconcile(
       });
     }
   }
+  if (deps.accessAnalyzer && !report.stoppedBy) {
+    try {
+      // The bound is checked before the next finding is asked for: a sweep at its limit reads
+      // no further page (nor the details of a finding it would not handle).
+      const findings = deps.accessAnalyzer.active()[Symbol.asyncIterator]();
+      for (;;) {
+        const stop = stopReason();
+        if (stop) {
+          report.stoppedBy = stop;
+          await findings.return?.();
+          break;
+        }
+        const next = await findings.next();
+        if (next.done) break;
+        const found = next.value;
+        report.evaluations++;
+        report.accessAnalyzerFindings++;
+        try {
+          // The same intake as the event: same finding id and observedAt, so the same claim, and
+          // a finding the event already handled is a duplicate.
+          const event = accessAnalyzerFindingEventSchema.parse(asEvent(found, runId, deps.region));
+          const intake = await intakeAccessAnalyzerEvent({ ...intakeDeps, source: "sweep" }, event);
+          if (isIgnored(intake)) {
+            count("ignored");
+            continue;
+          }
+          const outcome = await remediateFinding(runner, intake);
+          count(outcome.outcome);
+          if (outcome.outcome !== "duplicate") report.handled++;
+        } catch (error) {
+          report.errors.push({
+            rule: ACCESS_ANALYZER_RULE,
+            resourceId: found.resource,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            transient: isTransientAwsError(error),
+          });
+        }
+      }
+    } catch (error) {
+      report.errors.push({
+        rule: ACCESS_ANALYZER_RULE,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        transient: isTransientAwsError(error),
+      });
+    }
+  }
   report.partialFailure = report.errors.length > 0;
   const level = report.partialFailure ? "warn" : "info";
   runner.logger[level]("reconciliation sweep finished", {
@@ -163,4 +230,30 @@ export async function reconcile(
     durationMs: runner.clock() - started,
   });
   return report;
+}
+
+/** An active finding read by the sweep, in the shape of the event Access Analyzer would send. */
+function asEvent(found: ExternalAccessFinding, runId: string, region: string): unknown {
+  return {
+    id: runId,
+    source: "aws.access-analyzer",
+    "detail-type": "Access Analyzer Finding",
+    time: found.updatedAt.toISOString(),
+    account: found.account,
+    detail: {
+      id: found.id,
+      status: found.status,
+      resourceType: found.resourceType,
+      resource: found.resource,
+      accountId: found.account,
+      region,
+      isDeleted: false,
+      updatedAt: found.updatedAt.toISOString(),
+      ...(found.analyzedAt ? { analyzedAt: found.analyzedAt.toISOString() } : {}),
+      ...(found.error ? { error: found.error } : {}),
+      ...(found.findingType ? { findingType: found.findingType } : {}),
+      ...(found.principal ? { principal: found.principal } : {}),
+      ...(found.isPublic !== undefined ? { isPublic: found.isPublic } : {}),
+    },
+  };
 }

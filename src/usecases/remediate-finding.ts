@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
@@ -273,6 +273,36 @@ async function applyPlan(
       );
 }
 
+/**
+ * Says once what Vigil will not do about a resource a rule keeps flagging: the marker is keyed by
+ * rule, resource and what was said, so a re-evaluation (the sweep, a new Config verdict) of the
+ * same state is a quiet no-op, and a changed state (another policy attached) is told again.
+ */
+async function declineOnce(
+  deps: RemediationDeps,
+  record: JournalRecord,
+  finding: Finding,
+  declined: string,
+): Promise<RemediationOutcome> {
+  const said = createHash("sha256").update(declined).digest("hex").slice(0, 16);
+  const key = `declined:${finding.rule}:${finding.resourceArn}:${said}`;
+  const told = await deps.journal.claim(key, {
+    holder: record.id,
+    now: deps.clock(),
+    leaseMs: CLAIM_LEASE_MS,
+  });
+  if (!told.claimed) {
+    return conclude(
+      deps,
+      record,
+      "no-op",
+      `nothing to change: ${declined} (already told, journal record ${told.holder})`,
+    );
+  }
+  await deps.journal.settle(key, record.id);
+  return conclude(deps, record, "declined", `not changed: ${declined}`);
+}
+
 async function planAndAct(
   deps: RemediationDeps,
   finding: Finding,
@@ -291,6 +321,9 @@ async function planAndAct(
     plan.intentionallyPublic !== undefined && !config.settings.s3RemediateIntentionallyPublic;
   if (plan.changes.length === 0 && plan.alertOnly) {
     return conclude(deps, record, "protected", `not changed, people told: ${plan.alertOnly}`);
+  }
+  if (plan.changes.length === 0 && plan.declined) {
+    return declineOnce(deps, record, finding, plan.declined);
   }
   if (plan.changes.length === 0 && !onPurpose) {
     return conclude(deps, record, "no-op", `nothing to change: ${plan.reason}`);

@@ -39,7 +39,7 @@ describe("configuration", () => {
     expect(setSettings(config.detection, egress)).toMatchObject({
       direction: "up",
       method: "auto", // the shipped default since the NAB benchmark (README)
-      k: 4,
+      k: 5,
       windowDays: 30,
       periodSeconds: 3600,
     });

@@ -11,13 +11,14 @@ const columnWhere = (column: "ok" | "notify" | "recheck", value: boolean) =>
   JOURNAL_OUTCOMES.filter((o) => OUTCOMES[o][column] === value);
 
 describe("the outcome catalogue", () => {
-  it("holds the runner's 14 outcomes and the journal's 4 own states", () => {
-    expect(JOURNAL_OUTCOMES).toHaveLength(18);
+  it("holds the runner's 15 outcomes and the journal's 4 own states", () => {
+    expect(JOURNAL_OUTCOMES).toHaveLength(19);
     expect([...REMEDIATION_OUTCOMES].sort()).toEqual(
       [
         "ignored",
         "duplicate",
         "no-op",
+        "declined",
         "exempt",
         "protected",
         "intentionally-public",
@@ -34,8 +35,10 @@ describe("the outcome catalogue", () => {
   });
 
   it("derives the same subsets the runner, notifier, router and CLI used to list by hand", () => {
-    // "exempt" joined when exemptions became told (an exemption nobody hears of is self-granted).
+    // "exempt" joined when exemptions became told (an exemption nobody hears of is self-granted);
+    // "declined" when Vigil began saying once what it will not do (issue 12).
     expect(ROUTABLE_OUTCOMES).toEqual([
+      "declined",
       "exempt",
       "applied",
       "would-change",

@@ -57,6 +57,40 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 describe("remediation notification", () => {
+  it("writes before → after in words: one line per setting that changed, on/off for flags", () => {
+    const n = remediationNotification(
+      record({
+        before: {
+          publicAccessBlock: {
+            BlockPublicAcls: false,
+            IgnorePublicAcls: false,
+            RestrictPublicBuckets: true,
+          },
+          tags: ["a"],
+        },
+        after: {
+          publicAccessBlock: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          tags: ["a"],
+        },
+      }),
+    );
+    const lines = n.body.split("\n");
+    const at = lines.indexOf("Before → after:");
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      "  publicAccessBlock.BlockPublicAcls: off → on",
+      "  publicAccessBlock.IgnorePublicAcls: off → on",
+    ]);
+    expect(lines[at + 3]).not.toMatch(/RestrictPublicBuckets|tags/);
+    const planned = remediationNotification(
+      record({ outcome: "notified", before: { encryption: null }, after: null }),
+    );
+    expect(planned.body).toContain("Before:\n  encryption: not set");
+  });
+
   it("carries policy documents by hash only, in the body and the details (issue 14)", () => {
     const policy = JSON.stringify({
       Statement: [{ Sid: "Leak", Effect: "Allow", Principal: "*", Action: "s3:GetObject" }],
@@ -72,7 +106,8 @@ describe("remediation notification", () => {
     const everything = `${n.body}\n${JSON.stringify(n.details)}`;
     expect(everything).not.toContain('\\"Principal\\"');
     expect(everything).not.toContain('"Principal"');
-    expect(n.body).toMatch(/Before: \{"bucket":"b","policy":"sha256:[0-9a-f]{16}"\}/);
+    // Before → after in words, the document as its hash.
+    expect(n.body).toMatch(/\n {2}policy: sha256:[0-9a-f]{16} → not set\n/);
     expect(n.body).toContain("removed: Leak Allow *: s3:GetObject");
   });
 
@@ -85,8 +120,9 @@ describe("remediation notification", () => {
     expect(n.body).toContain("What: set SSE-KMS");
     expect(n.body).toContain(`Why: rule ${finding.rule}`);
     expect(n.body).toContain("1. [applied] s3:FakeAction1: fake change 1");
-    expect(n.body).toContain('Before: {"encryption":null}');
-    expect(n.body).toContain('After: {"encryption":"aws:kms"}');
+    // Before → after in words, not escaped JSON.
+    expect(n.body).toContain("Before → after:\n  encryption: not set → aws:kms");
+    expect(n.body).not.toMatch(/Before: \{|After: \{/);
     expect(n.body).toContain("Undo: vigil undo 20261120T100000Z-0a0b0c0d");
     expect(n.details).toMatchObject({
       outcome: "applied",

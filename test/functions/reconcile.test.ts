@@ -1,3 +1,4 @@
+import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 import {
   ConfigServiceClient,
   DescribeConfigRulesCommand,
@@ -12,6 +13,8 @@ import { awsError, fakeRemediation } from "../usecases/fakes.ts";
 import { handlerApp, mutatingCommands } from "./support.ts";
 
 const configMock = mockClient(ConfigServiceClient);
+// moto has no Access Analyzer and this test is about the Config part: no analyzer.
+const accessAnalyzerMock = mockClient(AccessAnalyzerClient);
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);
 
@@ -19,6 +22,8 @@ const RULE = "s3-bucket-level-public-access-prohibited";
 
 beforeEach(() => {
   configMock.reset();
+  accessAnalyzerMock.reset();
+  accessAnalyzerMock.on(ListAnalyzersCommand).resolves({ analyzers: [] });
   s3Mock.reset();
   snsMock.reset();
   configMock.on(DescribeConfigRulesCommand).resolves({

@@ -48,6 +48,22 @@ describe("HTML report", () => {
     expect(rows[0]?.[2]).toContain("AWS/S3 BytesDownloaded");
   });
 
+  it("says when rates divide by fewer judged weeks than the range holds", async () => {
+    const short: BacktestReport = {
+      ...report,
+      metrics: report.metrics.map((m) => ({
+        ...m,
+        variants: m.variants.map((v) => ({ ...v, evaluatedWeeks: v.weeks / 4 })),
+      })),
+    };
+    const weeks = report.metrics[0]?.variants[0]?.weeks ?? 0;
+    const page = await renderHtmlReport(short);
+    expect(page).toContain(
+      `(${weeks.toFixed(1)} weeks, ${(weeks / 4).toFixed(1)} judged — rates per judged week)`,
+    );
+    expect(html).not.toContain("judged");
+  });
+
   it("carries the data each chart needs: series, expected, band, flagged points and episodes", () => {
     const data = pageData(html);
     expect(data.settings).toEqual(["k=3", "k=3,method=seasonal"]);

@@ -89,6 +89,8 @@ export interface FakeOptions {
   changes?: PlannedChange[];
   tags?: Record<string, string>;
   intentionallyPublic?: string;
+  /** Plan's `declined`: what Vigil will not do (with no changes). */
+  declined?: string;
   planError?: unknown;
   /** Error thrown by apply for the change at this index. */
   applyError?: { index: number; error: unknown };
@@ -130,6 +132,7 @@ export function fakeRemediation(options: FakeOptions = {}): FakeRemediation {
         changes,
         before: { state: "before" },
         tags: options.tags ?? {},
+        ...(options.declined ? { declined: options.declined } : {}),
         ...(options.intentionallyPublic
           ? { intentionallyPublic: options.intentionallyPublic }
           : {}),

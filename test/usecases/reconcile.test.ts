@@ -1,4 +1,10 @@
 import {
+  AccessAnalyzerClient,
+  GetFindingV2Command,
+  ListAnalyzersCommand,
+  ListFindingsV2Command,
+} from "@aws-sdk/client-accessanalyzer";
+import {
   type ConfigRule,
   type ConfigRuleState,
   ConfigServiceClient,
@@ -8,12 +14,16 @@ import {
 } from "@aws-sdk/client-config-service";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AccessAnalyzerFindingSource } from "../../src/adapters/access-analyzer-finding-source.ts";
 import { ConfigComplianceSource } from "../../src/adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../../src/adapters/config-rules-catalog.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
+import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
+import { intakeAccessAnalyzerEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
-import { awsError, fakeConfigRules, fakeRemediation, logLines, testDeps } from "./fakes.ts";
+import { remediateFinding } from "../../src/usecases/remediate-finding.ts";
+import { awsError, fakeConfigRules, fakeRemediation, logLines, sample, testDeps } from "./fakes.ts";
 
 const configMock = mockClient(ConfigServiceClient);
 
@@ -287,5 +297,159 @@ describe("reconcile: rules as AWS deploys them (by managed source identifier)", 
       configRules: new ConfigRulesCatalog({ clientFor: () => client }),
     });
     expect(report.rules).toEqual([{ rule: securityHub, kind: "s3-public-access", evaluations: 0 }]);
+  });
+});
+
+describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Access Analyzer)", () => {
+  const aaMock = mockClient(AccessAnalyzerClient);
+  const ANALYZER = "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/org-analyzer";
+  const UPDATED = new Date("2026-11-21T02:10:22.000Z");
+  const summary = (id: string, bucket: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    resource: `arn:aws:s3:::${bucket}`,
+    resourceType: "AWS::S3::Bucket" as const,
+    resourceOwnerAccount: "123456789012",
+    status: "ACTIVE" as const,
+    createdAt: UPDATED,
+    analyzedAt: UPDATED,
+    updatedAt: UPDATED,
+    findingType: "ExternalAccess" as const,
+    ...extra,
+  });
+
+  beforeEach(() => {
+    configMock.reset();
+    aaMock.reset();
+    configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [] });
+    aaMock.on(ListAnalyzersCommand, { type: "ACCOUNT" }).resolves({ analyzers: [] });
+    aaMock.on(ListAnalyzersCommand, { type: "ORGANIZATION" }).resolves({
+      analyzers: [
+        {
+          arn: ANALYZER,
+          name: "org-analyzer",
+          type: "ORGANIZATION",
+          status: "ACTIVE",
+          createdAt: UPDATED,
+        },
+      ],
+    });
+    aaMock
+      .on(ListFindingsV2Command, { analyzerArn: ANALYZER })
+      .resolves({ findings: [summary("f-public", "exports")], nextToken: "p2" })
+      .on(ListFindingsV2Command, { analyzerArn: ANALYZER, nextToken: "p2" })
+      .resolves({
+        findings: [
+          summary("f-error", "unreadable", { error: "ACCESS_DENIED" }),
+          summary("f-shared", "partner-drop"),
+        ],
+      });
+    aaMock.on(GetFindingV2Command, { id: "f-public" }).resolves({
+      ...summary("f-public", "exports"),
+      findingDetails: [
+        { externalAccessDetails: { principal: { AWS: "*" }, isPublic: true, condition: {} } },
+      ],
+    });
+    aaMock.on(GetFindingV2Command, { id: "f-shared" }).resolves({
+      ...summary("f-shared", "partner-drop"),
+      findingDetails: [
+        {
+          externalAccessDetails: {
+            principal: { AWS: "444455556666" },
+            isPublic: false,
+            condition: {},
+          },
+        },
+      ],
+    });
+  });
+
+  function sweep(config: RemediationConfigInput = { defaultMode: "enforce" }) {
+    const { deps, remediation } = setup(config);
+    return {
+      remediation,
+      deps: {
+        ...deps,
+        accessAnalyzer: new AccessAnalyzerFindingSource(
+          new AccessAnalyzerClient({ region: "us-east-1" }),
+        ),
+      },
+    };
+  }
+
+  it("lists ACTIVE findings of every active analyzer (paginated) and drives them through the runner", async () => {
+    const { deps, remediation } = sweep();
+    const report = await reconcile(deps);
+    expect(report).toMatchObject({
+      evaluations: 3,
+      accessAnalyzerFindings: 3,
+      handled: 1,
+      // The error finding and the bucket shared with one account (not public) are ignored.
+      outcomes: { applied: 1, ignored: 2 },
+      partialFailure: false,
+    });
+    expect(aaMock).toHaveReceivedCommandWith(ListFindingsV2Command, {
+      analyzerArn: ANALYZER,
+      filter: { status: { eq: ["ACTIVE"] } },
+    });
+    // No details asked for the error finding: there are none.
+    expect(aaMock).not.toHaveReceivedCommandWith(GetFindingV2Command, { id: "f-error" });
+    expect(remediation.calls.filter((c) => c.phase === "plan").map((c) => c.resourceArn)).toEqual([
+      "arn:aws:s3:::exports",
+    ]);
+    const [finding] = [...deps.runner.journal.records.values()].map((r) => r.finding);
+    expect(finding).toMatchObject({
+      id: "f-public",
+      source: "sweep",
+      kind: "s3-public-access",
+      observedAt: UPDATED.toISOString(),
+    });
+  });
+
+  it("is idempotent with the event path: a finding the event handled is a duplicate", async () => {
+    const { deps, remediation } = sweep();
+    const event = sample("access-analyzer-s3-public");
+    Object.assign(event.detail, {
+      id: "f-public",
+      resource: "arn:aws:s3:::exports",
+      region: "us-east-1",
+      updatedAt: UPDATED.toISOString(),
+    });
+    const fromEvent = await intakeAccessAnalyzerEvent(
+      {
+        config: deps.runner.config,
+        iamIds,
+        configRules: deps.configRules,
+        logger: deps.runner.logger,
+      },
+      accessAnalyzerFindingEventSchema.parse(event),
+    );
+    if (isIgnored(fromEvent)) throw new Error(fromEvent.reason);
+    expect((await remediateFinding(deps.runner, fromEvent)).outcome).toBe("applied");
+
+    const report = await reconcile(deps);
+    expect(report.outcomes).toEqual({ duplicate: 1, ignored: 2 });
+    expect(report.handled).toBe(0);
+    expect(remediation.calls.filter((c) => c.phase === "apply")).toHaveLength(1);
+  });
+
+  it("is bounded: stops at maxEvaluationsPerRun without reading the next page", async () => {
+    const { deps } = sweep({ defaultMode: "notify", sweep: { maxEvaluationsPerRun: 1 } });
+    const report = await reconcile(deps);
+    expect(report).toMatchObject({ accessAnalyzerFindings: 1, stoppedBy: "maxEvaluationsPerRun" });
+    expect(aaMock.commandCalls(ListFindingsV2Command)).toHaveLength(1);
+  });
+
+  it("an Access Analyzer error is reported, the Config part still ran", async () => {
+    aaMock.on(ListAnalyzersCommand).rejects(awsError("AccessDeniedException", 403));
+    const { deps } = sweep();
+    const report = await reconcile(deps);
+    expect(report.partialFailure).toBe(true);
+    expect(report.errors).toEqual([
+      {
+        rule: "access-analyzer",
+        error: "AccessDeniedException: AccessDeniedException happened",
+        transient: false,
+      },
+    ]);
   });
 });

@@ -214,6 +214,54 @@ describe("remediateFinding: modes and skips", () => {
     expect(deps.notifier.sent).toHaveLength(0);
   });
 
+  it("declined: told once per resource, rule and state; later evaluations are quiet no-ops", async () => {
+    const said =
+      "rule iam-user-no-policies-check flags user etl-bot, but none of its policies (ReadOnlyAccess) is risky";
+    const { deps, phases } = setup({ kinds: ["iam-risky-policy"], changes: [], declined: said });
+    const finding = makeFinding({
+      rule: "iam-user-no-policies-check",
+      kind: "iam-risky-policy",
+      resourceType: "AWS::IAM::User",
+      resourceArn: "arn:aws:iam::123456789012:user/etl-bot",
+    });
+    const first = await remediateFinding(deps, finding);
+    expect(first).toMatchObject({ outcome: "declined", reason: `not changed: ${said}` });
+    expect(deps.notifier.sent).toEqual([
+      expect.objectContaining({
+        severity: "info",
+        subject: expect.stringMatching(/left as is \(told once\)/),
+        body: expect.stringContaining(
+          `Vigil will not change iam-risky-policy on ${finding.resourceArn}`,
+        ),
+      }),
+    ]);
+
+    // Config evaluates again (new recordedAt: a new finding id for the runner), same state: quiet.
+    const again = await remediateFinding(deps, {
+      ...finding,
+      id: "finding-2",
+      observedAt: "2026-11-21T09:00:00.000Z",
+    });
+    expect(again.outcome).toBe("no-op");
+    expect(again.reason).toContain(`(already told, journal record ${first.journalId})`);
+    expect(deps.notifier.sent).toHaveLength(1);
+
+    // Another state (another policy attached): told again.
+    const other = setup({
+      kinds: ["iam-risky-policy"],
+      changes: [],
+      declined: `${said}, ReadOnlyAccess2`,
+    });
+    other.deps.journal = deps.journal;
+    const changed = await remediateFinding(other.deps, {
+      ...finding,
+      id: "finding-3",
+      observedAt: "2026-11-22T09:00:00.000Z",
+    });
+    expect(changed.outcome).toBe("declined");
+    expect(phases().filter((p) => p !== "plan")).toEqual([]);
+  });
+
   it("observe: logs the plan, changes nothing, tells nobody", async () => {
     const { deps, phases } = setup({}, { defaultMode: "observe" });
     const outcome = await remediateFinding(deps, makeFinding());

@@ -42,6 +42,7 @@ export function backtestJson(report: BacktestReport, html?: string) {
         insufficientData: v.insufficientData,
         noData: v.noData,
         weeks: v.weeks,
+        evaluatedWeeks: v.evaluatedWeeks,
         flaggedPeriods: v.flaggedPeriods,
         alertsPerWeek: v.alertsPerWeek,
         episodeCount: v.episodes.length,

@@ -31,7 +31,10 @@ function metricTitle(m: MetricBacktest): string {
 
 function describeRange(m: MetricBacktest): string {
   const weeks = m.variants[0]?.weeks ?? 0;
-  return `${shortIso(m.range.start)} → ${shortIso(m.range.end)} (${weeks.toFixed(1)} weeks)`;
+  const judged = m.variants[0]?.evaluatedWeeks ?? weeks;
+  // Rates divide by the judged weeks: say so when history was too short for part of the range.
+  const judgedNote = judged < weeks - 1e-9 ? `, ${judged.toFixed(1)} judged` : "";
+  return `${shortIso(m.range.start)} → ${shortIso(m.range.end)} (${weeks.toFixed(1)} weeks${judgedNote})`;
 }
 
 function describeSettings(s: DetectionSettings): string {

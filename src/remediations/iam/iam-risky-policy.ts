@@ -385,6 +385,20 @@ async function planForPrincipal(
       changes.length === 0
         ? `None of the ${attachedPolicies.length} attached and ${inlinePolicies.length} inline policies of ${api.type} ${name} is risky.`
         : `${changes.map((change) => change.description).join(". ")}. Undo re-attaches and re-creates them.`,
+    // Flagged with policies, none risky: the rule wants something Vigil does not do (e.g.
+    // iam-user-no-policies-check wants no policy on a user at all). Say so once, plainly.
+    ...(changes.length === 0 && attachedPolicies.length + inlinePolicies.length > 0
+      ? {
+          declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${[
+            ...attachedPolicies.map((p) => p.policyName),
+            ...inlinePolicies.map((p) => `${p.policyName} (inline)`),
+          ]
+            .sort()
+            .join(
+              ", ",
+            )}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+        }
+      : {}),
   };
 }
 

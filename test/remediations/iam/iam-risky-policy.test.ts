@@ -97,6 +97,47 @@ describe("iam-risky-policy with mocked IAM", () => {
     ]);
   });
 
+  it("a user with harmless policies only: no change, and says once what Vigil will not do", async () => {
+    const readOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    iamMock.on(ListAttachedUserPoliciesCommand).resolves({
+      AttachedPolicies: [{ PolicyName: "ReadOnlyAccess", PolicyArn: readOnly }],
+    });
+    iamMock.on(GetPolicyCommand).resolves({
+      Policy: { PolicyName: "ReadOnlyAccess", Arn: readOnly, DefaultVersionId: "v1" },
+    });
+    iamMock.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: {
+        Document: encodeURIComponent(
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}',
+        ),
+        VersionId: "v1",
+      },
+    });
+    iamMock.on(ListUserPoliciesCommand).resolves({ PolicyNames: ["notes"] });
+    iamMock.on(GetUserPolicyCommand).resolves({
+      UserName: "alice",
+      PolicyName: "notes",
+      PolicyDocument: encodeURIComponent(
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:eu-west-1:123456789012:notes"}]}',
+      ),
+    });
+    const plan = await iamRiskyPolicy.plan(ctx, {
+      ...userFinding,
+      rule: "iam-user-no-policies-check",
+    });
+    expect(plan.changes).toEqual([]);
+    expect(plan.declined).toBe(
+      "rule iam-user-no-policies-check flags user alice, but none of its policies (ReadOnlyAccess, notes (inline)) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.",
+    );
+  });
+
+  it("a user with no policy left is a plain no-op (nothing to decline)", async () => {
+    iamMock.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    const plan = await iamRiskyPolicy.plan(ctx, userFinding);
+    expect(plan.changes).toEqual([]);
+    expect(plan.declined).toBeUndefined();
+  });
+
   it("follows pagination markers", async () => {
     iamMock
       .on(ListAttachedUserPoliciesCommand)
