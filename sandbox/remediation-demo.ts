@@ -346,16 +346,22 @@ export async function runRemediationSandbox(
 
   if (encryptionJournalId) {
     io.out("");
-    io.out(`Undo: vigil undo ${encryptionJournalId}`);
+    // What an operator types: look first (the preview changes nothing), then undo without the
+    // question (no terminal here).
     const lines: string[] = [];
-    const code = await runUndoCommand(
-      { id: encryptionJournalId, configPath },
-      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    const sink = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    io.out(`Undo preview: vigil undo ${encryptionJournalId} --dry-run`);
+    const previewCode = await runUndoCommand(
+      { id: encryptionJournalId, configPath, dryRun: true },
+      sink,
     );
+    for (const line of lines.splice(0)) io.out(`  ${line}`);
+    io.out(`Undo: vigil undo ${encryptionJournalId} --yes`);
+    const code = await runUndoCommand({ id: encryptionJournalId, configPath, yes: true }, sink);
     for (const line of lines) io.out(`  ${line}`);
     const restored = await encryption();
     io.out(`  acme-raw-landing-prod encryption is back to: ${restored}`);
-    ok &&= code === 0 && restored === "AES256";
+    ok &&= previewCode === 0 && code === 0 && restored === "AES256";
   } else {
     ok = false;
   }

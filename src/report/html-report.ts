@@ -9,9 +9,9 @@
  * gzipped: 50 metrics × 90 days hourly stay near 1 MB (README).
  *
  * Everything that comes from data (metric names and dimension values come from AWS and can hold any
- * character) is HTML-escaped in markup, and the chart data travels as JSON in a non-executed
- * <script type="application/json"> with <, >, & and the JS line separators escaped, so no value
- * can close the element or run. Inline scripts are allowed by hash, not by 'unsafe-inline'.
+ * character) is HTML-escaped in markup, and the chart data travels gzipped and base64-encoded in a
+ * non-executed <script type="application/gzip;base64">: only base64 characters, so no value can
+ * close the element or run. Inline scripts are allowed by hash, not by 'unsafe-inline'.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -45,16 +45,6 @@ const HTML_ESCAPES: Record<string, string> = {
 /** Text and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] as string);
-}
-
-/** JSON that is safe inside a <script> element: nothing in it can end the element or start a comment. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, "\\u003c")
-    .replace(/>/g, "\\u003e")
-    .replace(/&/g, "\\u0026")
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Library code inside <script>: neutralise any "</script" or "<!--" (none today; cheap insurance). */

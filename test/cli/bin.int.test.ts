@@ -55,7 +55,8 @@ describe("vigil: exit codes a script can trust", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--budget");
     expect((await vigil(["frobnicate"])).code).toBe(2);
-  });
+    // Three cold starts of the executable: ~10 s each on the shared machine under load.
+  }, 90_000);
 
   it("--help exits 0", async () => {
     const result = await vigil(["remediate", "--help"]);
@@ -214,6 +215,7 @@ describe("vigil --stage: names from the deployed stack (moto CloudFormation)", (
       expect(undo.stdout).toBe("");
       expect(undo.stderr).toContain("add --yes to undo, or --dry-run to only look");
     },
+    90_000,
   );
 
   it.runIf(endpoint)("a stage with no stack exits 2 and says so", async () => {
