@@ -141,7 +141,7 @@ export async function createWorld(
     async undo(id, extra = {}) {
       const lines: string[] = [];
       const code = await runUndoCommand(
-        { id, ...extra },
+        { id, yes: true, ...extra },
         { out: (l) => lines.push(l), err: (l) => lines.push(l) },
         async () => app,
       );

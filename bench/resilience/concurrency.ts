@@ -7,10 +7,13 @@
  *
  * Shared by test/resilience/concurrency.int.test.ts and bench/resilience.ts (no Vitest import).
  */
+import { ConfigServiceClient, DescribeConfigRulesCommand } from "@aws-sdk/client-config-service";
+import { mockClient } from "aws-sdk-client-mock";
 import {
   createRemediationDeps,
   type RemediationHandlerResult,
 } from "../../src/wiring/remediation.ts";
+import { awsOwnedConfigRules } from "./fake-aws.ts";
 import { FaultInjector } from "./fault-injector.ts";
 import {
   ACCOUNT,
@@ -48,6 +51,9 @@ export async function runConcurrentDeliveries(
 ): Promise<ConcurrencyResult> {
   const injector = new FaultInjector();
   injector.install();
+  // moto cannot tell who owns a Config rule: answer as an account with Vigil's managed rules.
+  const config = mockClient(ConfigServiceClient);
+  config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
   try {
     const clients = clientsFor(endpoint);
     const setup = await setupAccount(clients, endpoint, scenario);
@@ -122,6 +128,7 @@ export async function runConcurrentDeliveries(
       errors,
     };
   } finally {
+    config.restore();
     injector.uninstall();
   }
 }

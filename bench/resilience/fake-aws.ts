@@ -86,6 +86,22 @@ const SAMPLE_RULE_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/confi
 
 /** The Config rule the reconcile sweep finds, and the bucket it reports. */
 export const SWEEP_RULE = "s3-bucket-server-side-encryption-enabled";
+
+/**
+ * DescribeConfigRules as an account with Vigil's default rules deployed answers it: the sweep's rule
+ * and every rule Vigil maps by default, AWS-owned (the intake trusts those), under the ARN the
+ * sample events name.
+ */
+export function awsOwnedConfigRules() {
+  return {
+    ConfigRules: [...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map((name) => ({
+      ConfigRuleName: name,
+      ConfigRuleArn: SAMPLE_RULE_ARN,
+      ConfigRuleState: "ACTIVE" as const,
+      Source: { Owner: "AWS" as const, SourceIdentifier: name.toUpperCase().replaceAll("-", "_") },
+    })),
+  };
+}
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
 
 /** Commands that change something (SNS Publish included: an alert is a side effect too). */
@@ -534,16 +550,7 @@ export class FakeAws {
     wire(s3, s3Handlers(this.account));
     wire(iam, iamHandlers(this.account));
     sns.on(PublishCommand).resolves({ MessageId: "fake-message" });
-    // The sweep's rule and every rule Vigil maps by default, AWS-owned (the intake trusts those),
-    // under the ARN the sample events name.
-    config.on(DescribeConfigRulesCommand).resolves({
-      ConfigRules: [...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map((name) => ({
-        ConfigRuleName: name,
-        ConfigRuleArn: SAMPLE_RULE_ARN,
-        ConfigRuleState: "ACTIVE",
-        Source: { Owner: "AWS", SourceIdentifier: name.toUpperCase().replaceAll("-", "_") },
-      })),
-    });
+    config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
     config.on(GetComplianceDetailsByConfigRuleCommand).resolves({
       EvaluationResults: [
         {

@@ -15,6 +15,7 @@
  *
  * Shared by test/resilience/fault-matrix.int.test.ts and bench/resilience.ts (no Vitest import).
  */
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 import {
@@ -54,9 +55,11 @@ import * as reconcileFunction from "../../functions/reconcile.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { awsClientConfig } from "../../src/adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../../src/adapters/cloudwatch-metric-source.ts";
-import { loadConfigFile } from "../../src/config/load.ts";
+import { setSettings } from "../../src/config/detection-config.ts";
+import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
 import type { JournalRecord } from "../../src/domain/journal-record.ts";
+import { metricsPerCall } from "../../src/domain/metric-batching.ts";
 import { shouldNotify } from "../../src/domain/remediation-notification.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
@@ -69,6 +72,7 @@ import {
   type RemediationHandlerResult,
   remediationEventHandler,
 } from "../../src/wiring/remediation.ts";
+import { awsOwnedConfigRules } from "./fake-aws.ts";
 import {
   type Attempt,
   type Fault,
@@ -156,15 +160,24 @@ export interface MatrixRow {
   };
 }
 
+const REPO_CONFIG_PATH = fileURLToPath(new URL("../../vigil.config.yaml", import.meta.url));
 const s3Target = (input: Record<string, unknown>) => input.Bucket === TARGET_BUCKET;
 const s3Journal = (input: Record<string, unknown>) => input.Bucket === JOURNAL;
 const everyService = ["S3", "IAM", "SNS", "SQS", "Secrets Manager"];
 
 /**
- * Metrics in one GetMetricData batch: 100,800 datapoints / (720-period window + the episode
- * look-back, sustainedPeriods 3 + rearmQuietPeriods 12, + the evaluated period) = 136.
+ * Metrics in one GetMetricData batch with the shipped egress settings: 100,800 datapoints / (the
+ * window's periods + the episode look-back, sustainedPeriods + rearmQuietPeriods, + the evaluated
+ * period). Read from vigil.config.yaml so a change of defaults does not break the matrix.
  */
-const METRICS_PER_BATCH = Math.floor(100_800 / (720 + 3 + 12 + 1));
+const METRICS_PER_BATCH = (() => {
+  const config = parseConfigText(readFileSync(REPO_CONFIG_PATH, "utf8"), REPO_CONFIG_PATH);
+  const set = config.detection.metricSets.find((s) => s.name === "egress");
+  if (!set) throw new Error("vigil.config.yaml has no egress metric set");
+  const settings = setSettings(config.detection, set);
+  const window = Math.round((settings.windowDays * 86_400) / settings.periodSeconds);
+  return metricsPerCall(window + settings.sustainedPeriods + settings.rearmQuietPeriods + 1);
+})();
 
 export const MATRIX: MatrixRow[] = [
   {
@@ -699,7 +712,7 @@ function channelsFor(key: string, deliveries: Deliveries): string[] {
   );
 }
 
-const REPO_CONFIG = fileURLToPath(new URL("../../vigil.config.yaml", import.meta.url));
+const REPO_CONFIG = REPO_CONFIG_PATH;
 const DETECT_NOW = Date.parse("2026-11-24T08:15:00Z");
 const EVALUATED = Date.parse("2026-11-24T07:00:00Z");
 const HOUR = 3_600_000;
@@ -776,6 +789,7 @@ export class FaultMatrix {
     injector.active = false;
     injector.reset();
     this.config.reset();
+    this.config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
     const scenario = row.scenario === "reconcile" ? "s3-encryption" : row.scenario;
     const setup = await setupAccount(clients, this.endpoint, scenario);
     const pagerDutyMode = row.pagerDuty ?? "ok";
@@ -850,7 +864,7 @@ export class FaultMatrix {
       injector.faults = [];
       pd.heal();
       this.config.reset();
-      this.config.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [] });
+      this.config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
       const second = row.expect.second
         ? await (async () => {
             injector.invocation += 1;

@@ -148,7 +148,7 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
 
     const out: string[] = [];
     const code = await runUndoCommand(
-      { id: journalId },
+      { id: journalId, yes: true },
       { out: (l) => out.push(l), err: (l) => out.push(l) },
       async () => app,
     );
