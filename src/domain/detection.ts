@@ -46,7 +46,7 @@ export interface DetectionSettings {
  * moderate deviation confirmed by a second period, an extreme one (|z| ≥ 9) alerting at once, and
  * 48 quiet periods before an episode closes (two days hourly), so an incident that flickers around
  * its threshold, or comes back the next day, stays one alert: on the benchmark that cut false
- * episodes from 22.8 to 14.2 per 100 metric-days and raised the score (k 4, rearm 12: 45.9; k 5,
+ * episodes from 24.1 to 14.2 per 100 metric-days and raised the score (k 4, rearm 12: 44.5; k 5,
  * rearm 48: 50.0). Method `auto`: `robust` (best on the benchmark, whose series are mostly shorter
  * than 3 weeks) until a metric has 3 weeks of history, then `seasonal`, so an 8× burst at a quiet
  * hour of a daily-cycling egress metric still stands out.
