@@ -8,7 +8,7 @@ export {
   runBacktestCommand,
   SETTING_HELP,
 } from "./backtest/command.ts";
-export { backtestJson } from "./backtest/json.ts";
+export { backtestJson, metricJson } from "./backtest/json.ts";
 export { baseChanges, parseSettingVariant } from "./backtest/settings.ts";
 export {
   addTargetOptions,

@@ -17,6 +17,7 @@ import { type MetricTuning, runTune, type TuneReport } from "../usecases/backtes
 import {
   type BacktestCliDeps,
   defaultBacktestDeps,
+  metricJson,
   progressReporter,
   reportInputError,
   resolveTarget,
@@ -218,16 +219,11 @@ function renderSummary(report: TuneReport): string {
 }
 
 function tuneJson(report: TuneReport) {
-  const iso = (t: number) => new Date(t).toISOString();
   return {
     generatedAt: report.generatedAt,
     budgetPerWeek: report.budgetPerWeek,
     metrics: report.metrics.map((t) => ({
-      metricSet: t.metricSet,
-      metric: t.metric,
-      label: metricLabel(t.metric),
-      ...(t.source !== undefined ? { source: t.source } : {}),
-      range: { start: iso(t.range.start), end: iso(t.range.end) },
+      ...metricJson(t),
       ...t.suggestion,
       ...(t.suggestion.change ? { match: matchFor(t.metric) } : {}),
     })),

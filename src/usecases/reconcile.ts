@@ -11,6 +11,7 @@ import type { IamIdLookup } from "../ports/iam-ids.ts";
 import {
   ACCESS_ANALYZER_RULE,
   type IntakeDeps,
+  type IntakeResult,
   intakeAccessAnalyzerEvent,
   intakeConfigEvaluation,
   isIgnored,
@@ -113,6 +114,16 @@ export async function reconcile(
   const count = (outcome: RemediationOutcomeKind) => {
     report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
   };
+  /** One swept finding (Config or Access Analyzer) through the event path's runner. */
+  const handle = async (intake: IntakeResult): Promise<void> => {
+    if (isIgnored(intake)) {
+      count("ignored");
+      return;
+    }
+    const outcome = await remediateFinding(runner, intake);
+    count(outcome.outcome);
+    if (outcome.outcome !== "duplicate") report.handled++;
+  };
   const stopReason = (): SweepStop | undefined => {
     if (report.handled >= limits.maxFindingsPerRun) return "maxFindingsPerRun";
     if (report.evaluations >= limits.maxEvaluationsPerRun) return "maxEvaluationsPerRun";
@@ -154,13 +165,7 @@ export async function reconcile(
             complianceType: result.complianceType ?? "NON_COMPLIANT",
             recordedAt: recordedAt.toISOString(),
           });
-          if (isIgnored(intake)) {
-            count("ignored");
-            continue;
-          }
-          const outcome = await remediateFinding(runner, intake);
-          count(outcome.outcome);
-          if (outcome.outcome !== "duplicate") report.handled++;
+          await handle(intake);
         } catch (error) {
           // One resource's trouble must not stop the sweep; the next run tries again.
           report.errors.push({
@@ -201,13 +206,7 @@ export async function reconcile(
           // a finding the event already handled is a duplicate.
           const event = accessAnalyzerFindingEventSchema.parse(asEvent(found, runId, deps.region));
           const intake = await intakeAccessAnalyzerEvent({ ...intakeDeps, source: "sweep" }, event);
-          if (isIgnored(intake)) {
-            count("ignored");
-            continue;
-          }
-          const outcome = await remediateFinding(runner, intake);
-          count(outcome.outcome);
-          if (outcome.outcome !== "duplicate") report.handled++;
+          await handle(intake);
         } catch (error) {
           report.errors.push({
             rule: ACCESS_ANALYZER_RULE,

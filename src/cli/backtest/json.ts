@@ -1,6 +1,8 @@
 /** The `vigil backtest --json` document. */
+
+import type { TimeSpan } from "../../domain/backtest-compare.ts";
 import type { DetectionSettings, Verdict } from "../../domain/detection.ts";
-import { metricLabel } from "../../domain/metric.ts";
+import { type MetricIdentity, metricLabel } from "../../domain/metric.ts";
 import type { BacktestReport } from "../../usecases/backtest.ts";
 
 const iso = (timestamp: number) => new Date(timestamp).toISOString();
@@ -24,17 +26,29 @@ function flaggedRow(v: Verdict) {
   };
 }
 
+/** Which metric a --json entry is about, the same in backtest's and tune's documents. */
+export function metricJson(m: {
+  metricSet: string;
+  metric: MetricIdentity;
+  source?: string;
+  range: TimeSpan;
+}) {
+  return {
+    metricSet: m.metricSet,
+    metric: m.metric,
+    label: metricLabel(m.metric),
+    ...(m.source !== undefined ? { source: m.source } : {}),
+    range: { start: iso(m.range.start), end: iso(m.range.end) },
+  };
+}
+
 /** The --json document. */
 export function backtestJson(report: BacktestReport, html?: string) {
   return {
     generatedAt: report.generatedAt,
     settings: report.variants,
     metrics: report.metrics.map((m) => ({
-      metricSet: m.metricSet,
-      metric: m.metric,
-      label: metricLabel(m.metric),
-      ...(m.source !== undefined ? { source: m.source } : {}),
-      range: { start: iso(m.range.start), end: iso(m.range.end) },
+      ...metricJson(m),
       variants: m.variants.map((v) => ({
         label: v.label,
         settings: settingsForJson(v.settings),
