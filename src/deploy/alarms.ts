@@ -29,8 +29,11 @@ export const REMEDIATING_FUNCTIONS = [
   "reconcile",
 ];
 
-/** Outcomes of the runner that failed (OUTCOMES ok: false): each one needs a person. */
-export const FAILED_REMEDIATION_OUTCOMES = (
+/**
+ * Outcomes of the runner that failed (OUTCOMES ok: false): each one needs a person. Read-only: the
+ * generated alarms follow its order (a caller's in-place sort once made deploy/alarms.json differ).
+ */
+export const FAILED_REMEDIATION_OUTCOMES: readonly RemediationOutcomeKind[] = (
   Object.keys(OUTCOMES) as RemediationOutcomeKind[]
 ).filter((outcome) => OUTCOMES[outcome].runner && !OUTCOMES[outcome].ok);
 

@@ -261,7 +261,7 @@ describe("the alarms read what the functions publish", () => {
   });
 
   it("remediation failures: every failed outcome a remediating function publishes, and no other", async () => {
-    expect(FAILED_REMEDIATION_OUTCOMES.sort()).toEqual([
+    expect([...FAILED_REMEDIATION_OUTCOMES].sort()).toEqual([
       "failed",
       "loop-detected",
       "verify-failed",
