@@ -1,4 +1,7 @@
 /**
+ * Size (≈460 lines): one search (grid, re-judging, budget, the largest-anomaly guard) over
+ * replay()'s verdicts; the replay itself lives in ./replay.ts.
+ *
  * Threshold tuning: finds per-metric settings that keep a metric within an alert budget (episodes
  * per week) over its history, changing as little as possible and still catching its largest
  * anomalies. Pure code: the caller brings the series and the current settings.

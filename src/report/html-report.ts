@@ -1,4 +1,7 @@
 /**
+ * Size (≈470 lines): the page's server-side half only (markup, styles, packed data); what runs in
+ * the browser is ./report-client.js.
+ *
  * The backtest as ONE self-contained HTML file: a ranked summary (filter, sort), then a chart per
  * metric (series, expected line, threshold band, flagged points, episodes shaded, hover for the
  * numbers; every setting overlaid, each toggled; zoom and pan) and its flagged periods (click one to

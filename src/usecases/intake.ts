@@ -1,3 +1,5 @@
+// Size (≈470 lines): one job — turning a Config evaluation or an Access Analyzer finding into a
+// Finding or a reasoned refusal; both sources share the scope, account and rule checks kept here.
 import { createHash } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { RemediationConfig } from "../config/remediation-config.ts";

@@ -1,3 +1,5 @@
+// Size (≈460 lines): the remediation's phases only (plan/apply/verify/undo); the IAM reads live in
+// ./iam-principals.ts, the before-state schemas in ./risky-policy-before.ts, the judgement in domain.
 import { paginateListPolicyTags } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
