@@ -1,13 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { STSClient } from "@aws-sdk/client-sts";
-import {
-  homeAccountOf,
-  MEMBER_DETECTION_ROLE,
-  MemberAccounts,
-  partitionOfRegion,
-} from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../adapters/cloudwatch-metric-source.ts";
 import { SqsShardQueue } from "../adapters/sqs-shard-queue.ts";
@@ -15,6 +8,7 @@ import { ConfigError, loadConfigFile, type VigilConfig } from "../config/load.ts
 import type { ShardDeps } from "../usecases/detect-shard.ts";
 import { type FanoutDeps, type Fleet, newRunId } from "../usecases/plan-shards.ts";
 import { createDetectionDeps } from "./detection.ts";
+import { memberAccountSetup } from "./member-accounts.ts";
 
 export interface FanoutWiringOptions {
   env?: NodeJS.ProcessEnv;
@@ -68,15 +62,12 @@ export async function createShardDeps(options: FanoutWiringOptions = {}): Promis
   const detection = await createDetectionDeps({ env, config, logger });
   const clientConfig = awsClientConfig(env);
   const fleet = fleetFrom(config, clientConfig.region, options.homeAccount);
-  const sts = new STSClient(clientConfig);
-  const homeAccount = await homeAccountOf(sts, options.homeAccount);
-  const members = new MemberAccounts({
-    sts,
-    homeAccount,
+  const { members } = await memberAccountSetup({
+    purpose: "detection",
+    env,
+    clientConfig,
     allowedAccounts: fleet.accounts,
-    roleName: env.VIGIL_MEMBER_DETECTION_ROLE_NAME || MEMBER_DETECTION_ROLE,
-    partition: partitionOfRegion(clientConfig.region),
-    ...(env.VIGIL_MEMBER_EXTERNAL_ID ? { externalId: env.VIGIL_MEMBER_EXTERNAL_ID } : {}),
+    homeAccount: options.homeAccount,
   });
   const queue = shardQueue(env, clientConfig.region);
   const maxMetrics = Number(env.VIGIL_MAX_METRICS_PER_SHARD ?? "");

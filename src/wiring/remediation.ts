@@ -7,17 +7,10 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
 import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
 import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
-import {
-  homeAccountOf,
-  MEMBER_REMEDIATION_ROLE,
-  MemberAccounts,
-  partitionOfRegion,
-} from "../adapters/assume-role.ts";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
@@ -44,6 +37,7 @@ import {
 import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
+import { memberAccountSetup } from "./member-accounts.ts";
 
 /** Reads the `remediation` section of the config file (VIGIL_CONFIG, default vigil.config.yaml). */
 export async function loadRemediationConfig(path?: string): Promise<RemediationConfig> {
@@ -150,18 +144,14 @@ export async function createRemediationDeps(
     }).notifier;
   }
 
-  const sts = new STSClient(clientConfig);
-  const homeAccount = await homeAccountOf(sts, options.homeAccount);
-
   // Member accounts (remediation.allowedAccounts) are changed through their VigilRemediationRole,
   // one session per finding; the kill switch (an SSM parameter) can stop any account at once.
-  const members = new MemberAccounts({
-    sts,
-    homeAccount,
+  const { homeAccount, members } = await memberAccountSetup({
+    purpose: "remediation",
+    env,
+    clientConfig,
     allowedAccounts: config.allowedAccounts,
-    roleName: env.VIGIL_MEMBER_ROLE_NAME || MEMBER_REMEDIATION_ROLE,
-    partition: partitionOfRegion(clientConfig.region),
-    ...(env.VIGIL_MEMBER_EXTERNAL_ID ? { externalId: env.VIGIL_MEMBER_EXTERNAL_ID } : {}),
+    homeAccount: options.homeAccount,
   });
   const killSwitch = env.VIGIL_KILL_SWITCH_PARAMETER
     ? new AccountKillSwitch({
