@@ -106,7 +106,12 @@ program
       const configPath = program.opts<{ config?: string }>().config;
       const notify = opts.notify === true && opts.dryRun !== true;
       exitCode = await runDetectCommand(
-        { json: opts.json, all: opts.all, metricSets: opts.set, notify },
+        {
+          ...(opts.json !== undefined ? { json: opts.json } : {}),
+          ...(opts.all !== undefined ? { all: opts.all } : {}),
+          ...(opts.set !== undefined ? { metricSets: opts.set } : {}),
+          notify,
+        },
         processIo,
         async () => {
           const config = await loadConfigFile(configPath);
@@ -176,7 +181,12 @@ program
   .action(async (opts: { event: string; dryRun?: boolean; json?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
     exitCode = await runRemediateCommand(
-      { eventFile: opts.event, dryRun: opts.dryRun, json: opts.json, configPath },
+      {
+        eventFile: opts.event,
+        ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),
+        ...(opts.json !== undefined ? { json: opts.json } : {}),
+        ...(configPath !== undefined ? { configPath } : {}),
+      },
       processIo,
     );
   });
@@ -202,7 +212,12 @@ program
     ) => {
       const configPath = program.opts<{ config?: string }>().config;
       exitCode = await runUndoCommand(
-        { id, ...opts, configPath, ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}) },
+        {
+          id,
+          ...opts,
+          ...(configPath !== undefined ? { configPath } : {}),
+          ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
+        },
         processIo,
       );
     },
@@ -228,7 +243,10 @@ journal
       json?: boolean;
     }) => {
       const configPath = program.opts<{ config?: string }>().config;
-      exitCode = await runJournalList({ ...opts, configPath }, processIo);
+      exitCode = await runJournalList(
+        { ...opts, ...(configPath !== undefined ? { configPath } : {}) },
+        processIo,
+      );
     },
   );
 journal
@@ -238,7 +256,10 @@ journal
   .option("--json", "print the record as JSON")
   .action(async (id: string, opts: { json?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runJournalShow({ id, ...opts, configPath }, processIo);
+    exitCode = await runJournalShow(
+      { id, ...opts, ...(configPath !== undefined ? { configPath } : {}) },
+      processIo,
+    );
   });
 
 const alert = program.command("alert").description("check the alert path (SNS, PagerDuty)");
@@ -250,7 +271,10 @@ alert
   .option("--resolve", "resolve the test incident a previous test opened")
   .action(async (opts: { to: string; severity?: string; resolve?: boolean }) => {
     const configPath = program.opts<{ config?: string }>().config;
-    exitCode = await runAlertTestCommand({ ...opts, configPath }, processIo);
+    exitCode = await runAlertTestCommand(
+      { ...opts, ...(configPath !== undefined ? { configPath } : {}) },
+      processIo,
+    );
   });
 
 program
@@ -263,9 +287,9 @@ program
     const configPath = program.opts<{ config?: string }>().config;
     exitCode = await runRedriveCommand(
       {
-        dryRun: opts.dryRun,
-        json: opts.json,
-        configPath,
+        ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),
+        ...(opts.json !== undefined ? { json: opts.json } : {}),
+        ...(configPath !== undefined ? { configPath } : {}),
         ...(opts.max !== undefined ? { max: Number(opts.max) } : {}),
       },
       processIo,

@@ -33,7 +33,8 @@ const detect = defineHandler({
   schema: detectRequestSchema,
   emptyEventIs: "empty-object",
   invalid: "invalid detect request",
-  build: ({ logger, homeAccount }) => createDetectionDeps({ logger, account: homeAccount }),
+  build: ({ logger, homeAccount }) =>
+    createDetectionDeps({ logger, ...(homeAccount ? { account: homeAccount } : {}) }),
   run: (deps: DetectDeps, request) => detectAnomalies(deps, request),
   measure: detectRunMetrics,
   reject: (error): DetectResponse => ({ ok: false, error }),

@@ -720,7 +720,17 @@ const BUCKETS = Array.from({ length: 600 }, (_, i) => `bucket-${String(i).padSta
 const BURSTS = ["bucket-005", "bucket-150", "bucket-420"];
 
 function bucketOf(query: {
-  MetricStat?: { Metric?: { Dimensions?: Array<{ Name?: string; Value?: string }> } };
+  MetricStat?:
+    | {
+        Metric?:
+          | {
+              Dimensions?:
+                | Array<{ Name?: string | undefined; Value?: string | undefined }>
+                | undefined;
+            }
+          | undefined;
+      }
+    | undefined;
 }) {
   return query.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === "BucketName")?.Value ?? "";
 }

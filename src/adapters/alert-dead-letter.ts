@@ -171,9 +171,15 @@ export class AlertDeadLetterQueue {
 
   private async batched(
     receiptHandles: string[],
-    call: (
-      entries: Array<{ Id: string; ReceiptHandle: string }>,
-    ) => Promise<{ Failed?: Array<{ Id?: string; Code?: string; Message?: string }> | undefined }>,
+    call: (entries: Array<{ Id: string; ReceiptHandle: string }>) => Promise<{
+      Failed?:
+        | Array<{
+            Id?: string | undefined;
+            Code?: string | undefined;
+            Message?: string | undefined;
+          }>
+        | undefined;
+    }>,
   ): Promise<Array<{ receiptHandle: string; error: string }>> {
     const failures: Array<{ receiptHandle: string; error: string }> = [];
     for (let offset = 0; offset < receiptHandles.length; offset += BATCH_ENTRIES) {

@@ -45,12 +45,16 @@ export class ConfigComplianceSource implements ComplianceSource {
       );
       for (const result of page.EvaluationResults ?? []) {
         const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
+        const resourceType = qualifier?.ResourceType;
+        const resourceId = qualifier?.ResourceId;
+        const complianceType = result.ComplianceType as ComplianceType | undefined;
+        const recordedAt =
+          result.ResultRecordedTime ?? result.EvaluationResultIdentifier?.OrderingTimestamp;
         yield {
-          resourceType: qualifier?.ResourceType,
-          resourceId: qualifier?.ResourceId,
-          complianceType: result.ComplianceType as ComplianceType | undefined,
-          recordedAt:
-            result.ResultRecordedTime ?? result.EvaluationResultIdentifier?.OrderingTimestamp,
+          ...(resourceType !== undefined ? { resourceType } : {}),
+          ...(resourceId !== undefined ? { resourceId } : {}),
+          ...(complianceType !== undefined ? { complianceType } : {}),
+          ...(recordedAt !== undefined ? { recordedAt } : {}),
         };
       }
       token = page.NextToken;

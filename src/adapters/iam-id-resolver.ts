@@ -22,7 +22,8 @@ interface Page {
 
 interface Index {
   byId: Map<string, ResolvedIamEntity>;
-  marker?: string;
+  /** Where the next List call starts; undefined before the first page and after the last. */
+  marker?: string | undefined;
   done: boolean;
 }
 
@@ -60,7 +61,7 @@ export class IamIdResolver implements IamIdLookup {
   private async listPage(type: IamResourceType, marker: string | undefined): Promise<Page> {
     this.calls++;
     const request = { MaxItems: 1000, ...(marker ? { Marker: marker } : {}) };
-    const next = (r: { IsTruncated?: boolean; Marker?: string }) =>
+    const next = (r: { IsTruncated?: boolean | undefined; Marker?: string | undefined }) =>
       r.IsTruncated && r.Marker ? { marker: r.Marker } : {};
     switch (type) {
       case "AWS::IAM::User": {

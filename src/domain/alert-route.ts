@@ -15,12 +15,15 @@ export const ALERT_SOURCES = [
   "remediation",
 ] as const satisfies readonly Notification["source"][];
 
-/** One routing rule: every given `when` field must match (an empty `when` matches everything). */
+/**
+ * One routing rule: every given `when` field must match (an empty `when` matches everything).
+ * A `when` field left undefined is not given: the config schema's `.optional()` admits it.
+ */
 export interface AlertRoute {
   when: {
-    severity?: Array<(typeof ALERT_SEVERITIES)[number]>;
-    source?: Array<(typeof ALERT_SOURCES)[number]>;
-    outcome?: RoutableOutcome[];
+    severity?: Array<(typeof ALERT_SEVERITIES)[number]> | undefined;
+    source?: Array<(typeof ALERT_SOURCES)[number]> | undefined;
+    outcome?: RoutableOutcome[] | undefined;
   };
   to: AlertDestination[];
 }

@@ -160,9 +160,10 @@ function ownDistributionsOnly(condition: unknown, account: string): boolean {
   return values.length > 0 && values.every((v) => typeof v === "string" && own.test(v));
 }
 
+/** The fields of an S3 Grant (as the SDK returns it: an absent field reads as undefined). */
 export interface AclGrant {
-  Grantee?: { Type?: string; URI?: string };
-  Permission?: string;
+  Grantee?: { Type?: string | undefined; URI?: string | undefined } | undefined;
+  Permission?: string | undefined;
 }
 
 /** A grant to everyone (AllUsers) or to any AWS account holder (AuthenticatedUsers). */

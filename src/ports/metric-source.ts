@@ -9,7 +9,7 @@ export interface MetricSelector {
   /** Discovered metrics must have exactly this set of dimension names (no more, no fewer). */
   dimensionNames: string[];
   /** Must also match these values, e.g. { Type: "API" }. Every key must be in dimensionNames. */
-  fixedDimensions?: Record<string, string>;
+  fixedDimensions?: Record<string, string> | undefined;
 }
 
 export interface MetricFetchFailure {

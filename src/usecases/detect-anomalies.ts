@@ -45,13 +45,14 @@ export interface DetectDeps {
 /** The alerting section's defaults: digest, 10 in full, 5 pages per hour, no silences. */
 export const DEFAULT_ALERT_POLICY: AlertPolicy = alertingConfigSchema.parse({});
 
+/** As parsed from the event: a field left undefined is not given. */
 export interface DetectRequest {
   /** Only these metric sets (default: all enabled). */
-  metricSets?: string[];
+  metricSets?: string[] | undefined;
   /** Evaluate every selected set now, even one whose period did not just end (CLI, backfills). */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Evaluate and report, but send no notification. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 }
 
 export interface MetricResult {

@@ -30,11 +30,12 @@ export const fanoutRequestSchema = z.union([
   scheduledEventSchema,
 ]);
 
+/** As parsed from the event: a field left undefined is not given. */
 export type FanoutRequest = {
-  metricSets?: string[];
-  accounts?: string[];
-  force?: boolean;
-  dryRun?: boolean;
+  metricSets?: string[] | undefined;
+  accounts?: string[] | undefined;
+  force?: boolean | undefined;
+  dryRun?: boolean | undefined;
 };
 
 /** The accounts and regions detection covers through the fan-out. */

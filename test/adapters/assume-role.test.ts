@@ -144,7 +144,13 @@ describe("MemberAccounts", () => {
       /account 999999999999 is not in remediation.allowedAccounts/,
     );
     await expect(members().credentialsFor("12345", "f")).rejects.toThrow(/12-digit/);
-    await expect(members({ externalId: undefined }).credentialsFor(MEMBER, "f")).rejects.toThrow(
+    const withoutExternalId = new MemberAccounts({
+      sts: new STSClient({ region: "us-east-1" }),
+      homeAccount: HOME,
+      allowedAccounts: [MEMBER],
+      roleName: "VigilRemediationRole",
+    });
+    await expect(withoutExternalId.credentialsFor(MEMBER, "f")).rejects.toThrow(
       /VIGIL_MEMBER_EXTERNAL_ID is not set/,
     );
     expect(stsMock.calls()).toHaveLength(0);

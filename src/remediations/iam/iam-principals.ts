@@ -85,7 +85,7 @@ export async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => 
 }
 
 export function attachedRefs(
-  policies: { PolicyName?: string; PolicyArn?: string }[],
+  policies: { PolicyName?: string | undefined; PolicyArn?: string | undefined }[],
 ): AttachedPolicyRef[] {
   return policies.map((policy) => ({
     policyName: policy.PolicyName ?? "",

@@ -149,7 +149,10 @@ async function readAcl(s3: S3Client, bucket: string, owner: string): Promise<Buc
   const output = await s3.send(
     new GetBucketAclCommand({ Bucket: bucket, ExpectedBucketOwner: owner }),
   );
-  return plain({ Owner: output.Owner, Grants: output.Grants ?? [] });
+  return plain({
+    ...(output.Owner !== undefined ? { Owner: output.Owner } : {}),
+    Grants: output.Grants ?? [],
+  });
 }
 
 function readWebsite(s3: S3Client, bucket: string, owner: string) {
