@@ -44,16 +44,23 @@ export function normalizedName(fn: string): string {
 
 const toTopic = { AlarmActions: [{ Ref: "AlertsTopic" }], OKActions: [{ Ref: "AlertsTopic" }] };
 
-function lambdaAlarm(fn: string, metric: "Errors" | "Throttles", description: string): Json {
+/**
+ * The common alarm shape: any occurrence in 5 minutes is one too many (no data = nothing wrong).
+ * `metric` holds the metric's own keys: Namespace, MetricName and Dimensions.
+ */
+function anyInFiveMinutes(
+  name: Json,
+  description: string,
+  metric: Record<string, Json>,
+  statistic: "Sum" | "Maximum" = "Sum",
+): Json {
   return {
     Type: "AWS::CloudWatch::Alarm",
     Properties: {
-      AlarmName: `vigil-\${sls:stage}-${fn}-${metric.toLowerCase()}`,
+      AlarmName: name,
       AlarmDescription: description,
-      Namespace: "AWS/Lambda",
-      MetricName: metric,
-      Dimensions: [{ Name: "FunctionName", Value: `vigil-\${sls:stage}-${fn}` }],
-      Statistic: "Sum",
+      ...metric,
+      Statistic: statistic,
       Period: 300,
       EvaluationPeriods: 1,
       Threshold: 1,
@@ -64,7 +71,14 @@ function lambdaAlarm(fn: string, metric: "Errors" | "Throttles", description: st
   };
 }
 
-/** A metric filter counting matching log events of one function, in Vigil's namespace. */
+function lambdaAlarm(fn: string, metric: "Errors" | "Throttles", description: string): Json {
+  return anyInFiveMinutes(`vigil-\${sls:stage}-${fn}-${metric.toLowerCase()}`, description, {
+    Namespace: "AWS/Lambda",
+    MetricName: metric,
+    Dimensions: [{ Name: "FunctionName", Value: `vigil-\${sls:stage}-${fn}` }],
+  });
+}
+
 function logMetric(fn: string, metricName: string, pattern: string): Json {
   return {
     Type: "AWS::Logs::MetricFilter",
@@ -110,41 +124,23 @@ export function alarmResources(options: AlarmOptions): { Resources: Record<strin
     // Anything Vigil logs at ERROR is something a person must look at: a metric that could not
     // be evaluated, an alert not delivered, a remediation that failed, an event rejected.
     resources[`${name}ErrorLogsMetric`] = logMetric(fn, `${fn}ErrorLogs`, '{ $.level = "ERROR" }');
-    resources[`${name}ErrorLogsAlarm`] = {
-      Type: "AWS::CloudWatch::Alarm",
-      Properties: {
-        AlarmName: `vigil-\${sls:stage}-${fn}-error-logs`,
-        AlarmDescription: `vigil ${fn} logged an ERROR (partial failure): search its log group for level ERROR`,
-        Namespace: METRIC_NAMESPACE,
-        MetricName: `${fn}ErrorLogs`,
-        Statistic: "Sum",
-        Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: "GreaterThanOrEqualToThreshold",
-        TreatMissingData: "notBreaching",
-        ...toTopic,
-      },
-    };
+    resources[`${name}ErrorLogsAlarm`] = anyInFiveMinutes(
+      `vigil-\${sls:stage}-${fn}-error-logs`,
+      `vigil ${fn} logged an ERROR (partial failure): search its log group for level ERROR`,
+      { Namespace: METRIC_NAMESPACE, MetricName: `${fn}ErrorLogs` },
+    );
   }
   for (const queue of DEAD_LETTER_QUEUES) {
-    resources[`${queue}DepthAlarm`] = {
-      Type: "AWS::CloudWatch::Alarm",
-      Properties: {
-        AlarmName: { "Fn::Sub": `\${${queue}.QueueName}-depth` },
-        AlarmDescription: `messages in ${queue}: work Vigil could not do (inspect, fix, redrive)`,
+    resources[`${queue}DepthAlarm`] = anyInFiveMinutes(
+      { "Fn::Sub": `\${${queue}.QueueName}-depth` },
+      `messages in ${queue}: work Vigil could not do (inspect, fix, redrive)`,
+      {
         Namespace: "AWS/SQS",
         MetricName: "ApproximateNumberOfMessagesVisible",
         Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
-        Statistic: "Maximum",
-        Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: "GreaterThanOrEqualToThreshold",
-        TreatMissingData: "notBreaching",
-        ...toTopic,
       },
-    };
+      "Maximum",
+    );
   }
 
   // A silent detector is an incident. Each run that finishes counts Runs=1 under its service; none
@@ -173,22 +169,11 @@ export function alarmResources(options: AlarmOptions): { Resources: Record<strin
   silence("detectFanout", "member-account fan-out");
 
   // Alerts that reached nobody: the detector counts each notification it could not deliver.
-  resources.DetectAlertDeliveryFailuresAlarm = {
-    Type: "AWS::CloudWatch::Alarm",
-    Properties: {
-      AlarmName: "vigil-${sls:stage}-detect-alert-delivery-failures",
-      AlarmDescription:
-        "detect could not deliver an alert (SNS or PagerDuty): inspect the alert dead-letter queue and `vigil redrive`",
-      ...emfMetric("detect", "AlertDeliveryFailures"),
-      Statistic: "Sum",
-      Period: 300,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      TreatMissingData: "notBreaching",
-      ...toTopic,
-    },
-  };
+  resources.DetectAlertDeliveryFailuresAlarm = anyInFiveMinutes(
+    "vigil-${sls:stage}-detect-alert-delivery-failures",
+    "detect could not deliver an alert (SNS or PagerDuty): inspect the alert dead-letter queue and `vigil redrive`",
+    emfMetric("detect", "AlertDeliveryFailures"),
+  );
 
   // Remediations that failed, did not take, or were stopped as a loop: one alarm per function over
   // the sum of those outcomes (each is its own Outcome dimension value).
