@@ -210,6 +210,26 @@ async function externalRole(
 }
 
 /** Replays an Access Analyzer "assumable from outside" finding; reports quarantine and alerts. */
+/** A public bucket and its Config event, with a claim planted by an unknown holder in the journal. */
+async function publicBucketWithPlantedClaim(
+  world: World,
+  bucket: string,
+  leaseUntil: number | null,
+) {
+  await publicBucket(world, bucket);
+  const event = configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", bucket);
+  const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
+  if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
+  const key = claimKeyFor(finding, "enforce", false);
+  await world.plant(claimObjectKey(key), {
+    key,
+    holder: "20261120T000000Z-00000bad",
+    claimedAt: "2026-11-20T00:00:00.000Z",
+    leaseUntil,
+  });
+  return event;
+}
+
 async function quarantineAttempt(world: World, role: string, account: string) {
   const arn = (await world.iam.send(new GetRoleCommand({ RoleName: role }))).Role?.Arn ?? "";
   const outcome = await world.handle(analyzerEvent(arn, { AWS: `arn:aws:iam::${account}:root` }));
@@ -362,21 +382,7 @@ export const ATTACKS: readonly Attack[] = [
     name: "planted settled claim silences a finding (duplicate, nobody told)",
     async replay(endpoint) {
       const world = await createWorld(endpoint);
-      await publicBucket(world, "quiet-leak");
-      const event = configEvent(
-        "s3-bucket-public-read-prohibited",
-        "AWS::S3::Bucket",
-        "quiet-leak",
-      );
-      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
-      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
-      const key = claimKeyFor(finding, "enforce", false);
-      await world.plant(claimObjectKey(key), {
-        key,
-        holder: "20261120T000000Z-00000bad",
-        claimedAt: "2026-11-20T00:00:00.000Z",
-        leaseUntil: null,
-      });
+      const event = await publicBucketWithPlantedClaim(world, "quiet-leak", null);
       const outcome = await world.handle(event);
       const flags = await bpaFlags(world, "quiet-leak");
       const paged = world.notifier.sent.some(
@@ -393,21 +399,11 @@ export const ATTACKS: readonly Attack[] = [
     name: "planted in-progress claim with a lease years long blocks a finding",
     async replay(endpoint) {
       const world = await createWorld(endpoint);
-      await publicBucket(world, "stuck-leak");
-      const event = configEvent(
-        "s3-bucket-public-read-prohibited",
-        "AWS::S3::Bucket",
+      const event = await publicBucketWithPlantedClaim(
+        world,
         "stuck-leak",
+        Date.parse("2036-01-01T00:00:00Z"),
       );
-      const finding = await intakeConfigEvent(world.app.intakeDeps(), event);
-      if (isIgnored(finding)) throw new Error(`setup: ${finding.reason}`);
-      const key = claimKeyFor(finding, "enforce", false);
-      await world.plant(claimObjectKey(key), {
-        key,
-        holder: "20261120T000000Z-00000bad",
-        claimedAt: "2026-11-20T00:00:00.000Z",
-        leaseUntil: Date.parse("2036-01-01T00:00:00Z"),
-      });
       const outcome = await world.handle(event);
       const flags = await bpaFlags(world, "stuck-leak");
       return {
