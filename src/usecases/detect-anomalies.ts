@@ -135,7 +135,10 @@ function judgeMetric(
 ): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
   const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
-  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
+  // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
+  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings, {
+    explain: "anomalous-and-newest",
+  });
   const verdict = verdicts.at(-1) as Verdict;
   const { event, episode } = episodeEvent(verdicts, item.settings);
   const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };

@@ -12,8 +12,11 @@ export interface JudgeContext {
   settings: DetectionSettings;
   window: number;
   periodWord: string;
-  /** Why-lines for every verdict, or only for anomalous ones (the rest get ""): see EvaluateOptions. */
-  explain: "all" | "anomalous";
+  /**
+   * Grid index from which every verdict gets its why-line; before it only anomalous ones do (the
+   * rest get ""): see EvaluateOptions.
+   */
+  explainFrom: number;
 }
 
 export function judge(
@@ -97,7 +100,7 @@ export function judge(
     baselinePeriods: estimate.periodsUsed,
     ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
-  if (!anomalous && context.explain === "anomalous") return verdict;
+  if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
   const side = deviation >= 0 ? "above" : "below";
