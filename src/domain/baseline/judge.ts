@@ -98,8 +98,10 @@ export function judge(
     severity,
     why: "",
     baselinePeriods: estimate.periodsUsed,
-    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
+  // Set after the literal, not spread into it: one verdict per judged period (2 million in a
+  // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
+  if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
   if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
