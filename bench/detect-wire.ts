@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { setSettings } from "../src/config/detection-config.ts";
@@ -178,6 +178,8 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       apiMinimumCalls: minimumCalls(metricCount, points),
       listMetricsCalls: calls.ListMetrics,
       responseMb: Math.round(bytes / 1e5) / 10,
+      // The machine is shared: read the figures with the 1-minute load average at the end.
+      loadAverage: Math.round((loadavg()[0] as number) * 10) / 10,
       anomalies: handlers[0]?.anomalies,
       floorAnomalies: floors[0]?.anomalies,
     };
