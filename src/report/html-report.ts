@@ -30,7 +30,17 @@ import type {
   VariantResult,
   VariantTrace,
 } from "../usecases/backtest/types.ts";
-import { type PackedSeries, packSeries } from "./series-codec.ts";
+import {
+  isSameAs,
+  type PackedBand,
+  type PackedSeries,
+  packBand,
+  packDeduplicated,
+  packSeries,
+  type SameAs,
+  unpackBand,
+  unpackSeries,
+} from "./series-codec.ts";
 import { writeFileAtomic } from "./write-atomic.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -67,10 +77,12 @@ export interface PageVariant {
   start: number;
   /** Only when this setting's periods differ from the metric's (another period length). */
   observed?: PackedSeries;
-  expected: PackedSeries;
-  upper: PackedSeries;
-  lower: PackedSeries;
-  sigma: PackedSeries;
+  /** Expected and σ: packed, or "same as setting N's" when identical (e.g. only k differs). */
+  expected: PackedSeries | SameAs;
+  sigma: PackedSeries | SameAs;
+  /** Thresholds as residuals from expected ± k·σ (series-codec.ts). */
+  upper: PackedBand;
+  lower: PackedBand;
   /** Indexes of flagged periods, and each one's severity. */
   flagged: number[];
   severity: string[];
@@ -96,25 +108,62 @@ export interface PageData {
   metrics: PageMetric[];
 }
 
-function pageVariant(variant: VariantResult, shared: VariantTrace | undefined): PageVariant {
+/** Expected and σ of every setting of one metric, packed once each, and as the page will unpack them. */
+interface MetricLines {
+  expected: Array<PackedSeries | SameAs>;
+  sigma: Array<PackedSeries | SameAs>;
+  unpacked: Array<{ expected: Array<number | null>; sigma: Array<number | null> }>;
+}
+
+function metricLines(variants: readonly VariantResult[]): MetricLines {
+  const traces = variants.map(traceOf);
+  const expected = packDeduplicated(traces.map((t) => t.expected));
+  const sigma = packDeduplicated(traces.map((t) => t.sigma));
+  const resolve = (packed: Array<PackedSeries | SameAs>, i: number): PackedSeries => {
+    const own = packed[i] as PackedSeries | SameAs;
+    return isSameAs(own) ? (packed[own.same] as PackedSeries) : own;
+  };
+  return {
+    expected,
+    sigma,
+    unpacked: traces.map((_, i) => ({
+      expected: unpackSeries(resolve(expected, i)),
+      sigma: unpackSeries(resolve(sigma, i)),
+    })),
+  };
+}
+
+function traceOf(variant: VariantResult): VariantTrace {
   const trace = variant.trace;
   if (!trace) throw new Error("internal: the HTML report needs per-period traces (keepTraces)");
+  return trace;
+}
+
+function pageVariant(
+  variant: VariantResult,
+  index: number,
+  lines: MetricLines,
+  shared: VariantTrace | undefined,
+): PageVariant {
+  const trace = traceOf(variant);
   const periodMs = trace.periodSeconds * 1000;
   const sameSeries =
     shared !== undefined &&
     shared.start === trace.start &&
     shared.periodSeconds === trace.periodSeconds &&
     shared.observed.length === trace.observed.length;
+  const { expected, sigma } = lines.unpacked[index] as MetricLines["unpacked"][number];
+  const k = variant.settings.k;
   return {
     label: variant.label,
     periodSeconds: trace.periodSeconds,
     direction: trace.direction,
     start: trace.start,
     ...(sameSeries ? {} : { observed: packSeries(trace.observed) }),
-    expected: packSeries(trace.expected),
-    upper: packSeries(trace.upper),
-    lower: packSeries(trace.lower),
-    sigma: packSeries(trace.sigma),
+    expected: lines.expected[index] as PackedSeries | SameAs,
+    sigma: lines.sigma[index] as PackedSeries | SameAs,
+    upper: packBand(trace.upper, k, expected, sigma),
+    lower: packBand(trace.lower, -k, expected, sigma),
     flagged: variant.flagged.map((f) => Math.round((f.timestamp - trace.start) / periodMs)),
     severity: variant.flagged.map((f) => f.severity ?? "warning"),
     episodes: variant.episodes.map((e) => ({
@@ -124,6 +173,28 @@ function pageVariant(variant: VariantResult, shared: VariantTrace | undefined): 
     })),
     alerts: variant.flaggedPeriods,
     episodesPerWeek: variant.episodesPerWeek,
+  };
+}
+
+/** A setting's lines as the page unpacks them (report-client.js `expand` is the browser's twin). */
+export function unpackPageVariant(
+  metric: PageMetric,
+  index: number,
+): Record<"expected" | "sigma" | "upper" | "lower", Array<number | null>> {
+  const variant = metric.variants[index] as PageVariant;
+  const resolve = (field: "expected" | "sigma"): PackedSeries => {
+    const own = variant[field];
+    return isSameAs(own)
+      ? ((metric.variants[own.same] as PageVariant)[field] as PackedSeries)
+      : own;
+  };
+  const expected = unpackSeries(resolve("expected"));
+  const sigma = unpackSeries(resolve("sigma"));
+  return {
+    expected,
+    sigma,
+    upper: unpackBand(variant.upper, expected, sigma),
+    lower: unpackBand(variant.lower, expected, sigma),
   };
 }
 
@@ -169,12 +240,13 @@ export function reportPageData(report: BacktestReport, title = "Vigil backtest")
     settings: report.variants,
     metrics: rankedForReport(report).map((m) => {
       const first = m.variants[0]?.trace;
+      const lines = metricLines(m.variants);
       return {
         label: metricTitle(m),
         metricSet: m.metricSet,
         axis: axisTitle(m),
         observed: packSeries(first?.observed ?? []),
-        variants: m.variants.map((v) => pageVariant(v, first)),
+        variants: m.variants.map((v, i) => pageVariant(v, i, lines, first)),
       };
     }),
   };
