@@ -21,6 +21,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
+import { formatPeriod, metricUnit } from "../domain/alert-text.ts";
 import type { TimeSpan } from "../domain/backtest-compare.ts";
 import type { DetectionSettings } from "../domain/detection.ts";
 import { metricLabel } from "../domain/metric.ts";
@@ -198,17 +199,16 @@ export function unpackPageVariant(
   };
 }
 
-/** "bytes" / "calls" / "count" from the metric's name and statistic, else the statistic alone. */
+/**
+ * The y axis title: what is counted, with the unit the alert text uses for this metric (one
+ * place: domain/alert-text.ts), e.g. "BytesDownloaded (Sum, bytes per 1 h)".
+ */
 export function axisTitle(metric: MetricBacktest): string {
   const { metricName, stat } = metric.metric;
   const period = metric.variants[0]?.settings.periodSeconds ?? 3600;
-  const per = period % 86_400 === 0 ? `${period / 86_400} d` : `${period / 3600} h`;
-  const unit = /bytes/i.test(metricName)
-    ? "bytes"
-    : /calls?|requests?|count|events?/i.test(metricName) || stat === "SampleCount"
-      ? "count"
-      : undefined;
-  return `${metricName} (${stat}${unit ? `, ${unit}` : ""} per ${per})`;
+  // SampleCount counts datapoints whatever the metric measures.
+  const unit = stat === "SampleCount" ? "count" : metricUnit(metric.metricSet, metric.metric);
+  return `${metricName} (${stat}, ${unit} per ${formatPeriod(period)})`;
 }
 
 /** A file source as the reader knows it: relative to where the command ran, never absolute. */

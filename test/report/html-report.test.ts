@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  axisTitle,
   COLOURS,
   encodePageData,
   escapeHtml,
@@ -121,6 +122,18 @@ describe("HTML report", () => {
     expect(new Set(meanings).size).toBe(meanings.length);
     const hostile = pageData(html).metrics.find((m) => m.label.includes("BytesDownloaded"));
     expect(hostile?.axis).toBe("BytesDownloaded (Sum, bytes per 1 h)");
+    // The same unit as the alert text (domain/alert-text.ts), and its period words.
+    const axis = (metricSet: string, metricName: string, stat: string, periodSeconds: number) =>
+      axisTitle({
+        metricSet,
+        metric: { namespace: "N", metricName, dimensions: {}, stat },
+        variants: [{ settings: { periodSeconds } }],
+      } as never);
+    expect(axis("api-calls", "CallCount", "Sum", 300)).toBe("CallCount (Sum, calls per 5 min)");
+    expect(axis("egress", "NetworkOut", "Sum", 86_400)).toBe("NetworkOut (Sum, bytes per 1 day)");
+    expect(axis("egress", "BytesDownloaded", "SampleCount", 3600)).toBe(
+      "BytesDownloaded (SampleCount, count per 1 h)",
+    );
   });
 
   it("escapes a hostile metric name everywhere: markup, attributes and the embedded data", () => {
