@@ -60,7 +60,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   windowDays: 30,
   periodSeconds: 3600,
   direction: "up",
-  missingData: "zero",
+  missingData: "auto",
   sigmaFloor: 0,
   relativeSigmaFloor: 0.02,
   minAbsoluteDelta: 0,
