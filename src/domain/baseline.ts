@@ -13,7 +13,8 @@
  *     re-sorting, no re-reading of the series.
  *  3. The estimate (expected value, σ) is turned into a Verdict with floors, thresholds and a why-line.
  *
- * Missing data ("zero" vs "gap") and excluded ranges are applied when the grid is built:
+ * Missing data ("zero" vs "gap"; "auto" = "zero" for Sum and SampleCount, "gap" for every other
+ * statistic: see missingReadsAsZero) and excluded ranges are applied when the grid is built:
  *  - "gap":  an absent period is unusable in baselines; an absent evaluated period → status "no-data".
  *  - "zero": an absent period counts as 0 — from the metric's first datapoint in the series onwards. Before
  *            that we cannot tell "nothing happened" from "the metric did not exist yet": treating those periods

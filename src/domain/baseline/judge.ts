@@ -1,5 +1,11 @@
 /** Turns an engine's estimate into a Verdict: floors, thresholds, severity and the why-line. */
-import type { DetectionSettings, Severity, Verdict, VerdictStatus } from "../detection.ts";
+import {
+  type DetectionSettings,
+  missingReadsAsZero,
+  type Severity,
+  type Verdict,
+  type VerdictStatus,
+} from "../detection.ts";
 import { formatNumber, formatSigma } from "../format.ts";
 import type { MetricSeries } from "../metric.ts";
 import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
@@ -141,7 +147,11 @@ function stoppedReporting(
   expected: number,
 ): number | undefined {
   const { settings, window } = context;
-  if (settings.direction === "up" || settings.missingData !== "zero" || !(expected > 0)) {
+  if (
+    settings.direction === "up" ||
+    !missingReadsAsZero(settings.missingData, context.series.metric.stat) ||
+    !(expected > 0)
+  ) {
     return undefined;
   }
   let run = 0;
