@@ -28,6 +28,7 @@ import {
 } from "../domain/metric.ts";
 import { type FetchBatch, planFetchBatches, pointsInRange } from "../domain/metric-batching.ts";
 import type {
+  FetchOptions,
   FetchResult,
   MetricFetchFailure,
   MetricSelector,
@@ -190,6 +191,7 @@ export class CloudWatchMetricSource implements MetricSource {
     metrics: MetricIdentity[],
     range: { start: number; end: number },
     periodSeconds: number,
+    options: FetchOptions = {},
   ): Promise<FetchResult> {
     // A metric asked for twice is read once and reported once.
     const unique = [...new Map(metrics.map((metric) => [metricKey(metric), metric])).values()];
@@ -198,7 +200,13 @@ export class CloudWatchMetricSource implements MetricSource {
     const stats = { getMetricDataCalls: 0, datapoints: 0 };
     // Every metric's values on the range's period grid, written in place by every time chunk.
     const length = pointsInRange(range, periodSeconds);
-    const columns = unique.map(() => new Float64Array(length).fill(Number.NaN));
+    const into =
+      options.into && options.into.length >= unique.length * length ? options.into : undefined;
+    const columns = unique.map((_, index) =>
+      (into ? into.subarray(index * length, (index + 1) * length) : new Float64Array(length)).fill(
+        Number.NaN,
+      ),
+    );
     const grid = { start: range.start, periodMs: periodSeconds * 1000, columns };
     const errors = new Map<number, string>();
 

@@ -25,6 +25,16 @@ export interface FetchResult {
   stats: { getMetricDataCalls: number; datapoints: number };
 }
 
+export interface FetchOptions {
+  /**
+   * Scratch for the values. When it holds metrics × periods-in-range cells, every series' values
+   * are views into it instead of fresh arrays, valid only until the caller hands it to another
+   * fetch: a caller that judges one chunk and moves on reuses one buffer, and a run's columns stop
+   * being garbage the collector returns late. Sources may ignore it.
+   */
+  into?: Float64Array;
+}
+
 export interface MetricSource {
   discover(
     selectors: MetricSelector[],
@@ -37,5 +47,6 @@ export interface MetricSource {
     metrics: MetricIdentity[],
     range: { start: number; end: number },
     periodSeconds: number,
+    options?: FetchOptions,
   ): Promise<FetchResult>;
 }

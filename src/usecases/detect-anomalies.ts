@@ -318,9 +318,12 @@ export async function detectAnomalies(
         ? metricsPerCall(points) * FETCH_CALLS_PER_CHUNK
         : chunkMetricsForBudget(points, deps.fetchChunkBytes);
     const metrics = [...unique.values()];
+    // One buffer for every chunk's columns: a chunk is judged before the next is fetched, and no
+    // result keeps a series.
+    const into = new Float64Array(Math.min(chunkSize, metrics.length) * points);
     for (let offset = 0; offset < metrics.length; offset += chunkSize) {
       const chunk = metrics.slice(offset, offset + chunkSize);
-      const fetched = await deps.source.fetch(chunk, group.range, group.periodSeconds);
+      const fetched = await deps.source.fetch(chunk, group.range, group.periodSeconds, { into });
       report.stats.getMetricDataCalls += fetched.stats.getMetricDataCalls;
       report.stats.datapoints += fetched.stats.datapoints;
       for (const failure of fetched.failures) {

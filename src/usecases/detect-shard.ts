@@ -3,7 +3,12 @@ import { type DetectionConfig, selectorsFor } from "../config/detection-config.t
 import type { AlertPolicy } from "../domain/alert-plan.ts";
 import { type MetricIdentity, metricKey } from "../domain/metric.ts";
 import type { DetectShard } from "../events/detect-shard.ts";
-import type { FetchResult, MetricSelector, MetricSource } from "../ports/metric-source.ts";
+import type {
+  FetchOptions,
+  FetchResult,
+  MetricSelector,
+  MetricSource,
+} from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import { type DetectReport, detectAnomalies } from "./detect-anomalies.ts";
 import { FanoutInputError } from "./plan-shards.ts";
@@ -56,8 +61,9 @@ export class PartitionedMetricSource implements MetricSource {
     metrics: MetricIdentity[],
     range: { start: number; end: number },
     periodSeconds: number,
+    options?: FetchOptions,
   ): Promise<FetchResult> {
-    return this.inner.fetch(metrics, range, periodSeconds);
+    return this.inner.fetch(metrics, range, periodSeconds, options);
   }
 }
 

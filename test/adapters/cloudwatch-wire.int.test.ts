@@ -93,6 +93,29 @@ describe("CloudWatchMetricSource over the wire", () => {
     expect(first.MetricDataResults?.[0]?.Values).toEqual([]);
   });
 
+  it("lays columns in the caller's buffer when given one, chunk after chunk", async () => {
+    const { client: cloudWatch } = client();
+    const source = new CloudWatchMetricSource(cloudWatch);
+    const into = new Float64Array(150 * 727);
+    for (const first of [0, 150]) {
+      const metrics = Array.from({ length: 150 }, (_, i) => metric(first + i));
+      const result = await source.fetch(metrics, RANGE, 3600, { into });
+      expect(result.failures).toEqual([]);
+      for (const [position, series] of result.series.entries()) {
+        expect(series.values.buffer).toBe(into.buffer);
+        expect(series.values.byteOffset).toBe(position * 727 * 8);
+        // The previous chunk's values are gone: every cell is this metric's or NaN.
+        expect(series.values).toEqual(expectedColumn(first + position));
+      }
+    }
+    // Too small a buffer is not used.
+    const small = await source.fetch([metric(1), metric(2)], RANGE, 3600, {
+      into: new Float64Array(727),
+    });
+    expect(small.series[0]?.values.buffer).not.toBe(into.buffer);
+    expect(small.series[1]?.values).toEqual(expectedColumn(2));
+  });
+
   it("follows NextToken across pages that split the time range (PartialData until the last)", async () => {
     await server.close();
     server = await startWireServer({ metricCount: 400, pageDatapoints: 10_000 });
