@@ -20,7 +20,21 @@ const k = 3;
 const agent = new Agent({ keepAlive: true, maxSockets: 50 });
 const TARGET = "GraniteServiceVersion20100801";
 
-function post(operation: string, body: unknown): Promise<unknown> {
+/**
+ * One POST, retried once when a kept-alive socket turns out closed (ECONNRESET): on a loaded
+ * machine the server may close an idle socket just as this process reuses it. The SDK retries
+ * such errors too, so the floor does the same.
+ */
+async function post(operation: string, body: unknown): Promise<unknown> {
+  try {
+    return await postOnce(operation, body);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ECONNRESET") throw error;
+    return postOnce(operation, body);
+  }
+}
+
+function postOnce(operation: string, body: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const req = request(
