@@ -48,7 +48,10 @@ function answering(body: string, chunkSize: number) {
       },
     },
   });
-  const send = client.send.bind(client);
+  // The base client's send: other unit files stub CloudWatchClient.prototype.send for the worker's
+  // lifetime (isolate: false), and this test needs the real middleware stack.
+  const base = Object.getPrototypeOf(CloudWatchClient.prototype) as { send: typeof client.send };
+  const send = base.send.bind(client);
   client.send = (async (command: never) => {
     const output = await send(command);
     outputs.push(output as GetMetricDataCommandOutput);
