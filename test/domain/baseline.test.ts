@@ -850,6 +850,26 @@ describe("evaluateRange", () => {
     }
   });
 
+  it("explains only what is shown when asked: anomalous verdicts, and the newest one for detect", () => {
+    const start = MONDAY - 2 * DAY;
+    let points = hourlyHistory(MONDAY + DAY, WINDOW + 3 * 24, { dailyAmplitude: 0.4, seed: 23 });
+    points = withBurst(points, MONDAY - DAY, 2, 40);
+    const config = settings({ direction: "both" });
+    const all = evaluateRange(series(points), start, MONDAY, config);
+    expect(all.filter((v) => v.status === "anomalous").length).toBeGreaterThan(0);
+    expect(all.at(-1)?.status).toBe("normal");
+    for (const explain of ["anomalous", "anomalous-and-newest"] as const) {
+      const quiet = evaluateRange(series(points), start, MONDAY, config, { explain });
+      quiet.forEach((verdict, i) => {
+        const full = all[i] as Verdict;
+        const shown =
+          full.status !== "normal" || (explain === "anomalous-and-newest" && i === all.length - 1);
+        // Same verdict in every other field; the why-line only where it is shown.
+        expect(verdict).toEqual({ ...full, why: shown ? full.why : "" });
+      });
+    }
+  });
+
   it("returns [] when the range is empty", () => {
     expect(evaluateRange(series([]), MONDAY, MONDAY - HOUR, settings())).toEqual([]);
   });

@@ -18,8 +18,11 @@ export interface JudgeContext {
   settings: DetectionSettings;
   window: number;
   periodWord: string;
-  /** Why-lines for every verdict, or only for anomalous ones (the rest get ""): see EvaluateOptions. */
-  explain: "all" | "anomalous";
+  /**
+   * Grid index from which every verdict gets its why-line; before it only anomalous ones do (the
+   * rest get ""): see EvaluateOptions.
+   */
+  explainFrom: number;
 }
 
 export function judge(
@@ -101,9 +104,11 @@ export function judge(
     severity,
     why: "",
     baselinePeriods: estimate.periodsUsed,
-    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
-  if (!anomalous && context.explain === "anomalous") return verdict;
+  // Set after the literal, not spread into it: one verdict per judged period (2 million in a
+  // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
+  if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
+  if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
   const side = deviation >= 0 ? "above" : "below";
