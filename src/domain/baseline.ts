@@ -49,14 +49,26 @@ function engineFor(settings: DetectionSettings, grid: Grid, window: number): Bas
       return new SeasonalBaseline(grid, window, slotsPerWeek as number, settings);
     case "robust":
       return new RobustBaseline(grid, window);
-    case "auto":
+    case "auto": {
+      const slotsPerDay =
+        SECONDS_PER_DAY % settings.periodSeconds === 0
+          ? SECONDS_PER_DAY / settings.periodSeconds
+          : undefined;
       return new AutoBaseline(
         grid,
         window,
         slotsPerWeek,
         new RobustBaseline(grid, window),
         slotsPerWeek ? new SeasonalBaseline(grid, window, slotsPerWeek, settings) : undefined,
+        // Daily periods have one slot a day: no time of day to compare.
+        slotsPerDay && slotsPerDay > 1
+          ? {
+              engine: new SeasonalBaseline(grid, window, slotsPerDay, settings, "day"),
+              slotsPerDay,
+            }
+          : undefined,
       );
+    }
     default:
       return new MeanSdBaseline(grid, window);
   }

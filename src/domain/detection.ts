@@ -52,7 +52,9 @@ export interface DetectionSettings {
  * episodes from 24.1 to 14.2 per 100 metric-days and raised the score (k 4, rearm 12: 44.5; k 5,
  * rearm 48: 50.0). Method `auto`: `robust` (best on the benchmark, whose series are mostly shorter
  * than 3 weeks) until a metric has 3 weeks of history, then `seasonal`, so an 8× burst at a quiet
- * hour of a daily-cycling egress metric still stands out.
+ * hour of a daily-cycling egress metric still stands out; from day 3 a strong daily cycle is
+ * compared by time of day. missingData `auto`: a missing Average is a gap, a missing Sum is 0.
+ * Together 60.4 with 11.1 false episodes per 100 metric-days (README, "Detection quality").
  */
 export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   method: "auto",

@@ -976,6 +976,55 @@ describe("robustSpread (isolated-outlier rule)", () => {
 });
 
 describe("robust, auto and the confirmation rule (the shipped defaults)", () => {
+  describe("auto: time-of-day baseline in a metric's first weeks", () => {
+    const at = MONDAY + 3 * HOUR; // 03:00 UTC: the quiet hour of a cycle peaking at 14:00
+    const young = (options: Partial<Parameters<typeof syntheticSeries>[0]>) =>
+      hourlyHistory(at, 6 * 24, { base: 1000, noise: 0.03, seed: 21, ...options });
+    const auto = { ...DEFAULT_DETECTION_SETTINGS, direction: "both" as const };
+    const twoHours = (history: DataPoint[], value: number) =>
+      evaluateRange(
+        series([...history, { timestamp: at, value }, { timestamp: at + HOUR, value }]),
+        at,
+        at + HOUR,
+        auto,
+      );
+
+    it("a strong daily cycle: a day-time level at the quiet hour fires (robust alone does not)", () => {
+      const cycling = young({ dailyAmplitude: 0.8 });
+      const [first] = twoHours(cycling, 1000);
+      expect(first?.status).toBe("anomalous");
+      expect(first?.why).toContain("same-hour-of-day");
+      expect(first?.why).toContain("auto: strong daily cycle over 6 days");
+      const robust = evaluateRange(
+        series([...cycling, { timestamp: at, value: 1000 }, { timestamp: at + HOUR, value: 1000 }]),
+        at,
+        at + HOUR,
+        { ...auto, method: "robust" },
+      );
+      expect(robust.map((v) => v.status)).toEqual(["normal", "normal"]);
+      // An ordinary night stays normal on the time-of-day band.
+      const quiet = twoHours(cycling, (cycling[cycling.length - 24] as DataPoint).value);
+      expect(quiet.map((v) => v.status)).toEqual(["normal", "normal"]);
+    });
+
+    it("not before AUTO_MIN_DAYS days of history", () => {
+      const cycling = young({ dailyAmplitude: 0.8 }).slice(-2 * 24);
+      const [first] = twoHours(cycling, 1000);
+      expect(first?.why).toContain("robust: median and quantile spread");
+      expect(first?.status).toBe("normal");
+    });
+
+    it("a flat metric with bursts stays on robust: its bursts do not page", () => {
+      const flat = young({ noise: 0.1 });
+      const random = mulberry32(5);
+      for (const point of flat) if (random() < 0.05) point.value *= 3;
+      const verdicts = twoHours(flat, 2900);
+      expect(verdicts[1]?.why).toContain("robust: median and quantile spread");
+      expect(verdicts[1]?.why).not.toContain("daily cycle");
+      expect(verdicts.map((v) => v.status)).toEqual(["normal", "normal"]);
+    });
+  });
+
   /** Hourly values 100, 101, …, 109 repeating, up to (excluding) `end`. */
   function sawtooth(end: number, periods: number): DataPoint[] {
     return Array.from({ length: periods }, (_, i) => ({
@@ -1033,7 +1082,7 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     expect(burst[0]?.status).toBe("anomalous");
   });
 
-  it("auto: robust until 3 weeks of same-hour history, then seasonal", () => {
+  it("auto: robust (or time-of-day on a daily cycle) until 3 weeks of same-hour history, then seasonal", () => {
     const points = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { dailyAmplitude: 0.5, seed: 3 });
     const young = MONDAY + 20 * DAY; // 2 weeks of history before it (the series starts at day 0)
     const old = MONDAY + 39 * DAY;
@@ -1041,7 +1090,13 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     const [early] = evaluateRange(series(points), young, young, DEFAULT_DETECTION_SETTINGS);
     const [late] = evaluateRange(series(points), old, old, DEFAULT_DETECTION_SETTINGS);
     expect(Math.floor((young - start) / (7 * DAY))).toBeLessThan(3);
-    expect(early?.why).toMatch(/robust: .*; auto: 2 of 3 weeks for seasonal/);
+    // A strong daily cycle: the time-of-day baseline until the weekly one has 3 weeks.
+    expect(early?.why).toMatch(
+      /seasonal over .*same-hour-of-day.*; auto: strong daily cycle over 20 days, 2 of 3 weeks for seasonal/,
+    );
+    const acyclic = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { noise: 0.1, seed: 3 });
+    const [flat] = evaluateRange(series(acyclic), young, young, DEFAULT_DETECTION_SETTINGS);
+    expect(flat?.why).toMatch(/robust: .*; auto: 2 of 3 weeks for seasonal/);
     expect(late?.why).toMatch(/seasonal over .*; auto: [3-9] weeks of history/);
   });
 });

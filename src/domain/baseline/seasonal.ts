@@ -41,6 +41,8 @@ export class SeasonalBaseline implements BaselineEngine {
     private readonly window: number,
     private readonly slotsPerWeek: number,
     private readonly settings: DetectionSettings,
+    /** "day": slotsPerWeek is then the slots of a day (auto's time-of-day baseline). */
+    private readonly cycle: "week" | "day" = "week",
   ) {
     this.residualAt = new Array<number>(grid.baseline.length).fill(Number.NaN);
   }
@@ -112,6 +114,8 @@ export class SeasonalBaseline implements BaselineEngine {
   }
 
   private slotName(): string {
+    if (this.cycle === "day")
+      return this.slotsPerWeek === 24 ? "same-hour-of-day" : "same-time-of-day";
     if (this.slotsPerWeek === 168) return "same-hour-of-week";
     if (this.slotsPerWeek === 7) return "same-weekday";
     return "same-slot-of-week";
