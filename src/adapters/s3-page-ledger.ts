@@ -12,6 +12,14 @@ import { isConditionalFailure } from "./s3-journal.ts";
 /** Where the ledger lives in the journal bucket: the detect roles may write only under it. */
 export const PAGE_LEDGER_PREFIX = "alerts/";
 
+/** IAM actions the ledger calls, on objects under PAGE_LEDGER_PREFIX and listing it. */
+export const PAGE_LEDGER_ACTIONS = [
+  "s3:GetObject",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:ListBucket",
+];
+
 /**
  * Page slots and open storms in the journal bucket, under alerts/:
  * - alerts/pages/<scope>/<hour>/<n>                 slot n of the hour's budget (0 … budget-1)

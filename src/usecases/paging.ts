@@ -77,6 +77,11 @@ export interface PageBudgetNotifierOptions {
 export class PageBudgetNotifier implements Notifier {
   constructor(private readonly options: PageBudgetNotifierOptions) {}
 
+  /** The notifier behind the budget (the routing notifier). */
+  get inner(): Notifier {
+    return this.options.inner;
+  }
+
   async notify(notification: Notification): Promise<void> {
     const { inner, ledger, routes, pageBudget, clock, region, logger } = this.options;
     const pages =
