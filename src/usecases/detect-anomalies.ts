@@ -10,7 +10,7 @@ import {
 import type { AlertingSummary, AlertPolicy, OpenEpisode } from "../domain/alert-plan.ts";
 import type { AnomalyAlert, AnomalyEvent } from "../domain/anomaly-notification.ts";
 import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
-import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
+import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
 import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
@@ -137,13 +137,30 @@ function judgeMetric(
 ): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
   const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
-  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
+  // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
+  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings, {
+    explain: "anomalous-and-newest",
+  });
   const verdict = verdicts.at(-1) as Verdict;
   const { event, episode } = episodeEvent(verdicts, item.settings);
   const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };
   if (episode) result.episode = episode;
   if (!event || !episode) return { result };
   result.alert = event;
+  const graph = metricWidget(item.metric, deps.region, {
+    range: { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
+    periodSeconds: item.settings.periodSeconds,
+    account: deps.account,
+    band:
+      verdict.expected === null
+        ? undefined
+        : {
+            expected: verdict.expected,
+            lower: verdict.lowerThreshold,
+            upper: verdict.upperThreshold,
+            episodeStart: episode.start,
+          },
+  });
   const alert: AnomalyAlert = {
     event,
     metricSet: item.planned.set.name,
@@ -154,24 +171,8 @@ function judgeMetric(
     method: item.settings.method,
     k: item.settings.k,
     windowDays: item.settings.windowDays,
-    consoleUrl: cloudWatchConsoleUrl(
-      item.metric,
-      deps.region,
-      { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
-      item.settings.periodSeconds,
-      {
-        account: deps.account,
-        band:
-          verdict.expected === null
-            ? undefined
-            : {
-                expected: verdict.expected,
-                lower: verdict.lowerThreshold,
-                upper: verdict.upperThreshold,
-                episodeStart: episode.start,
-              },
-      },
-    ),
+    consoleUrl: consoleUrlOf(graph),
+    graph,
   };
   return { result, alert };
 }
