@@ -1,3 +1,4 @@
+import { GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
 import { PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
 import { functionPermissions, functionScopes } from "./function-permissions.ts";
 import { OPERATOR_ROLE_NAME, roleName } from "./iam-roles.ts";
@@ -120,12 +121,15 @@ export function journalResources(): { Resources: Record<string, Json> } {
                 },
               },
               {
-                // The detect functions count pages under alerts/ and may write nothing else.
+                // The detect functions count pages under alerts/ (and put graph images under
+                // graph-images/ when alerting.pagerduty.graphImage is on): nothing else.
                 Sid: "DetectionWritesOnlyThePageLedger",
                 Effect: "Deny",
                 Principal: "*",
                 Action: JOURNAL_WRITE_ACTIONS,
-                NotResource: sub(`\${JournalBucket.Arn}/${PAGE_LEDGER_PREFIX}*`),
+                NotResource: [PAGE_LEDGER_PREFIX, GRAPH_IMAGE_PREFIX].map((prefix) =>
+                  sub(`\${JournalBucket.Arn}/${prefix}*`),
+                ),
                 Condition: {
                   ArnEquals: { "aws:PrincipalArn": roleArns(pageLedgerWriterRoleNames()) },
                 },

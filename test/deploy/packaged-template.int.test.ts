@@ -141,7 +141,10 @@ describe("packaged template: one least-privilege role per function", () => {
     expect(ledgerOnly).toMatchObject({
       Effect: "Deny",
       Principal: "*",
-      NotResource: { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
+      NotResource: [
+        { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
+        { "Fn::Sub": "${JournalBucket.Arn}/graph-images/*" },
+      ],
     });
     expect(actions(ledgerOnly as Statement)).toEqual(actions(deny as Statement));
     expect(JSON.stringify(ledgerOnly?.Condition)).toBe(
