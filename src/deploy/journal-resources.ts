@@ -80,6 +80,13 @@ export function journalResources(): { Resources: Record<string, Json> } {
                 ExpirationInDays: 2,
               },
               {
+                // A remediation and an anomaly link to each other within a day.
+                Id: "expire-resource-notes",
+                Status: "Enabled",
+                Prefix: "alerts/resources/",
+                ExpirationInDays: 2,
+              },
+              {
                 Id: "expire-storms",
                 Status: "Enabled",
                 Prefix: "alerts/storms/",
