@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { MemoryPageLedger } from "../src/adapters/memory-page-ledger.ts";
 import type { PagerDutySender } from "../src/adapters/pagerduty-notifier.ts";
 import { RoutingNotifier } from "../src/adapters/routing-notifier.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
@@ -191,7 +192,13 @@ export async function benchFleet(
     logger,
     now: () => new Date(0),
   });
-  const runHour = async (h: number, metrics: number[], target = { sns, pager, notifier }) => {
+  // Pages counted per account-hour in a ledger shared by every run, as deployed (journal bucket).
+  const pages = new MemoryPageLedger();
+  const runHour = async (
+    h: number,
+    metrics: number[],
+    target = { sns, pager, notifier, pages },
+  ) => {
     source.current = metrics;
     return detectAnomalies(
       {
@@ -203,6 +210,7 @@ export async function benchFleet(
         account: ACCOUNT,
         logger,
         alerting,
+        pages: target.pages,
       },
       { force: true },
     );
@@ -244,6 +252,7 @@ export async function benchFleet(
       sns: new MemoryNotifier(),
       pager: new RecordingPager(),
       notifier: undefined as unknown as RoutingNotifier,
+      pages: new MemoryPageLedger(),
     };
     target.notifier = new RoutingNotifier({
       routes: alerting.routes,
@@ -330,6 +339,17 @@ export async function benchFleet(
     criticalIncidentsPagedWithinOnePeriod: `${critical.filter((i) => i.delay !== null && i.delay <= 1).length}/${critical.length}`,
     incidentsPaged: `${incidentResults.filter((i) => i.delay !== null).length}/${incidentResults.length}`,
     incidentsOnlyInStorm: incidentResults.filter((i) => i.via === "storm").length,
+    // Storm incidents opened, and closed by a later run (PagerDuty resolve) once nothing was open.
+    storms: new Set(
+      pager.events
+        .filter((e) => e.event_action === "trigger" && e.dedup_key.startsWith("vigil:storm:"))
+        .map((e) => e.dedup_key),
+    ).size,
+    stormsResolved: new Set(
+      pager.events
+        .filter((e) => e.event_action === "resolve" && e.dedup_key.startsWith("vigil:storm:"))
+        .map((e) => e.dedup_key),
+    ).size,
     incidentsNeverPaged: incidentResults.filter((i) => i.delay === null).length,
     detectionDelayPeriods: {
       median: quantile(delays, 0.5),
@@ -388,6 +408,7 @@ export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): voi
     `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
     `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod}`,
     `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
+    `  storm incidents         ${summary.storms} opened, ${summary.stormsResolved} auto-resolved`,
     `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,
     `  new episodes/metric-day ${summary.newEpisodesPerMetricDay}`,
     `  pre-screen exact on the busiest hour: ${summary.prescreenExact}; ${Math.round(summary.totalMs / 1000)} s`,

@@ -1,4 +1,4 @@
-import type { FoldedIncident, OpenStorm, PageLedger } from "../ports/page-ledger.ts";
+import type { FoldedIncident, OpenStorm, PageLedger, ResourceNote } from "../ports/page-ledger.ts";
 
 /** In-memory page ledger with S3PageLedger's semantics: for tests, the sandbox and the benches. */
 export class MemoryPageLedger implements PageLedger {
@@ -6,6 +6,8 @@ export class MemoryPageLedger implements PageLedger {
   readonly pages = new Map<string, string[]>();
   /** `<scope>/<hour>` → incident → its folded entry. */
   readonly storms = new Map<string, Map<string, FoldedIncident>>();
+  /** `<scope>/<resource>` → notes. */
+  readonly notes = new Map<string, ResourceNote[]>();
 
   async takePage(scope: string, hour: string, budget: number, holder: string): Promise<boolean> {
     const taken = this.pages.get(`${scope}/${hour}`) ?? [];
@@ -37,5 +39,18 @@ export class MemoryPageLedger implements PageLedger {
 
   async closeStorm(scope: string, hour: string): Promise<void> {
     this.storms.delete(`${scope}/${hour}`);
+  }
+
+  async noteResource(scope: string, resource: string, note: ResourceNote): Promise<void> {
+    const notes = this.notes.get(`${scope}/${resource}`) ?? [];
+    notes.push(structuredClone(note));
+    this.notes.set(`${scope}/${resource}`, notes);
+  }
+
+  async resourceNotes(scope: string, resource: string, since: number): Promise<ResourceNote[]> {
+    return (this.notes.get(`${scope}/${resource}`) ?? [])
+      .filter((n) => n.time >= since)
+      .sort((a, b) => a.time - b.time)
+      .map((n) => structuredClone(n));
   }
 }

@@ -6,17 +6,28 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { FoldedIncident, OpenStorm, PageLedger } from "../ports/page-ledger.ts";
+import type { FoldedIncident, OpenStorm, PageLedger, ResourceNote } from "../ports/page-ledger.ts";
 import { isConditionalFailure } from "./s3-journal.ts";
 
 /** Where the ledger lives in the journal bucket: the detect roles may write only under it. */
 export const PAGE_LEDGER_PREFIX = "alerts/";
+
+/** IAM actions the ledger calls, on objects under PAGE_LEDGER_PREFIX and listing it. */
+export const PAGE_LEDGER_ACTIONS = [
+  "s3:GetObject",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:ListBucket",
+];
 
 /**
  * Page slots and open storms in the journal bucket, under alerts/:
  * - alerts/pages/<scope>/<hour>/<n>                 slot n of the hour's budget (0 … budget-1)
  * - alerts/storms/<scope>/<hour>/open               the hour had a storm, not resolved yet
  * - alerts/storms/<scope>/<hour>/folded/<sha256>    one incident folded into it, still open
+ * - alerts/resources/<scope>/<sha256(resource)>/<time>-<sha256(ref)>.json
+ *                                                   what a remediation or an anomaly said about a
+ *                                                   resource, so the other side can link to it
  *
  * A slot is taken with PutObject If-None-Match "*": of concurrent writers exactly one creates it
  * (the others get 412 and try the next slot), so the budget holds across runs, shards and the
@@ -111,6 +122,52 @@ export class S3PageLedger implements PageLedger {
         Key: `${this.hourPrefix("storms", scope, hour)}open`,
       }),
     );
+  }
+
+  async noteResource(scope: string, resource: string, note: ResourceNote): Promise<void> {
+    await this.put(
+      `${this.resourcePrefix(scope, resource)}${String(note.time).padStart(15, "0")}-${sha256(note.ref).slice(0, 16)}.json`,
+      JSON.stringify(note),
+    );
+  }
+
+  async resourceNotes(scope: string, resource: string, since: number): Promise<ResourceNote[]> {
+    const prefix = this.resourcePrefix(scope, resource);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          // Keys start with the zero-padded time: listing starts at `since`.
+          StartAfter: `${prefix}${String(Math.max(0, since - 1)).padStart(15, "0")}~`,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    // The newest few are enough to link to.
+    const notes = await Promise.all(keys.slice(-10).map((key) => this.getNote(key)));
+    return notes.filter((n): n is ResourceNote => n !== undefined && n.time >= since);
+  }
+
+  private resourcePrefix(scope: string, resource: string): string {
+    return `${PAGE_LEDGER_PREFIX}resources/${safe(scope)}/${sha256(resource)}/`;
+  }
+
+  private async getNote(key: string): Promise<ResourceNote | undefined> {
+    const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const v = JSON.parse(
+      (await result.Body?.transformToString("utf8")) ?? "null",
+    ) as Partial<ResourceNote> | null;
+    return (v?.kind === "remediation" || v?.kind === "anomaly") &&
+      typeof v.ref === "string" &&
+      typeof v.text === "string" &&
+      typeof v.time === "number"
+      ? (v as ResourceNote)
+      : undefined;
   }
 
   private hourPrefix(kind: "pages" | "storms", scope: string, hour: string): string {

@@ -12,6 +12,7 @@ import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-seal.ts";
 import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
+import { PAGE_LEDGER_ACTIONS, PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
 import { SHARD_QUEUE_ACTIONS } from "../adapters/sqs-shard-queue.ts";
@@ -52,7 +53,8 @@ export function functionPermissions(): Record<string, string[]> {
     ...KILL_SWITCH_ACTIONS,
   ];
   return {
-    detect: unique([...METRIC_SOURCE_ACTIONS, ...alerting]),
+    // Pages per account-hour are counted in the journal bucket (alerts/ only: see functionScopes).
+    detect: unique([...METRIC_SOURCE_ACTIONS, ...alerting, ...PAGE_LEDGER_ACTIONS]),
     // Config names IAM resources by unique id: the resolver turns them into names.
     // Findings of member accounts are fixed through their VigilRemediationRole (AssumeRole).
     // A rule's verdict counts only when AWS wrote the rule (DescribeConfigRules: Source.Owner).
@@ -79,6 +81,7 @@ export function functionPermissions(): Record<string, string[]> {
     detectWorker: unique([
       ...METRIC_SOURCE_ACTIONS,
       ...alerting,
+      ...PAGE_LEDGER_ACTIONS,
       ...SHARD_QUEUE_ACTIONS,
       ...ASSUME_ROLE_ACTIONS,
     ]),
@@ -109,6 +112,8 @@ export interface FunctionScope {
   queues: string[];
   /** The member-account role its AssumeRole takes, when it acts in member accounts. */
   memberRole?: string;
+  /** The only part of the journal bucket it reaches (absent: all of it). */
+  journalPrefix?: string;
 }
 
 /**
@@ -119,11 +124,15 @@ export interface FunctionScope {
 export function functionScopes(): Record<string, FunctionScope> {
   const alerts = ["AlertDeadLetterQueue"];
   return {
-    detect: { queues: alerts },
+    detect: { queues: alerts, journalPrefix: PAGE_LEDGER_PREFIX },
     onConfigComplianceChange: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     onAccessAnalyzerFinding: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     reconcile: { queues: alerts },
     detectFanout: { queues: ["ShardQueue"] },
-    detectWorker: { queues: [...alerts, "ShardQueue"], memberRole: MEMBER_DETECTION_ROLE },
+    detectWorker: {
+      queues: [...alerts, "ShardQueue"],
+      memberRole: MEMBER_DETECTION_ROLE,
+      journalPrefix: PAGE_LEDGER_PREFIX,
+    },
   };
 }

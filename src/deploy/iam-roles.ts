@@ -14,6 +14,7 @@ export interface Statement {
   Effect: "Allow" | "Deny";
   Action: string[];
   Resource: Json;
+  Condition?: Json;
 }
 
 const sub = (value: string): Json => ({ "Fn::Sub": value });
@@ -86,9 +87,9 @@ export function statementsFor(
   scope: FunctionScope = { queues: ["AlertDeadLetterQueue"] },
   options: RoleOptions = {},
 ): Statement[] {
-  const groups = new Map<string, { resource: Json; actions: string[] }>();
-  const add = (sid: string, resource: Json, action: string) => {
-    const group = groups.get(sid) ?? { resource, actions: [] };
+  const groups = new Map<string, { resource: Json; actions: string[]; condition?: Json }>();
+  const add = (sid: string, resource: Json, action: string, condition?: Json) => {
+    const group = groups.get(sid) ?? { resource, actions: [], ...(condition ? { condition } : {}) };
     group.actions.push(action);
     groups.set(sid, group);
   };
@@ -99,9 +100,17 @@ export function statementsFor(
       add("SealJournalRecords", { "Fn::GetAtt": ["JournalMacKey", "Arn"] }, action);
     } else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
     else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
-      add("JournalObjects", sub("${JournalBucket.Arn}/*"), action);
+      // A function that only counts pages (detection) reaches the page ledger's prefix only.
+      add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);
     } else if (JOURNAL_BUCKET_ACTIONS.has(action)) {
-      add("JournalBucket", { "Fn::GetAtt": ["JournalBucket", "Arn"] }, action);
+      add(
+        "JournalBucket",
+        { "Fn::GetAtt": ["JournalBucket", "Arn"] },
+        action,
+        scope.journalPrefix
+          ? { StringLike: { "s3:prefix": [`${scope.journalPrefix}*`] } }
+          : undefined,
+      );
     } else if (service === "s3") {
       add("RemediateBuckets", sub("arn:${AWS::Partition}:s3:::*"), action);
     } else if (service === "iam") {
@@ -167,6 +176,7 @@ export function statementsFor(
     Effect: "Allow",
     Action: [...new Set(g.actions)].sort(),
     Resource: g.resource,
+    ...(g.condition ? { Condition: g.condition } : {}),
   }));
   const iamWrites = actions.filter((a) => IAM_WRITE.test(a));
   if (iamWrites.length > 0) {

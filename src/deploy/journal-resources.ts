@@ -1,9 +1,14 @@
-import { functionPermissions } from "./function-permissions.ts";
+import { GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
+import { PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
+import { functionPermissions, functionScopes } from "./function-permissions.ts";
 import { OPERATOR_ROLE_NAME, roleName } from "./iam-roles.ts";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const sub = (value: string): Json => ({ "Fn::Sub": value });
+
+const roleArns = (names: string[]): Json =>
+  names.map((name) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}`));
 
 /** Object writes that could forge, alter or erase a journal record or claim. */
 export const JOURNAL_WRITE_ACTIONS = [
@@ -17,12 +22,22 @@ export const JOURNAL_WRITE_ACTIONS = [
   "s3:PutObjectVersionAcl",
 ];
 
+function writers(prefixed: boolean): string[] {
+  const scopes = functionScopes();
+  return Object.entries(functionPermissions())
+    .filter(([, actions]) => actions.includes("s3:PutObject"))
+    .filter(([fn]) => (scopes[fn]?.journalPrefix !== undefined) === prefixed)
+    .map(([fn]) => roleName(fn));
+}
+
 /** The roles that write the journal: the remediating functions and the operator (undo). */
 export function journalWriterRoleNames(): string[] {
-  const writers = Object.entries(functionPermissions())
-    .filter(([, actions]) => actions.includes("s3:PutObject"))
-    .map(([fn]) => roleName(fn));
-  return [...writers, OPERATOR_ROLE_NAME];
+  return [...writers(false), OPERATOR_ROLE_NAME];
+}
+
+/** The roles that write only the page ledger (alerts/): the detect functions. */
+export function pageLedgerWriterRoleNames(): string[] {
+  return writers(true);
 }
 
 /**
@@ -56,6 +71,27 @@ export function journalResources(): { Resources: Record<string, Json> } {
           LifecycleConfiguration: {
             Rules: [
               { Id: "expire-claims", Status: "Enabled", Prefix: "claims/", ExpirationInDays: 30 },
+              // Page slots matter for their hour only; a storm nobody resolved (its account left
+              // the fleet) is forgotten after a month.
+              {
+                Id: "expire-page-slots",
+                Status: "Enabled",
+                Prefix: "alerts/pages/",
+                ExpirationInDays: 2,
+              },
+              {
+                // A remediation and an anomaly link to each other within a day.
+                Id: "expire-resource-notes",
+                Status: "Enabled",
+                Prefix: "alerts/resources/",
+                ExpirationInDays: 2,
+              },
+              {
+                Id: "expire-storms",
+                Status: "Enabled",
+                Prefix: "alerts/storms/",
+                ExpirationInDays: 30,
+              },
               { Id: "old-versions", Status: "Enabled", NoncurrentVersionExpirationInDays: 365 },
             ],
           },
@@ -84,10 +120,25 @@ export function journalResources(): { Resources: Record<string, Json> } {
                 Resource: objects,
                 Condition: {
                   ArnNotEquals: {
-                    "aws:PrincipalArn": journalWriterRoleNames().map((name) =>
-                      sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${name}`),
-                    ),
+                    "aws:PrincipalArn": roleArns([
+                      ...journalWriterRoleNames(),
+                      ...pageLedgerWriterRoleNames(),
+                    ]),
                   },
+                },
+              },
+              {
+                // The detect functions count pages under alerts/ (and put graph images under
+                // graph-images/ when alerting.pagerduty.graphImage is on): nothing else.
+                Sid: "DetectionWritesOnlyThePageLedger",
+                Effect: "Deny",
+                Principal: "*",
+                Action: JOURNAL_WRITE_ACTIONS,
+                NotResource: [PAGE_LEDGER_PREFIX, GRAPH_IMAGE_PREFIX].map((prefix) =>
+                  sub(`\${JournalBucket.Arn}/${prefix}*`),
+                ),
+                Condition: {
+                  ArnEquals: { "aws:PrincipalArn": roleArns(pageLedgerWriterRoleNames()) },
                 },
               },
             ],

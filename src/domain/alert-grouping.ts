@@ -73,3 +73,20 @@ export function resourceOf(
   }
   return undefined;
 }
+
+/**
+ * The resource a remediation finding is about, keyed as resourceOf keys a metric's, so that a fix
+ * and an anomaly on the same bucket or principal can name each other. Undefined for resources no
+ * metric names (groups, managed policies).
+ */
+export function findingResource(resourceType: string, resourceName: string): Resource | undefined {
+  switch (resourceType) {
+    case "AWS::S3::Bucket":
+      return { key: `s3-bucket/${resourceName}`, label: `s3-bucket ${resourceName}` };
+    case "AWS::IAM::Role":
+    case "AWS::IAM::User":
+      return { key: `principal/${resourceName}`, label: `principal ${resourceName}` };
+    default:
+      return undefined;
+  }
+}

@@ -54,6 +54,8 @@ export interface Incident {
   alerts: AnomalyAlert[];
   /** Other open episodes on the same resource (earlier starts): named in the text. */
   related: string[];
+  /** What Vigil's remediations did to the resource lately, with their journal ids. */
+  remediations?: string[] | undefined;
 }
 
 /** The page for an incident: one member reads as before; several list every member. */
@@ -73,6 +75,14 @@ export function incidentNotification(incident: Incident): Notification {
     extra.push(
       `${incident.alerts.length} anomalies on ${incident.resource?.label ?? "this resource"} in this period, one incident:`,
       ...members.map((m) => `  - [${m.severity}] ${m.metric}: ${m.why}`),
+      "",
+    );
+  }
+  if (incident.remediations && incident.remediations.length > 0) {
+    extra.push(
+      ...incident.remediations.map(
+        (r) => `Remediation on ${incident.resource?.label ?? "this resource"}: ${r}`,
+      ),
       "",
     );
   }
@@ -109,6 +119,7 @@ export function incidentNotification(incident: Incident): Notification {
         resource: incident.resource?.label ?? null,
         members,
         related: incident.related,
+        ...(incident.remediations?.length ? { remediations: incident.remediations } : {}),
       },
     },
   };

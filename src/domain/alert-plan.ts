@@ -47,6 +47,8 @@ export interface PlanContext {
    * Absent: its share of the budget (runPageAllowance), as when no ledger is shared.
    */
   allowance?: number | undefined;
+  /** Resource key → what Vigil's remediations did to it lately (one line each, journal id in it). */
+  remediations?: ReadonlyMap<string, string[]> | undefined;
 }
 
 /** An episode still open after this run (from the run's results): holds its incident's resolve. */
@@ -173,6 +175,7 @@ export function planAlerts(
       resource: p.entry.resource,
       alerts: [p.alert],
       related,
+      remediations: p.entry.resource ? ctx.remediations?.get(p.entry.resource.key) : undefined,
       placed: [p],
     });
   }

@@ -49,3 +49,11 @@ export function formatSigma(z: number): string {
   }
   return `${formatNumber(Math.round(z))}σ`;
 }
+
+/** How long ago, as people say it: "35 min", "2 h", "3 days". */
+export function formatAgo(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 90) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}

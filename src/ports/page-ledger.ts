@@ -16,6 +16,17 @@ export interface OpenStorm {
   folded: FoldedIncident[];
 }
 
+/** What one side (a remediation, an anomaly incident) said about a resource: read by the other. */
+export interface ResourceNote {
+  kind: "remediation" | "anomaly";
+  /** Journal record id or incident dedup key. */
+  ref: string;
+  /** One line for people: "Vigil applied s3-block-public-access (fixed)". */
+  text: string;
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface PageLedger {
   /**
    * Takes one of the `budget` page slots of the scope's hour. Atomic across runs: of concurrent
@@ -30,4 +41,8 @@ export interface PageLedger {
   dropFolded(scope: string, hour: string, incidents: readonly string[]): Promise<void>;
   /** The storm was resolved: forget it. */
   closeStorm(scope: string, hour: string): Promise<void>;
+  /** Notes what was alerted on a resource (`resource` is alert-grouping's resource key). */
+  noteResource(scope: string, resource: string, note: ResourceNote): Promise<void>;
+  /** Notes on the resource from `since` (epoch ms) on, oldest first. */
+  resourceNotes(scope: string, resource: string, since: number): Promise<ResourceNote[]>;
 }

@@ -10,6 +10,7 @@ import type {
   MetricSource,
 } from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
+import type { PageLedger } from "../ports/page-ledger.ts";
 import { type DetectReport, detectAnomalies } from "./detect-anomalies.ts";
 import { FanoutInputError } from "./plan-shards.ts";
 
@@ -74,6 +75,8 @@ export interface ShardDeps {
   notifier: Notifier;
   /** Digest, page budget, silences, grouping (default: the config defaults). */
   alerting?: AlertPolicy;
+  /** Page slots per account-hour shared by every shard and run (absent: each shard's share). */
+  pages?: PageLedger;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /** Sends the sub-shards of a shard too big for one worker. */
   requeue(shards: DetectShard[]): Promise<void>;
@@ -147,7 +150,8 @@ export async function detectShard(deps: ShardDeps, shard: DetectShard): Promise<
       account: shard.account,
       logger: deps.logger,
       ...(deps.alerting ? { alerting: deps.alerting } : {}),
-      // One digest per shard; the page budget is split across the account's parts.
+      ...(deps.pages ? { pages: deps.pages } : {}),
+      // One digest per shard; the page budget is shared through the ledger (or split by part).
       part: shard.part,
     },
     { metricSets: shard.metricSets, force: shard.force, dryRun: shard.dryRun },

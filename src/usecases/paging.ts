@@ -1,6 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { findingResource, type Resource } from "../domain/alert-grouping.ts";
 import type { AlertRoute } from "../domain/alert-route.ts";
 import { destinationsFor } from "../domain/alert-routing.ts";
+import { formatAgo } from "../domain/format.ts";
 import type { Notification } from "../domain/notification.ts";
 import {
   foldedCopy,
@@ -19,6 +21,56 @@ import type { PageLedger } from "../ports/page-ledger.ts";
  * hour's storm incident (one dedup key per account and hour), which always pages. The first run
  * after the hour closes the storm once nothing it folded is still open.
  */
+
+/** A remediation and an anomaly on the same resource within this time name each other. */
+export const LINK_WINDOW_MS = 24 * 3_600_000;
+
+/** Resources at most one run looks up (one S3 listing each). */
+const MAX_LINKED_RESOURCES = 20;
+
+/** Resource key → one line per recent remediation on it: what, how long ago, its journal id. */
+export async function remediationLinks(
+  ledger: PageLedger,
+  scope: string,
+  resources: readonly Resource[],
+  now: number,
+): Promise<Map<string, string[]>> {
+  const keys = [...new Set(resources.map((r) => r.key))].slice(0, MAX_LINKED_RESOURCES);
+  const links = new Map<string, string[]>();
+  await Promise.all(
+    keys.map(async (key) => {
+      const notes = await ledger.resourceNotes(scope, key, now - LINK_WINDOW_MS);
+      const lines = notes
+        .filter((n) => n.kind === "remediation")
+        .map((n) => `${n.text} ${formatAgo(now - n.time)} ago (journal id ${n.ref})`);
+      if (lines.length > 0) links.set(key, lines);
+    }),
+  );
+  return links;
+}
+
+/** Notes anomalies (one per incident) on their resources for remediations to link to. */
+export async function noteAnomalies(
+  ledger: PageLedger,
+  scope: string,
+  anomalies: ReadonlyArray<{ resource: Resource; ref: string; text: string }>,
+  now: number,
+): Promise<void> {
+  const seen = new Set<string>();
+  const unique = anomalies
+    .filter((a) => !seen.has(a.ref) && seen.add(a.ref))
+    .slice(0, MAX_LINKED_RESOURCES);
+  await Promise.all(
+    unique.map((a) =>
+      ledger.noteResource(scope, a.resource.key, {
+        kind: "anomaly",
+        ref: a.ref,
+        text: a.text,
+        time: now,
+      }),
+    ),
+  );
+}
 
 /** Takes up to `wanted` page slots, stopping at the first refused (the rest are taken). */
 export async function takePages(
@@ -77,7 +129,71 @@ export interface PageBudgetNotifierOptions {
 export class PageBudgetNotifier implements Notifier {
   constructor(private readonly options: PageBudgetNotifierOptions) {}
 
-  async notify(notification: Notification): Promise<void> {
+  /** The notifier behind the budget (the routing notifier). */
+  get inner(): Notifier {
+    return this.options.inner;
+  }
+
+  async notify(original: Notification): Promise<void> {
+    const notification = await this.linked(original);
+    return this.budgeted(notification);
+  }
+
+  /**
+   * A remediation names the anomalies on its resource in the last day, and is noted for the
+   * anomalies to come: "Remediation on s3-bucket x: Vigil applied … 2 h ago (journal id …)".
+   */
+  private async linked(notification: Notification): Promise<Notification> {
+    const { ledger, clock, region, logger } = this.options;
+    const finding = notification.details.finding as
+      | { resourceType?: unknown; resourceName?: unknown; resourceArn?: unknown }
+      | undefined;
+    const journalId = notification.details.journalId;
+    if (notification.source !== "remediation" || notification.action !== "trigger") {
+      return notification;
+    }
+    const name =
+      String(finding?.resourceArn ?? "")
+        .split(/[:/]/)
+        .at(-1) ?? "";
+    const resource = findingResource(String(finding?.resourceType ?? ""), name);
+    if (!resource || typeof journalId !== "string") return notification;
+    const now = clock();
+    const account =
+      typeof notification.attributes.account === "string"
+        ? notification.attributes.account
+        : undefined;
+    const scope = pageScope(account, region);
+    try {
+      const anomalies = (await ledger.resourceNotes(scope, resource.key, now - LINK_WINDOW_MS))
+        .filter((n) => n.kind === "anomaly")
+        .map((n) => `${n.text} ${formatAgo(now - n.time)} ago (incident ${n.ref})`);
+      await ledger.noteResource(scope, resource.key, {
+        kind: "remediation",
+        ref: journalId,
+        text: `Vigil: ${notification.subject.replace(/^\[Vigil [^\]]*\] /, "")}`,
+        time: now,
+      });
+      if (anomalies.length === 0) return notification;
+      return {
+        ...notification,
+        body: [
+          ...anomalies.map((a) => `Anomaly on ${resource.label}: ${a}`),
+          "",
+          notification.body,
+        ].join("\n"),
+        details: { ...notification.details, anomalies },
+      };
+    } catch (error) {
+      logger.error("page ledger unavailable: remediation not linked to anomalies", {
+        dedupKey: notification.dedupKey,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      return notification;
+    }
+  }
+
+  private async budgeted(notification: Notification): Promise<void> {
     const { inner, ledger, routes, pageBudget, clock, region, logger } = this.options;
     const pages =
       notification.action === "trigger" &&

@@ -1,4 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { resourceOf } from "../domain/alert-grouping.ts";
+import { incidentDedupKey } from "../domain/alert-incident.ts";
 import {
   type AlertingSummary,
   type AlertPolicy,
@@ -6,12 +8,12 @@ import {
   planAlerts,
 } from "../domain/alert-plan.ts";
 import type { AnomalyAlert } from "../domain/anomaly-notification.ts";
-import { type MetricIdentity, metricKey } from "../domain/metric.ts";
+import { type MetricIdentity, metricKey, metricLabel } from "../domain/metric.ts";
 import type { Notification } from "../domain/notification.ts";
 import { pageHour, pageScope } from "../domain/page-budget.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { PageLedger } from "../ports/page-ledger.ts";
-import { settleOpenStorms, takePages } from "./paging.ts";
+import { noteAnomalies, remediationLinks, settleOpenStorms, takePages } from "./paging.ts";
 
 /**
  * What a detect run sends once every metric is judged: the plan (digest, pages, storm), with the
@@ -56,8 +58,6 @@ export async function sendRunAlerts(
     notificationFailures: [],
     partialFailure: false,
   };
-  const ctx = { now, account: deps.account, region: deps.region, part: deps.part };
-  let plan = planAlerts(alerts, open, policy, ctx);
   const ledger = input.dryRun ? undefined : deps.pages;
   const scope = pageScope(deps.account, deps.region);
   const hour = pageHour(now);
@@ -69,6 +69,29 @@ export async function sendRunAlerts(
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
   };
+  // What Vigil's remediations did lately to the resources anomalous now: named in the incident.
+  const triggers = alerts.flatMap((alert) => {
+    const resource =
+      alert.event === "resolved"
+        ? undefined
+        : resourceOf(alert.verdict.metric, policy.resourceGroups);
+    return resource ? [{ alert, resource }] : [];
+  });
+  let remediations: Map<string, string[]> | undefined;
+  if (ledger && triggers.length > 0) {
+    try {
+      remediations = await remediationLinks(
+        ledger,
+        scope,
+        triggers.map((t) => t.resource),
+        now,
+      );
+    } catch (error) {
+      ledgerFailed("remediations on the anomalous resources not read", error);
+    }
+  }
+  const ctx = { now, account: deps.account, region: deps.region, part: deps.part, remediations };
+  let plan = planAlerts(alerts, open, policy, ctx);
 
   if (ledger && plan.wantedPages > 0) {
     // Slots of the account-hour shared with every other run; the rest fold into the storm. An
@@ -93,6 +116,26 @@ export async function sendRunAlerts(
     }
   }
   const summary = plan.summary;
+  if (ledger && triggers.length > 0) {
+    // …and the other way round: a remediation on these resources will name the anomaly.
+    try {
+      await noteAnomalies(
+        ledger,
+        scope,
+        triggers.map(({ alert, resource }) => ({
+          resource,
+          ref: incidentDedupKey(alert.verdict.metric, alert.episode.start, resource, {
+            account: deps.account,
+            region: deps.region,
+          }),
+          text: `${alert.episode.severity} anomaly ${metricLabel(alert.verdict.metric)}: ${alert.verdict.why}`,
+        })),
+        now,
+      );
+    } catch (error) {
+      ledgerFailed("anomalies not noted for remediations to link to", error);
+    }
+  }
 
   // Storms of earlier hours with nothing left open are resolved (a PagerDuty resolve event).
   let stormResolves: Array<{ hour: string; notification: Notification }> = [];

@@ -1,7 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { S3Client } from "@aws-sdk/client-s3";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../adapters/cloudwatch-metric-source.ts";
+import { S3PageLedger } from "../adapters/s3-page-ledger.ts";
 import { loadConfigFile, type VigilConfig } from "../config/load.ts";
 import type { DetectDeps } from "../usecases/detect-anomalies.ts";
 import { createAlerting } from "./alerting.ts";
@@ -55,6 +57,9 @@ export async function createDetectionDeps(
     logger,
     ...(options.account ? { account: options.account } : {}),
   });
+  // Pages per account-hour counted across runs and shards in the journal bucket; without one each
+  // run keeps its own share of the budget.
+  const journalBucket = env.VIGIL_JOURNAL_BUCKET ?? config.remediation?.journalBucket;
   const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
   const plan = detectionMemoryPlan(memory ? Number(memory) : undefined);
   return {
@@ -66,6 +71,9 @@ export async function createDetectionDeps(
     ...(plan.fetchChunkBytes ? { fetchChunkBytes: plan.fetchChunkBytes } : {}),
     notifier: alerting.notifier,
     alerting: config.alerting,
+    ...(journalBucket
+      ? { pages: new S3PageLedger(new S3Client(clientConfig), journalBucket) }
+      : {}),
     config: config.detection,
     clock: () => Date.now(),
     region: clientConfig.region,

@@ -75,6 +75,7 @@ export async function createShardDeps(options: FanoutWiringOptions = {}): Promis
     config: detection.config,
     notifier: detection.notifier,
     ...(detection.alerting ? { alerting: detection.alerting } : {}),
+    ...(detection.pages ? { pages: detection.pages } : {}),
     logger,
     async sourceFor(shard) {
       const credentials = await members.credentialsFor(

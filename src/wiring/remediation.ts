@@ -17,6 +17,7 @@ import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
+import { S3PageLedger } from "../adapters/s3-page-ledger.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
@@ -26,6 +27,7 @@ import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { AwsClientClass, Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
+import { PageBudgetNotifier } from "../usecases/paging.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
 import {
   type HandledEvent,
@@ -108,8 +110,8 @@ export async function createRemediationDeps(
   const configService = new ConfigServiceClient(clientConfig);
 
   let journal = overrides.journal;
+  const bucket = env.VIGIL_JOURNAL_BUCKET ?? config.journalBucket;
   if (!journal) {
-    const bucket = env.VIGIL_JOURNAL_BUCKET ?? config.journalBucket;
     if (!bucket) {
       throw new ConfigError(
         "no journal bucket: set VIGIL_JOURNAL_BUCKET or remediation.journalBucket (idempotency and undo need it)",
@@ -135,13 +137,27 @@ export async function createRemediationDeps(
     const alerting =
       options.alerting ??
       (options.loadConfig ? undefined : (await loadConfigFile(env.VIGIL_CONFIG)).alerting);
-    notifier = createAlerting({
+    const setup = createAlerting({
       env,
       ...(alerting ? { alerting } : {}),
       ...(topicArn ? { topicArn } : {}),
       clientConfig,
       logger,
-    }).notifier;
+    });
+    // Pages count against the account-hour's budget shared with detection (journal bucket,
+    // alerts/); past it they join the hour's storm incident. Nothing pages without PagerDuty.
+    notifier =
+      bucket && !overrides.journal && setup.pagerDuty
+        ? new PageBudgetNotifier({
+            inner: setup.notifier,
+            ledger: new S3PageLedger(s3For(clientConfig.region), bucket),
+            routes: setup.config.routes,
+            pageBudget: setup.config.pageBudget,
+            clock: () => Date.now(),
+            region: clientConfig.region,
+            logger,
+          })
+        : setup.notifier;
   }
 
   // Member accounts (remediation.allowedAccounts) are changed through their VigilRemediationRole,

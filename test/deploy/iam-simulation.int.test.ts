@@ -125,7 +125,12 @@ function keyPolicyOf(arn: string): Json | undefined {
   return key ? resolve(resources[key]?.Properties?.KeyPolicy as Json) : undefined;
 }
 
-async function decision(role: Role, action: string, resource: string): Promise<string> {
+async function decision(
+  role: Role,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Promise<string> {
   const response = await runSimulation(
     {
       identityPolicies: role.policies as never,
@@ -137,7 +142,7 @@ async function decision(role: Role, action: string, resource: string): Promise<s
         action,
         principal: role.arn,
         resource: { resource, accountId: resource.split(":")[4] || ACCOUNT },
-        contextVariables: {},
+        contextVariables: context,
       },
     },
     {},
@@ -180,6 +185,8 @@ async function customerResource(action: string): Promise<string> {
 /** Where Vigil's own calls go: its topic, queues, journal, secrets, member roles. */
 function vigilResources(fn: string, action: string): string[] | undefined {
   const journal = arnOf("JournalBucket");
+  // The detect functions reach the page ledger only (alerts/); the remediators the whole journal.
+  const prefix = functionScopes()[fn]?.journalPrefix;
   switch (action) {
     case "sns:Publish":
       return [arnOf("AlertsTopic")];
@@ -190,7 +197,11 @@ function vigilResources(fn: string, action: string): string[] | undefined {
     case "s3:GetObject":
     case "s3:PutObject":
     case "s3:DeleteObject":
-      return [`${journal}/records/2026/12/04/finding-1.json`];
+      return [
+        prefix
+          ? `${journal}/${prefix}pages/${ACCOUNT}/2026-12-04T11/0`
+          : `${journal}/records/2026/12/04/finding-1.json`,
+      ];
     case "secretsmanager:GetSecretValue":
       return [
         `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:vigil/pagerduty-routing-key-AbCdEf`,
@@ -248,8 +259,14 @@ describe("IAM simulation of the packaged roles: every declared call is allowed w
       const denied: string[] = [];
       for (const action of functionPermissions()[fn] ?? []) {
         const targets = vigilResources(fn, action) ?? [await customerResource(action)];
+        // A listing of the journal names its prefix (the detect functions': the page ledger's).
+        const prefix = functionScopes()[fn]?.journalPrefix;
+        const context: Record<string, string> =
+          action === "s3:ListBucket" && prefix
+            ? { "s3:prefix": `${prefix}storms/${ACCOUNT}/` }
+            : {};
         for (const target of targets) {
-          const result = await decision(role, action, target);
+          const result = await decision(role, action, target, context);
           if (result !== "Allowed") denied.push(`${action} on ${target}: ${result}`);
         }
       }
@@ -357,9 +374,15 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
         ["iam:DetachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`],
         ["s3:PutBucketPolicy", "arn:aws:s3:::acme-customer-exports"],
         ["s3:PutObject", `${arnOf("JournalBucket")}/records/x.json`],
+        ["s3:DeleteObject", `${arnOf("JournalBucket")}/claims/x.json`],
       ] as const) {
         expect(await decision(role, action, target), `${fn}: ${action}`).not.toBe("Allowed");
       }
+      // Listing the journal outside the page ledger: no.
+      expect(
+        await decision(role, "s3:ListBucket", arnOf("JournalBucket"), { "s3:prefix": "records/" }),
+        `${fn}: list records/`,
+      ).not.toBe("Allowed");
     }
   });
 

@@ -136,7 +136,26 @@ describe("packaged template: one least-privilege role per function", () => {
       expect(allowed).toContain(`role/vigil-ci-${fn}`);
     }
     expect(allowed).toContain("role/vigil-ci-operator");
-    expect(allowed).not.toContain("detect");
+    // The detect functions write the page ledger (alerts/) and nothing else of the journal.
+    const ledgerOnly = policy.Statement.find((s) => s.Sid === "DetectionWritesOnlyThePageLedger");
+    expect(ledgerOnly).toMatchObject({
+      Effect: "Deny",
+      Principal: "*",
+      NotResource: [
+        { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
+        { "Fn::Sub": "${JournalBucket.Arn}/graph-images/*" },
+      ],
+    });
+    expect(actions(ledgerOnly as Statement)).toEqual(actions(deny as Statement));
+    expect(JSON.stringify(ledgerOnly?.Condition)).toBe(
+      JSON.stringify({
+        ArnEquals: {
+          "aws:PrincipalArn": ["detect", "detectWorker"].map((fn) => ({
+            "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/vigil-ci-${fn}`,
+          })),
+        },
+      }),
+    );
     expect(resources.JournalMacKey?.Properties).toMatchObject({
       KeySpec: "HMAC_256",
       KeyUsage: "GENERATE_VERIFY_MAC",

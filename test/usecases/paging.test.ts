@@ -123,6 +123,8 @@ describe("page budget across runs (shared ledger)", () => {
         Promise.reject(Object.assign(new Error("denied"), { name: "AccessDenied" })),
       dropFolded: () => Promise.reject(new Error("unused")),
       closeStorm: () => Promise.reject(new Error("unused")),
+      noteResource: () => Promise.reject(new Error("denied")),
+      resourceNotes: () => Promise.reject(new Error("denied")),
     };
     const result = await run(broken, [alert(bucket("a")), alert(bucket("b"))]);
     expect(pages(result.sent)).toHaveLength(2);
@@ -292,5 +294,49 @@ describe("PageBudgetNotifier (remediation pages)", () => {
       "page ledger unavailable: paging without it",
       expect.objectContaining({ error: "SlowDown: slow down" }),
     );
+  });
+});
+
+describe("a remediation and an anomaly on the same resource name each other", () => {
+  function remediations(ledger: PageLedger, now: number) {
+    const inner = new MemoryNotifier();
+    const notifier = new PageBudgetNotifier({
+      inner,
+      ledger,
+      routes: alertingConfigSchema.parse({}).routes,
+      pageBudget: 5,
+      clock: () => now,
+      region: "eu-west-1",
+      logger: { error: vi.fn() },
+    });
+    return { notifier, inner };
+  }
+
+  it("the anomaly names the fix of the last day with its journal id; the fix names the anomaly", async () => {
+    const ledger = new MemoryPageLedger();
+    const fix = remediation("applied"); // journal id 20261120T100000Z-0a0b0c0d
+    const arn = (fix.details.finding as { resourceArn: string }).resourceArn;
+    const bucketName = arn.split(":").at(-1) as string;
+    await remediations(ledger, NOW - 2 * HOUR).notifier.notify(fix);
+
+    const detect = await run(ledger, [alert(bucket(bucketName)), alert(bucket("elsewhere"))]);
+    const page = pages(detect.sent).find((n) => n.dedupKey.includes(`s3-bucket/${bucketName}`));
+    expect(page?.body).toContain(`Remediation on s3-bucket ${bucketName}: Vigil: fixed: `);
+    expect(page?.body).toContain("2 h ago (journal id 20261120T100000Z-0a0b0c0d)");
+    const other = pages(detect.sent).find((n) => n.dedupKey.includes("s3-bucket/elsewhere"));
+    expect(other?.body).not.toContain("Remediation on");
+
+    // A later fix on the same bucket names the anomaly and its incident.
+    const later = remediations(ledger, NOW + 30 * 60_000);
+    await later.notifier.notify(remediation("notified"));
+    expect(later.inner.sent[0]?.body).toMatch(
+      new RegExp(
+        `^Anomaly on s3-bucket ${bucketName}: critical anomaly .* 30 min ago \\(incident vigil:incident:`,
+      ),
+    );
+    // Past the window: no link.
+    const dayLater = remediations(ledger, NOW + 26 * HOUR);
+    await dayLater.notifier.notify(remediation("notified"));
+    expect(dayLater.inner.sent[0]?.body).not.toContain("Anomaly on");
   });
 });

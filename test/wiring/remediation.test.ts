@@ -7,6 +7,7 @@ import { RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
 import { ConfigError } from "../../src/config/load.ts";
 import { remediations } from "../../src/remediations/registry.ts";
+import { PageBudgetNotifier } from "../../src/usecases/paging.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import { makeFinding, recordingLogger, testConfig } from "../usecases/fakes.ts";
 
@@ -44,6 +45,24 @@ describe("createRemediationDeps", () => {
       ctx.s3,
     );
     expect(app.intakeDeps().iamIds).not.toBe(app.intakeDeps().iamIds);
+  });
+
+  it("puts pages through the account-hour's page budget when PagerDuty is configured", async () => {
+    const app = await createRemediationDeps({
+      env: {
+        AWS_REGION: "eu-west-1",
+        VIGIL_JOURNAL_BUCKET: "vigil-journal",
+        VIGIL_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:t",
+        VIGIL_PAGERDUTY_SECRET: "vigil/pagerduty",
+      },
+      loadConfig: async () => testConfig(),
+      logger: recordingLogger(),
+      homeAccount: "123456789012",
+    });
+    expect(app.runner.notifier).toBeInstanceOf(PageBudgetNotifier);
+    const inner = (app.runner.notifier as PageBudgetNotifier).inner;
+    expect(inner).toBeInstanceOf(RoutingNotifier);
+    expect((inner as RoutingNotifier).destinations).toEqual(["pagerduty", "sns"]);
   });
 
   it("asks STS for the home account when not told; --dry-run forces the dry run", async () => {
