@@ -52,39 +52,40 @@ const S3_BUCKET_WRITE = /^s3:(PutBucket|DeleteBucket|PutEncryption|PutPublicAcce
  * The resource-policy remediations' reads and writes: resources of this account (any region a
  * finding names), never the alert topic or Vigil's own secrets (matched before those below).
  */
-const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn: string }>> = (() => {
-  const scopes: Record<string, { sid: string; arn: string }> = {};
-  const scope = (sid: string, arn: string, actions: string[]) => {
-    for (const action of actions) scopes[action] = { sid, arn };
-  };
-  scope("RemediateQueuePolicies", "arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*", [
-    "sqs:GetQueueUrl",
-    "sqs:GetQueueAttributes",
-    "sqs:SetQueueAttributes",
-    "sqs:ListQueueTags",
-  ]);
-  scope("RemediateTopicPolicies", "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*", [
-    "sns:GetTopicAttributes",
-    "sns:SetTopicAttributes",
-    "sns:ListTagsForResource",
-  ]);
-  scope("RemediateKeyPolicies", "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*", [
-    "kms:GetKeyPolicy",
-    "kms:PutKeyPolicy",
-    "kms:ListResourceTags",
-  ]);
-  scope(
-    "RemediateSecretPolicies",
-    "arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*",
-    [
-      "secretsmanager:GetResourcePolicy",
-      "secretsmanager:PutResourcePolicy",
-      "secretsmanager:DeleteResourcePolicy",
-      "secretsmanager:DescribeSecret",
-    ],
-  );
-  return scopes;
-})();
+export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn: string }>> =
+  (() => {
+    const scopes: Record<string, { sid: string; arn: string }> = {};
+    const scope = (sid: string, arn: string, actions: string[]) => {
+      for (const action of actions) scopes[action] = { sid, arn };
+    };
+    scope("RemediateQueuePolicies", "arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*", [
+      "sqs:GetQueueUrl",
+      "sqs:GetQueueAttributes",
+      "sqs:SetQueueAttributes",
+      "sqs:ListQueueTags",
+    ]);
+    scope("RemediateTopicPolicies", "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*", [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:ListTagsForResource",
+    ]);
+    scope("RemediateKeyPolicies", "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*", [
+      "kms:GetKeyPolicy",
+      "kms:PutKeyPolicy",
+      "kms:ListResourceTags",
+    ]);
+    scope(
+      "RemediateSecretPolicies",
+      "arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*",
+      [
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:PutResourcePolicy",
+        "secretsmanager:DeleteResourcePolicy",
+        "secretsmanager:DescribeSecret",
+      ],
+    );
+    return scopes;
+  })();
 
 /** Member accounts the roles may assume into (remediation.allowedAccounts). */
 export interface RoleOptions {
