@@ -11,7 +11,12 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
+import {
+  CreateKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  PutKeyPolicyCommand,
+} from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -24,7 +29,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { stringify as toYaml } from "yaml";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../functions/on-config-compliance-change.ts";
@@ -85,6 +95,13 @@ function publicBucketFinding(bucket: string, id: string): SampleEvent {
   event.id = `sandbox-${id}`;
   event.detail = { ...event.detail, id, resource: `arn:aws:s3:::${bucket}` };
   return event;
+}
+
+/** The Sids of a resource policy, for the before/after lines. */
+function statementIds(policy: string | undefined): string {
+  if (!policy) return "no policy";
+  const statements = (JSON.parse(policy) as { Statement: { Sid?: string }[] }).Statement;
+  return `statements [${statements.map((statement) => statement.Sid ?? "?").join(", ")}]`;
 }
 
 interface Step {
@@ -152,7 +169,12 @@ export async function runRemediationSandbox(
       alerting: { runbookUrl: defaultRunbookUrl(packageRepository()) },
       remediation: {
         defaultMode: "enforce",
-        settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KMS_KEY_ARN },
+        settings: {
+          s3EncryptionAlgorithm: "aws:kms",
+          s3KmsKeyArn: KMS_KEY_ARN,
+          // The KMS scene: a key shared with an account nobody listed in trustedAccounts.
+          stripExternalAccounts: true,
+        },
       },
     }),
   );
@@ -233,6 +255,62 @@ export async function runRemediationSandbox(
     }),
   );
 
+  // A queue anyone may send to, and a key another account may decrypt with (resource policies).
+  const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:acme-ingest-events`;
+  const { QueueUrl: ingestQueue } = await sqs.send(
+    new CreateQueueCommand({ QueueName: "acme-ingest-events" }),
+  );
+  const ownAndPublic = (action: string, resource: string, outsider: unknown) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "OwnAccount",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: action === "kms:Decrypt" ? "kms:*" : action,
+          Resource: resource,
+        },
+        {
+          Sid: "Outsider",
+          Effect: "Allow",
+          Principal: outsider,
+          Action: action,
+          Resource: resource,
+        },
+      ],
+    });
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: ingestQueue,
+      Attributes: { Policy: ownAndPublic("sqs:SendMessage", queueArn, "*") },
+    }),
+  );
+  const kms = new KMSClient(clientConfig);
+  const keyArn = (await kms.send(new CreateKeyCommand({ Description: "acme exports" }))).KeyMetadata
+    ?.Arn;
+  await kms.send(
+    new PutKeyPolicyCommand({
+      KeyId: keyArn,
+      PolicyName: "default",
+      Policy: ownAndPublic("kms:Decrypt", "*", { AWS: "arn:aws:iam::444455556666:root" }),
+    }),
+  );
+  const queuePolicy = async () =>
+    `acme-ingest-events queue policy ${statementIds(
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: ingestQueue, AttributeNames: ["Policy"] }),
+        )
+      ).Attributes?.Policy,
+    )}`;
+  const keyPolicy = async () =>
+    `key policy ${statementIds(
+      (await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }))).Policy,
+    )}`;
+  const keyFinding = sample("access-analyzer-kms-external");
+  keyFinding.detail.resource = keyArn;
+
   const encryption = async () => {
     const rule = (
       await s3.send(new GetBucketEncryptionCommand({ Bucket: "acme-raw-landing-prod" }))
@@ -310,6 +388,18 @@ export async function runRemediationSandbox(
       run: () =>
         onAccessAnalyzer.handler(sample("access-analyzer-iam-role-external"), LAMBDA_CONTEXT),
       state: inlineOfReader,
+    },
+    {
+      title: "Access Analyzer: queue acme-ingest-events accepts messages from *",
+      expected: "applied",
+      run: () => onAccessAnalyzer.handler(sample("access-analyzer-sqs-public"), LAMBDA_CONTEXT),
+      state: queuePolicy,
+    },
+    {
+      title: "Access Analyzer: KMS key decryptable by account 444455556666 (stripExternalAccounts)",
+      expected: "applied",
+      run: () => onAccessAnalyzer.handler(keyFinding, LAMBDA_CONTEXT),
+      state: keyPolicy,
     },
     {
       title: "Access Analyzer: ARCHIVED finding",

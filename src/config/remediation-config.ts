@@ -40,6 +40,11 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS: "iam-risky-policy",
   IAM_USER_NO_POLICIES_CHECK: "iam-risky-policy",
   IAM_NO_INLINE_POLICY_CHECK: "iam-risky-policy",
+  // Resource policies (AWS Config developer guide: "…-no-public-access"). No managed rule checks
+  // a Secrets Manager resource policy: Access Analyzer findings only.
+  SQS_QUEUE_NO_PUBLIC_ACCESS: "sqs-queue-policy",
+  SNS_TOPIC_NO_PUBLIC_ACCESS: "sns-topic-policy",
+  KMS_KEY_POLICY_NO_PUBLIC_ACCESS: "kms-key-policy",
 };
 
 /**

@@ -2,6 +2,7 @@ import {
   GENERATED_RULE_NAME_PATTERNS,
   type RemediationConfig,
 } from "../config/remediation-config.ts";
+import { POLICY_RESOURCE_KINDS } from "../domain/policy-resources.ts";
 
 type Pattern = Record<string, unknown>;
 
@@ -38,7 +39,8 @@ export function eventPatterns(config: RemediationConfig): {
       "detail-type": ["Access Analyzer Finding"],
       ...accountFilter,
       detail: {
-        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role"],
+        // Every type intake turns into a finding (the resource-policy types: their own remediations).
+        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role", ...Object.keys(POLICY_RESOURCE_KINDS)],
         // ARCHIVED / RESOLVED are delivered too: they resolve an open alert and change nothing.
         status: ["ACTIVE", "ARCHIVED", "RESOLVED"],
       },

@@ -49,6 +49,45 @@ const IAM_WRITE = /^iam:(Put|Attach|Detach|Delete|Create|Update)/;
 /** Bucket-configuration writes (object writes are s3:PutObject/DeleteObject, journal-only). */
 const S3_BUCKET_WRITE = /^s3:(PutBucket|DeleteBucket|PutEncryption|PutPublicAccess)/;
 
+/**
+ * The resource-policy remediations' reads and writes: resources of this account (any region a
+ * finding names), never the alert topic or Vigil's own secrets (matched before those below).
+ */
+export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn: string }>> =
+  (() => {
+    const scopes: Record<string, { sid: string; arn: string }> = {};
+    const scope = (sid: string, arn: string, actions: string[]) => {
+      for (const action of actions) scopes[action] = { sid, arn };
+    };
+    scope("RemediateQueuePolicies", "arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*", [
+      "sqs:GetQueueUrl",
+      "sqs:GetQueueAttributes",
+      "sqs:SetQueueAttributes",
+      "sqs:ListQueueTags",
+    ]);
+    scope("RemediateTopicPolicies", "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*", [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:ListTagsForResource",
+    ]);
+    scope("RemediateKeyPolicies", "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*", [
+      "kms:GetKeyPolicy",
+      "kms:PutKeyPolicy",
+      "kms:ListResourceTags",
+    ]);
+    scope(
+      "RemediateSecretPolicies",
+      "arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*",
+      [
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:PutResourcePolicy",
+        "secretsmanager:DeleteResourcePolicy",
+        "secretsmanager:DescribeSecret",
+      ],
+    );
+    return scopes;
+  })();
+
 /** Member accounts the roles may assume into (remediation.allowedAccounts). */
 export interface RoleOptions {
   memberAccounts?: readonly string[];
@@ -95,7 +134,9 @@ export function statementsFor(
   };
   for (const action of actions) {
     const [service] = action.split(":");
+    const policyScope = RESOURCE_POLICY_SCOPES[action];
     if (AWS_FORCES_STAR_ACTIONS.has(action)) add("AwsForcesStarResource", "*", action);
+    else if (policyScope) add(policyScope.sid, sub(policyScope.arn), action);
     else if (action === "kms:GenerateMac" || action === "kms:VerifyMac") {
       add("SealJournalRecords", { "Fn::GetAtt": ["JournalMacKey", "Arn"] }, action);
     } else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);

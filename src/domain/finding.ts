@@ -9,14 +9,23 @@ export type ResourceType =
   | "AWS::IAM::Role"
   | "AWS::IAM::User"
   | "AWS::IAM::Group"
-  | "AWS::IAM::Policy";
+  | "AWS::IAM::Policy"
+  | "AWS::SQS::Queue"
+  | "AWS::SNS::Topic"
+  | "AWS::KMS::Key"
+  | "AWS::SecretsManager::Secret";
 
 /** What is wrong, independent of which rule or analyzer said so. */
 export type FindingKind =
   | "s3-encryption" // default encryption missing, downgraded or not the configured algorithm
   | "s3-public-access" // bucket public, or its public access block off
   | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
-  | "iam-external-trust"; // role assumable by an external account or anyone
+  | "iam-external-trust" // role assumable by an external account or anyone
+  // Resource policies granting anyone (or, with stripExternalAccounts, outside accounts):
+  | "sqs-queue-policy"
+  | "sns-topic-policy"
+  | "kms-key-policy"
+  | "secret-resource-policy";
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

@@ -2,8 +2,12 @@ import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
+import { secretResourcePolicy } from "./secretsmanager/secret-resource-policy.ts";
+import { snsTopicPolicy } from "./sns/sns-topic-policy.ts";
+import { sqsQueuePolicy } from "./sqs/sqs-queue-policy.ts";
 
 /** Every remediation Vigil knows. Each FindingKind is handled by exactly one (a test checks). */
 export const remediations: readonly Remediation[] = Object.freeze([
@@ -11,6 +15,10 @@ export const remediations: readonly Remediation[] = Object.freeze([
   s3BlockPublicAccess,
   iamRiskyPolicy,
   iamRoleQuarantine,
+  sqsQueuePolicy,
+  snsTopicPolicy,
+  kmsKeyPolicy,
+  secretResourcePolicy,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

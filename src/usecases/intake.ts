@@ -6,13 +6,19 @@ import type { RemediationConfig } from "../config/remediation-config.ts";
 import { MANAGED_RULE_KINDS } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
+import {
+  isPolicyResourceType,
+  POLICY_RESOURCE_KINDS,
+  partitionOf,
+  policyResourceOf,
+} from "../domain/policy-resources.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
 import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
-import type { IamIdLookup } from "../ports/iam-ids.ts";
+import type { IamIdLookup, IamResourceType } from "../ports/iam-ids.ts";
 import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
@@ -90,6 +96,10 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::Policy", "AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "sqs-queue-policy": ["AWS::SQS::Queue"],
+  "sns-topic-policy": ["AWS::SNS::Topic"],
+  "kms-key-policy": ["AWS::KMS::Key"],
+  "secret-resource-policy": ["AWS::SecretsManager::Secret"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -137,11 +147,7 @@ export function configFindingId(
     .slice(0, 32);
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+export { partitionOf };
 
 /**
  * What an S3 bucket name can be made of, legacy us-east-1 names included (uppercase, underscores,
@@ -149,7 +155,7 @@ export function partitionOf(region: string): string {
  */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
-const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = {
+const IAM_ARN_TYPES: Record<IamResourceType, string> = {
   "AWS::IAM::User": "user",
   "AWS::IAM::Role": "role",
   "AWS::IAM::Group": "group",
@@ -163,7 +169,7 @@ const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = 
  */
 function arnProblem(
   arn: string,
-  finding: { region: string; account: string; resourceType: ResourceType },
+  finding: { region: string; account: string; resourceType: IamResourceType | "AWS::S3::Bucket" },
 ): string | undefined {
   const partition = /^arn:([^:]*):/.exec(arn)?.[1];
   const expected = partitionOf(finding.region);
@@ -292,6 +298,18 @@ export async function intakeConfigEvaluation(
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
+  if (isPolicyResourceType(resourceType)) {
+    // Queue URL, key id or ARN: checked against the evaluation's own account and region.
+    const ref = policyResourceOf(resourceType, e.resourceId, e);
+    if ("problem" in ref) return skip(ref.problem);
+    const refused = await trusted();
+    if (refused) return refused;
+    return {
+      ...evaluationFinding(e, kind, resourceType),
+      resourceArn: ref.arn,
+      resourceName: ref.name,
+    };
+  }
   const isBucket = resourceType === "AWS::S3::Bucket";
   if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
     return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
@@ -316,6 +334,14 @@ export async function intakeConfigEvaluation(
     if (!resolved) return skip(`resource no longer exists (IAM id ${e.resourceId} not found)`);
     ({ name, arn } = resolved);
   }
+  return { ...evaluationFinding(e, kind, resourceType), resourceArn: arn, resourceName: name };
+}
+
+function evaluationFinding(
+  e: ConfigEvaluation,
+  kind: FindingKind,
+  resourceType: ResourceType,
+): Omit<Finding, "resourceArn" | "resourceName"> {
   return {
     id: configFindingId(e),
     eventId: e.eventId,
@@ -324,8 +350,6 @@ export async function intakeConfigEvaluation(
     region: e.region,
     resourceType,
     resourceId: e.resourceId,
-    resourceArn: arn,
-    resourceName: name,
     rule: e.rule,
     kind,
     isPublic: false,
@@ -410,14 +434,22 @@ export async function intakeAccessAnalyzerEvent(
       "warn",
     );
   }
-  if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
-    return skip(`resource type ${d.resourceType} is not supported`);
-  }
-  const foreign = arnProblem(d.resource, {
-    region: d.region,
-    account: d.accountId,
-    resourceType: d.resourceType,
-  });
+  const policyType = isPolicyResourceType(d.resourceType) ? d.resourceType : undefined;
+  const resourceType: ResourceType | undefined =
+    policyType ??
+    (d.resourceType === "AWS::S3::Bucket" || d.resourceType === "AWS::IAM::Role"
+      ? d.resourceType
+      : undefined);
+  if (!resourceType) return skip(`resource type ${d.resourceType} is not supported`);
+  // Resource policies: strictly the finding's partition, region and account, before anything else.
+  const ref = policyType
+    ? policyResourceOf(policyType, d.resource, { account: d.accountId, region: d.region })
+    : undefined;
+  if (ref && "problem" in ref) return skip(ref.problem);
+  const foreign =
+    resourceType === "AWS::S3::Bucket" || resourceType === "AWS::IAM::Role"
+      ? arnProblem(d.resource, { region: d.region, account: d.accountId, resourceType })
+      : undefined;
   if (foreign) return skip(foreign);
   if (d.status !== "ACTIVE") {
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
@@ -432,7 +464,12 @@ export async function intakeAccessAnalyzerEvent(
 
   let name: string | undefined;
   let kind: FindingKind;
-  if (d.resourceType === "AWS::S3::Bucket") {
+  if (policyType && ref) {
+    // A resource policy shared with named accounts is a finding too: the remediation strips only
+    // what is public, and external grants only with stripExternalAccounts.
+    name = ref.name;
+    kind = POLICY_RESOURCE_KINDS[policyType];
+  } else if (d.resourceType === "AWS::S3::Bucket") {
     name = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(d.resource)?.[1];
     if (name !== undefined && !BUCKET_NAME.test(name)) name = undefined;
     if (!d.isPublic) {
@@ -458,9 +495,9 @@ export async function intakeAccessAnalyzerEvent(
     source: deps.source ?? "access-analyzer",
     account: d.accountId,
     region: d.region,
-    resourceType: d.resourceType,
+    resourceType,
     resourceId: d.resource,
-    resourceArn: d.resource,
+    resourceArn: ref && !("problem" in ref) ? ref.arn : d.resource,
     resourceName: name,
     rule: ACCESS_ANALYZER_RULE,
     kind,

@@ -122,7 +122,24 @@ function keyPolicyOf(arn: string): Json | undefined {
   const key = Object.keys(resources).find(
     (id) => resources[id]?.Type === "AWS::KMS::Key" && arnOf(id) === arn,
   );
-  return key ? resolve(resources[key]?.Properties?.KeyPolicy as Json) : undefined;
+  if (key) return resolve(resources[key]?.Properties?.KeyPolicy as Json);
+  // A customer's key (kms-key-policy reads and rewrites it): AWS's default key policy, whose
+  // root statement lets IAM policies grant access (the remediation never removes it).
+  if (arn.startsWith(`arn:aws:kms:${REGION}:${ACCOUNT}:key/`)) {
+    return {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Enable IAM User Permissions",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    };
+  }
+  return undefined;
 }
 
 async function decision(

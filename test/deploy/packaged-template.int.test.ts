@@ -13,6 +13,7 @@ import { functionPermissions, functionScopes } from "../../src/deploy/function-p
 import {
   AWS_FORCES_STAR_ACTIONS,
   OPERATOR_ROLE_LOGICAL_ID,
+  RESOURCE_POLICY_SCOPES,
   ROLE_LOGICAL_IDS,
 } from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
@@ -205,7 +206,12 @@ describe("packaged template: one least-privilege role per function", () => {
       const text = JSON.stringify(targets);
       for (const action of actions(statement)) {
         const service = action.split(":")[0];
-        if (service === "logs") expect(text).toContain(`log-group:/aws/lambda/vigil-ci-${fn}:*`);
+        const policyScope = RESOURCE_POLICY_SCOPES[action];
+        // The resource-policy remediations: this account's queues, topics, keys, secrets.
+        if (policyScope && statement.Sid?.startsWith("Remediate"))
+          expect(targets).toEqual([{ "Fn::Sub": policyScope.arn }]);
+        else if (service === "logs")
+          expect(text).toContain(`log-group:/aws/lambda/vigil-ci-${fn}:*`);
         else if (action === "kms:GenerateMac" || action === "kms:VerifyMac")
           expect(targets).toEqual([{ "Fn::GetAtt": ["JournalMacKey", "Arn"] }]);
         else if (service === "kms")

@@ -13,6 +13,10 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "sqs-queue-policy": ["AWS::SQS::Queue"],
+  "sns-topic-policy": ["AWS::SNS::Topic"],
+  "kms-key-policy": ["AWS::KMS::Key"],
+  "secret-resource-policy": ["AWS::SecretsManager::Secret"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -20,6 +24,10 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::IAM::User",
   "AWS::IAM::Group",
   "AWS::IAM::Policy",
+  "AWS::SQS::Queue",
+  "AWS::SNS::Topic",
+  "AWS::KMS::Key",
+  "AWS::SecretsManager::Secret",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -41,12 +49,16 @@ function finding(kind: FindingKind, resourceType: ResourceType): Finding {
 }
 
 describe("remediation registry", () => {
-  it("lists the four remediations", () => {
+  it("lists the remediations", () => {
     expect(remediations.map((remediation) => remediation.name)).toEqual([
       "s3-default-encryption",
       "s3-block-public-access",
       "iam-risky-policy",
       "iam-role-quarantine",
+      "sqs-queue-policy",
+      "sns-topic-policy",
+      "kms-key-policy",
+      "secret-resource-policy",
     ]);
   });
 

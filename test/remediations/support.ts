@@ -115,6 +115,11 @@ export class ActionRecorder {
     );
   }
 
+  /** Records one IAM action in the current phase (for clients `watch` has no service table for). */
+  record(action: string): void {
+    if (this.phase) this.used[this.phase].add(action);
+  }
+
   async during<T>(phase: Phase, run: () => Promise<T>): Promise<T> {
     this.phase = phase;
     try {

@@ -26,11 +26,18 @@ describe.skipIf(!endpoint)("npm start: the remediation sandbox", () => {
       "intentionally-public",
       "applied",
       "applied",
+      "applied",
+      "applied",
       "ignored",
     ]);
     expect(result.snsSubjects).toContainEqual(
       expect.stringMatching(/^\[Vigil INFO\] undone: s3-encryption on acme-raw-landing-prod/),
     );
     expect(lines.join("\n")).toContain("acme-raw-landing-prod encryption is back to: AES256");
+    // The resource-policy scenes: the outsider's statement gone, the owner's kept.
+    expect(lines).toContain(
+      "      after:  acme-ingest-events queue policy statements [OwnAccount]",
+    );
+    expect(lines).toContain("      after:  key policy statements [OwnAccount]");
   });
 });

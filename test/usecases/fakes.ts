@@ -33,6 +33,11 @@ export type SampleName =
   | "access-analyzer-error-finding"
   | "access-analyzer-iam-role-external"
   | "access-analyzer-s3-public"
+  // Resource-policy findings: the documented Access Analyzer finding shape, one per resource type.
+  | "access-analyzer-sqs-public"
+  | "access-analyzer-sns-public"
+  | "access-analyzer-kms-external"
+  | "access-analyzer-secret-public"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"

@@ -560,6 +560,36 @@ describe("intake: Access Analyzer finding", () => {
     expect(ignored.cleared).toBeUndefined();
   });
 
+  it.each<[SampleName, string, string, boolean]>([
+    ["access-analyzer-sqs-public", "sqs-queue-policy", "acme-ingest-events", true],
+    ["access-analyzer-sns-public", "sns-topic-policy", "acme-pipeline-alerts", true],
+    [
+      "access-analyzer-kms-external",
+      "kms-key-policy",
+      "1234abcd-12ab-34cd-56ef-1234567890ab",
+      false,
+    ],
+    [
+      "access-analyzer-secret-public",
+      "secret-resource-policy",
+      "acme/warehouse/password-a1B2c3",
+      true,
+    ],
+  ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
+    const { deps: d } = deps();
+    const event = aaEvent(name);
+    const finding = expectFinding(await intakeAccessAnalyzerEvent(d, event));
+    expect(finding).toMatchObject({
+      kind,
+      resourceType: event.detail.resourceType,
+      resourceArn: event.detail.resource,
+      resourceName,
+      isPublic,
+      account: "123456789012",
+      region: "eu-west-1",
+    });
+  });
+
   it.each<[string, SampleName, (e: ReturnType<typeof sample>) => void, RegExp]>([
     [
       "RESOLVED",
@@ -594,12 +624,44 @@ describe("intake: Access Analyzer finding", () => {
       /UnusedIAMRole/,
     ],
     [
-      "KMS key",
+      "directory bucket (no remediation)",
+      "access-analyzer-s3-public",
+      (e) => {
+        e.detail.resourceType = "AWS::S3Express::DirectoryBucket";
+      },
+      /AWS::S3Express::DirectoryBucket is not supported/,
+    ],
+    [
+      "KMS finding naming a bucket",
       "access-analyzer-s3-public",
       (e) => {
         e.detail.resourceType = "AWS::KMS::Key";
       },
-      /AWS::KMS::Key is not supported/,
+      /not a valid AWS::KMS::Key ARN/,
+    ],
+    [
+      "queue in another account",
+      "access-analyzer-sqs-public",
+      (e) => {
+        e.detail.resource = "arn:aws:sqs:eu-west-1:999999999999:acme-ingest-events";
+      },
+      /not in the finding's account 123456789012/,
+    ],
+    [
+      "secret in another region",
+      "access-analyzer-secret-public",
+      (e) => {
+        e.detail.resource = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1B2c3";
+      },
+      /not in the finding's region eu-west-1/,
+    ],
+    [
+      "topic ARN with a path",
+      "access-analyzer-sns-public",
+      (e) => {
+        e.detail.resource = "arn:aws:sns:eu-west-1:123456789012:a/../b";
+      },
+      /not a valid AWS::SNS::Topic ARN/,
     ],
     [
       "bucket shared, not public",

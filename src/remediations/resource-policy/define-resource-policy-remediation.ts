@@ -2,6 +2,11 @@ import { z } from "zod";
 import { InputError, VigilError } from "../../domain/errors.ts";
 import type { Finding, FindingKind, ResourceType } from "../../domain/finding.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
+import {
+  isPolicyResourceType,
+  type PolicyResourceRef,
+  policyResourceOf,
+} from "../../domain/policy-resources.ts";
 import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
 import {
   classifyPolicy,
@@ -35,6 +40,19 @@ import { resourcePolicySettings } from "./settings.ts";
  * Modes, exemptions, the journal and rate limits are the runner's, as for every remediation.
  */
 
+/**
+ * The finding's resource checked again where it is acted on (intake checked it already): an
+ * InputError, before any AWS call, unless its partition, region and account are the finding's.
+ */
+export function checkedResource(finding: Finding): PolicyResourceRef {
+  if (!isPolicyResourceType(finding.resourceType)) {
+    throw new InputError(`${finding.resourceType} has no resource policy Vigil remediates`);
+  }
+  const ref = policyResourceOf(finding.resourceType, finding.resourceArn, finding);
+  if ("problem" in ref) throw new InputError(ref.problem);
+  return ref;
+}
+
 /** A resource as its service's API addresses it: queue URL, topic ARN, key ARN, secret ARN… */
 export interface PolicyResource {
   /** What the API calls take (queue URL, ARN…). */
@@ -64,7 +82,7 @@ export interface PolicyStore<Client> {
    * The last word on the policy about to be written (null: deleted): a reason to refuse the whole
    * plan (KMS: never lock the account root out of its key), or undefined.
    */
-  refuse?(after: string | null, owner: PolicyOwner): string | undefined;
+  refuse?(after: string | null, owner: PolicyOwner, finding: Finding): string | undefined;
 }
 
 export interface ResourcePolicyRemediationDefinition<Client> {
@@ -76,7 +94,14 @@ export interface ResourcePolicyRemediationDefinition<Client> {
   noun: string;
   store: PolicyStore<Client>;
   /** The IAM actions of the store's calls (resource-scoped in the generated roles). */
-  actions: { read: string[]; readTags: string[]; write: string[]; remove?: string[] };
+  actions: {
+    /** Calls `locate` makes (plan only), e.g. sqs:GetQueueUrl. */
+    locate?: string[];
+    read: string[];
+    readTags: string[];
+    write: string[];
+    remove?: string[];
+  };
 }
 
 /** What plan saves for undo: the resource as addressed, and the policy text exactly as read. */
@@ -166,7 +191,12 @@ export function defineResourcePolicyRemediation<Client>(
     handles: (finding) =>
       finding.kind === definition.kind && definition.resourceTypes.includes(finding.resourceType),
     permissions: {
-      plan: unique([...actions.read, ...actions.readTags, ...ACCOUNT_FACT_ACTIONS]),
+      plan: unique([
+        ...(actions.locate ?? []),
+        ...actions.read,
+        ...actions.readTags,
+        ...ACCOUNT_FACT_ACTIONS,
+      ]),
       // The read guards against overwriting a policy changed since planning.
       apply: unique([...actions.write, ...removeActions, ...actions.read]),
       verify: unique([...actions.read, ...ACCOUNT_FACT_ACTIONS]),
@@ -225,7 +255,7 @@ export function defineResourcePolicyRemediation<Client>(
       if (after === null && !store.remove) {
         throw new VigilError(`${name}: the ${noun} cannot be deleted and has no empty form`);
       }
-      const refusal = store.refuse?.(after, owner);
+      const refusal = store.refuse?.(after, owner, finding);
       if (refusal) {
         return {
           ...base,

@@ -1,0 +1,91 @@
+import type { FindingKind } from "./finding.ts";
+
+/**
+ * The resources whose exposure lives in a resource policy document (besides S3 buckets), how
+ * findings name them, and the one strict check of a reported id: the partition, region and
+ * account in it must be the finding's own. Acting on an id of another account or region with
+ * the finding's credentials would read or change some other, same-named resource.
+ */
+
+export const POLICY_RESOURCE_KINDS = {
+  "AWS::SQS::Queue": "sqs-queue-policy",
+  "AWS::SNS::Topic": "sns-topic-policy",
+  "AWS::KMS::Key": "kms-key-policy",
+  "AWS::SecretsManager::Secret": "secret-resource-policy",
+} as const satisfies Record<string, FindingKind>;
+
+export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
+
+export function isPolicyResourceType(type: string): type is PolicyResourceType {
+  return Object.hasOwn(POLICY_RESOURCE_KINDS, type);
+}
+
+export interface PolicyResourceRef {
+  arn: string;
+  /** The resource's short name: queue, topic or secret name, key id. */
+  name: string;
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+// What each service allows in a name: nothing else (no slash, space, colon) reaches an API call.
+const ARN = {
+  "AWS::SQS::Queue": /^arn:([a-z-]+):sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,75}(?:\.fifo)?)$/,
+  "AWS::SNS::Topic": /^arn:([a-z-]+):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,251}(?:\.fifo)?)$/,
+  "AWS::KMS::Key":
+    /^arn:([a-z-]+):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+  "AWS::SecretsManager::Secret":
+    /^arn:([a-z-]+):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6})$/,
+} as const satisfies Record<PolicyResourceType, RegExp>;
+
+/** Config reports a queue by its URL and a key by its id; both are turned into the ARN first. */
+const QUEUE_URL =
+  /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([A-Za-z0-9_.-]{1,80})$/;
+const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
+function asArn(
+  type: PolicyResourceType,
+  id: string,
+  where: { account: string; region: string },
+): string {
+  const partition = partitionOf(where.region);
+  if (type === "AWS::SQS::Queue") {
+    const url = QUEUE_URL.exec(id);
+    if (url) return `arn:${partition}:sqs:${url[1]}:${url[2]}:${url[3]}`;
+  }
+  if (type === "AWS::KMS::Key" && KEY_ID.test(id)) {
+    return `arn:${partition}:kms:${where.region}:${where.account}:key/${id}`;
+  }
+  return id;
+}
+
+/**
+ * The ARN and name of a reported resource (an ARN, or the id Config uses), or why it cannot be
+ * the finding's resource.
+ */
+export function policyResourceOf(
+  type: PolicyResourceType,
+  id: string,
+  where: { account: string; region: string },
+): PolicyResourceRef | { problem: string } {
+  const arn = asArn(type, id, where);
+  const match = ARN[type].exec(arn);
+  if (!match) return { problem: `resource ${JSON.stringify(id)} is not a valid ${type} ARN` };
+  const [, partition, region, account, name] = match;
+  if (partition !== partitionOf(where.region)) {
+    return {
+      problem: `resource ${arn} is in partition ${partition}, not ${partitionOf(where.region)}`,
+    };
+  }
+  if (region !== where.region) {
+    return { problem: `resource ${arn} is not in the finding's region ${where.region}` };
+  }
+  if (account !== where.account) {
+    return { problem: `resource ${arn} is not in the finding's account ${where.account}` };
+  }
+  return { arn, name: name as string };
+}
