@@ -15,7 +15,7 @@ import {
 } from "../domain/alert-plan.ts";
 import type { AnomalyAlert, AnomalyEvent } from "../domain/anomaly-notification.ts";
 import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
-import { cloudWatchConsoleUrl } from "../domain/cloudwatch-link.ts";
+import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
 import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
@@ -142,6 +142,20 @@ function judgeMetric(
   if (episode) result.episode = episode;
   if (!event || !episode) return { result };
   result.alert = event;
+  const graph = metricWidget(item.metric, deps.region, {
+    range: { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
+    periodSeconds: item.settings.periodSeconds,
+    account: deps.account,
+    band:
+      verdict.expected === null
+        ? undefined
+        : {
+            expected: verdict.expected,
+            lower: verdict.lowerThreshold,
+            upper: verdict.upperThreshold,
+            episodeStart: episode.start,
+          },
+  });
   const alert: AnomalyAlert = {
     event,
     metricSet: item.planned.set.name,
@@ -152,24 +166,8 @@ function judgeMetric(
     method: item.settings.method,
     k: item.settings.k,
     windowDays: item.settings.windowDays,
-    consoleUrl: cloudWatchConsoleUrl(
-      item.metric,
-      deps.region,
-      { start: episode.start - 2 * 86_400_000, end: verdict.timestamp + periodMs },
-      item.settings.periodSeconds,
-      {
-        account: deps.account,
-        band:
-          verdict.expected === null
-            ? undefined
-            : {
-                expected: verdict.expected,
-                lower: verdict.lowerThreshold,
-                upper: verdict.upperThreshold,
-                episodeStart: episode.start,
-              },
-      },
-    ),
+    consoleUrl: consoleUrlOf(graph),
+    graph,
   };
   return { result, alert };
 }

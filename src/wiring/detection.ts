@@ -51,6 +51,7 @@ export async function createDetectionDeps(
     ...(topicArn ? { topicArn } : {}),
     clientConfig,
     logger,
+    ...(options.account ? { account: options.account } : {}),
   });
   const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
   const plan = detectionMemoryPlan(memory ? Number(memory) : undefined);
