@@ -49,6 +49,7 @@ import {
   type World,
 } from "./attack-world.ts";
 import { POLICY_ATTACKS } from "./attacks-policy.ts";
+import { ROLE_ATTACKS } from "./attacks-roles.ts";
 
 export interface AttackResult {
   blocked: boolean;
@@ -241,6 +242,7 @@ async function quarantineAttempt(world: World, role: string, account: string) {
 export const ATTACKS: readonly Attack[] = [
   // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
   ...POLICY_ATTACKS,
+  ...ROLE_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
