@@ -18,7 +18,6 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
-  PutBucketTaggingCommand,
   PutBucketWebsiteCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -58,6 +57,8 @@ type SampleEvent = { id: string; detail: Record<string, unknown> } & Record<stri
 
 /** Config rule ARNs of the sandbox account: events carry their rule's. */
 let ruleArns = new Map<string, string>();
+/** acme-partner-share's central exemption expiry (set in setup, shown in a step's title). */
+let until = "";
 
 function sample(name: string): SampleEvent {
   const url = new URL(`../test/fixtures/events/${name}.json`, import.meta.url);
@@ -144,6 +145,8 @@ export async function runRemediationSandbox(
   const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-remediation-alerts");
   const dir = await mkdtemp(join(tmpdir(), "vigil-sandbox-"));
   const configPath = join(dir, "vigil.config.yaml");
+  // acme-partner-share is exempted centrally (an owner's own tag would not count: issue 14).
+  until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   await writeFile(
     configPath,
     toYaml({
@@ -153,6 +156,16 @@ export async function runRemediationSandbox(
       remediation: {
         defaultMode: "enforce",
         settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KMS_KEY_ARN },
+        exemptions: {
+          list: [
+            {
+              resource: "arn:aws:s3:::acme-partner-share",
+              reason: "partner data room",
+              approver: "security (SEC-1234)",
+              until,
+            },
+          ],
+        },
       },
     }),
   );
@@ -191,18 +204,6 @@ export async function runRemediationSandbox(
   await openUp("acme-curated-exports");
   await createBucket("acme-partner-share");
   await openUp("acme-partner-share");
-  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-  await s3.send(
-    new PutBucketTaggingCommand({
-      Bucket: "acme-partner-share",
-      Tagging: {
-        TagSet: [
-          { Key: "vigil:exempt", Value: "partner data room, approved by security (SEC-1234)" },
-          { Key: "vigil:exempt-until", Value: until },
-        ],
-      },
-    }),
-  );
   await createBucket("acme-www");
   await openUp("acme-www");
   await s3.send(
@@ -281,7 +282,7 @@ export async function runRemediationSandbox(
       state: () => blockFlags("acme-curated-exports"),
     },
     {
-      title: `Access Analyzer: acme-partner-share readable by * (exempted by tag until ${until})`,
+      title: `Access Analyzer: acme-partner-share readable by * (exempted centrally until ${until})`,
       expected: "exempt",
       run: () =>
         onAccessAnalyzer.handler(

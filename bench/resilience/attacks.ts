@@ -585,8 +585,12 @@ export const ATTACKS: readonly Attack[] = [
       const outcome = await world.handle(
         configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "team-share"),
       );
-      const told = world.notifier.sent.some((n) => /exempt/i.test(n.subject));
-      return { blocked: told, detail: `outcome ${outcome.outcome}; told ${told}` };
+      // Tag exemptions are off by default: not exempt, and people hear that someone tried.
+      const told = world.notifier.sent.some((n) => /Exemption NOT honoured/.test(n.body));
+      return {
+        blocked: outcome.outcome !== "exempt" && told,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; told ${told}`,
+      };
     },
   },
   {

@@ -14,7 +14,14 @@ import {
 } from "../../src/domain/guards.ts";
 
 const NOW = Date.parse("2026-11-20T10:00:00Z");
-const POLICY = { tag: "vigil:exempt", untilTag: "vigil:exempt-until", maxDays: 366 };
+const POLICY = {
+  tag: "vigil:exempt",
+  untilTag: "vigil:exempt-until",
+  maxDays: 366,
+  // The tag-exemption cases below: tags counted as before (the default is "off", tested apart).
+  tags: "unverified" as const,
+  list: [],
+};
 const MIN = 60_000;
 
 const finding: Finding = {
