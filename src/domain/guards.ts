@@ -268,6 +268,8 @@ export interface AppliedChangeRef {
   findingId: string;
   /** Epoch ms of the run that applied it. */
   time: number;
+  /** How many changes that run planned (index entries written before this was kept: 1). */
+  changes?: number;
 }
 
 /**
@@ -284,6 +286,23 @@ export function countRecentChanges(
     if (c.time >= since && c.findingId !== exceptFindingId) findings.add(c.findingId);
   }
   return findings.size;
+}
+
+/**
+ * How many changes Vigil made since `since`, by the runs' planned change counts, not counting
+ * `exceptFindingId` (a retry of the current finding is not a second change): the rate limit
+ * counts changes, so one finding touching 25 principals spends 25 (issue 14 item 8).
+ */
+export function sumRecentChanges(
+  changes: readonly AppliedChangeRef[],
+  since: number,
+  exceptFindingId: string,
+): number {
+  const runs = new Map<string, number>();
+  for (const c of changes) {
+    if (c.time >= since && c.findingId !== exceptFindingId) runs.set(c.journalId, c.changes ?? 1);
+  }
+  return [...runs.values()].reduce((sum, n) => sum + n, 0);
 }
 
 export interface GuardInput {
@@ -383,7 +402,7 @@ export function decide(input: GuardInput): GuardDecision {
       };
     }
     const rateSince = input.now - input.rateLimit.windowMinutes * 60_000;
-    const accountChanges = countRecentChanges(input.recentAccountChanges, rateSince, finding.id);
+    const accountChanges = sumRecentChanges(input.recentAccountChanges, rateSince, finding.id);
     // This plan's own changes count too: one finding cannot spend more than the window allows.
     if (accountChanges + planned > input.rateLimit.maxChanges) {
       return {

@@ -99,7 +99,8 @@ describe("remediateFinding: enforce", () => {
       },
     });
     expect(await deps.journal.recentChanges({ account: finding.account, since: 0 })).toEqual([
-      { journalId: "j1", findingId: finding.id, time: NOW },
+      // The run's planned change count: the rate limit counts changes, not runs.
+      { journalId: "j1", findingId: finding.id, time: NOW, changes: 3 },
     ]);
   });
 
