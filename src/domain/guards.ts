@@ -376,7 +376,7 @@ export function decide(input: GuardInput): GuardDecision {
   if (plan.intentionallyPublic && !input.remediateIntentionallyPublic) {
     return {
       verdict: "intentionally-public",
-      reason: `looks public on purpose (${plan.intentionallyPublic}): not changed; confirm with "${input.exemption.tag}" and "${input.exemption.untilTag}" tags or fix it by hand${notHonoured}`,
+      reason: `looks public on purpose (${plan.intentionallyPublic}): not changed; confirm it with an entry in remediation.exemptions.list or fix it by hand${notHonoured}`,
       ...problem,
     };
   }
