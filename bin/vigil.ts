@@ -205,10 +205,21 @@ program
   )
   .option("--force", "allow an undo that re-grants admin-class access (needs --reason)")
   .option("--reason <text>", "why the forced undo is needed (journaled and told)")
+  .option(
+    "--operator-role <arn>",
+    "the operator role to assume (default $VIGIL_OPERATOR_ROLE_ARN; --stage: stack output OperatorRoleArn)",
+  )
   .action(
     async (
       id: string,
-      opts: { json?: boolean; force?: boolean; reason?: string; dryRun?: boolean; yes?: boolean },
+      opts: {
+        json?: boolean;
+        force?: boolean;
+        reason?: string;
+        dryRun?: boolean;
+        yes?: boolean;
+        operatorRole?: string;
+      },
     ) => {
       const configPath = program.opts<{ config?: string }>().config;
       exitCode = await runUndoCommand(

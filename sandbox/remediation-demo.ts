@@ -23,7 +23,6 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
-  PutBucketTaggingCommand,
   PutBucketWebsiteCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -68,6 +67,8 @@ type SampleEvent = { id: string; detail: Record<string, unknown> } & Record<stri
 
 /** Config rule ARNs of the sandbox account: events carry their rule's. */
 let ruleArns = new Map<string, string>();
+/** acme-partner-share's central exemption expiry (set in setup, shown in a step's title). */
+let until = "";
 
 function sample(name: string): SampleEvent {
   const url = new URL(`../test/fixtures/events/${name}.json`, import.meta.url);
@@ -161,6 +162,8 @@ export async function runRemediationSandbox(
   const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-remediation-alerts");
   const dir = await mkdtemp(join(tmpdir(), "vigil-sandbox-"));
   const configPath = join(dir, "vigil.config.yaml");
+  // acme-partner-share is exempted centrally (an owner's own tag would not count: issue 14).
+  until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   await writeFile(
     configPath,
     toYaml({
@@ -174,6 +177,16 @@ export async function runRemediationSandbox(
           s3KmsKeyArn: KMS_KEY_ARN,
           // The KMS scene: a key shared with an account nobody listed in trustedAccounts.
           stripExternalAccounts: true,
+        },
+        exemptions: {
+          list: [
+            {
+              resource: "arn:aws:s3:::acme-partner-share",
+              reason: "partner data room",
+              approver: "security (SEC-1234)",
+              until,
+            },
+          ],
         },
       },
     }),
@@ -213,18 +226,6 @@ export async function runRemediationSandbox(
   await openUp("acme-curated-exports");
   await createBucket("acme-partner-share");
   await openUp("acme-partner-share");
-  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-  await s3.send(
-    new PutBucketTaggingCommand({
-      Bucket: "acme-partner-share",
-      Tagging: {
-        TagSet: [
-          { Key: "vigil:exempt", Value: "partner data room, approved by security (SEC-1234)" },
-          { Key: "vigil:exempt-until", Value: until },
-        ],
-      },
-    }),
-  );
   await createBucket("acme-www");
   await openUp("acme-www");
   await s3.send(
@@ -359,7 +360,7 @@ export async function runRemediationSandbox(
       state: () => blockFlags("acme-curated-exports"),
     },
     {
-      title: `Access Analyzer: acme-partner-share readable by * (exempted by tag until ${until})`,
+      title: `Access Analyzer: acme-partner-share readable by * (exempted centrally until ${until})`,
       expected: "exempt",
       run: () =>
         onAccessAnalyzer.handler(

@@ -49,6 +49,7 @@ import {
   type World,
 } from "./attack-world.ts";
 import { POLICY_ATTACKS } from "./attacks-policy.ts";
+import { ROLE_ATTACKS } from "./attacks-roles.ts";
 
 export interface AttackResult {
   blocked: boolean;
@@ -241,6 +242,7 @@ async function quarantineAttempt(world: World, role: string, account: string) {
 export const ATTACKS: readonly Attack[] = [
   // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
   ...POLICY_ATTACKS,
+  ...ROLE_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",
@@ -583,8 +585,12 @@ export const ATTACKS: readonly Attack[] = [
       const outcome = await world.handle(
         configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "team-share"),
       );
-      const told = world.notifier.sent.some((n) => /exempt/i.test(n.subject));
-      return { blocked: told, detail: `outcome ${outcome.outcome}; told ${told}` };
+      // Tag exemptions are off by default: not exempt, and people hear that someone tried.
+      const told = world.notifier.sent.some((n) => /Exemption NOT honoured/.test(n.body));
+      return {
+        blocked: outcome.outcome !== "exempt" && told,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; told ${told}`,
+      };
     },
   },
   {

@@ -14,6 +14,12 @@ export const ASSUME_ROLE_ACTIONS = ["sts:AssumeRole"];
 
 /** The role every member account provides for remediation (deploy/member-account.yaml). */
 export const MEMBER_REMEDIATION_ROLE = "VigilRemediationRole";
+/**
+ * The role `vigil undo` takes in a member account (deploy/member-account.yaml): undo's
+ * Attach/Put*Policy live there, never in VigilRemediationRole. Trusted only by the central
+ * operator role, with the ExternalId.
+ */
+export const MEMBER_OPERATOR_ROLE = "VigilOperatorRole";
 /** The read-only role every member account provides for detection (CloudWatch metric reads). */
 export const MEMBER_DETECTION_ROLE = "VigilDetectionRole";
 
@@ -81,8 +87,11 @@ export async function homeAccountOf(sts: STSClient, given?: string): Promise<str
 
 export interface AssumeRoleRequest {
   roleArn: string;
-  externalId: string;
+  /** Member roles require one; the home account's operator role trusts its own account instead. */
+  externalId?: string;
   sessionName: string;
+  /** What to check when STS refuses (default: the member stack and its ExternalId). */
+  hint?: string;
 }
 
 /**
@@ -99,7 +108,7 @@ export async function assumeRole(
       new AssumeRoleCommand({
         RoleArn: request.roleArn,
         RoleSessionName: request.sessionName,
-        ExternalId: request.externalId,
+        ...(request.externalId !== undefined ? { ExternalId: request.externalId } : {}),
         DurationSeconds: SESSION_SECONDS,
       }),
     );
@@ -107,10 +116,12 @@ export async function assumeRole(
     if (isTransientStsError(error)) throw error;
     const { name, message } = error instanceof Error ? error : new Error(String(error));
     throw new AssumeRoleError(
-      `cannot assume ${request.roleArn} (session ${request.sessionName}): ${name}: ${message}. ` +
+      `cannot assume ${request.roleArn} (session ${request.sessionName}): ${name}: ${message}. ${
+        request.hint ??
         "Check that the member stack (deploy/member-account.yaml) is deployed in that account, " +
-        "that its ExternalId parameter equals VIGIL_MEMBER_EXTERNAL_ID, and that it trusts this " +
-        "deployment's role. Nothing was read or changed in that account.",
+          "that its ExternalId parameter equals VIGIL_MEMBER_EXTERNAL_ID, and that it trusts this " +
+          "deployment's role. Nothing was read or changed in that account."
+      }`,
       { cause: error },
     );
   }
@@ -224,4 +235,31 @@ export class MemberAccounts {
     if (account === this.options.homeAccount) return undefined;
     return async () => (await this.credentialsFor(account, id)) as AwsCredentialIdentity;
   }
+}
+
+/**
+ * The credentials of the home account's operator role (stack output OperatorRoleArn), for
+ * `vigil undo`: assumed once with the caller's own credentials and again shortly before the
+ * session ends. Every client undo builds, and its AssumeRole into a member's VigilOperatorRole,
+ * runs with them.
+ */
+export function operatorRoleProvider(
+  sts: STSClient,
+  roleArn: string,
+  sessionName: string,
+): AwsCredentialIdentityProvider {
+  let current: AwsCredentialIdentity | undefined;
+  return async () => {
+    const expires = current?.expiration?.getTime();
+    if (!current || (expires !== undefined && expires - Date.now() < 60_000)) {
+      current = await assumeRole(sts, {
+        roleArn,
+        sessionName,
+        hint:
+          "vigil undo runs as the operator role: check that your own credentials may assume it " +
+          "(sts:AssumeRole on the stack output OperatorRoleArn). Nothing was read or changed.",
+      });
+    }
+    return current;
+  };
 }

@@ -1,3 +1,5 @@
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+
 /**
  * The one place AWS SDK client configuration is decided. The SDK itself honours AWS_ENDPOINT_URL;
  * when it is set (local emulator) S3 needs path-style addressing and moto needs uncompressed
@@ -5,6 +7,8 @@
  */
 export interface AwsClientConfig {
   region: string;
+  /** Default: the SDK's chain. `vigil undo` sets the operator role's (wiring/remediation.ts). */
+  credentials?: AwsCredentialIdentityProvider;
   endpoint?: string;
   forcePathStyle?: boolean;
   disableRequestCompression?: boolean;

@@ -39,7 +39,12 @@ export class MemoryJournal implements Journal {
           countsAsChange(r) &&
           (query.resourceArn ? r.resourceArn === query.resourceArn : r.account === query.account),
       )
-      .map((r) => ({ journalId: r.id, findingId: r.findingId, time: Date.parse(r.time) }))
+      .map((r) => ({
+        journalId: r.id,
+        findingId: r.findingId,
+        time: Date.parse(r.time),
+        changes: r.plan?.changes.length ?? r.applied.length,
+      }))
       .filter((c) => c.time >= query.since)
       .sort((a, b) => a.time - b.time);
   }

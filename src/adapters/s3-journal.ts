@@ -20,8 +20,9 @@ export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject
 /**
  * Journal in an S3 bucket:
  * - records/<id>.json                          one object per decision (rewritten after each step)
- * - by-resource/<sha256(arn)>/<ts>_<id>_<finding>   empty index objects for runs that changed
- * - by-account/<account>/<ts>_<id>_<finding>          something, listed by prefix from a time
+ * - by-resource/<sha256(arn)>/<ts>_<id>_n<changes>_<finding>   empty index objects for runs that
+ * - by-account/<account>/<ts>_<id>_n<changes>_<finding>      changed something, listed by prefix
+ *   from a time; <changes> is the run's planned change count (the rate limit counts changes)
  * - claims/<sha256(key)>.json                  idempotency claims
  *
  * Claims rely on S3 conditional writes: PutObject with If-None-Match "*" creates the claim only if
@@ -49,7 +50,12 @@ export class S3Journal implements Journal {
       }),
     );
     if (countsAsChange(entry) && !this.indexed.has(entry.id)) {
-      const name = indexName(Date.parse(entry.time), entry.id, entry.findingId);
+      const name = indexName(
+        Date.parse(entry.time),
+        entry.id,
+        entry.findingId,
+        entry.plan?.changes.length ?? entry.applied.length,
+      );
       await Promise.all(
         [
           `by-resource/${sha256(entry.resourceArn)}/${name}`,
@@ -253,17 +259,19 @@ function paddedTime(ms: number): string {
   return String(Math.max(0, ms)).padStart(15, "0");
 }
 
-function indexName(time: number, journalId: string, findingId: string): string {
-  return `${paddedTime(time)}_${journalId}_${encodeURIComponent(findingId)}`;
+function indexName(time: number, journalId: string, findingId: string, changes: number): string {
+  return `${paddedTime(time)}_${journalId}_n${changes}_${encodeURIComponent(findingId)}`;
 }
 
+/** Entries written before the change count was kept (`<ts>_<id>_<finding>`) count as one change. */
 function parseIndexName(name: string): AppliedChangeRef | undefined {
-  const match = /^(\d{15})_([A-Za-z0-9-]+)_(.+)$/.exec(name);
+  const match = /^(\d{15})_([A-Za-z0-9-]+)_(?:n(\d{1,6})_)?(.+)$/.exec(name);
   if (!match) return undefined;
   return {
     time: Number(match[1]),
     journalId: match[2] as string,
-    findingId: decodeURIComponent(match[3] as string),
+    findingId: decodeURIComponent(match[4] as string),
+    changes: match[3] === undefined ? 1 : Number(match[3]),
   };
 }
 

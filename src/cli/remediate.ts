@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { roleSessionName } from "../adapters/assume-role.ts";
 import { MemoryJournal } from "../adapters/memory-journal.ts";
 import { MemoryNotifier } from "../adapters/sns-notifier.ts";
 import { describeZodError, loadConfigFile } from "../config/load.ts";
@@ -55,6 +56,12 @@ export interface UndoCommandOptions {
   /** Undo without asking (scripts). */
   yes?: boolean;
   /**
+   * The home account's operator role to assume (default $VIGIL_OPERATOR_ROLE_ARN, which
+   * `--stage` sets from the stack output OperatorRoleArn); none: the caller's own credentials,
+   * which must then be the operator role's.
+   */
+  operatorRole?: string;
+  /**
    * Asks the person at the terminal; undefined when there is none (stdin is not a TTY), where an
    * undo without --yes is refused rather than applied unseen.
    */
@@ -65,16 +72,19 @@ export interface UndoCommandOptions {
 export type CreateRemediationApp = (options: {
   dryRun: boolean;
   configPath?: string;
+  /** `vigil undo`: runs as the operator role (home account) and VigilOperatorRole (members). */
+  operator?: { roleArn?: string | undefined; sessionName: string };
 }) => Promise<RemediationApp>;
 
 /** Dry runs keep journal and notifications in memory: nothing is written, nobody is paged. */
-export const createCliApp: CreateRemediationApp = async ({ dryRun, configPath }) => {
+export const createCliApp: CreateRemediationApp = async ({ dryRun, configPath, operator }) => {
   // One read of the file: the remediation section and the alerting routes (PagerDuty) both.
   const file = await loadConfigFile(configPath);
   return createRemediationDeps({
     loadConfig: async () => parseRemediationConfig(file.remediation ?? {}),
     alerting: file.alerting,
     dryRun,
+    ...(operator ? { operator } : {}),
     ...(dryRun
       ? { overrides: { journal: new MemoryJournal(), notifier: new MemoryNotifier() } }
       : {}),
@@ -244,6 +254,10 @@ export async function runUndoCommand(
     const app = await createApp({
       dryRun: false,
       ...(options.configPath ? { configPath: options.configPath } : {}),
+      operator: {
+        roleArn: options.operatorRole ?? process.env.VIGIL_OPERATOR_ROLE_ARN,
+        sessionName: roleSessionName("vigil-undo", options.id),
+      },
     });
     const force = options.force && options.reason ? { force: { reason: options.reason } } : {};
     if (options.dryRun || !options.yes) {

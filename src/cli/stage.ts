@@ -17,6 +17,10 @@ export const OUTPUT_ENVIRONMENT: Readonly<Record<string, string>> = {
   AlertDeadLetterQueueUrl: "VIGIL_ALERT_DLQ_URL",
   PagerDutySecretName: "VIGIL_PAGERDUTY_SECRET",
   KillSwitchParameterName: "VIGIL_KILL_SWITCH_PARAMETER",
+  // Undo trusts only sealed records: without the key every record is refused.
+  JournalMacKeyArn: "VIGIL_JOURNAL_MAC_KEY",
+  // `vigil undo` assumes it (issue 14 item 6); `vigil remediate` and the functions never do.
+  OperatorRoleArn: "VIGIL_OPERATOR_ROLE_ARN",
 };
 
 export interface StageOptions {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FindingKind } from "../domain/finding.ts";
-import { REMEDIATION_MODES } from "../domain/guards.ts";
+import { parseExemptionUntil, REMEDIATION_MODES } from "../domain/guards.ts";
 import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fields.ts";
 import { remediationSettingsSchema } from "../remediations/settings.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
@@ -122,6 +122,38 @@ export const remediationConfigSchema = z
     exemptionUntilTag: z.string().min(1).max(128).default("vigil:exempt-until"),
     /** Exemptions expiring further away than this are refused (fail closed). */
     maxExemptionDays: z.number().int().min(1).max(3660).default(366),
+    /**
+     * Where exemptions come from (issue 14 item 3). `list`: the central, approved list (the
+     * recommended source: an owner cannot add to it). `tags`: whether exemption tags on the
+     * resource count — `off` (default: ignored, and people are told someone tried) or `unverified`
+     * (anyone who may tag the resource may exempt it: only where an SCP keeps vigil:* tags to
+     * the security team).
+     */
+    exemptions: z
+      .object({
+        tags: z.enum(["off", "unverified"]).default("off"),
+        list: z
+          .array(
+            z
+              .object({
+                resource: z
+                  .string()
+                  .startsWith("arn:", 'must be a resource ARN (glob) starting with "arn:"'),
+                reason: z.string().trim().min(1),
+                approver: z.string().trim().min(1),
+                until: z
+                  .string()
+                  .refine(
+                    (value) => parseExemptionUntil(value) !== undefined,
+                    "must be an ISO date (YYYY-MM-DD) or date-time with a zone",
+                  ),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /**
      * ARN globs never changed. Adds to DEFAULT_PROTECTED_PRINCIPALS and ALWAYS_PROTECTED_PRINCIPALS:
      * listing your own never drops the defaults (break-glass and organisation access roles).

@@ -1,4 +1,4 @@
-import { MEMBER_REMEDIATION_ROLE } from "../adapters/assume-role.ts";
+import { MEMBER_OPERATOR_ROLE } from "../adapters/assume-role.ts";
 import { GRAPH_IMAGE_ACTIONS, GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
 import {
   type FunctionScope,
@@ -273,7 +273,8 @@ export const OPERATOR_ROLE_NAME = "vigil-${sls:stage}-operator";
 export function operatorRoleResource(options: RoleOptions = {}): Json {
   const statements = statementsFor(
     operatorPermissions(),
-    { queues: ["AlertDeadLetterQueue"], memberRole: MEMBER_REMEDIATION_ROLE },
+    // In member accounts undo runs as their VigilOperatorRole, which trusts this role only.
+    { queues: ["AlertDeadLetterQueue"], memberRole: MEMBER_OPERATOR_ROLE },
     options,
   );
   return {

@@ -87,9 +87,39 @@ export interface ExemptionPolicy {
   maxDays: number;
 }
 
+/**
+ * How resource tags count as exemptions. `off` (default): never; a tagged resource is handled and
+ * people are told the tag was ignored. `unverified`: anyone able to tag the resource can exempt it
+ * (the owner who made it public, too): only where an SCP keeps vigil:* tags to the security team.
+ */
+export type TagExemptionMode = "off" | "unverified";
+
+/** One entry of the central exemption list (remediation.exemptions.list). */
+export interface CentralExemption {
+  /** Resource ARN glob (`*`, `?`), e.g. arn:aws:s3:::acme-public-site. */
+  resource: string;
+  reason: string;
+  /** Who approved it (a person or a ticket): shown with every exemption honoured. */
+  approver: string;
+  /** ISO date or date-time; at most `maxDays` away. */
+  until: string;
+}
+
+/** The exemption sources: the central list first, then the resource's tags if they count. */
+export interface ExemptionSources extends ExemptionPolicy {
+  tags: TagExemptionMode;
+  list: readonly CentralExemption[];
+}
+
 export type Exemption =
   | { status: "none" }
-  | { status: "valid"; reason: string; until: string }
+  | {
+      status: "valid";
+      reason: string;
+      until: string;
+      /** What granted it: "list" (approved centrally) or "tags" (set on the resource). */
+      source?: "list" | "tags";
+    }
   /** Tags present but unusable: NOT exempt (fail closed), and people are told why. */
   | { status: "invalid"; problem: string };
 
@@ -175,12 +205,71 @@ export function evaluateExemption(
   return { status: "valid", reason: reasonTag.value.trim(), until: untilIso };
 }
 
+/** The expiry of a central entry, checked like a tag's. */
+function expiryProblem(
+  value: string,
+  now: number,
+  maxDays: number,
+): { problem: string } | { until: string } {
+  const until = parseExemptionUntil(value);
+  if (until === undefined) return { problem: `until "${value}" is not an ISO date` };
+  const untilIso = new Date(until).toISOString();
+  if (until <= now) return { problem: `exemption expired at ${untilIso}` };
+  if (until - now > maxDays * 86_400_000) {
+    return { problem: `exemption until ${untilIso} is more than ${maxDays} days away` };
+  }
+  return { until: untilIso };
+}
+
+/**
+ * The exemption that holds for `resourceArn`, if any: a valid central entry first (the recommended
+ * source: an owner cannot grant it himself), then the resource's tags when they count. Unusable
+ * entries or ignored tags come back as `invalid`, so people hear that someone tried.
+ */
+export function evaluateExemptions(
+  resourceArn: string,
+  tags: Readonly<Record<string, string>>,
+  sources: ExemptionSources,
+  now: number,
+): Exemption {
+  const problems: string[] = [];
+  for (const entry of sources.list) {
+    if (!globMatch(entry.resource, resourceArn)) continue;
+    const expiry = expiryProblem(entry.until, now, sources.maxDays);
+    if ("problem" in expiry) {
+      problems.push(`central exemption ${entry.resource}: ${expiry.problem}`);
+      continue;
+    }
+    return {
+      status: "valid",
+      reason: `${entry.reason} (approved by ${entry.approver})`,
+      until: expiry.until,
+      source: "list",
+    };
+  }
+  const fromTags = evaluateExemption(tags, sources, now);
+  if (fromTags.status !== "none" && sources.tags === "off") {
+    problems.push(
+      `exemption tags "${sources.tag}"/"${sources.untilTag}" are not honoured (remediation.exemptions.tags is off): an exemption is an entry in remediation.exemptions.list, approved by security`,
+    );
+  } else if (fromTags.status === "valid") {
+    return { ...fromTags, source: "tags" };
+  } else if (fromTags.status === "invalid") {
+    problems.push(fromTags.problem);
+  }
+  return problems.length > 0
+    ? { status: "invalid", problem: problems.join("; ") }
+    : { status: "none" };
+}
+
 /** One change Vigil applied, as the journal's indexes know it. */
 export interface AppliedChangeRef {
   journalId: string;
   findingId: string;
   /** Epoch ms of the run that applied it. */
   time: number;
+  /** How many changes that run planned (index entries written before this was kept: 1). */
+  changes?: number;
 }
 
 /**
@@ -199,6 +288,23 @@ export function countRecentChanges(
   return findings.size;
 }
 
+/**
+ * How many changes Vigil made since `since`, by the runs' planned change counts, not counting
+ * `exceptFindingId` (a retry of the current finding is not a second change): the rate limit
+ * counts changes, so one finding touching 25 principals spends 25 (issue 14 item 8).
+ */
+export function sumRecentChanges(
+  changes: readonly AppliedChangeRef[],
+  since: number,
+  exceptFindingId: string,
+): number {
+  const runs = new Map<string, number>();
+  for (const c of changes) {
+    if (c.time >= since && c.findingId !== exceptFindingId) runs.set(c.journalId, c.changes ?? 1);
+  }
+  return [...runs.values()].reduce((sum, n) => sum + n, 0);
+}
+
 export interface GuardInput {
   finding: Finding;
   plan: Pick<RemediationPlan, "changes" | "tags" | "intentionallyPublic">;
@@ -206,7 +312,7 @@ export interface GuardInput {
   dryRun: boolean;
   now: number;
   protectedPrincipals: readonly string[];
-  exemption: ExemptionPolicy;
+  exemption: ExemptionSources;
   remediateIntentionallyPublic: boolean;
   /** Changes Vigil applied to this resource (at least the loop-breaker window). */
   recentResourceChanges: readonly AppliedChangeRef[];
@@ -235,6 +341,8 @@ export interface GuardDecision {
   reason: string;
   /** Exemption tags that were present but not honoured (malformed, expired …). */
   exemptionProblem?: string;
+  /** The exemption honoured (verdict "exempt"): what people are told once. */
+  exemption?: { source: "list" | "tags"; reason: string; until: string };
 }
 
 /**
@@ -252,11 +360,13 @@ export function decide(input: GuardInput): GuardDecision {
     };
   }
 
-  const exemption = evaluateExemption(plan.tags, input.exemption, input.now);
+  const exemption = evaluateExemptions(finding.resourceArn, plan.tags, input.exemption, input.now);
   if (exemption.status === "valid") {
+    const source = exemption.source ?? "tags";
     return {
       verdict: "exempt",
-      reason: `exempt until ${exemption.until}: ${exemption.reason}`,
+      reason: `exempt until ${exemption.until}: ${exemption.reason} [${source === "list" ? "central exemption list" : "resource tags"}]`,
+      exemption: { source, reason: exemption.reason, until: exemption.until },
     };
   }
   const problem = exemption.status === "invalid" ? { exemptionProblem: exemption.problem } : {};
@@ -266,7 +376,7 @@ export function decide(input: GuardInput): GuardDecision {
   if (plan.intentionallyPublic && !input.remediateIntentionallyPublic) {
     return {
       verdict: "intentionally-public",
-      reason: `looks public on purpose (${plan.intentionallyPublic}): not changed; confirm with "${input.exemption.tag}" and "${input.exemption.untilTag}" tags or fix it by hand${notHonoured}`,
+      reason: `looks public on purpose (${plan.intentionallyPublic}): not changed; confirm it with an entry in remediation.exemptions.list or fix it by hand${notHonoured}`,
       ...problem,
     };
   }
@@ -292,7 +402,7 @@ export function decide(input: GuardInput): GuardDecision {
       };
     }
     const rateSince = input.now - input.rateLimit.windowMinutes * 60_000;
-    const accountChanges = countRecentChanges(input.recentAccountChanges, rateSince, finding.id);
+    const accountChanges = sumRecentChanges(input.recentAccountChanges, rateSince, finding.id);
     // This plan's own changes count too: one finding cannot spend more than the window allows.
     if (accountChanges + planned > input.rateLimit.maxChanges) {
       return {

@@ -260,7 +260,7 @@ export function remediationNotification(record: JournalRecord): Notification {
   if (record.undoCommand) lines.push(`Undo: ${record.undoCommand}`);
   if (record.outcome === "undone") {
     lines.push(
-      `Vigil may remediate it again on the next finding: to keep it as is, tag it with an exemption reason and expiry.`,
+      `Vigil may remediate it again on the next finding: to keep it as is, ask security for an entry in remediation.exemptions.list (reason, approver, expiry).`,
     );
   }
   lines.push(

@@ -189,13 +189,14 @@ async function conclude(
   record: JournalRecord,
   outcome: RemediationOutcomeKind,
   reason: string,
+  options: { alreadyTold?: boolean } = {},
 ): Promise<RemediationOutcome> {
   record.outcome = outcome;
   record.reason = reason;
   record.undoCommand = record.applied.length > 0 ? `vigil undo ${record.id}` : null;
   await writeRecord(deps, record);
   let notified = false;
-  if (shouldNotify(record)) {
+  if (shouldNotify(record) && !options.alreadyTold) {
     try {
       await deps.notifier.notify(remediationNotification(record));
       notified = true;
@@ -305,6 +306,50 @@ async function declineOnce(
   return conclude(deps, record, "declined", `not changed: ${declined}`);
 }
 
+/**
+ * An honoured exemption is told once per exemption (its source, reason and expiry), not on every
+ * sweep: a journal marker keyed by resource and exemption. A new or renewed exemption is a new
+ * marker, so it is told again; the record of each run is journaled as usual.
+ */
+async function exemptOnce(
+  deps: RemediationDeps,
+  record: JournalRecord,
+  finding: Finding,
+  exemption: { source: string; reason: string; until: string },
+  reason: string,
+): Promise<RemediationOutcome> {
+  const which = createHash("sha256")
+    .update(JSON.stringify([exemption.source, exemption.reason, exemption.until]))
+    .digest("hex")
+    .slice(0, 16);
+  const key = `exempt:${finding.resourceArn}:${which}`;
+  const told = await deps.journal.claim(key, {
+    holder: record.id,
+    now: deps.clock(),
+    leaseMs: CLAIM_LEASE_MS,
+  });
+  if (!told.claimed) {
+    // A holder that is not a trustworthy record (planted to silence the exemption) is ignored.
+    const planted = told.settled
+      ? await untrustedHolder(deps, told.holder, (held) => held.resourceArn === finding.resourceArn)
+      : undefined;
+    if (!planted) {
+      return conclude(
+        deps,
+        record,
+        "exempt",
+        `${reason} (already told, journal record ${told.holder})`,
+        {
+          alreadyTold: true,
+        },
+      );
+    }
+    return conclude(deps, record, "exempt", reason);
+  }
+  await deps.journal.settle(key, record.id);
+  return conclude(deps, record, "exempt", reason);
+}
+
 async function planAndAct(
   deps: RemediationDeps,
   finding: Finding,
@@ -357,6 +402,8 @@ async function planAndAct(
       tag: config.exemptionTag,
       untilTag: config.exemptionUntilTag,
       maxDays: config.maxExemptionDays,
+      tags: config.exemptions.tags,
+      list: config.exemptions.list,
     },
     remediateIntentionallyPublic: config.settings.s3RemediateIntentionallyPublic,
     recentResourceChanges,
@@ -369,6 +416,9 @@ async function planAndAct(
     // A protected role (break-glass, organisation access) assumable from outside is exactly what
     // an attacker would build: never fixed by Vigil, so a person must look now.
     record.securityAlert ??= `protected role ${finding.resourceArn} is assumable from outside the account (${JSON.stringify(finding.principal ?? {})}): check its trust policy now`;
+  }
+  if (decision.verdict === "exempt" && decision.exemption) {
+    return exemptOnce(deps, record, finding, decision.exemption, decision.reason);
   }
   if (decision.verdict !== "apply") {
     return conclude(deps, record, decision.verdict, decision.reason);

@@ -8,6 +8,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import {
   homeAccountOf,
   MEMBER_DETECTION_ROLE,
+  MEMBER_OPERATOR_ROLE,
   MEMBER_REMEDIATION_ROLE,
   MemberAccounts,
   partitionOfRegion,
@@ -20,7 +21,8 @@ export interface MemberAccountSetup {
 }
 
 export async function memberAccountSetup(options: {
-  purpose: "detection" | "remediation";
+  /** `operator`: `vigil undo`, through the member's VigilOperatorRole. */
+  purpose: "detection" | "remediation" | "operator";
   env: NodeJS.ProcessEnv;
   clientConfig: ReturnType<typeof awsClientConfig>;
   allowedAccounts: readonly string[];
@@ -30,10 +32,11 @@ export async function memberAccountSetup(options: {
   const { env, clientConfig } = options;
   const sts = new STSClient(clientConfig);
   const homeAccount = await homeAccountOf(sts, options.homeAccount);
-  const roleName =
-    options.purpose === "detection"
-      ? env.VIGIL_MEMBER_DETECTION_ROLE_NAME || MEMBER_DETECTION_ROLE
-      : env.VIGIL_MEMBER_ROLE_NAME || MEMBER_REMEDIATION_ROLE;
+  const roleName = {
+    detection: env.VIGIL_MEMBER_DETECTION_ROLE_NAME || MEMBER_DETECTION_ROLE,
+    remediation: env.VIGIL_MEMBER_ROLE_NAME || MEMBER_REMEDIATION_ROLE,
+    operator: env.VIGIL_MEMBER_OPERATOR_ROLE_NAME || MEMBER_OPERATOR_ROLE,
+  }[options.purpose];
   const members = new MemberAccounts({
     sts,
     homeAccount,

@@ -7,11 +7,13 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
 import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
 import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
-import { awsClientConfig } from "../adapters/aws-clients.ts";
+import { operatorRoleProvider } from "../adapters/assume-role.ts";
+import { type AwsClientConfig, awsClientConfig } from "../adapters/aws-clients.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
@@ -58,6 +60,12 @@ export interface RemediationWiringOptions {
   logger?: RemediationLogger;
   /** The account the credentials act in (the Lambda's, from its ARN); default: asked from STS. */
   homeAccount?: string;
+  /**
+   * `vigil undo`: member accounts are entered through their VigilOperatorRole (the only member
+   * role that may re-attach or re-put policies) and, with `roleArn` (stack output
+   * OperatorRoleArn), every call runs as the home account's operator role.
+   */
+  operator?: { roleArn?: string | undefined; sessionName: string };
   /** Forces the global dry run on (CLI --dry-run). */
   dryRun?: boolean;
   /** Replaces built dependencies: tests, the CLI's dry run (memory journal and notifier). */
@@ -92,7 +100,19 @@ export async function createRemediationDeps(
   const env = options.env ?? process.env;
   const loaded = await (options.loadConfig ?? (() => loadRemediationConfig(env.VIGIL_CONFIG)))();
   const config: RemediationConfig = options.dryRun ? { ...loaded, dryRun: true } : loaded;
-  const clientConfig = awsClientConfig(env);
+  // `vigil undo` runs every call as the operator role when one is named (issue 14 item 6).
+  const operatorCredentials = options.operator?.roleArn
+    ? operatorRoleProvider(
+        new STSClient(awsClientConfig(env)),
+        options.operator.roleArn,
+        options.operator.sessionName,
+      )
+    : undefined;
+  const configFor = (region?: string): AwsClientConfig => ({
+    ...awsClientConfig(env, region),
+    ...(operatorCredentials ? { credentials: operatorCredentials } : {}),
+  });
+  const clientConfig = configFor();
   const logger = options.logger ?? new Logger({ serviceName: "vigil-remediate" });
   const overrides = options.overrides ?? {};
 
@@ -101,7 +121,7 @@ export async function createRemediationDeps(
   const s3For = (region: string) => {
     let client = s3Clients.get(region);
     if (!client) {
-      client = new S3Client({ ...awsClientConfig(env, region), followRegionRedirects: true });
+      client = new S3Client({ ...configFor(region), followRegionRedirects: true });
       s3Clients.set(region, client);
     }
     return client;
@@ -163,7 +183,7 @@ export async function createRemediationDeps(
   // Member accounts (remediation.allowedAccounts) are changed through their VigilRemediationRole,
   // one session per finding; the kill switch (an SSM parameter) can stop any account at once.
   const { homeAccount, members } = await memberAccountSetup({
-    purpose: "remediation",
+    purpose: options.operator ? "operator" : "remediation",
     env,
     clientConfig,
     allowedAccounts: config.allowedAccounts,
@@ -187,7 +207,7 @@ export async function createRemediationDeps(
             ? members.credentialProvider(account, `config-rules-${account}`)
             : undefined;
           client = new ConfigServiceClient({
-            ...awsClientConfig(env, region),
+            ...configFor(region),
             ...(credentials ? { credentials } : {}),
           });
           configClients.set(key, client);
@@ -213,7 +233,7 @@ export async function createRemediationDeps(
         // when a policy's conditions name them (one read per finding at most).
         const accountFacts = new AwsAccountFacts(
           new OrganizationsClient({ ...clientConfig, ...withCredentials }),
-          new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
+          new EC2Client({ ...configFor(finding.region), ...withCredentials }),
         );
         // Clients of other services, built on first use for this finding's region and account.
         const built = new Map<AwsClientClass<unknown>, unknown>();
@@ -237,7 +257,7 @@ export async function createRemediationDeps(
         return {
           client,
           s3: new S3Client({
-            ...awsClientConfig(env, finding.region),
+            ...configFor(finding.region),
             followRegionRedirects: true,
             credentials,
           }),

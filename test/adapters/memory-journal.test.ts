@@ -15,7 +15,9 @@ describe("MemoryJournal", () => {
     const since = Date.parse("2026-11-20T09:30:00Z");
     expect(
       await journal.recentChanges({ resourceArn: "arn:aws:s3:::acme-raw-landing-prod", since }),
-    ).toEqual([{ journalId: "b", findingId: "f2", time: Date.parse("2026-11-20T10:00:00Z") }]);
+    ).toEqual([
+      { journalId: "b", findingId: "f2", time: Date.parse("2026-11-20T10:00:00Z"), changes: 1 },
+    ]);
     expect(
       (await journal.recentChanges({ account: "123456789012", since: 0 })).map((c) => c.journalId),
     ).toEqual(["a", "b"]);

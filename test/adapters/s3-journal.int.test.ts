@@ -7,7 +7,7 @@ import {
 import { beforeEach, describe, expect, it } from "vitest";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
-import { journalRecord } from "../usecases/fakes.ts";
+import { change, journalRecord } from "../usecases/fakes.ts";
 
 const endpoint = motoEndpoint();
 const BUCKET = "vigil-journal-test";
@@ -126,7 +126,7 @@ describe.skipIf(!endpoint)("S3Journal against moto", () => {
         resourceArn: "arn:aws:s3:::acme-raw-landing-prod",
         since: at("2026-11-20T09:00:00Z"),
       }),
-    ).toEqual([{ journalId: "r2", findingId: "f2", time: at("2026-11-20T09:30:00Z") }]);
+    ).toEqual([{ journalId: "r2", findingId: "f2", time: at("2026-11-20T09:30:00Z"), changes: 1 }]);
     expect(
       (
         await journal.recentChanges({ account: "123456789012", since: at("2026-11-20T09:30:00Z") })
@@ -158,6 +158,32 @@ describe.skipIf(!endpoint)("S3Journal against moto", () => {
     }
     const changes = await journal.recentChanges({ account: "123456789012", since: 1_000_002 });
     expect(changes).toHaveLength(1003); // more than one ListObjectsV2 page
-    expect(changes[0]).toEqual({ journalId: "p2", findingId: "f2", time: 1_000_002 });
+    // Entries from before the change count was kept count as one change each.
+    expect(changes[0]).toEqual({ journalId: "p2", findingId: "f2", time: 1_000_002, changes: 1 });
   }, 60_000);
+
+  it("keeps each run's planned change count in its index entry (issue 14 item 8)", async () => {
+    const plan = {
+      remediation: "fake",
+      finding: journalRecord("x").finding,
+      summary: "detach from 7 users",
+      changes: Array.from({ length: 7 }, (_, i) => change(i + 1)),
+      before: {},
+      tags: {},
+      reason: "admin",
+    };
+    await journal.record(
+      journalRecord("r7", { time: "2026-11-21T09:00:00.000Z", findingId: "f_7", plan }),
+    );
+    const [entry] = await journal.recentChanges({
+      account: "123456789012",
+      since: Date.parse("2026-11-21T00:00:00Z"),
+    });
+    expect(entry).toEqual({
+      journalId: "r7",
+      findingId: "f_7",
+      time: Date.parse("2026-11-21T09:00:00Z"),
+      changes: 7,
+    });
+  });
 });

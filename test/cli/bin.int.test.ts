@@ -150,6 +150,10 @@ describe("vigil --stage: names from the deployed stack (moto CloudFormation)", (
             AlertDeadLetterQueueUrl: { Value: { Ref: "AlertDeadLetterQueue" } },
             PagerDutySecretName: { Value: "vigil/pagerduty-routing-key" },
             KillSwitchParameterName: { Value: { Ref: "KillSwitchParameter" } },
+            JournalMacKeyArn: {
+              Value: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+            },
+            OperatorRoleArn: { Value: "arn:aws:iam::123456789012:role/vigil-prod-operator" },
           },
         }),
       }),

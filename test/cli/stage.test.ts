@@ -11,6 +11,8 @@ const OUTPUTS = {
   AlertDeadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/111122223333/vigil-prod-alert-dlq",
   PagerDutySecretName: "vigil/pagerduty-routing-key",
   KillSwitchParameterName: "/vigil/prod/disabled-accounts",
+  JournalMacKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  OperatorRoleArn: "arn:aws:iam::111122223333:role/vigil-prod-operator",
   FindingsBusArn: "arn:aws:events:eu-west-1:111122223333:event-bus/vigil-prod-findings",
 };
 

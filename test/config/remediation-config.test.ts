@@ -85,3 +85,30 @@ describe("remediation config", () => {
     expect(() => parseRemediationConfig(input)).toThrow(message);
   });
 });
+
+describe("remediation.exemptions (issue 14 item 3)", () => {
+  it("tag exemptions are off by default; the central list is empty", () => {
+    expect(parseRemediationConfig({}).exemptions).toEqual({ tags: "off", list: [] });
+  });
+
+  it("a central entry needs a resource ARN, a reason, an approver and an ISO expiry", () => {
+    const entry = {
+      resource: "arn:aws:s3:::acme-www",
+      reason: "public website",
+      approver: "security (SEC-1)",
+      until: "2027-01-31",
+    };
+    expect(parseRemediationConfig({ exemptions: { list: [entry] } }).exemptions.list).toEqual([
+      entry,
+    ]);
+    for (const bad of [
+      { ...entry, until: "soon" },
+      { ...entry, approver: " " },
+      { ...entry, resource: "acme-www" },
+      { resource: entry.resource, reason: entry.reason, until: entry.until },
+    ]) {
+      expect(() => parseRemediationConfig({ exemptions: { list: [bad] } })).toThrow(ConfigError);
+    }
+    expect(() => parseRemediationConfig({ exemptions: { tags: "on" } })).toThrow(ConfigError);
+  });
+});

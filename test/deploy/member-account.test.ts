@@ -1,14 +1,27 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { MEMBER_DETECTION_ROLE, MEMBER_REMEDIATION_ROLE } from "../../src/adapters/assume-role.ts";
+import {
+  MEMBER_DETECTION_ROLE,
+  MEMBER_OPERATOR_ROLE,
+  MEMBER_REMEDIATION_ROLE,
+} from "../../src/adapters/assume-role.ts";
 import { METRIC_SOURCE_ACTIONS } from "../../src/adapters/cloudwatch-metric-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../../src/adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../../src/adapters/iam-id-resolver.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
 import { eventPatterns } from "../../src/deploy/event-patterns.ts";
-import { functionScopes, remediationActions } from "../../src/deploy/function-permissions.ts";
-import { AWS_FORCES_STAR_ACTIONS, roleName } from "../../src/deploy/iam-roles.ts";
+import {
+  ALL_PHASES,
+  functionScopes,
+  REMEDIATOR_PHASES,
+  remediationActions,
+} from "../../src/deploy/function-permissions.ts";
+import {
+  AWS_FORCES_STAR_ACTIONS,
+  OPERATOR_ROLE_NAME,
+  roleName,
+} from "../../src/deploy/iam-roles.ts";
 
 interface Statement {
   Sid?: string;
@@ -42,14 +55,50 @@ describe("deploy/member-account.yaml", () => {
     // IAM is global: roles in one region only, so the StackSet can span regions.
     expect(resources.VigilRemediationRole.Condition).toBe("CreateRoles");
     expect(resources.VigilDetectionRole.Condition).toBe("CreateRoles");
+    expect(resources.VigilOperatorRole.Condition).toBe("CreateRoles");
   });
 
-  it("VigilRemediationRole may do exactly what the remediations, the IAM id resolver and the rule catalog declare", () => {
+  it("VigilRemediationRole may do exactly what plan, apply and verify, the IAM id resolver and the rule catalog declare", () => {
     const expected = [
-      ...new Set([...remediationActions(), ...IAM_ID_RESOLVER_ACTIONS, ...CONFIG_RULES_ACTIONS]),
+      ...new Set([
+        ...remediationActions(REMEDIATOR_PHASES),
+        ...IAM_ID_RESOLVER_ACTIONS,
+        ...CONFIG_RULES_ACTIONS,
+      ]),
     ].sort();
     expect(actionsOf(policyOf("VigilRemediationRole"))).toEqual(expected);
     expect(resources.VigilRemediationRole.Properties.RoleName).toBe(MEMBER_REMEDIATION_ROLE);
+  });
+
+  it("issue 14 item 6: only VigilOperatorRole may attach or put identity policies (undo)", () => {
+    // PutRolePolicy stays with the remediator: quarantine puts Vigil's deny-all on a role.
+    const grantsAccess = (action: string) =>
+      /^iam:(Attach(User|Role|Group)Policy|Put(User|Group)Policy)$/.test(action);
+    expect(actionsOf(policyOf("VigilRemediationRole")).filter(grantsAccess)).toEqual([]);
+    const operator = actionsOf(policyOf("VigilOperatorRole"));
+    expect(operator).toEqual([...new Set(remediationActions(ALL_PHASES))].sort());
+    expect(operator).toEqual(
+      expect.arrayContaining(["iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy"]),
+    );
+    expect(resources.VigilOperatorRole.Properties.RoleName).toBe(MEMBER_OPERATOR_ROLE);
+    expect(template.Outputs.OperatorRoleArn.Value).toEqual({
+      "Fn::GetAtt": ["VigilOperatorRole", "Arn"],
+    });
+  });
+
+  it("VigilOperatorRole trusts only the central operator role, with the ExternalId", () => {
+    const [statement, ...rest] = resources.VigilOperatorRole.Properties.AssumeRolePolicyDocument
+      .Statement as Statement[];
+    expect(rest).toEqual([]);
+    expect(statement?.Principal).toEqual({
+      AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${CentralAccountId}:root" },
+    });
+    expect(statement?.Condition?.StringEquals).toEqual({ "sts:ExternalId": { Ref: "ExternalId" } });
+    // The central operator role's name (vigil-<stage>-operator), not any function's.
+    const central = OPERATOR_ROLE_NAME.replace("${sls:stage}", "${VigilStage}");
+    expect(statement?.Condition?.ArnEquals?.["aws:PrincipalArn"]).toEqual([
+      { "Fn::Sub": `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/${central}` },
+    ]);
   });
 
   it("VigilDetectionRole may only read metrics (CloudWatch forces Resource *)", () => {
@@ -60,7 +109,12 @@ describe("deploy/member-account.yaml", () => {
   });
 
   it("no * action, and * resources only where AWS forces them", () => {
-    for (const role of ["VigilRemediationRole", "VigilDetectionRole", "ForwardFindingsRole"]) {
+    for (const role of [
+      "VigilRemediationRole",
+      "VigilOperatorRole",
+      "VigilDetectionRole",
+      "ForwardFindingsRole",
+    ]) {
       for (const statement of policyOf(role)) {
         for (const action of [statement.Action].flat()) expect(action).not.toContain("*");
         if (statement.Resource === "*") {
@@ -83,7 +137,10 @@ describe("deploy/member-account.yaml", () => {
     );
     expect(JSON.stringify(deny?.Resource)).toContain("role/VigilRemediationRole");
     expect(JSON.stringify(deny?.Resource)).toContain("role/VigilDetectionRole");
+    expect(JSON.stringify(deny?.Resource)).toContain("role/VigilOperatorRole");
     expect(JSON.stringify(deny?.Resource)).toContain("role/vigil-*");
+    const operatorDeny = policyOf("VigilOperatorRole").find((s) => s.Effect === "Deny");
+    expect(JSON.stringify(operatorDeny?.Resource)).toContain("role/VigilOperatorRole");
   });
 
   it.each([

@@ -10,11 +10,19 @@ import {
   modeFor,
   parseExemptionUntil,
   protectedMatch,
+  sumRecentChanges,
   touchedArns,
 } from "../../src/domain/guards.ts";
 
 const NOW = Date.parse("2026-11-20T10:00:00Z");
-const POLICY = { tag: "vigil:exempt", untilTag: "vigil:exempt-until", maxDays: 366 };
+const POLICY = {
+  tag: "vigil:exempt",
+  untilTag: "vigil:exempt-until",
+  maxDays: 366,
+  // The tag-exemption cases below: tags counted as before (the default is "off", tested apart).
+  tags: "unverified" as const,
+  list: [],
+};
 const MIN = 60_000;
 
 const finding: Finding = {
@@ -265,6 +273,29 @@ describe("loop breaker and rate limit", () => {
     expect(decide(input({ plan: plan(2), recentAccountChanges: [applied("x", 1)] })).verdict).toBe(
       "rate-limited",
     );
+  });
+
+  it("past runs count by their change count, not as one each (issue 14 item 8)", () => {
+    const run = (findingId: string, minutesAgo: number, changes: number) => ({
+      ...applied(findingId, minutesAgo),
+      changes,
+    });
+    const past = [run("a", 5, 6), run("a", 4, 6), run("b", 10, 3), run(finding.id, 1, 9)];
+    // Both runs of "a" changed something (6 + 6), "b" 3; the current finding's own try is not counted.
+    expect(sumRecentChanges(past, NOW - 60 * MIN, finding.id)).toBe(15);
+    expect(sumRecentChanges([run("old", 61, 50)], NOW - 60 * MIN, finding.id)).toBe(0);
+    // Entries without a count (written before it was kept) count as one change.
+    expect(sumRecentChanges([applied("x", 1)], NOW - 60 * MIN, finding.id)).toBe(1);
+
+    // One earlier finding that changed 12 principals spends the budget of 10.
+    const d = decide(
+      input({
+        recentAccountChanges: [run("big", 5, 12)],
+        rateLimit: { maxChanges: 10, windowMinutes: 30, maxChangesPerFinding: 20 },
+      }),
+    );
+    expect(d.verdict).toBe("rate-limited");
+    expect(d.reason).toMatch(/12 changes in account 123456789012 .* 1 more planned \(max 10\)/);
   });
 
   it("a plan past maxChangesPerFinding applies none of it, whatever the account's budget", () => {

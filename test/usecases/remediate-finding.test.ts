@@ -99,7 +99,8 @@ describe("remediateFinding: enforce", () => {
       },
     });
     expect(await deps.journal.recentChanges({ account: finding.account, since: 0 })).toEqual([
-      { journalId: "j1", findingId: finding.id, time: NOW },
+      // The run's planned change count: the rate limit counts changes, not runs.
+      { journalId: "j1", findingId: finding.id, time: NOW, changes: 3 },
     ]);
   });
 
@@ -312,25 +313,86 @@ describe("remediateFinding: modes and skips", () => {
     expect(deps.notifier.sent[0]?.body).toContain("role/BreakGlassAdmin is protected");
   });
 
-  it("valid exemption: skipped but told (issue 14), claim released so the sweep looks again after expiry", async () => {
+  // Tag exemptions count only with exemptions.tags "unverified" (issue 14 item 3: off by default).
+  const TAGS_COUNT: RemediationConfigInput = { ...ENFORCE, exemptions: { tags: "unverified" } };
+
+  it("valid exemption: skipped, told once per exemption (issue 14), claim released so the sweep looks again after expiry", async () => {
     const tags = { "vigil:exempt": "website, owner web-team", "vigil:exempt-until": "2026-12-01" };
-    const { deps, phases } = setup({ tags });
+    const { deps, phases } = setup({ tags }, TAGS_COUNT);
     const finding = makeFinding();
     const outcome = await remediateFinding(deps, finding);
     expect(outcome.outcome).toBe("exempt");
     expect(outcome.reason).toMatch(
-      /exempt until 2026-12-02T00:00:00.000Z: website, owner web-team/,
+      /exempt until 2026-12-02T00:00:00.000Z: website, owner web-team \[resource tags\]/,
     );
     expect(phases()).toEqual(["plan"]);
     expect(deps.notifier.sent).toHaveLength(1);
     expect(deps.notifier.sent[0]?.subject).toMatch(/exempt, not changed/);
-    expect(deps.journal.claims.size).toBe(0);
-    expect((await remediateFinding(deps, finding)).outcome).toBe("exempt");
+    // Only the "told" marker stays claimed; the finding's own claim is released.
+    expect([...deps.journal.claims.keys()]).toEqual([expect.stringMatching(/^exempt:/)]);
+    const again = await remediateFinding(deps, finding);
+    expect(again.outcome).toBe("exempt");
+    expect(again.reason).toMatch(/already told/);
+    expect(deps.notifier.sent).toHaveLength(1);
+  });
+
+  it("exemption tags are ignored by default: the resource is fixed and people hear someone tried", async () => {
+    const tags = { "vigil:exempt": "demo", "vigil:exempt-until": "2026-12-01" };
+    const { deps, phases } = setup({ tags });
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("applied");
+    expect(phases()).toContain("apply");
+    expect(deps.notifier.sent[0]?.body).toContain(
+      'Exemption NOT honoured: exemption tags "vigil:exempt"/"vigil:exempt-until" are not honoured (remediation.exemptions.tags is off)',
+    );
+  });
+
+  it("central exemption list: honoured with its approver, told once, told again when renewed", async () => {
+    const entry = {
+      resource: "arn:aws:s3:::acme-*",
+      reason: "partner data room",
+      approver: "security (SEC-1234)",
+      until: "2026-12-01",
+    };
+    const { deps, phases } = setup({}, { ...ENFORCE, exemptions: { list: [entry] } });
+    const finding = makeFinding();
+    const first = await remediateFinding(deps, finding);
+    expect(first.outcome).toBe("exempt");
+    expect(first.reason).toContain(
+      "partner data room (approved by security (SEC-1234)) [central exemption list]",
+    );
+    expect(phases()).toEqual(["plan"]);
+    await remediateFinding(deps, finding);
+    expect(deps.notifier.sent).toHaveLength(1);
+
+    // Renewed: a new exemption, told again.
+    const renewed = setup(
+      {},
+      { ...ENFORCE, exemptions: { list: [{ ...entry, until: "2027-01-15" }] } },
+    );
+    renewed.deps.journal = deps.journal;
+    await remediateFinding(renewed.deps, finding);
+    expect(renewed.deps.notifier.sent).toHaveLength(1);
+  });
+
+  it("a central entry past maxExemptionDays is not honoured (fail closed)", async () => {
+    const entry = {
+      resource: "arn:aws:s3:::*",
+      reason: "forever",
+      approver: "me",
+      until: "2030-01-01",
+    };
+    const { deps } = setup({}, { ...ENFORCE, exemptions: { list: [entry] } });
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("applied");
+    expect(deps.notifier.sent[0]?.body).toMatch(
+      /central exemption arn:aws:s3:::\*: .* more than 366 days away/,
+    );
   });
 
   it("expired exemption: NOT exempt (fail closed), the notification says why", async () => {
     const tags = { "vigil:exempt": "website", "vigil:exempt-until": "2026-11-01" };
-    const { deps, phases } = setup({ tags });
+    const { deps, phases } = setup({ tags }, TAGS_COUNT);
     const outcome = await remediateFinding(deps, makeFinding());
     expect(outcome.outcome).toBe("applied");
     expect(phases()).toContain("apply");
@@ -343,7 +405,10 @@ describe("remediateFinding: modes and skips", () => {
 
   it("malformed exemption in observe mode: still told (a person tried to exempt)", async () => {
     const tags = { "vigil:exempt": "website", "vigil:exempt-until": "soon" };
-    const { deps } = setup({ tags }, { defaultMode: "observe" });
+    const { deps } = setup(
+      { tags },
+      { defaultMode: "observe", exemptions: { tags: "unverified" } },
+    );
     const outcome = await remediateFinding(deps, makeFinding());
     expect(outcome.outcome).toBe("observed");
     expect(deps.notifier.sent).toHaveLength(1);

@@ -334,7 +334,7 @@ export const s3BlockPublicAccess = defineRemediation({
         summary: `bucket ${bucket} looks public on purpose (${intentionallyPublic}): alert only, no change`,
         changes: [],
         intentionallyPublic,
-        reason: `Bucket is treated as intentionally public because ${intentionallyPublic}. Found: ${found.join("; ") || "nothing public"}. Tag an exemption, or set s3RemediateIntentionallyPublic to change it anyway.`,
+        reason: `Bucket is treated as intentionally public because ${intentionallyPublic}. Found: ${found.join("; ") || "nothing public"}. Exempt it in remediation.exemptions.list, or set s3RemediateIntentionallyPublic to change it anyway.`,
       };
     }
 
