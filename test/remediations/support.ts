@@ -28,6 +28,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   trustedIpRanges: [],
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
+  riskyPolicyDetachCategories: ["admin", "privilege-escalation"],
   quarantinePolicyName: "vigil-quarantine-deny-all",
 };
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_DETACH_CATEGORIES, RISK_CATEGORIES } from "../../domain/iam-risk-categories.ts";
 import { trustedAccounts } from "../shared-settings.ts";
 
 // The IAM remediations' settings: their own module (zod only) so that config can compose them
@@ -10,6 +11,14 @@ export const riskyPolicySettings = z.object({
   riskyPolicyNames: z
     .array(z.string().min(1))
     .default(() => ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"]),
+  /**
+   * Risk categories (domain/iam-risk-categories.ts) whose policies are detached or deleted; a
+   * policy hit only in other categories is left in place and people are told once. Default: admin
+   * and privilege-escalation. Add e.g. "data-exfiltration" to take broad data reads away too.
+   */
+  riskyPolicyDetachCategories: z
+    .array(z.enum(RISK_CATEGORIES))
+    .default(() => [...DEFAULT_DETACH_CATEGORIES]),
 });
 
 /** iam-role-quarantine. */
