@@ -219,6 +219,8 @@ export interface PolicyRisk {
   alerts: string[];
   /** Every category hit, detached or not. */
   categories: RiskCategory[];
+  /** The expanded actions of the removed hits ("*": every action, as for a deny-listed name). */
+  detachActions: string[];
 }
 
 export interface RiskSettings {
@@ -244,20 +246,25 @@ export function assessPolicy(
 ): PolicyRisk {
   const reasons: string[] = [];
   const alerts: string[] = [];
+  const detachActions = new Set<string>();
   if (policy.name !== undefined && isDenyListedPolicyName(policy.name, settings.riskyPolicyNames)) {
     reasons.push(`policy name ${policy.name} is on the risky-policy list`);
+    detachActions.add("*");
   }
   const hits =
     policy.document !== undefined && policy.document !== null
       ? documentRiskHits(parsePolicyDocument(policy.document))
       : [];
   for (const hit of hits) {
-    (settings.riskyPolicyDetachCategories.includes(hit.category) ? reasons : alerts).push(hit.text);
+    const detach = settings.riskyPolicyDetachCategories.includes(hit.category);
+    (detach ? reasons : alerts).push(hit.text);
+    if (detach) for (const action of hit.actions) detachActions.add(action);
   }
   return {
     risky: reasons.length > 0,
     reasons,
     alerts,
     categories: [...new Set(hits.map((hit) => hit.category))],
+    detachActions: [...detachActions].sort(),
   };
 }

@@ -287,6 +287,7 @@ describe("settings", () => {
       reasons: ["policy name administratoraccess is on the risky-policy list"],
       alerts: [],
       categories: [],
+      detachActions: ["*"],
     });
     expect(isDenyListedPolicyName("ReadOnlyAccess", SETTINGS.riskyPolicyNames)).toBe(false);
   });

@@ -29,6 +29,8 @@ export const TEST_SETTINGS: RemediationSettings = {
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
   riskyPolicyDetachCategories: ["admin", "privilege-escalation"],
+  // Off here: moto has no service last accessed report; the tests that want it turn it on.
+  riskyPolicyLastUsedWaitSeconds: 0,
   quarantinePolicyName: "vigil-quarantine-deny-all",
 };
 

@@ -1,10 +1,16 @@
-// Size (≈460 lines): the remediation's phases only (plan/apply/verify/undo); the IAM reads live in
+// Size (≈570 lines): the phases plus the risk and last-used wiring of plan; IAM reads live in
 // ./iam-principals.ts, the before-state schemas in ./risky-policy-before.ts, the judgement in domain.
 import { paginateListPolicyTags } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
 import { sameDocument } from "../../domain/iam-policy.ts";
 import { assessPolicy } from "../../domain/iam-risk.ts";
+import {
+  type LastUsedEvidence,
+  lastUsedLine,
+  servicesOf,
+  usedWithinDays,
+} from "../../domain/last-used.ts";
 import type {
   PlannedChange,
   RemediationPlan,
@@ -28,6 +34,7 @@ import {
   tagRecord,
   USER_API,
 } from "./iam-principals.ts";
+import { readLastUsed } from "./last-accessed.ts";
 import {
   type AssessedAttachment,
   type AssessedInline,
@@ -72,6 +79,49 @@ function isAwsManagedPolicyArn(arn: string): boolean {
 
 function names(items: { policyName: string }[]): string {
   return items.map((item) => item.policyName).join(", ");
+}
+
+/**
+ * Last-used evidence for what is about to be removed (IAM's service last accessed report for the
+ * principal or policy), and the optional guard: policies whose services were used within
+ * `riskyPolicySkipIfUsedWithinDays` days are kept and told. Read only when something would be
+ * removed.
+ */
+async function weighEvidence<
+  P extends { policyName: string; detachActions?: string[] | undefined },
+>(
+  ctx: RemediationContext,
+  arn: string,
+  subject: string,
+  candidates: P[],
+): Promise<{ remove: P[]; keep: P[]; notes: string[]; evidence?: LastUsedEvidence }> {
+  const { settings } = ctx;
+  if (candidates.length === 0 || settings.riskyPolicyLastUsedWaitSeconds === 0) {
+    return { remove: candidates, keep: [], notes: [] };
+  }
+  const evidence = await readLastUsed(ctx.iam, arn, settings.riskyPolicyLastUsedWaitSeconds * 1000);
+  const now = Date.now();
+  const days = settings.riskyPolicySkipIfUsedWithinDays;
+  const scope = (policy: P) => servicesOf(policy.detachActions ?? ["*"]);
+  const recent = (policy: P) =>
+    days !== undefined && usedWithinDays(evidence, scope(policy), days, now);
+  const keep = candidates.filter(recent);
+  const notes = candidates.map((policy) =>
+    lastUsedLine(
+      recent(policy)
+        ? `${policy.policyName} KEPT, used within ${days} days (riskyPolicySkipIfUsedWithinDays) by ${subject}`
+        : `${policy.policyName}'s risky grants, by ${subject}`,
+      evidence,
+      scope(policy),
+      now,
+    ),
+  );
+  if (!evidence.ok && days !== undefined) {
+    notes.push(
+      `riskyPolicySkipIfUsedWithinDays (${days}) could not be checked without evidence: nothing held back`,
+    );
+  }
+  return { remove: candidates.filter((policy) => !recent(policy)), keep, notes, evidence };
 }
 
 async function planForPrincipal(
@@ -120,8 +170,14 @@ async function planForPrincipal(
     )
   ).filter((inline): inline is AssessedInline => inline !== undefined);
 
-  const riskyAttached = attachedPolicies.filter((policy) => policy.risky);
-  const riskyInline = inlinePolicies.filter((policy) => policy.risky);
+  // One report for the principal covers its attached and inline policies.
+  const weighed = await weighEvidence(ctx, finding.resourceArn, `${api.type} ${name}`, [
+    ...attachedPolicies.filter((policy) => policy.risky),
+    ...inlinePolicies.filter((policy) => policy.risky),
+  ]);
+  const riskyAttached = attachedPolicies.filter((policy) => weighed.remove.includes(policy));
+  const riskyInline = inlinePolicies.filter((policy) => weighed.remove.includes(policy));
+  const kept = weighed.keep;
   const changes: PlannedChange[] = [
     ...riskyAttached.map((policy) => ({
       action: api.detachAction,
@@ -143,6 +199,7 @@ async function planForPrincipal(
   ].flatMap(([label, policy]) =>
     (policy.alerts ?? []).map((alert) => `${label}, left in place: ${alert}`),
   );
+  notes.push(...weighed.notes);
 
   const parts = [
     riskyAttached.length > 0 ? `detach ${names(riskyAttached)}` : undefined,
@@ -174,15 +231,19 @@ async function planForPrincipal(
     // Nothing to remove but something to say: the risks the settings leave to people, or a rule
     // that wants something Vigil does not do (iam-user-no-policies-check wants no policy on a
     // user at all). Said once per state, plainly.
-    ...(changes.length === 0 && notes.length > 0
+    ...(changes.length === 0 && kept.length > 0
       ? {
-          declined: `${api.type} ${name} has risks Vigil only reports (riskyPolicyDetachCategories): ${notes.join("; ")}. Narrow these policies, or add the category to riskyPolicyDetachCategories to have Vigil remove them.`,
+          declined: `${api.type} ${name}: Vigil did not remove ${names(kept)}, risky but used within the last ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days (riskyPolicySkipIfUsedWithinDays); narrow them by hand.`,
         }
-      : changes.length === 0 && all.length > 0
+      : changes.length === 0 && notes.length > 0
         ? {
-            declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${all.join(", ")}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+            declined: `${api.type} ${name} has risks Vigil only reports (riskyPolicyDetachCategories): ${notes.join("; ")}. Narrow these policies, or add the category to riskyPolicyDetachCategories to have Vigil remove them.`,
           }
-        : {}),
+        : changes.length === 0 && all.length > 0
+          ? {
+              declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${all.join(", ")}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+            }
+          : {}),
   };
 }
 
@@ -243,11 +304,20 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
     description: `detach ${name} from ${api.type} ${entity}`,
     params: { [api.nameKey]: entity, PolicyArn: policyArn, ...(arn ? { PrincipalArn: arn } : {}) },
   });
-  const changes = [
+  const detachAll = [
     ...entities.users.map((user, i) => detach(USER_API, user, userArns[i])),
     ...entities.roles.map((role, i) => detach(ROLE_API, role, roleArns[i])),
     ...entities.groups.map((group) => detach(GROUP_API, group)),
   ];
+  // The policy's report: which of its services anyone attached to it used, and when.
+  const weighed = await weighEvidence(
+    ctx,
+    policyArn,
+    "its users, roles and groups",
+    detachAll.length > 0 ? [{ policyName: name, detachActions: risk.detachActions }] : [],
+  );
+  const changes = weighed.keep.length > 0 ? [] : detachAll;
+  const notes = [...risk.alerts, ...weighed.notes];
   const before: PolicyBefore = {
     target: { type: "policy", name, arn: policyArn },
     defaultVersionId: versionId,
@@ -258,16 +328,23 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
   return {
     ...base,
     summary:
-      changes.length === 0
+      detachAll.length === 0
         ? `risky policy ${name} is not attached to anything: no change`
-        : `detach risky policy ${name} from ${entities.users.length} user(s), ${entities.roles.length} role(s) and ${entities.groups.length} group(s)`,
+        : changes.length === 0
+          ? `risky policy ${name} kept: used within ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days`
+          : `detach risky policy ${name} from ${entities.users.length} user(s), ${entities.roles.length} role(s) and ${entities.groups.length} group(s)`,
     changes,
     before: { ...before },
-    ...(risk.alerts.length > 0 ? { notes: risk.alerts } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
     reason:
-      changes.length === 0
+      detachAll.length === 0
         ? `Policy ${name} is risky (${why}) but has no attachments.`
         : `Policy ${name} is risky: ${why}. The policy itself is kept; undo re-attaches it.`,
+    ...(weighed.keep.length > 0
+      ? {
+          declined: `policy ${name}: Vigil did not detach it, risky but used within the last ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days (riskyPolicySkipIfUsedWithinDays); narrow it by hand.`,
+        }
+      : {}),
   };
 }
 
@@ -338,6 +415,9 @@ export const iamRiskyPolicy = defineRemediation({
   },
   permissions: {
     plan: [
+      // Last-used evidence before removing anything (riskyPolicyLastUsedWaitSeconds).
+      "iam:GenerateServiceLastAccessedDetails",
+      "iam:GetServiceLastAccessedDetails",
       "iam:ListAttachedUserPolicies",
       "iam:ListAttachedRolePolicies",
       "iam:ListAttachedGroupPolicies",

@@ -12,6 +12,8 @@ const assessed = {
   /** Hits in categories the settings only alert on (absent in records written before them). */
   alerts: z.array(z.string()).optional(),
   categories: z.array(z.string()).optional(),
+  /** Actions of the removed hits, for last-used evidence ("*": all). */
+  detachActions: z.array(z.string()).optional(),
 };
 
 /** A principal's policies as planning read and judged them; risky inline documents kept for undo. */

@@ -19,6 +19,18 @@ export const riskyPolicySettings = z.object({
   riskyPolicyDetachCategories: z
     .array(z.enum(RISK_CATEGORIES))
     .default(() => [...DEFAULT_DETACH_CATEGORIES]),
+  /**
+   * Before removing anything, how long to wait for IAM's service last accessed report (evidence
+   * "last used 3 days ago for s3, never for iam" in the plan and the alert). 0: do not read it.
+   * At most 10 s; a report not ready by then is said so and the plan goes on without it.
+   */
+  riskyPolicyLastUsedWaitSeconds: z.number().min(0).max(10).default(10),
+  /**
+   * Optional guard (off by default): keep a risky policy whose services the principal used within
+   * this many days, and tell people instead. Without evidence (report not ready) it does not hold
+   * anything back, and the plan says so.
+   */
+  riskyPolicySkipIfUsedWithinDays: z.number().int().positive().optional(),
 });
 
 /** iam-role-quarantine. */
