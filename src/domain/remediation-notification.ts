@@ -204,6 +204,7 @@ export function remediationNotification(record: JournalRecord): Notification {
           summary: record.plan.summary,
           reason: record.plan.reason,
           changes: redactDocuments(changes),
+          ...(record.plan.notes?.length ? { notes: record.plan.notes } : {}),
         }
       : null,
     applied: redactDocuments(record.applied),
@@ -216,6 +217,9 @@ export function remediationNotification(record: JournalRecord): Notification {
   };
   const lines = [opening(record, where), ""];
   if (record.plan) lines.push(`What: ${record.plan.summary}`);
+  if (record.plan?.notes?.length) {
+    lines.push("Notes:", ...capped(record.plan.notes.map((note) => `  - ${note}`)));
+  }
   lines.push(
     `Why: rule ${finding.rule} (${finding.source}) reported ${finding.kind}. ${record.reason}`,
   );

@@ -39,6 +39,11 @@ export interface RemediationPlan {
    * do and why. Told once per resource, rule and this text; later evaluations are quiet no-ops.
    */
   declined?: string;
+  /**
+   * Lines people should read with the plan, whatever it changes: risks left to them by the
+   * settings, evidence such as "last used 3 days ago for s3". Shown in the alert.
+   */
+  notes?: string[];
 }
 
 export interface VerifyResult {

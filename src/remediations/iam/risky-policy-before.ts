@@ -6,7 +6,15 @@ import type { PlanWith } from "../define.ts";
  * before-state with them (defineRemediation) instead of trusting its shape.
  */
 
-const assessed = { risky: z.boolean(), reasons: z.array(z.string()) };
+const assessed = {
+  risky: z.boolean(),
+  reasons: z.array(z.string()),
+  /** Hits in categories the settings only alert on (absent in records written before them). */
+  alerts: z.array(z.string()).optional(),
+  categories: z.array(z.string()).optional(),
+  /** Actions of the removed hits, for last-used evidence ("*": all). */
+  detachActions: z.array(z.string()).optional(),
+};
 
 /** A principal's policies as planning read and judged them; risky inline documents kept for undo. */
 export const principalBefore = z.object({
@@ -33,6 +41,7 @@ export const policyBefore = z.object({
   target: z.object({ type: z.literal("policy"), name: z.string().min(1), arn: z.string() }),
   defaultVersionId: z.string().nullable(),
   reasons: z.array(z.string()),
+  alerts: z.array(z.string()).optional(),
   attachments: z.object({
     users: z.array(z.string()),
     roles: z.array(z.string()),

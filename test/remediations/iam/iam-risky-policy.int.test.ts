@@ -389,6 +389,91 @@ describe.skipIf(!endpoint)("iam-risky-policy against moto", () => {
     expect(plan.reason).toContain("Service-linked");
   });
 
+  /**
+   * moto has no service last accessed report: a middleware on the remediation's own client answers
+   * those two calls (after the recorder saw them), everything else goes to moto.
+   */
+  function lastAccessedStub(answers: Record<string, unknown>[]) {
+    const name = "lastAccessedStub";
+    const stack = iam.middlewareStack as unknown as {
+      add(
+        middleware: (
+          next: (args: unknown) => Promise<unknown>,
+          context: { commandName?: string },
+        ) => (args: unknown) => Promise<unknown>,
+        options: { step: "initialize"; name: string },
+      ): void;
+      remove(name: string): boolean;
+    };
+    const seen: string[] = [];
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? "";
+        if (command === "GenerateServiceLastAccessedDetailsCommand") {
+          seen.push(command);
+          return { output: { JobId: "job-1" }, response: {} };
+        }
+        if (command === "GetServiceLastAccessedDetailsCommand") {
+          seen.push(command);
+          return { output: answers.shift() ?? { JobStatus: "IN_PROGRESS" }, response: {} };
+        }
+        return next(args);
+      },
+      { step: "initialize", name },
+    );
+    return { seen, remove: () => stack.remove(name) };
+  }
+
+  it("last-used evidence (service last accessed stubbed: moto lacks it) goes into the plan; the guard keeps a policy used recently", async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000 - 60_000);
+    const report = {
+      JobStatus: "COMPLETED",
+      IsTruncated: false,
+      ServicesLastAccessed: [
+        { ServiceNamespace: "s3", ServiceName: "Amazon S3", LastAuthenticated: daysAgo(3) },
+        { ServiceNamespace: "iam", ServiceName: "AWS Identity and Access Management" },
+      ],
+    };
+    const answers: Record<string, unknown>[] = [{ JobStatus: "IN_PROGRESS" }, report];
+    const stub = lastAccessedStub(answers);
+    try {
+      const finding = makeFinding("iam-risky-policy", "AWS::IAM::User", "alice");
+      const withEvidence = {
+        ...ctx,
+        settings: { ...TEST_SETTINGS, riskyPolicyLastUsedWaitSeconds: 2 },
+      };
+      const plan = await recorder.during("plan", () => iamRiskyPolicy.plan(withEvidence, finding));
+      expect(stub.seen).toEqual([
+        "GenerateServiceLastAccessedDetailsCommand",
+        "GetServiceLastAccessedDetailsCommand",
+        "GetServiceLastAccessedDetailsCommand",
+      ]);
+      expect(plan.changes.length).toBe(2);
+      // AdministratorAccess (by name: every service) and escalate (iam:PassRole: iam only).
+      expect(plan.notes).toEqual([
+        "AdministratorAccess's risky grants, by user alice: last used 3 days ago for s3; never for iam (IAM service last accessed, 400-day window)",
+        "escalate's risky grants, by user alice: never for iam (IAM service last accessed, 400-day window)",
+      ]);
+
+      // The guard: s3 used 3 days ago keeps AdministratorAccess (all services); escalate goes.
+      answers.push(report);
+      const guarded = await iamRiskyPolicy.plan(
+        {
+          ...ctx,
+          settings: {
+            ...withEvidence.settings,
+            riskyPolicySkipIfUsedWithinDays: 7,
+          },
+        },
+        finding,
+      );
+      expect(guarded.changes.map((change) => change.params.PolicyName)).toEqual(["escalate"]);
+      expect(guarded.notes?.[0]).toMatch(/^AdministratorAccess KEPT, used within 7 days/);
+    } finally {
+      stub.remove();
+    }
+  });
+
   it("propagates NoSuchEntity for a principal that does not exist", async () => {
     const finding = makeFinding("iam-risky-policy", "AWS::IAM::User", "ghost");
     await expect(iamRiskyPolicy.plan(ctx, finding)).rejects.toMatchObject({

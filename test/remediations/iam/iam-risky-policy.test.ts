@@ -131,6 +131,59 @@ describe("iam-risky-policy with mocked IAM", () => {
     );
   });
 
+  function inlinePolicies(documents: Record<string, string>) {
+    iamMock.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iamMock.on(ListUserPoliciesCommand).resolves({ PolicyNames: Object.keys(documents) });
+    for (const [PolicyName, document] of Object.entries(documents)) {
+      iamMock
+        .on(GetUserPolicyCommand, { PolicyName })
+        .resolves({ UserName: "alice", PolicyName, PolicyDocument: encodeURIComponent(document) });
+    }
+  }
+  const onAll = (action: string) =>
+    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"${action}","Resource":"*"}]}`;
+
+  it("removes an escalation path and tells, without removing, a broad data read (default categories)", async () => {
+    inlinePolicies({
+      deploy: onAll("iam:CreatePolicyVersion"),
+      etl: onAll("s3:GetObject"),
+    });
+    const plan = await iamRiskyPolicy.plan(ctx, userFinding);
+    expect(plan.changes.map((change) => change.params.PolicyName)).toEqual(["deploy"]);
+    expect(changeAt(plan).description).toContain(
+      "privilege-escalation: statement #1 on *: iam:CreatePolicyVersion writes a new default version",
+    );
+    expect(plan.notes).toEqual([
+      "etl (inline), left in place: data-exfiltration: statement #1 allows s3:GetObject on *",
+    ]);
+    expect(plan.declined).toBeUndefined();
+  });
+
+  it("only alert-only risks: no change, told once (declined) with the categories and actions", async () => {
+    inlinePolicies({ etl: onAll("s3:Get*") });
+    const plan = await iamRiskyPolicy.plan(ctx, userFinding);
+    expect(plan.changes).toEqual([]);
+    expect(plan.declined).toContain(
+      "user alice has risks Vigil only reports (riskyPolicyDetachCategories): etl (inline), left in place: data-exfiltration: statement #1 allows s3:GetObject, s3:GetObjectVersion (via s3:Get*) on *",
+    );
+  });
+
+  it("riskyPolicyDetachCategories decides: with data-exfiltration listed the broad read is removed", async () => {
+    inlinePolicies({ etl: onAll("s3:GetObject") });
+    const plan = await iamRiskyPolicy.plan(
+      {
+        ...ctx,
+        settings: {
+          ...TEST_SETTINGS,
+          riskyPolicyDetachCategories: ["admin", "privilege-escalation", "data-exfiltration"],
+        },
+      },
+      userFinding,
+    );
+    expect(plan.changes.map((change) => change.action)).toEqual(["iam:DeleteUserPolicy"]);
+    expect(plan.notes).toBeUndefined();
+  });
+
   it("a user with no policy left is a plain no-op (nothing to decline)", async () => {
     iamMock.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
     const plan = await iamRiskyPolicy.plan(ctx, userFinding);
