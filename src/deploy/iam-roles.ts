@@ -35,6 +35,7 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "config:DescribeConfigRules",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
+  "iam:GetServiceLastAccessedDetails",
   "iam:ListGroups",
   "iam:ListPolicies",
   "iam:ListRoles",
