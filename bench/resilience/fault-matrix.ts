@@ -596,7 +596,13 @@ export async function setupAccount(c: Clients, endpoint: string, scenario: Scena
 export function matrixRemediationConfig() {
   return parseRemediationConfig({
     defaultMode: "enforce",
-    settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KMS_KEY },
+    settings: {
+      s3EncryptionAlgorithm: "aws:kms",
+      s3KmsKeyArn: KMS_KEY,
+      // moto has no service-last-accessed API (its 500s are retried by the SDK); the evidence is
+      // optional and tested with mocks in test/remediations/iam/last-accessed.test.ts.
+      riskyPolicyLastUsedWaitSeconds: 0,
+    },
   });
 }
 
