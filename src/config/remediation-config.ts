@@ -10,6 +10,8 @@ export const FINDING_KINDS = [
   "s3-public-access",
   "iam-risky-policy",
   "iam-external-trust",
+  "ebs-snapshot-sharing",
+  "rds-snapshot-sharing",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -22,6 +24,9 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "iam-policy-no-statements-with-admin-access": "iam-risky-policy",
   "iam-user-no-policies-check": "iam-risky-policy",
   "iam-no-inline-policy-check": "iam-risky-policy",
+  // ebs-snapshot-public-restorable-check is not here: it evaluates the account, not a snapshot
+  // (periodic, no resource type), so it names nothing to remediate; Access Analyzer does.
+  "rds-snapshots-public-prohibited": "rds-snapshot-sharing",
 };
 
 /**
@@ -40,6 +45,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS: "iam-risky-policy",
   IAM_USER_NO_POLICIES_CHECK: "iam-risky-policy",
   IAM_NO_INLINE_POLICY_CHECK: "iam-risky-policy",
+  RDS_SNAPSHOTS_PUBLIC_PROHIBITED: "rds-snapshot-sharing",
 };
 
 /**

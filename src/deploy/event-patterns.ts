@@ -2,6 +2,7 @@ import {
   GENERATED_RULE_NAME_PATTERNS,
   type RemediationConfig,
 } from "../config/remediation-config.ts";
+import { REGIONAL_RESOURCE_TYPE_NAMES } from "../domain/regional-resources.ts";
 
 type Pattern = Record<string, unknown>;
 
@@ -38,7 +39,7 @@ export function eventPatterns(config: RemediationConfig): {
       "detail-type": ["Access Analyzer Finding"],
       ...accountFilter,
       detail: {
-        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role"],
+        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role", ...REGIONAL_RESOURCE_TYPE_NAMES],
         // ARCHIVED / RESOLVED are delivered too: they resolve an open alert and change nothing.
         status: ["ACTIVE", "ARCHIVED", "RESOLVED"],
       },

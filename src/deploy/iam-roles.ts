@@ -31,6 +31,8 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
+  "ec2:DescribeSnapshotAttribute",
+  "ec2:DescribeSnapshots",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
   "iam:ListGroups",
@@ -89,6 +91,18 @@ export function statementsFor(
           sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:group/*"),
           sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
           sub("arn:${AWS::Partition}:iam::aws:policy/*"),
+        ],
+        action,
+      );
+    } else if (action === "ec2:ModifySnapshotAttribute") {
+      // EBS snapshot ARNs carry no account: the role acts in its own account and region anyway.
+      add("ShareSnapshots", sub("arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"), action);
+    } else if (service === "rds") {
+      add(
+        "ShareDbSnapshots",
+        [
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*"),
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*"),
         ],
         action,
       );

@@ -9,14 +9,19 @@ export type ResourceType =
   | "AWS::IAM::Role"
   | "AWS::IAM::User"
   | "AWS::IAM::Group"
-  | "AWS::IAM::Policy";
+  | "AWS::IAM::Policy"
+  | "AWS::EC2::Snapshot"
+  | "AWS::RDS::DBSnapshot"
+  | "AWS::RDS::DBClusterSnapshot";
 
 /** What is wrong, independent of which rule or analyzer said so. */
 export type FindingKind =
   | "s3-encryption" // default encryption missing, downgraded or not the configured algorithm
   | "s3-public-access" // bucket public, or its public access block off
   | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
-  | "iam-external-trust"; // role assumable by an external account or anyone
+  | "iam-external-trust" // role assumable by an external account or anyone
+  | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
+  | "rds-snapshot-sharing"; // RDS DB / cluster snapshot restorable by anyone or an external account
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */
@@ -27,7 +32,7 @@ export interface Finding {
   account: string;
   region: string;
   resourceType: ResourceType;
-  /** As reported: bucket name, IAM unique id (AIDA…/AROA…/ANPA…/AGPA…) or ARN. */
+  /** As reported: bucket name, IAM unique id (AIDA…/AROA…/ANPA…/AGPA…), snapshot id or ARN. */
   resourceId: string;
   /** Resolved ARN (IAM unique ids are resolved before remediation). */
   resourceArn: string;

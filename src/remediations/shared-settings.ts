@@ -9,3 +9,12 @@ import { awsAccountId } from "../events/aws-fields.ts";
 
 /** Accounts a bucket policy or trust policy may grant to without being "external" (besides the owner). */
 export const trustedAccounts = z.array(awsAccountId).default(() => []);
+
+/**
+ * Also strip resource-policy statements granting accounts outside the owner and trustedAccounts.
+ * Off by default: a partner or vendor grant is not public; it is reported, and a person decides.
+ */
+export const stripExternalAccounts = z.boolean().default(false);
+
+/** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
+export const trustedIpRanges = z.array(z.union([z.cidrv4(), z.cidrv6()])).default(() => []);

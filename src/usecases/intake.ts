@@ -6,13 +6,20 @@ import type { RemediationConfig } from "../config/remediation-config.ts";
 import { MANAGED_RULE_KINDS } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
+import {
+  isRegionalResourceType,
+  partitionOfRegion,
+  REGIONAL_RESOURCE_TYPES,
+  type RegionalResourceType,
+  regionalResource,
+} from "../domain/regional-resources.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
 import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
-import type { IamIdLookup } from "../ports/iam-ids.ts";
+import type { IamIdLookup, IamResourceType } from "../ports/iam-ids.ts";
 import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
@@ -90,6 +97,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::Policy", "AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
+  "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -137,11 +146,8 @@ export function configFindingId(
     .slice(0, 32);
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+/** The partition of a region ("aws", "aws-cn", "aws-us-gov"). */
+export const partitionOf = partitionOfRegion;
 
 /**
  * What an S3 bucket name can be made of, legacy us-east-1 names included (uppercase, underscores,
@@ -149,7 +155,7 @@ export function partitionOf(region: string): string {
  */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
-const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = {
+const IAM_ARN_TYPES: Record<IamResourceType, string> = {
   "AWS::IAM::User": "user",
   "AWS::IAM::Role": "role",
   "AWS::IAM::Group": "group",
@@ -163,7 +169,7 @@ const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = 
  */
 function arnProblem(
   arn: string,
-  finding: { region: string; account: string; resourceType: ResourceType },
+  finding: { region: string; account: string; resourceType: "AWS::S3::Bucket" | IamResourceType },
 ): string | undefined {
   const partition = /^arn:([^:]*):/.exec(arn)?.[1];
   const expected = partitionOf(finding.region);
@@ -292,6 +298,18 @@ export async function intakeConfigEvaluation(
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
+  if (isRegionalResourceType(resourceType)) {
+    // Snapshots and functions: an exact ARN (or bare id) of the evaluation's account and region.
+    const resource = regionalResource(resourceType, e.resourceId, e);
+    if ("problem" in resource) return skip(resource.problem);
+    const refused = await trusted();
+    if (refused) return refused;
+    return {
+      ...configFindingBase(e, resourceType, kind),
+      resourceArn: resource.arn,
+      resourceName: resource.id,
+    };
+  }
   const isBucket = resourceType === "AWS::S3::Bucket";
   if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
     return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
@@ -316,6 +334,14 @@ export async function intakeConfigEvaluation(
     if (!resolved) return skip(`resource no longer exists (IAM id ${e.resourceId} not found)`);
     ({ name, arn } = resolved);
   }
+  return { ...configFindingBase(e, resourceType, kind), resourceArn: arn, resourceName: name };
+}
+
+function configFindingBase(
+  e: ConfigEvaluation,
+  resourceType: ResourceType,
+  kind: FindingKind,
+): Omit<Finding, "resourceArn" | "resourceName"> {
   return {
     id: configFindingId(e),
     eventId: e.eventId,
@@ -324,8 +350,6 @@ export async function intakeConfigEvaluation(
     region: e.region,
     resourceType,
     resourceId: e.resourceId,
-    resourceArn: arn,
-    resourceName: name,
     rule: e.rule,
     kind,
     isPublic: false,
@@ -373,6 +397,14 @@ export async function intakeConfigEvent(
 
 export const ACCESS_ANALYZER_RULE = "access-analyzer";
 
+/** The Access Analyzer resource types Vigil remediates. */
+function analyzerResourceType(
+  type: string,
+): "AWS::S3::Bucket" | "AWS::IAM::Role" | RegionalResourceType | undefined {
+  if (type === "AWS::S3::Bucket" || type === "AWS::IAM::Role") return type;
+  return isRegionalResourceType(type) ? type : undefined;
+}
+
 export async function intakeAccessAnalyzerEvent(
   deps: IntakeDeps,
   event: AccessAnalyzerFindingEvent,
@@ -410,14 +442,22 @@ export async function intakeAccessAnalyzerEvent(
       "warn",
     );
   }
-  if (d.resourceType !== "AWS::S3::Bucket" && d.resourceType !== "AWS::IAM::Role") {
-    return skip(`resource type ${d.resourceType} is not supported`);
+  const resourceType = analyzerResourceType(d.resourceType);
+  if (!resourceType) return skip(`resource type ${d.resourceType} is not supported`);
+  let foreign: string | undefined;
+  let regionalId: string | undefined;
+  if (isRegionalResourceType(resourceType)) {
+    const regional = regionalResource(resourceType, d.resource, {
+      account: d.accountId,
+      region: d.region,
+    });
+    // Only an ARN names a resource here: a bare id would be looked up wherever Vigil acts.
+    if ("problem" in regional) foreign = regional.problem;
+    else if (!d.resource.startsWith("arn:")) foreign = `resource ${d.resource} is not an ARN`;
+    else regionalId = regional.id;
+  } else {
+    foreign = arnProblem(d.resource, { region: d.region, account: d.accountId, resourceType });
   }
-  const foreign = arnProblem(d.resource, {
-    region: d.region,
-    account: d.accountId,
-    resourceType: d.resourceType,
-  });
   if (foreign) return skip(foreign);
   if (d.status !== "ACTIVE") {
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
@@ -432,7 +472,11 @@ export async function intakeAccessAnalyzerEvent(
 
   let name: string | undefined;
   let kind: FindingKind;
-  if (d.resourceType === "AWS::S3::Bucket") {
+  if (isRegionalResourceType(resourceType)) {
+    // Public or shared with an account: the remediation decides what goes (stripExternalAccounts).
+    name = regionalId;
+    kind = REGIONAL_RESOURCE_TYPES[resourceType].kind;
+  } else if (resourceType === "AWS::S3::Bucket") {
     name = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(d.resource)?.[1];
     if (name !== undefined && !BUCKET_NAME.test(name)) name = undefined;
     if (!d.isPublic) {
@@ -458,7 +502,7 @@ export async function intakeAccessAnalyzerEvent(
     source: deps.source ?? "access-analyzer",
     account: d.accountId,
     region: d.region,
-    resourceType: d.resourceType,
+    resourceType,
     resourceId: d.resource,
     resourceArn: d.resource,
     resourceName: name,

@@ -13,6 +13,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
+  "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -20,6 +22,9 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::IAM::User",
   "AWS::IAM::Group",
   "AWS::IAM::Policy",
+  "AWS::EC2::Snapshot",
+  "AWS::RDS::DBSnapshot",
+  "AWS::RDS::DBClusterSnapshot",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -41,12 +46,14 @@ function finding(kind: FindingKind, resourceType: ResourceType): Finding {
 }
 
 describe("remediation registry", () => {
-  it("lists the four remediations", () => {
+  it("lists every remediation", () => {
     expect(remediations.map((remediation) => remediation.name)).toEqual([
       "s3-default-encryption",
       "s3-block-public-access",
       "iam-risky-policy",
       "iam-role-quarantine",
+      "ebs-snapshot-sharing",
+      "rds-snapshot-sharing",
     ]);
   });
 
