@@ -31,6 +31,7 @@ import * as onConfig from "../functions/on-config-compliance-change.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { runUndoCommand } from "../src/cli/remediate.ts";
+import { defaultRunbookUrl, packageRepository } from "../src/deploy/runbook-url.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import { putManagedConfigRules, withRuleArn } from "./config-rules.ts";
 import { createJournalMacKey } from "./journal-mac-key.ts";
@@ -147,6 +148,8 @@ export async function runRemediationSandbox(
     configPath,
     toYaml({
       detection: { metricSets: [{ name: "egress", builtin: "egress" }] },
+      // As a deployed stack has it: the runbook link absolute (src/deploy/runbook-url.ts).
+      alerting: { runbookUrl: defaultRunbookUrl(packageRepository()) },
       remediation: {
         defaultMode: "enforce",
         settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KMS_KEY_ARN },

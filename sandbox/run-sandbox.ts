@@ -11,6 +11,8 @@ import {
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { formatTable } from "../src/cli/table.ts";
+import { loadConfigFile } from "../src/config/load.ts";
+import { withRunbookUrl } from "../src/deploy/runbook-url.ts";
 import { newestCompletePeriodStart } from "../src/domain/baseline.ts";
 import { formatNumber } from "../src/domain/format.ts";
 import { metricLabel } from "../src/domain/metric.ts";
@@ -69,7 +71,11 @@ export async function runDetectionSandbox(
   process.env.VIGIL_TOPIC_ARN = topicArn;
   // The handler's dependencies, built by the real wiring from this environment; only the clock is
   // pinned to the `now` the demo data was seeded for.
-  const deps = await createDetectionDeps({ account: "123456789012" });
+  // The config as a deployed stack has it: the runbook link absolute (from package.json).
+  const deps = await createDetectionDeps({
+    account: "123456789012",
+    config: withRunbookUrl(await loadConfigFile()),
+  });
   setDetectDeps({ ...deps, clock: () => now });
 
   io.out("");

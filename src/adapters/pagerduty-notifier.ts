@@ -6,6 +6,7 @@ import {
   type PagerDutyEvent,
   pagerDutyEvent,
 } from "../domain/pagerduty-event.ts";
+import type { GraphImage, GraphImages } from "../ports/graph-images.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { RoutingKeyReader } from "./secret-reader.ts";
 
@@ -94,6 +95,8 @@ export interface PagerDutyOptions {
   /** Events in flight at once (PagerDuty rate-limits per routing key). */
   concurrency?: number;
   logger?: Pick<Logger, "warn">;
+  /** Renders an anomaly's graph for the incident (alerting.pagerduty.graphImage); absent: none. */
+  graphImages?: GraphImages;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -149,7 +152,23 @@ export class PagerDutyNotifier implements Notifier, PagerDutySender {
   }
 
   async notify(notification: Notification): Promise<void> {
-    await this.send(pagerDutyEvent(notification, new Date().toISOString()));
+    const image = await this.graphImage(notification);
+    await this.send(pagerDutyEvent(notification, new Date().toISOString(), image));
+  }
+
+  /** The graph as an image, when on; a picture that fails never holds back the page. */
+  private async graphImage(notification: Notification): Promise<GraphImage | undefined> {
+    const { graphImages } = this.options;
+    if (!graphImages || !notification.graph || notification.action !== "trigger") return undefined;
+    try {
+      return await graphImages.render(notification.graph, notification.dedupKey);
+    } catch (error) {
+      this.options.logger?.warn("graph image not attached: the page goes without it", {
+        dedupKey: notification.dedupKey,
+        problem: `${(error as Error).name}: ${(error as Error).message}`,
+      });
+      return undefined;
+    }
   }
 
   /** Sends one event; throws PagerDutyError (or RoutingKeyError) when PagerDuty did not take it. */

@@ -93,6 +93,20 @@ const pagerDutySchema = z
     deadlineSeconds: z.number().positive().max(600).default(25),
     /** How long the routing key is cached (a rotated key is picked up after this). */
     cacheSeconds: z.number().int().min(0).max(3600).default(300),
+    /**
+     * Attach an anomaly's graph with its band to the incident (PagerDuty `images`): rendered with
+     * CloudWatch GetMetricWidgetImage, kept in the journal bucket under graph-images/, linked by
+     * a presigned URL that works for linkHours (or until the function's credentials expire,
+     * whichever is first; the CloudWatch link stays). Off by default: the roles get the
+     * permissions only when it is on.
+     */
+    graphImage: z
+      .object({
+        enabled: z.boolean().default(false),
+        linkHours: z.number().int().min(1).max(12).default(6),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((p) => !(p.secret && p.ssmParameter), {

@@ -25,7 +25,12 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
   const memberAccounts = remediation.allowedAccounts;
   const detectEveryMinutes = config.detection.scheduleMinutes;
   return {
-    "deploy/iam-roles.json": json(roleResources(undefined, { memberAccounts })),
+    "deploy/iam-roles.json": json(
+      roleResources(undefined, {
+        memberAccounts,
+        graphImages: config.alerting.pagerduty?.graphImage?.enabled === true,
+      }),
+    ),
     "deploy/journal.json": json(journalResources()),
     "deploy/event-patterns.json": json(patterns),
     "deploy/settings.json": json({

@@ -1,4 +1,5 @@
 import { MEMBER_REMEDIATION_ROLE } from "../adapters/assume-role.ts";
+import { GRAPH_IMAGE_ACTIONS, GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
 import {
   type FunctionScope,
   functionPermissions,
@@ -52,6 +53,29 @@ const S3_BUCKET_WRITE = /^s3:(PutBucket|DeleteBucket|PutEncryption|PutPublicAcce
 /** Member accounts the roles may assume into (remediation.allowedAccounts). */
 export interface RoleOptions {
   memberAccounts?: readonly string[];
+  /** alerting.pagerduty.graphImage on: the detect functions render graphs into graph-images/. */
+  graphImages?: boolean;
+}
+
+/** The functions whose pages carry an anomaly's graph. */
+const GRAPH_IMAGE_FUNCTIONS = new Set(["detect", "detectWorker"]);
+
+/** Render a widget (no resource-level permissions), write and presign objects under graph-images/ only. */
+function graphImageStatements(): Statement[] {
+  return [
+    {
+      Sid: "RenderGraphImages",
+      Effect: "Allow",
+      Action: GRAPH_IMAGE_ACTIONS.filter((a) => a.startsWith("cloudwatch:")),
+      Resource: "*",
+    },
+    {
+      Sid: "GraphImageObjects",
+      Effect: "Allow",
+      Action: GRAPH_IMAGE_ACTIONS.filter((a) => a.startsWith("s3:")).sort(),
+      Resource: sub(`\${JournalBucket.Arn}/${GRAPH_IMAGE_PREFIX}*`),
+    },
+  ];
 }
 
 /**
@@ -253,6 +277,9 @@ export function roleResources(
     const scope = scopes[fn];
     if (!logicalId || !scope) throw new Error(`no role logical id or scope for function ${fn}`);
     const statements: Json[] = statementsFor(actions, scope, options) as unknown as Json[];
+    if (options.graphImages && GRAPH_IMAGE_FUNCTIONS.has(fn)) {
+      statements.push(...(graphImageStatements() as unknown as Json[]));
+    }
     const bucketWrites = actions.filter((a) => S3_BUCKET_WRITE.test(a));
     if (bucketWrites.length > 0) {
       // The S3 remediations may change any bucket's configuration, but never the journal's: a

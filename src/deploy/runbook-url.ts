@@ -34,7 +34,8 @@ export function defaultRunbookUrl(repository: unknown): string | undefined {
   return web ? `${web}/blob/main/${RUNBOOK_PATH}` : undefined;
 }
 
-function packageRepository(): unknown {
+/** package.json's `repository`, which names where the runbook is published. */
+export function packageRepository(): unknown {
   const path = new URL("../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(path, "utf8")) as { repository?: unknown }).repository;
 }

@@ -1,4 +1,5 @@
 import { leadSentence, metricUnit, nextSteps } from "./alert-text.ts";
+import type { MetricWidget } from "./cloudwatch-link.ts";
 import type { Episode, Verdict } from "./detection.ts";
 import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
 import type { Notification } from "./notification.ts";
@@ -17,6 +18,8 @@ export interface AnomalyAlert {
   k: number;
   windowDays: number;
   consoleUrl: string;
+  /** The widget consoleUrl opens: the metric with the band it was judged against. */
+  graph?: MetricWidget;
 }
 
 /** Deterministic incident key: the same episode always maps to the same key (PagerDuty dedup_key). */
@@ -117,5 +120,6 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     body,
     details,
     attributes: { metricSet: alert.metricSet, event: alert.event },
+    ...(alert.graph && alert.event !== "resolved" ? { graph: alert.graph } : {}),
   };
 }

@@ -8,6 +8,9 @@ import type { MetricIdentity } from "./metric.ts";
  */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/** A CloudWatch metric widget: what the console's `graph=` link and GetMetricWidgetImage take. */
+export type MetricWidget = Record<string, Json>;
+
 function jsurlString(value: string): string {
   return `'${value.replace(/[^A-Za-z0-9_.-]/g, (c) => {
     const code = c.charCodeAt(0);
@@ -54,7 +57,11 @@ export interface GraphOptions {
  * line. CloudWatch's own ANOMALY_DETECTION_BAND is a different model, so it is not used: the band
  * shown is the one Vigil judged with, at the newest period.
  */
-export function metricWidget(metric: MetricIdentity, region: string, options: GraphOptions) {
+export function metricWidget(
+  metric: MetricIdentity,
+  region: string,
+  options: GraphOptions,
+): MetricWidget {
   const dims = Object.entries(metric.dimensions)
     .sort(([a], [b]) => a.localeCompare(b))
     .flat();
@@ -115,6 +122,11 @@ export function cloudWatchConsoleUrl(
   periodSeconds: number,
   extra: { account?: string | undefined; band?: GraphBand | undefined } = {},
 ): string {
-  const widget = metricWidget(metric, region, { range, periodSeconds, ...extra });
+  return consoleUrlOf(metricWidget(metric, region, { range, periodSeconds, ...extra }));
+}
+
+/** The console link that opens a metric widget (in the widget's own region). */
+export function consoleUrlOf(widget: MetricWidget): string {
+  const region = String(widget.region);
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#metricsV2:graph=${jsurl(widget)}`;
 }

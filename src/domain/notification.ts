@@ -1,3 +1,4 @@
+import type { MetricWidget } from "./cloudwatch-link.ts";
 import type { Severity } from "./detection.ts";
 
 /**
@@ -30,4 +31,9 @@ export interface Notification {
    * SNS and pages to PagerDuty separately. Absent: the routes decide.
    */
   destinations?: Array<"pagerduty" | "sns">;
+  /**
+   * The metric's graph with its band (an anomaly's): rendered as an image for destinations that
+   * show one (PagerDuty `images`, when alerting.pagerduty.graphImage is on). Never sent as data.
+   */
+  graph?: MetricWidget;
 }

@@ -27,8 +27,16 @@ export interface PagerDutyEvent {
     custom_details?: Record<string, unknown>;
   };
   links?: Array<{ href: string; text: string }>;
+  /** Shown in the incident: the metric's graph with its band (src must be a URL PagerDuty can fetch). */
+  images?: PagerDutyImage[];
   client?: string;
   client_url?: string;
+}
+
+export interface PagerDutyImage {
+  src: string;
+  href?: string;
+  alt?: string;
 }
 
 /** PagerDuty limits (Events API v2). */
@@ -85,7 +93,11 @@ function placement(notification: Notification) {
  * (observed, expected, σ, z, threshold, window; or before → after and the undo command), links to
  * the CloudWatch graph and the runbook. A resolve needs only the dedup key.
  */
-export function pagerDutyEvent(notification: Notification, timestamp: string): PagerDutyEvent {
+export function pagerDutyEvent(
+  notification: Notification,
+  timestamp: string,
+  image?: { url: string; alt: string },
+): PagerDutyEvent {
   const dedup_key = pagerDutyDedupKey(notification.dedupKey);
   if (notification.action === "resolve") return { event_action: "resolve", dedup_key };
   const where = placement(notification);
@@ -110,6 +122,19 @@ export function pagerDutyEvent(notification: Notification, timestamp: string): P
       custom_details: notification.details,
     },
     ...(links.length > 0 ? { links } : {}),
+    ...(image && isHttpUrl(image.url)
+      ? {
+          images: [
+            {
+              src: image.url,
+              alt: image.alt,
+              ...(isHttpUrl(notification.details.consoleUrl)
+                ? { href: notification.details.consoleUrl }
+                : {}),
+            },
+          ],
+        }
+      : {}),
     client: "Vigil",
     ...(isHttpUrl(notification.details.consoleUrl)
       ? { client_url: notification.details.consoleUrl }
@@ -148,6 +173,11 @@ export const deadLetterSchema = z.object({
         .loose()
         .optional(),
       links: z.array(z.object({ href: z.string(), text: z.string() })).optional(),
+      images: z
+        .array(
+          z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() }),
+        )
+        .optional(),
       client: z.string().optional(),
       client_url: z.string().optional(),
       // A queued event never carries the key; refuse one that does rather than resend it.

@@ -21,6 +21,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
+import { formatPeriod, metricUnit } from "../domain/alert-text.ts";
 import type { TimeSpan } from "../domain/backtest-compare.ts";
 import type { DetectionSettings } from "../domain/detection.ts";
 import { metricLabel } from "../domain/metric.ts";
@@ -30,7 +31,17 @@ import type {
   VariantResult,
   VariantTrace,
 } from "../usecases/backtest/types.ts";
-import { type PackedSeries, packSeries } from "./series-codec.ts";
+import {
+  isSameAs,
+  type PackedBand,
+  type PackedSeries,
+  packBand,
+  packDeduplicated,
+  packSeries,
+  type SameAs,
+  unpackBand,
+  unpackSeries,
+} from "./series-codec.ts";
 import { writeFileAtomic } from "./write-atomic.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -67,10 +78,12 @@ export interface PageVariant {
   start: number;
   /** Only when this setting's periods differ from the metric's (another period length). */
   observed?: PackedSeries;
-  expected: PackedSeries;
-  upper: PackedSeries;
-  lower: PackedSeries;
-  sigma: PackedSeries;
+  /** Expected and σ: packed, or "same as setting N's" when identical (e.g. only k differs). */
+  expected: PackedSeries | SameAs;
+  sigma: PackedSeries | SameAs;
+  /** Thresholds as residuals from expected ± k·σ (series-codec.ts). */
+  upper: PackedBand;
+  lower: PackedBand;
   /** Indexes of flagged periods, and each one's severity. */
   flagged: number[];
   severity: string[];
@@ -96,25 +109,62 @@ export interface PageData {
   metrics: PageMetric[];
 }
 
-function pageVariant(variant: VariantResult, shared: VariantTrace | undefined): PageVariant {
+/** Expected and σ of every setting of one metric, packed once each, and as the page will unpack them. */
+interface MetricLines {
+  expected: Array<PackedSeries | SameAs>;
+  sigma: Array<PackedSeries | SameAs>;
+  unpacked: Array<{ expected: Array<number | null>; sigma: Array<number | null> }>;
+}
+
+function metricLines(variants: readonly VariantResult[]): MetricLines {
+  const traces = variants.map(traceOf);
+  const expected = packDeduplicated(traces.map((t) => t.expected));
+  const sigma = packDeduplicated(traces.map((t) => t.sigma));
+  const resolve = (packed: Array<PackedSeries | SameAs>, i: number): PackedSeries => {
+    const own = packed[i] as PackedSeries | SameAs;
+    return isSameAs(own) ? (packed[own.same] as PackedSeries) : own;
+  };
+  return {
+    expected,
+    sigma,
+    unpacked: traces.map((_, i) => ({
+      expected: unpackSeries(resolve(expected, i)),
+      sigma: unpackSeries(resolve(sigma, i)),
+    })),
+  };
+}
+
+function traceOf(variant: VariantResult): VariantTrace {
   const trace = variant.trace;
   if (!trace) throw new Error("internal: the HTML report needs per-period traces (keepTraces)");
+  return trace;
+}
+
+function pageVariant(
+  variant: VariantResult,
+  index: number,
+  lines: MetricLines,
+  shared: VariantTrace | undefined,
+): PageVariant {
+  const trace = traceOf(variant);
   const periodMs = trace.periodSeconds * 1000;
   const sameSeries =
     shared !== undefined &&
     shared.start === trace.start &&
     shared.periodSeconds === trace.periodSeconds &&
     shared.observed.length === trace.observed.length;
+  const { expected, sigma } = lines.unpacked[index] as MetricLines["unpacked"][number];
+  const k = variant.settings.k;
   return {
     label: variant.label,
     periodSeconds: trace.periodSeconds,
     direction: trace.direction,
     start: trace.start,
     ...(sameSeries ? {} : { observed: packSeries(trace.observed) }),
-    expected: packSeries(trace.expected),
-    upper: packSeries(trace.upper),
-    lower: packSeries(trace.lower),
-    sigma: packSeries(trace.sigma),
+    expected: lines.expected[index] as PackedSeries | SameAs,
+    sigma: lines.sigma[index] as PackedSeries | SameAs,
+    upper: packBand(trace.upper, k, expected, sigma),
+    lower: packBand(trace.lower, -k, expected, sigma),
     flagged: variant.flagged.map((f) => Math.round((f.timestamp - trace.start) / periodMs)),
     severity: variant.flagged.map((f) => f.severity ?? "warning"),
     episodes: variant.episodes.map((e) => ({
@@ -127,17 +177,38 @@ function pageVariant(variant: VariantResult, shared: VariantTrace | undefined): 
   };
 }
 
-/** "bytes" / "calls" / "count" from the metric's name and statistic, else the statistic alone. */
+/** A setting's lines as the page unpacks them (report-client.js `expand` is the browser's twin). */
+export function unpackPageVariant(
+  metric: PageMetric,
+  index: number,
+): Record<"expected" | "sigma" | "upper" | "lower", Array<number | null>> {
+  const variant = metric.variants[index] as PageVariant;
+  const resolve = (field: "expected" | "sigma"): PackedSeries => {
+    const own = variant[field];
+    return isSameAs(own)
+      ? ((metric.variants[own.same] as PageVariant)[field] as PackedSeries)
+      : own;
+  };
+  const expected = unpackSeries(resolve("expected"));
+  const sigma = unpackSeries(resolve("sigma"));
+  return {
+    expected,
+    sigma,
+    upper: unpackBand(variant.upper, expected, sigma),
+    lower: unpackBand(variant.lower, expected, sigma),
+  };
+}
+
+/**
+ * The y axis title: what is counted, with the unit the alert text uses for this metric (one
+ * place: domain/alert-text.ts), e.g. "BytesDownloaded (Sum, bytes per 1 h)".
+ */
 export function axisTitle(metric: MetricBacktest): string {
   const { metricName, stat } = metric.metric;
   const period = metric.variants[0]?.settings.periodSeconds ?? 3600;
-  const per = period % 86_400 === 0 ? `${period / 86_400} d` : `${period / 3600} h`;
-  const unit = /bytes/i.test(metricName)
-    ? "bytes"
-    : /calls?|requests?|count|events?/i.test(metricName) || stat === "SampleCount"
-      ? "count"
-      : undefined;
-  return `${metricName} (${stat}${unit ? `, ${unit}` : ""} per ${per})`;
+  // SampleCount counts datapoints whatever the metric measures.
+  const unit = stat === "SampleCount" ? "count" : metricUnit(metric.metricSet, metric.metric);
+  return `${metricName} (${stat}, ${unit} per ${formatPeriod(period)})`;
 }
 
 /** A file source as the reader knows it: relative to where the command ran, never absolute. */
@@ -169,12 +240,13 @@ export function reportPageData(report: BacktestReport, title = "Vigil backtest")
     settings: report.variants,
     metrics: rankedForReport(report).map((m) => {
       const first = m.variants[0]?.trace;
+      const lines = metricLines(m.variants);
       return {
         label: metricTitle(m),
         metricSet: m.metricSet,
         axis: axisTitle(m),
         observed: packSeries(first?.observed ?? []),
-        variants: m.variants.map((v) => pageVariant(v, first)),
+        variants: m.variants.map((v, i) => pageVariant(v, i, lines, first)),
       };
     }),
   };

@@ -35,6 +35,19 @@
     });
   }
 
+  /** A band: expected + k·σ + residual (series-codec.ts unpackBand). */
+  function unpackBand(packed, expected, sigma) {
+    return unpack(packed.r).map((r, i) =>
+      r === null ? null : (expected[i] ?? 0) + packed.k * (sigma[i] ?? 0) + r,
+    );
+  }
+
+  /** A series, or "same as setting N's" (series-codec.ts packDeduplicated). */
+  function resolve(metric, variant, field) {
+    const own = variant[field];
+    return "same" in own ? metric.variants[own.same][field] : own;
+  }
+
   async function readData() {
     const text = document.getElementById("vigil-data").textContent.trim();
     const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -73,8 +86,8 @@
   /** A setting's series, unpacked once; z derived from observed, expected and σ. */
   function expand(metric, variant) {
     const observed = unpack(variant.observed ?? metric.observed);
-    const expected = unpack(variant.expected);
-    const sigma = unpack(variant.sigma);
+    const expected = unpack(resolve(metric, variant, "expected"));
+    const sigma = unpack(resolve(metric, variant, "sigma"));
     const z = observed.map((o, i) =>
       o === null || expected[i] === null || !sigma[i] ? null : (o - expected[i]) / sigma[i],
     );
@@ -84,8 +97,8 @@
       expected,
       sigma,
       z,
-      upper: unpack(variant.upper),
-      lower: unpack(variant.lower),
+      upper: unpackBand(variant.upper, expected, sigma),
+      lower: unpackBand(variant.lower, expected, sigma),
     };
   }
 

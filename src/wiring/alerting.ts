@@ -1,4 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -6,6 +8,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
 import { AlertDeadLetterQueue } from "../adapters/alert-dead-letter.ts";
 import type { AwsClientConfig } from "../adapters/aws-clients.ts";
+import { S3GraphImages } from "../adapters/graph-images.ts";
 import { LogNotifier } from "../adapters/log-notifier.ts";
 import { PagerDutyNotifier } from "../adapters/pagerduty-notifier.ts";
 import { RoutingNotifier } from "../adapters/routing-notifier.ts";
@@ -94,6 +97,8 @@ export interface AlertingWiringOptions {
   logger: Pick<Logger, "info" | "warn" | "error">;
   /** Throw on a bad PagerDuty or queue setting (the CLI); the functions carry on without it. */
   strict?: boolean;
+  /** The account the functions run in: the graph-image bucket must be its own. */
+  account?: string;
   /** Tests: a fake fetch / sleep for PagerDuty. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -107,6 +112,28 @@ export interface AlertingSetup {
   deadLetter?: AlertDeadLetterQueue;
   routingKey?: SecretLocation;
   config: AlertingConfig;
+}
+
+/** The graph-image renderer when alerting.pagerduty.graphImage is on and the stack gave a bucket. */
+function graphImagesFor(
+  options: AlertingWiringOptions,
+  setting: NonNullable<AlertingConfig["pagerduty"]>["graphImage"],
+): S3GraphImages | undefined {
+  if (!setting?.enabled) return undefined;
+  const bucket = options.env.VIGIL_GRAPH_IMAGE_BUCKET;
+  if (!bucket) {
+    options.logger.warn(
+      "alerting.pagerduty.graphImage is on but VIGIL_GRAPH_IMAGE_BUCKET is not set: pages go without a graph image",
+    );
+    return undefined;
+  }
+  return new S3GraphImages({
+    cloudwatch: new CloudWatchClient(options.clientConfig),
+    s3: new S3Client(options.clientConfig),
+    bucket,
+    ...(options.account ? { expectedBucketOwner: options.account } : {}),
+    linkSeconds: setting.linkHours * 3600,
+  });
 }
 
 export function createAlerting(options: AlertingWiringOptions): AlertingSetup {
@@ -152,8 +179,10 @@ export function createAlerting(options: AlertingWiringOptions): AlertingSetup {
             : { ssm: new SSMClient(clientConfig) }),
         })
       : () => Promise.reject(new RoutingKeyError(pagerDutyProblem ?? "PagerDuty setting invalid"));
+    const graphImages = graphImagesFor(options, pd?.graphImage);
     pagerDuty = new PagerDutyNotifier({
       routingKey,
+      ...(graphImages ? { graphImages } : {}),
       ...(pd?.endpoint ? { endpoint: pd.endpoint } : {}),
       timeoutMs: (pd?.timeoutSeconds ?? 5) * 1000,
       maxAttempts: pd?.maxAttempts ?? 4,

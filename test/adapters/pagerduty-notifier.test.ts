@@ -7,7 +7,9 @@ import {
 } from "../../src/adapters/pagerduty-notifier.ts";
 import { RoutingKeyError } from "../../src/adapters/secret-reader.ts";
 import {
+  DEAD_LETTER_KIND,
   DEDUP_KEY_MAX,
+  deadLetterSchema,
   pagerDutyDedupKey,
   pagerDutyEvent,
 } from "../../src/domain/pagerduty-event.ts";
@@ -304,5 +306,67 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("Tue, 24 Nov 2026 07:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe("graph image on a page (alerting.pagerduty.graphImage)", () => {
+  const GRAPH = { metrics: [["AWS/S3", "BytesDownloaded"]], region: "eu-west-1" };
+  const rendered: unknown[] = [];
+  const images = (fail = false) => ({
+    render: async (widget: unknown, name: string) => {
+      rendered.push({ widget, name });
+      if (fail) throw new Error("Throttling: rate exceeded");
+      return {
+        url: "https://journal.example/graph-images/abc.png?X-Amz-Signature=s",
+        alt: "graph",
+      };
+    },
+  });
+  beforeEach(() => {
+    rendered.length = 0;
+  });
+
+  it("attaches the rendered graph as PagerDuty images, linked to the CloudWatch graph", async () => {
+    const n = { ...anomaly("critical"), graph: GRAPH };
+    await notifier({ graphImages: images() }).notify(n);
+    expect(rendered).toEqual([{ widget: GRAPH, name: n.dedupKey }]);
+    expect(server.requests[0]?.body.images).toEqual([
+      {
+        src: "https://journal.example/graph-images/abc.png?X-Amz-Signature=s",
+        alt: "graph",
+        href: CONSOLE_URL,
+      },
+    ]);
+    // A page PagerDuty refused waits in the dead-letter queue with its picture; redrive accepts it.
+    const event = pagerDutyEvent(n, "2026-12-04T10:00:00Z", { url: "https://x/y.png", alt: "g" });
+    expect(
+      deadLetterSchema.safeParse({
+        version: 1,
+        kind: DEAD_LETTER_KIND,
+        queuedAt: "2026-12-04T10:00:00Z",
+        reason: "HTTP 500",
+        event,
+      }).success,
+    ).toBe(true);
+  });
+
+  it("a graph that cannot be rendered never holds back the page: sent without it, said in a warning", async () => {
+    const n = { ...anomaly("critical"), graph: GRAPH };
+    await notifier({ graphImages: images(true) }).notify(n);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.body.images).toBeUndefined();
+    expect(logged.join("\n")).toContain("graph image not attached");
+    expect(logged.join("\n")).toContain("Throttling: rate exceeded");
+  });
+
+  it("renders nothing for a resolve, a remediation, or when the option is off", async () => {
+    await notifier({ graphImages: images() }).notify({
+      ...anomaly("critical", "resolved"),
+      graph: GRAPH,
+    });
+    await notifier({ graphImages: images() }).notify(remediation("applied"));
+    await notifier().notify({ ...anomaly("critical"), graph: GRAPH });
+    expect(rendered).toEqual([]);
+    expect(server.requests.map((r) => r.body.images)).toEqual([undefined, undefined, undefined]);
   });
 });

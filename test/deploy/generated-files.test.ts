@@ -68,6 +68,44 @@ describe("generated deploy files", () => {
     expect(patterns.config.account).toEqual(["111122223333", "444455556666"]);
   });
 
+  it("graph images on: only the detect roles may render widgets and write under graph-images/; off (default): nobody", async () => {
+    const base = await loadConfigFile("vigil.config.yaml");
+    const rolesFor = (config: typeof base): Record<string, Role> =>
+      JSON.parse(generatedDeployFiles(config)["deploy/iam-roles.json"] as string).Resources;
+    type Role = {
+      Properties: { Policies: Array<{ PolicyDocument: { Statement: Array<{ Sid: string }> } }> };
+    };
+    const statement = (roles: Record<string, Role>, role: string, sid: string) =>
+      roles[role]?.Properties.Policies[0]?.PolicyDocument.Statement.find((s) => s.Sid === sid);
+    const on = rolesFor(
+      parseConfig({
+        ...base,
+        alerting: { ...base.alerting, pagerduty: { graphImage: { enabled: true } } },
+      }),
+    );
+    for (const role of ["DetectRole", "DetectWorkerRole"]) {
+      expect(statement(on, role, "GraphImageObjects")).toEqual({
+        Sid: "GraphImageObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject"],
+        Resource: { "Fn::Sub": "${JournalBucket.Arn}/graph-images/*" },
+      });
+      expect(statement(on, role, "RenderGraphImages")).toMatchObject({
+        Action: ["cloudwatch:GetMetricWidgetImage"],
+      });
+    }
+    const others = Object.keys(on).filter((r) => r !== "DetectRole" && r !== "DetectWorkerRole");
+    expect(others).toContain("DetectFanoutRole");
+    for (const role of others) {
+      expect(statement(on, role, "GraphImageObjects")).toBeUndefined();
+    }
+    const off = rolesFor(base);
+    for (const role of Object.keys(off)) {
+      expect(statement(off, role, "GraphImageObjects")).toBeUndefined();
+      expect(statement(off, role, "RenderGraphImages")).toBeUndefined();
+    }
+  });
+
   it("a config naming a malformed account is refused before anything is generated", async () => {
     const base = await loadConfigFile("vigil.config.yaml");
     expect(() =>

@@ -5,11 +5,13 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  axisTitle,
   COLOURS,
   encodePageData,
   escapeHtml,
   type PageData,
   renderHtmlReport,
+  unpackPageVariant,
   writeHtmlReport,
 } from "../../src/report/html-report.ts";
 import { unpackSeries } from "../../src/report/series-codec.ts";
@@ -76,17 +78,23 @@ describe("HTML report", () => {
         // One observed series per metric (shared by settings of the same period), packed.
         expect(variant.observed).toBeUndefined();
         expect(unpackSeries(metric.observed)).toHaveLength(14 * 24);
-        const expected = unpackSeries(variant.expected);
-        expect(expected).toHaveLength(14 * 24);
-        // 4 significant digits of the series' largest value survive packing.
+        const lines = unpackPageVariant(metric, index);
+        expect(lines.expected).toHaveLength(14 * 24);
+        // 4 significant digits of each line's largest value survive packing: expected and σ
+        // directly, the thresholds through their residual from expected ± k·σ.
         const trace = result?.trace;
-        const largest = Math.max(...Array.from(trace?.expected ?? []).filter(Number.isFinite));
-        expected.forEach((v, i) => {
-          const exact = trace?.expected[i] as number;
-          if (Number.isFinite(exact))
-            expect(Math.abs((v as number) - exact)).toBeLessThanOrEqual(largest / 1000);
-          else expect(v).toBeNull();
-        });
+        for (const field of ["expected", "sigma", "upper", "lower"] as const) {
+          const exact = Array.from(trace?.[field] ?? []);
+          const largest = Math.max(0, ...exact.filter(Number.isFinite).map(Math.abs));
+          expect(lines[field]).toHaveLength(exact.length);
+          lines[field].forEach((v, i) => {
+            if (Number.isFinite(exact[i]))
+              expect(Math.abs((v as number) - (exact[i] as number))).toBeLessThanOrEqual(
+                largest / 1000,
+              );
+            else expect(v).toBeNull();
+          });
+        }
         const flaggedTimes = variant.flagged.map((i) => variant.start + i * 3_600_000);
         expect(flaggedTimes).toEqual(result?.flagged.map((f) => f.timestamp));
         expect(variant.episodes).toHaveLength(result?.episodes.length ?? -1);
@@ -114,6 +122,18 @@ describe("HTML report", () => {
     expect(new Set(meanings).size).toBe(meanings.length);
     const hostile = pageData(html).metrics.find((m) => m.label.includes("BytesDownloaded"));
     expect(hostile?.axis).toBe("BytesDownloaded (Sum, bytes per 1 h)");
+    // The same unit as the alert text (domain/alert-text.ts), and its period words.
+    const axis = (metricSet: string, metricName: string, stat: string, periodSeconds: number) =>
+      axisTitle({
+        metricSet,
+        metric: { namespace: "N", metricName, dimensions: {}, stat },
+        variants: [{ settings: { periodSeconds } }],
+      } as never);
+    expect(axis("api-calls", "CallCount", "Sum", 300)).toBe("CallCount (Sum, calls per 5 min)");
+    expect(axis("egress", "NetworkOut", "Sum", 86_400)).toBe("NetworkOut (Sum, bytes per 1 day)");
+    expect(axis("egress", "BytesDownloaded", "SampleCount", 3600)).toBe(
+      "BytesDownloaded (SampleCount, count per 1 h)",
+    );
   });
 
   it("escapes a hostile metric name everywhere: markup, attributes and the embedded data", () => {

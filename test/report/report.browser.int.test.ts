@@ -46,6 +46,8 @@ const PROBE = `(() => {
     episodes: charts.map((chart) => Object.keys(chart.options.plugins.annotation.annotations).length),
     painted,
     pwned: window.__pwned ?? null,
+    upper: charts.map((chart) =>
+      chart.data.datasets.find((d) => d.label === "S1 upper threshold")?.data.map((p) => p.y) ?? []),
   };
 })()`;
 
@@ -57,6 +59,7 @@ interface ProbeResult {
   episodes: number[];
   painted: number[];
   pwned: number | null;
+  upper: Array<Array<number | null>>;
 }
 
 describe.skipIf(!available)("backtest report in headless Chromium", () => {
@@ -113,6 +116,18 @@ describe.skipIf(!available)("backtest report in headless Chromium", () => {
     expect(state.flagged.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(state.episodes).toEqual(ranked.map((m) => m.variants[0]?.episodes.length));
     for (const painted of state.painted) expect(painted).toBeGreaterThan(5_000);
+    // The page rebuilds each threshold from its residual to expected + k·σ (series-codec.ts):
+    // what it draws is the backtest's threshold to 4 significant digits.
+    ranked.forEach((metric, chart) => {
+      const exact = Array.from(metric.variants[0]?.trace?.upper ?? []);
+      const largest = Math.max(...exact.filter(Number.isFinite).map(Math.abs));
+      const drawn = state.upper[chart] ?? [];
+      expect(drawn).toHaveLength(exact.length);
+      exact.forEach((v, i) => {
+        if (Number.isFinite(v))
+          expect(Math.abs((drawn[i] as number) - v)).toBeLessThanOrEqual(largest / 1000);
+      });
+    });
 
     // Hovering the first flagged point shows its numbers.
     const point = (await page.evaluate(`(() => {

@@ -29,6 +29,11 @@ describe.skipIf(!endpoint)("npm start: the detection sandbox", () => {
       "[Vigil CRITICAL] 123456789012 us-east-1 digest: 2 new, 0 escalated, 0 resolved",
     ]);
     expect(lines.join("\n")).toContain("Most urgent first (severity, then |z|, then impact):");
+    // As in a deployed stack, the runbook link is absolute (a relative path is not clickable).
+    expect(lines.join("\n")).toMatch(
+      /Runbook: https:\/\/\S+\/docs\/oncall-runbook\.md#anomaly-new-episode/,
+    );
+    expect(lines.join("\n")).not.toMatch(/Runbook: docs\//);
     expect(lines.join("\n")).toContain(
       "OK: Vigil flagged exactly the 2 injected anomalies and sent one digest listing them.",
     );

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { syntheticSeries, withBurst } from "../../sandbox/synthetic.ts";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
+import { consoleUrlOf } from "../../src/domain/cloudwatch-link.ts";
 import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
 import type { Notification } from "../../src/domain/notification.ts";
 import { type DetectDeps, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
@@ -134,6 +135,22 @@ describe("detectAnomalies", () => {
       "vigil:incident:123456789012/eu-west-1:s3-bucket/analytics:" +
         new Date(EVALUATED).toISOString(),
     );
+    // The page carries the graph its console link opens (rendered as an image when configured),
+    // with the band it was judged against; the digest has none.
+    expect(page.graph?.metrics).toEqual([
+      [
+        "AWS/S3",
+        "BytesDownloaded",
+        "BucketName",
+        "analytics",
+        "FilterId",
+        "EntireBucket",
+        { label: "BytesDownloaded", accountId: "123456789012" },
+      ],
+    ]);
+    expect(page.graph && consoleUrlOf(page.graph)).toBe(page.details.consoleUrl);
+    expect(JSON.stringify(page.graph?.annotations)).toContain("episode start");
+    expect(digest.graph).toBeUndefined();
     const sent = page;
     expect(sent.subject.length).toBeLessThanOrEqual(100);
     expect(sent.subject).toContain("123456789012 eu-west-1");
