@@ -32,7 +32,6 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
-  "ec2:DescribeSnapshotAttribute",
   "ec2:DescribeSnapshots",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
@@ -118,7 +117,10 @@ export function statementsFor(
         ],
         action,
       );
-    } else if (action === "ec2:ModifySnapshotAttribute") {
+    } else if (
+      action === "ec2:ModifySnapshotAttribute" ||
+      action === "ec2:DescribeSnapshotAttribute"
+    ) {
       // EBS snapshot ARNs carry no account: the role acts in its own account and region anyway.
       add("ShareSnapshots", sub("arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"), action);
     } else if (service === "rds") {
@@ -127,6 +129,9 @@ export function statementsFor(
         [
           sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*"),
           sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*"),
+          // Describe…Snapshots with an identifier is also authorised on the DB or cluster.
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"),
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*"),
         ],
         action,
       );
