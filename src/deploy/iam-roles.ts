@@ -36,6 +36,7 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "ec2:DescribeSnapshots",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
+  "iam:GetServiceLastAccessedDetails",
   "iam:ListGroups",
   "iam:ListPolicies",
   "iam:ListRoles",
