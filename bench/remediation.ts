@@ -1,5 +1,5 @@
 /**
- * Remediation against moto_server on loopback: 200 events through the real handlers (50 per
+ * Remediation against moto_server on loopback: 300 events through the real handlers (50 per
  * remediation), each on its own freshly seeded resource. Reports AWS calls per remediation (reads
  * and writes the remediation itself makes; the journal's and SNS's are counted apart) and latency
  * from event to verified fix, p50/p99.
@@ -8,11 +8,23 @@ import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import {
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+} from "@aws-sdk/client-rds";
 import {
   CreateBucketCommand,
   PutBucketEncryptionCommand,
@@ -34,7 +46,7 @@ import { createRemediationDeps, type RemediationHandlerResult } from "../src/wir
 const REGION = "eu-west-1";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
-const WRITE = /^(Put|Delete|Attach|Detach|Create|Update)/;
+const WRITE = /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove)/;
 const TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -58,7 +70,10 @@ const sample = (name: string): Event =>
   );
 
 /** Counts every command a client sends, by name. */
-function counted<T extends S3Client | IAMClient>(client: T, counts: Map<string, number>): T {
+function counted<T extends { middlewareStack: unknown }>(
+  client: T,
+  counts: Map<string, number>,
+): T {
   const countCommands: InitializeMiddleware<object, MetadataBearer> =
     (next, context) => async (args) => {
       const name = String(context.commandName ?? "?").replace(/Command$/, "");
@@ -101,6 +116,17 @@ export async function benchRemediation() {
     const counts = new Map<string, number>();
     const s3 = counted(new S3Client(config), counts);
     const iam = counted(new IAMClient(config), counts);
+    const ec2 = counted(new EC2Client(config), counts);
+    const rds = counted(new RDSClient(config), counts);
+    const seedEc2 = new EC2Client(config);
+    const seedRds = new RDSClient(config);
+    // Any other service's client, as the runner's context builds them (counted like s3 and iam).
+    const others = [ec2, rds];
+    const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
+      const found = others.find((candidate) => candidate.constructor === Client);
+      if (!found) throw new Error(`bench built no ${Client.name}`);
+      return found as Client;
+    };
     const remediationConfig = parseRemediationConfig({
       defaultMode: "enforce",
       // The bench changes 200 resources in a minute: lift the per-account rate limit.
@@ -114,7 +140,7 @@ export async function benchRemediation() {
       homeAccount: "123456789012",
       overrides: {
         notifier: new MemoryNotifier(),
-        contextFor: () => ({ s3, iam, settings: remediationConfig.settings }),
+        contextFor: () => ({ s3, iam, client, settings: remediationConfig.settings }),
       },
     });
     onConfig.setRemediationApp(app);
@@ -128,6 +154,24 @@ export async function benchRemediation() {
         }),
       );
     const adminPolicyIds: string[] = [];
+    const snapshotIds: string[] = [];
+    const volume = await seedEc2.send(
+      new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }),
+    );
+    await seedRds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "bench-db",
+        DBInstanceClass: "db.t3.micro",
+        Engine: "postgres",
+        MasterUsername: "bench",
+        MasterUserPassword: "not-a-secret-1",
+        AllocatedStorage: 20,
+      }),
+    );
+    const analyzerHandler = (e: unknown) =>
+      onAccessAnalyzer.handler(e, {
+        invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+      });
 
     const kinds: Array<{
       remediation: string;
@@ -262,6 +306,63 @@ export async function benchRemediation() {
           onAccessAnalyzer.handler(e, {
             invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
           }),
+      },
+      {
+        remediation: "ebs-snapshot-sharing",
+        seed: async (i) => {
+          const snapshot = await seedEc2.send(
+            new CreateSnapshotCommand({ VolumeId: volume.VolumeId as string }),
+          );
+          snapshotIds[i] = snapshot.SnapshotId as string;
+          await seedEc2.send(
+            new ModifySnapshotAttributeCommand({
+              SnapshotId: snapshotIds[i],
+              Attribute: "createVolumePermission",
+              OperationType: "add",
+              GroupNames: ["all"],
+            }),
+          );
+        },
+        event: (i) => {
+          const e = sample("access-analyzer-ebs-snapshot-public");
+          e.id = `bench-ebs-${i}`;
+          e.detail = {
+            ...e.detail,
+            id: `bench-ebs-${i}`,
+            resource: `arn:aws:ec2:${REGION}:123456789012:snapshot/${snapshotIds[i]}`,
+          };
+          return e;
+        },
+        handler: analyzerHandler,
+      },
+      {
+        remediation: "rds-snapshot-sharing",
+        seed: async (i) => {
+          await seedRds.send(
+            new CreateDBSnapshotCommand({
+              DBInstanceIdentifier: "bench-db",
+              DBSnapshotIdentifier: `bench-rds-${i}`,
+            }),
+          );
+          await seedRds.send(
+            new ModifyDBSnapshotAttributeCommand({
+              DBSnapshotIdentifier: `bench-rds-${i}`,
+              AttributeName: "restore",
+              ValuesToAdd: ["all"],
+            }),
+          );
+        },
+        event: (i) => {
+          const e = sample("access-analyzer-rds-snapshot-public");
+          e.id = `bench-rds-${i}`;
+          e.detail = {
+            ...e.detail,
+            id: `bench-rds-${i}`,
+            resource: `arn:aws:rds:${REGION}:123456789012:snapshot:bench-rds-${i}`,
+          };
+          return e;
+        },
+        handler: analyzerHandler,
       },
     ];
 

@@ -10,6 +10,8 @@ export const FINDING_KINDS = [
   "s3-public-access",
   "iam-risky-policy",
   "iam-external-trust",
+  "ebs-snapshot-sharing",
+  "rds-snapshot-sharing",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -22,6 +24,9 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "iam-policy-no-statements-with-admin-access": "iam-risky-policy",
   "iam-user-no-policies-check": "iam-risky-policy",
   "iam-no-inline-policy-check": "iam-risky-policy",
+  // ebs-snapshot-public-restorable-check is not here: it evaluates the account, not a snapshot
+  // (periodic, no resource type), so it names nothing to remediate; Access Analyzer does.
+  "rds-snapshots-public-prohibited": "rds-snapshot-sharing",
 };
 
 /**
@@ -45,6 +50,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SQS_QUEUE_NO_PUBLIC_ACCESS: "sqs-queue-policy",
   SNS_TOPIC_NO_PUBLIC_ACCESS: "sns-topic-policy",
   KMS_KEY_POLICY_NO_PUBLIC_ACCESS: "kms-key-policy",
+  RDS_SNAPSHOTS_PUBLIC_PROHIBITED: "rds-snapshot-sharing",
 };
 
 /**

@@ -3,6 +3,7 @@ import {
   type RemediationConfig,
 } from "../config/remediation-config.ts";
 import { POLICY_RESOURCE_KINDS } from "../domain/policy-resources.ts";
+import { REGIONAL_RESOURCE_TYPE_NAMES } from "../domain/regional-resources.ts";
 
 type Pattern = Record<string, unknown>;
 
@@ -39,8 +40,13 @@ export function eventPatterns(config: RemediationConfig): {
       "detail-type": ["Access Analyzer Finding"],
       ...accountFilter,
       detail: {
-        // Every type intake turns into a finding (the resource-policy types: their own remediations).
-        resourceType: ["AWS::S3::Bucket", "AWS::IAM::Role", ...Object.keys(POLICY_RESOURCE_KINDS)],
+        // Every type intake turns into a finding (resource policies, snapshots: their own remediations).
+        resourceType: [
+          "AWS::S3::Bucket",
+          "AWS::IAM::Role",
+          ...Object.keys(POLICY_RESOURCE_KINDS),
+          ...REGIONAL_RESOURCE_TYPE_NAMES,
+        ],
         // ARCHIVED / RESOLVED are delivered too: they resolve an open alert and change nothing.
         status: ["ACTIVE", "ARCHIVED", "RESOLVED"],
       },

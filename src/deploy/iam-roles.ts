@@ -33,6 +33,7 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
+  "ec2:DescribeSnapshots",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
   "iam:GetServiceLastAccessedDetails",
@@ -164,6 +165,24 @@ export function statementsFor(
           sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:group/*"),
           sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
           sub("arn:${AWS::Partition}:iam::aws:policy/*"),
+        ],
+        action,
+      );
+    } else if (
+      action === "ec2:ModifySnapshotAttribute" ||
+      action === "ec2:DescribeSnapshotAttribute"
+    ) {
+      // EBS snapshot ARNs carry no account: the role acts in its own account and region anyway.
+      add("ShareSnapshots", sub("arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"), action);
+    } else if (service === "rds") {
+      add(
+        "ShareDbSnapshots",
+        [
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*"),
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster-snapshot:*"),
+          // Describe…Snapshots with an identifier is also authorised on the DB or cluster.
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"),
+          sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*"),
         ],
         action,
       );

@@ -13,7 +13,10 @@ export type ResourceType =
   | "AWS::SQS::Queue"
   | "AWS::SNS::Topic"
   | "AWS::KMS::Key"
-  | "AWS::SecretsManager::Secret";
+  | "AWS::SecretsManager::Secret"
+  | "AWS::EC2::Snapshot"
+  | "AWS::RDS::DBSnapshot"
+  | "AWS::RDS::DBClusterSnapshot";
 
 /** What is wrong, independent of which rule or analyzer said so. */
 export type FindingKind =
@@ -25,7 +28,9 @@ export type FindingKind =
   | "sqs-queue-policy"
   | "sns-topic-policy"
   | "kms-key-policy"
-  | "secret-resource-policy";
+  | "secret-resource-policy"
+  | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
+  | "rds-snapshot-sharing"; // RDS DB / cluster snapshot restorable by anyone or an external account
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */
@@ -36,7 +41,7 @@ export interface Finding {
   account: string;
   region: string;
   resourceType: ResourceType;
-  /** As reported: bucket name, IAM unique id (AIDA…/AROA…/ANPA…/AGPA…) or ARN. */
+  /** As reported: bucket name, IAM unique id (AIDA…/AROA…/ANPA…/AGPA…), snapshot id or ARN. */
   resourceId: string;
   /** Resolved ARN (IAM unique ids are resolved before remediation). */
   resourceArn: string;

@@ -6,6 +6,8 @@ import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
 import { secretResourcePolicy } from "./secretsmanager/secret-resource-policy.ts";
+import { ebsSnapshotSharing } from "./sharing/ebs-snapshot-sharing.ts";
+import { rdsSnapshotSharing } from "./sharing/rds-snapshot-sharing.ts";
 import { snsTopicPolicy } from "./sns/sns-topic-policy.ts";
 import { sqsQueuePolicy } from "./sqs/sqs-queue-policy.ts";
 
@@ -19,6 +21,8 @@ export const remediations: readonly Remediation[] = Object.freeze([
   snsTopicPolicy,
   kmsKeyPolicy,
   secretResourcePolicy,
+  ebsSnapshotSharing,
+  rdsSnapshotSharing,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

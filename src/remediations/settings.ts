@@ -2,6 +2,7 @@ import { z } from "zod";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
+import { sharingSettings } from "./sharing/settings.ts";
 
 /**
  * `remediation.settings`: the settings every remediation declares (defineRemediation's `settings`),
@@ -15,6 +16,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   riskyPolicySettings,
   roleQuarantineSettings,
   resourcePolicySettings,
+  sharingSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -43,6 +45,7 @@ export const remediationSettingsSchema = z
     ...riskyPolicySettings.shape,
     ...roleQuarantineSettings.shape,
     ...resourcePolicySettings.shape,
+    ...sharingSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

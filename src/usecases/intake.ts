@@ -12,6 +12,12 @@ import {
   partitionOf,
   policyResourceOf,
 } from "../domain/policy-resources.ts";
+import {
+  isRegionalResourceType,
+  REGIONAL_RESOURCE_TYPES,
+  type RegionalResourceType,
+  regionalResource,
+} from "../domain/regional-resources.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
 import type {
   ComplianceType,
@@ -100,6 +106,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
+  "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -310,6 +318,18 @@ export async function intakeConfigEvaluation(
       resourceName: ref.name,
     };
   }
+  if (isRegionalResourceType(resourceType)) {
+    // Snapshots and functions: an exact ARN (or bare id) of the evaluation's account and region.
+    const resource = regionalResource(resourceType, e.resourceId, e);
+    if ("problem" in resource) return skip(resource.problem);
+    const refused = await trusted();
+    if (refused) return refused;
+    return {
+      ...evaluationFinding(e, kind, resourceType),
+      resourceArn: resource.arn,
+      resourceName: resource.id,
+    };
+  }
   const isBucket = resourceType === "AWS::S3::Bucket";
   if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
     return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
@@ -397,6 +417,14 @@ export async function intakeConfigEvent(
 
 export const ACCESS_ANALYZER_RULE = "access-analyzer";
 
+/** The Access Analyzer resource types Vigil remediates. */
+function analyzerResourceType(
+  type: string,
+): "AWS::S3::Bucket" | "AWS::IAM::Role" | RegionalResourceType | undefined {
+  if (type === "AWS::S3::Bucket" || type === "AWS::IAM::Role") return type;
+  return isRegionalResourceType(type) ? type : undefined;
+}
+
 export async function intakeAccessAnalyzerEvent(
   deps: IntakeDeps,
   event: AccessAnalyzerFindingEvent,
@@ -435,21 +463,27 @@ export async function intakeAccessAnalyzerEvent(
     );
   }
   const policyType = isPolicyResourceType(d.resourceType) ? d.resourceType : undefined;
-  const resourceType: ResourceType | undefined =
-    policyType ??
-    (d.resourceType === "AWS::S3::Bucket" || d.resourceType === "AWS::IAM::Role"
-      ? d.resourceType
-      : undefined);
+  const resourceType: ResourceType | undefined = policyType ?? analyzerResourceType(d.resourceType);
   if (!resourceType) return skip(`resource type ${d.resourceType} is not supported`);
   // Resource policies: strictly the finding's partition, region and account, before anything else.
   const ref = policyType
     ? policyResourceOf(policyType, d.resource, { account: d.accountId, region: d.region })
     : undefined;
   if (ref && "problem" in ref) return skip(ref.problem);
-  const foreign =
-    resourceType === "AWS::S3::Bucket" || resourceType === "AWS::IAM::Role"
-      ? arnProblem(d.resource, { region: d.region, account: d.accountId, resourceType })
-      : undefined;
+  let foreign: string | undefined;
+  let regionalId: string | undefined;
+  if (isRegionalResourceType(resourceType)) {
+    const regional = regionalResource(resourceType, d.resource, {
+      account: d.accountId,
+      region: d.region,
+    });
+    // Only an ARN names a resource here: a bare id would be looked up wherever Vigil acts.
+    if ("problem" in regional) foreign = regional.problem;
+    else if (!d.resource.startsWith("arn:")) foreign = `resource ${d.resource} is not an ARN`;
+    else regionalId = regional.id;
+  } else if (resourceType === "AWS::S3::Bucket" || resourceType === "AWS::IAM::Role") {
+    foreign = arnProblem(d.resource, { region: d.region, account: d.accountId, resourceType });
+  }
   if (foreign) return skip(foreign);
   if (d.status !== "ACTIVE") {
     return skip(`finding is ${d.status}: nothing to change`, clearedAs(d.status.toLowerCase()));
@@ -469,7 +503,11 @@ export async function intakeAccessAnalyzerEvent(
     // what is public, and external grants only with stripExternalAccounts.
     name = ref.name;
     kind = POLICY_RESOURCE_KINDS[policyType];
-  } else if (d.resourceType === "AWS::S3::Bucket") {
+  } else if (isRegionalResourceType(resourceType)) {
+    // Public or shared with an account: the remediation decides what goes (stripExternalAccounts).
+    name = regionalId;
+    kind = REGIONAL_RESOURCE_TYPES[resourceType].kind;
+  } else if (resourceType === "AWS::S3::Bucket") {
     name = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(d.resource)?.[1];
     if (name !== undefined && !BUCKET_NAME.test(name)) name = undefined;
     if (!d.isPublic) {

@@ -437,6 +437,7 @@ describe("IAM simulation of deploy/member-account.yaml: undo's power is the oper
     if ("Fn::Sub" in object) {
       const names: Record<string, string> = {
         "AWS::Partition": "aws",
+        "AWS::Region": REGION,
         "AWS::AccountId": MEMBER,
         CentralAccountId: ACCOUNT,
         VigilStage: STAGE,

@@ -232,6 +232,8 @@ describe("packaged template: one least-privilege role per function", () => {
         else if (service === "secretsmanager") expect(text).toContain(":secret:vigil/*");
         else if (service === "config") expect(text).toContain(":config-rule/*");
         else if (service === "access-analyzer") expect(text).toContain(":analyzer/*");
+        else if (service === "ec2") expect(text).toContain("::snapshot/*");
+        else if (service === "rds") expect(text).toContain(":snapshot:*");
         else if (service === "s3") {
           const journal = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
           if (journal.includes(action)) expect(text).toContain("JournalBucket");

@@ -17,6 +17,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
+  "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -28,6 +30,9 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::SNS::Topic",
   "AWS::KMS::Key",
   "AWS::SecretsManager::Secret",
+  "AWS::EC2::Snapshot",
+  "AWS::RDS::DBSnapshot",
+  "AWS::RDS::DBClusterSnapshot",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -59,6 +64,8 @@ describe("remediation registry", () => {
       "sns-topic-policy",
       "kms-key-policy",
       "secret-resource-policy",
+      "ebs-snapshot-sharing",
+      "rds-snapshot-sharing",
     ]);
   });
 

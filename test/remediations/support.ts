@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
 import type {
+  AwsClientClass,
   RemediationContext as PortContext,
   Remediation,
 } from "../../src/ports/remediation.ts";
@@ -74,10 +75,9 @@ const S3_ACTIONS: Record<string, string> = {
   DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 
-export function iamActionFor(
-  service: "s3" | "iam" | "ec2" | "organizations",
-  commandName: string,
-): string {
+export type RecordedService = "s3" | "iam" | "ec2" | "organizations" | "rds" | "lambda";
+
+export function iamActionFor(service: RecordedService, commandName: string): string {
   const operation = commandName.replace(/Command$/, "");
   if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
   return `${service}:${operation}`;
@@ -89,6 +89,8 @@ export function iamActionFor(
  */
 export class ActionRecorder {
   private phase: Phase | undefined;
+  /** Every call through a watched client, in or out of a phase. */
+  calls = 0;
   readonly used: Record<Phase, Set<string>> = {
     plan: new Set(),
     apply: new Set(),
@@ -96,10 +98,7 @@ export class ActionRecorder {
     undo: new Set(),
   };
 
-  watch(
-    client: { middlewareStack: unknown },
-    service: "s3" | "iam" | "ec2" | "organizations",
-  ): void {
+  watch(client: { middlewareStack: unknown }, service: RecordedService): void {
     const stack = client.middlewareStack as unknown as {
       add(
         middleware: (
@@ -111,6 +110,7 @@ export class ActionRecorder {
     };
     stack.add(
       (next, context) => async (args) => {
+        this.calls++;
         if (this.phase) this.used[this.phase].add(iamActionFor(service, context.commandName ?? ""));
         return next(args);
       },
@@ -182,4 +182,18 @@ export function changeAt(plan: RemediationPlan, index = 0) {
   const change = plan.changes[index];
   if (!change) throw new Error(`plan has no change #${index}: ${plan.summary}`);
   return change;
+}
+
+/**
+ * The context's client factory over already-built (recorded) clients: `ctx.client(EC2Client)`
+ * returns the test's EC2 client. Asking for a class the test did not build fails.
+ */
+export function clientFactory(
+  ...clients: { constructor: unknown }[]
+): NonNullable<RemediationContext["client"]> {
+  return <Client>(Client: AwsClientClass<Client>): Client => {
+    const client = clients.find((candidate) => candidate.constructor === Client);
+    if (!client) throw new Error(`the test built no ${Client.name}`);
+    return client as Client;
+  };
 }

@@ -44,6 +44,10 @@ export type SampleName =
   | "config-s3-encryption-noncompliant"
   | "config-s3-encryption-not-applicable"
   | "config-s3-public-access-noncompliant"
+  | "config-rds-snapshot-public-noncompliant"
+  | "access-analyzer-ebs-snapshot-public"
+  | "access-analyzer-rds-snapshot-public"
+  | "access-analyzer-rds-cluster-snapshot-external"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
   | "aws-doc-access-analyzer-finding"

@@ -29,5 +29,7 @@ export {
   ELB_LOG_DELIVERY_ACCOUNTS,
   principalReaches,
 } from "./principals.ts";
+export type { ShareVerdict } from "./sharing.ts";
+export { classifyShares, EVERYONE, sharesToRemove } from "./sharing.ts";
 export type { PolicyDiff, StatementSummary } from "./summary.ts";
 export { describeSummary, policyDiff, summarizeStatement } from "./summary.ts";
