@@ -10,6 +10,7 @@ export const FINDING_KINDS = [
   "s3-public-access",
   "iam-risky-policy",
   "iam-external-trust",
+  "sqs-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */

@@ -97,8 +97,17 @@ export function statementsFor(
     if (AWS_FORCES_STAR_ACTIONS.has(action)) add("AwsForcesStarResource", "*", action);
     else if (action === "kms:GenerateMac" || action === "kms:VerifyMac") {
       add("SealJournalRecords", { "Fn::GetAtt": ["JournalMacKey", "Arn"] }, action);
-    } else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
-    else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
+    } else if (action === "sns:Publish") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
+    else if (action === "kms:DescribeKey") {
+      // The key an encryption remediation is configured with, checked before it is applied.
+      add(
+        "DescribeConfiguredKeys",
+        sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        action,
+      );
+    } else if (service === "sqs" && action !== "sqs:SendMessage") {
+      add("RemediateQueues", sub("arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*"), action);
+    } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       add("JournalObjects", sub("${JournalBucket.Arn}/*"), action);
     } else if (JOURNAL_BUCKET_ACTIONS.has(action)) {
       add("JournalBucket", { "Fn::GetAtt": ["JournalBucket", "Arn"] }, action);

@@ -9,14 +9,23 @@ export type ResourceType =
   | "AWS::IAM::Role"
   | "AWS::IAM::User"
   | "AWS::IAM::Group"
-  | "AWS::IAM::Policy";
+  | "AWS::IAM::Policy"
+  // Encryption at rest of pipeline services (issue 12 item 6).
+  | "AWS::SQS::Queue"
+  | "AWS::SNS::Topic"
+  | "AWS::Kinesis::Stream"
+  | "AWS::DynamoDB::Table"
+  | "AWS::CloudTrail::Trail"
+  /** Account-level settings (EBS encryption by default), one per region. */
+  | "AWS::::Account";
 
 /** What is wrong, independent of which rule or analyzer said so. */
 export type FindingKind =
   | "s3-encryption" // default encryption missing, downgraded or not the configured algorithm
   | "s3-public-access" // bucket public, or its public access block off
   | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
-  | "iam-external-trust"; // role assumable by an external account or anyone
+  | "iam-external-trust" // role assumable by an external account or anyone
+  | "sqs-encryption"; // queue without server-side encryption
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

@@ -1,6 +1,6 @@
 import type { ResourceType } from "../domain/finding.ts";
 
-export type IamResourceType = Exclude<ResourceType, "AWS::S3::Bucket">;
+export type IamResourceType = Extract<ResourceType, `AWS::IAM::${string}`>;
 
 export interface ResolvedIamEntity {
   name: string;

@@ -13,11 +13,20 @@ import type { AccountFactsReader } from "./account-facts.ts";
  * is what one remediation reads of it.
  */
 
+/** An AWS SDK v3 client class (SQSClient, KMSClient…): what `RemediationContext.client` builds. */
+export type AwsClientClass<Client> = new (config: { region: string }) => Client;
+
 /** AWS clients for the finding's account and region, plus settings. */
 export interface RemediationContext<Settings = Readonly<Record<string, unknown>>> {
   s3: S3Client;
   iam: IAMClient;
   settings: Settings;
+  /**
+   * Any other service's client for the finding's account and region (one per class and context),
+   * with the same credentials as s3 and iam: the resource-policy remediations (SQS, SNS, KMS…)
+   * ask for theirs here rather than the port naming every service.
+   */
+  client?: <Client>(Client: AwsClientClass<Client>) => Client;
   /**
    * The account's organisation, VPCs and VPC endpoints (in the finding's region), which policy
    * conditions are checked against. Without it only the account, trustedAccounts and IP ranges

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
+import { sqsEncryptionSettings } from "./sqs/settings.ts";
 
 /**
  * `remediation.settings`: the settings every remediation declares (defineRemediation's `settings`),
@@ -13,6 +14,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   blockPublicAccessSettings,
   riskyPolicySettings,
   roleQuarantineSettings,
+  sqsEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -40,6 +42,7 @@ export const remediationSettingsSchema = z
     ...blockPublicAccessSettings.shape,
     ...riskyPolicySettings.shape,
     ...roleQuarantineSettings.shape,
+    ...sqsEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

@@ -9,3 +9,10 @@ import { awsAccountId } from "../events/aws-fields.ts";
 
 /** Accounts a bucket policy or trust policy may grant to without being "external" (besides the owner). */
 export const trustedAccounts = z.array(awsAccountId).default(() => []);
+
+/**
+ * Replace a resource's own KMS key with the configured one (SQS, SNS, Kinesis, DynamoDB, EBS
+ * default key). Off by default: Vigil never downgrades nor replaces a key someone chose (S3 has
+ * the same rule under s3ReplaceExistingKmsKey).
+ */
+export const replaceExistingKmsKey = z.boolean().default(false);

@@ -6,13 +6,14 @@ import type { RemediationConfig } from "../config/remediation-config.ts";
 import { MANAGED_RULE_KINDS } from "../config/remediation-config.ts";
 import type { Finding, FindingKind, FindingSource, ResourceType } from "../domain/finding.ts";
 import { globMatch } from "../domain/guards.ts";
+import { isServiceResourceType, serviceResourceIdentity } from "../domain/service-resources.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
 import type {
   ComplianceType,
   ConfigComplianceChangeEvent,
 } from "../events/config-compliance-change.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
-import type { IamIdLookup } from "../ports/iam-ids.ts";
+import type { IamIdLookup, IamResourceType } from "../ports/iam-ids.ts";
 import { askedOnce, untrustedRule } from "./rule-trust.ts";
 
 export interface IntakeDeps {
@@ -90,6 +91,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::Policy", "AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "sqs-encryption": ["AWS::SQS::Queue"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -149,7 +151,7 @@ export function partitionOf(region: string): string {
  */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
-const IAM_ARN_TYPES: Record<Exclude<ResourceType, "AWS::S3::Bucket">, string> = {
+const IAM_ARN_TYPES: Record<IamResourceType, string> = {
   "AWS::IAM::User": "user",
   "AWS::IAM::Role": "role",
   "AWS::IAM::Group": "group",
@@ -175,7 +177,7 @@ function arnProblem(
   if (iam?.[1] !== finding.account) {
     return `resource ${arn} is not in the finding's account ${finding.account}`;
   }
-  const type = IAM_ARN_TYPES[finding.resourceType];
+  const type = IAM_ARN_TYPES[finding.resourceType as IamResourceType];
   if (iam[2] !== type) return `resource ${arn} is not an IAM ${type} (${finding.resourceType})`;
   return undefined;
 }
@@ -237,11 +239,15 @@ export async function intakeConfigEvaluation(
 
   const scope = outOfScope(deps, e.account, e.region);
   if (scope) return skip(scope);
-  if (ACCOUNT_LEVEL_RULES.has(e.rule) || e.resourceType === "AWS::::Account") {
+  if (ACCOUNT_LEVEL_RULES.has(e.rule)) {
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
   const kind =
     ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
+  // Account-level evaluations: only a kind that acts on the account (EBS encryption by default).
+  if (e.resourceType === "AWS::::Account" && !kind?.startsWith("ebs-default")) {
+    return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
+  }
   if (!kind) {
     return skip(
       `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
@@ -296,7 +302,15 @@ export async function intakeConfigEvaluation(
   if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
     return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
   }
-  if (!isBucket && e.resourceId.startsWith("arn:")) {
+  const service = isServiceResourceType(resourceType)
+    ? serviceResourceIdentity(resourceType, e.resourceId, {
+        account: e.account,
+        region: e.region,
+        partition: partitionOf(e.region),
+      })
+    : undefined;
+  if (service && "problem" in service) return skip(service.problem);
+  if (!isBucket && !service && e.resourceId.startsWith("arn:")) {
     const problem = arnProblem(e.resourceId, { ...e, resourceType });
     if (problem) return skip(problem);
   }
@@ -305,14 +319,16 @@ export async function intakeConfigEvaluation(
 
   let name: string;
   let arn: string;
-  if (isBucket) {
+  if (service) {
+    ({ name, arn } = service);
+  } else if (isBucket) {
     name = e.resourceId;
     arn = `arn:${partitionOf(e.region)}:s3:::${name}`;
   } else if (e.resourceId.startsWith("arn:")) {
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
-    const resolved = await deps.iamIds.resolve(resourceType, e.resourceId);
+    const resolved = await deps.iamIds.resolve(resourceType as IamResourceType, e.resourceId);
     if (!resolved) return skip(`resource no longer exists (IAM id ${e.resourceId} not found)`);
     ({ name, arn } = resolved);
   }

@@ -23,7 +23,7 @@ import { parseRemediationConfig, type RemediationConfig } from "../config/remedi
 import type { FindingSource } from "../domain/finding.ts";
 import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
-import type { Remediation } from "../ports/remediation.ts";
+import type { AwsClientClass, Remediation } from "../ports/remediation.ts";
 import { remediations as registry } from "../remediations/registry.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
@@ -199,10 +199,27 @@ export async function createRemediationDeps(
           new OrganizationsClient({ ...clientConfig, ...withCredentials }),
           new EC2Client({ ...awsClientConfig(env, finding.region), ...withCredentials }),
         );
+        // Clients of other services, built on first use for this finding's region and account.
+        const built = new Map<AwsClientClass<unknown>, unknown>();
+        const client = <Client>(Client: AwsClientClass<Client>): Client => {
+          let instance = built.get(Client) as Client | undefined;
+          if (!instance) {
+            instance = new Client({ ...awsClientConfig(env, finding.region), ...withCredentials });
+            built.set(Client, instance);
+          }
+          return instance;
+        };
         if (!credentials) {
-          return { s3: s3For(finding.region), iam, settings: config.settings, accountFacts };
+          return {
+            s3: s3For(finding.region),
+            iam,
+            settings: config.settings,
+            accountFacts,
+            client,
+          };
         }
         return {
+          client,
           s3: new S3Client({
             ...awsClientConfig(env, finding.region),
             followRegionRedirects: true,

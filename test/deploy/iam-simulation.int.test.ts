@@ -122,7 +122,24 @@ function keyPolicyOf(arn: string): Json | undefined {
   const key = Object.keys(resources).find(
     (id) => resources[id]?.Type === "AWS::KMS::Key" && arnOf(id) === arn,
   );
-  return key ? resolve(resources[key]?.Properties?.KeyPolicy as Json) : undefined;
+  if (key) return resolve(resources[key]?.Properties?.KeyPolicy as Json);
+  // A customer's key (the one an encryption remediation is configured with) under KMS's default
+  // key policy, which lets the account's IAM policies decide.
+  const customerKey = /^arn:aws:kms:[^:]+:(\d{12}):key\//.exec(arn);
+  return customerKey
+    ? {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "Enable IAM User Permissions",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${customerKey[1]}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      }
+    : undefined;
 }
 
 async function decision(role: Role, action: string, resource: string): Promise<string> {

@@ -13,6 +13,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "s3-public-access": ["AWS::S3::Bucket"],
   "iam-risky-policy": ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
   "iam-external-trust": ["AWS::IAM::Role"],
+  "sqs-encryption": ["AWS::SQS::Queue"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -20,6 +21,12 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::IAM::User",
   "AWS::IAM::Group",
   "AWS::IAM::Policy",
+  "AWS::SQS::Queue",
+  "AWS::SNS::Topic",
+  "AWS::Kinesis::Stream",
+  "AWS::DynamoDB::Table",
+  "AWS::CloudTrail::Trail",
+  "AWS::::Account",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -41,12 +48,13 @@ function finding(kind: FindingKind, resourceType: ResourceType): Finding {
 }
 
 describe("remediation registry", () => {
-  it("lists the four remediations", () => {
+  it("lists every remediation", () => {
     expect(remediations.map((remediation) => remediation.name)).toEqual([
       "s3-default-encryption",
       "s3-block-public-access",
       "iam-risky-policy",
       "iam-role-quarantine",
+      "sqs-encryption",
     ]);
   });
 

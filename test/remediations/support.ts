@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
 import type {
+  AwsClientClass,
   RemediationContext as PortContext,
   Remediation,
 } from "../../src/ports/remediation.ts";
@@ -29,6 +30,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   s3RemediateIntentionallyPublic: false,
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
   quarantinePolicyName: "vigil-quarantine-deny-all",
+  replaceExistingKmsKey: false,
 };
 
 export function makeFinding(
@@ -71,10 +73,7 @@ const S3_ACTIONS: Record<string, string> = {
   DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 
-export function iamActionFor(
-  service: "s3" | "iam" | "ec2" | "organizations",
-  commandName: string,
-): string {
+export function iamActionFor(service: string, commandName: string): string {
   const operation = commandName.replace(/Command$/, "");
   if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
   return `${service}:${operation}`;
@@ -93,10 +92,7 @@ export class ActionRecorder {
     undo: new Set(),
   };
 
-  watch(
-    client: { middlewareStack: unknown },
-    service: "s3" | "iam" | "ec2" | "organizations",
-  ): void {
+  watch(client: { middlewareStack: unknown }, service: string): void {
     const stack = client.middlewareStack as unknown as {
       add(
         middleware: (
@@ -142,6 +138,29 @@ export class ActionRecorder {
       );
     }
   }
+}
+
+/**
+ * The context's `client` factory for tests: one client per class, built with `config`, each
+ * watched by `recorder` under its IAM service prefix.
+ */
+export function clientFactory(
+  config: object,
+  recorder: ActionRecorder | undefined,
+  prefixes: ReadonlyMap<AwsClientClass<unknown>, string>,
+): NonNullable<PortContext["client"]> {
+  const built = new Map<AwsClientClass<unknown>, unknown>();
+  return <Client>(Client: AwsClientClass<Client>): Client => {
+    let client = built.get(Client) as Client | undefined;
+    if (!client) {
+      client = new Client(config as { region: string });
+      const prefix = prefixes.get(Client);
+      if (!prefix) throw new Error(`no IAM prefix for ${Client.name} in the test's clientFactory`);
+      recorder?.watch(client as { middlewareStack: unknown }, prefix);
+      built.set(Client, client);
+    }
+    return client;
+  };
 }
 
 /** plan → apply each change → verify, each phase recorded. */

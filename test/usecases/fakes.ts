@@ -39,6 +39,7 @@ export type SampleName =
   | "config-s3-encryption-noncompliant"
   | "config-s3-encryption-not-applicable"
   | "config-s3-public-access-noncompliant"
+  | "config-sqs-encryption-noncompliant"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
   | "aws-doc-access-analyzer-finding"
