@@ -11,6 +11,7 @@ export const FINDING_KINDS = [
   "iam-risky-policy",
   "iam-external-trust",
   "sqs-encryption",
+  "sns-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -23,6 +24,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "iam-policy-no-statements-with-admin-access": "iam-risky-policy",
   "iam-user-no-policies-check": "iam-risky-policy",
   "iam-no-inline-policy-check": "iam-risky-policy",
+  "sns-encrypted-kms": "sns-encryption",
 };
 
 /**
@@ -41,6 +43,9 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS: "iam-risky-policy",
   IAM_USER_NO_POLICIES_CHECK: "iam-risky-policy",
   IAM_NO_INLINE_POLICY_CHECK: "iam-risky-policy",
+  // Encryption beyond S3. No AWS managed rule checks SQS encryption (Security Hub's SQS.1 is its
+  // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.
+  SNS_ENCRYPTED_KMS: "sns-encryption",
 };
 
 /**

@@ -105,6 +105,8 @@ export function statementsFor(
         sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
         action,
       );
+    } else if (service === "sns") {
+      add("RemediateTopics", sub("arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*"), action);
     } else if (service === "sqs" && action !== "sqs:SendMessage") {
       add("RemediateQueues", sub("arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*"), action);
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {

@@ -25,7 +25,8 @@ export type FindingKind =
   | "s3-public-access" // bucket public, or its public access block off
   | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
   | "iam-external-trust" // role assumable by an external account or anyone
-  | "sqs-encryption"; // queue without server-side encryption
+  | "sqs-encryption" // queue without server-side encryption
+  | "sns-encryption"; // topic without a KMS key
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

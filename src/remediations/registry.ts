@@ -4,6 +4,7 @@ import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
+import { snsEncryption } from "./sns/sns-encryption.ts";
 import { sqsEncryption } from "./sqs/sqs-encryption.ts";
 
 /** Every remediation Vigil knows. Each FindingKind is handled by exactly one (a test checks). */
@@ -13,6 +14,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   iamRiskyPolicy,
   iamRoleQuarantine,
   sqsEncryption,
+  snsEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
+import { snsEncryptionSettings } from "./sns/settings.ts";
 import { sqsEncryptionSettings } from "./sqs/settings.ts";
 
 /**
@@ -15,6 +16,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   riskyPolicySettings,
   roleQuarantineSettings,
   sqsEncryptionSettings,
+  snsEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -43,6 +45,7 @@ export const remediationSettingsSchema = z
     ...riskyPolicySettings.shape,
     ...roleQuarantineSettings.shape,
     ...sqsEncryptionSettings.shape,
+    ...snsEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

@@ -92,6 +92,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "iam-risky-policy": ["AWS::IAM::Policy", "AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group"],
   "iam-external-trust": ["AWS::IAM::Role"],
   "sqs-encryption": ["AWS::SQS::Queue"],
+  "sns-encryption": ["AWS::SNS::Topic"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */

@@ -14,6 +14,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-risky-policy": ["AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy"],
   "iam-external-trust": ["AWS::IAM::Role"],
   "sqs-encryption": ["AWS::SQS::Queue"],
+  "sns-encryption": ["AWS::SNS::Topic"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -55,6 +56,7 @@ describe("remediation registry", () => {
       "iam-risky-policy",
       "iam-role-quarantine",
       "sqs-encryption",
+      "sns-encryption",
     ]);
   });
 

@@ -31,6 +31,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   riskyPolicyNames: ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"],
   quarantinePolicyName: "vigil-quarantine-deny-all",
   replaceExistingKmsKey: false,
+  snsKmsKeyId: "alias/aws/sns",
 };
 
 export function makeFinding(

@@ -126,3 +126,20 @@ describe("intake: SQS queue encryption", () => {
     expect(isIgnored(result) && result.refused).toBeTruthy();
   });
 });
+
+describe("intake: SNS topic encryption", () => {
+  it("maps Security Hub's generated rule by its managed source identifier SNS_ENCRYPTED_KMS", async () => {
+    const rules = {
+      "securityhub-sns-encrypted-kms-81d29bd8": { sourceIdentifier: "SNS_ENCRYPTED_KMS" },
+    };
+    const result = finding(
+      await intakeConfigEvent(deps({}, rules), configEvent("config-sns-encryption-noncompliant")),
+    );
+    expect(result).toMatchObject({
+      kind: "sns-encryption",
+      resourceType: "AWS::SNS::Topic",
+      resourceName: "acme-etl-events",
+      resourceArn: "arn:aws:sns:eu-west-1:123456789012:acme-etl-events",
+    });
+  });
+});
