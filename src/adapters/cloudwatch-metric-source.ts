@@ -39,13 +39,7 @@ import {
   toCloudWatchDimensions,
   validateSelector,
 } from "./cloudwatch-selectors.ts";
-import {
-  COLUMNS_MIDDLEWARE_OPTIONS,
-  getMetricDataColumns,
-  numberValue,
-  type RawColumn,
-  timestampMs,
-} from "./get-metric-data-columns.ts";
+import { COLUMNS_MIDDLEWARE_OPTIONS, getMetricDataColumns } from "./get-metric-data-columns.ts";
 
 /** IAM actions this source calls (CloudWatch metric reads allow no resource scoping). */
 export const METRIC_SOURCE_ACTIONS = ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"];
@@ -272,7 +266,7 @@ export class CloudWatchMetricSource implements MetricSource {
       let nextToken: string | undefined;
       let pages = 0;
       do {
-        const { response, columns } = await this.withRetries(
+        const { response, decoded } = await this.withRetries(
           "GetMetricData",
           async () => {
             const command = new GetMetricDataCommand({
@@ -282,14 +276,27 @@ export class CloudWatchMetricSource implements MetricSource {
               ScanBy: "TimestampAscending",
               NextToken: nextToken,
             });
-            // Datapoints bypass the SDK's per-value deserialisation (see get-metric-data-columns).
-            const columns = new Map<string, RawColumn>();
+            // Datapoints go straight onto the grid as the body streams in, bypassing the SDK's
+            // per-value deserialisation (see get-metric-data-columns). Only their counts are kept.
+            // A retried attempt writes the same cells again; the first value of a cell wins.
+            const decoded = new Map<string, { timestamps: number; values: number }>();
             command.middlewareStack.add(
-              getMetricDataColumns<GetMetricDataCommandInput, GetMetricDataCommandOutput>(columns),
+              getMetricDataColumns<GetMetricDataCommandInput, GetMetricDataCommandOutput>(
+                (id, timestamps, values) => {
+                  decoded.set(id, { timestamps: timestamps.length, values: values.length });
+                  const metricIndex = metricIndexById.get(id);
+                  if (metricIndex === undefined) return;
+                  const column = grid.columns[metricIndex] as Float64Array;
+                  const count = Math.min(timestamps.length, values.length);
+                  for (let i = 0; i < count; i++) {
+                    placeValue(grid, column, (timestamps[i] as number) * 1000, values[i] as number);
+                  }
+                },
+              ),
               COLUMNS_MIDDLEWARE_OPTIONS,
             );
             const response: GetMetricDataOutput = await this.client.send(command);
-            return { response, columns };
+            return { response, decoded };
           },
           () => stats.getMetricDataCalls++,
         );
@@ -304,24 +311,27 @@ export class CloudWatchMetricSource implements MetricSource {
           const outcome = metricIndex === undefined ? undefined : byMetricIndex.get(metricIndex);
           if (!outcome) continue; // not one of ours; CloudWatch does not do this
           outcome.seen = true;
-          const column = grid.columns[metricIndex as number] as Float64Array;
-          const raw = columns.get(result.Id as string);
-          // Without the middleware (a client whose send is stubbed) the SDK's output has them.
-          const timestamps = raw?.timestamps ?? result.Timestamps ?? [];
-          const values = raw?.values ?? result.Values ?? [];
-          stats.datapoints += values.length;
-          if (timestamps.length !== values.length) {
-            outcome.malformed = `GetMetricData returned ${timestamps.length} timestamps but ${values.length} values`;
-          }
-          const count = Math.min(timestamps.length, values.length);
-          if (raw) {
-            for (let i = 0; i < count; i++) {
-              placeValue(grid, column, timestampMs(timestamps[i]), numberValue(values[i]));
-            }
+          const counts = decoded.get(result.Id as string);
+          let timestampCount: number;
+          let valueCount: number;
+          if (counts) {
+            timestampCount = counts.timestamps;
+            valueCount = counts.values;
           } else {
+            // Left to the SDK (a client whose send is stubbed, or a result the decoder declined).
+            const column = grid.columns[metricIndex as number] as Float64Array;
+            const timestamps = result.Timestamps ?? [];
+            const values = result.Values ?? [];
+            timestampCount = timestamps.length;
+            valueCount = values.length;
+            const count = Math.min(timestampCount, valueCount);
             for (let i = 0; i < count; i++) {
               placeValue(grid, column, (timestamps[i] as Date).getTime(), values[i] as number);
             }
+          }
+          stats.datapoints += valueCount;
+          if (timestampCount !== valueCount) {
+            outcome.malformed = `GetMetricData returned ${timestampCount} timestamps but ${valueCount} values`;
           }
           // The last page's status wins: PartialData on an early page only means "more pages".
           if (result.StatusCode) outcome.statusCode = result.StatusCode;

@@ -268,7 +268,7 @@ function parseIndexName(name: string): AppliedChangeRef | undefined {
 }
 
 /** 412: the condition did not hold. 409: S3 saw a concurrent conditional write on the key. */
-function isConditionalFailure(error: unknown): boolean {
+export function isConditionalFailure(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return (
     e.name === "PreconditionFailed" ||

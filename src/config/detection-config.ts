@@ -21,7 +21,7 @@ export const settingsSchema = z
       .multipleOf(60)
       .max(7 * 86_400),
     direction: z.enum(["up", "down", "both"]),
-    missingData: z.enum(["zero", "gap"]),
+    missingData: z.enum(["zero", "gap", "auto"]),
     sigmaFloor: z.number().nonnegative(),
     relativeSigmaFloor: z.number().nonnegative().max(10),
     minAbsoluteDelta: z.number().nonnegative(),

@@ -42,6 +42,11 @@ export interface PlanContext {
   region: string;
   /** Under fan-out: this shard's part of the account. */
   part?: { index: number; count: number } | undefined;
+  /**
+   * Pages this run may send on its own: the slots it took in the account-hour's page ledger.
+   * Absent: its share of the budget (runPageAllowance), as when no ledger is shared.
+   */
+  allowance?: number | undefined;
 }
 
 /** An episode still open after this run (from the run's results): holds its incident's resolve. */
@@ -58,10 +63,14 @@ export interface AlertingSummary {
   pages: {
     budgetPerHour: number;
     allowance: number;
+    /** The allowance came from slots taken in the page ledger shared across runs. */
+    shared: boolean;
     paged: string[];
     folded: string[];
     storm: string | null;
   };
+  /** Storm incidents of earlier hours this run resolved (nothing they folded is open any more). */
+  stormsResolved: string[];
   silenced: Array<{ incident: string; silence: string }>;
   heldResolves: string[];
   expiredSilences: string[];
@@ -71,6 +80,10 @@ export interface AlertingSummary {
 export interface AlertPlan {
   notifications: Notification[];
   summary: AlertingSummary;
+  /** Incidents that would page, most urgent first (before the budget). */
+  wantedPages: number;
+  /** Incidents folded into the storm and the metrics (keys) that keep each open. */
+  folded: Array<{ incident: string; metrics: string[] }>;
 }
 
 interface Placed {
@@ -171,11 +184,9 @@ export function planAlerts(
       pages: destinationsFor(policy.routes, notification).includes("pagerduty"),
     };
   });
-  const allowance = runPageAllowance(policy.pageBudget, ctx.part?.count);
-  const budget = applyPageBudget(
-    built.filter((b) => b.pages),
-    allowance,
-  );
+  const wanted = built.filter((b) => b.pages);
+  const allowance = ctx.allowance ?? runPageAllowance(policy.pageBudget, ctx.part?.count);
+  const budget = applyPageBudget(wanted, allowance);
   for (const b of budget.paged) for (const p of b.incident.placed) p.entry.status = "paged";
   for (const b of budget.folded)
     for (const p of b.incident.placed) p.entry.status = "folded-into-storm";
@@ -259,6 +270,11 @@ export function planAlerts(
 
   return {
     notifications,
+    wantedPages: wanted.length,
+    folded: budget.folded.map((b) => ({
+      incident: b.incident.key,
+      metrics: [...new Set(b.incident.alerts.map((a) => metricKey(a.verdict.metric)))],
+    })),
     summary: {
       mode: policy.mode,
       alerts: alerts.length,
@@ -266,10 +282,12 @@ export function planAlerts(
       pages: {
         budgetPerHour: policy.pageBudget,
         allowance,
+        shared: ctx.allowance !== undefined,
         paged: budget.paged.map((b) => b.incident.key),
         folded: budget.folded.map((b) => b.incident.key),
         storm: storm?.dedupKey ?? null,
       },
+      stormsResolved: [],
       silenced: placed.flatMap((p) =>
         p.entry.silence ? [{ incident: p.entry.incidentKey, silence: p.entry.silence.name }] : [],
       ),

@@ -13,7 +13,8 @@
  *     re-sorting, no re-reading of the series.
  *  3. The estimate (expected value, σ) is turned into a Verdict with floors, thresholds and a why-line.
  *
- * Missing data ("zero" vs "gap") and excluded ranges are applied when the grid is built:
+ * Missing data ("zero" vs "gap"; "auto" = "zero" for Sum and SampleCount, "gap" for every other
+ * statistic: see missingReadsAsZero) and excluded ranges are applied when the grid is built:
  *  - "gap":  an absent period is unusable in baselines; an absent evaluated period → status "no-data".
  *  - "zero": an absent period counts as 0 — from the metric's first datapoint in the series onwards. Before
  *            that we cannot tell "nothing happened" from "the metric did not exist yet": treating those periods
@@ -104,9 +105,17 @@ export interface EvaluateOptions {
   /**
    * "all" (default): every verdict carries its why-line. "anomalous": only anomalous verdicts do, the
    * others get "" — a replay over months judges thousands of periods per metric and shows the why of
-   * the flagged ones only; formatting the rest was a fifth of its time.
+   * the flagged ones only; formatting the rest was a fifth of its time. "anomalous-and-newest": the
+   * anomalous ones and the last of the range — what a detect run reports (it re-judges ~50 periods
+   * per metric only to find where episodes start and end).
    */
-  explain?: "all" | "anomalous";
+  explain?: "all" | "anomalous" | "anomalous-and-newest";
+}
+
+/** The grid index from which every verdict is explained (see JudgeContext.explainFrom). */
+function explainFrom(explain: NonNullable<EvaluateOptions["explain"]>, newest: number): number {
+  if (explain === "all") return 0;
+  return explain === "anomalous" ? Number.POSITIVE_INFINITY : newest;
 }
 
 /**
@@ -141,7 +150,7 @@ export function evaluateRange(
     settings,
     window,
     periodWord: describePeriod(settings.periodSeconds),
-    explain: options.explain ?? "all",
+    explainFrom: explainFrom(options.explain ?? "all", window + evaluatedCount - 1),
   };
 
   const verdicts: Verdict[] = [];

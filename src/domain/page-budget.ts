@@ -26,9 +26,73 @@ export function applyPageBudget<T>(ranked: readonly T[], allowance: number): Bud
   return { paged: ranked.slice(0, allowance), folded: ranked.slice(allowance) };
 }
 
+/** The UTC hour a page counts in: `2026-12-04T11`. */
+export function pageHour(now: number): string {
+  return new Date(now).toISOString().slice(0, 13);
+}
+
+/** Whose budget: the account's, or the region's when no account is known (the sandbox, the CLI). */
+export function pageScope(account: string | undefined, region: string): string {
+  return account ?? region;
+}
+
 export function stormDedupKey(account: string | undefined, region: string, now: number): string {
-  const hour = new Date(now).toISOString().slice(0, 13);
-  return `vigil:storm:${account ?? region}:${hour}`;
+  return stormKeyFor(pageScope(account, region), pageHour(now));
+}
+
+export function stormKeyFor(scope: string, hour: string): string {
+  return `vigil:storm:${scope}:${hour}`;
+}
+
+/** What a later run decides about a storm whose hour is over. */
+export interface StormSettlement {
+  /** Folded incidents this run saw closed (every metric judged, none still anomalous). */
+  closed: string[];
+  /** The storm has nothing left open: resolve it. */
+  resolve: boolean;
+}
+
+/**
+ * A folded incident is closed when this run judged every one of its metrics and none is still in
+ * an open episode; one whose metrics another shard judges stays as it is. A remediation folded in
+ * (no metrics) is closed: the change is done. The storm resolves once nothing it folded is open.
+ */
+export function settleStorm(
+  folded: ReadonlyArray<{ incident: string; metrics: readonly string[] }>,
+  judged: ReadonlySet<string>,
+  open: ReadonlySet<string>,
+): StormSettlement {
+  const closed = folded
+    .filter((f) => f.metrics.every((m) => judged.has(m) && !open.has(m)))
+    .map((f) => f.incident);
+  return { closed, resolve: closed.length === folded.length };
+}
+
+/** Closes the storm incident of an hour that ended with nothing open. */
+export function stormResolveNotification(
+  scope: string,
+  region: string,
+  hour: string,
+): Notification {
+  const dedupKey = stormKeyFor(scope, hour);
+  const details = { event: "storm-resolved", scope, region, hour };
+  return {
+    action: "resolve",
+    dedupKey,
+    severity: "info",
+    source: "anomaly",
+    subject: `[Vigil INFO] ${scope} ${region}: alert storm of ${hour}:00 UTC resolved`,
+    body: [
+      `The alert storm of ${hour}:00 UTC in ${scope} is over: every incident folded into it has resolved.`,
+      "",
+      "```json",
+      JSON.stringify(details, null, 2),
+      "```",
+    ].join("\n"),
+    details,
+    attributes: { event: "storm-resolved" },
+    destinations: ["pagerduty"],
+  };
 }
 
 export interface StormContext {
@@ -47,7 +111,7 @@ export function stormNotification(
   ctx: StormContext,
 ): Notification {
   const where = ctx.account ?? ctx.region;
-  const hour = new Date(ctx.now).toISOString().slice(0, 13);
+  const hour = pageHour(ctx.now);
   const dedupKey = stormDedupKey(ctx.account, ctx.region, ctx.now);
   const items = folded.map((n) => ({
     subject: n.subject,
@@ -90,5 +154,26 @@ export function stormNotification(
       folded: items,
     },
     attributes: { event: "storm" },
+  };
+}
+
+/** The SNS copy of an alert past the budget: says it is in the storm incident, which paged. */
+export function foldedCopy(
+  notification: Notification,
+  stormKey: string,
+  pageBudget: number,
+): Notification {
+  return {
+    ...notification,
+    subject: notification.subject
+      .replace(/^\[Vigil ([A-Z]+)\]/, "[Vigil $1, in storm]")
+      .slice(0, 100),
+    body: [
+      `Past the page budget of ${pageBudget} per hour: folded into the storm incident ${stormKey}, which paged.`,
+      "",
+      notification.body,
+    ].join("\n"),
+    attributes: { ...notification.attributes, storm: stormKey },
+    destinations: ["sns"],
   };
 }

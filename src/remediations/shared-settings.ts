@@ -11,6 +11,15 @@ import { awsAccountId } from "../events/aws-fields.ts";
 export const trustedAccounts = z.array(awsAccountId).default(() => []);
 
 /**
+ * Also strip resource-policy statements granting accounts outside the owner and trustedAccounts.
+ * Off by default: a partner or vendor grant is not public; it is reported, and a person decides.
+ */
+export const stripExternalAccounts = z.boolean().default(false);
+
+/** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
+export const trustedIpRanges = z.array(z.union([z.cidrv4(), z.cidrv6()])).default(() => []);
+
+/**
  * Replace a resource's own KMS key with the configured one (SQS, SNS, Kinesis, DynamoDB, EBS
  * default key). Off by default: Vigil never downgrades nor replaces a key someone chose (S3 has
  * the same rule under s3ReplaceExistingKmsKey).

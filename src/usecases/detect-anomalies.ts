@@ -7,12 +7,7 @@ import {
   setSettings,
   settingsForMetric,
 } from "../config/detection-config.ts";
-import {
-  type AlertingSummary,
-  type AlertPolicy,
-  type OpenEpisode,
-  planAlerts,
-} from "../domain/alert-plan.ts";
+import type { AlertingSummary, AlertPolicy, OpenEpisode } from "../domain/alert-plan.ts";
 import type { AnomalyAlert, AnomalyEvent } from "../domain/anomaly-notification.ts";
 import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
 import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
@@ -22,6 +17,8 @@ import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/met
 import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
+import type { PageLedger } from "../ports/page-ledger.ts";
+import { sendRunAlerts } from "./send-run-alerts.ts";
 
 export interface DetectDeps {
   source: MetricSource;
@@ -40,6 +37,11 @@ export interface DetectDeps {
   alerting?: AlertPolicy;
   /** Under fan-out: which part of the account this run judges (splits the page budget). */
   part?: { index: number; count: number };
+  /**
+   * Page slots per account-hour shared with every other run, shard and remediation (the journal
+   * bucket), and the storms to resolve. Absent: each run keeps its own share of the budget.
+   */
+  pages?: PageLedger;
 }
 
 /** The alerting section's defaults: digest, 10 in full, 5 pages per hour, no silences. */
@@ -135,7 +137,10 @@ function judgeMetric(
 ): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
   const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
-  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings);
+  // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
+  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings, {
+    explain: "anomalous-and-newest",
+  });
   const verdict = verdicts.at(-1) as Verdict;
   const { event, episode } = episodeEvent(verdicts, item.settings);
   const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };
@@ -196,7 +201,15 @@ export async function detectAnomalies(
       mode: (deps.alerting ?? DEFAULT_ALERT_POLICY).mode,
       alerts: 0,
       incidents: 0,
-      pages: { budgetPerHour: 0, allowance: 0, paged: [], folded: [], storm: null },
+      pages: {
+        budgetPerHour: 0,
+        allowance: 0,
+        shared: false,
+        paged: [],
+        folded: [],
+        storm: null,
+      },
+      stormsResolved: [],
       silenced: [],
       heldResolves: [],
       expiredSilences: [],
@@ -350,31 +363,20 @@ export async function detectAnomalies(
   const open: OpenEpisode[] = report.results.flatMap((r) =>
     r.episode?.open ? [{ metric: r.metric, episode: r.episode }] : [],
   );
-  const plan = planAlerts(alerts, open, deps.alerting ?? DEFAULT_ALERT_POLICY, {
-    now,
-    account: deps.account,
-    region: deps.region,
-    part: deps.part,
-  });
-  report.alerting = plan.summary;
-  if (!request.dryRun) {
-    await Promise.all(
-      plan.notifications.map((notification) =>
-        deps.notifier.notify(notification).then(
-          () => {
-            report.notificationsSent += 1;
-          },
-          (error: Error) => {
-            report.notificationFailures.push({
-              dedupKey: notification.dedupKey,
-              error: `${error.name}: ${error.message}`,
-            });
-            report.partialFailure = true;
-          },
-        ),
-      ),
-    );
-  }
+  const sent = await sendRunAlerts(
+    { ...deps, policy: deps.alerting ?? DEFAULT_ALERT_POLICY },
+    {
+      alerts,
+      open,
+      judged: report.results.map((r) => r.metric),
+      now,
+      dryRun: request.dryRun === true,
+    },
+  );
+  report.alerting = sent.summary;
+  report.notificationsSent = sent.notificationsSent;
+  report.notificationFailures.push(...sent.notificationFailures);
+  if (sent.partialFailure) report.partialFailure = true;
 
   for (const failure of report.fetchFailures) {
     deps.logger.error("metric not evaluated", {

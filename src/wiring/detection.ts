@@ -17,12 +17,14 @@ const MB = 1024 * 1024;
 
 /**
  * How the detect function spends its memory, from the Lambda memory size (MB). A run holds the
- * runtime and SDK (~70 MB), each GetMetricData response in flight (~10 MB while its 3 MB body is
- * read and parsed) and one chunk of columns. Measured with the bundle under Lambda's heap flags
- * (`npm run bench detect-wire`): larger chunks only add garbage the collector is slow to return,
- * so a chunk gets a sixty-fourth of the memory in columns (4 MB, five calls' worth, at 256 MB) and
- * a 128 MB function reads one response at a time. Outside Lambda (no memory size): the source's
- * and the use case's defaults.
+ * runtime and SDK (~65 MB resident before any work, minified bundle), the young generation Lambda's
+ * heap flags allow (up to ~32 MB at 256 MB), each GetMetricData response in flight (well under
+ * 1 MB: bodies are decoded as they stream in, see adapters/get-metric-data-decoder.ts) and one
+ * chunk of columns. Measured with the bundle under Lambda's heap flags (`npm run bench
+ * detect-wire`): larger chunks only add garbage the collector is slow to return, so a chunk gets a
+ * sixty-fourth of the memory in columns (4 MB, five calls' worth, at 256 MB) and a 128 MB function
+ * reads one response at a time (two in flight measured the same peak, 118 MB, and no faster on
+ * the shared machine). Outside Lambda (no memory size): the source's and the use case's defaults.
  */
 export function detectionMemoryPlan(memoryMb: number | undefined): {
   fetchChunkBytes?: number;

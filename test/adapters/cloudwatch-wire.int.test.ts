@@ -89,8 +89,8 @@ describe("CloudWatchMetricSource over the wire", () => {
     expect(result.stats.datapoints).toBe(300 * 727 - missing);
     const first = outputs[0] as GetMetricDataOutputLike;
     expect(first.MetricDataResults?.[0]).toMatchObject({ StatusCode: "Complete" });
-    expect(first.MetricDataResults?.[0]?.Timestamps).toBeUndefined();
-    expect(first.MetricDataResults?.[0]?.Values).toBeUndefined();
+    expect(first.MetricDataResults?.[0]?.Timestamps).toEqual([]);
+    expect(first.MetricDataResults?.[0]?.Values).toEqual([]);
   });
 
   it("follows NextToken across pages that split the time range (PartialData until the last)", async () => {

@@ -2,7 +2,11 @@ import { CloudWatchClient, GetMetricWidgetImageCommand } from "@aws-sdk/client-c
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { GRAPH_IMAGE_PREFIX, S3GraphImages } from "../../src/adapters/graph-images.ts";
+import {
+  GRAPH_IMAGE_PREFIX,
+  S3GraphImages,
+  type S3GraphImagesOptions,
+} from "../../src/adapters/graph-images.ts";
 import { metricWidget } from "../../src/domain/cloudwatch-link.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 
@@ -39,6 +43,18 @@ describe.skipIf(!endpoint)(
     const cloudwatchClient = new CloudWatchClient({ region: "us-east-1" });
     const cloudwatch = mockClient(cloudwatchClient);
 
+    /** The renderer under test, CloudWatch answering with PNG. */
+    const rendererWith = (options: Partial<S3GraphImagesOptions> = {}) => {
+      cloudwatch.on(GetMetricWidgetImageCommand).resolves({ MetricWidgetImage: PNG });
+      return new S3GraphImages({
+        cloudwatch: cloudwatchClient,
+        s3,
+        bucket: BUCKET,
+        linkSeconds: 60,
+        ...options,
+      });
+    };
+
     beforeEach(async () => {
       await resetMoto(endpoint as string);
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -46,13 +62,7 @@ describe.skipIf(!endpoint)(
     });
 
     it("renders the alert's own widget, stores the PNG under graph-images/, and the link serves it", async () => {
-      cloudwatch.on(GetMetricWidgetImageCommand).resolves({ MetricWidgetImage: PNG });
-      const images = new S3GraphImages({
-        cloudwatch: cloudwatchClient,
-        s3,
-        bucket: BUCKET,
-        linkSeconds: 3600,
-      });
+      const images = rendererWith({ linkSeconds: 3600 });
       const image = await images.render(widget, "vigil:anomaly:x");
 
       const call = cloudwatch.commandCalls(GetMetricWidgetImageCommand)[0]?.args[0].input;
@@ -74,13 +84,7 @@ describe.skipIf(!endpoint)(
     });
 
     it("another alert gets its own object; an empty render is an error, and nothing is stored", async () => {
-      cloudwatch.on(GetMetricWidgetImageCommand).resolves({ MetricWidgetImage: PNG });
-      const images = new S3GraphImages({
-        cloudwatch: cloudwatchClient,
-        s3,
-        bucket: BUCKET,
-        linkSeconds: 60,
-      });
+      const images = rendererWith();
       const a = await images.render(widget, "vigil:anomaly:a");
       const b = await images.render(widget, "vigil:anomaly:b");
       expect(new URL(a.url).pathname).not.toBe(new URL(b.url).pathname);
@@ -92,7 +96,6 @@ describe.skipIf(!endpoint)(
     });
 
     it("names the expected owner on the write (S3 refuses another account's bucket), never in the link", async () => {
-      cloudwatch.on(GetMetricWidgetImageCommand).resolves({ MetricWidgetImage: PNG });
       const owners: Array<string | undefined> = [];
       const watched = new S3Client({
         ...motoClientConfig(endpoint as string),
@@ -106,13 +109,7 @@ describe.skipIf(!endpoint)(
         },
         { step: "finalizeRequest" },
       );
-      const images = new S3GraphImages({
-        cloudwatch: cloudwatchClient,
-        s3: watched,
-        bucket: BUCKET,
-        expectedBucketOwner: "123456789012",
-        linkSeconds: 60,
-      });
+      const images = rendererWith({ s3: watched, expectedBucketOwner: "123456789012" });
       const image = await images.render(widget, "vigil:anomaly:x");
       expect(owners).toEqual(["123456789012"]);
       expect(image.url.toLowerCase()).not.toContain("expected-bucket-owner");

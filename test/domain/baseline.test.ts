@@ -552,6 +552,41 @@ describe("robustness", () => {
       expect(verdict.status).toBe("normal");
       expect(verdict.expected as number).toBeGreaterThan(0.9e9);
     });
+
+    it("auto: an absent Sum counts as 0 (no bytes, no calls), an absent Average is a gap", () => {
+      const calls = hourlyHistory(MONDAY, WINDOW, { base: 5000, seed: 6 });
+      const auto = settings({ missingData: "auto", direction: "both" });
+      const sum = evaluatePeriod(series(calls, API_CALLS), MONDAY, auto);
+      expect(sum.observed).toBe(0);
+      expect(sum.status).toBe("anomalous");
+
+      const latency = { ...API_CALLS, metricName: "Latency", stat: "Average" };
+      const average = evaluatePeriod(series(calls, latency), MONDAY, auto);
+      expect(average.status).toBe("no-data");
+      expect(average.observed).toBeNull();
+      // Holes in an Average's baseline are skipped, not zeros that would widen its band.
+      const holed = withoutPeriods(calls, gapStart, 48);
+      const p99 = { ...latency, stat: "p99" };
+      const judged = evaluatePeriod(
+        series([...holed, { timestamp: MONDAY, value: 5000 }], p99),
+        MONDAY,
+        auto,
+      );
+      expect(judged.baselinePeriods).toBe(672);
+      expect(judged.status).toBe("normal");
+    });
+
+    it("auto: the stopped-reporting rule applies to Sum metrics only", () => {
+      const calls = hourlyHistory(MONDAY - 2 * HOUR, WINDOW, { base: 5000, noise: 0.6, seed: 8 });
+      const silent = [...calls, { timestamp: MONDAY - 2 * HOUR, value: 0 }];
+      silent.push({ timestamp: MONDAY - HOUR, value: 0 }, { timestamp: MONDAY, value: 0 });
+      const auto = settings({ missingData: "auto", direction: "both", k: 50, criticalK: 60 });
+      const sum = evaluatePeriod(series(silent, API_CALLS), MONDAY, auto);
+      expect(sum.stoppedPeriods).toBe(3);
+      expect(sum.status).toBe("anomalous");
+      const average = { ...API_CALLS, stat: "Average" };
+      expect(evaluatePeriod(series(silent, average), MONDAY, auto).stoppedPeriods).toBeUndefined();
+    });
   });
 
   describe("7. direction", () => {
@@ -811,6 +846,26 @@ describe("evaluateRange", () => {
         if (i % 5 === 0 || verdict.status === "anomalous") {
           expect(verdict).toEqual(evaluatePeriod(series(points), verdict.timestamp, config));
         }
+      });
+    }
+  });
+
+  it("explains only what is shown when asked: anomalous verdicts, and the newest one for detect", () => {
+    const start = MONDAY - 2 * DAY;
+    let points = hourlyHistory(MONDAY + DAY, WINDOW + 3 * 24, { dailyAmplitude: 0.4, seed: 23 });
+    points = withBurst(points, MONDAY - DAY, 2, 40);
+    const config = settings({ direction: "both" });
+    const all = evaluateRange(series(points), start, MONDAY, config);
+    expect(all.filter((v) => v.status === "anomalous").length).toBeGreaterThan(0);
+    expect(all.at(-1)?.status).toBe("normal");
+    for (const explain of ["anomalous", "anomalous-and-newest"] as const) {
+      const quiet = evaluateRange(series(points), start, MONDAY, config, { explain });
+      quiet.forEach((verdict, i) => {
+        const full = all[i] as Verdict;
+        const shown =
+          full.status !== "normal" || (explain === "anomalous-and-newest" && i === all.length - 1);
+        // Same verdict in every other field; the why-line only where it is shown.
+        expect(verdict).toEqual({ ...full, why: shown ? full.why : "" });
       });
     }
   });

@@ -1,5 +1,5 @@
 /** The dense period grid a series is laid on before a baseline engine slides over it. */
-import type { DetectionSettings } from "../detection.ts";
+import { type DetectionSettings, missingReadsAsZero } from "../detection.ts";
 import type { MetricSeries } from "../metric.ts";
 
 const MS_PER_SECOND = 1000;
@@ -41,7 +41,7 @@ export function buildGrid(
   }
 
   const baseline = observed.slice();
-  if (settings.missingData === "zero") {
+  if (missingReadsAsZero(settings.missingData, series.metric.stat)) {
     // Cells from firstDataIndex on exist for sure (see the module comment on "zero").
     for (let index = 0; index < length; index++) {
       if (!Number.isNaN(observed[index])) continue;

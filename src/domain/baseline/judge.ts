@@ -1,5 +1,11 @@
 /** Turns an engine's estimate into a Verdict: floors, thresholds, severity and the why-line. */
-import type { DetectionSettings, Severity, Verdict, VerdictStatus } from "../detection.ts";
+import {
+  type DetectionSettings,
+  missingReadsAsZero,
+  type Severity,
+  type Verdict,
+  type VerdictStatus,
+} from "../detection.ts";
 import { formatNumber, formatSigma } from "../format.ts";
 import type { MetricSeries } from "../metric.ts";
 import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
@@ -12,8 +18,11 @@ export interface JudgeContext {
   settings: DetectionSettings;
   window: number;
   periodWord: string;
-  /** Why-lines for every verdict, or only for anomalous ones (the rest get ""): see EvaluateOptions. */
-  explain: "all" | "anomalous";
+  /**
+   * Grid index from which every verdict gets its why-line; before it only anomalous ones do (the
+   * rest get ""): see EvaluateOptions.
+   */
+  explainFrom: number;
 }
 
 export function judge(
@@ -95,9 +104,11 @@ export function judge(
     severity,
     why: "",
     baselinePeriods: estimate.periodsUsed,
-    ...(stoppedPeriods !== undefined ? { stoppedPeriods } : {}),
   };
-  if (!anomalous && context.explain === "anomalous") return verdict;
+  // Set after the literal, not spread into it: one verdict per judged period (2 million in a
+  // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
+  if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
+  if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
   const side = deviation >= 0 ? "above" : "below";
@@ -136,7 +147,11 @@ function stoppedReporting(
   expected: number,
 ): number | undefined {
   const { settings, window } = context;
-  if (settings.direction === "up" || settings.missingData !== "zero" || !(expected > 0)) {
+  if (
+    settings.direction === "up" ||
+    !missingReadsAsZero(settings.missingData, context.series.metric.stat) ||
+    !(expected > 0)
+  ) {
     return undefined;
   }
   let run = 0;

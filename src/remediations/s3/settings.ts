@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { trustedAccounts } from "../shared-settings.ts";
+import { stripExternalAccounts, trustedAccounts, trustedIpRanges } from "../shared-settings.ts";
 
 // The S3 remediations' settings: their own module (zod only) so that config can compose them
 // without loading the remediations and the S3 client into functions that never remediate.
@@ -32,13 +32,8 @@ export const blockPublicAccessSettings = z.object({
   /** Also strip bucket-policy statements granting "*" or unknown external accounts. */
   s3RemovePublicPolicyStatements: z.boolean().default(true),
   trustedAccounts,
-  /**
-   * Also strip statements granting accounts outside the owner and trustedAccounts. Off by default:
-   * a partner or vendor grant is not public; it is reported, and a person decides.
-   */
-  stripExternalAccounts: z.boolean().default(false),
-  /** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
-  trustedIpRanges: z.array(z.union([z.cidrv4(), z.cidrv6()])).default(() => []),
+  stripExternalAccounts,
+  trustedIpRanges,
   /** Change intentionally public buckets (website hosting, CloudFront origin) anyway. */
   s3RemediateIntentionallyPublic: z.boolean().default(false),
 });

@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { FoldedIncident, OpenStorm, PageLedger } from "../ports/page-ledger.ts";
+import { isConditionalFailure } from "./s3-journal.ts";
+
+/** Where the ledger lives in the journal bucket: the detect roles may write only under it. */
+export const PAGE_LEDGER_PREFIX = "alerts/";
+
+/**
+ * Page slots and open storms in the journal bucket, under alerts/:
+ * - alerts/pages/<scope>/<hour>/<n>                 slot n of the hour's budget (0 … budget-1)
+ * - alerts/storms/<scope>/<hour>/open               the hour had a storm, not resolved yet
+ * - alerts/storms/<scope>/<hour>/folded/<sha256>    one incident folded into it, still open
+ *
+ * A slot is taken with PutObject If-None-Match "*": of concurrent writers exactly one creates it
+ * (the others get 412 and try the next slot), so the budget holds across runs, shards and the
+ * remediation functions. An object planted to burn the slots can only fold pages into the storm,
+ * which always pages: it cannot silence anything.
+ */
+export class S3PageLedger implements PageLedger {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async takePage(scope: string, hour: string, budget: number, holder: string): Promise<boolean> {
+    for (let n = 0; n < budget; n++) {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: `${this.hourPrefix("pages", scope, hour)}${n}`,
+            Body: JSON.stringify({ holder }),
+            ContentType: "application/json",
+            IfNoneMatch: "*",
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionalFailure(error)) throw error;
+      }
+    }
+    return false;
+  }
+
+  async noteFolded(scope: string, hour: string, folded: readonly FoldedIncident[]): Promise<void> {
+    const prefix = this.hourPrefix("storms", scope, hour);
+    // The marker first: a run that stops half-way leaves a storm that resolves, never a lost one.
+    await this.put(`${prefix}open`, "{}");
+    for (const f of folded) {
+      await this.put(`${prefix}folded/${sha256(f.incident)}.json`, JSON.stringify(f));
+    }
+  }
+
+  async openStorms(scope: string, before: string): Promise<OpenStorm[]> {
+    const prefix = `${PAGE_LEDGER_PREFIX}storms/${safe(scope)}/`;
+    const byHour = new Map<string, { open: boolean; folded: string[] }>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const [hour, kind] = (object.Key ?? "").slice(prefix.length).split("/");
+        if (!hour || !kind || hour >= before) continue;
+        const entry = byHour.get(hour) ?? { open: false, folded: [] };
+        if (kind === "open") entry.open = true;
+        else if (kind === "folded" && object.Key) entry.folded.push(object.Key);
+        byHour.set(hour, entry);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const storms: OpenStorm[] = [];
+    for (const [hour, entry] of [...byHour.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (!entry.open) continue;
+      const folded = await Promise.all(entry.folded.map((key) => this.getJson(key)));
+      storms.push({
+        hour,
+        folded: folded.filter((f): f is FoldedIncident => f !== undefined),
+      });
+    }
+    return storms;
+  }
+
+  async dropFolded(scope: string, hour: string, incidents: readonly string[]): Promise<void> {
+    const prefix = this.hourPrefix("storms", scope, hour);
+    for (const incident of incidents) {
+      await this.s3.send(
+        new DeleteObjectCommand({
+          Bucket: this.bucket,
+          Key: `${prefix}folded/${sha256(incident)}.json`,
+        }),
+      );
+    }
+  }
+
+  async closeStorm(scope: string, hour: string): Promise<void> {
+    await this.s3.send(
+      new DeleteObjectCommand({
+        Bucket: this.bucket,
+        Key: `${this.hourPrefix("storms", scope, hour)}open`,
+      }),
+    );
+  }
+
+  private hourPrefix(kind: "pages" | "storms", scope: string, hour: string): string {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(hour)) throw new Error(`invalid hour "${hour}"`);
+    return `${PAGE_LEDGER_PREFIX}${kind}/${safe(scope)}/${hour}/`;
+  }
+
+  private async put(key: string, body: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: "application/json",
+      }),
+    );
+  }
+
+  private async getJson(key: string): Promise<FoldedIncident | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const parsed = JSON.parse(
+        (await result.Body?.transformToString("utf8")) ?? "null",
+      ) as unknown;
+      return isFolded(parsed) ? parsed : undefined;
+    } catch (error) {
+      // Dropped by a concurrent run between the listing and the read.
+      if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+      throw error;
+    }
+  }
+}
+
+function isFolded(value: unknown): value is FoldedIncident {
+  const v = value as Partial<FoldedIncident> | null;
+  return (
+    typeof v?.incident === "string" &&
+    Array.isArray(v.metrics) &&
+    v.metrics.every((m) => typeof m === "string")
+  );
+}
+
+/** Account ids and regions only: a scope becomes one path segment. */
+function safe(scope: string): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(scope)) throw new Error(`invalid page scope "${scope}"`);
+  return scope;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

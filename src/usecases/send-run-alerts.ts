@@ -1,0 +1,142 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type AlertingSummary,
+  type AlertPolicy,
+  type OpenEpisode,
+  planAlerts,
+} from "../domain/alert-plan.ts";
+import type { AnomalyAlert } from "../domain/anomaly-notification.ts";
+import { type MetricIdentity, metricKey } from "../domain/metric.ts";
+import type { Notification } from "../domain/notification.ts";
+import { pageHour, pageScope } from "../domain/page-budget.ts";
+import type { Notifier } from "../ports/notifier.ts";
+import type { PageLedger } from "../ports/page-ledger.ts";
+import { settleOpenStorms, takePages } from "./paging.ts";
+
+/**
+ * What a detect run sends once every metric is judged: the plan (digest, pages, storm), with the
+ * pages counted in the account-hour's shared ledger when there is one, and the resolves of earlier
+ * hours' storms that have nothing left open.
+ */
+
+export interface SendRunAlertsDeps {
+  notifier: Notifier;
+  policy: AlertPolicy;
+  region: string;
+  account?: string | undefined;
+  part?: { index: number; count: number } | undefined;
+  pages?: PageLedger | undefined;
+  logger: Pick<Logger, "error">;
+}
+
+export interface SendRunAlertsInput {
+  alerts: readonly AnomalyAlert[];
+  open: readonly OpenEpisode[];
+  /** Every metric this run judged: a storm's folded incident closes only on metrics judged here. */
+  judged: readonly MetricIdentity[];
+  now: number;
+  dryRun: boolean;
+}
+
+export interface SentRunAlerts {
+  summary: AlertingSummary;
+  notificationsSent: number;
+  notificationFailures: Array<{ dedupKey: string; error: string }>;
+  partialFailure: boolean;
+}
+
+export async function sendRunAlerts(
+  deps: SendRunAlertsDeps,
+  input: SendRunAlertsInput,
+): Promise<SentRunAlerts> {
+  const { policy, logger } = deps;
+  const { alerts, open, now } = input;
+  const result: Omit<SentRunAlerts, "summary"> = {
+    notificationsSent: 0,
+    notificationFailures: [],
+    partialFailure: false,
+  };
+  const ctx = { now, account: deps.account, region: deps.region, part: deps.part };
+  let plan = planAlerts(alerts, open, policy, ctx);
+  const ledger = input.dryRun ? undefined : deps.pages;
+  const scope = pageScope(deps.account, deps.region);
+  const hour = pageHour(now);
+  const ledgerFailed = (what: string, error: unknown) => {
+    result.partialFailure = true;
+    logger.error(`page ledger: ${what}`, {
+      scope,
+      hour,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+  };
+
+  if (ledger && plan.wantedPages > 0) {
+    // Slots of the account-hour shared with every other run; the rest fold into the storm. An
+    // unreadable ledger never holds a page back: the run falls back to its own share.
+    try {
+      const holder = `detect:${new Date(now).toISOString()}${deps.part ? `:${deps.part.index}/${deps.part.count}` : ""}`;
+      const allowance = await takePages(
+        ledger,
+        scope,
+        hour,
+        policy.pageBudget,
+        plan.wantedPages,
+        holder,
+      );
+      plan = planAlerts(alerts, open, policy, { ...ctx, allowance });
+      if (plan.folded.length > 0) await ledger.noteFolded(scope, hour, plan.folded);
+    } catch (error) {
+      ledgerFailed(
+        "pages not counted across runs; this run kept its own share of the budget",
+        error,
+      );
+    }
+  }
+  const summary = plan.summary;
+
+  // Storms of earlier hours with nothing left open are resolved (a PagerDuty resolve event).
+  let stormResolves: Array<{ hour: string; notification: Notification }> = [];
+  if (ledger) {
+    try {
+      stormResolves = await settleOpenStorms(
+        ledger,
+        { scope, region: deps.region, now },
+        new Set(input.judged.map(metricKey)),
+        new Set(open.map((o) => metricKey(o.metric))),
+      );
+    } catch (error) {
+      ledgerFailed("open storms not checked", error);
+    }
+  }
+  if (input.dryRun) return { ...result, summary };
+
+  const delivered = new Set<string>();
+  await Promise.all(
+    [...plan.notifications, ...stormResolves.map((r) => r.notification)].map((notification) =>
+      deps.notifier.notify(notification).then(
+        () => {
+          result.notificationsSent += 1;
+          delivered.add(notification.dedupKey);
+        },
+        (error: Error) => {
+          result.notificationFailures.push({
+            dedupKey: notification.dedupKey,
+            error: `${error.name}: ${error.message}`,
+          });
+          result.partialFailure = true;
+        },
+      ),
+    ),
+  );
+  for (const r of stormResolves) {
+    // A resolve not delivered keeps the storm open: the next run tries again.
+    if (!ledger || !delivered.has(r.notification.dedupKey)) continue;
+    try {
+      await ledger.closeStorm(scope, r.hour);
+      summary.stormsResolved.push(r.notification.dedupKey);
+    } catch (error) {
+      ledgerFailed("storm resolved but not closed in the ledger", error);
+    }
+  }
+  return { ...result, summary };
+}
