@@ -12,6 +12,7 @@ export const FINDING_KINDS = [
   "iam-external-trust",
   "sqs-encryption",
   "sns-encryption",
+  "ebs-default-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -25,6 +26,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "iam-user-no-policies-check": "iam-risky-policy",
   "iam-no-inline-policy-check": "iam-risky-policy",
   "sns-encrypted-kms": "sns-encryption",
+  "ec2-ebs-encryption-by-default": "ebs-default-encryption",
 };
 
 /**
@@ -46,6 +48,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   // Encryption beyond S3. No AWS managed rule checks SQS encryption (Security Hub's SQS.1 is its
   // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.
   SNS_ENCRYPTED_KMS: "sns-encryption",
+  EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
 };
 
 /**

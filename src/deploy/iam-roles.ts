@@ -32,6 +32,11 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
+  // EBS encryption by default is a setting of the account and region, not of a resource.
+  "ec2:EnableEbsEncryptionByDefault",
+  "ec2:GetEbsDefaultKmsKeyId",
+  "ec2:GetEbsEncryptionByDefault",
+  "ec2:ModifyEbsDefaultKmsKeyId",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
   "iam:ListGroups",
@@ -39,6 +44,12 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "iam:ListRoles",
   "iam:ListUsers",
   "organizations:DescribeOrganization",
+]);
+
+/** Wildcard-only as well, but only the operator's undo calls them (no function role has them). */
+export const UNDO_ONLY_STAR_ACTIONS: ReadonlySet<string> = new Set([
+  "ec2:DisableEbsEncryptionByDefault",
+  "ec2:ResetEbsDefaultKmsKeyId",
 ]);
 
 /** Object actions go to the journal only; bucket-configuration actions to any bucket they fix. */
@@ -94,8 +105,9 @@ export function statementsFor(
   };
   for (const action of actions) {
     const [service] = action.split(":");
-    if (AWS_FORCES_STAR_ACTIONS.has(action)) add("AwsForcesStarResource", "*", action);
-    else if (action === "kms:GenerateMac" || action === "kms:VerifyMac") {
+    if (AWS_FORCES_STAR_ACTIONS.has(action) || UNDO_ONLY_STAR_ACTIONS.has(action)) {
+      add("AwsForcesStarResource", "*", action);
+    } else if (action === "kms:GenerateMac" || action === "kms:VerifyMac") {
       add("SealJournalRecords", { "Fn::GetAtt": ["JournalMacKey", "Arn"] }, action);
     } else if (action === "sns:Publish") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
     else if (action === "kms:DescribeKey") {

@@ -26,7 +26,8 @@ export type FindingKind =
   | "iam-risky-policy" // admin-like or deny-listed policy attached, or inline risky policy
   | "iam-external-trust" // role assumable by an external account or anyone
   | "sqs-encryption" // queue without server-side encryption
-  | "sns-encryption"; // topic without a KMS key
+  | "sns-encryption" // topic without a KMS key
+  | "ebs-default-encryption"; // EBS encryption by default off in a region
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

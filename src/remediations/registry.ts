@@ -1,5 +1,6 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
@@ -15,6 +16,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   iamRoleQuarantine,
   sqsEncryption,
   snsEncryption,
+  ebsDefaultEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

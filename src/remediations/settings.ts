@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
 import { snsEncryptionSettings } from "./sns/settings.ts";
@@ -17,6 +18,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   roleQuarantineSettings,
   sqsEncryptionSettings,
   snsEncryptionSettings,
+  ebsDefaultEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -46,6 +48,7 @@ export const remediationSettingsSchema = z
     ...roleQuarantineSettings.shape,
     ...sqsEncryptionSettings.shape,
     ...snsEncryptionSettings.shape,
+    ...ebsDefaultEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

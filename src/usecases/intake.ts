@@ -93,6 +93,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "iam-external-trust": ["AWS::IAM::Role"],
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
+  "ebs-default-encryption": ["AWS::::Account"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -246,7 +247,7 @@ export async function intakeConfigEvaluation(
   const kind =
     ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
   // Account-level evaluations: only a kind that acts on the account (EBS encryption by default).
-  if (e.resourceType === "AWS::::Account" && !kind?.startsWith("ebs-default")) {
+  if (e.resourceType === "AWS::::Account" && kind !== "ebs-default-encryption") {
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
   if (!kind) {

@@ -8,7 +8,11 @@ import { IAM_ID_RESOLVER_ACTIONS } from "../../src/adapters/iam-id-resolver.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
 import { eventPatterns } from "../../src/deploy/event-patterns.ts";
 import { functionScopes, remediationActions } from "../../src/deploy/function-permissions.ts";
-import { AWS_FORCES_STAR_ACTIONS, roleName } from "../../src/deploy/iam-roles.ts";
+import {
+  AWS_FORCES_STAR_ACTIONS,
+  roleName,
+  UNDO_ONLY_STAR_ACTIONS,
+} from "../../src/deploy/iam-roles.ts";
 
 interface Statement {
   Sid?: string;
@@ -66,7 +70,7 @@ describe("deploy/member-account.yaml", () => {
         if (statement.Resource === "*") {
           const actions = [statement.Action].flat();
           expect(
-            actions.every((a) => AWS_FORCES_STAR_ACTIONS.has(a)),
+            actions.every((a) => AWS_FORCES_STAR_ACTIONS.has(a) || UNDO_ONLY_STAR_ACTIONS.has(a)),
             actions.join(),
           ).toBe(true);
         }

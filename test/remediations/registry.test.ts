@@ -15,6 +15,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-external-trust": ["AWS::IAM::Role"],
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
+  "ebs-default-encryption": ["AWS::::Account"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -57,6 +58,7 @@ describe("remediation registry", () => {
       "iam-role-quarantine",
       "sqs-encryption",
       "sns-encryption",
+      "ebs-default-encryption",
     ]);
   });
 

@@ -143,3 +143,35 @@ describe("intake: SNS topic encryption", () => {
     });
   });
 });
+
+describe("intake: EBS encryption by default (account-level)", () => {
+  it("turns the account evaluation into a per-region finding", async () => {
+    const result = finding(
+      await intakeConfigEvent(deps(), configEvent("config-ebs-default-encryption-noncompliant")),
+    );
+    expect(result).toMatchObject({
+      kind: "ebs-default-encryption",
+      resourceType: "AWS::::Account",
+      resourceName: "123456789012",
+      resourceArn: "arn:aws:ec2:eu-west-1:123456789012:ebs-encryption-by-default",
+    });
+  });
+
+  it("refuses an account evaluation naming another account", async () => {
+    const result = await intakeConfigEvent(
+      deps(),
+      configEvent("config-ebs-default-encryption-noncompliant", withResourceId("999988887777")),
+    );
+    expect(isIgnored(result) && result.reason).toMatch(/not the finding's account/);
+  });
+
+  it("still skips other account-level rules", async () => {
+    const result = await intakeConfigEvent(
+      deps({ ruleKinds: { "iam-password-policy": "s3-encryption" } }),
+      configEvent("config-ebs-default-encryption-noncompliant", (e) => {
+        e.detail.configRuleName = "iam-password-policy";
+      }),
+    );
+    expect(isIgnored(result) && result.reason).toMatch(/account-level/);
+  });
+});
