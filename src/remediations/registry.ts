@@ -3,6 +3,8 @@ import type { Remediation } from "../ports/remediation.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
+import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
@@ -29,6 +31,8 @@ export const remediations: readonly Remediation[] = Object.freeze([
   sqsEncryption,
   snsEncryption,
   ebsDefaultEncryption,
+  iamUnusedAccessKey,
+  iamUnusedAccessNotice,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {
