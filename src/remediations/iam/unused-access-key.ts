@@ -55,7 +55,8 @@ export const iamUnusedAccessKey = defineRemediation({
   description: "Deactivate an IAM user access key Access Analyzer reports unused (reversible)",
   handles: (finding) =>
     finding.kind === "iam-unused-access-key" && finding.resourceType === "AWS::IAM::User",
-  settings: z.object({}),
+  // Reads no settings (looseObject: the runner passes the whole composed settings object).
+  settings: z.looseObject({}),
   before: accessKeyBefore,
   permissions: {
     plan: [

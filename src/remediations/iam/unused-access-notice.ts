@@ -74,7 +74,8 @@ export const iamUnusedAccessNotice = defineRemediation({
   description:
     "Tell about an unused password, role or permissions, with the narrowed grant proposed (never changes anything)",
   handles: (finding) => NOTICE_KINDS[finding.kind]?.includes(finding.resourceType) === true,
-  settings: z.object({}),
+  // Reads no settings (looseObject: the runner passes the whole composed settings object).
+  settings: z.looseObject({}),
   before: z.object({}),
   permissions: { plan: [GET_FINDING_ACTION], apply: [], verify: [], undo: [] },
 
