@@ -3,7 +3,7 @@ import { outlierNote } from "./engine.ts";
 import type { Grid } from "./grid.ts";
 import { keptSlice, robustSpread, type Spread } from "./robust-spread.ts";
 import { RunningSums } from "./running-sums.ts";
-import { SortedValues, usableValues } from "./sorted-window.ts";
+import { SortedFloat64 } from "./sorted-window.ts";
 
 export function meanSdEstimate(sorted: number[], note = ""): Estimate {
   return estimateOf(robustSpread(sorted), note);
@@ -42,42 +42,42 @@ class MeanSdEstimate implements Estimate {
  * sorted view finds the outliers; running sums give mean and σ without a pass over the window.
  */
 export class MeanSdBaseline implements BaselineEngine {
-  private readonly sorted = new SortedValues();
+  private readonly sorted: SortedFloat64;
   private readonly sums = new RunningSums();
   private current = -1;
 
   constructor(
     private readonly grid: Grid,
     private readonly window: number,
-  ) {}
+  ) {
+    this.sorted = new SortedFloat64(Math.min(window, grid.baseline.length));
+  }
 
   moveTo(index: number): void {
     const baseline = this.grid.baseline;
     if (this.current >= 0 && index === this.current + 1) {
       const leaving = baseline[index - 1 - this.window] ?? Number.NaN;
       const entering = baseline[index - 1] ?? Number.NaN;
-      if (!Number.isNaN(leaving)) {
-        this.sorted.remove(leaving);
-        this.sums.remove(leaving);
-      }
-      if (!Number.isNaN(entering)) {
-        this.sorted.insert(entering);
-        this.sums.add(entering);
-      }
-      if (this.sums.due(this.window)) this.sums.rebuild(this.sorted.values);
+      if (Number.isNaN(leaving)) {
+        if (!Number.isNaN(entering)) this.sorted.insert(entering);
+      } else if (Number.isNaN(entering)) this.sorted.remove(leaving);
+      else this.sorted.replace(leaving, entering);
+      if (!Number.isNaN(leaving)) this.sums.remove(leaving);
+      if (!Number.isNaN(entering)) this.sums.add(entering);
+      if (this.sums.due(this.window)) this.sums.rebuild(this.sorted.view());
     } else {
-      this.sorted.replaceAll(usableValues(baseline, index - this.window, index));
-      this.sums.rebuild(this.sorted.values);
+      this.sorted.fill(baseline, index - this.window, index);
+      this.sums.rebuild(this.sorted.view());
     }
     this.current = index;
   }
 
   usableCount(): number {
-    return this.sorted.values.length;
+    return this.sorted.count;
   }
 
   estimate(): Estimate {
-    const values = this.sorted.values;
+    const values = this.sorted.view();
     const { first, end } = keptSlice(values);
     return estimateOf(this.sums.spread(values, first, end));
   }
