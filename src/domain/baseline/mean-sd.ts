@@ -6,34 +6,32 @@ import { RunningSums } from "./running-sums.ts";
 import { SortedFloat64 } from "./sorted-window.ts";
 
 export function meanSdEstimate(sorted: number[], note = ""): Estimate {
-  return estimateOf(robustSpread(sorted), note);
-}
-
-function estimateOf(spread: Spread, note = ""): Estimate {
-  return new MeanSdEstimate(spread, note);
+  return new MeanSdEstimate().set(robustSpread(sorted), note);
 }
 
 /**
  * A class rather than an object literal with an arrow function: one estimate per judged period, and
  * a closure per period (wrapped by the name-keeping helper under tsx) showed in replay profiles.
+ * MeanSdBaseline reuses one instance (see BaselineEngine.estimate).
  */
 class MeanSdEstimate implements Estimate {
-  readonly expected: number;
-  readonly sigma: number;
-  readonly periodsUsed: number;
+  expected = 0;
+  sigma = 0;
+  periodsUsed = 0;
+  private leftOut = 0;
+  private note = "";
 
-  constructor(
-    private readonly spread: Spread,
-    private readonly note: string,
-  ) {
+  set(spread: Spread, note = ""): this {
     this.expected = spread.mean;
     this.sigma = spread.sigma;
     this.periodsUsed = spread.kept;
+    this.leftOut = spread.leftOut;
+    this.note = note;
+    return this;
   }
 
   basis(periodWord: string): string {
-    const { kept, leftOut } = this.spread;
-    return `mean-sd over ${kept} ${periodWord} periods${outlierNote(leftOut)}${this.note}`;
+    return `mean-sd over ${this.periodsUsed} ${periodWord} periods${outlierNote(this.leftOut)}${this.note}`;
   }
 }
 
@@ -44,6 +42,8 @@ class MeanSdEstimate implements Estimate {
 export class MeanSdBaseline implements BaselineEngine {
   private readonly sorted: SortedFloat64;
   private readonly sums = new RunningSums();
+  private readonly spread: Spread = { mean: 0, sigma: 0, kept: 0, leftOut: 0 };
+  private readonly reused = new MeanSdEstimate();
   private current = -1;
 
   constructor(
@@ -79,6 +79,6 @@ export class MeanSdBaseline implements BaselineEngine {
   estimate(): Estimate {
     const values = this.sorted.view();
     const { first, end } = keptSlice(values);
-    return estimateOf(this.sums.spread(values, first, end));
+    return this.reused.set(this.sums.spread(values, first, end, this.spread));
   }
 }

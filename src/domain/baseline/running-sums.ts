@@ -99,9 +99,9 @@ export class RunningSums {
    * Mean and sample σ of the window without the values outside sorted[first, end) (the outliers
    * the robust rule leaves out); `sorted` is the window these sums describe. The window's own sums
    * are left as they are: the outliers come off copies (fields, so a judged period allocates
-   * nothing here but its result).
+   * nothing here); the result is written into `into`.
    */
-  spread(sorted: ArrayLike<number>, first: number, end: number): Spread {
+  spread(sorted: ArrayLike<number>, first: number, end: number, into: Spread): Spread {
     const sum = this.scratchSum;
     const shifted = this.scratchShifted;
     const squares = this.scratchSquares;
@@ -127,7 +127,11 @@ export class RunningSums {
       const numerator = high + (highError + aError - s1SquareError);
       variance = Math.max(0, numerator / (n * (n - 1)));
     }
-    return { mean, sigma: Math.sqrt(variance), kept: count, leftOut: sorted.length - count };
+    into.mean = mean;
+    into.sigma = Math.sqrt(variance);
+    into.kept = count;
+    into.leftOut = sorted.length - count;
+    return into;
   }
 
   /** remove(value) on the scratch copies. */
