@@ -19,6 +19,9 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
+  "sqs-encryption": ["AWS::SQS::Queue"],
+  "sns-encryption": ["AWS::SNS::Topic"],
+  "ebs-default-encryption": ["AWS::::Account"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -33,6 +36,10 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
+  "AWS::Kinesis::Stream",
+  "AWS::DynamoDB::Table",
+  "AWS::CloudTrail::Trail",
+  "AWS::::Account",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -66,6 +73,9 @@ describe("remediation registry", () => {
       "secret-resource-policy",
       "ebs-snapshot-sharing",
       "rds-snapshot-sharing",
+      "sqs-encryption",
+      "sns-encryption",
+      "ebs-default-encryption",
     ]);
   });
 
