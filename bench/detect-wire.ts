@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { setSettings } from "../src/config/detection-config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../src/domain/baseline.ts";
+import { rearmQuietPeriods } from "../src/domain/detection.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
 import { startWireServer, type WireServer } from "./detect-wire-server.ts";
 import { lambdaHeapFlags } from "./lambda-heap.ts";
@@ -52,7 +53,7 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       Date.now() - config.settleMinutes * 60_000,
       settings.periodSeconds,
     );
-    const back = windowPeriods(settings) + settings.sustainedPeriods + settings.rearmQuietPeriods;
+    const back = windowPeriods(settings) + settings.sustainedPeriods + rearmQuietPeriods(settings);
     const env = {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_ACCESS_KEY_ID: "bench",
