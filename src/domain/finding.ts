@@ -40,6 +40,7 @@ export type FindingKind =
   | "sqs-encryption" // queue without server-side encryption
   | "sns-encryption" // topic without a KMS key
   | "ebs-default-encryption" // EBS encryption by default off in a region
+  | "kinesis-encryption" // Kinesis data stream without server-side encryption
   // Unused access (IAM Access Analyzer unused-access analyzer):
   | "iam-unused-access-key" // access key not used within the analyzer's window: deactivate
   | "iam-unused-password" // console password not used: tell (a password is never recoverable)

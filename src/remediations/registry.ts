@@ -5,6 +5,7 @@ import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
 import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
+import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
@@ -31,6 +32,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   sqsEncryption,
   snsEncryption,
   ebsDefaultEncryption,
+  kinesisEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,
 ]);

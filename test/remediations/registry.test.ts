@@ -25,6 +25,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
   "iam-unused-access-key": ["AWS::IAM::User"],
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
@@ -83,6 +84,7 @@ describe("remediation registry", () => {
       "sqs-encryption",
       "sns-encryption",
       "ebs-default-encryption",
+      "kinesis-encryption",
       "iam-unused-access-key",
       "iam-unused-access-notice",
     ]);

@@ -51,6 +51,7 @@ export type SampleName =
   | "config-sqs-encryption-noncompliant"
   | "config-sns-encryption-noncompliant"
   | "config-ebs-default-encryption-noncompliant"
+  | "config-kinesis-encryption-noncompliant"
   | "access-analyzer-unused-access-key"
   | "access-analyzer-unused-password"
   | "access-analyzer-unused-archived"

@@ -115,10 +115,18 @@ describe("intake: unused-access findings (Unused Access Finding for IAM entities
       },
       /names no analyzer of account 123456789012/,
     ],
-    ["no analyzer at all", (e) => void (e.resources = []), /names no analyzer/],
+    [
+      "no analyzer at all",
+      (e) => {
+        e.resources = [];
+      },
+      /names no analyzer/,
+    ],
     [
       "a user in another account",
-      (e) => void (e.detail.resource = "arn:aws:iam::444455556666:user/etl-loader"),
+      (e) => {
+        e.detail.resource = "arn:aws:iam::444455556666:user/etl-loader";
+      },
       /not in the finding's account/,
     ],
     [
@@ -133,12 +141,16 @@ describe("intake: unused-access findings (Unused Access Finding for IAM entities
     ],
     [
       "a finding type Vigil does not know",
-      (e) => void (e.detail.findingType = "UnusedSomethingNew"),
+      (e) => {
+        e.detail.findingType = "UnusedSomethingNew";
+      },
       /finding type UnusedSomethingNew is not remediated/,
     ],
     [
       "an account outside allowedAccounts",
-      (e) => void (e.detail.accountId = e.account = "210987654321"),
+      (e) => {
+        e.detail.accountId = e.account = "210987654321";
+      },
       /not in allowedAccounts/,
     ],
   ])("ignores %s", async (_name, mutate, reason) => {
