@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
-import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
+import {
+  riskyPolicySettings,
+  roleQuarantineSettings,
+  unusedAccessSettings,
+} from "./iam/settings.ts";
 import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
@@ -19,6 +23,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   blockPublicAccessSettings,
   riskyPolicySettings,
   roleQuarantineSettings,
+  unusedAccessSettings,
   resourcePolicySettings,
   sharingSettings,
   sqsEncryptionSettings,

@@ -10,6 +10,7 @@ import { InputError } from "../../domain/errors.ts";
 import type { RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
 import { defineRemediation } from "../define.ts";
 import { collect, USER_API } from "./iam-principals.ts";
+import { unusedAccessSettings } from "./settings.ts";
 import {
   GET_FINDING_ACTION,
   lastUsedText,
@@ -55,8 +56,7 @@ export const iamUnusedAccessKey = defineRemediation({
   description: "Deactivate an IAM user access key Access Analyzer reports unused (reversible)",
   handles: (finding) =>
     finding.kind === "iam-unused-access-key" && finding.resourceType === "AWS::IAM::User",
-  // Reads no settings (looseObject: the runner passes the whole composed settings object).
-  settings: z.looseObject({}),
+  settings: unusedAccessSettings,
   before: accessKeyBefore,
   permissions: {
     plan: [

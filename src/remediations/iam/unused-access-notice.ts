@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
 import type { RemediationPlan } from "../../domain/remediation-plan.ts";
 import { defineRemediation } from "../define.ts";
+import { unusedAccessSettings } from "./settings.ts";
 import {
   GET_FINDING_ACTION,
   lastUsedText,
@@ -74,8 +75,7 @@ export const iamUnusedAccessNotice = defineRemediation({
   description:
     "Tell about an unused password, role or permissions, with the narrowed grant proposed (never changes anything)",
   handles: (finding) => NOTICE_KINDS[finding.kind]?.includes(finding.resourceType) === true,
-  // Reads no settings (looseObject: the runner passes the whole composed settings object).
-  settings: z.looseObject({}),
+  settings: unusedAccessSettings,
   before: z.object({}),
   permissions: { plan: [GET_FINDING_ACTION], apply: [], verify: [], undo: [] },
 
