@@ -55,6 +55,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SQS_QUEUE_NO_PUBLIC_ACCESS: "sqs-queue-policy",
   SNS_TOPIC_NO_PUBLIC_ACCESS: "sns-topic-policy",
   KMS_KEY_POLICY_NO_PUBLIC_ACCESS: "kms-key-policy",
+  LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED: "lambda-function-policy",
   RDS_SNAPSHOTS_PUBLIC_PROHIBITED: "rds-snapshot-sharing",
   // Encryption beyond S3. No AWS managed rule checks SQS encryption (Security Hub's SQS.1 is its
   // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.

@@ -98,6 +98,18 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "secretsmanager:DescribeSecret",
       ],
     );
+    scope(
+      "RemediateFunctionPolicies",
+      "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*",
+      [
+        "lambda:GetPolicy",
+        "lambda:AddPermission",
+        "lambda:RemovePermission",
+        "lambda:ListTags",
+        "lambda:GetFunctionUrlConfig",
+        "lambda:UpdateFunctionUrlConfig",
+      ],
+    );
     return scopes;
   })();
 

@@ -14,6 +14,7 @@ export type ResourceType =
   | "AWS::SNS::Topic"
   | "AWS::KMS::Key"
   | "AWS::SecretsManager::Secret"
+  | "AWS::Lambda::Function"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
@@ -35,6 +36,7 @@ export type FindingKind =
   | "sns-topic-policy"
   | "kms-key-policy"
   | "secret-resource-policy"
+  | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

@@ -107,6 +107,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "lambda-function-policy": ["AWS::Lambda::Function"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],

@@ -17,6 +17,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "lambda-function-policy": ["AWS::Lambda::Function"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -33,6 +34,7 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::SNS::Topic",
   "AWS::KMS::Key",
   "AWS::SecretsManager::Secret",
+  "AWS::Lambda::Function",
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
@@ -76,6 +78,7 @@ describe("remediation registry", () => {
       "sqs-encryption",
       "sns-encryption",
       "ebs-default-encryption",
+      "lambda-function-policy",
     ]);
   });
 

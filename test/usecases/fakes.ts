@@ -38,6 +38,7 @@ export type SampleName =
   | "access-analyzer-sns-public"
   | "access-analyzer-kms-external"
   | "access-analyzer-secret-public"
+  | "access-analyzer-lambda-public"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"
