@@ -110,6 +110,16 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "lambda:UpdateFunctionUrlConfig",
       ],
     );
+    scope(
+      "RemediateRepositoryPolicies",
+      "arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*",
+      [
+        "ecr:GetRepositoryPolicy",
+        "ecr:SetRepositoryPolicy",
+        "ecr:DeleteRepositoryPolicy",
+        "ecr:ListTagsForResource",
+      ],
+    );
     return scopes;
   })();
 

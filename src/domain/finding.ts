@@ -15,6 +15,7 @@ export type ResourceType =
   | "AWS::KMS::Key"
   | "AWS::SecretsManager::Secret"
   | "AWS::Lambda::Function"
+  | "AWS::ECR::Repository"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
@@ -37,6 +38,7 @@ export type FindingKind =
   | "kms-key-policy"
   | "secret-resource-policy"
   | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
+  | "ecr-repository-policy"
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

@@ -13,6 +13,7 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::KMS::Key": "kms-key-policy",
   "AWS::SecretsManager::Secret": "secret-resource-policy",
   "AWS::Lambda::Function": "lambda-function-policy",
+  "AWS::ECR::Repository": "ecr-repository-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -44,6 +45,9 @@ const ARN = {
   // The unqualified function: its policy is the one Access Analyzer reports (no version or alias).
   "AWS::Lambda::Function":
     /^arn:([a-z-]+):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})$/,
+  // Repository names are lower-case path segments (ECR's documented pattern), up to 256 characters.
+  "AWS::ECR::Repository":
+    /^arn:([a-z-]+):ecr:([a-z0-9-]+):(\d{12}):repository\/((?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
 /**

@@ -1,6 +1,7 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
+import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
@@ -31,6 +32,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   snsEncryption,
   ebsDefaultEncryption,
   lambdaFunctionPolicy,
+  ecrRepositoryPolicy,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

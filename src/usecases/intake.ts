@@ -108,6 +108,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "lambda-function-policy": ["AWS::Lambda::Function"],
+  "ecr-repository-policy": ["AWS::ECR::Repository"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],

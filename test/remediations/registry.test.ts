@@ -18,6 +18,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "lambda-function-policy": ["AWS::Lambda::Function"],
+  "ecr-repository-policy": ["AWS::ECR::Repository"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -35,6 +36,7 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::KMS::Key",
   "AWS::SecretsManager::Secret",
   "AWS::Lambda::Function",
+  "AWS::ECR::Repository",
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
@@ -79,6 +81,7 @@ describe("remediation registry", () => {
       "sns-encryption",
       "ebs-default-encryption",
       "lambda-function-policy",
+      "ecr-repository-policy",
     ]);
   });
 

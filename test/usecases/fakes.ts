@@ -39,6 +39,7 @@ export type SampleName =
   | "access-analyzer-kms-external"
   | "access-analyzer-secret-public"
   | "access-analyzer-lambda-public"
+  | "access-analyzer-ecr-public"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"

@@ -576,6 +576,7 @@ describe("intake: Access Analyzer finding", () => {
       true,
     ],
     ["access-analyzer-lambda-public", "lambda-function-policy", "acme-ingest-webhook", true],
+    ["access-analyzer-ecr-public", "ecr-repository-policy", "acme/ingest-worker", true],
   ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
     const { deps: d } = deps();
     const event = aaEvent(name);
@@ -663,6 +664,14 @@ describe("intake: Access Analyzer finding", () => {
         e.detail.resource = `${e.detail.resource}:live`;
       },
       /not a valid AWS::Lambda::Function ARN/,
+    ],
+    [
+      "repository name with a parent segment",
+      "access-analyzer-ecr-public",
+      (e) => {
+        e.detail.resource = "arn:aws:ecr:eu-west-1:123456789012:repository/acme/../other";
+      },
+      /not a valid AWS::ECR::Repository ARN/,
     ],
     [
       "topic ARN with a path",
