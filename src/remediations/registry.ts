@@ -4,6 +4,7 @@ import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { lambdaFunctionPolicy } from "./lambda/lambda-function-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
@@ -33,6 +34,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   ebsDefaultEncryption,
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
+  kinesisEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

@@ -24,6 +24,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -82,6 +83,7 @@ describe("remediation registry", () => {
       "ebs-default-encryption",
       "lambda-function-policy",
       "ecr-repository-policy",
+      "kinesis-encryption",
     ]);
   });
 

@@ -36,6 +36,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   replaceExistingKmsKey: false,
   snsKmsKeyId: "alias/aws/sns",
   lambdaFunctionUrlAuth: "alert",
+  kinesisKmsKeyId: "alias/aws/kinesis",
 };
 
 export function makeFinding(
