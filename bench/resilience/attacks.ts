@@ -47,6 +47,7 @@ import {
   publicBucket,
   publicReadPolicy,
   REGION,
+  T0,
   user,
   type World,
 } from "./attack-world.ts";
@@ -665,6 +666,25 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: !encryption.includes(missingKey) && /does not exist/.test(reason ?? ""),
         detail: `outcome ${outcome.outcome}: ${reason}; bucket encryption ${encryption}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "a planted, unsigned journal index entry claiming 1,000 changes holds every real fix back",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "customer-exports");
+      // Whoever can write to the journal bucket plants an index entry (an object name, no record).
+      const at = String(T0 - 60_000).padStart(15, "0");
+      await world.plant(`by-account/${ACCOUNT}/${at}_20261120T095900Z-deadbeef_n1000_forged`, "");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "customer-exports"),
+      );
+      const flags = await bpaFlags(world, "customer-exports");
+      return {
+        blocked: outcome.outcome === "applied" && flags.BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${"reason" in outcome ? outcome.reason : ""}`,
       };
     },
   },
