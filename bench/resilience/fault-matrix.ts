@@ -37,6 +37,7 @@ import {
   DeleteRoleCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -46,7 +47,6 @@ import {
   PutBucketEncryptionCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
