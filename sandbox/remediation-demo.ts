@@ -48,7 +48,6 @@ import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
 const ACCOUNT = "123456789012"; // moto's account, and the samples'
 const REGION = "eu-west-1"; // the samples' region
-const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
 const LAMBDA_CONTEXT = {
   invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-sandbox`,
 };
@@ -162,6 +161,12 @@ export async function runRemediationSandbox(
   const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-remediation-alerts");
   const dir = await mkdtemp(join(tmpdir(), "vigil-sandbox-"));
   const configPath = join(dir, "vigil.config.yaml");
+  // The SSE-KMS key the config names, created first: the plan checks it with kms:DescribeKey.
+  const s3KmsKeyArn = (
+    await new KMSClient(clientConfig).send(
+      new CreateKeyCommand({ Description: "acme S3 default encryption" }),
+    )
+  ).KeyMetadata?.Arn;
   // acme-partner-share is exempted centrally (an owner's own tag would not count: issue 14).
   until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   await writeFile(
@@ -174,7 +179,7 @@ export async function runRemediationSandbox(
         defaultMode: "enforce",
         settings: {
           s3EncryptionAlgorithm: "aws:kms",
-          s3KmsKeyArn: KMS_KEY_ARN,
+          s3KmsKeyArn,
           // The KMS scene: a key shared with an account nobody listed in trustedAccounts.
           stripExternalAccounts: true,
         },

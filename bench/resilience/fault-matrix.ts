@@ -37,6 +37,7 @@ import {
   DeleteRoleCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -92,7 +93,8 @@ const JOURNAL = "vigil-journal";
 const TARGET_BUCKET = "acme-raw-landing-prod";
 const ROLE = "etl-cross-account-reader";
 const POLICY_ROLE = "etl-runner";
-const KMS_KEY = `arn:aws:kms:${BUCKET_REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+/** The SSE-KMS key, created in moto by setupAccount (the plan checks it with kms:DescribeKey). */
+let KMS_KEY = "";
 const PD_SECRET = "vigil/pagerduty";
 const PD_KEY = "R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12";
 /** Lambda retries an asynchronous invocation twice, then sends the event to onFailure (serverless.yml). */
@@ -546,6 +548,12 @@ function fakePagerDuty(mode: PagerDutyMode) {
 export async function setupAccount(c: Clients, endpoint: string, scenario: Scenario) {
   const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
   if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+  const kms = new KMSClient({
+    endpoint,
+    region: BUCKET_REGION,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+  KMS_KEY = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? "";
   await c.s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
   const topic = await createTopicWithQueue(c.sns, c.sqs, "vigil-alerts");
   const dlq = await c.sqs.send(new CreateQueueCommand({ QueueName: "vigil-alert-dlq" }));
