@@ -1,5 +1,6 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
@@ -31,6 +32,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   snsEncryption,
   ebsDefaultEncryption,
   kinesisEncryption,
+  dynamodbEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

@@ -23,6 +23,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -78,6 +79,7 @@ describe("remediation registry", () => {
       "sns-encryption",
       "ebs-default-encryption",
       "kinesis-encryption",
+      "dynamodb-encryption",
     ]);
   });
 
