@@ -89,6 +89,8 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
     }
     const handlerMs = median(handlers.map((h) => h.handlerMs as number));
     const floorMs = median(floors.map((f) => f.floorMs as number));
+    const handlerCpuMs = median(handlers.map((h) => h.cpuMs as number));
+    const floorCpuMs = median(floors.map((f) => f.cpuMs as number));
     const points = back + 1;
     return {
       bench: "detect-wire",
@@ -100,6 +102,10 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       ratioToFloor: Math.round((handlerMs / floorMs) * 100) / 100,
       handlerMs,
       floorMs,
+      // CPU of each child alone: steadier than wall time on a shared machine.
+      cpuRatioToFloor: Math.round((handlerCpuMs / floorCpuMs) * 100) / 100,
+      handlerCpuMs,
+      floorCpuMs,
       peakRssMb: Math.max(...handlers.map((h) => h.peakRssMb as number)),
       floorPeakRssMb: Math.max(...floors.map((f) => f.peakRssMb as number)),
       getMetricDataCalls: calls.GetMetricData,

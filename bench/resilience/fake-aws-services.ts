@@ -20,6 +20,12 @@ import {
   ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  DescribeStreamSummaryCommand,
+  ListTagsForStreamCommand,
+  StartStreamEncryptionCommand,
+  StopStreamEncryptionCommand,
+} from "@aws-sdk/client-kinesis";
+import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   ListResourceTagsCommand,
@@ -90,6 +96,8 @@ export class FakeServiceResources {
   /** Snapshot id → who may restore it ("all" or account ids). */
   private readonly shares = new Map<string, string[]>();
   private ebsDefault = { enabled: false, key: "alias/aws/ebs" };
+  /** Stream ARN → the KMS key it is encrypted with (absent: unencrypted). */
+  private readonly streamKeys = new Map<string, string>();
 
   constructor(private readonly account: string) {}
 
@@ -353,6 +361,42 @@ export class FakeServiceResources {
       [
         ModifyDBClusterSnapshotAttributeCommand,
         (input) => modify(input, str(input.DBClusterSnapshotIdentifier)),
+      ],
+    ];
+  }
+
+  kinesis(): Handlers {
+    return [
+      [
+        DescribeStreamSummaryCommand,
+        (input) => {
+          const arn = str(input.StreamARN);
+          const key = this.streamKeys.get(arn);
+          return {
+            StreamDescriptionSummary: {
+              StreamARN: arn,
+              StreamName: arn.split("/").at(-1),
+              StreamStatus: "ACTIVE",
+              EncryptionType: key ? "KMS" : "NONE",
+              ...(key ? { KeyId: key } : {}),
+            },
+          };
+        },
+      ],
+      [ListTagsForStreamCommand, () => ({ Tags: [], HasMoreTags: false })],
+      [
+        StartStreamEncryptionCommand,
+        (input) => {
+          this.streamKeys.set(str(input.StreamARN), str(input.KeyId));
+          return {};
+        },
+      ],
+      [
+        StopStreamEncryptionCommand,
+        (input) => {
+          this.streamKeys.delete(str(input.StreamARN));
+          return {};
+        },
       ],
     ];
   }

@@ -622,7 +622,7 @@ export class FakeAws {
     wire(secrets, this.resources.secretsManager());
     wire(ec2, this.resources.ec2());
     wire(rds, this.resources.rds());
-    wire(kinesis, this.pipeline.kinesis());
+    wire(kinesis, this.resources.kinesis());
     wire(dynamodb, this.pipeline.dynamodb());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
