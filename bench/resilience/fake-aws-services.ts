@@ -225,7 +225,12 @@ export class FakeServiceResources {
           return {
             KeyMetadata: {
               KeyId: id.split("/").at(-1),
-              ...(id.startsWith("arn:") ? { Arn: id } : {}),
+              // An AWS managed alias resolves to its key's ARN (dynamodb-encryption reads it).
+              ...(id.startsWith("arn:")
+                ? { Arn: id }
+                : id.startsWith("alias/aws/")
+                  ? { Arn: `arn:aws:kms:${REGION}:${this.account}:key/${id.slice(10)}-managed` }
+                  : {}),
               KeyState: "Enabled",
               KeyUsage: "ENCRYPT_DECRYPT",
               KeySpec: "SYMMETRIC_DEFAULT",

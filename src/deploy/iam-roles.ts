@@ -198,6 +198,13 @@ export function statementsFor(
         ],
         action,
       );
+    } else if (service === "dynamodb") {
+      // dynamodb-encryption: the account's own tables, any region a finding names.
+      add(
+        "RemediateTables",
+        sub("arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"),
+        action,
+      );
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       // A function that only counts pages (detection) reaches the page ledger's prefix only.
       add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);

@@ -44,7 +44,8 @@ export type FindingKind =
   | "sqs-encryption" // queue without server-side encryption
   | "sns-encryption" // topic without a KMS key
   | "ebs-default-encryption" // EBS encryption by default off in a region
-  | "kinesis-encryption"; // Kinesis data stream without server-side encryption
+  | "kinesis-encryption" // Kinesis data stream without server-side encryption
+  | "dynamodb-encryption"; // DynamoDB table not on a KMS key (AWS owned key)
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

@@ -1,5 +1,6 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
@@ -35,6 +36,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
   kinesisEncryption,
+  dynamodbEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

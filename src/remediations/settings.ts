@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dynamodbEncryptionSettings } from "./dynamodb/settings.ts";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
 import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
@@ -27,6 +28,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   ebsDefaultEncryptionSettings,
   lambdaFunctionPolicySettings,
   kinesisEncryptionSettings,
+  dynamodbEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -61,6 +63,7 @@ export const remediationSettingsSchema = z
     ...ebsDefaultEncryptionSettings.shape,
     ...lambdaFunctionPolicySettings.shape,
     ...kinesisEncryptionSettings.shape,
+    ...dynamodbEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

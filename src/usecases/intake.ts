@@ -115,6 +115,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */

@@ -25,6 +25,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -84,6 +85,7 @@ describe("remediation registry", () => {
       "lambda-function-policy",
       "ecr-repository-policy",
       "kinesis-encryption",
+      "dynamodb-encryption",
     ]);
   });
 
