@@ -12,6 +12,10 @@ export const FINDING_KINDS = [
   "iam-external-trust",
   "ebs-snapshot-sharing",
   "rds-snapshot-sharing",
+  "sqs-encryption",
+  "sns-encryption",
+  "ebs-default-encryption",
+  "kinesis-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -27,6 +31,9 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   // ebs-snapshot-public-restorable-check is not here: it evaluates the account, not a snapshot
   // (periodic, no resource type), so it names nothing to remediate; Access Analyzer does.
   "rds-snapshots-public-prohibited": "rds-snapshot-sharing",
+  "sns-encrypted-kms": "sns-encryption",
+  "ec2-ebs-encryption-by-default": "ebs-default-encryption",
+  "kinesis-stream-encrypted": "kinesis-encryption",
 };
 
 /**
@@ -51,6 +58,11 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SNS_TOPIC_NO_PUBLIC_ACCESS: "sns-topic-policy",
   KMS_KEY_POLICY_NO_PUBLIC_ACCESS: "kms-key-policy",
   RDS_SNAPSHOTS_PUBLIC_PROHIBITED: "rds-snapshot-sharing",
+  // Encryption beyond S3. No AWS managed rule checks SQS encryption (Security Hub's SQS.1 is its
+  // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.
+  SNS_ENCRYPTED_KMS: "sns-encryption",
+  EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
+  KINESIS_STREAM_ENCRYPTED: "kinesis-encryption",
 };
 
 /**

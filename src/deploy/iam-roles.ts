@@ -34,6 +34,11 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
   "ec2:DescribeSnapshots",
+  // EBS encryption by default is a setting of the account and region, not of a resource.
+  "ec2:EnableEbsEncryptionByDefault",
+  "ec2:GetEbsDefaultKmsKeyId",
+  "ec2:GetEbsEncryptionByDefault",
+  "ec2:ModifyEbsDefaultKmsKeyId",
   "ec2:DescribeVpcEndpoints",
   "ec2:DescribeVpcs",
   "iam:GetServiceLastAccessedDetails",
@@ -42,6 +47,12 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "iam:ListRoles",
   "iam:ListUsers",
   "organizations:DescribeOrganization",
+]);
+
+/** Wildcard-only as well, but only the operator's undo calls them (no function role has them). */
+export const UNDO_ONLY_STAR_ACTIONS: ReadonlySet<string> = new Set([
+  "ec2:DisableEbsEncryptionByDefault",
+  "ec2:ResetEbsDefaultKmsKeyId",
 ]);
 
 /** Object actions go to the journal only; bucket-configuration actions to any bucket they fix. */
@@ -137,12 +148,35 @@ export function statementsFor(
   for (const action of actions) {
     const [service] = action.split(":");
     const policyScope = RESOURCE_POLICY_SCOPES[action];
-    if (AWS_FORCES_STAR_ACTIONS.has(action)) add("AwsForcesStarResource", "*", action);
-    else if (policyScope) add(policyScope.sid, sub(policyScope.arn), action);
+    if (AWS_FORCES_STAR_ACTIONS.has(action) || UNDO_ONLY_STAR_ACTIONS.has(action)) {
+      add("AwsForcesStarResource", "*", action);
+    } else if (policyScope) add(policyScope.sid, sub(policyScope.arn), action);
     else if (action === "kms:GenerateMac" || action === "kms:VerifyMac") {
       add("SealJournalRecords", { "Fn::GetAtt": ["JournalMacKey", "Arn"] }, action);
-    } else if (service === "sns") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
-    else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
+    } else if (action === "sns:Publish") add("PublishAlerts", { Ref: "AlertsTopic" }, action);
+    else if (action === "kms:DescribeKey") {
+      // The key an encryption remediation is configured with, checked before it is applied.
+      add(
+        "DescribeConfiguredKeys",
+        sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        action,
+      );
+    } else if (service === "sns") {
+      add("RemediateTopics", sub("arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*"), action);
+    } else if (service === "sqs" && action !== "sqs:SendMessage") {
+      add("RemediateQueues", sub("arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*"), action);
+    } else if (service === "kinesis") {
+      // kinesis-encryption: the account's own data streams, any region a finding names. Start/Stop
+      // StreamEncryption are also authorised on the stream's KMS key (IAM's kmsKey resource type).
+      add(
+        "RemediateStreams",
+        [
+          sub("arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*"),
+          sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        ],
+        action,
+      );
+    } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       // A function that only counts pages (detection) reaches the page ledger's prefix only.
       add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);
     } else if (JOURNAL_BUCKET_ACTIONS.has(action)) {

@@ -16,7 +16,13 @@ export type ResourceType =
   | "AWS::SecretsManager::Secret"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
-  | "AWS::RDS::DBClusterSnapshot";
+  | "AWS::RDS::DBClusterSnapshot"
+  // Encryption at rest of pipeline services (issue 12 item 6).
+  | "AWS::Kinesis::Stream"
+  | "AWS::DynamoDB::Table"
+  | "AWS::CloudTrail::Trail"
+  /** Account-level settings (EBS encryption by default), one per region. */
+  | "AWS::::Account";
 
 /** What is wrong, independent of which rule or analyzer said so. */
 export type FindingKind =
@@ -30,7 +36,11 @@ export type FindingKind =
   | "kms-key-policy"
   | "secret-resource-policy"
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
-  | "rds-snapshot-sharing"; // RDS DB / cluster snapshot restorable by anyone or an external account
+  | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
+  | "sqs-encryption" // queue without server-side encryption
+  | "sns-encryption" // topic without a KMS key
+  | "ebs-default-encryption" // EBS encryption by default off in a region
+  | "kinesis-encryption"; // Kinesis data stream without server-side encryption
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

@@ -1,14 +1,18 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
 import { secretResourcePolicy } from "./secretsmanager/secret-resource-policy.ts";
 import { ebsSnapshotSharing } from "./sharing/ebs-snapshot-sharing.ts";
 import { rdsSnapshotSharing } from "./sharing/rds-snapshot-sharing.ts";
+import { snsEncryption } from "./sns/sns-encryption.ts";
 import { snsTopicPolicy } from "./sns/sns-topic-policy.ts";
+import { sqsEncryption } from "./sqs/sqs-encryption.ts";
 import { sqsQueuePolicy } from "./sqs/sqs-queue-policy.ts";
 
 /** Every remediation Vigil knows. Each FindingKind is handled by exactly one (a test checks). */
@@ -23,6 +27,10 @@ export const remediations: readonly Remediation[] = Object.freeze([
   secretResourcePolicy,
   ebsSnapshotSharing,
   rdsSnapshotSharing,
+  sqsEncryption,
+  snsEncryption,
+  ebsDefaultEncryption,
+  kinesisEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

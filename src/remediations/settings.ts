@@ -1,8 +1,12 @@
 import { z } from "zod";
+import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
+import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
 import { sharingSettings } from "./sharing/settings.ts";
+import { snsEncryptionSettings } from "./sns/settings.ts";
+import { sqsEncryptionSettings } from "./sqs/settings.ts";
 
 /**
  * `remediation.settings`: the settings every remediation declares (defineRemediation's `settings`),
@@ -17,6 +21,10 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   roleQuarantineSettings,
   resourcePolicySettings,
   sharingSettings,
+  sqsEncryptionSettings,
+  snsEncryptionSettings,
+  ebsDefaultEncryptionSettings,
+  kinesisEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -46,6 +54,10 @@ export const remediationSettingsSchema = z
     ...roleQuarantineSettings.shape,
     ...resourcePolicySettings.shape,
     ...sharingSettings.shape,
+    ...sqsEncryptionSettings.shape,
+    ...snsEncryptionSettings.shape,
+    ...ebsDefaultEncryptionSettings.shape,
+    ...kinesisEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

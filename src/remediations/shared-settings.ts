@@ -18,3 +18,10 @@ export const stripExternalAccounts = z.boolean().default(false);
 
 /** CIDRs (office, NAT egress) an `aws:SourceIp` condition may name and still count as the owner's own. */
 export const trustedIpRanges = z.array(z.union([z.cidrv4(), z.cidrv6()])).default(() => []);
+
+/**
+ * Replace a resource's own KMS key with the configured one (SQS, SNS, Kinesis, DynamoDB, EBS
+ * default key). Off by default: Vigil never downgrades nor replaces a key someone chose (S3 has
+ * the same rule under s3ReplaceExistingKmsKey).
+ */
+export const replaceExistingKmsKey = z.boolean().default(false);

@@ -18,6 +18,7 @@ import {
   type RegionalResourceType,
   regionalResource,
 } from "../domain/regional-resources.ts";
+import { isServiceResourceType, serviceResourceIdentity } from "../domain/service-resources.ts";
 import type { AccessAnalyzerFindingEvent } from "../events/access-analyzer-finding.ts";
 import type {
   ComplianceType,
@@ -108,6 +109,10 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
+  "sqs-encryption": ["AWS::SQS::Queue"],
+  "sns-encryption": ["AWS::SNS::Topic"],
+  "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */
@@ -189,7 +194,7 @@ function arnProblem(
   if (iam?.[1] !== finding.account) {
     return `resource ${arn} is not in the finding's account ${finding.account}`;
   }
-  const type = IAM_ARN_TYPES[finding.resourceType];
+  const type = IAM_ARN_TYPES[finding.resourceType as IamResourceType];
   if (iam[2] !== type) return `resource ${arn} is not an IAM ${type} (${finding.resourceType})`;
   return undefined;
 }
@@ -251,11 +256,15 @@ export async function intakeConfigEvaluation(
 
   const scope = outOfScope(deps, e.account, e.region);
   if (scope) return skip(scope);
-  if (ACCOUNT_LEVEL_RULES.has(e.rule) || e.resourceType === "AWS::::Account") {
+  if (ACCOUNT_LEVEL_RULES.has(e.rule)) {
     return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
   }
   const kind =
     ruleKindFor(deps.config.ruleKinds, e.rule) ?? (await managedRuleKind(configRules, e));
+  // Account-level evaluations: only a kind that acts on the account (EBS encryption by default).
+  if (e.resourceType === "AWS::::Account" && kind !== "ebs-default-encryption") {
+    return skip(`rule ${e.rule} is account-level: Vigil remediates buckets and IAM entities only`);
+  }
   if (!kind) {
     return skip(
       `rule ${e.rule} is not mapped to a finding kind (remediation.ruleKinds, nor an AWS managed rule Vigil knows)`,
@@ -330,6 +339,23 @@ export async function intakeConfigEvaluation(
       resourceName: resource.id,
     };
   }
+  if (isServiceResourceType(resourceType)) {
+    // Streams, tables, trails and the account's EBS setting: named within the evaluation's own
+    // account and region.
+    const service = serviceResourceIdentity(resourceType, e.resourceId, {
+      account: e.account,
+      region: e.region,
+      partition: partitionOf(e.region),
+    });
+    if ("problem" in service) return skip(service.problem);
+    const refused = await trusted();
+    if (refused) return refused;
+    return {
+      ...evaluationFinding(e, kind, resourceType),
+      resourceArn: service.arn,
+      resourceName: service.name,
+    };
+  }
   const isBucket = resourceType === "AWS::S3::Bucket";
   if (isBucket && !BUCKET_NAME.test(e.resourceId)) {
     return skip(`resource id ${JSON.stringify(e.resourceId)} is not an S3 bucket name`);
@@ -350,7 +376,7 @@ export async function intakeConfigEvaluation(
     arn = e.resourceId;
     name = arn.split("/").at(-1) ?? arn;
   } else {
-    const resolved = await deps.iamIds.resolve(resourceType, e.resourceId);
+    const resolved = await deps.iamIds.resolve(resourceType as IamResourceType, e.resourceId);
     if (!resolved) return skip(`resource no longer exists (IAM id ${e.resourceId} not found)`);
     ({ name, arn } = resolved);
   }

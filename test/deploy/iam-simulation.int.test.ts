@@ -129,23 +129,23 @@ function keyPolicyOf(arn: string): Json | undefined {
     (id) => resources[id]?.Type === "AWS::KMS::Key" && arnOf(id) === arn,
   );
   if (key) return resolve(resources[key]?.Properties?.KeyPolicy as Json);
-  // A customer's key (kms-key-policy reads and rewrites it): AWS's default key policy, whose
-  // root statement lets IAM policies grant access (the remediation never removes it).
-  if (arn.startsWith(`arn:aws:kms:${REGION}:${ACCOUNT}:key/`)) {
-    return {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "Enable IAM User Permissions",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-          Action: "kms:*",
-          Resource: "*",
-        },
-      ],
-    };
-  }
-  return undefined;
+  // A customer's key (the one an encryption remediation is configured with) under KMS's default
+  // key policy, which lets the account's IAM policies decide.
+  const customerKey = /^arn:aws:kms:[^:]+:(\d{12}):key\//.exec(arn);
+  return customerKey
+    ? {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "Enable IAM User Permissions",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${customerKey[1]}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      }
+    : undefined;
 }
 
 async function decision(

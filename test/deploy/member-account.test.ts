@@ -21,6 +21,7 @@ import {
   AWS_FORCES_STAR_ACTIONS,
   OPERATOR_ROLE_NAME,
   roleName,
+  UNDO_ONLY_STAR_ACTIONS,
 } from "../../src/deploy/iam-roles.ts";
 
 interface Statement {
@@ -120,7 +121,7 @@ describe("deploy/member-account.yaml", () => {
         if (statement.Resource === "*") {
           const actions = [statement.Action].flat();
           expect(
-            actions.every((a) => AWS_FORCES_STAR_ACTIONS.has(a)),
+            actions.every((a) => AWS_FORCES_STAR_ACTIONS.has(a) || UNDO_ONLY_STAR_ACTIONS.has(a)),
             actions.join(),
           ).toBe(true);
         }

@@ -214,14 +214,21 @@ describe("packaged template: one least-privilege role per function", () => {
           expect(text).toContain(`log-group:/aws/lambda/vigil-ci-${fn}:*`);
         else if (action === "kms:GenerateMac" || action === "kms:VerifyMac")
           expect(targets).toEqual([{ "Fn::GetAtt": ["JournalMacKey", "Arn"] }]);
+        else if (action === "kms:DescribeKey")
+          // The encryption remediations' configured keys: this account's keys only.
+          expect(text).toContain(":kms:*:${AWS::AccountId}:key/*");
         else if (service === "kms")
           expect(targets).toEqual([{ "Fn::GetAtt": ["AlertsKey", "Arn"] }]);
-        else if (service === "sns") expect(targets).toEqual([{ Ref: "AlertsTopic" }]);
+        else if (action === "sns:Publish") expect(targets).toEqual([{ Ref: "AlertsTopic" }]);
+        else if (service === "sns") expect(text).toContain(":sns:*:${AWS::AccountId}:*");
         else if (action === "sqs:SendMessage") {
           const queues = targets.map((t) => (t as { "Fn::GetAtt": string[] })["Fn::GetAtt"]?.[0]);
           for (const queue of queues) {
             expect([...(scope?.queues ?? []), "FailureQueue"]).toContain(queue);
           }
+        } else if (statement.Sid === "RemediateQueues") {
+          // sqs-encryption: the account's own queues.
+          expect(text).toContain(":sqs:*:${AWS::AccountId}:*");
         } else if (service === "sqs") {
           expect(targets).toEqual([{ "Fn::GetAtt": ["ShardQueue", "Arn"] }]);
         } else if (action === "sts:AssumeRole") {
@@ -233,7 +240,13 @@ describe("packaged template: one least-privilege role per function", () => {
         else if (service === "config") expect(text).toContain(":config-rule/*");
         else if (service === "access-analyzer") expect(text).toContain(":analyzer/*");
         else if (service === "ec2") expect(text).toContain("::snapshot/*");
-        else if (service === "rds") expect(text).toContain(":snapshot:*");
+        else if (service === "kinesis") {
+          // kinesis-encryption: the account's streams, and its keys (IAM's kmsKey resource type).
+          expect(targets).toEqual([
+            { "Fn::Sub": "arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*" },
+            { "Fn::Sub": "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*" },
+          ]);
+        } else if (service === "rds") expect(text).toContain(":snapshot:*");
         else if (service === "s3") {
           const journal = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
           if (journal.includes(action)) expect(text).toContain("JournalBucket");

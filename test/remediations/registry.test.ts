@@ -19,6 +19,10 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
+  "sqs-encryption": ["AWS::SQS::Queue"],
+  "sns-encryption": ["AWS::SNS::Topic"],
+  "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -33,6 +37,10 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
+  "AWS::Kinesis::Stream",
+  "AWS::DynamoDB::Table",
+  "AWS::CloudTrail::Trail",
+  "AWS::::Account",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -66,6 +74,10 @@ describe("remediation registry", () => {
       "secret-resource-policy",
       "ebs-snapshot-sharing",
       "rds-snapshot-sharing",
+      "sqs-encryption",
+      "sns-encryption",
+      "ebs-default-encryption",
+      "kinesis-encryption",
     ]);
   });
 

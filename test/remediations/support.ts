@@ -33,6 +33,9 @@ export const TEST_SETTINGS: RemediationSettings = {
   // Off here: moto has no service last accessed report; the tests that want it turn it on.
   riskyPolicyLastUsedWaitSeconds: 0,
   quarantinePolicyName: "vigil-quarantine-deny-all",
+  replaceExistingKmsKey: false,
+  snsKmsKeyId: "alias/aws/sns",
+  kinesisKmsKeyId: "alias/aws/kinesis",
 };
 
 export function makeFinding(
@@ -75,9 +78,7 @@ const S3_ACTIONS: Record<string, string> = {
   DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 
-export type RecordedService = "s3" | "iam" | "ec2" | "organizations" | "rds" | "lambda";
-
-export function iamActionFor(service: RecordedService, commandName: string): string {
+export function iamActionFor(service: string, commandName: string): string {
   const operation = commandName.replace(/Command$/, "");
   if (service === "s3") return S3_ACTIONS[operation] ?? `s3:${operation}`;
   return `${service}:${operation}`;
@@ -98,7 +99,7 @@ export class ActionRecorder {
     undo: new Set(),
   };
 
-  watch(client: { middlewareStack: unknown }, service: RecordedService): void {
+  watch(client: { middlewareStack: unknown }, service: string): void {
     const stack = client.middlewareStack as unknown as {
       add(
         middleware: (
@@ -152,6 +153,29 @@ export class ActionRecorder {
   }
 }
 
+/**
+ * The context's `client` factory for tests: one client per class, built with `config`, each
+ * watched by `recorder` under its IAM service prefix.
+ */
+export function clientFactory(
+  config: object,
+  recorder: ActionRecorder | undefined,
+  prefixes: ReadonlyMap<AwsClientClass<unknown>, string>,
+): NonNullable<PortContext["client"]> {
+  const built = new Map<AwsClientClass<unknown>, unknown>();
+  return <Client>(Client: AwsClientClass<Client>): Client => {
+    let client = built.get(Client) as Client | undefined;
+    if (!client) {
+      client = new Client(config as { region: string });
+      const prefix = prefixes.get(Client);
+      if (!prefix) throw new Error(`no IAM prefix for ${Client.name} in the test's clientFactory`);
+      recorder?.watch(client as { middlewareStack: unknown }, prefix);
+      built.set(Client, client);
+    }
+    return client;
+  };
+}
+
 /** plan → apply each change → verify, each phase recorded. */
 export async function planApplyVerify(
   remediation: Remediation,
@@ -188,7 +212,7 @@ export function changeAt(plan: RemediationPlan, index = 0) {
  * The context's client factory over already-built (recorded) clients: `ctx.client(EC2Client)`
  * returns the test's EC2 client. Asking for a class the test did not build fails.
  */
-export function clientFactory(
+export function builtClients(
   ...clients: { constructor: unknown }[]
 ): NonNullable<RemediationContext["client"]> {
   return <Client>(Client: AwsClientClass<Client>): Client => {

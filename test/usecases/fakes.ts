@@ -48,6 +48,10 @@ export type SampleName =
   | "access-analyzer-ebs-snapshot-public"
   | "access-analyzer-rds-snapshot-public"
   | "access-analyzer-rds-cluster-snapshot-external"
+  | "config-sqs-encryption-noncompliant"
+  | "config-sns-encryption-noncompliant"
+  | "config-ebs-default-encryption-noncompliant"
+  | "config-kinesis-encryption-noncompliant"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
   | "aws-doc-access-analyzer-finding"

@@ -10,10 +10,12 @@ import {
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { InputError } from "../../domain/errors.ts";
 import type { Finding } from "../../domain/finding.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
 import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
 import { defineRemediation } from "../define.ts";
+import { existingKmsKeyDecision, type KmsKeyArn, parseKmsKeyArn } from "../kms-key.ts";
 import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
 import { defaultEncryptionSettings } from "./settings.ts";
 
@@ -40,34 +42,7 @@ export const S3_DEFAULT_ENCRYPTION = "s3-default-encryption";
 const KMS_ALGORITHMS = new Set(["aws:kms", "aws:kms:dsse"]);
 const ENCRYPTION_NOT_FOUND = "ServerSideEncryptionConfigurationNotFoundError";
 
-export interface KmsKeyArn {
-  arn: string;
-  partition: string;
-  region: string;
-  account: string;
-  /** The key id (UUID, or mrk-… for a multi-Region key). */
-  keyId: string;
-}
-
-const KMS_KEY_ARN =
-  /^arn:(aws(?:-[a-z]+)*):kms:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):key\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})$/;
-
-/** Parses a full KMS key ARN; throws a configuration error for aliases and anything else. */
-export function parseKmsKeyArn(value: string): KmsKeyArn {
-  const match = KMS_KEY_ARN.exec(value.trim());
-  if (match) {
-    const [, partition = "", region = "", account = "", keyId = ""] = match;
-    return { arn: value.trim(), partition, region, account, keyId };
-  }
-  if (value.startsWith("alias/") || /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(value)) {
-    throw new Error(
-      `s3KmsKeyArn "${value}" is a KMS alias: an alias resolves in the caller's account, not the bucket's. Configure the full key ARN (arn:aws:kms:<region>:<account>:key/<key-id>).`,
-    );
-  }
-  throw new Error(
-    `s3KmsKeyArn "${value}" is not a full KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>).`,
-  );
-}
+export { type KmsKeyArn, parseKmsKeyArn };
 
 export type EncryptionTarget = { algorithm: "AES256" } | { algorithm: "aws:kms"; key: KmsKeyArn };
 
@@ -87,7 +62,7 @@ export function encryptionTarget(
   }
   const key = parseKmsKeyArn(settings.s3KmsKeyArn);
   if (key.region !== bucketRegion) {
-    throw new Error(
+    throw new InputError(
       `s3KmsKeyArn is in ${key.region} but the bucket is in ${bucketRegion}: S3 needs a KMS key in the bucket's region`,
     );
   }
@@ -131,11 +106,15 @@ export function decideEncryption(
 
   if (algorithm !== undefined && KMS_ALGORITHMS.has(algorithm)) {
     const keyLabel = currentKey ?? "the AWS managed key aws/s3";
-    if (
-      target.algorithm === "aws:kms" &&
-      replaceExistingKmsKey &&
-      !sameKey(currentKey, target.key)
-    ) {
+    const existing = existingKmsKeyDecision({
+      noun: "bucket",
+      target: target.algorithm === "aws:kms" ? target.key.arn : undefined,
+      targetLabel: target.algorithm,
+      isTarget: target.algorithm === "aws:kms" && sameKey(currentKey, target.key),
+      replaceExisting: replaceExistingKmsKey,
+      setting: "s3ReplaceExistingKmsKey",
+    });
+    if (!existing.keep && target.algorithm === "aws:kms") {
       const rule: ServerSideEncryptionRule = {
         ...current,
         ApplyServerSideEncryptionByDefault: {
@@ -158,15 +137,9 @@ export function decideEncryption(
         reason: `Bucket already uses SSE-KMS with ${keyLabel}; Vigil keeps the key and only turns the S3 Bucket Key on (fewer KMS requests). Note: with a Bucket Key the KMS encryption context is the bucket ARN, not the object ARN.`,
       };
     }
-    const why =
-      target.algorithm === "AES256"
-        ? "Vigil never downgrades a KMS-encrypted bucket to AES256"
-        : replaceExistingKmsKey
-          ? "it already uses the configured key"
-          : "Vigil never replaces a bucket's own KMS key (s3ReplaceExistingKmsKey is off)";
     return {
       summary: `bucket ${bucket} already uses ${was}: no change`,
-      reason: `Bucket already encrypted with ${algorithm} (${keyLabel}); ${why}.`,
+      reason: `Bucket already encrypted with ${algorithm} (${keyLabel}); ${existing.keep ? existing.why : ""}.`,
     };
   }
 

@@ -33,7 +33,7 @@ import {
 } from "../../support/moto.ts";
 import {
   ActionRecorder,
-  clientFactory,
+  builtClients,
   expectJsonSerialisable,
   makeFinding,
   planApplyVerify,
@@ -73,7 +73,7 @@ describe.skipIf(!endpoint)("snapshot sharing remediations against moto", () => {
       s3: new S3Client(config),
       iam: new IAMClient(config),
       settings: { ...TEST_SETTINGS, trustedAccounts: [TRUSTED], ...overrides },
-      client: clientFactory(ec2, rds),
+      client: builtClients(ec2, rds),
     };
   }
 
