@@ -20,6 +20,12 @@ import {
   ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  DescribeStreamSummaryCommand,
+  ListTagsForStreamCommand,
+  StartStreamEncryptionCommand,
+  StopStreamEncryptionCommand,
+} from "@aws-sdk/client-kinesis";
+import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   ListResourceTagsCommand,
@@ -90,6 +96,8 @@ export class FakeServiceResources {
   /** Snapshot id → who may restore it ("all" or account ids). */
   private readonly shares = new Map<string, string[]>();
   private ebsDefault = { enabled: false, key: "alias/aws/ebs" };
+  /** Stream ARN → its KMS key (absent: unencrypted). */
+  private readonly streamKeys = new Map<string, string>();
 
   constructor(private readonly account: string) {}
 
@@ -298,6 +306,40 @@ export class FakeServiceResources {
         () => {
           this.ebsDefault.key = "alias/aws/ebs";
           return { KmsKeyId: this.ebsDefault.key };
+        },
+      ],
+    ];
+  }
+
+  kinesis(): Handlers {
+    return [
+      [
+        DescribeStreamSummaryCommand,
+        (input) => {
+          const key = this.streamKeys.get(str(input.StreamARN));
+          return {
+            StreamDescriptionSummary: {
+              StreamARN: input.StreamARN,
+              StreamStatus: "ACTIVE",
+              EncryptionType: key ? "KMS" : "NONE",
+              ...(key ? { KeyId: key } : {}),
+            },
+          };
+        },
+      ],
+      [ListTagsForStreamCommand, () => ({ Tags: [], HasMoreTags: false })],
+      [
+        StartStreamEncryptionCommand,
+        (input) => {
+          this.streamKeys.set(str(input.StreamARN), str(input.KeyId));
+          return {};
+        },
+      ],
+      [
+        StopStreamEncryptionCommand,
+        (input) => {
+          this.streamKeys.delete(str(input.StreamARN));
+          return {};
         },
       ],
     ];

@@ -54,6 +54,7 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import {
@@ -137,6 +138,7 @@ export function awsOwnedConfigRules() {
 export const GENERATED_RULES: ReadonlyArray<[name: string, sourceIdentifier: string]> = [
   ["securityhub-sns-encrypted-kms-81d29bd8", "SNS_ENCRYPTED_KMS"],
   ["securityhub-sqs-queue-encrypted-11ce1a73", "SQS_QUEUE_ENCRYPTED"],
+  ["kinesis-stream-encrypted-conformance-pack-q4w7e1r2", "KINESIS_STREAM_ENCRYPTED"],
 ];
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
 
@@ -157,7 +159,8 @@ export interface RecordedCall {
     | "kms"
     | "secretsmanager"
     | "ec2"
-    | "rds";
+    | "rds"
+    | "kinesis";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -590,6 +593,7 @@ export class FakeAws {
     const secrets = mockClient(SecretsManagerClient);
     const ec2 = mockClient(EC2Client);
     const rds = mockClient(RDSClient);
+    const kinesis = mockClient(KinesisClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -603,7 +607,9 @@ export class FakeAws {
       ["secretsmanager", secrets],
       ["ec2", ec2],
       ["rds", rds],
+      ["kinesis", kinesis],
     ];
+    wire(kinesis, this.resources.kinesis());
     wire(sqs, this.resources.sqs());
     wire(sns, this.resources.sns());
     wire(kms, this.resources.kms());

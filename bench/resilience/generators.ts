@@ -281,6 +281,8 @@ const RULE_TYPES: Record<string, string[]> = {
   // Generated names (Security Hub) the fake account resolves: see fake-aws.ts GENERATED_RULES.
   "securityhub-sns-encrypted-kms-81d29bd8": ["AWS::SNS::Topic"],
   "securityhub-sqs-queue-encrypted-11ce1a73": ["AWS::SQS::Queue"],
+  "kinesis-stream-encrypted": ["AWS::Kinesis::Stream"],
+  "kinesis-stream-encrypted-conformance-pack-q4w7e1r2": ["AWS::Kinesis::Stream"],
 };
 const RESOURCE_TYPES = [
   "AWS::S3::Bucket",
@@ -298,6 +300,7 @@ const RESOURCE_TYPES = [
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
+  "AWS::Kinesis::Stream",
 ];
 
 interface ConfigBase extends Base {
