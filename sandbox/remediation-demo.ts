@@ -4,6 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
@@ -317,6 +324,37 @@ export async function runRemediationSandbox(
   const keyFinding = sample("access-analyzer-kms-external");
   keyFinding.detail.resource = keyArn;
 
+  // An EBS snapshot anyone may create a volume from (createVolumePermission group "all").
+  const ec2 = new EC2Client(clientConfig);
+  const volume = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }),
+  );
+  const snapshotId = (
+    await ec2.send(
+      new CreateSnapshotCommand({ VolumeId: volume.VolumeId, Description: "acme exports" }),
+    )
+  ).SnapshotId as string;
+  await ec2.send(
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: snapshotId,
+      Attribute: "createVolumePermission",
+      OperationType: "add",
+      GroupNames: ["all"],
+    }),
+  );
+  const snapshotSharing = async () => {
+    const { CreateVolumePermissions = [] } = await ec2.send(
+      new DescribeSnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: "createVolumePermission",
+      }),
+    );
+    const shares = CreateVolumePermissions.map((p) => p.Group ?? p.UserId ?? "?");
+    return `snapshot shared with [${shares.join(", ")}]`;
+  };
+  const snapshotFinding = sample("access-analyzer-ebs-snapshot-public");
+  snapshotFinding.detail.resource = `arn:aws:ec2:${REGION}:${ACCOUNT}:snapshot/${snapshotId}`;
+
   const encryption = async () => {
     const rule = (
       await s3.send(new GetBucketEncryptionCommand({ Bucket: "acme-raw-landing-prod" }))
@@ -406,6 +444,12 @@ export async function runRemediationSandbox(
       expected: "applied",
       run: () => onAccessAnalyzer.handler(keyFinding, LAMBDA_CONTEXT),
       state: keyPolicy,
+    },
+    {
+      title: "Access Analyzer: EBS snapshot restorable by everyone (createVolumePermission all)",
+      expected: "applied",
+      run: () => onAccessAnalyzer.handler(snapshotFinding, LAMBDA_CONTEXT),
+      state: snapshotSharing,
     },
     {
       title: "Access Analyzer: ARCHIVED finding",
