@@ -115,6 +115,8 @@ export interface PageBudgetNotifierOptions {
   ledger: PageLedger;
   routes: readonly AlertRoute[];
   pageBudget: number;
+  /** False when nothing can page (no PagerDuty): the ledger only links, no slot is taken. */
+  pages?: boolean;
   clock: () => number;
   /** The scope when a notification names no account. */
   region: string;
@@ -135,7 +137,7 @@ export class PageBudgetNotifier implements Notifier {
   }
 
   async notify(original: Notification): Promise<void> {
-    const notification = await this.linked(original);
+    const notification = await this.linkRemediation(original);
     return this.budgeted(notification);
   }
 
@@ -143,7 +145,7 @@ export class PageBudgetNotifier implements Notifier {
    * A remediation names the anomalies on its resource in the last day, and is noted for the
    * anomalies to come: "Remediation on s3-bucket x: Vigil applied … 2 h ago (journal id …)".
    */
-  private async linked(notification: Notification): Promise<Notification> {
+  async linkRemediation(notification: Notification): Promise<Notification> {
     const { ledger, clock, region, logger } = this.options;
     const finding = notification.details.finding as
       | { resourceType?: unknown; resourceName?: unknown; resourceArn?: unknown }
@@ -196,6 +198,7 @@ export class PageBudgetNotifier implements Notifier {
   private async budgeted(notification: Notification): Promise<void> {
     const { inner, ledger, routes, pageBudget, clock, region, logger } = this.options;
     const pages =
+      this.options.pages !== false &&
       notification.action === "trigger" &&
       (notification.destinations ?? destinationsFor(routes, notification)).includes("pagerduty");
     if (!pages) return inner.notify(notification);
