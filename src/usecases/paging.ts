@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { findingResource, type Resource } from "../domain/alert-grouping.ts";
+import { arnResource, type Resource } from "../domain/alert-grouping.ts";
 import type { AlertRoute } from "../domain/alert-route.ts";
 import { destinationsFor } from "../domain/alert-routing.ts";
 import { formatAgo } from "../domain/format.ts";
@@ -147,18 +147,12 @@ export class PageBudgetNotifier implements Notifier {
    */
   async linkRemediation(notification: Notification): Promise<Notification> {
     const { ledger, clock, region, logger } = this.options;
-    const finding = notification.details.finding as
-      | { resourceType?: unknown; resourceName?: unknown; resourceArn?: unknown }
-      | undefined;
+    const finding = notification.details.finding as { resourceArn?: unknown } | undefined;
     const journalId = notification.details.journalId;
     if (notification.source !== "remediation" || notification.action !== "trigger") {
       return notification;
     }
-    const name =
-      String(finding?.resourceArn ?? "")
-        .split(/[:/]/)
-        .at(-1) ?? "";
-    const resource = findingResource(String(finding?.resourceType ?? ""), name);
+    const resource = arnResource(String(finding?.resourceArn ?? ""));
     if (!resource || typeof journalId !== "string") return notification;
     const now = clock();
     const account =
