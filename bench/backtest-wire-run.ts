@@ -9,6 +9,7 @@ import { CloudWatchMetricSource } from "../src/adapters/cloudwatch-metric-source
 import { parseConfig } from "../src/config/load.ts";
 import { runBacktest } from "../src/usecases/backtest.ts";
 import { peakRssMb } from "./peak-rss.ts";
+import { WIRE_CONFIG } from "./wire-config.ts";
 
 const client = new CloudWatchClient({
   endpoint: process.env.WIRE_URL as string,
@@ -16,13 +17,7 @@ const client = new CloudWatchClient({
   credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
   maxAttempts: 1,
 });
-const config = parseConfig({
-  detection: {
-    metricSets: [
-      { name: "egress", builtin: "egress", settings: { periodSeconds: 3600, method: "mean-sd" } },
-    ],
-  },
-});
+const config = parseConfig(WIRE_CONFIG);
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const report = await runBacktest(

@@ -3,81 +3,81 @@
  * the 30-day window) read by the real CloudWatch client from the local AWS JSON 1.0 server and
  * replayed by the real backtest use case. The backtest runs bundled in its own process
  * (bench/backtest-wire-run.ts), as the CLI does, so the server's work — CloudWatch's, in real life —
- * is not counted in its time. One untimed run first lets the server build its bodies; then
- * `rounds` timed runs, median reported. Prints one JSON line.
+ * is not counted in its time. In the same run the floor (bench/detect-wire-floor.ts) reads the same
+ * range with plain HTTP and JSON.parse and judges every period with typed arrays. One untimed run
+ * first lets the server build its bodies; then `rounds` pairs alternating floor and backtest,
+ * medians reported. The machine is shared: the figures to read are CPU seconds of the backtest
+ * process and the ratio to the floor's CPU. Prints one JSON line.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseConfig } from "../src/config/load.ts";
+import { newestCompletePeriodStart } from "../src/domain/baseline.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
-import { bundle } from "./detect-wire.ts";
 import { startWireServer } from "./detect-wire-server.ts";
+import { bundle, median, runChild } from "./wire-bench.ts";
+import { WIRE_CONFIG } from "./wire-config.ts";
 
-function runChild(file: string, env: Record<string, string>): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => {
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      if (code !== 0 || !line.startsWith("{")) {
-        reject(new Error(`${file} failed (exit ${code}): ${stderr.slice(-2000)}`));
-      } else resolve(JSON.parse(line));
-    });
-  });
-}
+const PERIOD_SECONDS = 3600;
+const WINDOW_PERIODS = 720;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-export async function benchBacktestWire(metricCount = 1_000, days = 90, rounds = 2) {
+export async function benchBacktestWire(metricCount = 1_000, days = 90, rounds = 3) {
   const dir = mkdtempSync(join(tmpdir(), "vigil-backtest-wire-"));
   const server = await startWireServer({ metricCount });
   try {
-    const file = join(dir, "backtest.mjs");
-    await bundle("./backtest-wire-run.ts", file);
+    const backtestFile = join(dir, "backtest.mjs");
+    const floorFile = join(dir, "floor.mjs");
+    await Promise.all([
+      bundle("./backtest-wire-run.ts", backtestFile),
+      bundle("./detect-wire-floor.ts", floorFile),
+    ]);
+    // The range the backtest fetches (readHistories' arithmetic), for the floor.
+    const settleMinutes = parseConfig(WIRE_CONFIG).detection.settleMinutes;
+    const periodMs = PERIOD_SECONDS * 1000;
+    const end =
+      newestCompletePeriodStart(Date.now() - settleMinutes * 60_000, PERIOD_SECONDS) + periodMs;
     const env = {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       WIRE_URL: server.url,
       WIRE_DAYS: String(days),
+      WIRE_RANGE_START: String(end - days * 86_400_000 - WINDOW_PERIODS * periodMs),
+      WIRE_RANGE_END: String(end),
+      WIRE_PERIOD_SECONDS: String(PERIOD_SECONDS),
+      WIRE_WINDOW_PERIODS: String(WINDOW_PERIODS),
     };
-    await runChild(file, env); // untimed: the server builds its bodies
-    const runs: Array<Record<string, number>> = [];
+    await runChild(backtestFile, [], env); // untimed: the server builds its bodies
+    const runs: Array<Record<string, number | boolean>> = [];
+    const floors: Array<Record<string, number | boolean>> = [];
     for (let round = 0; round < rounds; round++) {
+      floors.push(await runChild(floorFile, [], env));
       server.resetCounts();
-      const run = await runChild(file, env);
+      const run = await runChild(backtestFile, [], env);
       if (run.metrics !== metricCount)
         throw new Error(`backtest incomplete: ${JSON.stringify(run)}`);
       runs.push(run);
     }
     const last = runs.at(-1) as Record<string, number>;
     const points = Math.round((last.datapoints as number) / metricCount / 0.995);
+    const cpuMs = median(runs.map((r) => r.cpuMs as number));
+    const floorCpuMs = median(floors.map((f) => f.cpuMs as number));
+    const backtestMs = median(runs.map((r) => r.backtestMs as number));
+    const floorMs = median(floors.map((f) => f.floorMs as number));
     return {
       bench: "backtest-wire",
       metrics: metricCount,
       days,
       rounds,
-      backtestMs: median(runs.map((r) => r.backtestMs as number)),
       // CPU of the backtest process alone: steadier than wall time on a shared machine.
-      cpuMs: median(runs.map((r) => r.cpuMs as number)),
+      cpuMs,
+      floorCpuMs,
+      cpuRatioToFloor: Math.round((cpuMs / floorCpuMs) * 100) / 100,
+      backtestMs,
+      floorMs,
+      ratioToFloor: Math.round((backtestMs / floorMs) * 100) / 100,
+      targetMs: 3_000,
       peakRssMb: Math.max(...runs.map((r) => r.peakRssMb as number)),
       loadAverage: Math.round((loadavg()[0] as number) * 10) / 10,
-      targetMs: 3_000,
       getMetricDataCalls: last.getMetricDataCalls,
       apiMinimumCalls: minimumCalls(metricCount, points),
       datapoints: last.datapoints,

@@ -8,90 +8,18 @@
  * floor and handler (the machine is shared: a paired ratio is steadier than either figure); the
  * medians are reported. Peak RSS is each child's own (VmHWM), never the parent's.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { setSettings } from "../src/config/detection-config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../src/domain/baseline.ts";
+import { rearmQuietPeriods } from "../src/domain/detection.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
 import { startWireServer, type WireServer } from "./detect-wire-server.ts";
 import { lambdaHeapFlags } from "./lambda-heap.ts";
-
-const CONFIG = {
-  detection: {
-    metricSets: [
-      { name: "egress", builtin: "egress", settings: { periodSeconds: 3600, method: "mean-sd" } },
-    ],
-  },
-};
-
-/** The deploy's esbuild plugins (serverless.yml custom.esbuild.plugins). */
-const deployPlugins = createRequire(import.meta.url)("../src/deploy/esbuild-plugins.cjs");
-
-/**
- * Bundles as serverless.yml's custom.esbuild does for the deployed functions (minified, no
- * keepNames, the same plugins): the bundle's own size is part of the memory measured — V8 keeps a
- * script's source, and an unminified bundle with comments is ~3 MB held as a two-byte string.
- * Target node20 rather than the runtime's node22: the bench runs on the local Node.
- */
-export async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [new URL(entry, import.meta.url).pathname],
-    bundle: true,
-    minify: true,
-    keepNames: false,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    mainFields: ["module", "main"],
-    plugins: deployPlugins,
-    outfile,
-    logLevel: "silent",
-    banner: {
-      js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-    },
-  });
-}
-
-/** Runs a bundle under Lambda heap flags; resolves with its last stdout line parsed as JSON. */
-function runChild(
-  file: string,
-  memoryMb: number,
-  env: Record<string, string>,
-): Promise<Record<string, number | boolean>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...lambdaHeapFlags(memoryMb), file], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => {
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      if (code !== 0 || !line.startsWith("{")) {
-        reject(new Error(`${file} failed (exit ${code}): ${stderr.slice(-2000)}`));
-      } else resolve(JSON.parse(line));
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
+import { bundle, median, runChild } from "./wire-bench.ts";
+import { WIRE_CONFIG } from "./wire-config.ts";
 
 export interface WireBenchOptions {
   metricCount?: number;
@@ -114,18 +42,18 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       bundle("./detect-wire-floor.ts", floorFile),
     ]);
     const configFile = join(dir, "vigil.config.json");
-    writeFileSync(configFile, JSON.stringify(CONFIG));
+    writeFileSync(configFile, JSON.stringify(WIRE_CONFIG));
     server = await startWireServer({ metricCount });
 
     // The range the handler will fetch, for the floor (same arithmetic as detect-anomalies).
-    const config = parseConfig(CONFIG).detection;
+    const config = parseConfig(WIRE_CONFIG).detection;
     const settings = setSettings(config, config.metricSets[0] as never);
     const periodMs = settings.periodSeconds * 1000;
     const periodStart = newestCompletePeriodStart(
       Date.now() - config.settleMinutes * 60_000,
       settings.periodSeconds,
     );
-    const back = windowPeriods(settings) + settings.sustainedPeriods + settings.rearmQuietPeriods;
+    const back = windowPeriods(settings) + settings.sustainedPeriods + rearmQuietPeriods(settings);
     const env = {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_ACCESS_KEY_ID: "bench",
@@ -148,9 +76,9 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
     let calls = { ListMetrics: 0, GetMetricData: 0 };
     let bytes = 0;
     for (let round = 0; round < rounds; round++) {
-      const floor = await runChild(floorFile, memoryMb, env);
+      const floor = await runChild(floorFile, lambdaHeapFlags(memoryMb), env);
       server.resetCounts();
-      const handler = await runChild(handlerFile, memoryMb, env);
+      const handler = await runChild(handlerFile, lambdaHeapFlags(memoryMb), env);
       calls = server.calls;
       bytes = server.bytesSent;
       if (handler.ok !== true || handler.metrics !== metricCount) {
@@ -161,6 +89,8 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
     }
     const handlerMs = median(handlers.map((h) => h.handlerMs as number));
     const floorMs = median(floors.map((f) => f.floorMs as number));
+    const handlerCpuMs = median(handlers.map((h) => h.cpuMs as number));
+    const floorCpuMs = median(floors.map((f) => f.cpuMs as number));
     const points = back + 1;
     return {
       bench: "detect-wire",
@@ -172,6 +102,10 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       ratioToFloor: Math.round((handlerMs / floorMs) * 100) / 100,
       handlerMs,
       floorMs,
+      // CPU of each child alone: steadier than wall time on a shared machine.
+      cpuRatioToFloor: Math.round((handlerCpuMs / floorCpuMs) * 100) / 100,
+      handlerCpuMs,
+      floorCpuMs,
       peakRssMb: Math.max(...handlers.map((h) => h.peakRssMb as number)),
       floorPeakRssMb: Math.max(...floors.map((f) => f.peakRssMb as number)),
       getMetricDataCalls: calls.GetMetricData,

@@ -24,7 +24,7 @@ import { loadConfigFile } from "../src/config/load.ts";
 import { resourceOf } from "../src/domain/alert-grouping.ts";
 import { incidentDedupKey } from "../src/domain/alert-incident.ts";
 import { evaluateRange, windowPeriods } from "../src/domain/baseline.ts";
-import type { DetectionSettings } from "../src/domain/detection.ts";
+import { type DetectionSettings, rearmQuietPeriods } from "../src/domain/detection.ts";
 import {
   type MetricIdentity,
   type MetricSeries,
@@ -156,7 +156,7 @@ export async function benchFleet(
   const candidates: Array<Set<number>> = Array.from({ length: fleet.periods }, () => new Set());
   fleet.metrics.forEach((m, i) => {
     const s = settings[i] as DetectionSettings;
-    const lookback = s.sustainedPeriods + s.rearmQuietPeriods;
+    const lookback = s.sustainedPeriods + rearmQuietPeriods(s);
     const from = firstEvaluated - lookback;
     const series = seriesOf(
       m.metric,

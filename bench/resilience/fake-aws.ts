@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
@@ -17,6 +18,7 @@ import {
   DescribeConfigRulesCommand,
   GetComplianceDetailsByConfigRuleCommand,
 } from "@aws-sdk/client-config-service";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import {
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
@@ -52,6 +54,9 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient } from "@aws-sdk/client-rds";
 import {
   DeleteBucketEncryptionCommand,
   DeleteBucketPolicyCommand,
@@ -72,17 +77,34 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { DEFAULT_RULE_KINDS } from "../../src/config/remediation-config.ts";
+import { FakeServiceResources } from "./fake-aws-services.ts";
+
+const FIXTURES = new URL("../../test/fixtures/events/", import.meta.url);
 
 export const ACCOUNT = "123456789012";
 export const HOME_REGION = "us-east-1";
 export const JOURNAL_BUCKET = "vigil-journal";
 export const TOPIC_ARN = `arn:aws:sns:${HOME_REGION}:${ACCOUNT}:vigil-alerts`;
-/** The ARN test/fixtures/events name for their Config rule. */
+/** The ARN most of test/fixtures/events name for their Config rule. */
 const SAMPLE_RULE_ARN = "arn:aws:config:eu-west-1:123456789012:config-rule/config-rule-k2x9qd";
+
+/** Rule name → the ARN the Config samples give it (a rule is looked up by name and ARN). */
+const SAMPLE_RULE_ARNS = new Map(
+  readdirSync(FIXTURES)
+    .filter((file) => file.startsWith("config-") && file.endsWith(".json"))
+    .map((file) => {
+      const { detail } = JSON.parse(readFileSync(new URL(file, FIXTURES), "utf8")) as {
+        detail: { configRuleName: string; configRuleARN: string };
+      };
+      return [detail.configRuleName, detail.configRuleARN] as const;
+    }),
+);
 
 /** The Config rule the reconcile sweep finds, and the bucket it reports. */
 export const SWEEP_RULE = "s3-bucket-server-side-encryption-enabled";
@@ -93,23 +115,52 @@ export const SWEEP_RULE = "s3-bucket-server-side-encryption-enabled";
  * sample events name.
  */
 export function awsOwnedConfigRules() {
+  const rules: Array<[string, string]> = [
+    ...[...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map(
+      (name): [string, string] => [name, name.toUpperCase().replaceAll("-", "_")],
+    ),
+    ...GENERATED_RULES,
+  ];
   return {
-    ConfigRules: [...new Set([SWEEP_RULE, ...Object.keys(DEFAULT_RULE_KINDS)])].map((name) => ({
+    ConfigRules: rules.map(([name, sourceIdentifier]) => ({
       ConfigRuleName: name,
-      ConfigRuleArn: SAMPLE_RULE_ARN,
+      ConfigRuleArn: SAMPLE_RULE_ARNS.get(name) ?? SAMPLE_RULE_ARN,
       ConfigRuleState: "ACTIVE" as const,
-      Source: { Owner: "AWS" as const, SourceIdentifier: name.toUpperCase().replaceAll("-", "_") },
+      Source: { Owner: "AWS" as const, SourceIdentifier: sourceIdentifier },
     })),
   };
 }
+
+/**
+ * Rules under the names Security Hub generates, as the samples name them. SQS encryption has no
+ * AWS managed rule: the fuzzed deployment maps it by name (FUZZ_REMEDIATION_CONFIG ruleKinds).
+ */
+export const GENERATED_RULES: ReadonlyArray<[name: string, sourceIdentifier: string]> = [
+  ["securityhub-sns-encrypted-kms-81d29bd8", "SNS_ENCRYPTED_KMS"],
+  ["securityhub-sqs-queue-encrypted-11ce1a73", "SQS_QUEUE_ENCRYPTED"],
+  ["kinesis-stream-encrypted-conformance-pack-q4w7e1r2", "KINESIS_STREAM_ENCRYPTED"],
+];
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
 
 /** Commands that change something (SNS Publish included: an alert is a side effect too). */
 export const MUTATING_COMMAND =
-  /^(Put|Delete|Detach|Attach|Create|Update|Tag|Untag|Remove|Add|Set|Publish|Send|Start|Enable|Disable|Change)/;
+  /^(Put|Delete|Detach|Attach|Create|Update|Tag|Untag|Remove|Add|Set|Publish|Send|Start|Enable|Disable|Change|Modify|Reset)/;
 
 export interface RecordedCall {
-  service: "s3" | "iam" | "sns" | "sts" | "config" | "cloudwatch" | "accessanalyzer";
+  service:
+    | "s3"
+    | "iam"
+    | "sns"
+    | "sts"
+    | "config"
+    | "cloudwatch"
+    | "accessanalyzer"
+    | "sqs"
+    | "kms"
+    | "secretsmanager"
+    | "ec2"
+    | "rds"
+    | "kinesis";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -526,6 +577,7 @@ function wire(stub: unknown, handlers: Array<[{ name: string }, Handler]>): void
 /** Installs the mocks; restore() before another FakeAws (or other mocks) is installed. */
 export class FakeAws {
   readonly account = new FakeAccount();
+  readonly resources = new FakeServiceResources(ACCOUNT);
   private readonly stubs: Array<[RecordedCall["service"], Stub]>;
 
   constructor() {
@@ -536,6 +588,12 @@ export class FakeAws {
     const config = mockClient(ConfigServiceClient);
     const cloudwatch = mockClient(CloudWatchClient);
     const accessAnalyzer = mockClient(AccessAnalyzerClient);
+    const sqs = mockClient(SQSClient);
+    const kms = mockClient(KMSClient);
+    const secrets = mockClient(SecretsManagerClient);
+    const ec2 = mockClient(EC2Client);
+    const rds = mockClient(RDSClient);
+    const kinesis = mockClient(KinesisClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -544,7 +602,20 @@ export class FakeAws {
       ["config", config],
       ["cloudwatch", cloudwatch],
       ["accessanalyzer", accessAnalyzer],
+      ["sqs", sqs],
+      ["kms", kms],
+      ["secretsmanager", secrets],
+      ["ec2", ec2],
+      ["rds", rds],
+      ["kinesis", kinesis],
     ];
+    wire(sqs, this.resources.sqs());
+    wire(sns, this.resources.sns());
+    wire(kms, this.resources.kms());
+    wire(secrets, this.resources.secretsManager());
+    wire(ec2, this.resources.ec2());
+    wire(rds, this.resources.rds());
+    wire(kinesis, this.resources.kinesis());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(s3, s3Handlers(this.account));

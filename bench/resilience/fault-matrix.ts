@@ -58,6 +58,7 @@ import { CloudWatchMetricSource } from "../../src/adapters/cloudwatch-metric-sou
 import { setSettings } from "../../src/config/detection-config.ts";
 import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
+import { rearmQuietPeriods } from "../../src/domain/detection.ts";
 import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import { metricsPerCall } from "../../src/domain/metric-batching.ts";
 import { shouldNotify } from "../../src/domain/remediation-notification.ts";
@@ -176,7 +177,7 @@ const METRICS_PER_BATCH = (() => {
   if (!set) throw new Error("vigil.config.yaml has no egress metric set");
   const settings = setSettings(config.detection, set);
   const window = Math.round((settings.windowDays * 86_400) / settings.periodSeconds);
-  return metricsPerCall(window + settings.sustainedPeriods + settings.rearmQuietPeriods + 1);
+  return metricsPerCall(window + settings.sustainedPeriods + rearmQuietPeriods(settings) + 1);
 })();
 
 export const MATRIX: MatrixRow[] = [

@@ -209,10 +209,11 @@ interface Harness {
   close(): Promise<void>;
 }
 
-const FUZZ_REMEDIATION_CONFIG = {
+export const FUZZ_REMEDIATION_CONFIG = {
   defaultMode: "enforce" as const,
   allowedRegions: [...ALLOWED_REGIONS],
   settings: { s3EncryptionAlgorithm: "AES256" as const },
+  ruleKinds: { "securityhub-sqs-queue-encrypted-*": "sqs-encryption" as const },
 };
 
 /** The real wiring (S3 journal, SNS alerts, registry), on the fake account's mocked clients. */

@@ -5,7 +5,7 @@
  *
  * Shared by the fuzz tests and bench/resilience.ts (no Vitest import here).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { ACCOUNT } from "./fake-aws.ts";
 
@@ -26,6 +26,20 @@ export function loadSample(name: string): Json {
   return JSON.parse(
     readFileSync(new URL(`../../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
   ) as Json;
+}
+
+const FIXTURE_DIR = new URL("../../test/fixtures/events/", import.meta.url);
+
+/** Names of the samples whose file name starts with `prefix`. */
+export function sampleNames(prefix: string): string[] {
+  return readdirSync(FIXTURE_DIR)
+    .filter((file) => file.startsWith(prefix) && file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .sort();
+}
+
+function detailOf(name: string): Json {
+  return loadSample(name).detail as Json;
 }
 
 // ---- one mutation ------------------------------------------------------------------------------
@@ -261,6 +275,12 @@ const RULE_TYPES: Record<string, string[]> = {
     "AWS::IAM::Role",
     "AWS::IAM::Group",
   ],
+  "rds-snapshots-public-prohibited": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
+  "sns-encrypted-kms": ["AWS::SNS::Topic"],
+  "ec2-ebs-encryption-by-default": ["AWS::::Account"],
+  // Generated names (Security Hub) the fake account resolves: see fake-aws.ts GENERATED_RULES.
+  "securityhub-sns-encrypted-kms-81d29bd8": ["AWS::SNS::Topic"],
+  "securityhub-sqs-queue-encrypted-11ce1a73": ["AWS::SQS::Queue"],
 };
 const RESOURCE_TYPES = [
   "AWS::S3::Bucket",
@@ -272,16 +292,24 @@ const RESOURCE_TYPES = [
   "AWS::KMS::Key",
   "AWS::::Account",
   "AWS::S3::AccountPublicAccessBlock",
+  "AWS::SQS::Queue",
+  "AWS::SNS::Topic",
+  "AWS::SecretsManager::Secret",
+  "AWS::EC2::Snapshot",
+  "AWS::RDS::DBSnapshot",
+  "AWS::RDS::DBClusterSnapshot",
 ];
 
 interface ConfigBase extends Base {
   resourceType: string;
   /** The IAM name and type segment behind the sample's unique id (IAM bases only). */
   iam?: { type: "user" | "policy"; name: string };
+  /** A resource named by ARN, queue URL or account id (every kind but buckets and IAM). */
+  resourceId?: string;
   compliance: string;
 }
 
-const CONFIG_BASES: ConfigBase[] = [
+const EXPLICIT_CONFIG_BASES: ConfigBase[] = [
   {
     name: "config-s3-encryption-noncompliant",
     blockers: [],
@@ -315,6 +343,88 @@ const CONFIG_BASES: ConfigBase[] = [
     compliance: "COMPLIANT",
   },
 ];
+
+export const CONFIG_BASES: ConfigBase[] = [
+  ...EXPLICIT_CONFIG_BASES,
+  ...sampleNames("config-")
+    .filter((name) => !EXPLICIT_CONFIG_BASES.some((b) => b.name === name))
+    .map((name): ConfigBase => {
+      const detail = loadSample(name).detail as Json;
+      const compliance = String((detail.newEvaluationResult as Json).complianceType);
+      return {
+        name,
+        blockers:
+          compliance === "NON_COMPLIANT"
+            ? []
+            : [["detail", "newEvaluationResult", "complianceType"]],
+        resourceType: String(detail.resourceType),
+        resourceId: String(detail.resourceId),
+        compliance,
+      };
+    }),
+];
+
+/** The resource type, the rule, and the service in the resource's name: one of them at a time. */
+const RESOURCE_TYPE_SLOT = "rule-resource-type-or-service";
+
+/**
+ * Another account, region or partition in the resource's own name (ARN, queue URL or account id):
+ * each names some other resource than the finding's, which intake must refuse. The region is one
+ * outside allowedRegions so that no mutation of the event's region can make the two agree again.
+ */
+function foreignResourceIds(path: string[], id: string): fc.Arbitrary<Mutation>[] {
+  const arn = /^arn:([^:]+):([^:]+):([^:]*):(\d{12}):(.+)$/.exec(id);
+  if (arn) {
+    const [, , service, region, account, rest] = arn;
+    return [
+      otherPartition.map((p) => ({
+        path,
+        value: `arn:${p}:${service}:${region}:${account}:${rest}`,
+        label: `ARN of partition ${p}`,
+        invalidates: true,
+      })),
+      otherAccount.map((a) => ({
+        path,
+        value: `arn:aws:${service}:${region}:${a}:${rest}`,
+        label: "ARN of another account",
+        invalidates: true,
+      })),
+      disallowedRegion.map((r) => ({
+        path,
+        value: `arn:aws:${service}:${r}:${account}:${rest}`,
+        label: "ARN of a region outside allowedRegions",
+        invalidates: true,
+      })),
+      fc
+        .constantFrom("s3", "iam", "lambda", "dynamodb", "sqs", "sns", "kms", "ec2", "rds")
+        .filter((other) => other !== service)
+        .map((other) => ({
+          path,
+          value: `arn:aws:${other}:${region}:${account}:${rest}`,
+          label: `ARN of service ${other}`,
+          invalidates: true,
+          // With another resource type as well, the two could agree again.
+          slot: RESOURCE_TYPE_SLOT,
+        })),
+    ];
+  }
+  const url = /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com\/(\d{12})\/(.+)$/.exec(id);
+  if (url) {
+    const [, region, , name] = url;
+    return [
+      otherAccount.map((a) => ({
+        path,
+        value: `https://sqs.${region}.amazonaws.com/${a}/${name}`,
+        label: "queue URL of another account",
+        invalidates: true,
+      })),
+    ];
+  }
+  if (/^\d{12}$/.test(id)) {
+    return [otherAccount.map(set(path, "another account as the account-level resource", true))];
+  }
+  return [];
+}
 
 /** Mutations of validated strings: wrong type, missing, empty, huge. */
 function validatedString(path: string[], required: boolean): fc.Arbitrary<Mutation> {
@@ -479,6 +589,8 @@ function configMutations(base: ConfigBase): fc.Arbitrary<Mutation> {
         invalidates: false,
       }),
     );
+  } else if (base.resourceId !== undefined) {
+    resourceIdMutations.push(...foreignResourceIds(resourceId, base.resourceId));
   } else {
     resourceIdMutations.push(
       badBucket.map(set(resourceId, "invalid bucket name", true)),
@@ -504,7 +616,7 @@ function configMutations(base: ConfigBase): fc.Arbitrary<Mutation> {
   const evaluation = ["detail", "newEvaluationResult"];
   const compliance = [...evaluation, "complianceType"];
   const old = ["detail", "oldEvaluationResult"];
-  const ruleOrType = (m: Mutation): Mutation => ({ ...m, slot: "rule-or-resource-type" });
+  const ruleOrType = (m: Mutation): Mutation => ({ ...m, slot: RESOURCE_TYPE_SLOT });
   return fc.oneof(
     ...envelope("aws.config", "Config Rules Compliance Change"),
     ruleMutations.map(ruleOrType),
@@ -564,12 +676,13 @@ function configMutations(base: ConfigBase): fc.Arbitrary<Mutation> {
 // ---- Access Analyzer finding -------------------------------------------------------------------
 
 interface AnalyzerBase extends Base {
-  kind: "bucket" | "role";
+  /** bucket and role: hand-written mutations; resource: derived from the sample's ARN. */
+  kind: "bucket" | "role" | "resource";
   resourceType: string;
   status: string;
 }
 
-const ANALYZER_BASES: AnalyzerBase[] = [
+const EXPLICIT_ANALYZER_BASES: AnalyzerBase[] = [
   {
     name: "access-analyzer-s3-public",
     blockers: [],
@@ -605,22 +718,54 @@ const ANALYZER_BASES: AnalyzerBase[] = [
   },
 ];
 
+// Every other sample in test/fixtures/events (access-analyzer-*.json, config-*.json) is a base too,
+// read from the sample itself: a new kind is fuzzed by adding its sample, and
+// test/resilience/coverage.test.ts fails when a registered remediation has none.
+export const ANALYZER_BASES: AnalyzerBase[] = [
+  ...EXPLICIT_ANALYZER_BASES,
+  ...sampleNames("access-analyzer-")
+    .filter((name) => !EXPLICIT_ANALYZER_BASES.some((b) => b.name === name))
+    .map((name): AnalyzerBase => {
+      const detail = detailOf(name);
+      const status = String(detail.status);
+      return {
+        name,
+        blockers: status === "ACTIVE" ? [] : [["detail", "status"]],
+        kind: "resource",
+        resourceType: String(detail.resourceType),
+        status,
+      };
+    }),
+];
+
 function analyzerMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
   const d = (key: string) => ["detail", key];
   const resource = d("resource");
-  const resourceMutations: fc.Arbitrary<Mutation>[] = [
-    validatedString(resource, true),
-    fc
-      .constantFrom("acme-curated-exports", "s3://acme-curated-exports", "role/etl", "*", "arn")
-      .map(set(resource, "not an ARN", true)),
-    fc
-      .constantFrom(
-        `arn:aws:sqs:eu-west-1:${ACCOUNT}:queue`,
-        `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234`,
-        `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:f`,
-      )
-      .map(set(resource, "ARN of another service", true)),
-  ];
+  const resourceMutations: fc.Arbitrary<Mutation>[] = [validatedString(resource, true)];
+  if (base.kind === "resource") {
+    resourceMutations.push(
+      ...foreignResourceIds(resource, String(detailOf(base.name).resource)),
+      fc
+        .constantFrom("s3://acme-curated-exports", "*", "arn")
+        .map(set(resource, "not an ARN", true)),
+    );
+  } else {
+    resourceMutations.push(
+      fc
+        .constantFrom("acme-curated-exports", "s3://acme-curated-exports", "role/etl", "*", "arn")
+        .map(set(resource, "not an ARN", true)),
+      fc
+        .constantFrom(
+          `arn:aws:sqs:eu-west-1:${ACCOUNT}:queue`,
+          `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234`,
+          `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:f`,
+        )
+        .map((value) => ({
+          ...set(resource, "ARN of another service", true)(value),
+          slot: RESOURCE_TYPE_SLOT,
+        })),
+    );
+  }
   if (base.kind === "bucket") {
     resourceMutations.push(
       otherPartition.map((p) => ({
@@ -650,7 +795,7 @@ function analyzerMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
         invalidates: false,
       })),
     );
-  } else {
+  } else if (base.kind === "role") {
     resourceMutations.push(
       otherPartition.map((p) => ({
         path: resource,
@@ -691,16 +836,18 @@ function analyzerMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
         })),
       fc.constantFrom("active", "OPEN", "FIXED").map(set(status, "unknown status", true)),
     ),
-    fc.oneof(
-      validatedString(d("resourceType"), true),
-      fc
-        .constantFrom(...RESOURCE_TYPES, "AWS::SQS::Queue", "AWS::Lambda::Function")
-        .filter((t) => t !== base.resourceType)
-        .map(set(d("resourceType"), "another resource type", true)),
-      prototypeKey.map(
-        set(d("resourceType"), "resource type named like an Object.prototype member", true),
-      ),
-    ),
+    fc
+      .oneof(
+        validatedString(d("resourceType"), true),
+        fc
+          .constantFrom(...RESOURCE_TYPES, "AWS::Lambda::Function")
+          .filter((t) => t !== base.resourceType)
+          .map(set(d("resourceType"), "another resource type", true)),
+        prototypeKey.map(
+          set(d("resourceType"), "resource type named like an Object.prototype member", true),
+        ),
+      )
+      .map((m): Mutation => ({ ...m, slot: RESOURCE_TYPE_SLOT })),
     fc.oneof(...resourceMutations),
     ...accountAndRegion(d("accountId"), d("region")),
     fc.oneof(

@@ -6,6 +6,7 @@ import type { MetricSelector } from "../ports/metric-source.ts";
 import { BUILTIN_SELECTORS, cloudTrailSelectors } from "./metric-sets.ts";
 
 const isoTime = z.iso.datetime({ offset: true });
+const DURATION_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
 /** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
 export const settingsSchema = z
@@ -29,6 +30,17 @@ export const settingsSchema = z
     criticalK: z.number().positive(),
     confirmPeriods: z.number().int().min(1).max(24),
     sustainedPeriods: z.number().int().min(1),
+    /** Quiet time that closes an episode: "90m", "8h", "2d" (in seconds once parsed). */
+    rearmQuiet: z
+      .string()
+      .regex(/^[1-9]\d*(m|h|d)$/, 'a duration such as "90m", "8h" or "2d"')
+      .transform(
+        (text) => Number(text.slice(0, -1)) * (DURATION_SECONDS[text.slice(-1)] as number),
+      ),
+    /**
+     * The same as a count of the metric's periods (the older key, still read): 48 is two days hourly
+     * but four hours on a 5-minute metric. The last layer naming either key wins.
+     */
     rearmQuietPeriods: z.number().int().min(1),
     excludedRanges: z
       .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
@@ -37,7 +49,11 @@ export const settingsSchema = z
       }),
   })
   .partial()
-  .strict();
+  .strict()
+  .refine((s) => s.rearmQuiet === undefined || s.rearmQuietPeriods === undefined, {
+    message: "give rearmQuiet (a duration) or the older rearmQuietPeriods, not both",
+    path: ["rearmQuiet"],
+  });
 
 export type SettingsInput = z.infer<typeof settingsSchema>;
 
@@ -157,10 +173,17 @@ function matches(match: z.infer<typeof metricMatchSchema>, metric: MetricIdentit
 
 function resolveSettings(layers: SettingsInput[]): DetectionSettings {
   const merged: DetectionSettings = { ...DEFAULT_DETECTION_SETTINGS };
+  // rearmQuietPeriods counts periods: converted with the period the layers end with.
+  let rearmPeriods: number | undefined;
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
-      if (key === "excludedRanges") {
+      if (key === "rearmQuiet") {
+        merged.rearmQuietSeconds = value as number;
+        rearmPeriods = undefined;
+      } else if (key === "rearmQuietPeriods") {
+        rearmPeriods = value as number;
+      } else if (key === "excludedRanges") {
         merged.excludedRanges = [
           ...merged.excludedRanges,
           ...(value as NonNullable<SettingsInput["excludedRanges"]>).map((r) => ({
@@ -173,6 +196,7 @@ function resolveSettings(layers: SettingsInput[]): DetectionSettings {
       }
     }
   }
+  if (rearmPeriods !== undefined) merged.rearmQuietSeconds = rearmPeriods * merged.periodSeconds;
   return merged;
 }
 

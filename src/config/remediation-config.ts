@@ -15,6 +15,7 @@ export const FINDING_KINDS = [
   "sqs-encryption",
   "sns-encryption",
   "ebs-default-encryption",
+  "kinesis-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -32,6 +33,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "rds-snapshots-public-prohibited": "rds-snapshot-sharing",
   "sns-encrypted-kms": "sns-encryption",
   "ec2-ebs-encryption-by-default": "ebs-default-encryption",
+  "kinesis-stream-encrypted": "kinesis-encryption",
 };
 
 /**
@@ -60,6 +62,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.
   SNS_ENCRYPTED_KMS: "sns-encryption",
   EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
+  KINESIS_STREAM_ENCRYPTED: "kinesis-encryption",
 };
 
 /**

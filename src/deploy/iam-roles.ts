@@ -165,6 +165,17 @@ export function statementsFor(
       add("RemediateTopics", sub("arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*"), action);
     } else if (service === "sqs" && action !== "sqs:SendMessage") {
       add("RemediateQueues", sub("arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*"), action);
+    } else if (service === "kinesis") {
+      // kinesis-encryption: the account's own data streams, any region a finding names. Start/Stop
+      // StreamEncryption are also authorised on the stream's KMS key (IAM's kmsKey resource type).
+      add(
+        "RemediateStreams",
+        [
+          sub("arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*"),
+          sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        ],
+        action,
+      );
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       // A function that only counts pages (detection) reaches the page ledger's prefix only.
       add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);

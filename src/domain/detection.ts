@@ -38,8 +38,12 @@ export interface DetectionSettings {
   confirmPeriods: number;
   /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
   sustainedPeriods: number;
-  /** This many normal periods in a row close an episode (re-arms the alert). */
-  rearmQuietPeriods: number;
+  /**
+   * Quiet time that closes an episode (re-arms the alert), in seconds: this long without an
+   * anomalous period, counted in whole periods of the metric (rearmQuietPeriods). A duration, not a
+   * count, so one setting means the same on 5-minute and hourly metrics.
+   */
+  rearmQuietSeconds: number;
   /** Time ranges (epoch ms, start inclusive, end exclusive) left out of baselines: confirmed incidents. */
   excludedRanges: ReadonlyArray<{ start: number; end: number }>;
 }
@@ -70,9 +74,16 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   criticalK: 9,
   confirmPeriods: 2,
   sustainedPeriods: 3,
-  rearmQuietPeriods: 48,
+  rearmQuietSeconds: 48 * 3600,
   excludedRanges: [],
 };
+
+/** Normal periods in a row that close an episode: rearmQuietSeconds in whole periods, at least 1. */
+export function rearmQuietPeriods(
+  settings: Pick<DetectionSettings, "rearmQuietSeconds" | "periodSeconds">,
+): number {
+  return Math.max(1, Math.ceil(settings.rearmQuietSeconds / settings.periodSeconds));
+}
 
 /**
  * Whether a period without a datapoint counts as 0 for this metric. "auto": only for Sum and

@@ -17,7 +17,12 @@
  *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
  *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
  */
-import type { DetectionSettings, Episode, Verdict } from "./detection.ts";
+import {
+  type DetectionSettings,
+  type Episode,
+  rearmQuietPeriods,
+  type Verdict,
+} from "./detection.ts";
 import { metricKey } from "./metric.ts";
 
 interface Draft {
@@ -46,7 +51,7 @@ export function buildEpisodes(
   }
   // Callers pass ascending verdicts; sorting a copy makes a mistake there harmless.
   const ordered = [...verdicts].sort((a, b) => a.timestamp - b.timestamp);
-  const rearmAfter = Math.max(1, settings.rearmQuietPeriods);
+  const rearmAfter = rearmQuietPeriods(settings);
 
   const episodes: Episode[] = [];
   let draft: Draft | null = null;

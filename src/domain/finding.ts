@@ -39,7 +39,8 @@ export type FindingKind =
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption
   | "sns-encryption" // topic without a KMS key
-  | "ebs-default-encryption"; // EBS encryption by default off in a region
+  | "ebs-default-encryption" // EBS encryption by default off in a region
+  | "kinesis-encryption"; // Kinesis data stream without server-side encryption
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */

@@ -28,7 +28,13 @@
 
 import type { TimeSpan } from "./backtest-compare.ts";
 import { evaluateRange } from "./baseline.ts";
-import type { DetectionSettings, Method, Verdict, VerdictStatus } from "./detection.ts";
+import {
+  type DetectionSettings,
+  type Method,
+  rearmQuietPeriods,
+  type Verdict,
+  type VerdictStatus,
+} from "./detection.ts";
 import { buildEpisodes } from "./episodes.ts";
 import { type MetricSeries, seriesPoints } from "./metric.ts";
 import { replay } from "./replay.ts";
@@ -384,7 +390,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   for (const candidate of candidates(settings, level)) {
     if (candidate.changedCount === 0) continue;
     const statuses = rejudgeStatuses(rawFor(candidate.settings.method), candidate.settings, lead);
-    const spans = episodeSpans(statuses, timestamps, settings.rearmQuietPeriods);
+    const spans = episodeSpans(statuses, timestamps, rearmQuietPeriods(settings));
     const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
     const flags = (reference: TimeSpan) =>
       statuses.some(

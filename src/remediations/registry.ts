@@ -3,6 +3,7 @@ import type { Remediation } from "../ports/remediation.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
@@ -29,6 +30,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   sqsEncryption,
   snsEncryption,
   ebsDefaultEncryption,
+  kinesisEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
+import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
 import { sharingSettings } from "./sharing/settings.ts";
@@ -23,6 +24,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   sqsEncryptionSettings,
   snsEncryptionSettings,
   ebsDefaultEncryptionSettings,
+  kinesisEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -55,6 +57,7 @@ export const remediationSettingsSchema = z
     ...sqsEncryptionSettings.shape,
     ...snsEncryptionSettings.shape,
     ...ebsDefaultEncryptionSettings.shape,
+    ...kinesisEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

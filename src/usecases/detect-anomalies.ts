@@ -11,7 +11,12 @@ import type { AlertingSummary, AlertPolicy, OpenEpisode } from "../domain/alert-
 import type { AnomalyAlert, AnomalyEvent } from "../domain/anomaly-notification.ts";
 import { evaluateRange, newestCompletePeriodStart, windowPeriods } from "../domain/baseline.ts";
 import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
-import type { DetectionSettings, Episode, Verdict } from "../domain/detection.ts";
+import {
+  type DetectionSettings,
+  type Episode,
+  rearmQuietPeriods,
+  type Verdict,
+} from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
 import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
@@ -95,7 +100,7 @@ interface PlannedSet {
 
 /** Periods before the evaluated one that are re-evaluated to know where an episode started or ended. */
 function episodeLookback(settings: DetectionSettings): number {
-  return settings.sustainedPeriods + settings.rearmQuietPeriods;
+  return settings.sustainedPeriods + rearmQuietPeriods(settings);
 }
 
 /** Which episode event, if any, the newest verdict makes: compares the state before and after it. */

@@ -112,6 +112,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */

@@ -432,6 +432,12 @@ describe("option parsing", () => {
     expect(parseSettingVariant("current")).toEqual({ label: "current", changes: {} });
   });
 
+  it("reads rearm as a duration, or as a count of periods like the older key", () => {
+    expect(parseSettingVariant("rearm=8h").changes).toEqual({ rearmQuietSeconds: 8 * 3600 });
+    expect(parseSettingVariant("rearm=96").changes).toEqual({ rearmQuietPeriods: 96 });
+    expect(() => parseSettingVariant("rearm=8 hours")).toThrow(/rearmQuiet/);
+  });
+
   it("parses exclusions and metric identities", () => {
     expect(parseExclusion("2026-10-03/2026-10-04T12:00+02:00")).toEqual({
       start: Date.parse("2026-10-03T00:00:00Z"),

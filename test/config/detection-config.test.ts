@@ -97,6 +97,39 @@ describe("configuration", () => {
     ).toBe("gap");
   });
 
+  it("reads the rearm quiet time as a duration, and the older count in the set's own period", () => {
+    const sets = (defaults: object, settings: object = {}) =>
+      parseConfig({
+        detection: {
+          scheduleMinutes: 5,
+          defaults,
+          metricSets: [
+            { name: "egress", builtin: "egress", settings: { periodSeconds: 300, ...settings } },
+          ],
+        },
+      }).detection;
+    const rearm = (defaults: object, settings: object = {}) => {
+      const detection = sets(defaults, settings);
+      return setSettings(detection, detection.metricSets[0] as never).rearmQuietSeconds;
+    };
+    expect(rearm({ rearmQuiet: "8h" })).toBe(8 * 3600);
+    expect(rearm({ rearmQuiet: "90m" })).toBe(90 * 60);
+    expect(rearm({ rearmQuiet: "2d" })).toBe(2 * 86_400);
+    // 48 periods of 5 minutes: four hours, as before the duration existed.
+    expect(rearm({ rearmQuietPeriods: 48 })).toBe(4 * 3600);
+    // The last layer that names either key wins.
+    expect(rearm({ rearmQuietPeriods: 48 }, { rearmQuiet: "1d" })).toBe(86_400);
+    expect(rearm({ rearmQuiet: "1d" }, { rearmQuietPeriods: 12 })).toBe(3600);
+    expect(errorOf({ detection: { defaults: { rearmQuiet: "8 hours" }, metricSets: [] } })).toMatch(
+      /rearmQuiet/,
+    );
+    expect(
+      errorOf({
+        detection: { defaults: { rearmQuiet: "8h", rearmQuietPeriods: 4 }, metricSets: [] },
+      }),
+    ).toMatch(/not both/);
+  });
+
   it("names the bad key and why", () => {
     expect(
       errorOf({

@@ -240,7 +240,13 @@ describe("packaged template: one least-privilege role per function", () => {
         else if (service === "config") expect(text).toContain(":config-rule/*");
         else if (service === "access-analyzer") expect(text).toContain(":analyzer/*");
         else if (service === "ec2") expect(text).toContain("::snapshot/*");
-        else if (service === "rds") expect(text).toContain(":snapshot:*");
+        else if (service === "kinesis") {
+          // kinesis-encryption: the account's streams, and its keys (IAM's kmsKey resource type).
+          expect(targets).toEqual([
+            { "Fn::Sub": "arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*" },
+            { "Fn::Sub": "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*" },
+          ]);
+        } else if (service === "rds") expect(text).toContain(":snapshot:*");
         else if (service === "s3") {
           const journal = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
           if (journal.includes(action)) expect(text).toContain("JournalBucket");

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DetectionSettings, Verdict, VerdictStatus } from "../../src/domain/detection.ts";
+import {
+  type DetectionSettings,
+  rearmQuietPeriods,
+  type Verdict,
+  type VerdictStatus,
+} from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
 import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
@@ -87,10 +92,21 @@ describe("buildEpisodes", () => {
     expect(buildEpisodes(timeline("Alll"), SETTINGS)[0]?.open).toBe(false);
   });
 
-  it("honours a different rearmQuietPeriods", () => {
-    const settings = { ...SETTINGS, rearmQuietPeriods: 5 };
+  it("honours a different rearm duration", () => {
+    const settings = { ...SETTINGS, rearmQuietSeconds: 5 * SETTINGS.periodSeconds };
     expect(buildEpisodes(timeline("AnnnnA"), settings)).toHaveLength(1);
     expect(buildEpisodes(timeline("AnnnnnA"), settings)).toHaveLength(2);
+  });
+
+  it("counts the rearm duration in the metric's own periods (a part period counts whole)", () => {
+    // 4 h: four quiet hours close an hourly episode; on a daily metric one quiet day does.
+    const hourly = { ...SETTINGS, periodSeconds: 3600, rearmQuietSeconds: 4 * 3600 };
+    expect(rearmQuietPeriods(hourly)).toBe(4);
+    expect(rearmQuietPeriods({ ...hourly, periodSeconds: 300 })).toBe(48);
+    expect(rearmQuietPeriods({ ...hourly, periodSeconds: 86_400 })).toBe(1);
+    expect(rearmQuietPeriods({ ...hourly, rearmQuietSeconds: 90 * 60 })).toBe(2);
+    expect(buildEpisodes(timeline("AnnnA"), hourly)).toHaveLength(1);
+    expect(buildEpisodes(timeline("AnnnnA"), hourly)).toHaveLength(2);
   });
 
   it("escalates to critical once sustained for sustainedPeriods anomalous periods", () => {

@@ -77,7 +77,11 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
   it("episodeSpans matches buildEpisodes", () => {
     for (const series of allScenarios()) {
       for (const rearmQuietPeriods of [1, 3, 6]) {
-        const settings = { ...MEAN_SD_SETTINGS, k: 2.5, rearmQuietPeriods };
+        const settings = {
+          ...MEAN_SD_SETTINGS,
+          k: 2.5,
+          rearmQuietSeconds: rearmQuietPeriods * MEAN_SD_SETTINGS.periodSeconds,
+        };
         const verdicts = evaluateRange(series, RANGE.start, LAST, settings);
         const spans = episodeSpans(
           verdicts.map((v) => v.status),

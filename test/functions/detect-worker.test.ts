@@ -11,7 +11,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { handler as fanout, setFanoutDeps } from "../../functions/detect-fanout.ts";
 import { setShardDeps, handler as worker } from "../../functions/detect-worker.ts";
 import type { DetectShard } from "../../src/events/detect-shard.ts";
@@ -22,6 +22,10 @@ const cloudwatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
 const sts = mockClient(STSClient);
+// The unit project shares one module graph (isolate: false): put the real clients' send back.
+afterAll(() => {
+  for (const mock of [cloudwatch, sns, sqs, sts]) mock.restore();
+});
 
 const HOUR = 3_600_000;
 const EVALUATED = Date.parse("2026-11-24T07:00:00Z");

@@ -5,11 +5,16 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { handler, setDetectDeps } from "../../functions/detect.ts";
 
 const cloudwatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
+// The unit project shares one module graph (isolate: false): put the real clients' send back.
+afterAll(() => {
+  cloudwatch.restore();
+  sns.restore();
+});
 const HOUR = 3_600_000;
 const NOW = Date.parse("2026-11-24T08:15:00Z");
 const EVALUATED = Date.parse("2026-11-24T07:00:00Z");

@@ -22,6 +22,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sqs-encryption": ["AWS::SQS::Queue"],
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
+  "kinesis-encryption": ["AWS::Kinesis::Stream"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -76,6 +77,7 @@ describe("remediation registry", () => {
       "sqs-encryption",
       "sns-encryption",
       "ebs-default-encryption",
+      "kinesis-encryption",
     ]);
   });
 

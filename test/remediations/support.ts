@@ -35,6 +35,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   quarantinePolicyName: "vigil-quarantine-deny-all",
   replaceExistingKmsKey: false,
   snsKmsKeyId: "alias/aws/sns",
+  kinesisKmsKeyId: "alias/aws/kinesis",
 };
 
 export function makeFinding(

@@ -11,7 +11,7 @@ export const MEAN_SD_SETTINGS: DetectionSettings = {
   k: 3,
   criticalK: 6,
   confirmPeriods: 1,
-  rearmQuietPeriods: 3,
+  rearmQuietSeconds: 3 * DEFAULT_DETECTION_SETTINGS.periodSeconds,
 };
 
 /** The same as config settings (for parseConfig inputs). */

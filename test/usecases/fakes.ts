@@ -51,6 +51,7 @@ export type SampleName =
   | "config-sqs-encryption-noncompliant"
   | "config-sns-encryption-noncompliant"
   | "config-ebs-default-encryption-noncompliant"
+  | "config-kinesis-encryption-noncompliant"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
   | "aws-doc-access-analyzer-finding"

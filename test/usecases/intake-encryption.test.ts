@@ -174,3 +174,49 @@ describe("intake: EBS encryption by default (account-level)", () => {
     expect(isIgnored(result) && result.reason).toMatch(/account-level/);
   });
 });
+
+describe("intake: Kinesis stream encryption", () => {
+  const rules = {
+    "kinesis-stream-encrypted-conformance-pack-q4w7e1r2": {
+      sourceIdentifier: "KINESIS_STREAM_ENCRYPTED",
+    },
+  };
+
+  it("maps a conformance pack's rule by its managed source identifier KINESIS_STREAM_ENCRYPTED", async () => {
+    const result = finding(
+      await intakeConfigEvent(
+        deps({}, rules),
+        configEvent("config-kinesis-encryption-noncompliant"),
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: "kinesis-encryption",
+      resourceType: "AWS::Kinesis::Stream",
+      resourceName: "acme-clickstream",
+      resourceArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/acme-clickstream",
+    });
+  });
+
+  it("maps the rule under its default name without asking Config", async () => {
+    const result = finding(
+      await intakeConfigEvent(
+        deps(),
+        configEvent("config-kinesis-encryption-noncompliant", (e) => {
+          e.detail.configRuleName = "kinesis-stream-encrypted";
+        }),
+      ),
+    );
+    expect(result.kind).toBe("kinesis-encryption");
+  });
+
+  it("refuses a stream ARN of another account", async () => {
+    const result = await intakeConfigEvent(
+      deps({}, rules),
+      configEvent(
+        "config-kinesis-encryption-noncompliant",
+        withResourceId("arn:aws:kinesis:eu-west-1:999988887777:stream/acme-clickstream"),
+      ),
+    );
+    expect(isIgnored(result) && result.reason).toMatch(/not in the finding's account/);
+  });
+});

@@ -91,7 +91,8 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   confirmperiods: "confirmPeriods",
   sustained: "sustainedPeriods",
   sustainedperiods: "sustainedPeriods",
-  rearm: "rearmQuietPeriods",
+  rearm: "rearmQuiet",
+  rearmquiet: "rearmQuiet",
   rearmquietperiods: "rearmQuietPeriods",
 };
 
@@ -101,7 +102,11 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   if (!result.success) {
     throw new UsageError(`${where}: ${describeZodError(result.error).replaceAll("\n", "; ")}`);
   }
-  return result.data as SettingsChanges;
+  const { rearmQuiet, ...rest } = result.data;
+  return {
+    ...(rest as SettingsChanges),
+    ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuiet }),
+  };
 }
 
 /**
@@ -127,11 +132,15 @@ export function parseSettingVariant(text: string): SettingsVariant {
         `${where}: unknown setting "${rawKey}" (known: ${[...new Set(Object.values(SETTING_KEYS))].join(", ")})`,
       );
     }
-    if (key in changes) throw new UsageError(`${where}: ${key} is given twice`);
+    if (key in changes || (key === "rearmQuiet" && "rearmQuietPeriods" in changes))
+      throw new UsageError(`${where}: ${key} is given twice`);
     const at = `${where}: ${rawKey}`;
     if (key === "periodSeconds") changes[key] = parsePeriod(at, value);
     else if (key === "windowDays") changes[key] = parseAmount(at, value.replace(/d$/i, ""));
     else if (key === "method" || key === "direction" || key === "missingData") changes[key] = value;
+    // rearm=8h is a duration; a bare number counts periods, like the older rearmQuietPeriods.
+    else if (key === "rearmQuiet" && /^\d+$/.test(value)) changes.rearmQuietPeriods = Number(value);
+    else if (key === "rearmQuiet") changes[key] = value;
     else changes[key] = parseAmount(at, value);
   }
   return { label, changes: validateChanges(where, changes) };

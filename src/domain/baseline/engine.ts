@@ -18,7 +18,11 @@ export interface BaselineEngine {
   moveTo(index: number): void;
   /** Usable baseline periods in the current window. */
   usableCount(): number;
-  /** Only called when usableCount() ≥ max(1, minHistoryPeriods). */
+  /**
+   * Only called when usableCount() ≥ max(1, minHistoryPeriods). The estimate may be one object the
+   * engine reuses: read it before the next moveTo or estimate (the judge does; a replay judges
+   * millions of periods and allocates nothing for them but their verdicts).
+   */
   estimate(index: number): Estimate;
 }
 

@@ -3,37 +3,35 @@ import { outlierNote } from "./engine.ts";
 import type { Grid } from "./grid.ts";
 import { keptSlice, robustSpread, type Spread } from "./robust-spread.ts";
 import { RunningSums } from "./running-sums.ts";
-import { SortedValues, usableValues } from "./sorted-window.ts";
+import { SortedFloat64 } from "./sorted-window.ts";
 
 export function meanSdEstimate(sorted: number[], note = ""): Estimate {
-  return estimateOf(robustSpread(sorted), note);
-}
-
-function estimateOf(spread: Spread, note = ""): Estimate {
-  return new MeanSdEstimate(spread, note);
+  return new MeanSdEstimate().set(robustSpread(sorted), note);
 }
 
 /**
  * A class rather than an object literal with an arrow function: one estimate per judged period, and
  * a closure per period (wrapped by the name-keeping helper under tsx) showed in replay profiles.
+ * MeanSdBaseline reuses one instance (see BaselineEngine.estimate).
  */
 class MeanSdEstimate implements Estimate {
-  readonly expected: number;
-  readonly sigma: number;
-  readonly periodsUsed: number;
+  expected = 0;
+  sigma = 0;
+  periodsUsed = 0;
+  private leftOut = 0;
+  private note = "";
 
-  constructor(
-    private readonly spread: Spread,
-    private readonly note: string,
-  ) {
+  set(spread: Spread, note = ""): this {
     this.expected = spread.mean;
     this.sigma = spread.sigma;
     this.periodsUsed = spread.kept;
+    this.leftOut = spread.leftOut;
+    this.note = note;
+    return this;
   }
 
   basis(periodWord: string): string {
-    const { kept, leftOut } = this.spread;
-    return `mean-sd over ${kept} ${periodWord} periods${outlierNote(leftOut)}${this.note}`;
+    return `mean-sd over ${this.periodsUsed} ${periodWord} periods${outlierNote(this.leftOut)}${this.note}`;
   }
 }
 
@@ -42,43 +40,45 @@ class MeanSdEstimate implements Estimate {
  * sorted view finds the outliers; running sums give mean and σ without a pass over the window.
  */
 export class MeanSdBaseline implements BaselineEngine {
-  private readonly sorted = new SortedValues();
+  private readonly sorted: SortedFloat64;
   private readonly sums = new RunningSums();
+  private readonly spread: Spread = { mean: 0, sigma: 0, kept: 0, leftOut: 0 };
+  private readonly reused = new MeanSdEstimate();
   private current = -1;
 
   constructor(
     private readonly grid: Grid,
     private readonly window: number,
-  ) {}
+  ) {
+    this.sorted = new SortedFloat64(Math.min(window, grid.baseline.length));
+  }
 
   moveTo(index: number): void {
     const baseline = this.grid.baseline;
     if (this.current >= 0 && index === this.current + 1) {
       const leaving = baseline[index - 1 - this.window] ?? Number.NaN;
       const entering = baseline[index - 1] ?? Number.NaN;
-      if (!Number.isNaN(leaving)) {
-        this.sorted.remove(leaving);
-        this.sums.remove(leaving);
-      }
-      if (!Number.isNaN(entering)) {
-        this.sorted.insert(entering);
-        this.sums.add(entering);
-      }
-      if (this.sums.due(this.window)) this.sums.rebuild(this.sorted.values);
+      if (Number.isNaN(leaving)) {
+        if (!Number.isNaN(entering)) this.sorted.insert(entering);
+      } else if (Number.isNaN(entering)) this.sorted.remove(leaving);
+      else this.sorted.replace(leaving, entering);
+      if (!Number.isNaN(leaving)) this.sums.remove(leaving);
+      if (!Number.isNaN(entering)) this.sums.add(entering);
+      if (this.sums.due(this.window)) this.sums.rebuild(this.sorted.view());
     } else {
-      this.sorted.replaceAll(usableValues(baseline, index - this.window, index));
-      this.sums.rebuild(this.sorted.values);
+      this.sorted.fill(baseline, index - this.window, index);
+      this.sums.rebuild(this.sorted.view());
     }
     this.current = index;
   }
 
   usableCount(): number {
-    return this.sorted.values.length;
+    return this.sorted.count;
   }
 
   estimate(): Estimate {
-    const values = this.sorted.values;
+    const values = this.sorted.view();
     const { first, end } = keptSlice(values);
-    return estimateOf(this.sums.spread(values, first, end));
+    return this.reused.set(this.sums.spread(values, first, end, this.spread));
   }
 }

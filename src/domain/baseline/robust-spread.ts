@@ -33,7 +33,7 @@ const MIN_POINTS_FOR_OUTLIER_RULE = 20;
  *  - "unknown": compute the MAD.
  */
 function outlierShortcut(
-  sorted: readonly number[],
+  sorted: ArrayLike<number>,
   center: number,
 ): "none" | "mad-zero" | "unknown" {
   const count = sorted.length;
@@ -59,12 +59,13 @@ export interface Spread {
  * Which values of an ASCENDING array the isolated-outlier rule (top of this file) keeps: the slice
  * [first, end). Exported for the running-sums path of `mean-sd`.
  */
-export function keptSlice(sorted: readonly number[]): { first: number; end: number } {
+export function keptSlice(sorted: ArrayLike<number>): { first: number; end: number } {
   const count = sorted.length;
   if (count >= MIN_POINTS_FOR_OUTLIER_RULE) {
-    const center = medianSorted(sorted);
+    // simple-statistics only reads length and indexes: a Float64Array view works as is.
+    const center = medianSorted(sorted as number[]);
     if (outlierShortcut(sorted, center) === "unknown") {
-      const mad = medianAbsoluteDeviation(sorted);
+      const mad = medianAbsoluteDeviation(sorted as number[]);
       if (mad > 0) {
         const cutoff = OUTLIER_ROBUST_Z * MAD_TO_SIGMA * mad;
         const keptFirst = lowerBound(sorted, center - cutoff);

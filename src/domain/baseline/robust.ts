@@ -15,55 +15,12 @@
  */
 import type { BaselineEngine, Estimate } from "./engine.ts";
 import type { Grid } from "./grid.ts";
-import { lowerBound, upperBound } from "./sorted-window.ts";
+import { SortedFloat64 } from "./sorted-window.ts";
 
 /** IQR of a normal distribution in σ: 2 · 0.6745. */
 const IQR_TO_SIGMA = 1.349;
 /** q99 − q1 of a normal distribution in σ: 2 · 2.3263. */
 const TAILS_TO_SIGMA = 4.6527;
-
-/** An ascending multiset in a Float64Array: binary search + copyWithin per change. */
-export class SortedFloat64 {
-  private values: Float64Array;
-  count = 0;
-
-  constructor(capacity: number) {
-    this.values = new Float64Array(Math.max(1, capacity));
-  }
-
-  clear(): void {
-    this.count = 0;
-  }
-
-  insert(value: number): void {
-    if (this.count === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    const view = this.values.subarray(0, this.count);
-    const at = upperBound(view, value);
-    this.values.copyWithin(at + 1, at, this.count);
-    this.values[at] = value;
-    this.count++;
-  }
-
-  remove(value: number): void {
-    const at = lowerBound(this.values.subarray(0, this.count), value);
-    if (this.values[at] !== value) throw new Error(`internal: ${value} is not in the window`);
-    this.values.copyWithin(at, at + 1, this.count);
-    this.count--;
-  }
-
-  /** Linear-interpolated quantile, p in [0, 1]; only when count ≥ 1. */
-  quantile(p: number): number {
-    const position = p * (this.count - 1);
-    const below = Math.floor(position);
-    const low = this.values[below] as number;
-    if (below + 1 >= this.count) return low;
-    return low + (position - below) * ((this.values[below + 1] as number) - low);
-  }
-}
 
 export class RobustBaseline implements BaselineEngine {
   private readonly sorted: SortedFloat64;
@@ -81,14 +38,12 @@ export class RobustBaseline implements BaselineEngine {
     if (this.current >= 0 && index === this.current + 1) {
       const leaving = baseline[index - 1 - this.window] ?? Number.NaN;
       const entering = baseline[index - 1] ?? Number.NaN;
-      if (!Number.isNaN(leaving)) this.sorted.remove(leaving);
-      if (!Number.isNaN(entering)) this.sorted.insert(entering);
+      if (Number.isNaN(leaving)) {
+        if (!Number.isNaN(entering)) this.sorted.insert(entering);
+      } else if (Number.isNaN(entering)) this.sorted.remove(leaving);
+      else this.sorted.replace(leaving, entering);
     } else {
-      this.sorted.clear();
-      for (let cell = Math.max(0, index - this.window); cell < index; cell++) {
-        const value = baseline[cell] as number;
-        if (!Number.isNaN(value)) this.sorted.insert(value);
-      }
+      this.sorted.fill(baseline, index - this.window, index);
     }
     this.current = index;
   }

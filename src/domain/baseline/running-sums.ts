@@ -24,11 +24,7 @@ class DoubleDouble {
     this.lo = 0;
   }
 
-  copy(): { hi: number; lo: number } {
-    return { hi: this.hi, lo: this.lo };
-  }
-
-  set(value: { hi: number; lo: number }): void {
+  set(value: DoubleDouble): void {
     this.hi = value.hi;
     this.lo = value.lo;
   }
@@ -62,15 +58,18 @@ export class RunningSums {
   private readonly shifted = new DoubleDouble();
   private readonly squares = new DoubleDouble();
   private slides = 0;
+  private readonly scratchSum = new DoubleDouble();
+  private readonly scratchShifted = new DoubleDouble();
+  private readonly scratchSquares = new DoubleDouble();
 
   /** Recomputes the sums of `sorted` (the whole window), shifting around its middle value. */
-  rebuild(sorted: readonly number[]): void {
+  rebuild(sorted: ArrayLike<number>): void {
     this.shift = sorted.length > 0 ? (sorted[sorted.length >> 1] as number) : 0;
     this.count = 0;
     this.sum.clear();
     this.shifted.clear();
     this.squares.clear();
-    for (const value of sorted) this.add(value);
+    for (let index = 0; index < sorted.length; index++) this.add(sorted[index] as number);
     this.slides = 0;
   }
 
@@ -98,40 +97,50 @@ export class RunningSums {
 
   /**
    * Mean and sample σ of the window without the values outside sorted[first, end) (the outliers
-   * the robust rule leaves out); `sorted` is the window these sums describe.
+   * the robust rule leaves out); `sorted` is the window these sums describe. The window's own sums
+   * are left as they are: the outliers come off copies (fields, so a judged period allocates
+   * nothing here); the result is written into `into`.
    */
-  spread(sorted: readonly number[], first: number, end: number): Spread {
-    const saved = {
-      count: this.count,
-      sum: this.sum.copy(),
-      shifted: this.shifted.copy(),
-      squares: this.squares.copy(),
-    };
-    for (let index = 0; index < first; index++) this.remove(sorted[index] as number);
-    for (let index = end; index < sorted.length; index++) this.remove(sorted[index] as number);
-    const count = this.count;
-    const mean = count > 0 ? (this.sum.hi + this.sum.lo) / count : Number.NaN;
+  spread(sorted: ArrayLike<number>, first: number, end: number, into: Spread): Spread {
+    const sum = this.scratchSum;
+    const shifted = this.scratchShifted;
+    const squares = this.scratchSquares;
+    sum.set(this.sum);
+    shifted.set(this.shifted);
+    squares.set(this.squares);
+    for (let index = 0; index < first; index++) this.leaveOut(sorted[index] as number);
+    for (let index = end; index < sorted.length; index++) this.leaveOut(sorted[index] as number);
+    const count = this.count - first - (sorted.length - end);
+    const mean = count > 0 ? (sum.hi + sum.lo) / count : Number.NaN;
     let variance = 0;
     if (count >= 2) {
       // n·Σd² − (Σd)², exact for integer values: TwoProduct of Σd, TwoSum of the highs.
       const n = count;
-      const s1 = this.shifted.hi + this.shifted.lo;
+      const s1 = shifted.hi + shifted.lo;
       const s1Square = s1 * s1;
       const s1SquareError = squareError(s1, s1Square);
-      const a = n * this.squares.hi;
-      const aError = productError(n, this.squares.hi, a) + n * this.squares.lo;
+      const a = n * squares.hi;
+      const aError = productError(n, squares.hi, a) + n * squares.lo;
       const high = a - s1Square;
       const virtual = high - a;
       const highError = a - (high - virtual) + (-s1Square - virtual);
       const numerator = high + (highError + aError - s1SquareError);
       variance = Math.max(0, numerator / (n * (n - 1)));
     }
-    // The sums describe the whole window again.
-    this.count = saved.count;
-    this.sum.set(saved.sum);
-    this.shifted.set(saved.shifted);
-    this.squares.set(saved.squares);
-    return { mean, sigma: Math.sqrt(variance), kept: count, leftOut: sorted.length - count };
+    into.mean = mean;
+    into.sigma = Math.sqrt(variance);
+    into.kept = count;
+    into.leftOut = sorted.length - count;
+    return into;
+  }
+
+  /** remove(value) on the scratch copies. */
+  private leaveOut(value: number): void {
+    const d = value - this.shift;
+    const square = d * d;
+    this.scratchSum.add(-value, 0);
+    this.scratchShifted.add(-d, 0);
+    this.scratchSquares.add(-square, -squareError(d, square));
   }
 }
 

@@ -68,12 +68,18 @@ function variantSettings(
   request: HistoryRequest,
   variant: SettingsVariant,
 ): DetectionSettings {
-  return {
+  const { rearmQuietPeriods: basePeriods, ...base } = request.base ?? {};
+  const { rearmQuietPeriods: variantPeriods, ...changes } = variant.changes;
+  const settings: DetectionSettings = {
     ...metricSettings,
-    ...request.base,
-    ...variant.changes,
+    ...base,
+    ...changes,
     excludedRanges: [...metricSettings.excludedRanges, ...(request.excludedRanges ?? [])],
   };
+  const periods =
+    variantPeriods ?? (changes.rearmQuietSeconds === undefined ? basePeriods : undefined);
+  if (periods !== undefined) settings.rearmQuietSeconds = periods * settings.periodSeconds;
+  return settings;
 }
 
 export function seriesLabel(item: { metric: MetricIdentity; source?: string }): string {

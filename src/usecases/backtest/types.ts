@@ -20,7 +20,10 @@ export class BacktestInputError extends InputError {
 }
 
 /** Settings a comparison column changes; excluded ranges are given separately. */
-export type SettingsChanges = Partial<Omit<DetectionSettings, "excludedRanges">>;
+export type SettingsChanges = Partial<Omit<DetectionSettings, "excludedRanges">> & {
+  /** The older count form of rearmQuietSeconds, in the variant's own periods. */
+  rearmQuietPeriods?: number;
+};
 
 export interface SettingsVariant {
   /** As written on the command line, e.g. "k=3.5,method=seasonal"; "current" for no change. */

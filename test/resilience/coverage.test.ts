@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { fuzzedSamples, type SampleRun } from "../../bench/resilience/coverage.ts";
+import { remediations } from "../../src/remediations/registry.ts";
+
+/**
+ * The fuzz and fault suites are table-driven from test/fixtures/events and the registry: a kind
+ * registered without a sample the fuzzer turns into a change (or without a fault-matrix scenario)
+ * fails here, naming it.
+ */
+describe("resilience coverage of the registry", () => {
+  let runs: SampleRun[] = [];
+
+  it("every fuzz base sample that should act is applied by one remediation, with a change", {
+    timeout: 60_000,
+  }, async () => {
+    runs = await fuzzedSamples();
+    const notApplied = runs.filter(
+      (run) => run.outcome !== "applied" || run.applied.length !== 1 || run.changes.length === 0,
+    );
+    expect(notApplied).toEqual([]);
+  });
+
+  it("every registered remediation is driven by at least one fuzzed sample", () => {
+    const covered = new Set(runs.flatMap((run) => run.applied));
+    expect(runs.length).toBeGreaterThan(0);
+    expect(remediations.map((r) => r.name).filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
