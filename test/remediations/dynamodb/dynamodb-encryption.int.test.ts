@@ -7,9 +7,7 @@ import {
   type SSESpecification,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import { IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamodbEncryption } from "../../../src/remediations/dynamodb/dynamodb-encryption.ts";
@@ -20,10 +18,8 @@ import {
   clientFactory,
   expectJsonSerialisable,
   makeFinding,
+  motoContextFactory,
   planApplyVerify,
-  type RemediationContext,
-  type RemediationSettings,
-  TEST_SETTINGS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -69,14 +65,7 @@ describe.skipIf(!endpoint)(
       return { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: spec.KMSMasterKeyId };
     }
 
-    function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-      return {
-        s3: new S3Client(config),
-        iam: new IAMClient(config),
-        settings: { ...TEST_SETTINGS, ...overrides },
-        client,
-      };
-    }
+    const context = motoContextFactory(config, client);
     async function newKey(): Promise<string> {
       const { KeyMetadata } = await seedKms.send(new CreateKeyCommand({}));
       return KeyMetadata?.Arn as string;
