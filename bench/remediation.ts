@@ -1,6 +1,7 @@
 /**
- * Remediation against moto_server on loopback: 300 events through the real handlers (50 per
- * remediation), each on its own freshly seeded resource. Reports AWS calls per remediation (reads
+ * Remediation against moto_server on loopback: 50 events per remediation through the real
+ * handlers, each on its own freshly seeded resource (the resource-policy kinds: a policy with one
+ * public statement). Reports AWS calls per remediation (reads
  * and writes the remediation itself makes; the journal's and SNS's are counted apart) and latency
  * from event to verified fix, p50/p99.
  */
@@ -14,11 +15,18 @@ import {
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  CreateRepositoryCommand,
+  ECRClient,
+  SetRepositoryPolicyCommand,
+} from "@aws-sdk/client-ecr";
+import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
@@ -32,6 +40,13 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import {
+  CreateSecretCommand,
+  PutResourcePolicyCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { quantileSorted } from "simple-statistics";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
@@ -46,7 +61,7 @@ import { createRemediationDeps, type RemediationHandlerResult } from "../src/wir
 const REGION = "eu-west-1";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
-const WRITE = /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove)/;
+const WRITE = /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove|Set)/;
 const TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -121,7 +136,19 @@ export async function benchRemediation() {
     const seedEc2 = new EC2Client(config);
     const seedRds = new RDSClient(config);
     // Any other service's client, as the runner's context builds them (counted like s3 and iam).
-    const others = [ec2, rds];
+    const sqs = counted(new SQSClient(config), counts);
+    const sns = counted(new SNSClient(config), counts);
+    const kms = counted(new KMSClient(config), counts);
+    const secrets = counted(new SecretsManagerClient(config), counts);
+    const lambda = counted(new LambdaClient(config), counts);
+    const ecr = counted(new ECRClient(config), counts);
+    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr];
+    const seedSqs = new SQSClient(config);
+    const seedSns = new SNSClient(config);
+    const seedKms = new KMSClient(config);
+    const seedSecrets = new SecretsManagerClient(config);
+    const seedLambda = new LambdaClient(config);
+    const seedEcr = new ECRClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);
       if (!found) throw new Error(`bench built no ${Client.name}`);
@@ -365,6 +392,122 @@ export async function benchRemediation() {
         handler: analyzerHandler,
       },
     ];
+
+    // The resource-policy kinds: each resource gets a policy with one public statement.
+    const publicPolicy = (action: string, resource: string, ...more: object[]) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          ...more,
+          { Sid: "Public", Effect: "Allow", Principal: "*", Action: action, Resource: resource },
+        ],
+      });
+    const arns: string[] = [];
+    const policyKind = (
+      remediation: string,
+      sampleName: string,
+      create: (i: number) => Promise<string>,
+    ) => ({
+      remediation,
+      seed: async (i: number) => {
+        arns[i] = await create(i);
+      },
+      event: (i: number) => {
+        const e = sample(sampleName);
+        e.id = `bench-${remediation}-${i}`;
+        e.detail = { ...e.detail, id: `bench-${remediation}-${i}`, resource: arns[i] };
+        return e;
+      },
+      handler: analyzerHandler,
+    });
+    const { Role } = await seedIam.send(
+      new CreateRoleCommand({ RoleName: "bench-fn-role", AssumeRolePolicyDocument: TRUST }),
+    );
+    const root = {
+      Sid: "Root",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::123456789012:root" },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    kinds.push(
+      policyKind("sqs-queue-policy", "access-analyzer-sqs-public", async (i) => {
+        const arn = `arn:aws:sqs:${REGION}:123456789012:bench-q-${i}`;
+        await seedSqs.send(
+          new CreateQueueCommand({
+            QueueName: `bench-q-${i}`,
+            Attributes: { Policy: publicPolicy("sqs:SendMessage", arn) },
+          }),
+        );
+        return arn;
+      }),
+      policyKind("sns-topic-policy", "access-analyzer-sns-public", async (i) => {
+        const { TopicArn } = await seedSns.send(new CreateTopicCommand({ Name: `bench-t-${i}` }));
+        await seedSns.send(
+          new SetTopicAttributesCommand({
+            TopicArn,
+            AttributeName: "Policy",
+            AttributeValue: publicPolicy("sns:Publish", TopicArn as string),
+          }),
+        );
+        return TopicArn as string;
+      }),
+      policyKind("kms-key-policy", "access-analyzer-kms-external", async () => {
+        const { KeyMetadata } = await seedKms.send(new CreateKeyCommand({}));
+        await seedKms.send(
+          new PutKeyPolicyCommand({
+            KeyId: KeyMetadata?.KeyId,
+            PolicyName: "default",
+            Policy: publicPolicy("kms:Decrypt", "*", root),
+          }),
+        );
+        return KeyMetadata?.Arn as string;
+      }),
+      policyKind("secret-resource-policy", "access-analyzer-secret-public", async (i) => {
+        const { ARN } = await seedSecrets.send(
+          new CreateSecretCommand({ Name: `bench-s-${i}`, SecretString: "x" }),
+        );
+        await seedSecrets.send(
+          new PutResourcePolicyCommand({
+            SecretId: ARN,
+            ResourcePolicy: publicPolicy("secretsmanager:GetSecretValue", "*"),
+          }),
+        );
+        return ARN as string;
+      }),
+      policyKind("lambda-function-policy", "access-analyzer-lambda-public", async (i) => {
+        const { FunctionArn } = await seedLambda.send(
+          new CreateFunctionCommand({
+            FunctionName: `bench-fn-${i}`,
+            Role: Role?.Arn,
+            Runtime: "nodejs22.x",
+            Handler: "index.handler",
+            Code: { ZipFile: Buffer.from("UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "base64") },
+          }),
+        );
+        await seedLambda.send(
+          new AddPermissionCommand({
+            FunctionName: FunctionArn,
+            StatementId: "Public",
+            Action: "lambda:InvokeFunction",
+            Principal: "*",
+          }),
+        );
+        return FunctionArn as string;
+      }),
+      policyKind("ecr-repository-policy", "access-analyzer-ecr-public", async (i) => {
+        const { repository } = await seedEcr.send(
+          new CreateRepositoryCommand({ repositoryName: `bench/repo-${i}` }),
+        );
+        await seedEcr.send(
+          new SetRepositoryPolicyCommand({
+            repositoryName: `bench/repo-${i}`,
+            policyText: publicPolicy("ecr:BatchGetImage", "*"),
+          }),
+        );
+        return repository?.repositoryArn as string;
+      }),
+    );
 
     const lines: Record<string, unknown>[] = [];
     const all: number[] = [];

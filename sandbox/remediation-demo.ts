@@ -4,6 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
@@ -48,7 +55,6 @@ import { createTopicWithQueue, readSnsMessages } from "./sns-readback.ts";
 
 const ACCOUNT = "123456789012"; // moto's account, and the samples'
 const REGION = "eu-west-1"; // the samples' region
-const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
 const LAMBDA_CONTEXT = {
   invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-sandbox`,
 };
@@ -162,6 +168,12 @@ export async function runRemediationSandbox(
   const { topicArn, queueUrl } = await createTopicWithQueue(sns, sqs, "vigil-remediation-alerts");
   const dir = await mkdtemp(join(tmpdir(), "vigil-sandbox-"));
   const configPath = join(dir, "vigil.config.yaml");
+  // The SSE-KMS key the config names, created first: the plan checks it with kms:DescribeKey.
+  const s3KmsKeyArn = (
+    await new KMSClient(clientConfig).send(
+      new CreateKeyCommand({ Description: "acme S3 default encryption" }),
+    )
+  ).KeyMetadata?.Arn;
   // acme-partner-share is exempted centrally (an owner's own tag would not count: issue 14).
   until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   await writeFile(
@@ -174,7 +186,7 @@ export async function runRemediationSandbox(
         defaultMode: "enforce",
         settings: {
           s3EncryptionAlgorithm: "aws:kms",
-          s3KmsKeyArn: KMS_KEY_ARN,
+          s3KmsKeyArn,
           // The KMS scene: a key shared with an account nobody listed in trustedAccounts.
           stripExternalAccounts: true,
         },
@@ -312,6 +324,37 @@ export async function runRemediationSandbox(
   const keyFinding = sample("access-analyzer-kms-external");
   keyFinding.detail.resource = keyArn;
 
+  // An EBS snapshot anyone may create a volume from (createVolumePermission group "all").
+  const ec2 = new EC2Client(clientConfig);
+  const volume = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }),
+  );
+  const snapshotId = (
+    await ec2.send(
+      new CreateSnapshotCommand({ VolumeId: volume.VolumeId, Description: "acme exports" }),
+    )
+  ).SnapshotId as string;
+  await ec2.send(
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: snapshotId,
+      Attribute: "createVolumePermission",
+      OperationType: "add",
+      GroupNames: ["all"],
+    }),
+  );
+  const snapshotSharing = async () => {
+    const { CreateVolumePermissions = [] } = await ec2.send(
+      new DescribeSnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: "createVolumePermission",
+      }),
+    );
+    const shares = CreateVolumePermissions.map((p) => p.Group ?? p.UserId ?? "?");
+    return `snapshot shared with [${shares.join(", ")}]`;
+  };
+  const snapshotFinding = sample("access-analyzer-ebs-snapshot-public");
+  snapshotFinding.detail.resource = `arn:aws:ec2:${REGION}:${ACCOUNT}:snapshot/${snapshotId}`;
+
   const encryption = async () => {
     const rule = (
       await s3.send(new GetBucketEncryptionCommand({ Bucket: "acme-raw-landing-prod" }))
@@ -401,6 +444,12 @@ export async function runRemediationSandbox(
       expected: "applied",
       run: () => onAccessAnalyzer.handler(keyFinding, LAMBDA_CONTEXT),
       state: keyPolicy,
+    },
+    {
+      title: "Access Analyzer: EBS snapshot restorable by everyone (createVolumePermission all)",
+      expected: "applied",
+      run: () => onAccessAnalyzer.handler(snapshotFinding, LAMBDA_CONTEXT),
+      state: snapshotSharing,
     },
     {
       title: "Access Analyzer: ARCHIVED finding",

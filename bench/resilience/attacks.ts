@@ -26,6 +26,7 @@ import {
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
+  GetBucketEncryptionCommand,
   GetBucketPolicyCommand,
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
@@ -45,6 +46,8 @@ import {
   createWorld,
   publicBucket,
   publicReadPolicy,
+  REGION,
+  T0,
   user,
   type World,
 } from "./attack-world.ts";
@@ -633,6 +636,55 @@ export const ATTACKS: readonly Attack[] = [
       return {
         blocked: outcome.outcome === "ignored" && flags.BlockPublicPolicy !== true,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "SSE-KMS with a configured key that is not in reach (deleted or never created): every write would fail",
+    async replay(endpoint) {
+      // The key ARN is well-formed and in the bucket's region, but no such key exists: before
+      // kms:DescribeKey, Vigil put it on the bucket and every PutObject then failed.
+      const missingKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+      const world = await createWorld(endpoint, {
+        defaultMode: "enforce",
+        settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: missingKey },
+      });
+      await world.s3.send(new CreateBucketCommand({ Bucket: "orders-landing" }));
+      const outcome = await world.handle(
+        configEvent(
+          "s3-bucket-server-side-encryption-enabled",
+          "AWS::S3::Bucket",
+          "orders-landing",
+        ),
+      );
+      const encryption = await world.s3
+        .send(new GetBucketEncryptionCommand({ Bucket: "orders-landing" }))
+        .then((o) => JSON.stringify(o.ServerSideEncryptionConfiguration ?? null))
+        .catch(() => "none");
+      const reason = "reason" in outcome ? outcome.reason : "";
+      return {
+        blocked: !encryption.includes(missingKey) && /does not exist/.test(reason ?? ""),
+        detail: `outcome ${outcome.outcome}: ${reason}; bucket encryption ${encryption}`,
+      };
+    },
+  },
+  {
+    item: 12,
+    name: "a planted, unsigned journal index entry claiming 1,000 changes holds every real fix back",
+    async replay(endpoint) {
+      const world = await createWorld(endpoint);
+      await publicBucket(world, "customer-exports");
+      // Whoever can write to the journal bucket plants an index entry (an object name, no record).
+      const at = String(T0 - 60_000).padStart(15, "0");
+      await world.plant(`by-account/${ACCOUNT}/${at}_20261120T095900Z-deadbeef_n1000_forged`, "");
+      const outcome = await world.handle(
+        configEvent("s3-bucket-public-read-prohibited", "AWS::S3::Bucket", "customer-exports"),
+      );
+      const flags = await bpaFlags(world, "customer-exports");
+      return {
+        blocked: outcome.outcome === "applied" && flags.BlockPublicPolicy === true,
+        detail: `outcome ${outcome.outcome}: ${"reason" in outcome ? outcome.reason : ""}`,
       };
     },
   },

@@ -20,6 +20,12 @@ import {
   ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  DeleteRepositoryPolicyCommand,
+  GetRepositoryPolicyCommand,
+  ListTagsForResourceCommand as ListEcrTagsCommand,
+  SetRepositoryPolicyCommand,
+} from "@aws-sdk/client-ecr";
+import {
   DescribeStreamSummaryCommand,
   ListTagsForStreamCommand,
   StartStreamEncryptionCommand,
@@ -31,6 +37,12 @@ import {
   ListResourceTagsCommand,
   PutKeyPolicyCommand,
 } from "@aws-sdk/client-kms";
+import {
+  GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
+  ListTagsCommand,
+  RemovePermissionCommand,
+} from "@aws-sdk/client-lambda";
 import {
   DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
@@ -78,6 +90,15 @@ function publicPolicy(action: string, resource: string, ownerAccount?: string): 
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** A service's "not found" answer (client fault: never retried). */
+function notFoundError(name: string): Error {
+  return Object.assign(new Error(`${name} (fake)`), {
+    name,
+    $fault: "client",
+    $metadata: { httpStatusCode: 404 },
+  });
 }
 
 function str(value: unknown): string {
@@ -204,7 +225,12 @@ export class FakeServiceResources {
           return {
             KeyMetadata: {
               KeyId: id.split("/").at(-1),
-              ...(id.startsWith("arn:") ? { Arn: id } : {}),
+              // An AWS managed alias resolves to its key's ARN (dynamodb-encryption reads it).
+              ...(id.startsWith("arn:")
+                ? { Arn: id }
+                : id.startsWith("alias/aws/")
+                  ? { Arn: `arn:aws:kms:${REGION}:${this.account}:key/${id.slice(10)}-managed` }
+                  : {}),
               KeyState: "Enabled",
               KeyUsage: "ENCRYPT_DECRYPT",
               KeySpec: "SYMMETRIC_DEFAULT",
@@ -240,6 +266,73 @@ export class FakeServiceResources {
         (input) => {
           this.policies.set(`secret:${str(input.SecretId)}`, "");
           return { ARN: str(input.SecretId) };
+        },
+      ],
+    ];
+  }
+
+  /** Lambda functions: a public permission each, no function URL. */
+  lambda(): Handlers {
+    const functionPolicy = (arn: string) =>
+      this.policy(`function:${arn}`, () => publicPolicy("lambda:InvokeFunction", arn));
+    const notFound = () => {
+      throw notFoundError("ResourceNotFoundException");
+    };
+    return [
+      [ListTagsCommand, () => ({ Tags: {} })],
+      [
+        GetPolicyCommand,
+        (input) => {
+          const policy = functionPolicy(str(input.FunctionName));
+          return policy ? { Policy: policy } : notFound();
+        },
+      ],
+      [
+        RemovePermissionCommand,
+        (input) => {
+          const arn = str(input.FunctionName);
+          const document = JSON.parse(functionPolicy(arn) || '{"Statement":[]}');
+          const kept = (document.Statement as { Sid?: string }[]).filter(
+            (statement) => statement.Sid !== str(input.StatementId),
+          );
+          this.policies.set(
+            `function:${arn}`,
+            kept.length > 0 ? JSON.stringify({ ...document, Statement: kept }) : "",
+          );
+          return {};
+        },
+      ],
+      [GetFunctionUrlConfigCommand, notFound],
+    ];
+  }
+
+  /** ECR repositories: a public pull policy each. */
+  ecr(): Handlers {
+    const key = (input: Record<string, unknown>) => `repository:${str(input.repositoryName)}`;
+    const repositoryPolicy = (input: Record<string, unknown>) =>
+      this.policy(key(input), () => publicPolicy("ecr:BatchGetImage", "*"));
+    return [
+      [ListEcrTagsCommand, () => ({ tags: [] })],
+      [
+        GetRepositoryPolicyCommand,
+        (input) => {
+          const policy = repositoryPolicy(input);
+          if (!policy) throw notFoundError("RepositoryPolicyNotFoundException");
+          return { policyText: policy };
+        },
+      ],
+      [
+        SetRepositoryPolicyCommand,
+        (input) => {
+          this.policies.set(key(input), str(input.policyText));
+          return {};
+        },
+      ],
+      [
+        DeleteRepositoryPolicyCommand,
+        (input) => {
+          this.policies.set(key(input), "");
+          return {};
         },
       ],
     ];

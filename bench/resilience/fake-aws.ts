@@ -18,7 +18,9 @@ import {
   DescribeConfigRulesCommand,
   GetComplianceDetailsByConfigRuleCommand,
 } from "@aws-sdk/client-config-service";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import {
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
@@ -56,6 +58,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import {
   DeleteBucketEncryptionCommand,
@@ -83,6 +86,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { DEFAULT_RULE_KINDS } from "../../src/config/remediation-config.ts";
+import { FakePipelineResources } from "./fake-aws-pipeline.ts";
 import { FakeServiceResources } from "./fake-aws-services.ts";
 
 const FIXTURES = new URL("../../test/fixtures/events/", import.meta.url);
@@ -139,6 +143,7 @@ export const GENERATED_RULES: ReadonlyArray<[name: string, sourceIdentifier: str
   ["securityhub-sns-encrypted-kms-81d29bd8", "SNS_ENCRYPTED_KMS"],
   ["securityhub-sqs-queue-encrypted-11ce1a73", "SQS_QUEUE_ENCRYPTED"],
   ["kinesis-stream-encrypted-conformance-pack-q4w7e1r2", "KINESIS_STREAM_ENCRYPTED"],
+  ["securityhub-dynamodb-table-encrypted-kms-5c0e9a71", "DYNAMODB_TABLE_ENCRYPTED_KMS"],
 ];
 export const SWEEP_BUCKET = "acme-raw-landing-prod";
 
@@ -158,9 +163,12 @@ export interface RecordedCall {
     | "sqs"
     | "kms"
     | "secretsmanager"
+    | "lambda"
+    | "ecr"
     | "ec2"
     | "rds"
-    | "kinesis";
+    | "kinesis"
+    | "dynamodb";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -578,6 +586,7 @@ function wire(stub: unknown, handlers: Array<[{ name: string }, Handler]>): void
 export class FakeAws {
   readonly account = new FakeAccount();
   readonly resources = new FakeServiceResources(ACCOUNT);
+  readonly pipeline = new FakePipelineResources();
   private readonly stubs: Array<[RecordedCall["service"], Stub]>;
 
   constructor() {
@@ -591,9 +600,12 @@ export class FakeAws {
     const sqs = mockClient(SQSClient);
     const kms = mockClient(KMSClient);
     const secrets = mockClient(SecretsManagerClient);
+    const lambda = mockClient(LambdaClient);
+    const ecr = mockClient(ECRClient);
     const ec2 = mockClient(EC2Client);
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
+    const dynamodb = mockClient(DynamoDBClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -605,17 +617,23 @@ export class FakeAws {
       ["sqs", sqs],
       ["kms", kms],
       ["secretsmanager", secrets],
+      ["lambda", lambda],
+      ["ecr", ecr],
       ["ec2", ec2],
       ["rds", rds],
       ["kinesis", kinesis],
+      ["dynamodb", dynamodb],
     ];
     wire(sqs, this.resources.sqs());
     wire(sns, this.resources.sns());
     wire(kms, this.resources.kms());
     wire(secrets, this.resources.secretsManager());
+    wire(lambda, this.resources.lambda());
+    wire(ecr, this.resources.ecr());
     wire(ec2, this.resources.ec2());
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());
+    wire(dynamodb, this.pipeline.dynamodb());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(s3, s3Handlers(this.account));

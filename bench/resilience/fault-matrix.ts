@@ -37,6 +37,7 @@ import {
   DeleteRoleCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -83,6 +84,7 @@ import {
   timeout,
 } from "./fault-injector.ts";
 import { loadSample } from "./generators.ts";
+import { KIND_SCENARIOS, type KindScenario, kindScenario } from "./kind-scenarios.ts";
 import { captureLogs, type LogCapture } from "./log-capture.ts";
 
 export const ACCOUNT = "123456789012"; // moto's default account
@@ -92,7 +94,8 @@ const JOURNAL = "vigil-journal";
 const TARGET_BUCKET = "acme-raw-landing-prod";
 const ROLE = "etl-cross-account-reader";
 const POLICY_ROLE = "etl-runner";
-const KMS_KEY = `arn:aws:kms:${BUCKET_REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+/** The SSE-KMS key, created in moto by setupAccount (the plan checks it with kms:DescribeKey). */
+let KMS_KEY = "";
 const PD_SECRET = "vigil/pagerduty";
 const PD_KEY = "R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12";
 /** Lambda retries an asynchronous invocation twice, then sends the event to onFailure (serverless.yml). */
@@ -126,7 +129,20 @@ export type Scenario =
   | "role-quarantine"
   | "policy-detach"
   | "detect"
-  | "reconcile";
+  | "reconcile"
+  /** A KIND_SCENARIOS entry, by its remediation's name. */
+  | `kind:${string}`;
+
+/** The remediation each hand-written scenario drives (the kind scenarios name theirs). */
+const SCENARIO_REMEDIATIONS: Partial<Record<Scenario, string>> = {
+  "s3-encryption": "s3-default-encryption",
+  "role-quarantine": "iam-role-quarantine",
+  "policy-detach": "iam-risky-policy",
+};
+
+function kindOf(scenario: Scenario): KindScenario | undefined {
+  return scenario.startsWith("kind:") ? kindScenario(scenario.slice("kind:".length)) : undefined;
+}
 type PagerDutyMode = "ok" | "429" | "500" | "timeout" | "not configured";
 
 export interface MatrixRow {
@@ -448,7 +464,60 @@ export const MATRIX: MatrixRow[] = [
     configThrottled: true,
     expect: { first: "transient", changes: 0, attemptsPerCall: 0 },
   },
+  ...KIND_SCENARIOS.flatMap(kindRows),
 ];
+
+/**
+ * Every kind's two rows: its service throttled on every call to the resource (Lambda's retries
+ * exhausted, the redelivery applies), and AccessDenied on its write (reported as failed, nothing
+ * half-applied; the redelivery applies).
+ */
+function kindRows(kind: KindScenario): MatrixRow[] {
+  const scenario: Scenario = `kind:${kind.remediation}`;
+  return [
+    {
+      name: `throttling on every ${kind.service} call to the resource (${kind.remediation})`,
+      scenario,
+      faults: [
+        {
+          label: `${kind.service} throttled`,
+          service: kind.service,
+          when: kind.target,
+          error: throttling(kind.service),
+        },
+      ],
+      expect: {
+        first: "transient",
+        second: "applied",
+        changes: 1,
+        attemptsPerCall: SDK_MAX_ATTEMPTS,
+      },
+    },
+    {
+      name: `AccessDenied on write (${kind.write.source}) (${kind.remediation})`,
+      scenario,
+      faults: [
+        {
+          label: "AccessDenied",
+          service: kind.service,
+          command: kind.write,
+          when: kind.target,
+          error: () => sdkError("AccessDenied", 403),
+        },
+      ],
+      expect: { first: "failed", second: "applied", changes: 1, attemptsPerCall: 1 },
+    },
+  ];
+}
+
+/** The registered remediations the matrix injects faults into. */
+export function faultCoveredRemediations(rows = MATRIX): string[] {
+  const names = rows.flatMap((row) => {
+    const name = kindOf(row.scenario)?.remediation ?? SCENARIO_REMEDIATIONS[row.scenario];
+    return name && row.faults?.length ? [name] : [];
+  });
+  return [...new Set(names)].sort();
+}
 
 // ---- results -----------------------------------------------------------------------------------
 
@@ -546,12 +615,22 @@ function fakePagerDuty(mode: PagerDutyMode) {
 export async function setupAccount(c: Clients, endpoint: string, scenario: Scenario) {
   const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
   if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+  const kms = new KMSClient({
+    endpoint,
+    region: BUCKET_REGION,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+  KMS_KEY = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? "";
   await c.s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
   const topic = await createTopicWithQueue(c.sns, c.sqs, "vigil-alerts");
   const dlq = await c.sqs.send(new CreateQueueCommand({ QueueName: "vigil-alert-dlq" }));
   await c.secrets.send(new CreateSecretCommand({ Name: PD_SECRET, SecretString: PD_KEY }));
   let event: Record<string, unknown> & { id: string; detail: Record<string, unknown> };
-  if (scenario === "s3-encryption") {
+  const kind = kindOf(scenario);
+  if (kind) {
+    event = loadSample(kind.sample) as typeof event;
+    await kind.setup(endpoint, event);
+  } else if (scenario === "s3-encryption") {
     await c.s3Eu.send(
       new CreateBucketCommand({
         Bucket: TARGET_BUCKET,
@@ -604,6 +683,8 @@ export function matrixRemediationConfig() {
       // optional and tested with mocks in test/remediations/iam/last-accessed.test.ts.
       riskyPolicyLastUsedWaitSeconds: 0,
     },
+    // No AWS managed rule checks SQS encryption: mapped by name, as a deployment would.
+    ruleKinds: { "securityhub-sqs-queue-encrypted-*": "sqs-encryption" },
   });
 }
 
@@ -626,6 +707,8 @@ export function handlerFor(event: Record<string, unknown>) {
 export function changesOf(scenario: Scenario, attempts: Attempt[]): number {
   return attempts.filter((a) => {
     if (!a.ok) return false;
+    const kind = kindOf(scenario);
+    if (kind) return kind.write.test(a.command) && kind.target(a.input);
     if (scenario === "s3-encryption")
       return a.command === "PutBucketEncryption" && s3Target(a.input);
     if (scenario === "role-quarantine")

@@ -278,9 +278,13 @@ const RULE_TYPES: Record<string, string[]> = {
   "rds-snapshots-public-prohibited": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sns-encrypted-kms": ["AWS::SNS::Topic"],
   "ec2-ebs-encryption-by-default": ["AWS::::Account"],
+  "kinesis-stream-encrypted": ["AWS::Kinesis::Stream"],
+  "dynamodb-table-encrypted-kms": ["AWS::DynamoDB::Table"],
   // Generated names (Security Hub) the fake account resolves: see fake-aws.ts GENERATED_RULES.
   "securityhub-sns-encrypted-kms-81d29bd8": ["AWS::SNS::Topic"],
   "securityhub-sqs-queue-encrypted-11ce1a73": ["AWS::SQS::Queue"],
+  "kinesis-stream-encrypted-conformance-pack-q4w7e1r2": ["AWS::Kinesis::Stream"],
+  "securityhub-dynamodb-table-encrypted-kms-5c0e9a71": ["AWS::DynamoDB::Table"],
 };
 const RESOURCE_TYPES = [
   "AWS::S3::Bucket",

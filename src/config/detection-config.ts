@@ -6,7 +6,13 @@ import type { MetricSelector } from "../ports/metric-source.ts";
 import { BUILTIN_SELECTORS, cloudTrailSelectors } from "./metric-sets.ts";
 
 const isoTime = z.iso.datetime({ offset: true });
+const DURATION = /^[1-9]\d*(m|h|d)$/;
 const DURATION_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
+
+/** "90m", "8h", "2d" (validated by the schema) → seconds. */
+export function rearmQuietSeconds(duration: string): number {
+  return Number(duration.slice(0, -1)) * (DURATION_SECONDS[duration.slice(-1)] as number);
+}
 
 /** Every tunable of the baseline engine; all optional so a set or override names only what it changes. */
 export const settingsSchema = z
@@ -30,13 +36,11 @@ export const settingsSchema = z
     criticalK: z.number().positive(),
     confirmPeriods: z.number().int().min(1).max(24),
     sustainedPeriods: z.number().int().min(1),
-    /** Quiet time that closes an episode: "90m", "8h", "2d" (in seconds once parsed). */
-    rearmQuiet: z
-      .string()
-      .regex(/^[1-9]\d*(m|h|d)$/, 'a duration such as "90m", "8h" or "2d"')
-      .transform(
-        (text) => Number(text.slice(0, -1)) * (DURATION_SECONDS[text.slice(-1)] as number),
-      ),
+    /**
+     * Quiet time that closes an episode: "90m", "8h", "2d" (kept as written, so a parsed config
+     * serialises back to itself; rearmQuietSeconds converts it).
+     */
+    rearmQuiet: z.string().regex(DURATION, 'a duration such as "90m", "8h" or "2d"'),
     /**
      * The same as a count of the metric's periods (the older key, still read): 48 is two days hourly
      * but four hours on a 5-minute metric. The last layer naming either key wins.
@@ -179,7 +183,7 @@ function resolveSettings(layers: SettingsInput[]): DetectionSettings {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (key === "rearmQuiet") {
-        merged.rearmQuietSeconds = value as number;
+        merged.rearmQuietSeconds = rearmQuietSeconds(value as string);
         rearmPeriods = undefined;
       } else if (key === "rearmQuietPeriods") {
         rearmPeriods = value as number;

@@ -25,6 +25,7 @@ export const FINDING_KINDS = [
   "ebs-default-encryption",
   "kinesis-encryption",
   ...UNUSED_ACCESS_KINDS,
+  "dynamodb-encryption",
 ] as const satisfies readonly FindingKind[];
 
 /** AWS managed Config rules Vigil understands out of the box. Config's `ruleKinds` adds to these. */
@@ -43,6 +44,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "sns-encrypted-kms": "sns-encryption",
   "ec2-ebs-encryption-by-default": "ebs-default-encryption",
   "kinesis-stream-encrypted": "kinesis-encryption",
+  "dynamodb-table-encrypted-kms": "dynamodb-encryption",
 };
 
 /**
@@ -66,12 +68,14 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SQS_QUEUE_NO_PUBLIC_ACCESS: "sqs-queue-policy",
   SNS_TOPIC_NO_PUBLIC_ACCESS: "sns-topic-policy",
   KMS_KEY_POLICY_NO_PUBLIC_ACCESS: "kms-key-policy",
+  LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED: "lambda-function-policy",
   RDS_SNAPSHOTS_PUBLIC_PROHIBITED: "rds-snapshot-sharing",
   // Encryption beyond S3. No AWS managed rule checks SQS encryption (Security Hub's SQS.1 is its
   // own Lambda rule): map it in ruleKinds and trust it in trustedConfigRules.
   SNS_ENCRYPTED_KMS: "sns-encryption",
   EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
   KINESIS_STREAM_ENCRYPTED: "kinesis-encryption",
+  DYNAMODB_TABLE_ENCRYPTED_KMS: "dynamodb-encryption",
 };
 
 /**

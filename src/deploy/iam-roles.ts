@@ -98,6 +98,28 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "secretsmanager:DescribeSecret",
       ],
     );
+    scope(
+      "RemediateFunctionPolicies",
+      "arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*",
+      [
+        "lambda:GetPolicy",
+        "lambda:AddPermission",
+        "lambda:RemovePermission",
+        "lambda:ListTags",
+        "lambda:GetFunctionUrlConfig",
+        "lambda:UpdateFunctionUrlConfig",
+      ],
+    );
+    scope(
+      "RemediateRepositoryPolicies",
+      "arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*",
+      [
+        "ecr:GetRepositoryPolicy",
+        "ecr:SetRepositoryPolicy",
+        "ecr:DeleteRepositoryPolicy",
+        "ecr:ListTagsForResource",
+      ],
+    );
     return scopes;
   })();
 
@@ -174,6 +196,13 @@ export function statementsFor(
           sub("arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*"),
           sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
         ],
+        action,
+      );
+    } else if (service === "dynamodb") {
+      // dynamodb-encryption: the account's own tables, any region a finding names.
+      add(
+        "RemediateTables",
+        sub("arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"),
         action,
       );
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {

@@ -64,7 +64,8 @@ function eventWord(alert: AnomalyAlert): string {
       : "RESOLVED";
 }
 
-function entryLines(entry: DigestEntry, rank: number): string[] {
+/** One entry's lines, without its rank and indent (digestBody adds them). */
+function entryLines(entry: DigestEntry): string[] {
   const { alert } = entry;
   const severity = alert.event === "resolved" ? "info" : alert.episode.severity;
   const impact = alertImpact(alert);
@@ -72,18 +73,56 @@ function entryLines(entry: DigestEntry, rank: number): string[] {
     ? ` [silenced by ${entry.silence.name} until ${entry.silence.end}: ${entry.silence.reason}]`
     : "";
   return [
-    `${rank}. ${severity.toUpperCase()} ${eventWord(alert)} ${entry.resource?.label ?? metricLabel(alert.verdict.metric)} (${alert.metricSet})${silence}`,
-    `   ${metricLabel(alert.verdict.metric)}`,
+    `${severity.toUpperCase()} ${eventWord(alert)} ${entry.resource?.label ?? metricLabel(alert.verdict.metric)} (${alert.metricSet})${silence}`,
+    metricLabel(alert.verdict.metric),
     alert.event === "resolved"
-      ? `   back within its baseline; episode ${new Date(alert.episode.start).toISOString()} to ${new Date(alert.episode.end).toISOString()}, peak ${formatSigma(alert.episode.peak.z ?? 0)}`
-      : `   ${alert.verdict.why}; peak ${formatSigma(alert.episode.peak.z ?? 0)}, ${formatNumber(impact)} ${impact >= 0 ? "above" : "below"} expected`,
-    `   ${STATUS_TEXT[entry.status]}; incident ${entry.incidentKey}`,
-    `   Graph: ${alert.consoleUrl}`,
+      ? `back within its baseline; episode ${new Date(alert.episode.start).toISOString()} to ${new Date(alert.episode.end).toISOString()}, peak ${formatSigma(alert.episode.peak.z ?? 0)}`
+      : `${alert.verdict.why}; peak ${formatSigma(alert.episode.peak.z ?? 0)}, ${formatNumber(impact)} ${impact >= 0 ? "above" : "below"} expected`,
+    `${STATUS_TEXT[entry.status]}; incident ${entry.incidentKey}`,
+    `Graph: ${alert.consoleUrl}`,
   ];
 }
 
 function count(entries: readonly DigestEntry[], event: AnomalyAlert["event"]): number {
   return entries.filter((e) => e.alert.event === event).length;
+}
+
+export interface DigestLayout {
+  /** What the run did and whether anybody was paged: the first lines read. */
+  headline: string[];
+  /** How the entries are ranked, said once above them. */
+  ranking: string;
+  /** Each entry's lines, most urgent first: the first `top` are shown in full. */
+  blocks: ReadonlyArray<readonly string[]>;
+  top: number;
+  /** After "…and N more, ": where to see them all (the JSON block, a `vigil` command). */
+  more: string;
+  footer: readonly string[];
+  details: Record<string, unknown>;
+}
+
+/**
+ * The digest's text, whatever it lists (anomalies of a detect run, remediation outcomes of a
+ * sweep): headline, the first `top` entries in full, the rest counted, then the JSON block.
+ */
+export function digestBody(layout: DigestLayout): string {
+  const shown = layout.blocks.slice(0, layout.top);
+  const rest = layout.blocks.length - shown.length;
+  return [
+    ...layout.headline,
+    "",
+    ...(shown.length > 0 ? [layout.ranking, ""] : []),
+    ...shown.flatMap((block, index) => [
+      ...block.map((line, i) => (i === 0 ? `${index + 1}. ${line}` : `   ${line}`)),
+      "",
+    ]),
+    ...(rest > 0 ? [`…and ${rest} more, ${layout.more}`, ""] : []),
+    ...layout.footer,
+    ...(layout.footer.length > 0 ? [""] : []),
+    "```json",
+    JSON.stringify(layout.details, null, 2),
+    "```",
+  ].join("\n");
 }
 
 /** `entries` ranked most urgent first. */
@@ -126,26 +165,6 @@ export function digestNotification(
     paged + folded === 0
       ? "Nobody was paged by this run."
       : `Paged: ${paged} incident(s) on their own${folded > 0 ? `; ${folded} more folded into the storm incident ${ctx.stormKey} (page budget ${ctx.pageBudget} per hour)` : ""}.`;
-  const shown = entries.slice(0, ctx.top);
-  const rest = entries.length - shown.length;
-  const lines = [
-    `Vigil digest for ${where}${part}, period ${period ?? "?"}: ${countText}.`,
-    pageLine,
-    "",
-    ...(shown.length > 0 ? [`Most urgent first (severity, then |z|, then impact):`, ""] : []),
-    ...shown.flatMap((entry, index) => [...entryLines(entry, index + 1), ""]),
-    ...(rest > 0
-      ? [
-          `…and ${rest} more, each in the JSON below. \`vigil detect --dry-run --set ${metricSets.join(" ")}\` lists every anomaly of the newest period.`,
-          "",
-        ]
-      : []),
-    ...ctx.expiredSilences.map(
-      (s) =>
-        `Silence ${s.name} ("${s.reason}") expired ${s.end}: ignored. Remove it with \`vigil silence remove ${s.name}\`.`,
-    ),
-    ...(ctx.expiredSilences.length > 0 ? [""] : []),
-  ];
   const items = entries.slice(0, DIGEST_JSON_MAX_ITEMS).map((e, index) => ({
     rank: index + 1,
     event: e.alert.event,
@@ -178,7 +197,23 @@ export function digestNotification(
     severity,
     source: "anomaly",
     subject,
-    body: [...lines, "```json", JSON.stringify(details, null, 2), "```"].join("\n"),
+    body: digestBody({
+      headline: [
+        `Vigil digest for ${where}${part}, period ${period ?? "?"}: ${countText}.`,
+        pageLine,
+      ],
+      ranking: "Most urgent first (severity, then |z|, then impact):",
+      blocks: entries.map(entryLines),
+      top: ctx.top,
+      more: `each in the JSON below. \`vigil detect --dry-run --set ${metricSets.join(" ")}\` lists every anomaly of the newest period.`,
+      footer: [
+        ...ctx.expiredSilences.map(
+          (s) =>
+            `Silence ${s.name} ("${s.reason}") expired ${s.end}: ignored. Remove it with \`vigil silence remove ${s.name}\`.`,
+        ),
+      ],
+      details,
+    }),
     details,
     attributes: { event: "digest", metricSet: metricSets },
     destinations: ["sns"],

@@ -18,6 +18,8 @@ const RESOURCE_DIMENSIONS: ReadonlyArray<[dimension: string, kind: string]> = [
   ["FunctionName", "lambda-function"],
   ["TableName", "dynamodb-table"],
   ["LoadBalancer", "load-balancer"],
+  ["QueueName", "sqs-queue"],
+  ["TopicName", "sns-topic"],
 ];
 
 /** CloudTrail metric filters name their dimensions freely: these say "who did it". */
@@ -66,6 +68,11 @@ export function resourceOf(
     const value = metric.dimensions[dimension];
     if (value) return { key: `${kind}/${value}`, label: `${kind} ${value}` };
   }
+  // A metric filter that names its resource by ARN: keyed like the remediation of that ARN.
+  for (const value of Object.values(metric.dimensions)) {
+    const resource = value?.startsWith("arn:") ? arnResource(value) : undefined;
+    if (resource) return resource;
+  }
   for (const [dimension, value] of Object.entries(metric.dimensions)) {
     if (value && PRINCIPAL_DIMENSION.test(dimension)) {
       return { key: `principal/${value}`, label: `principal ${value}` };
@@ -75,18 +82,44 @@ export function resourceOf(
 }
 
 /**
- * The resource a remediation finding is about, keyed as resourceOf keys a metric's, so that a fix
- * and an anomaly on the same bucket or principal can name each other. Undefined for resources no
- * metric names (groups, managed policies).
+ * The resource an ARN names, keyed as resourceOf keys a metric's: every resource type Vigil
+ * remediates (buckets, principals, queues, topics, KMS keys, secrets, EBS and RDS snapshots).
+ * Undefined for ARNs no metric names (groups, managed policies) or that are not ARNs.
  */
-export function findingResource(resourceType: string, resourceName: string): Resource | undefined {
-  switch (resourceType) {
-    case "AWS::S3::Bucket":
-      return { key: `s3-bucket/${resourceName}`, label: `s3-bucket ${resourceName}` };
-    case "AWS::IAM::Role":
-    case "AWS::IAM::User":
-      return { key: `principal/${resourceName}`, label: `principal ${resourceName}` };
-    default:
-      return undefined;
-  }
+export function arnResource(arn: string): Resource | undefined {
+  const match = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:(.+)$/.exec(arn);
+  if (!match) return undefined;
+  const [, service, rest = ""] = match;
+  const kindAndId = ((): [string, string] | undefined => {
+    switch (service) {
+      case "s3":
+        return rest.includes("/") ? undefined : ["s3-bucket", rest];
+      case "iam": {
+        const principal = /^(?:role|user)\/(?:.*\/)?([^/]+)$/.exec(rest);
+        return principal?.[1] ? ["principal", principal[1]] : undefined;
+      }
+      case "sqs":
+        return ["sqs-queue", rest];
+      case "sns":
+        return ["sns-topic", rest];
+      case "kms":
+        return rest.startsWith("key/") ? ["kms-key", rest.slice(4)] : undefined;
+      case "secretsmanager":
+        // secret:name-AbCdEf: the six characters Secrets Manager appends are not in metrics.
+        return rest.startsWith("secret:")
+          ? ["secret", rest.slice(7).replace(/-[A-Za-z0-9]{6}$/, "")]
+          : undefined;
+      case "ec2":
+        return rest.startsWith("snapshot/") ? ["ebs-snapshot", rest.slice(9)] : undefined;
+      case "rds": {
+        const snapshot = /^(?:cluster-)?snapshot:(.+)$/.exec(rest);
+        return snapshot?.[1] ? ["rds-snapshot", snapshot[1]] : undefined;
+      }
+      default:
+        return undefined;
+    }
+  })();
+  return kindAndId?.[1]
+    ? { key: `${kindAndId[0]}/${kindAndId[1]}`, label: `${kindAndId[0]} ${kindAndId[1]}` }
+    : undefined;
 }

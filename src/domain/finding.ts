@@ -14,6 +14,8 @@ export type ResourceType =
   | "AWS::SNS::Topic"
   | "AWS::KMS::Key"
   | "AWS::SecretsManager::Secret"
+  | "AWS::Lambda::Function"
+  | "AWS::ECR::Repository"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
@@ -35,12 +37,15 @@ export type FindingKind =
   | "sns-topic-policy"
   | "kms-key-policy"
   | "secret-resource-policy"
+  | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
+  | "ecr-repository-policy"
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption
   | "sns-encryption" // topic without a KMS key
   | "ebs-default-encryption" // EBS encryption by default off in a region
   | "kinesis-encryption" // Kinesis data stream without server-side encryption
+  | "dynamodb-encryption" // DynamoDB table not on a KMS key (AWS owned key)
   // Unused access (IAM Access Analyzer unused-access analyzer):
   | "iam-unused-access-key" // access key not used within the analyzer's window: deactivate
   | "iam-unused-password" // console password not used: tell (a password is never recoverable)

@@ -12,6 +12,8 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::SNS::Topic": "sns-topic-policy",
   "AWS::KMS::Key": "kms-key-policy",
   "AWS::SecretsManager::Secret": "secret-resource-policy",
+  "AWS::Lambda::Function": "lambda-function-policy",
+  "AWS::ECR::Repository": "ecr-repository-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -22,7 +24,7 @@ export function isPolicyResourceType(type: string): type is PolicyResourceType {
 
 export interface PolicyResourceRef {
   arn: string;
-  /** The resource's short name: queue, topic or secret name, key id. */
+  /** The resource's short name: queue, topic, secret or function name, key id. */
   name: string;
 }
 
@@ -40,11 +42,21 @@ const ARN = {
     /^arn:([a-z-]+):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
   "AWS::SecretsManager::Secret":
     /^arn:([a-z-]+):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6})$/,
+  // The unqualified function: its policy is the one Access Analyzer reports (no version or alias).
+  "AWS::Lambda::Function":
+    /^arn:([a-z-]+):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})$/,
+  // Repository names are lower-case path segments (ECR's documented pattern), up to 256 characters.
+  "AWS::ECR::Repository":
+    /^arn:([a-z-]+):ecr:([a-z0-9-]+):(\d{12}):repository\/((?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
-/** Config reports a queue by its URL and a key by its id; both are turned into the ARN first. */
+/**
+ * Config reports a queue by its URL, a key by its id and a function by its name; each is turned
+ * into the ARN first.
+ */
 const QUEUE_URL =
   /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([A-Za-z0-9_.-]{1,80})$/;
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
 function asArn(
@@ -59,6 +71,10 @@ function asArn(
   }
   if (type === "AWS::KMS::Key" && KEY_ID.test(id)) {
     return `arn:${partition}:kms:${where.region}:${where.account}:key/${id}`;
+  }
+  // Config names a function by its name (checked by the function ARN pattern below).
+  if (type === "AWS::Lambda::Function" && FUNCTION_NAME.test(id)) {
+    return `arn:${partition}:lambda:${where.region}:${where.account}:function:${id}`;
   }
   return id;
 }

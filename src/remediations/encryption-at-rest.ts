@@ -80,7 +80,9 @@ export function decideEncryptionAtRest(options: {
   if (current.mode === "kms") {
     const existing = existingKmsKeyDecision({
       noun,
-      target: goal.mode === "kms" ? goal.key : undefined,
+      // Only a key the operator configured replaces a resource's own: an AWS managed default
+      // (alias/aws/sns…) never does, replaceExistingKmsKey or not.
+      target: goal.mode === "kms" && goal.check ? goal.key : undefined,
       targetLabel: goal.label,
       isTarget: sameState(current, to),
       replaceExisting,
@@ -123,8 +125,15 @@ export interface EncryptionService<S extends z.ZodObject> {
   permissions: RemediationPermissions;
   /** The IAM action of the one change (journaled as the change's action). */
   writeAction: string;
-  /** What the settings ask for, for a resource in `region`. Throws InputError on bad settings. */
-  goal(settings: z.output<S>, finding: Finding): EncryptionGoal;
+  /**
+   * What the settings ask for, for the finding's resource. Throws InputError on bad settings.
+   * May ask AWS (`ctx`): DynamoDB reports its AWS managed key by ARN, so the alias is resolved.
+   */
+  goal(
+    settings: z.output<S>,
+    finding: Finding,
+    ctx: RemediationContext<z.output<S>>,
+  ): EncryptionGoal | Promise<EncryptionGoal>;
   /** Finds the resource: what read/write take (queue URL, topic ARN, stream name…). */
   locate(ctx: RemediationContext<z.output<S>>, finding: Finding): Promise<string>;
   read(ctx: RemediationContext<z.output<S>>, resource: string): Promise<EncryptionState>;
@@ -171,7 +180,7 @@ export function defineEncryptionRemediation<S extends z.ZodObject>(
 
     async plan(ctx, finding) {
       // Configuration first: a bad or unusable key fails before the resource is read.
-      const goal = service.goal(ctx.settings, finding);
+      const goal = await service.goal(ctx.settings, finding, ctx);
       if (goal.mode === "kms" && goal.check) {
         const { setting, region } = goal.check;
         await assertUsableKey(

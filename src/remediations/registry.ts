@@ -1,12 +1,15 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
+import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
 import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
 import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
+import { lambdaFunctionPolicy } from "./lambda/lambda-function-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
 import { secretResourcePolicy } from "./secretsmanager/secret-resource-policy.ts";
@@ -32,9 +35,12 @@ export const remediations: readonly Remediation[] = Object.freeze([
   sqsEncryption,
   snsEncryption,
   ebsDefaultEncryption,
+  lambdaFunctionPolicy,
+  ecrRepositoryPolicy,
   kinesisEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,
+  dynamodbEncryption,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dynamodbEncryptionSettings } from "./dynamodb/settings.ts";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import {
   riskyPolicySettings,
@@ -6,6 +7,7 @@ import {
   unusedAccessSettings,
 } from "./iam/settings.ts";
 import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
+import { lambdaFunctionPolicySettings } from "./lambda/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
 import { blockPublicAccessSettings, defaultEncryptionSettings } from "./s3/settings.ts";
 import { sharingSettings } from "./sharing/settings.ts";
@@ -29,7 +31,9 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   sqsEncryptionSettings,
   snsEncryptionSettings,
   ebsDefaultEncryptionSettings,
+  lambdaFunctionPolicySettings,
   kinesisEncryptionSettings,
+  dynamodbEncryptionSettings,
 ] as const;
 
 /** Fails when two schemas declare one key differently: a shared key shares its schema instance. */
@@ -62,7 +66,9 @@ export const remediationSettingsSchema = z
     ...sqsEncryptionSettings.shape,
     ...snsEncryptionSettings.shape,
     ...ebsDefaultEncryptionSettings.shape,
+    ...lambdaFunctionPolicySettings.shape,
     ...kinesisEncryptionSettings.shape,
+    ...dynamodbEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.
   .superRefine((settings, ctx) => {

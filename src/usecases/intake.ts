@@ -107,6 +107,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "lambda-function-policy": ["AWS::Lambda::Function"],
+  "ecr-repository-policy": ["AWS::ECR::Repository"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -117,6 +119,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 
 /** Kind for a Config rule: exact name first, then glob keys ("securityhub-…-*"). */

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { findingResource, type Resource } from "../domain/alert-grouping.ts";
+import { arnResource, type Resource } from "../domain/alert-grouping.ts";
 import type { AlertRoute } from "../domain/alert-route.ts";
 import { destinationsFor } from "../domain/alert-routing.ts";
 import { formatAgo } from "../domain/format.ts";
@@ -115,6 +115,8 @@ export interface PageBudgetNotifierOptions {
   ledger: PageLedger;
   routes: readonly AlertRoute[];
   pageBudget: number;
+  /** False when nothing can page (no PagerDuty): the ledger only links, no slot is taken. */
+  pages?: boolean;
   clock: () => number;
   /** The scope when a notification names no account. */
   region: string;
@@ -135,7 +137,7 @@ export class PageBudgetNotifier implements Notifier {
   }
 
   async notify(original: Notification): Promise<void> {
-    const notification = await this.linked(original);
+    const notification = await this.linkRemediation(original);
     return this.budgeted(notification);
   }
 
@@ -143,20 +145,14 @@ export class PageBudgetNotifier implements Notifier {
    * A remediation names the anomalies on its resource in the last day, and is noted for the
    * anomalies to come: "Remediation on s3-bucket x: Vigil applied … 2 h ago (journal id …)".
    */
-  private async linked(notification: Notification): Promise<Notification> {
+  async linkRemediation(notification: Notification): Promise<Notification> {
     const { ledger, clock, region, logger } = this.options;
-    const finding = notification.details.finding as
-      | { resourceType?: unknown; resourceName?: unknown; resourceArn?: unknown }
-      | undefined;
+    const finding = notification.details.finding as { resourceArn?: unknown } | undefined;
     const journalId = notification.details.journalId;
     if (notification.source !== "remediation" || notification.action !== "trigger") {
       return notification;
     }
-    const name =
-      String(finding?.resourceArn ?? "")
-        .split(/[:/]/)
-        .at(-1) ?? "";
-    const resource = findingResource(String(finding?.resourceType ?? ""), name);
+    const resource = arnResource(String(finding?.resourceArn ?? ""));
     if (!resource || typeof journalId !== "string") return notification;
     const now = clock();
     const account =
@@ -196,6 +192,7 @@ export class PageBudgetNotifier implements Notifier {
   private async budgeted(notification: Notification): Promise<void> {
     const { inner, ledger, routes, pageBudget, clock, region, logger } = this.options;
     const pages =
+      this.options.pages !== false &&
       notification.action === "trigger" &&
       (notification.destinations ?? destinationsFor(routes, notification)).includes("pagerduty");
     if (!pages) return inner.notify(notification);

@@ -23,6 +23,7 @@ import {
   type RemediationDeps,
   remediateFinding,
 } from "./remediate-finding.ts";
+import { RemediationDigestCollector } from "./remediation-digest.ts";
 
 export interface ReconcileDeps {
   runner: RemediationDeps;
@@ -43,6 +44,11 @@ export interface ReconcileDeps {
   /** The account and region the compliance source reads (the sweep covers its own region). */
   account: string;
   region: string;
+  /**
+   * Outcomes that page nobody (notify and observe modes, dry runs …) go into one digest per run,
+   * showing this many in full (alerting.digest.top). Absent: each is sent on its own.
+   */
+  digestTop?: number;
 }
 
 export interface ReconcileRequest {
@@ -63,6 +69,8 @@ export interface ReconcileReport {
   handled: number;
   outcomes: Partial<Record<RemediationOutcomeKind, number>>;
   stoppedBy?: SweepStop;
+  /** Outcomes that went into the run's digest rather than alone, and whether it was sent. */
+  digest?: { outcomes: number; sent: boolean };
   errors: Array<{ rule: string; resourceId?: string; error: string; transient: boolean }>;
   partialFailure: boolean;
 }
@@ -97,7 +105,9 @@ export async function reconcile(
   deps: ReconcileDeps,
   request: ReconcileRequest = {},
 ): Promise<ReconcileReport> {
-  const { runner } = deps;
+  const digest =
+    deps.digestTop === undefined ? undefined : new RemediationDigestCollector(deps.runner.notifier);
+  const runner = digest ? { ...deps.runner, notifier: digest } : deps.runner;
   const started = runner.clock();
   const runId = `sweep-${new Date(started).toISOString()}`;
   const limits = runner.config.sweep;
@@ -219,6 +229,27 @@ export async function reconcile(
     } catch (error) {
       report.errors.push({
         rule: ACCESS_ANALYZER_RULE,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        transient: isTransientAwsError(error),
+      });
+    }
+  }
+  if (digest && deps.digestTop !== undefined) {
+    const kept = digest.size;
+    try {
+      await digest.flush({
+        account: deps.account,
+        region: deps.region,
+        runId,
+        since: started,
+        top: deps.digestTop,
+      });
+      report.digest = { outcomes: kept, sent: kept > 0 };
+    } catch (error) {
+      // Every outcome is journaled: `vigil journal list` still shows what the digest would have.
+      report.digest = { outcomes: kept, sent: false };
+      report.errors.push({
+        rule: "digest",
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         transient: isTransientAwsError(error),
       });

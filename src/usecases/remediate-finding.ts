@@ -23,6 +23,7 @@ import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 import type { Remediation, RemediationContext } from "../ports/remediation.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
+import { trustedRecentChanges } from "./trusted-changes.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
 
@@ -381,11 +382,11 @@ async function planAndAct(
   const [recentResourceChanges, recentAccountChanges] =
     mode === "enforce"
       ? await Promise.all([
-          deps.journal.recentChanges({
+          trustedRecentChanges(deps, {
             resourceArn: finding.resourceArn,
             since: now - config.loopBreaker.windowMinutes * 60_000,
           }),
-          deps.journal.recentChanges({
+          trustedRecentChanges(deps, {
             account: finding.account,
             since: now - config.rateLimit.windowMinutes * 60_000,
           }),

@@ -151,6 +151,8 @@ export async function createRemediationDeps(
     );
   }
   let notifier = overrides.notifier;
+  /** Sweep outcomes that page nobody go into one digest per run (alerting.mode digest). */
+  let digestTop: number | undefined;
   if (!notifier) {
     const topicArn = env.VIGIL_TOPIC_ARN ?? config.topicArn;
     // SNS and PagerDuty behind one routing notifier (it warns when nothing is configured).
@@ -164,12 +166,15 @@ export async function createRemediationDeps(
       clientConfig,
       logger,
     });
+    digestTop = setup.config.mode === "digest" ? setup.config.digest.top : undefined;
     // Pages count against the account-hour's budget shared with detection (journal bucket,
-    // alerts/); past it they join the hour's storm incident. Nothing pages without PagerDuty.
+    // alerts/); past it they join the hour's storm incident. Nothing pages without PagerDuty, but
+    // the ledger still links a remediation and an anomaly on the same resource (in the SNS text).
     notifier =
-      bucket && !overrides.journal && setup.pagerDuty
+      bucket && !overrides.journal
         ? new PageBudgetNotifier({
             inner: setup.notifier,
+            pages: setup.pagerDuty !== undefined,
             ledger: new S3PageLedger(s3For(clientConfig.region), bucket),
             routes: setup.config.routes,
             pageBudget: setup.config.pageBudget,
@@ -296,6 +301,7 @@ export async function createRemediationDeps(
       accessAnalyzer: new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)),
       account: homeAccount,
       region: clientConfig.region,
+      ...(digestTop !== undefined ? { digestTop } : {}),
     }),
     homeAccount,
     region: clientConfig.region,

@@ -246,6 +246,10 @@ describe("packaged template: one least-privilege role per function", () => {
             { "Fn::Sub": "arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*" },
             { "Fn::Sub": "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*" },
           ]);
+        } else if (service === "dynamodb") {
+          expect(targets).toEqual([
+            { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*" },
+          ]);
         } else if (service === "rds") expect(text).toContain(":snapshot:*");
         else if (service === "s3") {
           const journal = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];

@@ -21,6 +21,10 @@ describe("policyResourceOf", () => {
     expect(
       policyResourceOf("AWS::SNS::Topic", "arn:aws:sns:eu-west-1:123456789012:alerts", where),
     ).toEqual({ arn: "arn:aws:sns:eu-west-1:123456789012:alerts", name: "alerts" });
+    expect(policyResourceOf("AWS::Lambda::Function", "ingest-webhook", where)).toEqual({
+      arn: "arn:aws:lambda:eu-west-1:123456789012:function:ingest-webhook",
+      name: "ingest-webhook",
+    });
   });
 
   it.each([
@@ -39,6 +43,13 @@ describe("policyResourceOf", () => {
       /not a valid/,
     ],
     ["AWS::SecretsManager::Secret", "db-password", /not a valid/],
+    [
+      "AWS::Lambda::Function",
+      "arn:aws:lambda:eu-west-1:123456789012:function:fn:live",
+      /not a valid AWS::Lambda::Function ARN/,
+    ],
+    ["AWS::Lambda::Function", "arn:aws:lambda:eu-west-1:999999999999:function:fn", /account/],
+    ["AWS::Lambda::Function", "fn/../other", /not a valid/],
   ] as const)("%s %s → refused", (type, id, problem) => {
     const result = policyResourceOf(type, id, where);
     expect("problem" in result && result.problem).toMatch(problem);

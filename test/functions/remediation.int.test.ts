@@ -12,7 +12,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -36,7 +36,8 @@ import { sample as fixture, recordingLogger, testConfig } from "../usecases/fake
 
 const endpoint = motoEndpoint();
 const JOURNAL = "vigil-journal";
-const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+/** The SSE-KMS key, created in moto (eu-west-1, the sample bucket's region) before each test. */
+let KEY_ARN = "";
 const TRUST_EXTERNAL = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -74,6 +75,10 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     const topic = await createTopicWithQueue(sns, sqs, "vigil-alerts");
     queueUrl = topic.queueUrl;
     const macKey = await createJournalMacKey(new KMSClient(config));
+    const created = await new KMSClient({ ...config, region: "eu-west-1" }).send(
+      new CreateKeyCommand({}),
+    );
+    KEY_ARN = created.KeyMetadata?.Arn ?? "";
     app = await createRemediationDeps({
       env: {
         AWS_ENDPOINT_URL: endpoint as string,

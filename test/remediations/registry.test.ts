@@ -20,6 +20,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-topic-policy": ["AWS::SNS::Topic"],
   "kms-key-policy": ["AWS::KMS::Key"],
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
+  "lambda-function-policy": ["AWS::Lambda::Function"],
+  "ecr-repository-policy": ["AWS::ECR::Repository"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -30,6 +32,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -41,6 +44,8 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::SNS::Topic",
   "AWS::KMS::Key",
   "AWS::SecretsManager::Secret",
+  "AWS::Lambda::Function",
+  "AWS::ECR::Repository",
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
@@ -84,9 +89,12 @@ describe("remediation registry", () => {
       "sqs-encryption",
       "sns-encryption",
       "ebs-default-encryption",
+      "lambda-function-policy",
+      "ecr-repository-policy",
       "kinesis-encryption",
       "iam-unused-access-key",
       "iam-unused-access-notice",
+      "dynamodb-encryption",
     ]);
   });
 

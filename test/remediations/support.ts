@@ -1,3 +1,5 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
 import type { RemediationPlan } from "../../src/domain/remediation-plan.ts";
@@ -7,7 +9,7 @@ import type {
   Remediation,
 } from "../../src/ports/remediation.ts";
 import type { RemediationSettings } from "../../src/remediations/settings.ts";
-import { TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
+import { type motoClientConfig, TEST_ACCOUNT, TEST_REGION } from "../support/moto.ts";
 
 export type { RemediationSettings };
 /** What the runner hands a remediation: clients plus config's composed `remediation.settings`. */
@@ -35,6 +37,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   quarantinePolicyName: "vigil-quarantine-deny-all",
   replaceExistingKmsKey: false,
   snsKmsKeyId: "alias/aws/sns",
+  lambdaFunctionUrlAuth: "alert",
   kinesisKmsKeyId: "alias/aws/kinesis",
 };
 
@@ -220,4 +223,20 @@ export function builtClients(
     if (!client) throw new Error(`the test built no ${Client.name}`);
     return client as Client;
   };
+}
+
+/**
+ * `context(overrides)` for a moto suite: S3 and IAM clients on `config`, the test settings with
+ * the overrides, and the suite's client factory for every other service.
+ */
+export function motoContextFactory(
+  config: ReturnType<typeof motoClientConfig>,
+  client: NonNullable<RemediationContext["client"]>,
+): (overrides?: Partial<RemediationSettings>) => RemediationContext {
+  return (overrides = {}) => ({
+    s3: new S3Client(config),
+    iam: new IAMClient(config),
+    settings: { ...TEST_SETTINGS, ...overrides },
+    client,
+  });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fuzzedSamples, type SampleRun } from "../../bench/resilience/coverage.ts";
+import { faultCoveredRemediations } from "../../bench/resilience/fault-matrix.ts";
+import { NO_FAULT_SCENARIO } from "../../bench/resilience/kind-scenarios.ts";
 import { remediations } from "../../src/remediations/registry.ts";
 
 /**
@@ -24,5 +26,14 @@ describe("resilience coverage of the registry", () => {
     const covered = new Set(runs.flatMap((run) => run.applied));
     expect(runs.length).toBeGreaterThan(0);
     expect(remediations.map((r) => r.name).filter((name) => !covered.has(name))).toEqual([]);
+  });
+
+  it("every registered remediation has fault-matrix rows, or a stated reason why not", () => {
+    const covered = new Set(faultCoveredRemediations());
+    const missing = remediations
+      .map((r) => r.name)
+      .filter((name) => !covered.has(name))
+      .sort();
+    expect(missing).toEqual(Object.keys(NO_FAULT_SCENARIO).sort());
   });
 });

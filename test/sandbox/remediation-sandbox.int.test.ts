@@ -28,6 +28,7 @@ describe.skipIf(!endpoint)("npm start: the remediation sandbox", () => {
       "applied",
       "applied",
       "applied",
+      "applied",
       "ignored",
     ]);
     expect(result.snsSubjects).toContainEqual(
@@ -39,5 +40,8 @@ describe.skipIf(!endpoint)("npm start: the remediation sandbox", () => {
       "      after:  acme-ingest-events queue policy statements [OwnAccount]",
     );
     expect(lines).toContain("      after:  key policy statements [OwnAccount]");
+    // The snapshot scene: shared with everyone before, with no one after.
+    expect(lines).toContain("      before: snapshot shared with [all]");
+    expect(lines).toContain("      after:  snapshot shared with []");
   });
 });

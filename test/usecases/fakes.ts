@@ -38,6 +38,8 @@ export type SampleName =
   | "access-analyzer-sns-public"
   | "access-analyzer-kms-external"
   | "access-analyzer-secret-public"
+  | "access-analyzer-lambda-public"
+  | "access-analyzer-ecr-public"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"
@@ -55,6 +57,7 @@ export type SampleName =
   | "access-analyzer-unused-access-key"
   | "access-analyzer-unused-password"
   | "access-analyzer-unused-archived"
+  | "config-dynamodb-encryption-noncompliant"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.
   | "aws-doc-access-analyzer-finding"

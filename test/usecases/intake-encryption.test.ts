@@ -220,3 +220,35 @@ describe("intake: Kinesis stream encryption", () => {
     expect(isIgnored(result) && result.reason).toMatch(/not in the finding's account/);
   });
 });
+
+describe("intake: DynamoDB table encryption", () => {
+  it("maps Security Hub's generated rule by its managed source identifier DYNAMODB_TABLE_ENCRYPTED_KMS", async () => {
+    const rules = {
+      "securityhub-dynamodb-table-encrypted-kms-5c0e9a71": {
+        sourceIdentifier: "DYNAMODB_TABLE_ENCRYPTED_KMS",
+      },
+    };
+    const result = finding(
+      await intakeConfigEvent(
+        deps({}, rules),
+        configEvent("config-dynamodb-encryption-noncompliant"),
+      ),
+    );
+    expect(result).toMatchObject({
+      kind: "dynamodb-encryption",
+      resourceType: "AWS::DynamoDB::Table",
+      resourceName: "acme-orders",
+      resourceArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-orders",
+    });
+  });
+
+  it("keeps the kind per rule: another rule on a table maps to its own kind, or none", async () => {
+    const result = await intakeConfigEvent(
+      deps(),
+      configEvent("config-dynamodb-encryption-noncompliant", (e) => {
+        e.detail.configRuleName = "dynamodb-pitr-enabled";
+      }),
+    );
+    expect(isIgnored(result) && result.reason).toMatch(/not mapped to a finding kind/);
+  });
+});

@@ -575,6 +575,8 @@ describe("intake: Access Analyzer finding", () => {
       "acme/warehouse/password-a1B2c3",
       true,
     ],
+    ["access-analyzer-lambda-public", "lambda-function-policy", "acme-ingest-webhook", true],
+    ["access-analyzer-ecr-public", "ecr-repository-policy", "acme/ingest-worker", true],
   ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
     const { deps: d } = deps();
     const event = aaEvent(name);
@@ -654,6 +656,22 @@ describe("intake: Access Analyzer finding", () => {
         e.detail.resource = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1B2c3";
       },
       /not in the finding's region eu-west-1/,
+    ],
+    [
+      "function version or alias (not the function's own policy)",
+      "access-analyzer-lambda-public",
+      (e) => {
+        e.detail.resource = `${e.detail.resource}:live`;
+      },
+      /not a valid AWS::Lambda::Function ARN/,
+    ],
+    [
+      "repository name with a parent segment",
+      "access-analyzer-ecr-public",
+      (e) => {
+        e.detail.resource = "arn:aws:ecr:eu-west-1:123456789012:repository/acme/../other";
+      },
+      /not a valid AWS::ECR::Repository ARN/,
     ],
     [
       "topic ARN with a path",

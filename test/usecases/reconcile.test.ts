@@ -141,6 +141,64 @@ describe("reconcile", () => {
     expect(findings.every((f) => f.source === "sweep")).toBe(true);
   });
 
+  it("with a digest, outcomes that page nobody go into one message per run; applied fixes still go alone", async () => {
+    configMock.on(DescribeConfigRulesCommand).resolves({
+      ConfigRules: [rule(ENCRYPTION), rule("iam-user-no-policies-check")],
+    });
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: ENCRYPTION })
+      .resolves({
+        EvaluationResults: ["b1", "b2", "b3"].map((b) =>
+          evaluation(ENCRYPTION, "AWS::S3::Bucket", b),
+        ),
+      })
+      .on(GetComplianceDetailsByConfigRuleCommand, { ConfigRuleName: "iam-user-no-policies-check" })
+      .resolves({
+        EvaluationResults: [
+          evaluation("iam-user-no-policies-check", "AWS::IAM::User", "AIDAKNOWN"),
+        ],
+      });
+    const { deps } = setup({ defaultMode: "notify", modes: { "iam-risky-policy": "enforce" } });
+
+    const report = await reconcile({ ...deps, digestTop: 2 });
+
+    expect(report.outcomes).toEqual({ notified: 3, applied: 1 });
+    expect(report.digest).toEqual({ outcomes: 3, sent: true });
+    const sent = deps.runner.notifier.sent;
+    expect(sent.map((n) => n.attributes.outcome)).toEqual(["applied", ["notified"]]);
+    const digest = sent[1];
+    expect(digest?.destinations).toEqual(["sns"]);
+    expect(digest?.subject).toBe(
+      "[Vigil WARNING] 123456789012 us-east-1 remediation digest: 3 notified",
+    );
+    const items = digest?.details.items as Array<{ resource: string; journalId: string }>;
+    expect(items.map((i) => i.resource)).toEqual([
+      "arn:aws:s3:::b1",
+      "arn:aws:s3:::b2",
+      "arn:aws:s3:::b3",
+    ]);
+    // The first two in full, the third counted, with the command that lists the run's decisions.
+    expect(digest?.body).toContain(`1. WARNING fix planned (notify mode)`);
+    expect(digest?.body).toContain(`vigil journal show ${items[1]?.journalId}`);
+    expect(digest?.body).not.toContain(`vigil journal show ${items[2]?.journalId}`);
+    expect(digest?.body).toContain(
+      "…and 1 more, each in the JSON below. `vigil journal list --since 2026-",
+    );
+  });
+
+  it("without a digest (per-episode mode) every outcome is sent on its own", async () => {
+    configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [rule(ENCRYPTION)] });
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand)
+      .resolves({ EvaluationResults: [evaluation(ENCRYPTION, "AWS::S3::Bucket", "b1")] });
+    const { deps } = setup({ defaultMode: "notify" });
+
+    const report = await reconcile(deps);
+
+    expect(report.digest).toBeUndefined();
+    expect(deps.runner.notifier.sent.map((n) => n.attributes.outcome)).toEqual(["notified"]);
+  });
+
   it("a second sweep over the same evaluations finds them handled (duplicates do not use the budget)", async () => {
     configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [rule(ENCRYPTION)] });
     configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({

@@ -28,9 +28,14 @@ describe("createRemediationDeps", () => {
       homeAccount: "123456789012",
     });
     expect(app.runner.journal).toBeInstanceOf(S3Journal);
-    // SNS behind the routing notifier (PagerDuty joins when VIGIL_PAGERDUTY_SECRET is set).
-    expect(app.runner.notifier).toBeInstanceOf(RoutingNotifier);
-    expect((app.runner.notifier as RoutingNotifier).destinations).toEqual(["sns"]);
+    // SNS behind the routing notifier (PagerDuty joins when VIGIL_PAGERDUTY_SECRET is set), and
+    // the ledger in front of it even without PagerDuty: it links remediations and anomalies.
+    expect(app.runner.notifier).toBeInstanceOf(PageBudgetNotifier);
+    const routing = (app.runner.notifier as PageBudgetNotifier).inner;
+    expect(routing).toBeInstanceOf(RoutingNotifier);
+    expect((routing as RoutingNotifier).destinations).toEqual(["sns"]);
+    // The sweep's quiet outcomes go into one digest (alerting.mode digest, top 10 by default).
+    expect(app.reconcileDeps().digestTop).toBe(10);
     expect(app.runner.remediations).toBe(remediations);
     expect(app.runner.config.dryRun).toBe(true);
     expect(app.region).toBe("eu-west-1");
@@ -76,7 +81,7 @@ describe("createRemediationDeps", () => {
     });
     expect(app.homeAccount).toBe("210987654321");
     expect(app.runner.config.dryRun).toBe(true);
-    expect(app.runner.notifier).toBeInstanceOf(LogNotifier);
+    expect((app.runner.notifier as PageBudgetNotifier).inner).toBeInstanceOf(LogNotifier);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/no SNS topic/));
   });
 

@@ -1,5 +1,9 @@
 /** `--setting` columns and the single-setting flags of `vigil backtest`, validated by the config's schema. */
-import { type SettingsInput, settingsSchema } from "../../config/detection-config.ts";
+import {
+  rearmQuietSeconds,
+  type SettingsInput,
+  settingsSchema,
+} from "../../config/detection-config.ts";
 import { describeZodError } from "../../config/load.ts";
 import type { SettingsChanges, SettingsVariant } from "../../usecases/backtest.ts";
 import { UsageError } from "./target.ts";
@@ -105,7 +109,7 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   const { rearmQuiet, ...rest } = result.data;
   return {
     ...(rest as SettingsChanges),
-    ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuiet }),
+    ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuietSeconds(rearmQuiet) }),
   };
 }
 

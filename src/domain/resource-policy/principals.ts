@@ -94,6 +94,9 @@ export function principalReaches(statement: Record<string, unknown>): PrincipalR
   }
   const principal = statement.Principal;
   if (principal === "*") return [{ kind: "everyone", label: 'Principal "*"' }];
+  // Not IAM grammar, but some services echo one (an account id, as Lambda emulators do): read it as
+  // the AWS principal it names rather than as no principal, which would call the grant internal.
+  if (typeof principal === "string") return [awsPrincipal(principal)];
   if (!isRecord(principal)) return [];
   return Object.entries(principal).flatMap(([type, value]) =>
     asList(value).map((entry): PrincipalReach => {

@@ -12,6 +12,7 @@ import {
   classifyPolicy,
   describeSummary,
   type PolicyOwner,
+  parsePolicy,
   policyDiff,
   removeStatements,
   type StatementVerdict,
@@ -73,16 +74,42 @@ export interface PolicyStore<Client> {
   readTags(client: Client, resource: PolicyResource): Promise<Record<string, string>>;
   /** The policy text, or null when the resource has none. */
   read(client: Client, resource: PolicyResource): Promise<string | null>;
-  write(client: Client, resource: PolicyResource, policy: string): Promise<void>;
+  /**
+   * Makes the policy `policy`. `current` is the policy as just read: a service whose API edits
+   * statements one by one (Lambda permissions) writes the difference.
+   */
+  write(
+    client: Client,
+    resource: PolicyResource,
+    policy: string,
+    current: string | null,
+  ): Promise<void>;
   /** Deletes the policy. Absent where the API cannot (KMS, SNS): `emptyPolicy` is written instead. */
-  remove?(client: Client, resource: PolicyResource): Promise<void>;
+  remove?(client: Client, resource: PolicyResource, current: string | null): Promise<void>;
   /** What to write when every statement goes and the API cannot delete the policy. */
   emptyPolicy?(finding: Finding, resource: PolicyResource): string;
   /**
-   * The last word on the policy about to be written (null: deleted): a reason to refuse the whole
-   * plan (KMS: never lock the account root out of its key), or undefined.
+   * The last word on the policy about to be written (null: deleted), given the statements it
+   * removes: a reason to refuse the whole plan (KMS: never lock the account root out of its key;
+   * Lambda: a permission its API could not add back on undo), or undefined.
    */
-  refuse?(after: string | null, owner: PolicyOwner, finding: Finding): string | undefined;
+  refuse?(
+    after: string | null,
+    owner: PolicyOwner,
+    finding: Finding,
+    removed: readonly unknown[],
+  ): string | undefined;
+  /**
+   * Why an exposing statement is left to another of the remediation's settings (Lambda: the
+   * function URL's public grant, unless lambdaFunctionUrlAuth is "aws-iam"), or undefined to judge
+   * it like any other. `settings` is the whole remediation.settings the runner passed.
+   */
+  hold?(statement: unknown, settings: Readonly<Record<string, unknown>>): string | undefined;
+  /**
+   * Whether two policy texts say the same. Default: the same document, key order and whitespace
+   * aside. Lambda appends a re-added permission at the end: its statement order does not count.
+   */
+  same?(a: string | null, b: string | null): boolean;
 }
 
 export interface ResourcePolicyRemediationDefinition<Client> {
@@ -101,6 +128,8 @@ export interface ResourcePolicyRemediationDefinition<Client> {
     readTags: string[];
     write: string[];
     remove?: string[];
+    /** What undo's write calls, where it differs from apply's (Lambda: AddPermission). */
+    restore?: string[];
   };
 }
 
@@ -143,11 +172,16 @@ async function ownerFor(ctx: Ctx, finding: Finding, policy: string | null): Prom
   };
 }
 
-function toStrip(verdicts: readonly StatementVerdict[], settings: Settings): StatementVerdict[] {
+function toStrip(
+  verdicts: readonly StatementVerdict[],
+  settings: Settings,
+  held: ReadonlySet<number> = new Set(),
+): StatementVerdict[] {
   return verdicts.filter(
     (verdict) =>
-      verdict.access === "public" ||
-      (verdict.access === "external" && settings.stripExternalAccounts),
+      !held.has(verdict.index) &&
+      (verdict.access === "public" ||
+        (verdict.access === "external" && settings.stripExternalAccounts)),
   );
 }
 
@@ -173,15 +207,27 @@ export function defineResourcePolicyRemediation<Client>(
   definition: ResourcePolicyRemediationDefinition<Client>,
 ): DefinedRemediation<typeof resourcePolicySettings, typeof resourcePolicyBefore> {
   const { name, noun, store, actions } = definition;
+  const same = store.same ?? samePolicy;
   const removeActions = store.remove ? (actions.remove ?? []) : [];
   const clientOf = (ctx: Ctx): Client => {
     if (!ctx.client) throw new VigilError(`${name}: the runner gave no AWS client factory`);
     return ctx.client(store.Client);
   };
-  const strippable = async (ctx: Ctx, finding: Finding, policy: string | null) =>
-    policy === null
-      ? []
-      : toStrip(classifyPolicy(policy, await ownerFor(ctx, finding, policy)), ctx.settings);
+  /** Statement index → why it is left to another setting (see PolicyStore.hold). */
+  const heldIn = (policy: string, settings: Settings): Map<number, string> => {
+    const held = new Map<number, string>();
+    if (!store.hold) return held;
+    parsePolicy(policy).statements.forEach((statement, index) => {
+      const why = store.hold?.(statement, settings);
+      if (why) held.set(index, why);
+    });
+    return held;
+  };
+  const strippable = async (ctx: Ctx, finding: Finding, policy: string | null) => {
+    if (policy === null) return [];
+    const verdicts = classifyPolicy(policy, await ownerFor(ctx, finding, policy));
+    return toStrip(verdicts, ctx.settings, new Set(heldIn(policy, ctx.settings).keys()));
+  };
 
   return defineRemediation({
     name,
@@ -200,7 +246,7 @@ export function defineResourcePolicyRemediation<Client>(
       // The read guards against overwriting a policy changed since planning.
       apply: unique([...actions.write, ...removeActions, ...actions.read]),
       verify: unique([...actions.read, ...ACCOUNT_FACT_ACTIONS]),
-      undo: unique([...actions.write, ...actions.read]),
+      undo: unique([...(actions.restore ?? actions.write), ...actions.read]),
     },
 
     async plan(ctx, finding) {
@@ -228,12 +274,20 @@ export function defineResourcePolicyRemediation<Client>(
         throw new InputError(`${noun} of ${resource.name}: ${(error as Error).message}`);
       }
       const exposing = verdicts.filter((verdict) => verdict.access !== "internal");
-      const stripping = toStrip(verdicts, ctx.settings);
-      const kept = exposing.filter((verdict) => !stripping.includes(verdict));
+      const held = heldIn(policy, ctx.settings);
+      const stripping = toStrip(verdicts, ctx.settings, new Set(held.keys()));
+      const heldExposing = exposing.filter((verdict) => held.has(verdict.index));
+      const kept = exposing.filter(
+        (verdict) => !stripping.includes(verdict) && !held.has(verdict.index),
+      );
+      const label = (verdict: StatementVerdict) => verdict.sid ?? `#${verdict.index + 1}`;
       const notes =
-        kept.length > 0
-          ? ` Note: ${plural(kept.length, "external-account statement")} kept (${kept.map((verdict) => verdict.sid ?? `#${verdict.index + 1}`).join(", ")}; set stripExternalAccounts to remove them).`
-          : "";
+        (kept.length > 0
+          ? ` Note: ${plural(kept.length, "external-account statement")} kept (${kept.map(label).join(", ")}; set stripExternalAccounts to remove them).`
+          : "") +
+        heldExposing
+          .map((verdict) => ` Kept ${label(verdict)}: ${held.get(verdict.index)}.`)
+          .join("");
       const found =
         exposing.length > 0
           ? `Found: ${exposing.map((verdict) => verdict.reason).join("; ")}.`
@@ -255,7 +309,9 @@ export function defineResourcePolicyRemediation<Client>(
       if (after === null && !store.remove) {
         throw new VigilError(`${name}: the ${noun} cannot be deleted and has no empty form`);
       }
-      const refusal = store.refuse?.(after, owner, finding);
+      const { statements } = parsePolicy(policy);
+      const removedStatements = indexes.map((index) => statements[index]);
+      const refusal = store.refuse?.(after, owner, finding, removedStatements);
       if (refusal) {
         return {
           ...base,
@@ -302,15 +358,15 @@ export function defineResourcePolicyRemediation<Client>(
         );
       }
       const current = await store.read(client, resource);
-      if (samePolicy(current, params.policy)) return; // already applied
-      if (!samePolicy(current, plan.before.policy)) {
+      if (same(current, params.policy)) return; // already applied
+      if (!same(current, plan.before.policy)) {
         throw new Error(`the ${noun} of ${resource.name} changed since planning; plan again`);
       }
       if (params.policy === null) {
         if (!store.remove) throw new VigilError(`${name} cannot delete a ${noun}`);
-        await store.remove(client, resource);
+        await store.remove(client, resource, current);
       } else {
-        await store.write(client, resource, params.policy);
+        await store.write(client, resource, params.policy, current);
       }
     },
 
@@ -336,9 +392,9 @@ export function defineResourcePolicyRemediation<Client>(
       const { resource, policy: beforePolicy } = plan.before;
       const written = applied.map((change) => changeParams.parse(change.params).policy);
       let current = await store.read(client, resource);
-      if (applied.length > 0 && !samePolicy(current, beforePolicy)) {
+      if (applied.length > 0 && !same(current, beforePolicy)) {
         // Only what Vigil wrote is put back: a policy someone changed since is theirs.
-        if (!written.some((policy) => samePolicy(current, policy))) {
+        if (!written.some((policy) => same(current, policy))) {
           return {
             ok: false,
             after: { policy: current },
@@ -348,10 +404,10 @@ export function defineResourcePolicyRemediation<Client>(
         // A resource without a policy is never planned a change: before is always a policy.
         if (beforePolicy === null)
           throw new InputError(`no previous ${noun} recorded for ${resource.name}`);
-        await store.write(client, resource, beforePolicy);
+        await store.write(client, resource, beforePolicy, current);
         current = await store.read(client, resource);
       }
-      const restored = samePolicy(current, beforePolicy);
+      const restored = same(current, beforePolicy);
       return {
         ok: restored,
         after: { policy: current },

@@ -1,3 +1,4 @@
+import { KMSClient } from "@aws-sdk/client-kms";
 import {
   DeleteBucketEncryptionCommand,
   EncryptionType,
@@ -14,8 +15,15 @@ import { InputError } from "../../domain/errors.ts";
 import type { Finding } from "../../domain/finding.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
 import type { PlannedChange, VerifyResult } from "../../domain/remediation-plan.ts";
+import { serviceClient } from "../clients.ts";
 import { defineRemediation } from "../define.ts";
-import { existingKmsKeyDecision, type KmsKeyArn, parseKmsKeyArn } from "../kms-key.ts";
+import {
+  assertUsableKey,
+  existingKmsKeyDecision,
+  KMS_KEY_CHECK_ACTIONS,
+  type KmsKeyArn,
+  parseKmsKeyArn,
+} from "../kms-key.ts";
 import { awsErrorName, plain, readBucketTags } from "./s3-reads.ts";
 import { defaultEncryptionSettings } from "./settings.ts";
 
@@ -265,7 +273,7 @@ export const s3DefaultEncryption = defineRemediation({
   settings: defaultEncryptionSettings,
   before: encryptionBefore,
   permissions: {
-    plan: ["s3:GetEncryptionConfiguration", "s3:GetBucketTagging"],
+    plan: ["s3:GetEncryptionConfiguration", "s3:GetBucketTagging", ...KMS_KEY_CHECK_ACTIONS],
     apply: ["s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration"],
     verify: ["s3:GetEncryptionConfiguration"],
     // DeleteBucketEncryption is authorised by s3:PutEncryptionConfiguration.
@@ -286,6 +294,19 @@ export const s3DefaultEncryption = defineRemediation({
       target,
       ctx.settings.s3ReplaceExistingKmsKey,
     );
+    // A plan that puts the configured key on the bucket first checks, through the finding's
+    // account (kms:DescribeKey), that the key exists, is Enabled, symmetric and in the bucket's
+    // region: a missing or disabled key would make every write to the bucket fail.
+    if (
+      target.algorithm === "aws:kms" &&
+      decision.rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID === target.key.arn
+    ) {
+      await assertUsableKey(
+        serviceClient(ctx, S3_DEFAULT_ENCRYPTION, KMSClient),
+        target.key,
+        "s3KmsKeyArn",
+      );
+    }
     const changes: PlannedChange[] = decision.rule
       ? [
           {

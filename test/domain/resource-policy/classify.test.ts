@@ -209,6 +209,9 @@ describe("classifyStatement: principals", () => {
     ["IAM unique id (deleted principal)", { AWS: "AROAEXAMPLEROLEID01" }, "internal"],
     ["canonical user", { CanonicalUser: "79a59df900b949e55d96a1e698fbace" }, "external"],
     ["web identity provider", { Federated: "cognito-identity.amazonaws.com" }, "public"],
+    // Not IAM grammar (Lambda emulators echo an account so): read as the account, never as nobody.
+    ["bare account string of an outsider", FOREIGN, "external"],
+    ["bare account string of the owner", OWN, "internal"],
     [
       "SAML provider of the owner",
       { Federated: `arn:aws:iam::${OWN}:saml-provider/x` },

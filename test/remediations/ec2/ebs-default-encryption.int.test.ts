@@ -7,9 +7,7 @@ import {
   ModifyEbsDefaultKmsKeyIdCommand,
   ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
-import { IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ebsDefaultEncryptionArn } from "../../../src/domain/service-resources.ts";
 import { ebsDefaultEncryption } from "../../../src/remediations/ec2/ebs-default-encryption.ts";
@@ -19,10 +17,8 @@ import {
   clientFactory,
   expectJsonSerialisable,
   makeFinding,
+  motoContextFactory,
   planApplyVerify,
-  type RemediationContext,
-  type RemediationSettings,
-  TEST_SETTINGS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -69,14 +65,7 @@ describe.skipIf(!endpoint)(
     const client = clientFactory(config, recorder, prefixes);
     fakeDefaultKeyCalls(client(EC2Client));
 
-    function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-      return {
-        s3: new S3Client(config),
-        iam: new IAMClient(config),
-        settings: { ...TEST_SETTINGS, ...overrides },
-        client,
-      };
-    }
+    const context = motoContextFactory(config, client);
 
     const finding = () =>
       makeFinding("ebs-default-encryption", "AWS::::Account", TEST_ACCOUNT, {

@@ -1,4 +1,3 @@
-import { IAMClient } from "@aws-sdk/client-iam";
 import {
   AddTagsToStreamCommand,
   CreateStreamCommand,
@@ -7,7 +6,6 @@ import {
   StartStreamEncryptionCommand,
 } from "@aws-sdk/client-kinesis";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { kinesisEncryption } from "../../../src/remediations/kinesis/kinesis-encryption.ts";
@@ -18,10 +16,8 @@ import {
   clientFactory,
   expectJsonSerialisable,
   makeFinding,
+  motoContextFactory,
   planApplyVerify,
-  type RemediationContext,
-  type RemediationSettings,
-  TEST_SETTINGS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -38,14 +34,7 @@ describe.skipIf(!endpoint)("kinesis-encryption against moto (Kinesis and KMS)", 
   ]);
   const client = clientFactory(config, recorder, prefixes);
 
-  function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-    return {
-      s3: new S3Client(config),
-      iam: new IAMClient(config),
-      settings: { ...TEST_SETTINGS, ...overrides },
-      client,
-    };
-  }
+  const context = motoContextFactory(config, client);
 
   const arnOf = (stream: string) => `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}`;
   const finding = (stream: string) =>

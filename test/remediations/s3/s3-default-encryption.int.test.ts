@@ -1,4 +1,5 @@
 import { IAMClient } from "@aws-sdk/client-iam";
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -15,7 +16,6 @@ import {
   ActionRecorder,
   changeAt,
   expectJsonSerialisable,
-  KMS_KEY_ARN,
   makeFinding,
   OTHER_KMS_KEY_ARN,
   planApplyVerify,
@@ -31,9 +31,19 @@ describe.skipIf(!endpoint)("s3-default-encryption against moto", () => {
   const s3 = new S3Client(config);
   recorder.watch(s3, "s3");
   const iam = new IAMClient(config);
+  const seedKms = new KMSClient(config);
+  const kmsClient = new KMSClient(config);
+  recorder.watch(kmsClient, "kms");
+  // The configured key, created in moto before each test: the plan checks it with DescribeKey.
+  let KMS_KEY_ARN = "";
 
   function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-    return { s3, iam, settings: { ...TEST_SETTINGS, ...overrides } };
+    return {
+      s3,
+      iam,
+      client: <Client>() => kmsClient as Client,
+      settings: { ...TEST_SETTINGS, s3KmsKeyArn: KMS_KEY_ARN, ...overrides },
+    };
   }
 
   async function bucketWith(
@@ -76,6 +86,21 @@ describe.skipIf(!endpoint)("s3-default-encryption against moto", () => {
 
   beforeEach(async () => {
     await resetMoto(endpoint as string);
+    const { KeyMetadata } = await seedKms.send(new CreateKeyCommand({}));
+    KMS_KEY_ARN = KeyMetadata?.Arn ?? "";
+  });
+
+  it("refuses SSE-KMS with a key that is missing or disabled: nothing written", async () => {
+    await bucketWith("needs-key");
+    const missing = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
+    await expect(
+      s3DefaultEncryption.plan(context({ s3KmsKeyArn: missing }), finding("needs-key")),
+    ).rejects.toThrow(/does not exist/);
+    await seedKms.send(new DisableKeyCommand({ KeyId: KMS_KEY_ARN.split("/").at(-1) }));
+    await expect(s3DefaultEncryption.plan(context(), finding("needs-key"))).rejects.toThrow(
+      /is Disabled, not Enabled/,
+    );
+    expect(await encryptionOf("needs-key")).toBeNull();
   });
 
   afterAll(() => {

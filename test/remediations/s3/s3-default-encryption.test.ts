@@ -1,4 +1,5 @@
 import { IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import {
   GetBucketEncryptionCommand,
   GetBucketTaggingCommand,
@@ -35,15 +36,32 @@ function s3Error(name: string, status = 400): S3ServiceException {
 }
 
 const s3Mock = mockClient(S3Client);
+const kmsMock = mockClient(KMSClient);
+const USABLE_KEY = {
+  KeyMetadata: {
+    KeyId: "11111111-2222-3333-4444-555555555555",
+    Arn: KMS_KEY_ARN,
+    KeyState: "Enabled" as const,
+    KeyUsage: "ENCRYPT_DECRYPT" as const,
+    KeySpec: "SYMMETRIC_DEFAULT" as const,
+  },
+};
 const finding = makeFinding("s3-encryption", "AWS::S3::Bucket", "acme-raw-landing-prod");
 
 function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
   return {
     s3: new S3Client({ region: "us-east-1" }),
     iam: new IAMClient({ region: "us-east-1" }),
+    client: (Client) => new Client({ region: "us-east-1" }),
     settings: { ...TEST_SETTINGS, ...overrides },
   };
 }
+
+beforeEach(() => {
+  kmsMock.reset();
+  kmsMock.on(DescribeKeyCommand).resolves(USABLE_KEY);
+});
+afterEach(() => kmsMock.reset());
 
 describe("s3-default-encryption with mocked S3", () => {
   beforeEach(() => {
@@ -126,6 +144,71 @@ describe("s3-default-encryption with mocked S3", () => {
         ],
       },
     });
+  });
+
+  it("checks the configured key with kms:DescribeKey before planning SSE-KMS", async () => {
+    await s3DefaultEncryption.plan(context(), finding);
+    expect(kmsMock).toHaveReceivedCommandWith(DescribeKeyCommand, { KeyId: KMS_KEY_ARN });
+  });
+
+  it.each([
+    [
+      "missing",
+      () =>
+        kmsMock
+          .on(DescribeKeyCommand)
+          .rejects(new NotFoundException({ message: "no such key", $metadata: {} })),
+      /does not exist/,
+    ],
+    [
+      "disabled",
+      () =>
+        kmsMock
+          .on(DescribeKeyCommand)
+          .resolves({ KeyMetadata: { ...USABLE_KEY.KeyMetadata, KeyState: "Disabled" } }),
+      /is Disabled, not Enabled/,
+    ],
+    [
+      "pending deletion",
+      () =>
+        kmsMock
+          .on(DescribeKeyCommand)
+          .resolves({ KeyMetadata: { ...USABLE_KEY.KeyMetadata, KeyState: "PendingDeletion" } }),
+      /PendingDeletion, not Enabled/,
+    ],
+    [
+      "asymmetric",
+      () =>
+        kmsMock.on(DescribeKeyCommand).resolves({
+          KeyMetadata: { ...USABLE_KEY.KeyMetadata, KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" },
+        }),
+      /needs a symmetric ENCRYPT_DECRYPT key/,
+    ],
+  ])("refuses a %s key: InputError, nothing planned", async (_what, arrange, reason) => {
+    arrange();
+    const plan = s3DefaultEncryption.plan(context(), finding);
+    await expect(plan).rejects.toBeInstanceOf(InputError);
+    await expect(plan).rejects.toThrow(reason);
+    expect(s3Mock).not.toHaveReceivedCommand(PutBucketEncryptionCommand);
+  });
+
+  it("does not check a key it does not apply (AES256, or a bucket keeping its own key)", async () => {
+    await s3DefaultEncryption.plan(context({ s3EncryptionAlgorithm: "AES256" }), finding);
+    s3Mock.on(GetBucketEncryptionCommand).resolves({
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: {
+              SSEAlgorithm: "aws:kms",
+              KMSMasterKeyID: OTHER_KMS_KEY_ARN,
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    });
+    await s3DefaultEncryption.plan(context(), finding);
+    expect(kmsMock).not.toHaveReceivedCommand(DescribeKeyCommand);
   });
 
   it("rejects a change it did not plan", async () => {

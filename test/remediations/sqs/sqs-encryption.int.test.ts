@@ -1,6 +1,4 @@
-import { IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -16,10 +14,8 @@ import {
   clientFactory,
   expectJsonSerialisable,
   makeFinding,
+  motoContextFactory,
   planApplyVerify,
-  type RemediationContext,
-  type RemediationSettings,
-  TEST_SETTINGS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -35,14 +31,7 @@ describe.skipIf(!endpoint)("sqs-encryption against moto (SQS and KMS)", () => {
   ]);
   const client = clientFactory(config, recorder, prefixes);
 
-  function context(overrides: Partial<RemediationSettings> = {}): RemediationContext {
-    return {
-      s3: new S3Client(config),
-      iam: new IAMClient(config),
-      settings: { ...TEST_SETTINGS, ...overrides },
-      client,
-    };
-  }
+  const context = motoContextFactory(config, client);
 
   const finding = (queue: string) =>
     makeFinding("sqs-encryption", "AWS::SQS::Queue", queue, {
