@@ -273,6 +273,10 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
  * gets a scenario (remove it here) or another kind is missing without a line here.
  */
 export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {
+  "iam-unused-access-key":
+    "moto serves no Access Analyzer (GetFindingV2 names the key), so there is no moto scenario; the fuzzer deactivates a key on the fake account and its moto suite mocks only the analyzer",
+  "iam-unused-access-notice":
+    "tell-only: it declares no write, so there is no write to fault; its one read is Access Analyzer's GetFindingV2, which moto does not serve",
   "kinesis-encryption":
     "not written yet: the Kinesis client speaks HTTP/2 by default, which moto does not ('Protocol error'); the scenario needs the HTTP/1.1 handler its moto test uses (the fuzzer covers it)",
   "dynamodb-encryption":
