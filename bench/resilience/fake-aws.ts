@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
  * buckets (encryption, public access block, policy, ACL), the S3 journal bucket as an object store
@@ -168,7 +169,8 @@ export interface RecordedCall {
     | "ec2"
     | "rds"
     | "kinesis"
-    | "dynamodb";
+    | "dynamodb"
+    | "cloudtrail";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -606,6 +608,7 @@ export class FakeAws {
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
     const dynamodb = mockClient(DynamoDBClient);
+    const cloudtrail = mockClient(CloudTrailClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -623,6 +626,7 @@ export class FakeAws {
       ["rds", rds],
       ["kinesis", kinesis],
       ["dynamodb", dynamodb],
+      ["cloudtrail", cloudtrail],
     ];
     wire(sqs, this.resources.sqs());
     wire(sns, this.resources.sns());
@@ -634,6 +638,7 @@ export class FakeAws {
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());
     wire(dynamodb, this.pipeline.dynamodb());
+    wire(cloudtrail, this.pipeline.cloudtrail());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(s3, s3Handlers(this.account));

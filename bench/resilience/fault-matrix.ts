@@ -679,6 +679,7 @@ export function matrixRemediationConfig() {
     settings: {
       s3EncryptionAlgorithm: "aws:kms",
       s3KmsKeyArn: KMS_KEY,
+      cloudTrailKmsKeyArn: KMS_KEY,
       // moto has no service-last-accessed API (its 500s are retried by the SDK); the evidence is
       // optional and tested with mocks in test/remediations/iam/last-accessed.test.ts.
       riskyPolicyLastUsedWaitSeconds: 0,

@@ -7,13 +7,19 @@
  *
  * Not a Vitest module: shared with bench/resilience.ts.
  */
+import { CloudTrailClient, CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
   EC2Client,
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
+import {
+  CreateKeyCommand,
+  KMSClient,
+  ListKeysCommand,
+  PutKeyPolicyCommand,
+} from "@aws-sdk/client-kms";
 import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
@@ -264,6 +270,59 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
           ValuesToAdd: ["all"],
         }),
       );
+    },
+  },
+  {
+    remediation: "cloudtrail-encryption",
+    sample: "config-cloudtrail-encryption-noncompliant",
+    service: "CloudTrail",
+    target: (input) =>
+      String(input.Name ?? "").endsWith("acme-management-events") ||
+      (Array.isArray(input.ResourceIdList) &&
+        input.ResourceIdList.some((id) => String(id).endsWith(":trail/acme-management-events"))),
+    write: /^UpdateTrail$/,
+    async setup(endpoint) {
+      const Bucket = "acme-trail-logs";
+      await client(S3Client, endpoint).send(
+        new CreateBucketCommand({
+          Bucket,
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
+      );
+      await client(CloudTrailClient, endpoint).send(
+        new CreateTrailCommand({ Name: "acme-management-events", S3BucketName: Bucket }),
+      );
+      // The deployment's key (matrixRemediationConfig's cloudTrailKmsKeyArn, the only key in
+      // the account) lets CloudTrail encrypt this account's trails, as a key made for trails does.
+      const kms = client(KMSClient, endpoint);
+      for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {
+        await kms.send(
+          new PutKeyPolicyCommand({
+            KeyId: key.KeyId,
+            PolicyName: "default",
+            Policy: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Sid: "EnableRoot",
+                  Effect: "Allow",
+                  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+                  Action: "kms:*",
+                  Resource: "*",
+                },
+                {
+                  Sid: "AllowCloudTrailToEncryptLogs",
+                  Effect: "Allow",
+                  Principal: { Service: "cloudtrail.amazonaws.com" },
+                  Action: "kms:GenerateDataKey*",
+                  Resource: "*",
+                  Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+                },
+              ],
+            }),
+          }),
+        );
+      }
     },
   },
 ];

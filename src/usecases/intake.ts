@@ -115,6 +115,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 

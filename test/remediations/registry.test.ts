@@ -25,6 +25,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
@@ -85,6 +86,7 @@ describe("remediation registry", () => {
       "lambda-function-policy",
       "ecr-repository-policy",
       "kinesis-encryption",
+      "cloudtrail-encryption",
       "dynamodb-encryption",
     ]);
   });
