@@ -8,6 +8,7 @@
  * Not a Vitest module: bench/resilience.ts runs the same matrix.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 
 export interface Fault {
@@ -37,7 +38,7 @@ export interface Attempt {
 }
 
 type SdkClient = {
-  config: { serviceId?: string };
+  config: { serviceId?: string; requestHandler?: unknown };
   middlewareStack: MiddlewareStack<object, MetadataBearer>;
 };
 type Send = (this: SdkClient, ...args: unknown[]) => unknown;
@@ -121,6 +122,11 @@ export class FaultInjector {
 
   private attach(client: SdkClient): void {
     const service = client.config.serviceId ?? "unknown";
+    // moto_server speaks HTTP/1.1 only; the Kinesis client defaults to HTTP/2 (for
+    // SubscribeToShard). Only the transport changes: the calls, retries and faults are the same.
+    if (service === "Kinesis") {
+      (client.config as { requestHandler?: unknown }).requestHandler = new NodeHttpHandler();
+    }
     const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
       (next, context) => async (args) => {
         if (!this.active) return next(args);

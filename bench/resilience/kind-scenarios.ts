@@ -15,11 +15,19 @@ import {
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  CreateRepositoryCommand,
+  ECRClient,
+  SetRepositoryPolicyCommand,
+} from "@aws-sdk/client-ecr";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import {
   CreateKeyCommand,
   KMSClient,
   ListKeysCommand,
   PutKeyPolicyCommand,
 } from "@aws-sdk/client-kms";
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
@@ -34,6 +42,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 const ACCOUNT = "123456789012"; // moto's default account
 const REGION = "eu-west-1"; // the samples' region
@@ -56,8 +65,13 @@ export interface KindScenario {
   setup(endpoint: string, event: SampleEvent): Promise<void>;
 }
 
-function client<C>(Client: new (config: object) => C, endpoint: string): C {
+function client<C>(
+  Client: new (config: object) => C,
+  endpoint: string,
+  extra: Record<string, unknown> = {},
+): C {
   return new Client({
+    ...extra,
     endpoint,
     region: REGION,
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
@@ -273,6 +287,72 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
     },
   },
   {
+    remediation: "kinesis-encryption",
+    sample: "config-kinesis-encryption-noncompliant",
+    service: "Kinesis",
+    target: (input) => String(input.StreamARN ?? "").endsWith(":stream/acme-clickstream"),
+    write: /^StartStreamEncryption$/,
+    async setup(endpoint) {
+      // HTTP/1.1 for moto, as the fault injector gives the handler's Kinesis client.
+      await client(KinesisClient, endpoint, { requestHandler: new NodeHttpHandler() }).send(
+        new CreateStreamCommand({ StreamName: "acme-clickstream", ShardCount: 1 }),
+      );
+    },
+  },
+  {
+    remediation: "lambda-function-policy",
+    sample: "access-analyzer-lambda-public",
+    service: "Lambda",
+    target: (input) => String(input.FunctionName ?? "").endsWith("acme-ingest-webhook"),
+    write: /^(RemovePermission|UpdateFunctionUrlConfig)$/,
+    async setup(endpoint) {
+      const { Role } = await client(IAMClient, endpoint).send(
+        new CreateRoleCommand({
+          RoleName: "acme-ingest-webhook-role",
+          AssumeRolePolicyDocument: "{}",
+        }),
+      );
+      const lambda = client(LambdaClient, endpoint);
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "acme-ingest-webhook",
+          Role: Role?.Arn,
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          // An empty zip: moto stores the function without running it.
+          Code: { ZipFile: Buffer.from("UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "base64") },
+        }),
+      );
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: "acme-ingest-webhook",
+          StatementId: "Everyone",
+          Action: "lambda:InvokeFunction",
+          Principal: "*",
+        }),
+      );
+    },
+  },
+  {
+    remediation: "ecr-repository-policy",
+    sample: "access-analyzer-ecr-public",
+    service: "ECR",
+    target: (input) => input.repositoryName === "acme/ingest-worker",
+    write: /^(Set|Delete)RepositoryPolicy$/,
+    async setup(endpoint) {
+      const ecr = client(ECRClient, endpoint);
+      const { repository } = await ecr.send(
+        new CreateRepositoryCommand({ repositoryName: "acme/ingest-worker" }),
+      );
+      await ecr.send(
+        new SetRepositoryPolicyCommand({
+          repositoryName: "acme/ingest-worker",
+          policyText: publicPolicy("ecr:BatchGetImage", repository?.repositoryArn ?? "*"),
+        }),
+      );
+    },
+  },
+  {
     remediation: "cloudtrail-encryption",
     sample: "config-cloudtrail-encryption-noncompliant",
     service: "CloudTrail",
@@ -332,12 +412,8 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
  * gets a scenario (remove it here) or another kind is missing without a line here.
  */
 export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {
-  "kinesis-encryption":
-    "not written yet: the Kinesis client speaks HTTP/2 by default, which moto does not ('Protocol error'); the scenario needs the HTTP/1.1 handler its moto test uses (the fuzzer covers it)",
   "dynamodb-encryption":
     "not written yet: moto's UpdateTable ignores SSESpecification, so its test mocks DynamoDB (the fuzzer covers it)",
-  "lambda-function-policy": "not written yet (merged last; the fuzzer and its moto suite cover it)",
-  "ecr-repository-policy": "not written yet (merged last; the fuzzer and its moto suite cover it)",
   "ebs-default-encryption":
     "moto serves no GetEbsDefaultKmsKeyId (the SDK retries its 500s as transient); its moto test fakes that call in the client's middleware",
 };
