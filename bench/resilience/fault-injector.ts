@@ -68,7 +68,24 @@ export const timeout = () =>
     code: "ETIMEDOUT",
   });
 
+/**
+ * Answers one operation moto does not serve as AWS does, in moto's place (or around moto's own
+ * answer, `moto()`), below the faults: a stood-in call is still throttled, denied and retried.
+ */
+export interface StandIn {
+  /** The client's serviceId, as in Fault. */
+  service: string;
+  /** Operation name without "Command". */
+  command: string;
+  answer(
+    input: Record<string, unknown>,
+    moto: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
+}
+
 export class FaultInjector {
+  /** Operations answered in moto's place (kind-scenarios.ts), set per row. */
+  standIns: StandIn[] = [];
   /** Faults apply and attempts are recorded only while active (setup and read-back are not). */
   active = false;
   faults: Fault[] = [];
@@ -129,9 +146,20 @@ export class FaultInjector {
     }
     const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
       (next, context) => async (args) => {
-        if (!this.active) return next(args);
         const command = String(context.commandName ?? "").replace(/Command$/, "");
         const input = (args.input ?? {}) as Record<string, unknown>;
+        const standIn = this.standIns.find((s) => s.service === service && s.command === command);
+        const send = standIn
+          ? async () => {
+              const moto = async () =>
+                (await next(args)).output as unknown as Record<string, unknown>;
+              const output = await standIn.answer(input, moto);
+              return { output: { ...output, $metadata: {} }, response: {} } as Awaited<
+                ReturnType<typeof next>
+              >;
+            }
+          : () => next(args);
+        if (!this.active) return send();
         const fault = this.faults.find(
           (f) =>
             f.service === service &&
@@ -154,7 +182,7 @@ export class FaultInjector {
         };
         this.attempts.push(attempt);
         if (fault) throw fault.error();
-        const result = await next(args);
+        const result = await send();
         attempt.ok = true;
         return result;
       };

@@ -893,6 +893,7 @@ export class FaultMatrix {
     this.config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
     const scenario = row.scenario === "reconcile" ? "s3-encryption" : row.scenario;
     const setup = await setupAccount(clients, this.endpoint, scenario);
+    injector.standIns = kindOf(scenario)?.standIns?.() ?? [];
     const pagerDutyMode = row.pagerDuty ?? "ok";
     const pd = fakePagerDuty(pagerDutyMode);
     const env = this.env(setup, pagerDutyMode);
@@ -1105,6 +1106,7 @@ export class FaultMatrix {
     const { injector, clients, cloudwatch } = this;
     injector.active = false;
     injector.reset();
+    injector.standIns = [];
     cloudwatch.reset();
     const setup = await setupAccount(clients, this.endpoint, "s3-encryption");
     const pd = fakePagerDuty(row.pagerDuty ?? "ok");

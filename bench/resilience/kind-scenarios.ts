@@ -8,9 +8,11 @@
  * Not a Vitest module: shared with bench/resilience.ts.
  */
 import { CloudTrailClient, CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DisableEbsEncryptionByDefaultCommand,
   EC2Client,
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
@@ -44,6 +46,8 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-s
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
+import type { StandIn } from "./fault-injector.ts";
+
 const ACCOUNT = "123456789012"; // moto's default account
 const REGION = "eu-west-1"; // the samples' region
 
@@ -63,6 +67,8 @@ export interface KindScenario {
   write: RegExp;
   /** Creates the resource, exposed or unencrypted; points the event at it when moto names it. */
   setup(endpoint: string, event: SampleEvent): Promise<void>;
+  /** Calls moto does not answer as AWS does, answered in its place (fresh state per row). */
+  standIns?(): StandIn[];
 }
 
 function client<C>(
@@ -353,6 +359,102 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
     },
   },
   {
+    remediation: "dynamodb-encryption",
+    sample: "config-dynamodb-encryption-noncompliant",
+    service: "DynamoDB",
+    target: (input) =>
+      String(input.TableName ?? input.ResourceArn ?? "").endsWith(":table/acme-orders"),
+    write: /^UpdateTable$/,
+    async setup(endpoint) {
+      await client(DynamoDBClient, endpoint).send(
+        new CreateTableCommand({
+          TableName: "acme-orders",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+    },
+    // moto's UpdateTable ignores SSESpecification (it reads it at CreateTable only): moto still
+    // answers both calls, and the table's key is kept here and laid over DescribeTable's answer.
+    standIns() {
+      const keys = new Map<string, string>();
+      return [
+        {
+          service: "DynamoDB",
+          command: "UpdateTable",
+          async answer(input, moto) {
+            const sse = (input.SSESpecification ?? {}) as {
+              Enabled?: boolean;
+              KMSMasterKeyId?: string;
+            };
+            const output = await moto();
+            keys.set(String(input.TableName), sse.Enabled ? String(sse.KMSMasterKeyId) : "");
+            return output;
+          },
+        },
+        {
+          service: "DynamoDB",
+          command: "DescribeTable",
+          async answer(input, moto) {
+            const output = (await moto()) as { Table?: Record<string, unknown> };
+            const key = keys.get(String(input.TableName));
+            if (key === undefined || !output.Table) return output;
+            const { SSEDescription: _ignored, ...table } = output.Table;
+            return {
+              ...output,
+              Table: {
+                ...table,
+                ...(key
+                  ? { SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key } }
+                  : {}),
+              },
+            };
+          },
+        },
+      ];
+    },
+  },
+  {
+    remediation: "ebs-default-encryption",
+    sample: "config-ebs-default-encryption-noncompliant",
+    service: "EC2",
+    // The account's setting in the samples' region: every EC2 call in this scenario is about it.
+    target: () => true,
+    write: /^(EnableEbsEncryptionByDefault|ModifyEbsDefaultKmsKeyId)$/,
+    async setup(endpoint) {
+      await client(EC2Client, endpoint).send(new DisableEbsEncryptionByDefaultCommand({}));
+    },
+    // moto serves Enable/Disable/GetEbsEncryptionByDefault but not the region's default key
+    // (GetEbsDefaultKmsKeyId, ResetEbsDefaultKmsKeyId): those are answered here, as in its moto test.
+    standIns() {
+      let key = "alias/aws/ebs";
+      const answer =
+        (next: (input: Record<string, unknown>) => void) =>
+        async (input: Record<string, unknown>) => {
+          next(input);
+          return { KmsKeyId: key };
+        };
+      return [
+        { service: "EC2", command: "GetEbsDefaultKmsKeyId", answer: answer(() => {}) },
+        {
+          service: "EC2",
+          command: "ModifyEbsDefaultKmsKeyId",
+          answer: answer((input) => {
+            key = String(input.KmsKeyId ?? key);
+          }),
+        },
+        {
+          service: "EC2",
+          command: "ResetEbsDefaultKmsKeyId",
+          answer: answer(() => {
+            key = "alias/aws/ebs";
+          }),
+        },
+      ];
+    },
+  },
+  {
     remediation: "cloudtrail-encryption",
     sample: "config-cloudtrail-encryption-noncompliant",
     service: "CloudTrail",
@@ -411,12 +513,7 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
  * Registered remediations with no fault-matrix scenario, and why. The coverage test fails when one
  * gets a scenario (remove it here) or another kind is missing without a line here.
  */
-export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {
-  "dynamodb-encryption":
-    "not written yet: moto's UpdateTable ignores SSESpecification, so its test mocks DynamoDB (the fuzzer covers it)",
-  "ebs-default-encryption":
-    "moto serves no GetEbsDefaultKmsKeyId (the SDK retries its 500s as transient); its moto test fakes that call in the client's middleware",
-};
+export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {};
 
 export function kindScenario(name: string): KindScenario | undefined {
   return KIND_SCENARIOS.find((scenario) => scenario.remediation === name);
