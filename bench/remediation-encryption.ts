@@ -25,6 +25,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import type { AwsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
+import { TRAIL_KEY_POLICY } from "./resilience/fake-aws-pipeline.ts";
 import type { StandIn } from "./resilience/fault-injector.ts";
 import { kindScenario } from "./resilience/kind-scenarios.ts";
 
@@ -110,30 +111,7 @@ export async function prepareEncryptionBench(options: {
   // A key made for trails: its policy lets CloudTrail encrypt this account's trails.
   const { KeyMetadata } = await new KMSClient(config).send(
     new CreateKeyCommand({
-      Policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "EnableRoot",
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "AllowCloudTrailToEncryptLogs",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "kms:GenerateDataKey*",
-            Resource: "*",
-            Condition: {
-              StringLike: {
-                "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`,
-              },
-            },
-          },
-        ],
-      }),
+      Policy: TRAIL_KEY_POLICY,
     }),
   );
   await new S3Client(config).send(

@@ -34,6 +34,7 @@ export const TRAIL_KEY_POLICY = JSON.stringify({
       Action: "kms:*",
       Resource: "*",
     },
+    // The two sections the CloudTrail User Guide requires for trails (encrypt, describe).
     {
       Sid: "AllowCloudTrailToEncryptLogs",
       Effect: "Allow",
@@ -45,6 +46,13 @@ export const TRAIL_KEY_POLICY = JSON.stringify({
           "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`,
         },
       },
+    },
+    {
+      Sid: "AllowCloudTrailToDescribeKey",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "kms:DescribeKey",
+      Resource: "*",
     },
   ],
 });

@@ -46,6 +46,7 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-s
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
+import { TRAIL_KEY_POLICY } from "./fake-aws-pipeline.ts";
 import type { StandIn } from "./fault-injector.ts";
 
 const ACCOUNT = "123456789012"; // moto's default account
@@ -482,26 +483,7 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
           new PutKeyPolicyCommand({
             KeyId: key.KeyId,
             PolicyName: "default",
-            Policy: JSON.stringify({
-              Version: "2012-10-17",
-              Statement: [
-                {
-                  Sid: "EnableRoot",
-                  Effect: "Allow",
-                  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-                  Action: "kms:*",
-                  Resource: "*",
-                },
-                {
-                  Sid: "AllowCloudTrailToEncryptLogs",
-                  Effect: "Allow",
-                  Principal: { Service: "cloudtrail.amazonaws.com" },
-                  Action: "kms:GenerateDataKey*",
-                  Resource: "*",
-                  Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                },
-              ],
-            }),
+            Policy: TRAIL_KEY_POLICY,
           }),
         );
       }

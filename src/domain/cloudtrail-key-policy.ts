@@ -2,10 +2,12 @@ import { globToRegExp } from "./glob.ts";
 import { asList, isRecord, parsePolicy, statementLabel } from "./resource-policy/document.ts";
 
 /**
- * Whether a KMS key policy lets CloudTrail encrypt a trail's log files: CloudTrail calls
- * kms:GenerateDataKey* as the service principal cloudtrail.amazonaws.com. A trail pointed at a key
- * that does not allow it stops delivering logs (UpdateTrail fails with InsufficientEncryptionPolicy
- * at best), so Vigil only sets a key whose policy it has read and understood.
+ * Whether a KMS key policy lets CloudTrail encrypt a trail's log files: the CloudTrail User Guide
+ * ("Configure AWS KMS key policies for CloudTrail") requires the key policy to let the service
+ * principal cloudtrail.amazonaws.com call kms:GenerateDataKey* (encrypt) and kms:DescribeKey
+ * (describe the key). A trail pointed at a key that does not allow it stops delivering logs
+ * (UpdateTrail fails with InsufficientEncryptionPolicy at best), so Vigil only sets a key whose
+ * policy it has read and understood.
  *
  * Conservative by design: an Allow counts only when its conditions are ones CloudTrail's own
  * documented key policy uses (the trail's encryption context, aws:SourceArn, aws:SourceAccount)
@@ -13,8 +15,14 @@ import { asList, isRecord, parsePolicy, statementLabel } from "./resource-policy
  */
 
 const CLOUDTRAIL = "cloudtrail.amazonaws.com";
-/** Each of these is what CloudTrail calls to encrypt a log file. */
-const NEEDED = ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"];
+/** What CloudTrail must be allowed, each as the policy's reader names it. */
+const NEEDED: ReadonlyArray<{ label: string; actions: readonly string[] }> = [
+  {
+    label: "kms:GenerateDataKey*",
+    actions: ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+  },
+  { label: "kms:DescribeKey", actions: ["kms:DescribeKey"] },
+];
 
 /** Condition keys CloudTrail's key policy uses, and the value each must match (lower-case keys). */
 type Known = "trailArn" | "account";
@@ -43,9 +51,9 @@ function namesCloudTrail(statement: Record<string, unknown>): boolean {
   return asList(Service).includes(CLOUDTRAIL) || asList(AWS).includes("*");
 }
 
-function coversGenerateDataKey(statement: Record<string, unknown>): boolean {
+function covers(statement: Record<string, unknown>, needed: readonly string[]): boolean {
   const actions = asList(statement.Action);
-  return NEEDED.every((needed) => matchesAny(actions, needed));
+  return needed.every((action) => matchesAny(actions, action));
 }
 
 /** Why the statement's conditions may not hold for this trail; undefined when they do. */
@@ -84,27 +92,31 @@ export function cloudTrailKeyAccess(
   } catch (error) {
     return { allowed: false, why: `its key policy cannot be read (${(error as Error).message})` };
   }
-  let allowed = false;
-  const unmet: string[] = [];
-  for (const [index, statement] of statements.entries()) {
-    if (!isRecord(statement) || !namesCloudTrail(statement) || !coversGenerateDataKey(statement)) {
-      continue;
+  for (const { label, actions } of NEEDED) {
+    let allowed = false;
+    const unmet: string[] = [];
+    for (const [index, statement] of statements.entries()) {
+      if (!isRecord(statement) || !namesCloudTrail(statement) || !covers(statement, actions)) {
+        continue;
+      }
+      if (statement.Effect === "Deny") {
+        return {
+          allowed: false,
+          why: `its key policy's ${statementLabel(statement, index)} denies ${CLOUDTRAIL} ${label}`,
+        };
+      }
+      if (statement.Effect !== "Allow") continue;
+      const problem = conditionProblem(statement.Condition, trail);
+      if (problem === undefined) allowed = true;
+      else unmet.push(`${statementLabel(statement, index)} (${problem})`);
     }
-    if (statement.Effect === "Deny") {
+    if (!allowed) {
+      const near = unmet.length > 0 ? `; not counted: ${unmet.join(", ")}` : "";
       return {
         allowed: false,
-        why: `its key policy's ${statementLabel(statement, index)} denies ${CLOUDTRAIL} kms:GenerateDataKey*`,
+        why: `its key policy does not let ${CLOUDTRAIL} use ${label} for this trail${near}`,
       };
     }
-    if (statement.Effect !== "Allow") continue;
-    const problem = conditionProblem(statement.Condition, trail);
-    if (problem === undefined) allowed = true;
-    else unmet.push(`${statementLabel(statement, index)} (${problem})`);
   }
-  if (allowed) return { allowed: true };
-  const near = unmet.length > 0 ? `; not counted: ${unmet.join(", ")}` : "";
-  return {
-    allowed: false,
-    why: `its key policy does not let ${CLOUDTRAIL} use kms:GenerateDataKey* for this trail${near}`,
-  };
+  return { allowed: true };
 }

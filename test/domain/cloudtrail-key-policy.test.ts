@@ -23,6 +23,13 @@ const CONSOLE_STATEMENT = {
     },
   },
 };
+const DESCRIBE = {
+  Sid: "Allow CloudTrail to describe key",
+  Effect: "Allow",
+  Principal: { Service: "cloudtrail.amazonaws.com" },
+  Action: "kms:DescribeKey",
+  Resource: "*",
+};
 const ROOT = {
   Sid: "Enable IAM User Permissions",
   Effect: "Allow",
@@ -35,7 +42,16 @@ const policy = (...statements: unknown[]) =>
 
 describe("cloudTrailKeyAccess", () => {
   it("allows the console's CloudTrail statement for a trail it names", () => {
-    expect(cloudTrailKeyAccess(policy(ROOT, CONSOLE_STATEMENT), trail)).toEqual({ allowed: true });
+    expect(cloudTrailKeyAccess(policy(ROOT, CONSOLE_STATEMENT, DESCRIBE), trail)).toEqual({
+      allowed: true,
+    });
+  });
+
+  it("needs kms:DescribeKey for CloudTrail too (a required section of the key policy)", () => {
+    expect(cloudTrailKeyAccess(policy(ROOT, CONSOLE_STATEMENT), trail)).toEqual({
+      allowed: false,
+      why: "its key policy does not let cloudtrail.amazonaws.com use kms:DescribeKey for this trail",
+    });
   });
 
   it("a key policy with only the account root does not let CloudTrail in", () => {
@@ -51,7 +67,7 @@ describe("cloudTrailKeyAccess", () => {
       ...CONSOLE_STATEMENT,
       Condition: { StringEquals: { "aws:SourceAccount": "999988887777" } },
     };
-    const access = cloudTrailKeyAccess(policy(other), trail);
+    const access = cloudTrailKeyAccess(policy(other, DESCRIBE), trail);
     expect(access.allowed).toBe(false);
     expect(!access.allowed && access.why).toContain(
       'not counted: statement "Allow CloudTrail to encrypt logs" (StringEquals aws:SourceAccount "999988887777", which this trail does not match)',
@@ -60,23 +76,23 @@ describe("cloudTrailKeyAccess", () => {
 
   it("a condition key Vigil cannot judge does not count (it may never hold for CloudTrail)", () => {
     const odd = { ...CONSOLE_STATEMENT, Condition: { Bool: { "aws:SecureTransport": "true" } } };
-    const access = cloudTrailKeyAccess(policy(odd), trail);
+    const access = cloudTrailKeyAccess(policy(odd, DESCRIBE), trail);
     expect(!access.allowed && access.why).toMatch(/condition operator Bool/);
   });
 
   it("needs GenerateDataKey: kms:Encrypt alone is not enough, kms:* and * are", () => {
     const encryptOnly = { ...CONSOLE_STATEMENT, Action: ["kms:Encrypt", "kms:Decrypt"] };
-    expect(cloudTrailKeyAccess(policy(encryptOnly), trail).allowed).toBe(false);
+    expect(cloudTrailKeyAccess(policy(encryptOnly, DESCRIBE), trail).allowed).toBe(false);
     for (const Action of ["kms:*", "*", ["kms:GenerateDataKey", "kms:GenerateDataKeyWithout*"]]) {
-      expect(cloudTrailKeyAccess(policy({ ...CONSOLE_STATEMENT, Action }), trail).allowed).toBe(
-        true,
-      );
+      expect(
+        cloudTrailKeyAccess(policy({ ...CONSOLE_STATEMENT, Action }, DESCRIBE), trail).allowed,
+      ).toBe(true);
     }
   });
 
   it("a Deny of GenerateDataKey to CloudTrail refuses the key whatever else allows it", () => {
     const deny = { ...CONSOLE_STATEMENT, Sid: "NoTrails", Effect: "Deny", Condition: undefined };
-    expect(cloudTrailKeyAccess(policy(CONSOLE_STATEMENT, deny), trail)).toEqual({
+    expect(cloudTrailKeyAccess(policy(CONSOLE_STATEMENT, DESCRIBE, deny), trail)).toEqual({
       allowed: false,
       why: 'its key policy\'s statement "NoTrails" denies cloudtrail.amazonaws.com kms:GenerateDataKey*',
     });

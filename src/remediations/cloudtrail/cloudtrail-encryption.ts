@@ -19,8 +19,9 @@ import { cloudTrailEncryptionSettings } from "./settings.ts";
  * SSE-KMS of a CloudTrail trail's log files (what CLOUD_TRAIL_ENCRYPTION_ENABLED asks for):
  * UpdateTrail KmsKeyId with the configured key (cloudTrailKmsKeyArn) only. CloudTrail has no AWS
  * managed key, and a key whose policy does not let cloudtrail.amazonaws.com call
- * kms:GenerateDataKey* would stop log delivery: so with no key configured, or a key whose policy
- * (kms:GetKeyPolicy) does not allow CloudTrail for this trail, nothing changes and people are told.
+ * kms:GenerateDataKey* and kms:DescribeKey would stop log delivery: so with no key configured,
+ * or a key whose policy (kms:GetKeyPolicy) does not allow CloudTrail for this trail, nothing
+ * changes and people are told.
  *
  * Only a trail this account owns, homed in the finding's region, is changed: an organization
  * trail (changed from the management account only, for every account at once) and a multi-Region
@@ -88,7 +89,7 @@ export const cloudTrailEncryption = defineEncryptionRemediation({
       return {
         mode: "declined",
         reason:
-          "no cloudTrailKmsKeyArn is configured: CloudTrail has no AWS managed key, so Vigil needs a customer managed key whose policy lets cloudtrail.amazonaws.com call kms:GenerateDataKey*",
+          "no cloudTrailKmsKeyArn is configured: CloudTrail has no AWS managed key, so Vigil needs a customer managed key whose policy lets cloudtrail.amazonaws.com call kms:GenerateDataKey* and kms:DescribeKey",
         state: stateOf(trail),
       };
     }

@@ -88,6 +88,13 @@ describe.skipIf(!endpoint)("cloudtrail-encryption against moto (CloudTrail and K
           },
         },
       });
+      statements.push({
+        Sid: "Allow CloudTrail to describe key",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "kms:DescribeKey",
+        Resource: "*",
+      });
     }
     const { KeyMetadata } = await seedKms.send(
       new CreateKeyCommand({
