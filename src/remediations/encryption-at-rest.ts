@@ -32,7 +32,14 @@ export type EncryptionState = z.output<typeof encryptionState>;
  */
 export type EncryptionGoal =
   | { mode: "service"; label: string }
-  | { mode: "kms"; key: string; label: string; check?: { setting: string; region: string } }
+  | {
+      mode: "kms";
+      key: string;
+      label: string;
+      check?: { setting: string; region: string };
+      /** The resource's state, when the goal already read it (else it is read as usual). */
+      state?: EncryptionState;
+    }
   /**
    * Nothing may be written to this resource, for `reason` (no key configured and no safe default,
    * a resource Vigil must not change): a resource not on a KMS key is declined (told once). The
@@ -251,7 +258,7 @@ export function defineEncryptionRemediation<S extends z.ZodObject>(
       }
       const resource = await service.locate(ctx, finding);
       const [state, tags] = await Promise.all([
-        goal.mode === "declined" && goal.state ? goal.state : service.read(ctx, resource),
+        goal.mode !== "service" && goal.state ? goal.state : service.read(ctx, resource),
         service.tags ? service.tags(ctx, resource) : Promise.resolve({}),
       ]);
       const before: EncryptionBefore = { resource, state };

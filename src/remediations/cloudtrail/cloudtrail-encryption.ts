@@ -99,6 +99,8 @@ export const cloudTrailEncryption = defineEncryptionRemediation({
       key: key.arn,
       label: `KMS key ${key.arn}`,
       check: { setting: "cloudTrailKmsKeyArn", region: finding.region },
+      // Read above, and checked to be this trail: planning does not read it again.
+      state: stateOf(trail),
     };
   },
 
