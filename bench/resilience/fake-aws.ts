@@ -4,6 +4,7 @@ import {
   GetFindingV2Command,
   ListAnalyzersCommand,
 } from "@aws-sdk/client-accessanalyzer";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
  * buckets (encryption, public access block, policy, ACL), the S3 journal bucket as an object store
@@ -175,7 +176,8 @@ export interface RecordedCall {
     | "ec2"
     | "rds"
     | "kinesis"
-    | "dynamodb";
+    | "dynamodb"
+    | "cloudtrail";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -692,6 +694,7 @@ export class FakeAws {
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
     const dynamodb = mockClient(DynamoDBClient);
+    const cloudtrail = mockClient(CloudTrailClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -709,6 +712,7 @@ export class FakeAws {
       ["rds", rds],
       ["kinesis", kinesis],
       ["dynamodb", dynamodb],
+      ["cloudtrail", cloudtrail],
     ];
     wire(sqs, this.resources.sqs());
     wire(sns, this.resources.sns());
@@ -720,6 +724,7 @@ export class FakeAws {
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());
     wire(dynamodb, this.pipeline.dynamodb());
+    wire(cloudtrail, this.pipeline.cloudtrail());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
     wire(accessAnalyzer, [

@@ -281,6 +281,7 @@ const RULE_TYPES: Record<string, string[]> = {
   "ec2-ebs-encryption-by-default": ["AWS::::Account"],
   "kinesis-stream-encrypted": ["AWS::Kinesis::Stream"],
   "dynamodb-table-encrypted-kms": ["AWS::DynamoDB::Table"],
+  "cloud-trail-encryption-enabled": ["AWS::CloudTrail::Trail"],
   // Generated names (Security Hub) the fake account resolves: see fake-aws.ts GENERATED_RULES.
   "securityhub-sns-encrypted-kms-81d29bd8": ["AWS::SNS::Topic"],
   "securityhub-sqs-queue-encrypted-11ce1a73": ["AWS::SQS::Queue"],

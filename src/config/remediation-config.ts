@@ -25,6 +25,7 @@ export const FINDING_KINDS = [
   "ebs-default-encryption",
   "kinesis-encryption",
   ...UNUSED_ACCESS_KINDS,
+  "cloudtrail-encryption",
   "dynamodb-encryption",
 ] as const satisfies readonly FindingKind[];
 
@@ -44,6 +45,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "sns-encrypted-kms": "sns-encryption",
   "ec2-ebs-encryption-by-default": "ebs-default-encryption",
   "kinesis-stream-encrypted": "kinesis-encryption",
+  "cloud-trail-encryption-enabled": "cloudtrail-encryption",
   "dynamodb-table-encrypted-kms": "dynamodb-encryption",
 };
 
@@ -75,6 +77,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SNS_ENCRYPTED_KMS: "sns-encryption",
   EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
   KINESIS_STREAM_ENCRYPTED: "kinesis-encryption",
+  CLOUD_TRAIL_ENCRYPTION_ENABLED: "cloudtrail-encryption",
   DYNAMODB_TABLE_ENCRYPTED_KMS: "dynamodb-encryption",
 };
 

@@ -45,6 +45,7 @@ export type FindingKind =
   | "sns-encryption" // topic without a KMS key
   | "ebs-default-encryption" // EBS encryption by default off in a region
   | "kinesis-encryption" // Kinesis data stream without server-side encryption
+  | "cloudtrail-encryption" // CloudTrail trail whose log files are not encrypted with a KMS key
   | "dynamodb-encryption" // DynamoDB table not on a KMS key (AWS owned key)
   // Unused access (IAM Access Analyzer unused-access analyzer):
   | "iam-unused-access-key" // access key not used within the analyzer's window: deactivate

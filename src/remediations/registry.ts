@@ -1,5 +1,6 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { cloudTrailEncryption } from "./cloudtrail/cloudtrail-encryption.ts";
 import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
@@ -40,6 +41,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   kinesisEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,
+  cloudTrailEncryption,
   dynamodbEncryption,
 ]);
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cloudTrailEncryptionSettings } from "./cloudtrail/settings.ts";
 import { dynamodbEncryptionSettings } from "./dynamodb/settings.ts";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
 import {
@@ -33,6 +34,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   ebsDefaultEncryptionSettings,
   lambdaFunctionPolicySettings,
   kinesisEncryptionSettings,
+  cloudTrailEncryptionSettings,
   dynamodbEncryptionSettings,
 ] as const;
 
@@ -68,6 +70,7 @@ export const remediationSettingsSchema = z
     ...ebsDefaultEncryptionSettings.shape,
     ...lambdaFunctionPolicySettings.shape,
     ...kinesisEncryptionSettings.shape,
+    ...cloudTrailEncryptionSettings.shape,
     ...dynamodbEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.

@@ -119,6 +119,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 

@@ -32,6 +32,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
@@ -94,6 +95,7 @@ describe("remediation registry", () => {
       "kinesis-encryption",
       "iam-unused-access-key",
       "iam-unused-access-notice",
+      "cloudtrail-encryption",
       "dynamodb-encryption",
     ]);
   });
