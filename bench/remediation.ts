@@ -56,6 +56,7 @@ import { startMotoServer } from "../sandbox/moto-server.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
+import { quarantinePolicyDefinition } from "../src/remediations/iam/iam-role-quarantine.ts";
 import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import { prepareEncryptionBench } from "./remediation-encryption.ts";
 
@@ -334,6 +335,8 @@ export async function benchRemediation(only: readonly string[] = []) {
       {
         remediation: "iam-role-quarantine",
         seed: async (i) => {
+          // The stack's deny-all policy, once per account.
+          if (i === 0) await seedIam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
           await seedIam.send(
             new CreateRoleCommand({ RoleName: `bench-ext-${i}`, AssumeRolePolicyDocument: TRUST }),
           );

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
-import { CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreatePolicyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
@@ -26,6 +26,7 @@ import {
 import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import type { AccessAnalyzerFindingEvent } from "../../src/events/access-analyzer-finding.ts";
 import type { ConfigComplianceChangeEvent } from "../../src/events/config-compliance-change.ts";
+import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import {
   type IntakeResult,
   intakeAccessAnalyzerEvent,
@@ -83,12 +84,17 @@ async function resetMoto(endpoint: string): Promise<void> {
 export async function createWorld(
   endpoint: string,
   config: RemediationConfigInput = { defaultMode: "enforce" },
+  options: { quarantinePolicy?: boolean } = {},
 ): Promise<World> {
   await resetMoto(endpoint);
   const s3 = new S3Client(clientConfig(endpoint));
   const iam = new IAMClient(clientConfig(endpoint));
   const kms = new KMSClient(clientConfig(endpoint));
   await s3.send(new CreateBucketCommand({ Bucket: JOURNAL }));
+  // What the stack creates in every account: the deny-all policy quarantine attaches.
+  if (options.quarantinePolicy !== false) {
+    await iam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
+  }
   await putManagedConfigRules(new ConfigServiceClient(clientConfig(endpoint)));
   const macKey = await createJournalMacKey(kms);
   const notifier = new MemoryNotifier();

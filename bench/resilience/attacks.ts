@@ -34,7 +34,10 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { sameDocument } from "../../src/domain/iam-policy.ts";
-import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam/iam-role-quarantine.ts";
+import {
+  QUARANTINE_POLICY_DOCUMENT,
+  quarantinePolicyDefinition,
+} from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {
@@ -234,10 +237,22 @@ async function publicBucketWithPlantedClaim(
   return event;
 }
 
+/** The role carries the stack's deny-all policy (or the inline one of earlier versions). */
+async function isQuarantined(world: World, role: string): Promise<boolean> {
+  const attached = await world.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }));
+  const inline = await inlinePolicy(world, role, "vigil-quarantine-deny-all");
+  return (
+    (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === QUARANTINE_ARN) ||
+    (inline !== null && sameDocument(inline, QUARANTINE_POLICY_DOCUMENT))
+  );
+}
+
+const QUARANTINE_ARN = `arn:aws:iam::${ACCOUNT}:policy/vigil-quarantine/VigilQuarantineDenyAll`;
+
 async function quarantineAttempt(world: World, role: string, account: string) {
   const arn = (await world.iam.send(new GetRoleCommand({ RoleName: role }))).Role?.Arn ?? "";
   const outcome = await world.handle(analyzerEvent(arn, { AWS: `arn:aws:iam::${account}:root` }));
-  const quarantined = (await inlinePolicy(world, role, "vigil-quarantine-deny-all")) !== null;
+  const quarantined = await isQuarantined(world, role);
   const told = world.notifier.sent.some((n) => n.subject.includes(role) || n.body.includes(role));
   return { outcome, quarantined, told };
 }
@@ -443,14 +458,56 @@ export const ATTACKS: readonly Attack[] = [
           AWS: "arn:aws:iam::444455556666:root",
         }),
       );
-      const document = await inlinePolicy(world, "partner-sync", "vigil-quarantine-deny-all");
       const paged = world.notifier.sent.some(
         (n) => n.severity === "critical" && /SECURITY/.test(n.body),
       );
-      const quarantined = document !== null && sameDocument(document, QUARANTINE_POLICY_DOCUMENT);
+      const quarantined = await isQuarantined(world, "partner-sync");
       return {
         blocked: quarantined && paged,
         detail: `outcome ${outcome.outcome}: ${outcome.reason}; quarantined ${quarantined}; paged ${paged}`,
+      };
+    },
+  },
+  {
+    item: 6,
+    name: "a policy planted under the quarantine policy's name (Allow inside) gets attached by Vigil",
+    async replay(endpoint) {
+      // An account without Vigil's stack policy, where someone created one under its name first.
+      const world = await createWorld(
+        endpoint,
+        { defaultMode: "enforce" },
+        { quarantinePolicy: false },
+      );
+      await world.iam.send(
+        new CreatePolicyCommand({
+          ...quarantinePolicyDefinition(),
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+          }),
+        }),
+      );
+      await world.iam.send(
+        new CreateRoleCommand({
+          RoleName: "partner-sync",
+          AssumeRolePolicyDocument: TRUST_ACCOUNT("444455556666"),
+        }),
+      );
+      const outcome = await world.handle(
+        analyzerEvent(`arn:aws:iam::${ACCOUNT}:role/partner-sync`, {
+          AWS: "arn:aws:iam::444455556666:root",
+        }),
+      );
+      const attached = await world.iam.send(
+        new ListAttachedRolePoliciesCommand({ RoleName: "partner-sync" }),
+      );
+      const paged = world.notifier.sent.some(
+        (n) => n.severity === "critical" && /SECURITY/.test(n.body),
+      );
+      const none = (attached.AttachedPolicies ?? []).length === 0;
+      return {
+        blocked: none && paged,
+        detail: `outcome ${outcome.outcome}: ${outcome.reason}; attached ${!none}; paged ${paged}`,
       };
     },
   },

@@ -94,6 +94,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { DEFAULT_RULE_KINDS } from "../../src/config/remediation-config.ts";
+import { QUARANTINE_POLICY_DOCUMENT } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { FakePipelineResources } from "./fake-aws-pipeline.ts";
 import { FakeServiceResources } from "./fake-aws-services.ts";
 
@@ -249,6 +250,12 @@ export class FakeAccount {
 
   constructor() {
     const arn = (kind: string, name: string) => `arn:aws:iam::${ACCOUNT}:${kind}/${name}`;
+    // The stack's quarantine policy (deploy/member-account.yaml and the home stack create it).
+    this.policies.set(arn("policy", "vigil-quarantine/VigilQuarantineDenyAll"), {
+      id: "ANPAEXAMPLEQUARANTINE",
+      name: "VigilQuarantineDenyAll",
+      document: QUARANTINE_POLICY_DOCUMENT,
+    });
     this.policies.set(arn("policy", "too-broad"), {
       id: "ANPAEXAMPLEPOLICYID01",
       name: "too-broad",

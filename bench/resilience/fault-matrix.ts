@@ -66,6 +66,7 @@ import { shouldNotify } from "../../src/domain/remediation-notification.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
 import type { Remediation } from "../../src/ports/remediation.ts";
+import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { remediations as registry } from "../../src/remediations/registry.ts";
 import { intakeAccessAnalyzerEvent, intakeConfigEvent } from "../../src/usecases/intake.ts";
 import { createAlerting } from "../../src/wiring/alerting.ts";
@@ -647,6 +648,7 @@ export async function setupAccount(c: Clients, endpoint: string, scenario: Scena
     );
     event = loadSample("config-s3-encryption-noncompliant") as typeof event;
   } else if (scenario === "role-quarantine") {
+    await c.iam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
     await c.iam.send(
       new CreateRoleCommand({ RoleName: ROLE, AssumeRolePolicyDocument: TRUST_EXTERNAL }),
     );
@@ -713,7 +715,7 @@ export function changesOf(scenario: Scenario, attempts: Attempt[]): number {
     if (scenario === "s3-encryption")
       return a.command === "PutBucketEncryption" && s3Target(a.input);
     if (scenario === "role-quarantine")
-      return a.command === "PutRolePolicy" && a.input.RoleName === ROLE;
+      return a.command === "AttachRolePolicy" && a.input.RoleName === ROLE;
     if (scenario === "policy-detach") return /^Detach(Role|User|Group)Policy$/.test(a.command);
     return false;
   }).length;

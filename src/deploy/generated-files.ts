@@ -29,6 +29,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
       roleResources(undefined, {
         memberAccounts,
         graphImages: config.alerting.pagerduty?.graphImage?.enabled === true,
+        quarantinePolicyName: remediation.settings.quarantineManagedPolicyName,
       }),
     ),
     "deploy/journal.json": json(journalResources()),

@@ -1,5 +1,10 @@
 import { MEMBER_OPERATOR_ROLE } from "../adapters/assume-role.ts";
 import { GRAPH_IMAGE_ACTIONS, GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
+import { quarantinePolicyDefinition } from "../remediations/iam/iam-role-quarantine.ts";
+import {
+  DEFAULT_QUARANTINE_POLICY_NAME,
+  QUARANTINE_POLICY_PATH,
+} from "../remediations/iam/settings.ts";
 import {
   type FunctionScope,
   functionPermissions,
@@ -128,6 +133,31 @@ export interface RoleOptions {
   memberAccounts?: readonly string[];
   /** alerting.pagerduty.graphImage on: the detect functions render graphs into graph-images/. */
   graphImages?: boolean;
+  /** remediation.settings.quarantineManagedPolicyName: the one policy remediators may attach. */
+  quarantinePolicyName?: string;
+  /** The operator role (undo): may attach any policy back. No function role may. */
+  grantsIdentityPolicies?: boolean;
+}
+
+/** The quarantine policy's ARN in the account the role lives in. */
+export function quarantinePolicyArnSub(options: RoleOptions = {}): string {
+  const name = options.quarantinePolicyName ?? DEFAULT_QUARANTINE_POLICY_NAME;
+  return `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:policy${QUARANTINE_POLICY_PATH}${name}`;
+}
+
+/** The deny-all managed policy quarantine attaches (created by the home and member stacks). */
+export function quarantinePolicyResource(options: RoleOptions = {}, condition?: string): Json {
+  const policy = quarantinePolicyDefinition(options.quarantinePolicyName);
+  return {
+    Type: "AWS::IAM::ManagedPolicy",
+    ...(condition ? { Condition: condition } : {}),
+    Properties: {
+      ManagedPolicyName: policy.PolicyName,
+      Path: policy.Path,
+      Description: policy.Description,
+      PolicyDocument: JSON.parse(policy.PolicyDocument) as Json,
+    },
+  };
 }
 
 /** The functions whose pages carry an anomaly's graph. */
@@ -226,6 +256,15 @@ export function statementsFor(
       );
     } else if (service === "s3") {
       add("RemediateBuckets", sub("arn:${AWS::Partition}:s3:::*"), action);
+    } else if (action === "iam:AttachRolePolicy" && !options.grantsIdentityPolicies) {
+      // Quarantine attaches the stack's deny-all policy, and no other: a remediator role must
+      // not be able to grant (issue 14 item 6). Undo's attaching back is the operator's.
+      add(
+        "AttachQuarantinePolicyOnly",
+        sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
+        action,
+        { ArnEquals: { "iam:PolicyARN": sub(quarantinePolicyArnSub(options)) } },
+      );
     } else if (service === "iam") {
       add(
         "RemediateIam",
@@ -351,6 +390,8 @@ export function roleName(fn: string, stage = "${sls:stage}"): string {
   return `vigil-${stage}-${fn}`;
 }
 
+export const QUARANTINE_POLICY_LOGICAL_ID = "VigilQuarantinePolicy";
+
 /** Who runs `vigil undo`: a person assumes it (docs/threat-model.md); no function can. */
 export const OPERATOR_ROLE_LOGICAL_ID = "VigilOperatorRole";
 export const OPERATOR_ROLE_NAME = "vigil-${sls:stage}-operator";
@@ -365,7 +406,7 @@ export function operatorRoleResource(options: RoleOptions = {}): Json {
     operatorPermissions(),
     // In member accounts undo runs as their VigilOperatorRole, which trusts this role only.
     { queues: ["AlertDeadLetterQueue"], memberRole: MEMBER_OPERATOR_ROLE },
-    options,
+    { ...options, grantsIdentityPolicies: true },
   );
   return {
     Type: "AWS::IAM::Role",
@@ -467,5 +508,6 @@ export function roleResources(
     };
   }
   resources[OPERATOR_ROLE_LOGICAL_ID] = operatorRoleResource(options);
+  resources[QUARANTINE_POLICY_LOGICAL_ID] = quarantinePolicyResource(options);
   return { Resources: resources };
 }

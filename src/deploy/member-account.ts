@@ -13,7 +13,13 @@ import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { ALL_PHASES, REMEDIATOR_PHASES, remediationActions } from "./function-permissions.ts";
-import { OWN_ROLES_PATTERN, roleName, type Statement, statementsFor } from "./iam-roles.ts";
+import {
+  OWN_ROLES_PATTERN,
+  quarantinePolicyResource,
+  roleName,
+  type Statement,
+  statementsFor,
+} from "./iam-roles.ts";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type Pattern = Record<string, unknown>;
@@ -85,8 +91,12 @@ function trustPolicy(memberRole: string): Json {
 }
 
 /** The member role's policy: the central scoping rules, and Vigil's own roles out of reach. */
-function memberPolicy(actions: string[]): Json[] {
-  const statements: Statement[] = statementsFor(actions, { queues: [] });
+function memberPolicy(actions: string[], grantsIdentityPolicies = false): Json[] {
+  const statements: Statement[] = statementsFor(
+    actions,
+    { queues: [] },
+    { grantsIdentityPolicies },
+  );
   for (const statement of statements) {
     if (statement.Sid === "NeverTouchVigilRoles") {
       statement.Resource = [
@@ -209,12 +219,13 @@ export function memberAccountTemplate(patterns: {
               PolicyName: "vigil-operator",
               PolicyDocument: {
                 Version: "2012-10-17",
-                Statement: memberPolicy(memberOperatorActions()),
+                Statement: memberPolicy(memberOperatorActions(), true),
               },
             },
           ],
         },
       },
+      VigilQuarantinePolicy: quarantinePolicyResource({}, "CreateRoles"),
       VigilDetectionRole: {
         Type: "AWS::IAM::Role",
         Condition: "CreateRoles",

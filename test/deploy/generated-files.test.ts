@@ -88,7 +88,7 @@ describe("generated deploy files", () => {
       Properties: { Policies: Array<{ PolicyDocument: { Statement: Array<{ Sid: string }> } }> };
     };
     const statement = (roles: Record<string, Role>, role: string, sid: string) =>
-      roles[role]?.Properties.Policies[0]?.PolicyDocument.Statement.find((s) => s.Sid === sid);
+      roles[role]?.Properties.Policies?.[0]?.PolicyDocument.Statement.find((s) => s.Sid === sid);
     const on = rolesFor(
       parseConfig({
         ...base,

@@ -72,10 +72,35 @@ describe("deploy/member-account.yaml", () => {
   });
 
   it("issue 14 item 6: only VigilOperatorRole may attach or put identity policies (undo)", () => {
-    // PutRolePolicy stays with the remediator: quarantine puts Vigil's deny-all on a role.
+    // Quarantine attaches the stack's deny-all policy, and no other (an iam:PolicyARN condition);
+    // no inline policy may be put by the remediator at all.
     const grantsAccess = (action: string) =>
-      /^iam:(Attach(User|Role|Group)Policy|Put(User|Group)Policy)$/.test(action);
-    expect(actionsOf(policyOf("VigilRemediationRole")).filter(grantsAccess)).toEqual([]);
+      /^iam:(Attach(User|Role|Group)Policy|Put(User|Role|Group)Policy)$/.test(action);
+    const remediator = policyOf("VigilRemediationRole");
+    const granting = remediator.filter(
+      (s) => s.Effect === "Allow" && [s.Action].flat().some(grantsAccess),
+    );
+    expect(granting).toEqual([
+      {
+        Sid: "AttachQuarantinePolicyOnly",
+        Effect: "Allow",
+        Action: ["iam:AttachRolePolicy"],
+        Resource: { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*" },
+        Condition: {
+          ArnEquals: {
+            "iam:PolicyARN": {
+              "Fn::Sub":
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/vigil-quarantine/VigilQuarantineDenyAll",
+            },
+          },
+        },
+      },
+    ]);
+    expect(resources.VigilQuarantinePolicy).toMatchObject({
+      Type: "AWS::IAM::ManagedPolicy",
+      Condition: "CreateRoles",
+      Properties: { ManagedPolicyName: "VigilQuarantineDenyAll", Path: "/vigil-quarantine/" },
+    });
     const operator = actionsOf(policyOf("VigilOperatorRole"));
     expect(operator).toEqual([...new Set(remediationActions(ALL_PHASES))].sort());
     expect(operator).toEqual(

@@ -8,7 +8,6 @@ import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
-  GetRolePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
@@ -30,6 +29,7 @@ import { putManagedConfigRules, withRuleArn } from "../../sandbox/config-rules.t
 import { createJournalMacKey } from "../../sandbox/journal-mac-key.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { runUndoCommand } from "../../src/cli/remediate.ts";
+import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../support/moto.ts";
 import { sample as fixture, recordingLogger, testConfig } from "../usecases/fakes.ts";
@@ -202,6 +202,7 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
   });
 
   it("access-analyzer-iam-role-external: role quarantined; a protected role is not", async () => {
+    await iam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
     await iam.send(
       new CreateRoleCommand({
         RoleName: "etl-cross-account-reader",
@@ -213,13 +214,12 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     ).toMatchObject({
       outcome: "applied",
     });
-    const policy = await iam.send(
-      new GetRolePolicyCommand({
-        RoleName: "etl-cross-account-reader",
-        PolicyName: "vigil-quarantine-deny-all",
-      }),
+    const attached = await iam.send(
+      new ListAttachedRolePoliciesCommand({ RoleName: "etl-cross-account-reader" }),
     );
-    expect(decodeURIComponent(policy.PolicyDocument ?? "")).toContain('"Deny"');
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([
+      "arn:aws:iam::123456789012:policy/vigil-quarantine/VigilQuarantineDenyAll",
+    ]);
 
     await iam.send(
       new CreateRoleCommand({
@@ -231,14 +231,10 @@ describe.skipIf(!endpoint)("remediation end to end (real registry, moto)", () =>
     breakGlass.detail.id = "22222222-3333-4444-5555-666666666666";
     breakGlass.detail.resource = "arn:aws:iam::123456789012:role/BreakGlassAdmin";
     expect(await onAccessAnalyzer.handler(breakGlass)).toMatchObject({ outcome: "protected" });
-    await expect(
-      iam.send(
-        new GetRolePolicyCommand({
-          RoleName: "BreakGlassAdmin",
-          PolicyName: "vigil-quarantine-deny-all",
-        }),
-      ),
-    ).rejects.toThrow();
+    expect(
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: "BreakGlassAdmin" })))
+        .AttachedPolicies,
+    ).toEqual([]);
     expect(await messages()).toEqual([
       expect.stringMatching(/fixed: iam-external-trust on etl-cross-account-reader/),
       expect.stringMatching(

@@ -35,6 +35,7 @@ export const TEST_SETTINGS: RemediationSettings = {
   // Off here: moto has no service last accessed report; the tests that want it turn it on.
   riskyPolicyLastUsedWaitSeconds: 0,
   quarantinePolicyName: "vigil-quarantine-deny-all",
+  quarantineManagedPolicyName: "VigilQuarantineDenyAll",
   replaceExistingKmsKey: false,
   snsKmsKeyId: "alias/aws/sns",
   lambdaFunctionUrlAuth: "alert",

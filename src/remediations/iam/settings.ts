@@ -33,9 +33,25 @@ export const riskyPolicySettings = z.object({
   riskyPolicySkipIfUsedWithinDays: z.number().int().positive().optional(),
 });
 
+/** The stack's deny-all managed policy (its path keeps it apart from customers' policies). */
+export const QUARANTINE_POLICY_PATH = "/vigil-quarantine/";
+export const DEFAULT_QUARANTINE_POLICY_NAME = "VigilQuarantineDenyAll";
+
 /** iam-role-quarantine. */
 export const roleQuarantineSettings = z.object({
-  /** Name of the deny-all policy Vigil attaches to quarantine a role. */
+  /**
+   * Name of the customer-managed deny-all policy Vigil attaches to quarantine a role. The stack
+   * creates it (deploy/member-account.yaml, and the home stack); the remediators may attach this
+   * policy and no other (iam:PolicyARN condition), so a Vigil role cannot grant anything.
+   */
+  quarantineManagedPolicyName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,128}$/, "must be a valid IAM policy name")
+    .default(DEFAULT_QUARANTINE_POLICY_NAME),
+  /**
+   * Name of the INLINE deny-all policy of quarantines made before the managed policy: recognised as
+   * a quarantine, and removed by undo; never written any more.
+   */
   quarantinePolicyName: z
     .string()
     .regex(/^[\w+=,.@-]{1,128}$/, "must be a valid IAM policy name")

@@ -1,16 +1,20 @@
 import {
+  CreatePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
+  ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import type { RemediationPlan } from "../../../src/domain/remediation-plan.ts";
 import {
   iamRoleQuarantine,
   QUARANTINE_POLICY_DOCUMENT,
+  quarantinePolicyDefinition,
 } from "../../../src/remediations/iam/iam-role-quarantine.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts";
 import type { RemediationContext } from "../support.ts";
@@ -25,6 +29,7 @@ import {
 
 const endpoint = motoEndpoint();
 const POLICY_NAME = TEST_SETTINGS.quarantinePolicyName;
+const QUARANTINE_ARN = "arn:aws:iam::123456789012:policy/vigil-quarantine/VigilQuarantineDenyAll";
 
 const EXTERNAL_TRUST = JSON.stringify({
   Version: "2012-10-17",
@@ -35,6 +40,10 @@ const EXTERNAL_TRUST = JSON.stringify({
       Action: "sts:AssumeRole",
     },
   ],
+});
+const ALLOW_ALL = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
 });
 
 describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
@@ -61,10 +70,19 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
       );
       inline[policyName] = JSON.parse(decodeURIComponent(output.PolicyDocument ?? ""));
     }
+    const attached = (await seed.send(new ListAttachedRolePoliciesCommand({ RoleName: name })))
+      .AttachedPolicies;
     return {
       trust: JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? "")),
       inline,
+      attached: (attached ?? []).map((p) => p.PolicyArn),
     };
+  }
+
+  async function createQuarantinePolicy(document = QUARANTINE_POLICY_DOCUMENT) {
+    await seed.send(
+      new CreatePolicyCommand({ ...quarantinePolicyDefinition(), PolicyDocument: document }),
+    );
   }
 
   beforeEach(async () => {
@@ -82,7 +100,8 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     recorder.expectExactly(iamRoleQuarantine);
   });
 
-  it("quarantines with a deny-all inline policy, keeps the trust policy, undo removes it", async () => {
+  it("quarantines by attaching the stack's deny-all policy, keeps the trust policy, undo detaches it", async () => {
+    await createQuarantinePolicy();
     const original = await roleState("etl-cross-account-reader");
     const { plan, verified } = await planApplyVerify(
       iamRoleQuarantine,
@@ -93,12 +112,8 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     expect(plan.tags).toEqual({ owner: "analytics" });
     expect(plan.changes).toEqual([
       expect.objectContaining({
-        action: "iam:PutRolePolicy",
-        params: {
-          RoleName: "etl-cross-account-reader",
-          PolicyName: POLICY_NAME,
-          PolicyDocument: QUARANTINE_POLICY_DOCUMENT,
-        },
+        action: "iam:AttachRolePolicy",
+        params: { RoleName: "etl-cross-account-reader", PolicyArn: QUARANTINE_ARN },
       }),
     ]);
     expect(plan.summary).toContain("arn:aws:iam::444455556666:root");
@@ -107,13 +122,7 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     expect(verified.ok).toBe(true);
 
     const after = await roleState("etl-cross-account-reader");
-    expect(after.trust).toEqual(original.trust);
-    expect(after.inline).toEqual({
-      [POLICY_NAME]: {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "VigilQuarantine", Effect: "Deny", Action: "*", Resource: "*" }],
-      },
-    });
+    expect(after).toEqual({ ...original, attached: [QUARANTINE_ARN] });
 
     await recorder.during("apply", () => iamRoleQuarantine.apply(ctx, plan, changeAt(plan)));
     expect(await roleState("etl-cross-account-reader")).toEqual(after);
@@ -132,8 +141,8 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     expect(await roleState("etl-cross-account-reader")).toEqual(original);
   });
 
-  it("replaces a policy squatting the quarantine name (security alert); undo puts it back", async () => {
-    // Issue 14: squatting the name used to plan no change (no-op, silent). Now it is replaced.
+  it("an inline policy squatting the old quarantine name does not stop the quarantine (security alert, left in place)", async () => {
+    await createQuarantinePolicy();
     const foreign = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
@@ -154,38 +163,89 @@ describe.skipIf(!endpoint)("iam-role-quarantine against moto", () => {
     expect(plan.changes).toHaveLength(1);
     expect(plan.securityAlert).toMatch(/not Vigil's deny-all \(sha256:[0-9a-f]{16}\)/);
     expect(verified.ok).toBe(true);
-    expect((await roleState("etl-cross-account-reader")).inline[POLICY_NAME]).toEqual(
-      JSON.parse(QUARANTINE_POLICY_DOCUMENT),
-    );
-    const undone = await recorder.during("undo", () =>
-      iamRoleQuarantine.undo(ctx, plan, plan.changes),
-    );
-    expect(undone.ok).toBe(true);
-    expect((await roleState("etl-cross-account-reader")).inline[POLICY_NAME]).toEqual(
-      JSON.parse(foreign),
-    );
+    const state = await roleState("etl-cross-account-reader");
+    expect(state.attached).toEqual([QUARANTINE_ARN]);
+    expect(state.inline[POLICY_NAME]).toEqual(JSON.parse(foreign));
   });
 
-  it("apply refuses to overwrite a foreign policy created after planning; undo never deletes one", async () => {
-    const plan = await iamRoleQuarantine.plan(ctx, finding("etl-cross-account-reader"));
-    const foreign = JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "*" }],
-    });
+  it("a planted quarantine policy (Allow inside) is refused: nothing attached, security alert", async () => {
+    await createQuarantinePolicy(ALLOW_ALL);
+    const plan = await recorder.during("plan", () =>
+      iamRoleQuarantine.plan(ctx, finding("etl-cross-account-reader")),
+    );
+    expect(plan.changes).toEqual([]);
+    expect(plan.securityAlert).toMatch(/is not Vigil's deny-all/);
+    expect((await roleState("etl-cross-account-reader")).attached).toEqual([]);
+  });
+
+  it("without the stack's policy in the account: refused with the reason, nothing changed", async () => {
+    const plan = await recorder.during("plan", () =>
+      iamRoleQuarantine.plan(ctx, finding("etl-cross-account-reader")),
+    );
+    expect(plan.changes).toEqual([]);
+    expect(plan.securityAlert).toMatch(/does not exist: deploy Vigil's stack/);
+  });
+
+  it("quarantines of earlier versions (inline deny-all) are recognised, and their undo still works", async () => {
+    await createQuarantinePolicy();
     await seed.send(
       new PutRolePolicyCommand({
         RoleName: "etl-cross-account-reader",
         PolicyName: POLICY_NAME,
-        PolicyDocument: foreign,
+        PolicyDocument: QUARANTINE_POLICY_DOCUMENT,
       }),
     );
-    await expect(iamRoleQuarantine.apply(ctx, plan, changeAt(plan))).rejects.toThrow(/not Vigil's/);
-    await expect(iamRoleQuarantine.undo(ctx, plan, plan.changes)).rejects.toThrow(
-      /not deleting it/,
+    const again = await recorder.during("plan", () =>
+      iamRoleQuarantine.plan(ctx, finding("etl-cross-account-reader")),
     );
+    expect(again.changes).toEqual([]);
+    expect(again.summary).toContain("already quarantined");
+
+    // A journal record of an earlier version: an inline put, replacing a squatter that comes back.
+    const squatter = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "*" }],
+    });
+    const legacy = (existingPolicy: string | null): RemediationPlan => ({
+      ...again,
+      before: {
+        roleName: "etl-cross-account-reader",
+        roleArn: "arn:aws:iam::123456789012:role/etl-cross-account-reader",
+        trustPolicy: EXTERNAL_TRUST,
+        policyName: POLICY_NAME,
+        existingPolicy,
+      },
+      changes: [
+        {
+          action: "iam:PutRolePolicy",
+          description: "put inline deny-all",
+          params: {
+            RoleName: "etl-cross-account-reader",
+            PolicyName: POLICY_NAME,
+            PolicyDocument: QUARANTINE_POLICY_DOCUMENT,
+          },
+        },
+      ],
+    });
+    const restored = await recorder.during("undo", () =>
+      iamRoleQuarantine.undo(ctx, legacy(squatter), legacy(squatter).changes),
+    );
+    expect(restored.ok).toBe(true);
     expect((await roleState("etl-cross-account-reader")).inline[POLICY_NAME]).toEqual(
-      JSON.parse(foreign),
+      JSON.parse(squatter),
     );
+    await seed.send(
+      new PutRolePolicyCommand({
+        RoleName: "etl-cross-account-reader",
+        PolicyName: POLICY_NAME,
+        PolicyDocument: QUARANTINE_POLICY_DOCUMENT,
+      }),
+    );
+    const deleted = await recorder.during("undo", () =>
+      iamRoleQuarantine.undo(ctx, legacy(null), legacy(null).changes),
+    );
+    expect(deleted.ok).toBe(true);
+    expect((await roleState("etl-cross-account-reader")).inline).toEqual({});
   });
 
   it("propagates NoSuchEntity for a role that no longer exists", async () => {

@@ -1,11 +1,14 @@
 import {
+  AttachRolePolicyCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   IAMServiceException,
+  ListAttachedRolePoliciesCommand,
   ListRoleTagsCommand,
   NoSuchEntityException,
-  PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -30,6 +33,7 @@ const iamMock = mockClient(IAMClient);
 const finding = makeFinding("iam-external-trust", "AWS::IAM::Role", "etl-cross-account-reader", {
   principal: { AWS: "arn:aws:iam::444455556666:root" },
 });
+const QUARANTINE_ARN = "arn:aws:iam::123456789012:policy/vigil-quarantine/VigilQuarantineDenyAll";
 const TRUST = encodeURIComponent(
   '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}',
 );
@@ -59,6 +63,11 @@ describe("iam-role-quarantine with mocked IAM", () => {
     iamMock
       .on(GetRolePolicyCommand)
       .rejects(new NoSuchEntityException({ message: "no such policy", $metadata: {} }));
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iamMock.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: "v1" } });
+    iamMock.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: { VersionId: "v1", Document: encodeURIComponent(QUARANTINE_POLICY_DOCUMENT) },
+    });
   });
   afterEach(() => iamMock.reset());
 
@@ -66,14 +75,79 @@ describe("iam-role-quarantine with mocked IAM", () => {
     const plan = await iamRoleQuarantine.plan(context(), finding);
     expect(plan.before.trustPolicy).toBe(decodeURIComponent(TRUST));
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
-    expect(changeAt(plan).params.PolicyDocument).toBe(QUARANTINE_POLICY_DOCUMENT);
+    expect(changeAt(plan)).toMatchObject({
+      action: "iam:AttachRolePolicy",
+      params: { RoleName: "etl-cross-account-reader", PolicyArn: QUARANTINE_ARN },
+    });
+  });
+
+  it("refuses, changes nothing and pages when the quarantine policy is not deny-all (planted)", async () => {
+    const planted = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    });
+    iamMock.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: { VersionId: "v1", Document: encodeURIComponent(planted) },
+    });
+    const plan = await iamRoleQuarantine.plan(context(), finding);
+    expect(plan.changes).toEqual([]);
+    expect(plan.securityAlert).toMatch(/not Vigil's deny-all/);
+  });
+
+  it("refuses with the reason when the stack's quarantine policy is missing in the account", async () => {
+    iamMock
+      .on(GetPolicyCommand)
+      .rejects(new NoSuchEntityException({ message: "no such policy", $metadata: {} }));
+    const plan = await iamRoleQuarantine.plan(context(), finding);
+    expect(plan.changes).toEqual([]);
+    expect(plan.securityAlert).toMatch(/does not exist: deploy Vigil's stack/);
+  });
+
+  it("is a no-op on a role that already has the policy attached, or the inline deny-all of earlier versions", async () => {
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: [{ PolicyArn: QUARANTINE_ARN, PolicyName: "VigilQuarantineDenyAll" }],
+    });
+    expect((await iamRoleQuarantine.plan(context(), finding)).changes).toEqual([]);
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iamMock.on(GetRolePolicyCommand).resolves({
+      RoleName: "etl-cross-account-reader",
+      PolicyName: "vigil-quarantine-deny-all",
+      PolicyDocument: encodeURIComponent(QUARANTINE_POLICY_DOCUMENT),
+    });
+    expect((await iamRoleQuarantine.plan(context(), finding)).changes).toEqual([]);
+  });
+
+  it("apply attaches only the quarantine policy to the planned role, whatever a (forged) change names", async () => {
+    const ctx = context();
+    const plan = await iamRoleQuarantine.plan(ctx, finding);
+    const admin = {
+      ...changeAt(plan),
+      params: {
+        ...changeAt(plan).params,
+        PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      },
+    };
+    await expect(iamRoleQuarantine.apply(ctx, plan, admin)).rejects.toThrow(
+      /attaches only the quarantine policy/,
+    );
+    const otherRole = {
+      ...changeAt(plan),
+      params: { ...changeAt(plan).params, RoleName: "admin" },
+    };
+    await expect(iamRoleQuarantine.apply(ctx, plan, otherRole)).rejects.toThrow(
+      /attaches only the quarantine policy/,
+    );
+    expect(iamMock.commandCalls(AttachRolePolicyCommand)).toHaveLength(0);
   });
 
   it.each(["", "has spaces", "x".repeat(129), "semi;colon"])(
-    "rejects quarantinePolicyName %j before any AWS call",
+    "rejects quarantinePolicyName and quarantineManagedPolicyName %j before any AWS call",
     async (name) => {
       await expect(
         iamRoleQuarantine.plan(context({ quarantinePolicyName: name }), finding),
+      ).rejects.toThrow(/not a valid IAM policy name/);
+      await expect(
+        iamRoleQuarantine.plan(context({ quarantineManagedPolicyName: name }), finding),
       ).rejects.toThrow(/not a valid IAM policy name/);
       expect(iamMock.calls()).toHaveLength(0);
     },
@@ -104,7 +178,7 @@ describe("iam-role-quarantine with mocked IAM", () => {
     const ctx = context();
     const plan = await iamRoleQuarantine.plan(ctx, finding);
     const denied = iamError("AccessDenied", 403);
-    iamMock.on(PutRolePolicyCommand).rejects(denied);
+    iamMock.on(AttachRolePolicyCommand).rejects(denied);
     await expect(iamRoleQuarantine.apply(ctx, plan, changeAt(plan))).rejects.toBe(denied);
   });
 
@@ -112,7 +186,7 @@ describe("iam-role-quarantine with mocked IAM", () => {
     const ctx = context();
     const plan = await iamRoleQuarantine.plan(ctx, finding);
     const gone = new NoSuchEntityException({ message: "role not found", $metadata: {} });
-    iamMock.on(PutRolePolicyCommand).rejects(gone);
+    iamMock.on(AttachRolePolicyCommand).rejects(gone);
     await expect(iamRoleQuarantine.apply(ctx, plan, changeAt(plan))).rejects.toBe(gone);
   });
 
