@@ -29,6 +29,7 @@ const ACCOUNT = "111122223333";
 const OTHER_ACCOUNT = "999988887777";
 const REGION = "eu-west-1";
 const STAGE = "ci";
+const QUARANTINE_POLICY_ARN = `arn:aws:iam::${ACCOUNT}:policy/vigil-quarantine/VigilQuarantineDenyAll`;
 
 type Json = unknown;
 type Resources = PackagedService["template"]["Resources"];
@@ -285,10 +286,13 @@ describe("IAM simulation of the packaged roles: every declared call is allowed w
         const targets = vigilResources(fn, action) ?? [await customerResource(action)];
         // A listing of the journal names its prefix (the detect functions': the page ledger's).
         const prefix = functionScopes()[fn]?.journalPrefix;
+        // Quarantine attaches the stack's deny-all policy, the only one a function may attach.
         const context: Record<string, string> =
           action === "s3:ListBucket" && prefix
             ? { "s3:prefix": `${prefix}storms/${ACCOUNT}/` }
-            : {};
+            : action === "iam:AttachRolePolicy"
+              ? { "iam:PolicyARN": QUARANTINE_POLICY_ARN }
+              : {};
         for (const target of targets) {
           const result = await decision(role, action, target, context);
           if (result !== "Allowed") denied.push(`${action} on ${target}: ${result}`);
@@ -410,6 +414,30 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
     }
     expect(allowed).toEqual([]);
   });
+
+  it.each(FUNCTIONS)(
+    "%s: attaches no policy but the stack's quarantine policy (issue 14 item 6)",
+    async (fn) => {
+      const role = roleOf(fn);
+      const target = `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`;
+      for (const policy of [
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        `arn:aws:iam::${ACCOUNT}:policy/vigil-quarantine/SomethingElse`,
+        `arn:aws:iam::${OTHER_ACCOUNT}:policy/vigil-quarantine/VigilQuarantineDenyAll`,
+      ]) {
+        expect(
+          await decision(role, "iam:AttachRolePolicy", target, { "iam:PolicyARN": policy }),
+          `${fn} attaching ${policy}`,
+        ).not.toBe("Allowed");
+      }
+      const quarantines = (functionPermissions()[fn] ?? []).includes("iam:AttachRolePolicy");
+      expect(
+        await decision(role, "iam:AttachRolePolicy", target, {
+          "iam:PolicyARN": QUARANTINE_POLICY_ARN,
+        }),
+      ).toEqual(quarantines ? "Allowed" : expect.not.stringMatching(/^Allowed$/));
+    },
+  );
 
   it("detection functions change nothing: no IAM, S3 configuration or remediation write at all", async () => {
     for (const fn of ["detect", "detectFanout", "detectWorker"]) {

@@ -106,16 +106,30 @@ describe("packaged template: one least-privilege role per function", () => {
   });
 
   it("only the operator role may attach or put identity policies (undo); no function can", () => {
-    // PutRolePolicy stays with the remediators: quarantine puts Vigil's deny-all on a role.
+    // Quarantine attaches the stack's deny-all policy and nothing else (iam:PolicyARN condition);
+    // no function may put an inline policy (issue 14 item 6).
     const grantsAccess = (action: string) =>
-      /^iam:(Attach(User|Role|Group)Policy|Put(User|Group)Policy)$/.test(action);
+      /^iam:(Attach(User|Role|Group)Policy|Put(User|Role|Group)Policy)$/.test(action);
     for (const [fn, roleId] of Object.entries(ROLE_LOGICAL_IDS)) {
-      const granted = statementsOf(roleId)
-        .filter((s) => s.Effect === "Allow")
-        .flatMap(actions)
-        .filter(grantsAccess);
-      expect(granted, fn).toEqual([]);
+      const granting = statementsOf(roleId).filter(
+        (s) => s.Effect === "Allow" && actions(s).some(grantsAccess),
+      );
+      for (const statement of granting) {
+        expect(statement, fn).toMatchObject({
+          Sid: "AttachQuarantinePolicyOnly",
+          Action: ["iam:AttachRolePolicy"],
+          Condition: {
+            ArnEquals: {
+              "iam:PolicyARN": {
+                "Fn::Sub":
+                  "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/vigil-quarantine/VigilQuarantineDenyAll",
+              },
+            },
+          },
+        });
+      }
     }
+    expect(resources.VigilQuarantinePolicy?.Type).toBe("AWS::IAM::ManagedPolicy");
     const operator = statementsOf(OPERATOR_ROLE_LOGICAL_ID)
       .filter((s) => s.Effect === "Allow")
       .flatMap(actions);
