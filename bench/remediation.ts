@@ -20,6 +20,11 @@ import {
   SetRepositoryPolicyCommand,
 } from "@aws-sdk/client-ecr";
 import {
+  CreateFileSystemCommand,
+  EFSClient,
+  PutFileSystemPolicyCommand,
+} from "@aws-sdk/client-efs";
+import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
@@ -142,13 +147,15 @@ export async function benchRemediation() {
     const secrets = counted(new SecretsManagerClient(config), counts);
     const lambda = counted(new LambdaClient(config), counts);
     const ecr = counted(new ECRClient(config), counts);
-    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr];
+    const efs = counted(new EFSClient(config), counts);
+    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs];
     const seedSqs = new SQSClient(config);
     const seedSns = new SNSClient(config);
     const seedKms = new KMSClient(config);
     const seedSecrets = new SecretsManagerClient(config);
     const seedLambda = new LambdaClient(config);
     const seedEcr = new ECRClient(config);
+    const seedEfs = new EFSClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);
       if (!found) throw new Error(`bench built no ${Client.name}`);
@@ -506,6 +513,18 @@ export async function benchRemediation() {
           }),
         );
         return repository?.repositoryArn as string;
+      }),
+      policyKind("efs-file-system-policy", "access-analyzer-efs-public", async (i) => {
+        const { FileSystemArn, FileSystemId } = await seedEfs.send(
+          new CreateFileSystemCommand({ CreationToken: `bench-fs-${i}` }),
+        );
+        await seedEfs.send(
+          new PutFileSystemPolicyCommand({
+            FileSystemId,
+            Policy: publicPolicy("elasticfilesystem:ClientMount", FileSystemArn as string),
+          }),
+        );
+        return FileSystemArn as string;
       }),
     );
 

@@ -13,6 +13,11 @@ import {
   EC2Client,
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
+import {
+  CreateFileSystemCommand,
+  EFSClient,
+  PutFileSystemPolicyCommand,
+} from "@aws-sdk/client-efs";
 import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import {
   CreateDBInstanceCommand,
@@ -205,6 +210,26 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
         }),
       );
       event.detail.resource = ARN;
+    },
+  },
+  {
+    remediation: "efs-file-system-policy",
+    sample: "access-analyzer-efs-public",
+    service: "EFS",
+    target: (input) => String(input.FileSystemId ?? input.ResourceId ?? "").startsWith("fs-"),
+    write: /^PutFileSystemPolicy$/,
+    async setup(endpoint, event) {
+      const efs = client(EFSClient, endpoint);
+      const { FileSystemArn, FileSystemId } = await efs.send(
+        new CreateFileSystemCommand({ CreationToken: "acme-shared-scratch" }),
+      );
+      await efs.send(
+        new PutFileSystemPolicyCommand({
+          FileSystemId,
+          Policy: publicPolicy("elasticfilesystem:ClientMount", FileSystemArn as string),
+        }),
+      );
+      event.detail.resource = FileSystemArn;
     },
   },
   {

@@ -120,6 +120,15 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "ecr:ListTagsForResource",
       ],
     );
+    scope(
+      "RemediateFileSystemPolicies",
+      "arn:${AWS::Partition}:elasticfilesystem:*:${AWS::AccountId}:file-system/*",
+      [
+        "elasticfilesystem:DescribeFileSystemPolicy",
+        "elasticfilesystem:PutFileSystemPolicy",
+        "elasticfilesystem:ListTagsForResource",
+      ],
+    );
     return scopes;
   })();
 

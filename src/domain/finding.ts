@@ -16,6 +16,7 @@ export type ResourceType =
   | "AWS::SecretsManager::Secret"
   | "AWS::Lambda::Function"
   | "AWS::ECR::Repository"
+  | "AWS::EFS::FileSystem"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
@@ -39,6 +40,7 @@ export type FindingKind =
   | "secret-resource-policy"
   | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
   | "ecr-repository-policy"
+  | "efs-file-system-policy"
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

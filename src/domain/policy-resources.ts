@@ -14,6 +14,7 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::SecretsManager::Secret": "secret-resource-policy",
   "AWS::Lambda::Function": "lambda-function-policy",
   "AWS::ECR::Repository": "ecr-repository-policy",
+  "AWS::EFS::FileSystem": "efs-file-system-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -48,6 +49,9 @@ const ARN = {
   // Repository names are lower-case path segments (ECR's documented pattern), up to 256 characters.
   "AWS::ECR::Repository":
     /^arn:([a-z-]+):ecr:([a-z0-9-]+):(\d{12}):repository\/((?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$/,
+  // EFS's documented file system id: fs- and 8 to 40 hex digits.
+  "AWS::EFS::FileSystem":
+    /^arn:([a-z-]+):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system\/(fs-[0-9a-f]{8,40})$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
 /**

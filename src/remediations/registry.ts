@@ -3,6 +3,7 @@ import type { Remediation } from "../ports/remediation.ts";
 import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
+import { efsFileSystemPolicy } from "./efs/efs-file-system-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
@@ -35,6 +36,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   ebsDefaultEncryption,
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
+  efsFileSystemPolicy,
   kinesisEncryption,
   dynamodbEncryption,
 ]);

@@ -109,6 +109,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "lambda-function-policy": ["AWS::Lambda::Function"],
   "ecr-repository-policy": ["AWS::ECR::Repository"],
+  "efs-file-system-policy": ["AWS::EFS::FileSystem"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],

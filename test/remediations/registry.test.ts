@@ -19,6 +19,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "lambda-function-policy": ["AWS::Lambda::Function"],
   "ecr-repository-policy": ["AWS::ECR::Repository"],
+  "efs-file-system-policy": ["AWS::EFS::FileSystem"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -39,6 +40,7 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::SecretsManager::Secret",
   "AWS::Lambda::Function",
   "AWS::ECR::Repository",
+  "AWS::EFS::FileSystem",
   "AWS::EC2::Snapshot",
   "AWS::RDS::DBSnapshot",
   "AWS::RDS::DBClusterSnapshot",
@@ -84,6 +86,7 @@ describe("remediation registry", () => {
       "ebs-default-encryption",
       "lambda-function-policy",
       "ecr-repository-policy",
+      "efs-file-system-policy",
       "kinesis-encryption",
       "dynamodb-encryption",
     ]);
