@@ -9,6 +9,11 @@ import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
+  CreateTableCommand,
+  DynamoDBClient,
+  PutResourcePolicyCommand as PutTablePolicyCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
   EC2Client,
@@ -171,6 +176,7 @@ export async function benchRemediation(only: readonly string[] = []) {
     const seedLambda = new LambdaClient(config);
     const seedEcr = new ECRClient(config);
     const seedEfs = new EFSClient(config);
+    const seedDynamodb = new DynamoDBClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);
       if (!found) throw new Error(`bench built no ${Client.name}`);
@@ -544,6 +550,25 @@ export async function benchRemediation(only: readonly string[] = []) {
           }),
         );
         return FileSystemArn as string;
+      }),
+      policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", async (i) => {
+        const { TableDescription } = await seedDynamodb.send(
+          new CreateTableCommand({
+            TableName: `bench-policy-${i}`,
+            AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+            KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+            BillingMode: "PAY_PER_REQUEST",
+          }),
+        );
+        const arn = TableDescription?.TableArn as string;
+        // Public (moto does not enforce DynamoDB's block on public policies): a change by default.
+        await seedDynamodb.send(
+          new PutTablePolicyCommand({
+            ResourceArn: arn,
+            Policy: publicPolicy("dynamodb:GetItem", arn),
+          }),
+        );
+        return arn;
       }),
     );
 

@@ -8,7 +8,11 @@
  * Not a Vitest module: shared with bench/resilience.ts.
  */
 import { CloudTrailClient, CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  PutResourcePolicyCommand as PutTablePolicyCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
@@ -382,6 +386,33 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
           policyText: publicPolicy("ecr:BatchGetImage", repository?.repositoryArn ?? "*"),
         }),
       );
+    },
+  },
+  {
+    remediation: "dynamodb-resource-policy",
+    sample: "access-analyzer-dynamodb-external",
+    service: "DynamoDB",
+    target: (input) => String(input.ResourceArn ?? "").includes(":table/acme-orders"),
+    write: /^(Put|Delete)ResourcePolicy$/,
+    async setup(endpoint, event) {
+      const dynamodb = client(DynamoDBClient, endpoint);
+      const { TableDescription } = await dynamodb.send(
+        new CreateTableCommand({
+          TableName: "acme-orders",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+      const arn = TableDescription?.TableArn as string;
+      // A public grant (moto does not enforce DynamoDB's block on them): a change with defaults.
+      await dynamodb.send(
+        new PutTablePolicyCommand({
+          ResourceArn: arn,
+          Policy: publicPolicy("dynamodb:GetItem", arn),
+        }),
+      );
+      event.detail.resource = arn;
     },
   },
   {

@@ -129,6 +129,13 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "elasticfilesystem:ListTagsForResource",
       ],
     );
+    // Tables, and their streams (table/<name>/stream/<label>).
+    scope("RemediateTablePolicies", "arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*", [
+      "dynamodb:GetResourcePolicy",
+      "dynamodb:PutResourcePolicy",
+      "dynamodb:DeleteResourcePolicy",
+      "dynamodb:ListTagsOfResource",
+    ]);
     return scopes;
   })();
 

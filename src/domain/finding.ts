@@ -23,6 +23,7 @@ export type ResourceType =
   // Encryption at rest of pipeline services (issue 12 item 6).
   | "AWS::Kinesis::Stream"
   | "AWS::DynamoDB::Table"
+  | "AWS::DynamoDB::Stream"
   | "AWS::CloudTrail::Trail"
   /** Account-level settings (EBS encryption by default), one per region. */
   | "AWS::::Account";
@@ -41,6 +42,7 @@ export type FindingKind =
   | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
   | "ecr-repository-policy"
   | "efs-file-system-policy"
+  | "dynamodb-resource-policy" // table or stream resource policy
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

@@ -15,6 +15,8 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::Lambda::Function": "lambda-function-policy",
   "AWS::ECR::Repository": "ecr-repository-policy",
   "AWS::EFS::FileSystem": "efs-file-system-policy",
+  "AWS::DynamoDB::Table": "dynamodb-resource-policy",
+  "AWS::DynamoDB::Stream": "dynamodb-resource-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -52,6 +54,11 @@ const ARN = {
   // EFS's documented file system id: fs- and 8 to 40 hex digits.
   "AWS::EFS::FileSystem":
     /^arn:([a-z-]+):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system\/(fs-[0-9a-f]{8,40})$/,
+  // CreateTable's name rule; a stream is its table's ARN plus /stream/<label> (a timestamp).
+  "AWS::DynamoDB::Table":
+    /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255})$/,
+  "AWS::DynamoDB::Stream":
+    /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255}\/stream\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
 /**

@@ -2,6 +2,7 @@ import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { cloudTrailEncryption } from "./cloudtrail/cloudtrail-encryption.ts";
 import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
+import { dynamodbResourcePolicy } from "./dynamodb/dynamodb-resource-policy.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { efsFileSystemPolicy } from "./efs/efs-file-system-policy.ts";
@@ -40,6 +41,7 @@ export const remediations: readonly Remediation[] = Object.freeze([
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
   efsFileSystemPolicy,
+  dynamodbResourcePolicy,
   kinesisEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,

@@ -23,6 +23,7 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "lambda-function-policy": ["AWS::Lambda::Function"],
   "ecr-repository-policy": ["AWS::ECR::Repository"],
   "efs-file-system-policy": ["AWS::EFS::FileSystem"],
+  "dynamodb-resource-policy": ["AWS::DynamoDB::Table", "AWS::DynamoDB::Stream"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -54,6 +55,7 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::RDS::DBClusterSnapshot",
   "AWS::Kinesis::Stream",
   "AWS::DynamoDB::Table",
+  "AWS::DynamoDB::Stream",
   "AWS::CloudTrail::Trail",
   "AWS::::Account",
 ];
@@ -95,6 +97,7 @@ describe("remediation registry", () => {
       "lambda-function-policy",
       "ecr-repository-policy",
       "efs-file-system-policy",
+      "dynamodb-resource-policy",
       "kinesis-encryption",
       "iam-unused-access-key",
       "iam-unused-access-notice",

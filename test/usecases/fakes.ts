@@ -41,6 +41,7 @@ export type SampleName =
   | "access-analyzer-lambda-public"
   | "access-analyzer-ecr-public"
   | "access-analyzer-efs-public"
+  | "access-analyzer-dynamodb-external"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"

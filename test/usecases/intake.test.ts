@@ -578,6 +578,7 @@ describe("intake: Access Analyzer finding", () => {
     ["access-analyzer-lambda-public", "lambda-function-policy", "acme-ingest-webhook", true],
     ["access-analyzer-ecr-public", "ecr-repository-policy", "acme/ingest-worker", true],
     ["access-analyzer-efs-public", "efs-file-system-policy", "fs-0a1b2c3d4e5f67890", true],
+    ["access-analyzer-dynamodb-external", "dynamodb-resource-policy", "acme-orders", false],
   ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
     const { deps: d } = deps();
     const event = aaEvent(name);
@@ -691,6 +692,15 @@ describe("intake: Access Analyzer finding", () => {
           "arn:aws:elasticfilesystem:eu-west-1:444455556666:file-system/fs-0a1b2c3d4e5f67890";
       },
       /not in the finding's account/,
+    ],
+    [
+      "stream label that is not a timestamp",
+      "access-analyzer-dynamodb-external",
+      (e) => {
+        e.detail.resourceType = "AWS::DynamoDB::Stream";
+        e.detail.resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-orders/stream/../x";
+      },
+      /not a valid AWS::DynamoDB::Stream ARN/,
     ],
     [
       "topic ARN with a path",
