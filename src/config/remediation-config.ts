@@ -5,6 +5,14 @@ import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fi
 import { remediationSettingsSchema } from "../remediations/settings.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 
+/** Unused-access kinds: notify unless `modes` names the kind (a defaultMode of enforce does not). */
+export const UNUSED_ACCESS_KINDS = [
+  "iam-unused-access-key",
+  "iam-unused-password",
+  "iam-unused-role",
+  "iam-unused-permission",
+] as const satisfies readonly FindingKind[];
+
 export const FINDING_KINDS = [
   "s3-encryption",
   "s3-public-access",
@@ -17,6 +25,7 @@ export const FINDING_KINDS = [
   "ebs-default-encryption",
   "kinesis-encryption",
   "cloudtrail-encryption",
+  ...UNUSED_ACCESS_KINDS,
   "dynamodb-encryption",
 ] as const satisfies readonly FindingKind[];
 
@@ -120,7 +129,15 @@ export const remediationConfigSchema = z
     dryRun: z.boolean().default(false),
     defaultMode: modeSchema.default("notify"),
     /** Mode per Config rule name or finding kind: { "s3-encryption": "enforce" }. */
-    modes: z.record(z.string().min(1), modeSchema).default({}),
+    modes: z
+      .record(z.string().min(1), modeSchema)
+      .default({})
+      // Unused-access kinds start at notify whatever defaultMode says: deactivating a key is
+      // opted into by naming the kind ({ "iam-unused-access-key": "enforce" }).
+      .transform((modes) => ({
+        ...Object.fromEntries(UNUSED_ACCESS_KINDS.map((kind) => [kind, "notify" as const])),
+        ...modes,
+      })),
     /** Empty: every account / region. */
     allowedAccounts: z.array(accountId).default([]),
     allowedRegions: z.array(region).default([]),

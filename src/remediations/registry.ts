@@ -6,6 +6,8 @@ import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
+import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
 import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { lambdaFunctionPolicy } from "./lambda/lambda-function-policy.ts";
@@ -38,6 +40,8 @@ export const remediations: readonly Remediation[] = Object.freeze([
   ecrRepositoryPolicy,
   kinesisEncryption,
   cloudTrailEncryption,
+  iamUnusedAccessKey,
+  iamUnusedAccessNotice,
   dynamodbEncryption,
 ]);
 

@@ -2,7 +2,11 @@ import { z } from "zod";
 import { cloudTrailEncryptionSettings } from "./cloudtrail/settings.ts";
 import { dynamodbEncryptionSettings } from "./dynamodb/settings.ts";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
-import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
+import {
+  riskyPolicySettings,
+  roleQuarantineSettings,
+  unusedAccessSettings,
+} from "./iam/settings.ts";
 import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
 import { lambdaFunctionPolicySettings } from "./lambda/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
@@ -22,6 +26,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   blockPublicAccessSettings,
   riskyPolicySettings,
   roleQuarantineSettings,
+  unusedAccessSettings,
   resourcePolicySettings,
   sharingSettings,
   sqsEncryptionSettings,
