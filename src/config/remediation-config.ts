@@ -24,8 +24,8 @@ export const FINDING_KINDS = [
   "sns-encryption",
   "ebs-default-encryption",
   "kinesis-encryption",
-  "cloudtrail-encryption",
   ...UNUSED_ACCESS_KINDS,
+  "cloudtrail-encryption",
   "dynamodb-encryption",
 ] as const satisfies readonly FindingKind[];
 

@@ -39,9 +39,9 @@ export const remediations: readonly Remediation[] = Object.freeze([
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
   kinesisEncryption,
-  cloudTrailEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,
+  cloudTrailEncryption,
   dynamodbEncryption,
 ]);
 

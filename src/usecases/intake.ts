@@ -115,11 +115,11 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
-  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "iam-unused-access-key": ["AWS::IAM::User"],
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 

@@ -28,11 +28,11 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
-  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "iam-unused-access-key": ["AWS::IAM::User"],
   "iam-unused-password": ["AWS::IAM::User"],
   "iam-unused-role": ["AWS::IAM::Role"],
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
@@ -93,9 +93,9 @@ describe("remediation registry", () => {
       "lambda-function-policy",
       "ecr-repository-policy",
       "kinesis-encryption",
-      "cloudtrail-encryption",
       "iam-unused-access-key",
       "iam-unused-access-notice",
+      "cloudtrail-encryption",
       "dynamodb-encryption",
     ]);
   });
