@@ -346,6 +346,27 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
       () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
     ],
     ["creates access keys", "iam:CreateAccessKey", () => `arn:aws:iam::${ACCOUNT}:user/data/alice`],
+    // Unused access (issue 12 item 3): a key is deactivated, never deleted; a password never touched.
+    [
+      "deletes an access key",
+      "iam:DeleteAccessKey",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "changes a user's console password",
+      "iam:UpdateLoginProfile",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "deletes a user's console password",
+      "iam:DeleteLoginProfile",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "archives or changes an analyzer finding",
+      "access-analyzer:UpdateFindings",
+      () => `arn:aws:access-analyzer:${REGION}:${ACCOUNT}:analyzer/vigil-unused-access`,
+    ],
     ["creates a user", "iam:CreateUser", () => `arn:aws:iam::${ACCOUNT}:user/backdoor`],
     ["passes a role", "iam:PassRole", () => `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`],
     [
