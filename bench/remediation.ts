@@ -46,7 +46,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { quantileSorted } from "simple-statistics";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
@@ -57,11 +57,13 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
 import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
+import { prepareEncryptionBench } from "./remediation-encryption.ts";
 
 const REGION = "eu-west-1";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
-const WRITE = /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove|Set)/;
+const WRITE =
+  /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove|Set|Start|Stop|Enable|Disable|Reset)/;
 const TRUST = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -76,13 +78,13 @@ const TRUST = JSON.stringify({
 type Event = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
 /** Config rule ARNs of the bench account: events carry their rule's. */
 let ruleArns = new Map<string, string>();
-const sample = (name: string): Event =>
-  withRuleArn(
-    JSON.parse(
-      readFileSync(new URL(`../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
-    ) as Event,
-    ruleArns,
-  );
+const sample = (name: string, mutate: (e: Event) => void = () => {}): Event => {
+  const e = JSON.parse(
+    readFileSync(new URL(`../test/fixtures/events/${name}.json`, import.meta.url), "utf8"),
+  ) as Event;
+  mutate(e);
+  return withRuleArn(e, ruleArns);
+};
 
 /** Counts every command a client sends, by name. */
 function counted<T extends { middlewareStack: unknown }>(
@@ -105,7 +107,8 @@ function counted<T extends { middlewareStack: unknown }>(
   return client;
 }
 
-export async function benchRemediation() {
+/** `only`: the remediations to run (all when empty). */
+export async function benchRemediation(only: readonly string[] = []) {
   const moto = await startMotoServer();
   try {
     const env = {
@@ -131,7 +134,19 @@ export async function benchRemediation() {
     const counts = new Map<string, number>();
     const s3 = counted(new S3Client(config), counts);
     const iam = counted(new IAMClient(config), counts);
-    const ec2 = counted(new EC2Client(config), counts);
+    const configHandler = (e: unknown) =>
+      onConfig.handler(e, {
+        invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
+      });
+    const encryption = await prepareEncryptionBench({
+      config,
+      region: REGION,
+      counted: (client) => counted(client, counts),
+      sample,
+      handler: configHandler,
+    });
+    for (const [key, arn] of encryption.ruleArns) ruleArns.set(key, arn);
+    const ec2 = counted(encryption.withEbsDefaultKey(new EC2Client(config)), counts);
     const rds = counted(new RDSClient(config), counts);
     const seedEc2 = new EC2Client(config);
     const seedRds = new RDSClient(config);
@@ -142,7 +157,7 @@ export async function benchRemediation() {
     const secrets = counted(new SecretsManagerClient(config), counts);
     const lambda = counted(new LambdaClient(config), counts);
     const ecr = counted(new ECRClient(config), counts);
-    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr];
+    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, ...encryption.clients];
     const seedSqs = new SQSClient(config);
     const seedSns = new SNSClient(config);
     const seedKms = new KMSClient(config);
@@ -156,9 +171,13 @@ export async function benchRemediation() {
     };
     const remediationConfig = parseRemediationConfig({
       defaultMode: "enforce",
-      // The bench changes 200 resources in a minute: lift the per-account rate limit.
+      // The bench changes 200 resources in a minute: lift the per-account rate limit; and the
+      // account's EBS default setting, one resource, is changed 50 times: lift the loop breaker.
       rateLimit: { maxChanges: 1000, windowMinutes: 60 },
-      settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KEY },
+      loopBreaker: { maxRemediations: 1000 },
+      settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KEY, ...encryption.settings },
+      ruleKinds: encryption.ruleKinds,
+      trustedConfigRules: encryption.trustedConfigRules,
     });
     const app = await createRemediationDeps({
       env,
@@ -509,9 +528,26 @@ export async function benchRemediation() {
       }),
     );
 
+    kinds.push(...encryption.kinds());
+
+    // The floor, in the same run on the same loaded machine: one read round trip to moto.
+    const { QueueUrl: queueUrl } = await seedSqs.send(
+      new CreateQueueCommand({ QueueName: "bench-floor" }),
+    );
+    const floor: number[] = [];
+    for (let i = 0; i < PER_KIND; i++) {
+      const started = performance.now();
+      await seedSqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["All"] }),
+      );
+      floor.push(performance.now() - started);
+    }
+    floor.sort((a, b) => a - b);
+    const floorMs = Math.round(quantileSorted(floor, 0.5) * 10) / 10;
+
     const lines: Record<string, unknown>[] = [];
     const all: number[] = [];
-    for (const kind of kinds) {
+    for (const kind of kinds.filter((k) => only.length === 0 || only.includes(k.remediation))) {
       const latencies: number[] = [];
       let reads = 0;
       let writes = 0;
@@ -539,9 +575,12 @@ export async function benchRemediation() {
         writesPerEvent: writes / PER_KIND,
         p50Ms: Math.round(quantileSorted(latencies, 0.5)),
         p99Ms: Math.round(quantileSorted(latencies, 0.99)),
+        // Latency in round trips of the floor: comparable across runs on a noisy machine.
+        p50PerFloor: Math.round(quantileSorted(latencies, 0.5) / floorMs),
       });
     }
     all.sort((a, b) => a - b);
+    lines.push({ bench: "remediation-floor", call: "SQS GetQueueAttributes", p50Ms: floorMs });
     lines.push({
       bench: "remediation-latency",
       events: all.length,

@@ -24,7 +24,9 @@ if (!only || only === "backtest-wire") {
   console.log(JSON.stringify(await benchBacktestWire()));
 }
 if (!only || only === "remediation") {
-  for (const line of await benchRemediation()) console.log(JSON.stringify(line));
+  // `npm run bench remediation sns-encryption cloudtrail-encryption`: only those kinds.
+  const kinds = only ? process.argv.slice(3) : [];
+  for (const line of await benchRemediation(kinds)) console.log(JSON.stringify(line));
 }
 if (!only || only === "deploy") {
   for (const line of await (await import("./deploy.ts")).benchDeploy())

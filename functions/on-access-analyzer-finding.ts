@@ -1,12 +1,15 @@
-import { accessAnalyzerFindingEventSchema } from "../src/events/access-analyzer-finding.ts";
-import { intakeAccessAnalyzerEvent } from "../src/usecases/intake.ts";
+import { analyzerEventSchema } from "../src/events/access-analyzer-events.ts";
+import { intakeAnalyzerEvent } from "../src/usecases/intake-unused-access.ts";
 import { remediationEventHandler } from "../src/wiring/remediation.ts";
 
-/** EventBridge aws.access-analyzer "Access Analyzer Finding" → intake → runner. */
+/**
+ * EventBridge aws.access-analyzer "Access Analyzer Finding" and "Unused Access Finding for IAM
+ * entities" → intake → runner.
+ */
 const onAccessAnalyzerFinding = remediationEventHandler({
   serviceName: "vigil-on-access-analyzer-finding",
-  schema: accessAnalyzerFindingEventSchema,
-  intake: intakeAccessAnalyzerEvent,
+  schema: analyzerEventSchema,
+  intake: intakeAnalyzerEvent,
 });
 
 export const handler = onAccessAnalyzerFinding.handler;

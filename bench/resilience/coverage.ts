@@ -31,8 +31,15 @@ export interface SampleRun {
   outcome: string;
   /** Remediations whose apply ran without throwing. */
   applied: string[];
+  /** Tell-only remediations (no apply permissions) whose plan ran and told without changing. */
+  told: string[];
   /** Mutating calls to the resource's service (journal writes and alerts left out). */
   changes: string[];
+}
+
+/** A remediation that can only tell: it declares no permission to apply anything. */
+export function isTellOnly(remediation: Pick<Remediation, "permissions">): boolean {
+  return remediation.permissions.apply.length === 0;
 }
 
 /** Runs each fuzz base sample that should act (no blockers) once; restores every mock. */
@@ -45,8 +52,14 @@ export async function fuzzedSamples(): Promise<SampleRun[]> {
   for (const { base, module } of bases) {
     const aws = new FakeAws();
     const applied: string[] = [];
+    const told: string[] = [];
     const remediations: Remediation[] = registry.map((r) => ({
       ...r,
+      plan: async (...args: Parameters<Remediation["plan"]>) => {
+        const plan = await r.plan(...args);
+        if (isTellOnly(r) && plan.declined) told.push(r.name);
+        return plan;
+      },
       apply: async (...args: Parameters<Remediation["apply"]>) => {
         const result = await r.apply(...args);
         applied.push(r.name);
@@ -85,6 +98,7 @@ export async function fuzzedSamples(): Promise<SampleRun[]> {
         sample: base.name,
         outcome: result.outcome ?? `not handled: ${result.error ?? "?"}`,
         applied,
+        told,
         changes,
       });
     } finally {

@@ -68,6 +68,7 @@ import {
   ListQueueTagsCommand,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
+import { TRAIL_KEY_ARN, TRAIL_KEY_POLICY } from "./fake-aws-pipeline.ts";
 
 type Handler = (input: Record<string, unknown>) => unknown;
 export type Handlers = Array<[{ name: string }, Handler]>;
@@ -207,7 +208,10 @@ export class FakeServiceResources {
 
   kms(): Handlers {
     const keyPolicy = (id: string) =>
-      this.policy(`kms:${id}`, () => publicPolicy("kms:Decrypt", "*", this.account));
+      this.policy(`kms:${id}`, () =>
+        // The fuzzed deployment's trail key lets CloudTrail in; any other key is exposed.
+        id === TRAIL_KEY_ARN ? TRAIL_KEY_POLICY : publicPolicy("kms:Decrypt", "*", this.account),
+      );
     return [
       [GetKeyPolicyCommand, (input) => ({ Policy: keyPolicy(str(input.KeyId)) })],
       [

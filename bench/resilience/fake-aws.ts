@@ -1,5 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { AccessAnalyzerClient, ListAnalyzersCommand } from "@aws-sdk/client-accessanalyzer";
+import {
+  AccessAnalyzerClient,
+  GetFindingV2Command,
+  ListAnalyzersCommand,
+} from "@aws-sdk/client-accessanalyzer";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 /**
  * A small, stateful AWS account behind aws-sdk-client-mock, for fuzzing the handlers fast: S3
  * buckets (encryption, public access block, policy, ACL), the S3 journal bucket as an object store
@@ -31,6 +36,7 @@ import {
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -38,6 +44,7 @@ import {
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -55,6 +62,7 @@ import {
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -168,7 +176,8 @@ export interface RecordedCall {
     | "ec2"
     | "rds"
     | "kinesis"
-    | "dynamodb";
+    | "dynamodb"
+    | "cloudtrail";
   /** e.g. "PutBucketEncryption" */
   command: string;
   input: Record<string, unknown>;
@@ -211,6 +220,15 @@ interface Principal {
   arn: string;
   attached: Map<string, string>; // policy ARN → name
   inline: Map<string, string>; // policy name → document
+  accessKeys?: Map<string, { status: "Active" | "Inactive"; created: Date }>;
+}
+
+/** An unused-access finding as GetFindingV2 returns it (the event names neither key nor actions). */
+interface AnalyzerFinding {
+  resource: string;
+  findingType: string;
+  status: string;
+  findingDetails: Array<Record<string, unknown>>;
 }
 
 type PrincipalKind = "user" | "role" | "group";
@@ -225,6 +243,8 @@ export class FakeAccount {
     group: new Map(),
   };
   readonly policies = new Map<string, { id: string; name: string; document: string }>();
+  /** Access Analyzer unused-access findings by id (the fixtures' ids). */
+  readonly analyzerFindings = new Map<string, AnalyzerFinding>();
   private etags = 0;
 
   constructor() {
@@ -245,6 +265,43 @@ export class FakeAccount {
       arn: arn("role", "etl-cross-account-reader"),
       attached: new Map(),
       inline: new Map(),
+    });
+    // The unused-access samples: a key never used since the analyzer looked, a console password.
+    this.principals.user.set("etl-loader", {
+      id: "AIDAEXAMPLEUSERID0002",
+      arn: arn("user", "etl-loader"),
+      attached: new Map(),
+      inline: new Map(),
+      accessKeys: new Map([
+        ["AKIAEXAMPLEUNUSED001", { status: "Active", created: new Date("2025-01-06T08:00:00Z") }],
+      ]),
+    });
+    this.principals.user.set("jdoe", {
+      id: "AIDAEXAMPLEUSERID0003",
+      arn: arn("user", "ops/jdoe"),
+      attached: new Map(),
+      inline: new Map(),
+    });
+    this.analyzerFindings.set("c1f0e7a2-3b4d-4e5f-8a9b-0c1d2e3f4a5b", {
+      resource: arn("user", "etl-loader"),
+      findingType: "UnusedIAMUserAccessKey",
+      status: "ACTIVE",
+      findingDetails: [
+        {
+          unusedIamUserAccessKeyDetails: {
+            accessKeyId: "AKIAEXAMPLEUNUSED001",
+            lastAccessed: new Date("2026-06-01T00:00:00Z"),
+          },
+        },
+      ],
+    });
+    this.analyzerFindings.set("d2a1f8b3-4c5e-4f6a-9b0c-1d2e3f4a5b6c", {
+      resource: arn("user", "ops/jdoe"),
+      findingType: "UnusedIAMUserPassword",
+      status: "ACTIVE",
+      findingDetails: [
+        { unusedIamUserPasswordDetails: { lastAccessed: new Date("2026-05-01T00:00:00Z") } },
+      ],
     });
     this.principals.role.set("etl-runner", {
       id: "AROAEXAMPLEROLEID0002",
@@ -466,7 +523,38 @@ function iamHandlers(account: FakeAccount): Array<[{ name: string }, Handler]> {
   };
   const entities = (kind: PrincipalKind, arn: string) =>
     listed(kind).filter((p) => p.attached.has(arn));
+  const keysOf = (userName: unknown) => account.principal("user", userName).accessKeys ?? new Map();
+  const keyOwner = (accessKeyId: unknown) =>
+    listed("user").find((u) => u.accessKeys?.has(String(accessKeyId)));
   return [
+    [
+      ListAccessKeysCommand,
+      (input) => ({
+        AccessKeyMetadata: [...keysOf(input.UserName)].map(([AccessKeyId, key]) => ({
+          UserName: input.UserName,
+          AccessKeyId,
+          Status: key.status,
+          CreateDate: key.created,
+        })),
+        IsTruncated: false,
+      }),
+    ],
+    [
+      GetAccessKeyLastUsedCommand,
+      (input) => {
+        if (!keyOwner(input.AccessKeyId)) throw awsError("AccessDenied", 403);
+        return { AccessKeyLastUsed: { ServiceName: "N/A", Region: "N/A" } };
+      },
+    ],
+    [
+      UpdateAccessKeyCommand,
+      (input) => {
+        const key = keysOf(input.UserName).get(String(input.AccessKeyId));
+        if (!key) throw awsError("NoSuchEntity", 404);
+        key.status = input.Status === "Inactive" ? "Inactive" : "Active";
+        return {};
+      },
+    ],
     [
       ListUsersCommand,
       () => ({
@@ -606,6 +694,7 @@ export class FakeAws {
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
     const dynamodb = mockClient(DynamoDBClient);
+    const cloudtrail = mockClient(CloudTrailClient);
     this.stubs = [
       ["s3", s3],
       ["iam", iam],
@@ -623,6 +712,7 @@ export class FakeAws {
       ["rds", rds],
       ["kinesis", kinesis],
       ["dynamodb", dynamodb],
+      ["cloudtrail", cloudtrail],
     ];
     wire(sqs, this.resources.sqs());
     wire(sns, this.resources.sns());
@@ -634,8 +724,19 @@ export class FakeAws {
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());
     wire(dynamodb, this.pipeline.dynamodb());
+    wire(cloudtrail, this.pipeline.cloudtrail());
     // The sweep's Access Analyzer part: no analyzer in the fake account.
     accessAnalyzer.on(ListAnalyzersCommand).resolves({ analyzers: [] });
+    wire(accessAnalyzer, [
+      [
+        GetFindingV2Command,
+        (input) => {
+          const found = this.account.analyzerFindings.get(String(input.id));
+          if (!found) throw awsError("ResourceNotFoundException", 404);
+          return { id: input.id, ...found };
+        },
+      ],
+    ]);
     wire(s3, s3Handlers(this.account));
     wire(iam, iamHandlers(this.account));
     sns.on(PublishCommand).resolves({ MessageId: "fake-message" });

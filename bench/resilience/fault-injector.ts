@@ -8,6 +8,7 @@
  * Not a Vitest module: bench/resilience.ts runs the same matrix.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 
 export interface Fault {
@@ -37,7 +38,7 @@ export interface Attempt {
 }
 
 type SdkClient = {
-  config: { serviceId?: string };
+  config: { serviceId?: string; requestHandler?: unknown };
   middlewareStack: MiddlewareStack<object, MetadataBearer>;
 };
 type Send = (this: SdkClient, ...args: unknown[]) => unknown;
@@ -67,7 +68,24 @@ export const timeout = () =>
     code: "ETIMEDOUT",
   });
 
+/**
+ * Answers one operation moto does not serve as AWS does, in moto's place (or around moto's own
+ * answer, `moto()`), below the faults: a stood-in call is still throttled, denied and retried.
+ */
+export interface StandIn {
+  /** The client's serviceId, as in Fault. */
+  service: string;
+  /** Operation name without "Command". */
+  command: string;
+  answer(
+    input: Record<string, unknown>,
+    moto: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
+}
+
 export class FaultInjector {
+  /** Operations answered in moto's place (kind-scenarios.ts), set per row. */
+  standIns: StandIn[] = [];
   /** Faults apply and attempts are recorded only while active (setup and read-back are not). */
   active = false;
   faults: Fault[] = [];
@@ -121,11 +139,27 @@ export class FaultInjector {
 
   private attach(client: SdkClient): void {
     const service = client.config.serviceId ?? "unknown";
+    // moto_server speaks HTTP/1.1 only; the Kinesis client defaults to HTTP/2 (for
+    // SubscribeToShard). Only the transport changes: the calls, retries and faults are the same.
+    if (service === "Kinesis") {
+      (client.config as { requestHandler?: unknown }).requestHandler = new NodeHttpHandler();
+    }
     const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
       (next, context) => async (args) => {
-        if (!this.active) return next(args);
         const command = String(context.commandName ?? "").replace(/Command$/, "");
         const input = (args.input ?? {}) as Record<string, unknown>;
+        const standIn = this.standIns.find((s) => s.service === service && s.command === command);
+        const send = standIn
+          ? async () => {
+              const moto = async () =>
+                (await next(args)).output as unknown as Record<string, unknown>;
+              const output = await standIn.answer(input, moto);
+              return { output: { ...output, $metadata: {} }, response: {} } as Awaited<
+                ReturnType<typeof next>
+              >;
+            }
+          : () => next(args);
+        if (!this.active) return send();
         const fault = this.faults.find(
           (f) =>
             f.service === service &&
@@ -148,7 +182,7 @@ export class FaultInjector {
         };
         this.attempts.push(attempt);
         if (fault) throw fault.error();
-        const result = await next(args);
+        const result = await send();
         attempt.ok = true;
         return result;
       };

@@ -679,6 +679,7 @@ export function matrixRemediationConfig() {
     settings: {
       s3EncryptionAlgorithm: "aws:kms",
       s3KmsKeyArn: KMS_KEY,
+      cloudTrailKmsKeyArn: KMS_KEY,
       // moto has no service-last-accessed API (its 500s are retried by the SDK); the evidence is
       // optional and tested with mocks in test/remediations/iam/last-accessed.test.ts.
       riskyPolicyLastUsedWaitSeconds: 0,
@@ -892,6 +893,7 @@ export class FaultMatrix {
     this.config.on(DescribeConfigRulesCommand).resolves(awsOwnedConfigRules());
     const scenario = row.scenario === "reconcile" ? "s3-encryption" : row.scenario;
     const setup = await setupAccount(clients, this.endpoint, scenario);
+    injector.standIns = kindOf(scenario)?.standIns?.() ?? [];
     const pagerDutyMode = row.pagerDuty ?? "ok";
     const pd = fakePagerDuty(pagerDutyMode);
     const env = this.env(setup, pagerDutyMode);
@@ -1104,6 +1106,7 @@ export class FaultMatrix {
     const { injector, clients, cloudwatch } = this;
     injector.active = false;
     injector.reset();
+    injector.standIns = [];
     cloudwatch.reset();
     const setup = await setupAccount(clients, this.endpoint, "s3-encryption");
     const pd = fakePagerDuty(row.pagerDuty ?? "ok");

@@ -46,6 +46,7 @@ import {
   type RecordedCall,
   TOPIC_ARN,
 } from "./fake-aws.ts";
+import { TRAIL_KEY_ARN } from "./fake-aws-pipeline.ts";
 import {
   ALLOWED_REGIONS,
   analyzerEvents,
@@ -212,7 +213,9 @@ interface Harness {
 export const FUZZ_REMEDIATION_CONFIG = {
   defaultMode: "enforce" as const,
   allowedRegions: [...ALLOWED_REGIONS],
-  settings: { s3EncryptionAlgorithm: "AES256" as const },
+  settings: { s3EncryptionAlgorithm: "AES256" as const, cloudTrailKmsKeyArn: TRAIL_KEY_ARN },
+  // Unused-access kinds stay at notify under defaultMode enforce: opt the reversible one in.
+  modes: { "iam-unused-access-key": "enforce" as const },
   ruleKinds: { "securityhub-sqs-queue-encrypted-*": "sqs-encryption" as const },
 };
 

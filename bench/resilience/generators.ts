@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
+import { UNUSED_ACCESS_DETAIL_TYPE } from "../../src/events/unused-access-finding.ts";
 import { ACCOUNT } from "./fake-aws.ts";
 
 export interface FuzzCase {
@@ -280,6 +281,7 @@ const RULE_TYPES: Record<string, string[]> = {
   "ec2-ebs-encryption-by-default": ["AWS::::Account"],
   "kinesis-stream-encrypted": ["AWS::Kinesis::Stream"],
   "dynamodb-table-encrypted-kms": ["AWS::DynamoDB::Table"],
+  "cloud-trail-encryption-enabled": ["AWS::CloudTrail::Trail"],
   // Generated names (Security Hub) the fake account resolves: see fake-aws.ts GENERATED_RULES.
   "securityhub-sns-encrypted-kms-81d29bd8": ["AWS::SNS::Topic"],
   "securityhub-sqs-queue-encrypted-11ce1a73": ["AWS::SQS::Queue"],
@@ -680,8 +682,11 @@ function configMutations(base: ConfigBase): fc.Arbitrary<Mutation> {
 // ---- Access Analyzer finding -------------------------------------------------------------------
 
 interface AnalyzerBase extends Base {
-  /** bucket and role: hand-written mutations; resource: derived from the sample's ARN. */
-  kind: "bucket" | "role" | "resource";
+  /**
+   * bucket and role: hand-written mutations; resource: derived from the sample's ARN; unused: an
+   * unused-access finding (another detail-type and shape: findingId, no principal or isPublic).
+   */
+  kind: "bucket" | "role" | "resource" | "unused";
   resourceType: string;
   status: string;
 }
@@ -735,14 +740,73 @@ export const ANALYZER_BASES: AnalyzerBase[] = [
       return {
         name,
         blockers: status === "ACTIVE" ? [] : [["detail", "status"]],
-        kind: "resource",
+        kind: loadSample(name)["detail-type"] === UNUSED_ACCESS_DETAIL_TYPE ? "unused" : "resource",
         resourceType: String(detail.resourceType),
         status,
       };
     }),
 ];
 
+/** An unused-access finding: the analyzer (GetFindingV2) is asked for everything it acts on. */
+function unusedAccessMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
+  const d = (key: string) => ["detail", key];
+  const status = d("status");
+  return fc.oneof(
+    ...envelope("aws.access-analyzer", UNUSED_ACCESS_DETAIL_TYPE),
+    fc.oneof(
+      validatedString(d("findingId"), true),
+      uuid.map(set(d("findingId"), "another finding id", false)),
+    ),
+    fc.oneof(
+      validatedString(status, true),
+      fc
+        .constantFrom("ACTIVE", "ARCHIVED", "RESOLVED")
+        .filter((s) => s !== base.status)
+        .map((s) => ({
+          path: status,
+          value: s,
+          label: `status ${s}`,
+          invalidates: s !== "ACTIVE",
+        })),
+      fc.constantFrom("active", "OPEN", "FIXED").map(set(status, "unknown status", true)),
+    ),
+    fc
+      .oneof(
+        validatedString(d("resourceType"), true),
+        fc
+          .constantFrom(...RESOURCE_TYPES, "AWS::Lambda::Function")
+          .filter((t) => t !== base.resourceType)
+          .map(set(d("resourceType"), "another resource type", true)),
+      )
+      .map((m): Mutation => ({ ...m, slot: RESOURCE_TYPE_SLOT })),
+    fc.oneof(
+      validatedString(d("resource"), true),
+      fc
+        .constantFrom("etl-loader", "user/etl-loader", "*", "arn")
+        .map(set(d("resource"), "not an ARN", true)),
+    ),
+    ...accountAndRegion(d("accountId"), ["region"]),
+    fc.oneof(
+      wrongForString.map(set(d("findingType"), "findingType: wrong type", true)),
+      fc
+        .constantFrom("ExternalAccess", "InternalAccess", "")
+        .map(set(d("findingType"), "not an unused-access finding type", true)),
+    ),
+    fc.oneof(
+      wrongForBoolean.map(set(d("isDeleted"), "isDeleted: not a boolean", true)),
+      fc.constant(true).map(set(d("isDeleted"), "isDeleted true", true)),
+      remove(d("isDeleted"), false),
+    ),
+    timeField(d("updatedAt"), false),
+    timeField(d("analyzedAt"), false),
+    passThrough(d("createdAt")),
+    passThrough(d("version")),
+    extraKey(["detail"]),
+  );
+}
+
 function analyzerMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
+  if (base.kind === "unused") return unusedAccessMutations(base);
   const d = (key: string) => ["detail", key];
   const resource = d("resource");
   const resourceMutations: fc.Arbitrary<Mutation>[] = [validatedString(resource, true)];

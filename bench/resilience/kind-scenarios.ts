@@ -7,13 +7,29 @@
  *
  * Not a Vitest module: shared with bench/resilience.ts.
  */
+import { CloudTrailClient, CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DisableEbsEncryptionByDefaultCommand,
   EC2Client,
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  SetRepositoryPolicyCommand,
+} from "@aws-sdk/client-ecr";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import {
+  CreateKeyCommand,
+  KMSClient,
+  ListKeysCommand,
+  PutKeyPolicyCommand,
+} from "@aws-sdk/client-kms";
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
@@ -28,6 +44,10 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+import { TRAIL_KEY_POLICY } from "./fake-aws-pipeline.ts";
+import type { StandIn } from "./fault-injector.ts";
 
 const ACCOUNT = "123456789012"; // moto's default account
 const REGION = "eu-west-1"; // the samples' region
@@ -48,10 +68,17 @@ export interface KindScenario {
   write: RegExp;
   /** Creates the resource, exposed or unencrypted; points the event at it when moto names it. */
   setup(endpoint: string, event: SampleEvent): Promise<void>;
+  /** Calls moto does not answer as AWS does, answered in its place (fresh state per row). */
+  standIns?(): StandIn[];
 }
 
-function client<C>(Client: new (config: object) => C, endpoint: string): C {
+function client<C>(
+  Client: new (config: object) => C,
+  endpoint: string,
+  extra: Record<string, unknown> = {},
+): C {
   return new Client({
+    ...extra,
     endpoint,
     region: REGION,
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
@@ -266,6 +293,202 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
       );
     },
   },
+  {
+    remediation: "kinesis-encryption",
+    sample: "config-kinesis-encryption-noncompliant",
+    service: "Kinesis",
+    target: (input) => String(input.StreamARN ?? "").endsWith(":stream/acme-clickstream"),
+    write: /^StartStreamEncryption$/,
+    async setup(endpoint) {
+      // HTTP/1.1 for moto, as the fault injector gives the handler's Kinesis client.
+      await client(KinesisClient, endpoint, { requestHandler: new NodeHttpHandler() }).send(
+        new CreateStreamCommand({ StreamName: "acme-clickstream", ShardCount: 1 }),
+      );
+    },
+  },
+  {
+    remediation: "lambda-function-policy",
+    sample: "access-analyzer-lambda-public",
+    service: "Lambda",
+    target: (input) => String(input.FunctionName ?? "").endsWith("acme-ingest-webhook"),
+    write: /^(RemovePermission|UpdateFunctionUrlConfig)$/,
+    async setup(endpoint) {
+      const { Role } = await client(IAMClient, endpoint).send(
+        new CreateRoleCommand({
+          RoleName: "acme-ingest-webhook-role",
+          AssumeRolePolicyDocument: "{}",
+        }),
+      );
+      const lambda = client(LambdaClient, endpoint);
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "acme-ingest-webhook",
+          Role: Role?.Arn,
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          // An empty zip: moto stores the function without running it.
+          Code: { ZipFile: Buffer.from("UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "base64") },
+        }),
+      );
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: "acme-ingest-webhook",
+          StatementId: "Everyone",
+          Action: "lambda:InvokeFunction",
+          Principal: "*",
+        }),
+      );
+    },
+  },
+  {
+    remediation: "ecr-repository-policy",
+    sample: "access-analyzer-ecr-public",
+    service: "ECR",
+    target: (input) => input.repositoryName === "acme/ingest-worker",
+    write: /^(Set|Delete)RepositoryPolicy$/,
+    async setup(endpoint) {
+      const ecr = client(ECRClient, endpoint);
+      const { repository } = await ecr.send(
+        new CreateRepositoryCommand({ repositoryName: "acme/ingest-worker" }),
+      );
+      await ecr.send(
+        new SetRepositoryPolicyCommand({
+          repositoryName: "acme/ingest-worker",
+          policyText: publicPolicy("ecr:BatchGetImage", repository?.repositoryArn ?? "*"),
+        }),
+      );
+    },
+  },
+  {
+    remediation: "dynamodb-encryption",
+    sample: "config-dynamodb-encryption-noncompliant",
+    service: "DynamoDB",
+    target: (input) =>
+      String(input.TableName ?? input.ResourceArn ?? "").endsWith(":table/acme-orders"),
+    write: /^UpdateTable$/,
+    async setup(endpoint) {
+      await client(DynamoDBClient, endpoint).send(
+        new CreateTableCommand({
+          TableName: "acme-orders",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+    },
+    // moto's UpdateTable ignores SSESpecification (it reads it at CreateTable only): moto still
+    // answers both calls, and the table's key is kept here and laid over DescribeTable's answer.
+    standIns() {
+      const keys = new Map<string, string>();
+      return [
+        {
+          service: "DynamoDB",
+          command: "UpdateTable",
+          async answer(input, moto) {
+            const sse = (input.SSESpecification ?? {}) as {
+              Enabled?: boolean;
+              KMSMasterKeyId?: string;
+            };
+            const output = await moto();
+            keys.set(String(input.TableName), sse.Enabled ? String(sse.KMSMasterKeyId) : "");
+            return output;
+          },
+        },
+        {
+          service: "DynamoDB",
+          command: "DescribeTable",
+          async answer(input, moto) {
+            const output = (await moto()) as { Table?: Record<string, unknown> };
+            const key = keys.get(String(input.TableName));
+            if (key === undefined || !output.Table) return output;
+            const { SSEDescription: _ignored, ...table } = output.Table;
+            return {
+              ...output,
+              Table: {
+                ...table,
+                ...(key
+                  ? { SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key } }
+                  : {}),
+              },
+            };
+          },
+        },
+      ];
+    },
+  },
+  {
+    remediation: "ebs-default-encryption",
+    sample: "config-ebs-default-encryption-noncompliant",
+    service: "EC2",
+    // The account's setting in the samples' region: every EC2 call in this scenario is about it.
+    target: () => true,
+    write: /^(EnableEbsEncryptionByDefault|ModifyEbsDefaultKmsKeyId)$/,
+    async setup(endpoint) {
+      await client(EC2Client, endpoint).send(new DisableEbsEncryptionByDefaultCommand({}));
+    },
+    // moto serves Enable/Disable/GetEbsEncryptionByDefault but not the region's default key
+    // (GetEbsDefaultKmsKeyId, ResetEbsDefaultKmsKeyId): those are answered here, as in its moto test.
+    standIns() {
+      let key = "alias/aws/ebs";
+      const answer =
+        (next: (input: Record<string, unknown>) => void) =>
+        async (input: Record<string, unknown>) => {
+          next(input);
+          return { KmsKeyId: key };
+        };
+      return [
+        { service: "EC2", command: "GetEbsDefaultKmsKeyId", answer: answer(() => {}) },
+        {
+          service: "EC2",
+          command: "ModifyEbsDefaultKmsKeyId",
+          answer: answer((input) => {
+            key = String(input.KmsKeyId ?? key);
+          }),
+        },
+        {
+          service: "EC2",
+          command: "ResetEbsDefaultKmsKeyId",
+          answer: answer(() => {
+            key = "alias/aws/ebs";
+          }),
+        },
+      ];
+    },
+  },
+  {
+    remediation: "cloudtrail-encryption",
+    sample: "config-cloudtrail-encryption-noncompliant",
+    service: "CloudTrail",
+    target: (input) =>
+      String(input.Name ?? "").endsWith("acme-management-events") ||
+      (Array.isArray(input.ResourceIdList) &&
+        input.ResourceIdList.some((id) => String(id).endsWith(":trail/acme-management-events"))),
+    write: /^UpdateTrail$/,
+    async setup(endpoint) {
+      const Bucket = "acme-trail-logs";
+      await client(S3Client, endpoint).send(
+        new CreateBucketCommand({
+          Bucket,
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
+      );
+      await client(CloudTrailClient, endpoint).send(
+        new CreateTrailCommand({ Name: "acme-management-events", S3BucketName: Bucket }),
+      );
+      // The deployment's key (matrixRemediationConfig's cloudTrailKmsKeyArn, the only key in
+      // the account) lets CloudTrail encrypt this account's trails, as a key made for trails does.
+      const kms = client(KMSClient, endpoint);
+      for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {
+        await kms.send(
+          new PutKeyPolicyCommand({
+            KeyId: key.KeyId,
+            PolicyName: "default",
+            Policy: TRAIL_KEY_POLICY,
+          }),
+        );
+      }
+    },
+  },
 ];
 
 /**
@@ -273,14 +496,10 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
  * gets a scenario (remove it here) or another kind is missing without a line here.
  */
 export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {
-  "kinesis-encryption":
-    "not written yet: the Kinesis client speaks HTTP/2 by default, which moto does not ('Protocol error'); the scenario needs the HTTP/1.1 handler its moto test uses (the fuzzer covers it)",
-  "dynamodb-encryption":
-    "not written yet: moto's UpdateTable ignores SSESpecification, so its test mocks DynamoDB (the fuzzer covers it)",
-  "lambda-function-policy": "not written yet (merged last; the fuzzer and its moto suite cover it)",
-  "ecr-repository-policy": "not written yet (merged last; the fuzzer and its moto suite cover it)",
-  "ebs-default-encryption":
-    "moto serves no GetEbsDefaultKmsKeyId (the SDK retries its 500s as transient); its moto test fakes that call in the client's middleware",
+  "iam-unused-access-key":
+    "moto serves no Access Analyzer (GetFindingV2 names the key), so there is no moto scenario; the fuzzer deactivates a key on the fake account and its moto suite mocks only the analyzer",
+  "iam-unused-access-notice":
+    "tell-only: it declares no write, so there is no write to fault; its one read is Access Analyzer's GetFindingV2, which moto does not serve",
 };
 
 export function kindScenario(name: string): KindScenario | undefined {

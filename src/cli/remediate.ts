@@ -8,16 +8,16 @@ import { InputError } from "../domain/errors.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import type { Notification } from "../domain/notification.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
-import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
+import { analyzerEventSchema } from "../events/access-analyzer-events.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
 import { unsupportedDetailType } from "../events/detail-types.ts";
 import {
   type IntakeDeps,
   type IntakeResult,
-  intakeAccessAnalyzerEvent,
   intakeConfigEvent,
   isIgnored,
 } from "../usecases/intake.ts";
+import { intakeAnalyzerEvent } from "../usecases/intake-unused-access.ts";
 import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
 import {
   previewUndo,
@@ -123,13 +123,13 @@ async function readEvent(path: string): Promise<EventIntake> {
     return { intake: (deps) => intakeConfigEvent(deps, parsed.data), account };
   }
   if (source === "aws.access-analyzer") {
-    const parsed = accessAnalyzerFindingEventSchema.safeParse(raw);
+    const parsed = analyzerEventSchema.safeParse(raw);
     if (!parsed.success) {
       throw new EventFileError(
         `invalid Access Analyzer event:\n${describeZodError(parsed.error)}${id}`,
       );
     }
-    return { intake: (deps) => intakeAccessAnalyzerEvent(deps, parsed.data), account };
+    return { intake: (deps) => intakeAnalyzerEvent(deps, parsed.data), account };
   }
   throw new EventFileError(
     `unsupported event source ${JSON.stringify(source)}: expected aws.config or aws.access-analyzer${id}`,

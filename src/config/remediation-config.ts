@@ -5,6 +5,14 @@ import { awsAccountId as accountId, awsRegion as region } from "../events/aws-fi
 import { remediationSettingsSchema } from "../remediations/settings.ts";
 import { ConfigError, describeZodError } from "./errors.ts";
 
+/** Unused-access kinds: notify unless `modes` names the kind (a defaultMode of enforce does not). */
+export const UNUSED_ACCESS_KINDS = [
+  "iam-unused-access-key",
+  "iam-unused-password",
+  "iam-unused-role",
+  "iam-unused-permission",
+] as const satisfies readonly FindingKind[];
+
 export const FINDING_KINDS = [
   "s3-encryption",
   "s3-public-access",
@@ -16,6 +24,8 @@ export const FINDING_KINDS = [
   "sns-encryption",
   "ebs-default-encryption",
   "kinesis-encryption",
+  ...UNUSED_ACCESS_KINDS,
+  "cloudtrail-encryption",
   "dynamodb-encryption",
 ] as const satisfies readonly FindingKind[];
 
@@ -35,6 +45,7 @@ export const DEFAULT_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   "sns-encrypted-kms": "sns-encryption",
   "ec2-ebs-encryption-by-default": "ebs-default-encryption",
   "kinesis-stream-encrypted": "kinesis-encryption",
+  "cloud-trail-encryption-enabled": "cloudtrail-encryption",
   "dynamodb-table-encrypted-kms": "dynamodb-encryption",
 };
 
@@ -66,6 +77,7 @@ export const MANAGED_RULE_KINDS: Readonly<Record<string, FindingKind>> = {
   SNS_ENCRYPTED_KMS: "sns-encryption",
   EC2_EBS_ENCRYPTION_BY_DEFAULT: "ebs-default-encryption",
   KINESIS_STREAM_ENCRYPTED: "kinesis-encryption",
+  CLOUD_TRAIL_ENCRYPTION_ENABLED: "cloudtrail-encryption",
   DYNAMODB_TABLE_ENCRYPTED_KMS: "dynamodb-encryption",
 };
 
@@ -117,7 +129,15 @@ export const remediationConfigSchema = z
     dryRun: z.boolean().default(false),
     defaultMode: modeSchema.default("notify"),
     /** Mode per Config rule name or finding kind: { "s3-encryption": "enforce" }. */
-    modes: z.record(z.string().min(1), modeSchema).default({}),
+    modes: z
+      .record(z.string().min(1), modeSchema)
+      .default({})
+      // Unused-access kinds start at notify whatever defaultMode says: deactivating a key is
+      // opted into by naming the kind ({ "iam-unused-access-key": "enforce" }).
+      .transform((modes) => ({
+        ...Object.fromEntries(UNUSED_ACCESS_KINDS.map((kind) => [kind, "notify" as const])),
+        ...modes,
+      })),
     /** Empty: every account / region. */
     allowedAccounts: z.array(accountId).default([]),
     allowedRegions: z.array(region).default([]),

@@ -4,6 +4,7 @@ import {
 } from "../config/remediation-config.ts";
 import { POLICY_RESOURCE_KINDS } from "../domain/policy-resources.ts";
 import { REGIONAL_RESOURCE_TYPE_NAMES } from "../domain/regional-resources.ts";
+import { UNUSED_ACCESS_DETAIL_TYPE } from "../events/unused-access-finding.ts";
 
 type Pattern = Record<string, unknown>;
 
@@ -37,13 +38,15 @@ export function eventPatterns(config: RemediationConfig): {
     },
     accessAnalyzer: {
       source: ["aws.access-analyzer"],
-      "detail-type": ["Access Analyzer Finding"],
+      "detail-type": ["Access Analyzer Finding", UNUSED_ACCESS_DETAIL_TYPE],
       ...accountFilter,
       detail: {
         // Every type intake turns into a finding (resource policies, snapshots: their own remediations).
         resourceType: [
           "AWS::S3::Bucket",
           "AWS::IAM::Role",
+          // Unused-access findings name users too (access keys, passwords, permissions).
+          "AWS::IAM::User",
           ...Object.keys(POLICY_RESOURCE_KINDS),
           ...REGIONAL_RESOURCE_TYPE_NAMES,
         ],

@@ -198,6 +198,13 @@ export function statementsFor(
         ],
         action,
       );
+    } else if (service === "cloudtrail") {
+      // cloudtrail-encryption: the account's own trails, any region a finding names.
+      add(
+        "RemediateTrails",
+        sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"),
+        action,
+      );
     } else if (service === "dynamodb") {
       // dynamodb-encryption: the account's own tables, any region a finding names.
       add(

@@ -45,7 +45,13 @@ export type FindingKind =
   | "sns-encryption" // topic without a KMS key
   | "ebs-default-encryption" // EBS encryption by default off in a region
   | "kinesis-encryption" // Kinesis data stream without server-side encryption
-  | "dynamodb-encryption"; // DynamoDB table not on a KMS key (AWS owned key)
+  | "cloudtrail-encryption" // CloudTrail trail whose log files are not encrypted with a KMS key
+  | "dynamodb-encryption" // DynamoDB table not on a KMS key (AWS owned key)
+  // Unused access (IAM Access Analyzer unused-access analyzer):
+  | "iam-unused-access-key" // access key not used within the analyzer's window: deactivate
+  | "iam-unused-password" // console password not used: tell (a password is never recoverable)
+  | "iam-unused-role" // role not used: tell
+  | "iam-unused-permission"; // services / actions granted but not used: propose the narrowed policy
 
 export interface Finding {
   /** Stable id: Access Analyzer finding id, or a hash of config rule + resource + time. */
@@ -68,6 +74,8 @@ export interface Finding {
   /** Access Analyzer principal, e.g. { AWS: "444455556666" } or { AWS: "*" }. */
   principal?: Record<string, string>;
   isPublic: boolean;
+  /** The analyzer that reported it (unused-access findings: its details come from GetFindingV2). */
+  analyzerArn?: string;
   /** ISO time the source observed it. */
   observedAt: string;
 }

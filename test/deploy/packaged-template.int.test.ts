@@ -246,6 +246,11 @@ describe("packaged template: one least-privilege role per function", () => {
             { "Fn::Sub": "arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*" },
             { "Fn::Sub": "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*" },
           ]);
+        } else if (service === "cloudtrail") {
+          // cloudtrail-encryption: the account's own trails.
+          expect(targets).toEqual([
+            { "Fn::Sub": "arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*" },
+          ]);
         } else if (service === "dynamodb") {
           expect(targets).toEqual([
             { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*" },

@@ -5,11 +5,10 @@ import { type SampleName, sample } from "../usecases/fakes.ts";
 describe("unsupportedDetailType", () => {
   it.each<[SampleName, string]>([
     ["aws-doc-internal-access-finding", "Internal Access Finding"],
-    ["aws-doc-unused-access-finding", "Unused Access Finding for IAM entities"],
     ["aws-doc-access-preview-state-change", "Access Preview State Change"],
   ])("names AWS's documented %s as unsupported", (name, detailType) => {
     expect(unsupportedDetailType(sample(name))).toBe(
-      `unsupported detail-type "${detailType}" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" only`,
+      `unsupported detail-type "${detailType}" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" and "Unused Access Finding for IAM entities" only`,
     );
   });
 
@@ -25,6 +24,7 @@ describe("unsupportedDetailType", () => {
     "config-s3-encryption-noncompliant",
     "access-analyzer-s3-public",
     "aws-doc-access-analyzer-error-finding",
+    "aws-doc-unused-access-finding",
   ])("lets a handled detail-type through (%s)", (name) => {
     expect(unsupportedDetailType(sample(name))).toBeUndefined();
   });
@@ -44,6 +44,7 @@ describe("unsupportedDetailType", () => {
       source: "aws.access-analyzer",
       "detail-type": "x".repeat(10_000),
     });
-    expect(reason?.length).toBeLessThan(250);
+    // 128 characters of it, plus the two handled names (the message grew with the second one).
+    expect(reason?.length).toBeLessThan(300);
   });
 });

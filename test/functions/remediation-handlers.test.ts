@@ -214,11 +214,7 @@ describe("malformed or unexpected events", () => {
     },
   );
 
-  it.each<SampleName>([
-    "aws-doc-internal-access-finding",
-    "aws-doc-unused-access-finding",
-    "aws-doc-access-preview-state-change",
-  ])(
+  it.each<SampleName>(["aws-doc-internal-access-finding", "aws-doc-access-preview-state-change"])(
     "AWS's documented %s: one 'unsupported detail-type' reason at WARN, nothing built",
     async (name) => {
       const warned = vi.spyOn(onAccessAnalyzer.logger, "warn").mockImplementation(() => {});
@@ -228,7 +224,7 @@ describe("malformed or unexpected events", () => {
       expect(result).toEqual({
         ok: false,
         eventId: event.id,
-        error: `unsupported detail-type "${event["detail-type"]}" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" only`,
+        error: `unsupported detail-type "${event["detail-type"]}" from aws.access-analyzer: Vigil handles "Access Analyzer Finding" and "Unused Access Finding for IAM entities" only`,
       });
       expect(warned).toHaveBeenCalledWith(
         "event not handled",

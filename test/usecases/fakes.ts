@@ -54,6 +54,10 @@ export type SampleName =
   | "config-sns-encryption-noncompliant"
   | "config-ebs-default-encryption-noncompliant"
   | "config-kinesis-encryption-noncompliant"
+  | "access-analyzer-unused-access-key"
+  | "access-analyzer-unused-password"
+  | "access-analyzer-unused-archived"
+  | "config-cloudtrail-encryption-noncompliant"
   | "config-dynamodb-encryption-noncompliant"
   // Verbatim samples from AWS documentation (IAM User Guide, "Monitoring IAM Access Analyzer with
   // Amazon EventBridge"): the shapes AWS sends, other accounts and regions than the tests' own.

@@ -252,3 +252,45 @@ describe("intake: DynamoDB table encryption", () => {
     expect(isIgnored(result) && result.reason).toMatch(/not mapped to a finding kind/);
   });
 });
+
+describe("intake: CloudTrail trail encryption", () => {
+  it("maps the rule under its default name without asking Config", async () => {
+    const result = finding(
+      await intakeConfigEvent(deps(), configEvent("config-cloudtrail-encryption-noncompliant")),
+    );
+    expect(result).toMatchObject({
+      kind: "cloudtrail-encryption",
+      resourceType: "AWS::CloudTrail::Trail",
+      resourceName: "acme-management-events",
+      resourceArn: "arn:aws:cloudtrail:eu-west-1:123456789012:trail/acme-management-events",
+    });
+  });
+
+  it("maps Security Hub's generated rule by its managed source identifier CLOUD_TRAIL_ENCRYPTION_ENABLED", async () => {
+    const rules = {
+      "securityhub-cloud-trail-encryption-enabled-3f9a1c2d": {
+        sourceIdentifier: "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+      },
+    };
+    const result = finding(
+      await intakeConfigEvent(
+        deps({}, rules),
+        configEvent("config-cloudtrail-encryption-noncompliant", (e) => {
+          e.detail.configRuleName = "securityhub-cloud-trail-encryption-enabled-3f9a1c2d";
+        }),
+      ),
+    );
+    expect(result.kind).toBe("cloudtrail-encryption");
+  });
+
+  it("refuses a trail ARN of another account (an organization trail seen from a member)", async () => {
+    const result = await intakeConfigEvent(
+      deps(),
+      configEvent(
+        "config-cloudtrail-encryption-noncompliant",
+        withResourceId("arn:aws:cloudtrail:eu-west-1:999988887777:trail/org-trail"),
+      ),
+    );
+    expect(isIgnored(result) && result.reason).toMatch(/not in the finding's account/);
+  });
+});

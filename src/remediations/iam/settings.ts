@@ -42,3 +42,6 @@ export const roleQuarantineSettings = z.object({
     .default("vigil-quarantine-deny-all"),
   trustedAccounts,
 });
+
+/** iam-unused-access-key and iam-unused-access-notice read no settings (their mode is in `modes`). */
+export const unusedAccessSettings = z.looseObject({});

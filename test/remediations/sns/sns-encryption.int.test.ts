@@ -113,6 +113,8 @@ describe.skipIf(!endpoint)("sns-encryption against moto (SNS and KMS)", () => {
     );
     expect(plan.changes).toEqual([]);
     expect(plan.reason).toMatch(/cloudwatch\.amazonaws\.com publish.*snsKmsKeyId/);
+    // Declined: the runner tells people once (the reason names the setting), then stays quiet.
+    expect(plan.declined).toBe(plan.reason);
     expect(await keyOf("alarms")).toBe("");
   });
 
