@@ -9,6 +9,11 @@ import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
+  CreateTableCommand,
+  DynamoDBClient,
+  PutResourcePolicyCommand as PutTablePolicyCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
   EC2Client,
@@ -19,6 +24,11 @@ import {
   ECRClient,
   SetRepositoryPolicyCommand,
 } from "@aws-sdk/client-ecr";
+import {
+  CreateFileSystemCommand,
+  EFSClient,
+  PutFileSystemPolicyCommand,
+} from "@aws-sdk/client-efs";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -157,13 +167,16 @@ export async function benchRemediation(only: readonly string[] = []) {
     const secrets = counted(new SecretsManagerClient(config), counts);
     const lambda = counted(new LambdaClient(config), counts);
     const ecr = counted(new ECRClient(config), counts);
-    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, ...encryption.clients];
+    const efs = counted(new EFSClient(config), counts);
+    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs, ...encryption.clients];
     const seedSqs = new SQSClient(config);
     const seedSns = new SNSClient(config);
     const seedKms = new KMSClient(config);
     const seedSecrets = new SecretsManagerClient(config);
     const seedLambda = new LambdaClient(config);
     const seedEcr = new ECRClient(config);
+    const seedEfs = new EFSClient(config);
+    const seedDynamodb = new DynamoDBClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);
       if (!found) throw new Error(`bench built no ${Client.name}`);
@@ -525,6 +538,37 @@ export async function benchRemediation(only: readonly string[] = []) {
           }),
         );
         return repository?.repositoryArn as string;
+      }),
+      policyKind("efs-file-system-policy", "access-analyzer-efs-public", async (i) => {
+        const { FileSystemArn, FileSystemId } = await seedEfs.send(
+          new CreateFileSystemCommand({ CreationToken: `bench-fs-${i}` }),
+        );
+        await seedEfs.send(
+          new PutFileSystemPolicyCommand({
+            FileSystemId,
+            Policy: publicPolicy("elasticfilesystem:ClientMount", FileSystemArn as string),
+          }),
+        );
+        return FileSystemArn as string;
+      }),
+      policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", async (i) => {
+        const { TableDescription } = await seedDynamodb.send(
+          new CreateTableCommand({
+            TableName: `bench-policy-${i}`,
+            AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+            KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+            BillingMode: "PAY_PER_REQUEST",
+          }),
+        );
+        const arn = TableDescription?.TableArn as string;
+        // Public (moto does not enforce DynamoDB's block on public policies): a change by default.
+        await seedDynamodb.send(
+          new PutTablePolicyCommand({
+            ResourceArn: arn,
+            Policy: publicPolicy("dynamodb:GetItem", arn),
+          }),
+        );
+        return arn;
       }),
     );
 

@@ -9,8 +9,11 @@
 
 import { GetTrailCommand, ListTagsCommand, UpdateTrailCommand } from "@aws-sdk/client-cloudtrail";
 import {
+  DeleteResourcePolicyCommand,
   DescribeTableCommand,
+  GetResourcePolicyCommand,
   ListTagsOfResourceCommand,
+  PutResourcePolicyCommand,
   UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Handlers } from "./fake-aws-services.ts";
@@ -64,6 +67,29 @@ export class FakePipelineResources {
   private readonly keys = new Map<string, string>();
   /** Trail ARN → its KMS key ("" when none). */
   private readonly trailKeys = new Map<string, string>();
+  /** Table or stream ARN → its resource policy ("" when deleted); each starts with a public read. */
+  private readonly policies = new Map<string, string>();
+
+  private tablePolicy(arn: string): string {
+    if (!this.policies.has(arn)) {
+      this.policies.set(
+        arn,
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "Public",
+              Effect: "Allow",
+              Principal: "*",
+              Action: "dynamodb:GetItem",
+              Resource: arn,
+            },
+          ],
+        }),
+      );
+    }
+    return this.policies.get(arn) ?? "";
+  }
 
   cloudtrail(): Handlers {
     // Named by name or ARN, as GetTrail and UpdateTrail take it.
@@ -137,6 +163,33 @@ export class FakePipelineResources {
         },
       ],
       [ListTagsOfResourceCommand, () => ({ Tags: [] })],
+      [
+        GetResourcePolicyCommand,
+        (input) => {
+          const policy = this.tablePolicy(str(input.ResourceArn));
+          if (!policy) {
+            throw Object.assign(new Error("PolicyNotFoundException"), {
+              name: "PolicyNotFoundException",
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+          return { Policy: policy, RevisionId: String(policy.length) };
+        },
+      ],
+      [
+        PutResourcePolicyCommand,
+        (input) => {
+          this.policies.set(str(input.ResourceArn), str(input.Policy));
+          return { RevisionId: "1" };
+        },
+      ],
+      [
+        DeleteResourcePolicyCommand,
+        (input) => {
+          this.policies.set(str(input.ResourceArn), "");
+          return {};
+        },
+      ],
     ];
   }
 }

@@ -26,6 +26,11 @@ import {
   SetRepositoryPolicyCommand,
 } from "@aws-sdk/client-ecr";
 import {
+  DescribeFileSystemPolicyCommand,
+  ListTagsForResourceCommand as ListEfsTagsCommand,
+  PutFileSystemPolicyCommand,
+} from "@aws-sdk/client-efs";
+import {
   DescribeStreamSummaryCommand,
   ListTagsForStreamCommand,
   StartStreamEncryptionCommand,
@@ -337,6 +342,31 @@ export class FakeServiceResources {
         (input) => {
           this.policies.set(key(input), "");
           return {};
+        },
+      ],
+    ];
+  }
+
+  /** EFS file systems: a public mount policy each (EFS's API has no delete Vigil uses). */
+  efs(): Handlers {
+    const key = (input: Record<string, unknown>) => `file-system:${str(input.FileSystemId)}`;
+    return [
+      [ListEfsTagsCommand, () => ({ Tags: [] })],
+      [
+        DescribeFileSystemPolicyCommand,
+        (input) => {
+          const policy = this.policy(key(input), () =>
+            publicPolicy("elasticfilesystem:ClientMount", "*"),
+          );
+          if (!policy) throw notFoundError("PolicyNotFound");
+          return { FileSystemId: str(input.FileSystemId), Policy: policy };
+        },
+      ],
+      [
+        PutFileSystemPolicyCommand,
+        (input) => {
+          this.policies.set(key(input), str(input.Policy));
+          return { FileSystemId: str(input.FileSystemId), Policy: str(input.Policy) };
         },
       ],
     ];

@@ -26,6 +26,7 @@ import {
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { EFSClient } from "@aws-sdk/client-efs";
 import {
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
@@ -173,6 +174,7 @@ export interface RecordedCall {
     | "secretsmanager"
     | "lambda"
     | "ecr"
+    | "efs"
     | "ec2"
     | "rds"
     | "kinesis"
@@ -690,6 +692,7 @@ export class FakeAws {
     const secrets = mockClient(SecretsManagerClient);
     const lambda = mockClient(LambdaClient);
     const ecr = mockClient(ECRClient);
+    const efs = mockClient(EFSClient);
     const ec2 = mockClient(EC2Client);
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
@@ -708,6 +711,7 @@ export class FakeAws {
       ["secretsmanager", secrets],
       ["lambda", lambda],
       ["ecr", ecr],
+      ["efs", efs],
       ["ec2", ec2],
       ["rds", rds],
       ["kinesis", kinesis],
@@ -720,6 +724,7 @@ export class FakeAws {
     wire(secrets, this.resources.secretsManager());
     wire(lambda, this.resources.lambda());
     wire(ecr, this.resources.ecr());
+    wire(efs, this.resources.efs());
     wire(ec2, this.resources.ec2());
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());

@@ -8,7 +8,11 @@
  * Not a Vitest module: shared with bench/resilience.ts.
  */
 import { CloudTrailClient, CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  PutResourcePolicyCommand as PutTablePolicyCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
@@ -21,6 +25,11 @@ import {
   ECRClient,
   SetRepositoryPolicyCommand,
 } from "@aws-sdk/client-ecr";
+import {
+  CreateFileSystemCommand,
+  EFSClient,
+  PutFileSystemPolicyCommand,
+} from "@aws-sdk/client-efs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import {
@@ -235,6 +244,26 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
     },
   },
   {
+    remediation: "efs-file-system-policy",
+    sample: "access-analyzer-efs-public",
+    service: "EFS",
+    target: (input) => String(input.FileSystemId ?? input.ResourceId ?? "").startsWith("fs-"),
+    write: /^PutFileSystemPolicy$/,
+    async setup(endpoint, event) {
+      const efs = client(EFSClient, endpoint);
+      const { FileSystemArn, FileSystemId } = await efs.send(
+        new CreateFileSystemCommand({ CreationToken: "acme-shared-scratch" }),
+      );
+      await efs.send(
+        new PutFileSystemPolicyCommand({
+          FileSystemId,
+          Policy: publicPolicy("elasticfilesystem:ClientMount", FileSystemArn as string),
+        }),
+      );
+      event.detail.resource = FileSystemArn;
+    },
+  },
+  {
     remediation: "ebs-snapshot-sharing",
     sample: "access-analyzer-ebs-snapshot-public",
     service: "EC2",
@@ -357,6 +386,33 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
           policyText: publicPolicy("ecr:BatchGetImage", repository?.repositoryArn ?? "*"),
         }),
       );
+    },
+  },
+  {
+    remediation: "dynamodb-resource-policy",
+    sample: "access-analyzer-dynamodb-external",
+    service: "DynamoDB",
+    target: (input) => String(input.ResourceArn ?? "").includes(":table/acme-orders"),
+    write: /^(Put|Delete)ResourcePolicy$/,
+    async setup(endpoint, event) {
+      const dynamodb = client(DynamoDBClient, endpoint);
+      const { TableDescription } = await dynamodb.send(
+        new CreateTableCommand({
+          TableName: "acme-orders",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+      const arn = TableDescription?.TableArn as string;
+      // A public grant (moto does not enforce DynamoDB's block on them): a change with defaults.
+      await dynamodb.send(
+        new PutTablePolicyCommand({
+          ResourceArn: arn,
+          Policy: publicPolicy("dynamodb:GetItem", arn),
+        }),
+      );
+      event.detail.resource = arn;
     },
   },
   {

@@ -120,6 +120,22 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
         "ecr:ListTagsForResource",
       ],
     );
+    scope(
+      "RemediateFileSystemPolicies",
+      "arn:${AWS::Partition}:elasticfilesystem:*:${AWS::AccountId}:file-system/*",
+      [
+        "elasticfilesystem:DescribeFileSystemPolicy",
+        "elasticfilesystem:PutFileSystemPolicy",
+        "elasticfilesystem:ListTagsForResource",
+      ],
+    );
+    // Tables, and their streams (table/<name>/stream/<label>).
+    scope("RemediateTablePolicies", "arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*", [
+      "dynamodb:GetResourcePolicy",
+      "dynamodb:PutResourcePolicy",
+      "dynamodb:DeleteResourcePolicy",
+      "dynamodb:ListTagsOfResource",
+    ]);
     return scopes;
   })();
 

@@ -16,12 +16,14 @@ export type ResourceType =
   | "AWS::SecretsManager::Secret"
   | "AWS::Lambda::Function"
   | "AWS::ECR::Repository"
+  | "AWS::EFS::FileSystem"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
   // Encryption at rest of pipeline services (issue 12 item 6).
   | "AWS::Kinesis::Stream"
   | "AWS::DynamoDB::Table"
+  | "AWS::DynamoDB::Stream"
   | "AWS::CloudTrail::Trail"
   /** Account-level settings (EBS encryption by default), one per region. */
   | "AWS::::Account";
@@ -39,6 +41,8 @@ export type FindingKind =
   | "secret-resource-policy"
   | "lambda-function-policy" // function permissions (and a function URL with AuthType NONE)
   | "ecr-repository-policy"
+  | "efs-file-system-policy"
+  | "dynamodb-resource-policy" // table or stream resource policy
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

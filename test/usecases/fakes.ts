@@ -40,6 +40,8 @@ export type SampleName =
   | "access-analyzer-secret-public"
   | "access-analyzer-lambda-public"
   | "access-analyzer-ecr-public"
+  | "access-analyzer-efs-public"
+  | "access-analyzer-dynamodb-external"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"

@@ -577,6 +577,8 @@ describe("intake: Access Analyzer finding", () => {
     ],
     ["access-analyzer-lambda-public", "lambda-function-policy", "acme-ingest-webhook", true],
     ["access-analyzer-ecr-public", "ecr-repository-policy", "acme/ingest-worker", true],
+    ["access-analyzer-efs-public", "efs-file-system-policy", "fs-0a1b2c3d4e5f67890", true],
+    ["access-analyzer-dynamodb-external", "dynamodb-resource-policy", "acme-orders", false],
   ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
     const { deps: d } = deps();
     const event = aaEvent(name);
@@ -672,6 +674,33 @@ describe("intake: Access Analyzer finding", () => {
         e.detail.resource = "arn:aws:ecr:eu-west-1:123456789012:repository/acme/../other";
       },
       /not a valid AWS::ECR::Repository ARN/,
+    ],
+    [
+      "file system id that is not EFS's",
+      "access-analyzer-efs-public",
+      (e) => {
+        e.detail.resource =
+          "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-../../x";
+      },
+      /not a valid AWS::EFS::FileSystem ARN/,
+    ],
+    [
+      "file system in another account",
+      "access-analyzer-efs-public",
+      (e) => {
+        e.detail.resource =
+          "arn:aws:elasticfilesystem:eu-west-1:444455556666:file-system/fs-0a1b2c3d4e5f67890";
+      },
+      /not in the finding's account/,
+    ],
+    [
+      "stream label that is not a timestamp",
+      "access-analyzer-dynamodb-external",
+      (e) => {
+        e.detail.resourceType = "AWS::DynamoDB::Stream";
+        e.detail.resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-orders/stream/../x";
+      },
+      /not a valid AWS::DynamoDB::Stream ARN/,
     ],
     [
       "topic ARN with a path",
