@@ -83,10 +83,11 @@ export function keptSlice(sorted: ArrayLike<number>): { first: number; end: numb
  * Mean and sample σ of an ASCENDING array after leaving out isolated outliers (the rule at the top of this
  * file). Exported for tests.
  */
-export function robustSpread(sorted: readonly number[]): Spread {
+export function robustSpread(sorted: readonly number[] | Float64Array): Spread {
   const count = sorted.length;
   const { first, end } = keptSlice(sorted);
-  const kept = first === 0 && end === count ? sorted : sorted.slice(first, end);
+  // simple-statistics only reads length and indexes: a Float64Array view works as is.
+  const kept = (first === 0 && end === count ? sorted : sorted.slice(first, end)) as number[];
   return {
     mean: mean(kept),
     sigma: kept.length >= 2 ? sampleStandardDeviation(kept) : 0,

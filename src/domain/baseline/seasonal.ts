@@ -4,7 +4,7 @@ import { type BaselineEngine, type Estimate, outlierNote, SIGMA_EPSILON } from "
 import type { Grid } from "./grid.ts";
 import { meanSdEstimate } from "./mean-sd.ts";
 import { robustSpread } from "./robust-spread.ts";
-import { SortedValues, usableValues } from "./sorted-window.ts";
+import { SortedFloat64, usableValues } from "./sorted-window.ts";
 
 /**
  * `seasonal`: compares a period with the same slot of the week — hour-of-week for hourly periods, weekday for
@@ -30,9 +30,10 @@ import { SortedValues, usableValues } from "./sorted-window.ts";
  *    which also holds the weekly swing and so gives a conservative (wider) band.
  */
 export class SeasonalBaseline implements BaselineEngine {
-  private readonly residuals = new SortedValues();
+  /** Sorted residuals of the window: the typed-array multiset mean-sd and robust slide on. */
+  private readonly residuals: SortedFloat64;
   /** Residual currently in `residuals` for each cell; NaN = none. */
-  private readonly residualAt: number[];
+  private readonly residualAt: Float64Array;
   private usable = 0;
   private current = -1;
 
@@ -44,7 +45,8 @@ export class SeasonalBaseline implements BaselineEngine {
     /** "day": slotsPerWeek is then the slots of a day (auto's time-of-day baseline). */
     private readonly cycle: "week" | "day" = "week",
   ) {
-    this.residualAt = new Array<number>(grid.baseline.length).fill(Number.NaN);
+    this.residualAt = new Float64Array(grid.baseline.length).fill(Number.NaN);
+    this.residuals = new SortedFloat64(window);
   }
 
   moveTo(index: number): void {
@@ -74,7 +76,7 @@ export class SeasonalBaseline implements BaselineEngine {
 
     const expected = median(sameSlot);
     const slotNote = `${sameSlot.length} ${slotName} value${sameSlot.length === 1 ? "" : "s"}`;
-    if (this.residuals.values.length < Math.max(2, this.settings.minHistoryPeriods)) {
+    if (this.residuals.count < Math.max(2, this.settings.minHistoryPeriods)) {
       const raw = robustSpread(usableValues(baseline, windowStart, index));
       return {
         expected,
@@ -84,7 +86,7 @@ export class SeasonalBaseline implements BaselineEngine {
           `seasonal over ${raw.kept} ${periodWord} periods, ${slotNote}, σ from the raw window (too few residuals yet)`,
       };
     }
-    const spread = robustSpread(this.residuals.values);
+    const spread = robustSpread(this.residuals.view());
     const periodsUsed = this.usable - spread.leftOut;
     let slotLevel = 0;
     for (const value of sameSlot) slotLevel += Math.abs(value);
@@ -134,7 +136,7 @@ export class SeasonalBaseline implements BaselineEngine {
     for (let anchor = windowStart; anchor < windowStart + slots; anchor++) {
       this.computeSlotResiduals(anchor, false);
     }
-    this.residuals.replaceAll(usableValues(this.residualAt, windowStart, index));
+    this.residuals.fill(this.residualAt, windowStart, index);
   }
 
   /** Window moves by one cell: only the slot losing its oldest cell and the slot gaining a cell change. */

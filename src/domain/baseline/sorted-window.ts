@@ -24,28 +24,8 @@ export function upperBound(values: ArrayLike<number>, target: number): number {
   return low;
 }
 
-/** An ascending multiset: the sliding window's sorted view (binary search + splice per change). */
-export class SortedValues {
-  values: number[] = [];
-
-  /** Takes ownership of `sorted`, which must already be ascending. */
-  replaceAll(sorted: number[]): void {
-    this.values = sorted;
-  }
-
-  insert(value: number): void {
-    this.values.splice(upperBound(this.values, value), 0, value);
-  }
-
-  remove(value: number): void {
-    const index = lowerBound(this.values, value);
-    if (this.values[index] !== value) throw new Error(`internal: ${value} is not in the window`);
-    this.values.splice(index, 1);
-  }
-}
-
 /**
- * An ascending multiset in a Float64Array — the sliding window of `mean-sd` and `robust`. A slide
+ * An ascending multiset in a Float64Array — the sliding window of `mean-sd` and `robust`, and the residuals of `seasonal`. A slide
  * (one value leaves, one enters) is one binary search each and a single memmove of the values
  * between the two positions, not a remove and an insert of the whole tail; no allocation per slide.
  */
