@@ -3,6 +3,7 @@ import { parseRemediationConfig } from "../config/remediation-config.ts";
 import { alarmResources } from "./alarms.ts";
 import { dashboardResources } from "./dashboard.ts";
 import { eventPatterns } from "./event-patterns.ts";
+import { exemptionTagsScp } from "./exemption-tags-scp.ts";
 import { findingsBusResources } from "./findings-bus.ts";
 import { roleResources } from "./iam-roles.ts";
 import { journalResources } from "./journal-resources.ts";
@@ -43,6 +44,10 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
     "deploy/dashboard.json": json(dashboardResources()),
     "deploy/findings-bus.json": json(findingsBusResources({ memberAccounts })),
     "deploy/member-account.yaml": memberAccountYaml(patterns),
+    // For organisations that honour exemption tags: attach after naming the security role.
+    "deploy/scp-exemption-tags.json": json(
+      exemptionTagsScp([remediation.exemptionTag, remediation.exemptionUntilTag]),
+    ),
     // What the functions load (VIGIL_CONFIG): validated here, so no YAML parser is bundled; the
     // runbook link made absolute (a page must link somewhere clickable).
     "deploy/vigil.config.json": json(withRunbookUrl(config)),
