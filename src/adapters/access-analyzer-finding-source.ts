@@ -4,10 +4,7 @@ import {
   paginateListAnalyzers,
   paginateListFindingsV2,
 } from "@aws-sdk/client-accessanalyzer";
-import type {
-  ExternalAccessFinding,
-  ExternalAccessFindingSource,
-} from "../ports/access-analyzer-findings.ts";
+import type { AnalyzerFinding, AnalyzerFindingSource } from "../ports/access-analyzer-findings.ts";
 
 /** IAM actions (ListFindingsV2 and GetFindingV2 are authorised as ListFindings and GetFinding). */
 export const ACCESS_ANALYZER_FINDING_ACTIONS = [
@@ -16,27 +13,35 @@ export const ACCESS_ANALYZER_FINDING_ACTIONS = [
   "access-analyzer:GetFinding",
 ];
 
-/** The analyzer types that report external access (the unused/internal ones report other things). */
-const EXTERNAL_ACCESS_TYPES = ["ACCOUNT", "ORGANIZATION"] as const;
+/** The analyzer types Vigil acts on (internal-access analyzers report nothing it remediates). */
+const ANALYZER_TYPES = [
+  ["ACCOUNT", "external-access"],
+  ["ORGANIZATION", "external-access"],
+  ["ACCOUNT_UNUSED_ACCESS", "unused-access"],
+  ["ORGANIZATION_UNUSED_ACCESS", "unused-access"],
+] as const;
 
-export class AccessAnalyzerFindingSource implements ExternalAccessFindingSource {
+export class AccessAnalyzerFindingSource implements AnalyzerFindingSource {
   constructor(
     private readonly client: AccessAnalyzerClient,
     private readonly pageSize = 100,
   ) {}
 
-  async *active(): AsyncIterable<ExternalAccessFinding> {
-    for (const type of EXTERNAL_ACCESS_TYPES) {
+  async *active(): AsyncIterable<AnalyzerFinding> {
+    for (const [type, kind] of ANALYZER_TYPES) {
       for await (const page of paginateListAnalyzers({ client: this.client }, { type })) {
         for (const analyzer of page.analyzers ?? []) {
           if (analyzer.status !== "ACTIVE" || !analyzer.arn) continue;
-          yield* this.findingsOf(analyzer.arn);
+          yield* this.findingsOf(analyzer.arn, kind);
         }
       }
     }
   }
 
-  private async *findingsOf(analyzerArn: string): AsyncIterable<ExternalAccessFinding> {
+  private async *findingsOf(
+    analyzerArn: string,
+    kind: AnalyzerFinding["analyzer"]["kind"],
+  ): AsyncIterable<AnalyzerFinding> {
     const pages = paginateListFindingsV2(
       { client: this.client, pageSize: this.pageSize },
       { analyzerArn, filter: { status: { eq: ["ACTIVE"] } } },
@@ -45,11 +50,14 @@ export class AccessAnalyzerFindingSource implements ExternalAccessFindingSource 
       for (const summary of page.findings ?? []) {
         if (!summary.id || !summary.resource || !summary.resourceType) continue;
         if (!summary.resourceOwnerAccount || !summary.updatedAt) continue;
-        const details = summary.error
-          ? undefined
-          : (await this.client.send(new GetFindingV2Command({ analyzerArn, id: summary.id })))
-              .findingDetails?.[0]?.externalAccessDetails;
+        // Unused access: the remediation reads the finding's details itself (GetFindingV2).
+        const details =
+          summary.error || kind === "unused-access"
+            ? undefined
+            : (await this.client.send(new GetFindingV2Command({ analyzerArn, id: summary.id })))
+                .findingDetails?.[0]?.externalAccessDetails;
         yield {
+          analyzer: { arn: analyzerArn, kind },
           id: summary.id,
           resource: summary.resource,
           resourceType: summary.resourceType,

@@ -1,8 +1,10 @@
 /**
- * Active external-access findings of IAM Access Analyzer, for the sweep: an "Access Analyzer
- * Finding" event is delivered on a best-effort basis, and a missed one is never sent again.
+ * Active findings of IAM Access Analyzer, external access and unused access, for the sweep: their
+ * events are delivered on a best-effort basis, and a missed one is never sent again.
  */
-export interface ExternalAccessFinding {
+export interface AnalyzerFinding {
+  /** Which analyzer reported it: external access, or unused access (the event shapes differ). */
+  analyzer: { arn: string; kind: "external-access" | "unused-access" };
   id: string;
   resource: string;
   resourceType: string;
@@ -18,10 +20,11 @@ export interface ExternalAccessFinding {
   isPublic?: boolean;
 }
 
-export interface ExternalAccessFindingSource {
+export interface AnalyzerFindingSource {
   /**
-   * ACTIVE external-access findings of every active external-access analyzer in the region, page by
-   * page, details included. Stopping the iteration stops the reading.
+   * ACTIVE findings of every active external-access and unused-access analyzer in the region, page
+   * by page (external access: details included; unused access: the remediation reads them).
+   * Stopping the iteration stops the reading.
    */
-  active(): AsyncIterable<ExternalAccessFinding>;
+  active(): AsyncIterable<AnalyzerFinding>;
 }

@@ -1,10 +1,11 @@
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
-import type {
-  ExternalAccessFinding,
-  ExternalAccessFindingSource,
-} from "../ports/access-analyzer-findings.ts";
+import {
+  UNUSED_ACCESS_DETAIL_TYPE,
+  unusedAccessFindingEventSchema,
+} from "../events/unused-access-finding.ts";
+import type { AnalyzerFinding, AnalyzerFindingSource } from "../ports/access-analyzer-findings.ts";
 import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
@@ -18,6 +19,7 @@ import {
   managedRuleKind,
   ruleKindFor,
 } from "./intake.ts";
+import { intakeUnusedAccessEvent } from "./intake-unused-access.ts";
 import {
   isTransientAwsError,
   type RemediationDeps,
@@ -35,7 +37,7 @@ export interface ReconcileDeps {
    * Active Access Analyzer external-access findings (a missed event is never sent again): swept
    * after the Config rules, within the same bounds. Absent: Config only.
    */
-  accessAnalyzer?: ExternalAccessFindingSource;
+  accessAnalyzer?: AnalyzerFindingSource;
   /**
    * Who owns each rule: the sweep acts on AWS-owned (or allow-listed) rules only, like intake; and
    * unmapped names are mapped by their managed source identifier.
@@ -214,8 +216,17 @@ export async function reconcile(
         try {
           // The same intake as the event: same finding id and observedAt, so the same claim, and
           // a finding the event already handled is a duplicate.
-          const event = accessAnalyzerFindingEventSchema.parse(asEvent(found, runId, deps.region));
-          const intake = await intakeAccessAnalyzerEvent({ ...intakeDeps, source: "sweep" }, event);
+          const sweepIntake = { ...intakeDeps, source: "sweep" as const };
+          const intake =
+            found.analyzer.kind === "unused-access"
+              ? await intakeUnusedAccessEvent(
+                  sweepIntake,
+                  unusedAccessFindingEventSchema.parse(asUnusedEvent(found, runId, deps.region)),
+                )
+              : await intakeAccessAnalyzerEvent(
+                  sweepIntake,
+                  accessAnalyzerFindingEventSchema.parse(asEvent(found, runId, deps.region)),
+                );
           await handle(intake);
         } catch (error) {
           report.errors.push({
@@ -265,8 +276,32 @@ export async function reconcile(
   return report;
 }
 
+/** An unused-access finding read by the sweep, in the shape of its EventBridge event. */
+function asUnusedEvent(found: AnalyzerFinding, runId: string, region: string): unknown {
+  return {
+    id: runId,
+    source: "aws.access-analyzer",
+    "detail-type": UNUSED_ACCESS_DETAIL_TYPE,
+    time: found.updatedAt.toISOString(),
+    account: found.account,
+    region,
+    resources: [found.analyzer.arn],
+    detail: {
+      findingId: found.id,
+      status: found.status,
+      resourceType: found.resourceType,
+      resource: found.resource,
+      accountId: found.account,
+      findingType: found.findingType ?? "",
+      isDeleted: false,
+      updatedAt: found.updatedAt.toISOString(),
+      ...(found.analyzedAt ? { analyzedAt: found.analyzedAt.toISOString() } : {}),
+    },
+  };
+}
+
 /** An active finding read by the sweep, in the shape of the event Access Analyzer would send. */
-function asEvent(found: ExternalAccessFinding, runId: string, region: string): unknown {
+function asEvent(found: AnalyzerFinding, runId: string, region: string): unknown {
   return {
     id: runId,
     source: "aws.access-analyzer",

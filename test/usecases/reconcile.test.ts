@@ -380,6 +380,10 @@ describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Acc
     aaMock.reset();
     configMock.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [] });
     aaMock.on(ListAnalyzersCommand, { type: "ACCOUNT" }).resolves({ analyzers: [] });
+    aaMock.on(ListAnalyzersCommand, { type: "ACCOUNT_UNUSED_ACCESS" }).resolves({ analyzers: [] });
+    aaMock
+      .on(ListAnalyzersCommand, { type: "ORGANIZATION_UNUSED_ACCESS" })
+      .resolves({ analyzers: [] });
     aaMock.on(ListAnalyzersCommand, { type: "ORGANIZATION" }).resolves({
       analyzers: [
         {
@@ -488,6 +492,62 @@ describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Acc
     expect(report.outcomes).toEqual({ duplicate: 1, ignored: 2 });
     expect(report.handled).toBe(0);
     expect(remediation.calls.filter((c) => c.phase === "apply")).toHaveLength(1);
+  });
+
+  it("also sweeps unused-access analyzers: their findings go through the unused-access intake, details left to the remediation", async () => {
+    const UNUSED = "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/unused";
+    aaMock.on(ListAnalyzersCommand, { type: "ORGANIZATION" }).resolves({ analyzers: [] });
+    aaMock.on(ListAnalyzersCommand, { type: "ACCOUNT_UNUSED_ACCESS" }).resolves({
+      analyzers: [
+        {
+          arn: UNUSED,
+          name: "unused",
+          type: "ACCOUNT_UNUSED_ACCESS",
+          status: "ACTIVE",
+          createdAt: UPDATED,
+        },
+      ],
+    });
+    aaMock.on(ListFindingsV2Command, { analyzerArn: UNUSED }).resolves({
+      findings: [
+        {
+          id: "u-key",
+          resource: "arn:aws:iam::123456789012:user/etl-loader",
+          resourceType: "AWS::IAM::User",
+          resourceOwnerAccount: "123456789012",
+          status: "ACTIVE",
+          createdAt: UPDATED,
+          analyzedAt: UPDATED,
+          updatedAt: UPDATED,
+          findingType: "UnusedIAMUserAccessKey",
+        },
+      ],
+    });
+    const remediation = fakeRemediation({ kinds: ["iam-unused-access-key"] });
+    const runner = testDeps([remediation], { defaultMode: "enforce" });
+    const report = await reconcile({
+      runner,
+      compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
+      iamIds,
+      configRules: fakeConfigRules(),
+      account: "123456789012",
+      region: "us-east-1",
+      accessAnalyzer: new AccessAnalyzerFindingSource(
+        new AccessAnalyzerClient({ region: "us-east-1" }),
+      ),
+    });
+    expect(report).toMatchObject({ accessAnalyzerFindings: 1, partialFailure: false });
+    // Unused-access kinds stay at notify whatever defaultMode says: planned, told, not applied.
+    expect(report.outcomes).toEqual({ notified: 1 });
+    expect(aaMock).not.toHaveReceivedCommand(GetFindingV2Command);
+    const [finding] = [...runner.journal.records.values()].map((r) => r.finding);
+    expect(finding).toMatchObject({
+      id: "u-key",
+      source: "sweep",
+      kind: "iam-unused-access-key",
+      analyzerArn: UNUSED,
+      resourceName: "etl-loader",
+    });
   });
 
   it("is bounded: stops at maxEvaluationsPerRun without reading the next page", async () => {
