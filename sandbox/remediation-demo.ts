@@ -16,7 +16,6 @@ import {
   CreateRoleCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateKeyCommand,
@@ -48,6 +47,7 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { runUndoCommand } from "../src/cli/remediate.ts";
 import { defaultRunbookUrl, packageRepository } from "../src/deploy/runbook-url.ts";
+import { quarantinePolicyDefinition } from "../src/remediations/iam/iam-role-quarantine.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import { putManagedConfigRules, withRuleArn } from "./config-rules.ts";
 import { createJournalMacKey } from "./journal-mac-key.ts";
@@ -267,6 +267,8 @@ export async function runRemediationSandbox(
       AssumeRolePolicyDocument: TRUST_EXTERNAL,
     }),
   );
+  // What Vigil's stack creates in every account: the deny-all policy quarantine attaches.
+  await iam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
 
   // A queue anyone may send to, and a key another account may decrypt with (resource policies).
   const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:acme-ingest-events`;
@@ -379,11 +381,11 @@ export async function runRemediationSandbox(
     );
     return `etl-runner managed policies: [${(attached.AttachedPolicies ?? []).map((p) => p.PolicyName).join(", ")}]`;
   };
-  const inlineOfReader = async () => {
-    const inline = await iam.send(
-      new ListRolePoliciesCommand({ RoleName: "etl-cross-account-reader" }),
+  const attachedToReader = async () => {
+    const attached = await iam.send(
+      new ListAttachedRolePoliciesCommand({ RoleName: "etl-cross-account-reader" }),
     );
-    return `etl-cross-account-reader inline policies: [${(inline.PolicyNames ?? []).join(", ")}]`;
+    return `etl-cross-account-reader managed policies: [${(attached.AttachedPolicies ?? []).map((p) => p.PolicyName).join(", ")}]`;
   };
 
   const adminPolicyEvent = sample("config-iam-admin-policy-noncompliant");
@@ -431,7 +433,7 @@ export async function runRemediationSandbox(
       expected: "applied",
       run: () =>
         onAccessAnalyzer.handler(sample("access-analyzer-iam-role-external"), LAMBDA_CONTEXT),
-      state: inlineOfReader,
+      state: attachedToReader,
     },
     {
       title: "Access Analyzer: queue acme-ingest-events accepts messages from *",
