@@ -747,6 +747,18 @@ export const ANALYZER_BASES: AnalyzerBase[] = [
     }),
 ];
 
+/** A finding's status: only ACTIVE acts, whichever kind of analyzer reported it. */
+function findingStatus(status: string[], current: string): fc.Arbitrary<Mutation> {
+  return fc.oneof(
+    validatedString(status, true),
+    fc
+      .constantFrom("ACTIVE", "ARCHIVED", "RESOLVED")
+      .filter((s) => s !== current)
+      .map((s) => ({ path: status, value: s, label: `status ${s}`, invalidates: s !== "ACTIVE" })),
+    fc.constantFrom("active", "OPEN", "FIXED").map(set(status, "unknown status", true)),
+  );
+}
+
 /** An unused-access finding: the analyzer (GetFindingV2) is asked for everything it acts on. */
 function unusedAccessMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
   const d = (key: string) => ["detail", key];
@@ -757,19 +769,7 @@ function unusedAccessMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
       validatedString(d("findingId"), true),
       uuid.map(set(d("findingId"), "another finding id", false)),
     ),
-    fc.oneof(
-      validatedString(status, true),
-      fc
-        .constantFrom("ACTIVE", "ARCHIVED", "RESOLVED")
-        .filter((s) => s !== base.status)
-        .map((s) => ({
-          path: status,
-          value: s,
-          label: `status ${s}`,
-          invalidates: s !== "ACTIVE",
-        })),
-      fc.constantFrom("active", "OPEN", "FIXED").map(set(status, "unknown status", true)),
-    ),
+    findingStatus(status, base.status),
     fc
       .oneof(
         validatedString(d("resourceType"), true),
@@ -891,19 +891,7 @@ function analyzerMutations(base: AnalyzerBase): fc.Arbitrary<Mutation> {
   return fc.oneof(
     ...envelope("aws.access-analyzer", "Access Analyzer Finding"),
     fc.oneof(validatedString(d("id"), true), uuid.map(set(d("id"), "another finding id", false))),
-    fc.oneof(
-      validatedString(status, true),
-      fc
-        .constantFrom("ACTIVE", "ARCHIVED", "RESOLVED")
-        .filter((s) => s !== base.status)
-        .map((s) => ({
-          path: status,
-          value: s,
-          label: `status ${s}`,
-          invalidates: s !== "ACTIVE",
-        })),
-      fc.constantFrom("active", "OPEN", "FIXED").map(set(status, "unknown status", true)),
-    ),
+    findingStatus(status, base.status),
     fc
       .oneof(
         validatedString(d("resourceType"), true),

@@ -18,6 +18,7 @@ import { AccessAnalyzerFindingSource } from "../../src/adapters/access-analyzer-
 import { ConfigComplianceSource } from "../../src/adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../../src/adapters/config-rules-catalog.ts";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
+import type { FindingKind } from "../../src/domain/finding.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
 import { intakeAccessAnalyzerEvent, isIgnored } from "../../src/usecases/intake.ts";
@@ -62,10 +63,11 @@ const iamIds: IamIdLookup = {
   },
 };
 
-function setup(config: RemediationConfigInput = { defaultMode: "enforce" }) {
-  const remediation = fakeRemediation({
-    kinds: ["s3-encryption", "s3-public-access", "iam-risky-policy"],
-  });
+function setup(
+  config: RemediationConfigInput = { defaultMode: "enforce" },
+  kinds: FindingKind[] = ["s3-encryption", "s3-public-access", "iam-risky-policy"],
+) {
+  const remediation = fakeRemediation({ kinds });
   const runner = testDeps([remediation], config);
   const deps = {
     runner,
@@ -523,15 +525,9 @@ describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Acc
         },
       ],
     });
-    const remediation = fakeRemediation({ kinds: ["iam-unused-access-key"] });
-    const runner = testDeps([remediation], { defaultMode: "enforce" });
+    const { deps, runner } = setup({ defaultMode: "enforce" }, ["iam-unused-access-key"]);
     const report = await reconcile({
-      runner,
-      compliance: new ConfigComplianceSource(new ConfigServiceClient({ region: "us-east-1" })),
-      iamIds,
-      configRules: fakeConfigRules(),
-      account: "123456789012",
-      region: "us-east-1",
+      ...deps,
       accessAnalyzer: new AccessAnalyzerFindingSource(
         new AccessAnalyzerClient({ region: "us-east-1" }),
       ),
