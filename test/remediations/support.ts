@@ -20,6 +20,21 @@ export const KMS_KEY_ARN =
 export const OTHER_KMS_KEY_ARN =
   "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555";
 
+/**
+ * Configured KMS keys an encryption remediation must refuse before it reads or writes the resource
+ * (kms-key.ts): one that does not exist, and one of another region. Each with the error it gives.
+ */
+export const UNUSABLE_KMS_KEYS: ReadonlyArray<[string, RegExp]> = [
+  [
+    `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+    /does not exist/,
+  ],
+  [
+    `arn:aws:kms:eu-west-1:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+    /only encrypts resources of its own region/,
+  ],
+];
+
 export const TEST_SETTINGS: RemediationSettings = {
   s3EncryptionAlgorithm: "aws:kms",
   s3KmsKeyArn: KMS_KEY_ARN,

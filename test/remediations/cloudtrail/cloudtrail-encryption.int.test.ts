@@ -24,6 +24,7 @@ import {
   makeFinding,
   motoContextFactory,
   planApplyVerify,
+  UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -208,17 +209,7 @@ describe.skipIf(!endpoint)("cloudtrail-encryption against moto (CloudTrail and K
 
   it("bad key settings fail before anything is written: zero mutating calls", async () => {
     await trail("metrics");
-    const cases: [string, RegExp][] = [
-      [
-        `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
-        /does not exist/,
-      ],
-      [
-        `arn:aws:kms:eu-west-1:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
-        /only encrypts resources of its own region/,
-      ],
-    ];
-    for (const [key, error] of cases) {
+    for (const [key, error] of UNUSABLE_KMS_KEYS) {
       const watched = new ActionRecorder();
       const ctx = {
         ...context({ cloudTrailKmsKeyArn: key }),

@@ -20,6 +20,7 @@ import {
   makeFinding,
   motoContextFactory,
   planApplyVerify,
+  UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -191,17 +192,7 @@ describe.skipIf(!endpoint)(
 
     it("bad key settings fail before the table is read: zero DynamoDB calls", async () => {
       table("sessions");
-      const cases: [string, RegExp][] = [
-        [
-          "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-          /does not exist/,
-        ],
-        [
-          "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-          /only encrypts resources of its own region/,
-        ],
-      ];
-      for (const [key, error] of cases) {
+      for (const [key, error] of UNUSABLE_KMS_KEYS) {
         const before = dynamo.calls().length;
         await expect(
           dynamodbEncryption.plan(context({ dynamodbKmsKeyArn: key }), finding("sessions")),

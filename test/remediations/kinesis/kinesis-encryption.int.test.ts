@@ -18,6 +18,7 @@ import {
   makeFinding,
   motoContextFactory,
   planApplyVerify,
+  UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -141,17 +142,7 @@ describe.skipIf(!endpoint)("kinesis-encryption against moto (Kinesis and KMS)", 
 
   it("bad key settings fail before the stream is read: zero mutating calls", async () => {
     await stream("metrics");
-    const cases: [string, RegExp][] = [
-      [
-        "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-        /does not exist/,
-      ],
-      [
-        "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
-        /only encrypts resources of its own region/,
-      ],
-    ];
-    for (const [key, error] of cases) {
+    for (const [key, error] of UNUSABLE_KMS_KEYS) {
       const watched = new ActionRecorder();
       const ctx = {
         ...context({ kinesisKmsKeyId: key }),
