@@ -13,8 +13,10 @@ import { iamUnusedAccessNotice } from "./iam/unused-access-notice.ts";
 import { kinesisEncryption } from "./kinesis/kinesis-encryption.ts";
 import { kmsKeyPolicy } from "./kms/kms-key-policy.ts";
 import { lambdaFunctionPolicy } from "./lambda/lambda-function-policy.ts";
+import { s3AccessPointPolicy } from "./s3/s3-access-point-policy.ts";
 import { s3BlockPublicAccess } from "./s3/s3-block-public-access.ts";
 import { s3DefaultEncryption } from "./s3/s3-default-encryption.ts";
+import { s3DirectoryBucketPolicy } from "./s3/s3-directory-bucket-policy.ts";
 import { secretResourcePolicy } from "./secretsmanager/secret-resource-policy.ts";
 import { ebsSnapshotSharing } from "./sharing/ebs-snapshot-sharing.ts";
 import { rdsSnapshotSharing } from "./sharing/rds-snapshot-sharing.ts";
@@ -47,6 +49,8 @@ export const remediations: readonly Remediation[] = Object.freeze([
   iamUnusedAccessNotice,
   cloudTrailEncryption,
   dynamodbEncryption,
+  s3AccessPointPolicy,
+  s3DirectoryBucketPolicy,
 ]);
 
 export function remediationFor(finding: Finding): Remediation | undefined {
