@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -7,7 +6,6 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
-import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import { operatorRoleProvider } from "../adapters/assume-role.ts";
 import { type AwsClientConfig, awsClientConfig } from "../adapters/aws-clients.ts";
@@ -308,7 +306,15 @@ export async function createRemediationDeps(
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       configRules,
-      accessAnalyzer: new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)),
+      // Loaded when the sweep first lists findings: the event functions never do.
+      accessAnalyzer: {
+        async *active() {
+          const { AccessAnalyzerFindingSource, AccessAnalyzerClient } = await import(
+            "../adapters/access-analyzer-finding-source.ts"
+          );
+          yield* new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)).active();
+        },
+      },
       account: homeAccount,
       region: clientConfig.region,
       ...(digestTop !== undefined ? { digestTop } : {}),
