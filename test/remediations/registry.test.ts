@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
+import type { Remediation } from "../../src/ports/remediation.ts";
+import { lazy, remediationCatalog } from "../../src/remediations/catalog.ts";
 import {
   DEFAULT_REMEDIATION_SETTINGS,
   remediationByName,
@@ -177,6 +179,45 @@ describe("remediation registry", () => {
         expect(remediationFor(finding(kind, type)), `${kind} on ${type}`).toBeUndefined();
       }
     }
+  });
+
+  it("is the lazy catalog, loaded: same names, same order, the modules' own objects", async () => {
+    expect(remediationCatalog.map((entry) => entry.name)).toEqual(
+      remediations.map((remediation) => remediation.name),
+    );
+    for (const [index, entry] of remediationCatalog.entries()) {
+      expect(await entry.load(), entry.name).toBe(remediations[index]);
+    }
+  });
+
+  it("routes each finding in the catalog exactly as the loaded remediation does", () => {
+    // The catalog decides which module a Lambda loads: it must agree with each module's handles
+    // on every kind and resource type, handled or not.
+    for (const kind of Object.keys(RESOURCE_TYPES_BY_KIND) as FindingKind[]) {
+      for (const type of ALL_RESOURCE_TYPES) {
+        const lazy = remediationCatalog.filter((entry) => entry.handles(finding(kind, type)));
+        const loaded = remediations.filter((r) => r.handles(finding(kind, type)));
+        expect(
+          lazy.map((entry) => entry.name),
+          `${kind} on ${type}`,
+        ).toEqual(loaded.map((r) => r.name));
+      }
+    }
+  });
+
+  it("a lazy entry loads its module once, and again after a failed load", async () => {
+    const loaded = remediations[0] as Remediation;
+    let loads = 0;
+    const entry = lazy("s3-default-encryption", { "s3-encryption": ["AWS::S3::Bucket"] }, () => {
+      loads++;
+      return loads === 1 ? Promise.reject(new Error("chunk missing")) : Promise.resolve(loaded);
+    });
+    await expect(entry.load()).rejects.toThrow("chunk missing");
+    expect(await entry.load()).toBe(loaded);
+    expect(await entry.load()).toBe(loaded);
+    expect(loads).toBe(2);
+    expect(entry.handles(finding("s3-encryption", "AWS::S3::Bucket"))).toBe(true);
+    expect(entry.handles(finding("s3-encryption", "AWS::SQS::Queue"))).toBe(false);
   });
 
   it("returns undefined for an unknown name", () => {
