@@ -23,6 +23,7 @@ import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 import type { Remediation, RemediationContext, RemediationEntry } from "../ports/remediation.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
+import { appendSteps, recordProblem, writeRecord } from "./journal-records.ts";
 import { trustedRecentChanges } from "./trusted-changes.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
@@ -92,14 +93,6 @@ function describeError(error: unknown): { name: string; message: string } {
   return { name: "Error", message: String(error) };
 }
 
-/** Every journal write goes through here: the record is sealed over all its fields. */
-export async function writeRecord(
-  deps: Pick<RemediationDeps, "journal" | "seal">,
-  record: JournalRecord,
-): Promise<void> {
-  await deps.journal.record(await deps.seal.sign(record));
-}
-
 /**
  * Why the holder of a claim cannot be trusted, if it cannot. A settled claim is trusted only when
  * its holder's record exists, carries a valid seal and was made for this very claim key: anyone
@@ -119,7 +112,7 @@ export async function untrustedHolder(
   }
   if (!record) return `its record ${holder} does not exist`;
   // Unsigned deployments can only check that the record exists and matches (undo trusts none).
-  const problem = deps.seal.signs ? await deps.seal.problem(record) : undefined;
+  const problem = deps.seal.signs ? await recordProblem(deps.seal, record) : undefined;
   if (problem) return problem;
   if (!belongs(record)) return `record ${holder} was made for another finding`;
   return undefined;
@@ -147,6 +140,8 @@ function newRecord(deps: RemediationDeps, finding: Finding, now: number): Journa
     after: null,
     applied: [],
     steps: [],
+    // Steps are appended one small object each, never by rewriting the record (journal-records.ts).
+    stepLog: { count: null, digest: null },
     undoCommand: null,
   };
 }
@@ -241,7 +236,7 @@ function failureReason(record: JournalRecord, error: unknown): string {
   return `step ${failed.index + 1} of ${total} (${failed.action}) failed: ${name}: ${message}${done}`;
 }
 
-/** Applies each change in order and journals after every step, then reads back. */
+/** Applies each change in order and journals every step as it happens, then reads back. */
 async function applyPlan(
   deps: RemediationDeps,
   ctx: RemediationContext,
@@ -266,7 +261,8 @@ async function applyPlan(
     record.steps.push({ ...step, status: "applied", at: new Date(deps.clock()).toISOString() });
     record.applied.push(change);
     record.undoCommand = `vigil undo ${record.id}`;
-    await writeRecord(deps, record);
+    // One small sealed object per step: the record itself is written again only when concluded.
+    await appendSteps(deps, record);
   }
   const verification = await remediation.verify(ctx, plan);
   record.after = verification.after;

@@ -6,13 +6,13 @@ import { remediationNotification } from "../domain/remediation-notification.ts";
 import type { RemediationPlan } from "../domain/remediation-plan.ts";
 import { type UndoDiffRow, undoDiff } from "../domain/undo-preview.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { recordProblem, writeRecord } from "./journal-records.ts";
 import {
   isTransientAwsError,
   loadedRemediation,
   newJournalId,
   type RemediationDeps,
   untrustedHolder,
-  writeRecord,
 } from "./remediate-finding.ts";
 
 export type UndoDeps = Pick<
@@ -94,6 +94,8 @@ export async function undoRemediation(
   delete record.exemptionProblem;
   delete record.securityAlert;
   delete record.integrity;
+  // An undo record is written once, whole: `applied` lists the changes it undid.
+  delete record.stepLog;
 
   const key = undoClaimKey(journalId);
   let claim = await deps.journal.claim(key, { holder: record.id, now, leaseMs: 15 * 60_000 });
@@ -285,7 +287,7 @@ async function checkUndo(
     return refuse("refused", `record ${journalId} cannot be read: ${(error as Error).message}`);
   }
   if (!original) return refuse("not-found", `no journal record ${journalId}`);
-  const forged = await deps.seal.problem(original);
+  const forged = await recordProblem(deps.seal, original);
   if (forged) return refuse("refused", `${forged}: not undoing it`);
   if (original.id !== journalId) {
     return refuse("refused", `record stored as ${journalId} names itself ${original.id}`);

@@ -104,16 +104,27 @@ describe("remediateFinding: enforce", () => {
     ]);
   });
 
-  it("journals the plan before the first change (a crash mid-apply leaves a record)", async () => {
-    const { deps } = setup({ changes: [change(1)] });
+  it("journals the plan before the first change and each step as it is applied (a crash mid-apply leaves a record)", async () => {
+    const { deps } = setup({ changes: [change(1), change(2)] });
     const seen: string[] = [];
     const record = deps.journal.record.bind(deps.journal);
     deps.journal.record = async (entry) => {
-      seen.push(`${entry.outcome}:${entry.applied.length}`);
+      seen.push(`record ${entry.outcome}, ${entry.stepLog?.count ?? "?"} steps`);
       await record(entry);
     };
+    const appendStep = deps.journal.appendStep.bind(deps.journal);
+    deps.journal.appendStep = async (owner, entry) => {
+      seen.push(`step ${entry.seq} ${entry.step.status}`);
+      await appendStep(owner, entry);
+    };
     await remediateFinding(deps, makeFinding());
-    expect(seen).toEqual(["applying:0", "applying:1", "applied:1"]);
+    // The record is written twice (plan, conclusion), never once per step.
+    expect(seen).toEqual([
+      "record applying, ? steps",
+      "step 0 applied",
+      "step 1 applied",
+      "record applied, 2 steps",
+    ]);
   });
 });
 
