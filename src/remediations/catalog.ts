@@ -158,4 +158,14 @@ export const remediationCatalog: readonly LazyRemediation[] = Object.freeze([
     { "dynamodb-encryption": ["AWS::DynamoDB::Table"] },
     async () => (await import("./dynamodb/dynamodb-encryption.ts")).dynamodbEncryption,
   ),
+  lazy(
+    "s3-access-point-policy",
+    { "s3-access-point-policy": ["AWS::S3::AccessPoint"] },
+    async () => (await import("./s3/s3-access-point-policy.ts")).s3AccessPointPolicy,
+  ),
+  lazy(
+    "s3-directory-bucket-policy",
+    { "s3-directory-bucket-policy": ["AWS::S3Express::DirectoryBucket"] },
+    async () => (await import("./s3/s3-directory-bucket-policy.ts")).s3DirectoryBucketPolicy,
+  ),
 ]);

@@ -38,6 +38,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
   "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
+  "s3-access-point-policy": ["AWS::S3::AccessPoint"],
+  "s3-directory-bucket-policy": ["AWS::S3Express::DirectoryBucket"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -60,6 +62,8 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::DynamoDB::Stream",
   "AWS::CloudTrail::Trail",
   "AWS::::Account",
+  "AWS::S3::AccessPoint",
+  "AWS::S3Express::DirectoryBucket",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -105,6 +109,8 @@ describe("remediation registry", () => {
       "iam-unused-access-notice",
       "cloudtrail-encryption",
       "dynamodb-encryption",
+      "s3-access-point-policy",
+      "s3-directory-bucket-policy",
     ]);
   });
 
