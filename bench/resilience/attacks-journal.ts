@@ -5,7 +5,7 @@
  * restore a different set of changes. Replayed against moto through the real wiring. Part of
  * ATTACKS (attacks.ts), so the tests and `npm run resilience` replay them.
  */
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserCommand } from "@aws-sdk/client-iam";
+import { AttachUserPolicyCommand, CreatePolicyCommand } from "@aws-sdk/client-iam";
 import {
   DeleteObjectCommand,
   GetObjectCommand,

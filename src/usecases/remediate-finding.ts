@@ -22,7 +22,7 @@ import type { ExemptionParameters } from "../ports/exemption-parameters.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+import type { Remediation, RemediationContext, RemediationEntry } from "../ports/remediation.ts";
 import { centralExemptions } from "./central-exemptions.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 import { appendSteps, recordProblem, writeRecord } from "./journal-records.ts";
@@ -31,8 +31,11 @@ import { trustedRecentChanges } from "./trusted-changes.ts";
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
 
 export interface RemediationDeps {
-  /** The registry (injected: tests pass fakes). */
-  remediations: readonly Remediation[];
+  /**
+   * What handles which finding: the Lambdas pass the lazy catalog (a remediation's module and its
+   * SDK client load with the first finding of its kind), the CLI the loaded registry, tests fakes.
+   */
+  remediations: readonly RemediationEntry[];
   /** AWS clients for the finding's account and region, plus settings. */
   contextFor(finding: Finding): RemediationContext | Promise<RemediationContext>;
   journal: Journal;
@@ -487,7 +490,7 @@ export async function remediateFinding(
 
   let outcome: RemediationOutcome;
   try {
-    outcome = await planAndAct(deps, finding, remediation, record, mode);
+    outcome = await planAndAct(deps, finding, await loadedRemediation(remediation), record, mode);
   } catch (error) {
     if (isTransientAwsError(error)) {
       await giveBackForRetry(deps, record, key, error);
@@ -507,6 +510,11 @@ export async function remediateFinding(
     });
   }
   return outcome;
+}
+
+/** The remediation itself, its module loaded first when the entry is lazy. */
+export async function loadedRemediation(entry: RemediationEntry): Promise<Remediation> {
+  return "load" in entry ? entry.load() : entry;
 }
 
 /** Journals the transient failure (best effort) and releases the claim so the retry can run. */

@@ -9,6 +9,7 @@ import type { Remediation } from "../ports/remediation.ts";
 import { recordProblem, writeRecord } from "./journal-records.ts";
 import {
   isTransientAwsError,
+  loadedRemediation,
   newJournalId,
   type RemediationDeps,
   untrustedHolder,
@@ -300,10 +301,11 @@ async function checkUndo(
   if (original.applied.length === 0 || !original.plan) {
     return refuse("nothing-to-undo", `${journalId} changed nothing (${original.outcome})`);
   }
-  const remediation = deps.remediations.find((r) => r.name === original.remediation);
-  if (!remediation) {
+  const entry = deps.remediations.find((r) => r.name === original.remediation);
+  if (!entry) {
     throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
   }
+  const remediation = await loadedRemediation(entry);
   // A before-state that does not match the remediation's schema (an edited record, or one from a
   // version that saved another shape) cannot be restored from: InputError, before anything is
   // claimed, read or changed.

@@ -204,6 +204,51 @@ describe("remediateFinding: idempotency", () => {
   });
 });
 
+describe("remediateFinding: lazy remediations (the Lambdas' catalog)", () => {
+  function lazySetup(load: () => Promise<ReturnType<typeof fakeRemediation>>) {
+    const remediation = fakeRemediation();
+    const { deps } = setup();
+    let loads = 0;
+    const entry = {
+      name: remediation.name,
+      handles: remediation.handles,
+      load: () => {
+        loads++;
+        return load();
+      },
+    };
+    return { deps: { ...deps, remediations: [entry] }, remediation, loads: () => loads };
+  }
+
+  it("loads the remediation of a finding it handles, then drives it as a loaded one", async () => {
+    const loaded = fakeRemediation();
+    const { deps, loads } = lazySetup(async () => loaded);
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("applied");
+    expect(loads()).toBe(1);
+    expect(loaded.calls.map((c) => c.phase)).toEqual(["plan", "apply", "verify"]);
+  });
+
+  it("loads nothing for a finding no entry handles", async () => {
+    const { deps, loads } = lazySetup(async () => fakeRemediation());
+    const outcome = await remediateFinding(deps, makeFinding({ kind: "iam-risky-policy" }));
+    expect(outcome.outcome).toBe("ignored");
+    expect(loads()).toBe(0);
+  });
+
+  it("a module that fails to load: failed, journaled under the remediation's name, told", async () => {
+    const { deps } = lazySetup(async () => {
+      throw new Error("Cannot find module './chunks/s3-default-encryption-X.mjs'");
+    });
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("failed");
+    const record = await deps.journal.get(outcome.journalId);
+    expect(record?.remediation).toBe("fake-remediation");
+    expect(record?.error?.message).toMatch(/Cannot find module/);
+    expect(deps.notifier.sent).toHaveLength(1);
+  });
+});
+
 describe("remediateFinding: modes and skips", () => {
   it("no remediation handles the finding → ignored, journaled, logged, nothing claimed", async () => {
     const { deps, phases } = setup({ kinds: ["iam-risky-policy"] });

@@ -47,6 +47,12 @@ export interface PolicyService<Client extends { middlewareStack: unknown; send: 
    * re-added permission). Default: the very document read before.
    */
   samePolicy?: (a: string | null, b: string | null) => boolean;
+  /**
+   * The client config from moto's (S3 Control: moto's endpoint as is, not prefixed by the account
+   * id), and what the clients need besides (calls moto does not serve, answered in the test).
+   */
+  clientConfig?: (config: ReturnType<typeof motoClientConfig>) => object;
+  prepare?: (client: Client) => void;
   /** The service's own tests, run in the suite (its recorder sees their calls too). */
   more?: (tools: SuiteTools<Client>) => void;
 }
@@ -86,8 +92,11 @@ export function resourcePolicySuite<Client extends { middlewareStack: unknown; s
   action: string,
 ) {
   const config = motoClientConfig(endpoint);
-  const seed = new service.Client(config);
-  const client = new service.Client(config);
+  const serviceConfig = (service.clientConfig?.(config) ?? config) as typeof config;
+  const seed = new service.Client(serviceConfig);
+  const client = new service.Client(serviceConfig);
+  service.prepare?.(seed);
+  service.prepare?.(client);
   const recorder = new ActionRecorder();
   const ec2 = new EC2Client(config);
   const organizations = new OrganizationsClient(config);
