@@ -17,6 +17,12 @@ const LIST_READ_CONCURRENCY = 16;
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
 
+/** Where the decision records are: what a reader of the journal (list, get) needs. */
+export const JOURNAL_RECORDS_PREFIX = "records/";
+
+/** IAM actions `list` and `get` call: a read-only journal user (the hourly digest). */
+export const JOURNAL_READ_ACTIONS = ["s3:GetObject", "s3:ListBucket"];
+
 /**
  * Journal in an S3 bucket:
  * - records/<id>.json                          one object per decision (rewritten after each step)
@@ -81,7 +87,7 @@ export class S3Journal implements Journal {
   }
 
   async *list(since: number): AsyncIterable<JournalRecord> {
-    const prefix = `${this.prefix}records/`;
+    const prefix = `${this.prefix}${JOURNAL_RECORDS_PREFIX}`;
     let token: string | undefined;
     do {
       const page = await this.s3.send(
@@ -190,7 +196,7 @@ export class S3Journal implements Journal {
   }
 
   private recordKey(id: string): string {
-    return `${this.prefix}records/${id}.json`;
+    return `${this.prefix}${JOURNAL_RECORDS_PREFIX}${id}.json`;
   }
 
   private claimKey(key: string): string {
