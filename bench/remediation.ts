@@ -50,6 +50,7 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { CreateAccessPointCommand, PutAccessPointPolicyCommand } from "@aws-sdk/client-s3-control";
 import {
   CreateSecretCommand,
   PutResourcePolicyCommand,
@@ -67,10 +68,14 @@ import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
 import { quarantinePolicyDefinition } from "../src/remediations/iam/iam-role-quarantine.ts";
+import { S3_ACCESS_POINT_POLICY } from "../src/remediations/s3/s3-access-point-policy.ts";
+import { VigilS3ControlClient } from "../src/remediations/s3/s3-control-client.ts";
 import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
-import { prepareEncryptionBench } from "./remediation-encryption.ts";
+import { prepareEncryptionBench, withStandIns } from "./remediation-encryption.ts";
+import { kindScenario } from "./resilience/kind-scenarios.ts";
 
 const REGION = "eu-west-1";
+const ACCOUNT = "123456789012"; // moto's default account
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
 const WRITE =
@@ -169,7 +174,19 @@ export async function benchRemediation(only: readonly string[] = []) {
     const lambda = counted(new LambdaClient(config), counts);
     const ecr = counted(new ECRClient(config), counts);
     const efs = counted(new EFSClient(config), counts);
-    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs, ...encryption.clients];
+    // moto routes no ListTagsForResource on an access point ARN: the fault matrix's stand-in
+    // answers it (counted like any call).
+    const control = counted(
+      withStandIns(
+        new VigilS3ControlClient(config),
+        kindScenario(S3_ACCESS_POINT_POLICY)?.standIns?.() ?? [],
+      ),
+      counts,
+    );
+    const others = [
+      ...[ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs, control],
+      ...encryption.clients,
+    ];
     const seedSqs = new SQSClient(config);
     const seedSns = new SNSClient(config);
     const seedKms = new KMSClient(config);
@@ -554,6 +571,41 @@ export async function benchRemediation(only: readonly string[] = []) {
         );
         return FileSystemArn as string;
       }),
+      {
+        // A bucket finding whose only source is the access point (how Access Analyzer reports it).
+        remediation: S3_ACCESS_POINT_POLICY,
+        seed: async (i: number) => {
+          const Bucket = `bench-ap-${i}`;
+          await bucket(Bucket);
+          const seedControl = new VigilS3ControlClient(config);
+          await seedControl.send(
+            new CreateAccessPointCommand({ AccountId: ACCOUNT, Name: `bench-ap-${i}`, Bucket }),
+          );
+          // Built here: moto names the region it signs for, not the client's (us-east-1), in
+          // the ARN it returns, and addresses access points by account and name only.
+          const AccessPointArn = `arn:aws:s3:${REGION}:${ACCOUNT}:accesspoint/bench-ap-${i}`;
+          await seedControl.send(
+            new PutAccessPointPolicyCommand({
+              AccountId: ACCOUNT,
+              Name: `bench-ap-${i}`,
+              Policy: publicPolicy("s3:GetObject", `${AccessPointArn}/object/*`),
+            }),
+          );
+          arns[i] = AccessPointArn;
+        },
+        event: (i: number) => {
+          const e = sample("access-analyzer-s3-access-point-public");
+          e.id = `bench-ap-${i}`;
+          e.detail = {
+            ...e.detail,
+            id: `bench-ap-${i}`,
+            resource: `arn:aws:s3:::bench-ap-${i}`,
+            sources: [{ type: "S3_ACCESS_POINT", detail: { accessPointArn: arns[i] } }],
+          };
+          return e;
+        },
+        handler: analyzerHandler,
+      },
       policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", async (i) => {
         const { TableDescription } = await seedDynamodb.send(
           new CreateTableCommand({

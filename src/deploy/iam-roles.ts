@@ -52,6 +52,8 @@ export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "iam:ListRoles",
   "iam:ListUsers",
   "organizations:DescribeOrganization",
+  // s3-access-point-policy reads the access point's (immutable) Block Public Access settings.
+  "s3:GetAccessPoint",
 ]);
 
 /** Wildcard-only as well, but only the operator's undo calls them (no function role has them). */
@@ -141,6 +143,28 @@ export const RESOURCE_POLICY_SCOPES: Readonly<Record<string, { sid: string; arn:
       "dynamodb:DeleteResourcePolicy",
       "dynamodb:ListTagsOfResource",
     ]);
+    // General purpose buckets' access points (s3-access-point-policy), any region a finding names.
+    scope(
+      "RemediateAccessPointPolicies",
+      "arn:${AWS::Partition}:s3:*:${AWS::AccountId}:accesspoint/*",
+      [
+        "s3:GetAccessPointPolicy",
+        "s3:PutAccessPointPolicy",
+        "s3:DeleteAccessPointPolicy",
+        "s3:ListTagsForResource",
+      ],
+    );
+    // S3 Express One Zone directory buckets (s3-directory-bucket-policy).
+    scope(
+      "RemediateDirectoryBucketPolicies",
+      "arn:${AWS::Partition}:s3express:*:${AWS::AccountId}:bucket/*",
+      [
+        "s3express:GetBucketPolicy",
+        "s3express:PutBucketPolicy",
+        "s3express:DeleteBucketPolicy",
+        "s3express:ListTagsForResource",
+      ],
+    );
     return scopes;
   })();
 

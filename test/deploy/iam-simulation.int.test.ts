@@ -200,7 +200,10 @@ async function customerResource(action: string): Promise<string> {
   // providers, code signing configs…; Vigil reads a function's), the trail (cloudtrail:ListTags
   // also lists channels and event data stores; Vigil reads a trail's) or the file system
   // (elasticfilesystem:ListTagsForResource also lists access points), else the first alternative.
+  // s3:ListTagsForResource is S3's only call Vigil makes on access points (their tags).
+  const wanted = action === "s3:ListTagsForResource" ? "accesspoint" : undefined;
   const type =
+    details.resourceTypes.find((t) => t.name === wanted) ??
     details.resourceTypes.find((t) => t.required) ??
     details.resourceTypes.find((t) =>
       ["bucket", "function", "trail", "file-system"].includes(t.name),

@@ -9,6 +9,12 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName, serviceName } from "../../src/deploy/alarms.ts";
+import {
+  chunkOf,
+  dynamicImportsOf,
+  loadedWith,
+  unresolvedImports,
+} from "../../src/deploy/bundle-graph.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
 import {
   AWS_FORCES_STAR_ACTIONS,
@@ -18,6 +24,7 @@ import {
 } from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
+import { remediations } from "../../src/remediations/registry.ts";
 
 type Json = unknown;
 interface Statement {
@@ -500,14 +507,57 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
     );
   });
 
-  it("each zip holds its bundle and the JSON config, no source map", async () => {
+  it("each zip holds its handler, the JSON config and its own chunks only, no source map", async () => {
     expect(Object.keys(packaged.zips).sort()).toEqual([...SERVICE_FUNCTIONS].sort());
     for (const [fn, zip] of Object.entries(packaged.zips)) {
       const files = [...readZip(await readFile(zip)).keys()].sort();
-      expect(files, fn).toEqual([
-        "deploy/vigil.config.json",
-        expect.stringMatching(/^functions\/[a-z-]+\.mjs$/),
-      ]);
+      const handlers = files.filter((file) => /^functions\/[a-z-]+\.mjs$/.test(file));
+      expect(handlers, fn).toHaveLength(1);
+      // Code splitting puts a function's chunks under <its handler>.chunks/ (esbuild-plugins.cjs).
+      const chunkDir = (handlers[0] as string).replace(/\.mjs$/, ".chunks/");
+      const others = files.filter((file) => file !== handlers[0] && !file.startsWith(chunkDir));
+      expect(others, fn).toEqual(["deploy/vigil.config.json"]);
+      const zipped = readZip(await readFile(zip));
+      expect(unresolvedImports(zipped), fn).toEqual([]);
+      if (fn.startsWith("on") || fn === "reconcile") {
+        // The remediations' import()s, at least one per remediation module, resolve in the zip.
+        const dynamic = [...zipped.values()].flatMap((c) => dynamicImportsOf(c.toString()));
+        expect(dynamic.length, fn).toBeGreaterThanOrEqual(remediations.length);
+      }
+      expect(
+        files.filter((file) => file.endsWith(".map")),
+        fn,
+      ).toEqual([]);
+    }
+  });
+
+  it("the remediation functions load no remediation's service client at init, only when a finding of its kind arrives", async () => {
+    // An operation each service's client carries in its schemas: in the package, not at init.
+    const lazyServices = {
+      ec2: "ModifySnapshotAttribute",
+      rds: "ModifyDBClusterSnapshotAttribute",
+      lambda: "GetFunctionUrlConfig",
+      kinesis: "StartStreamEncryption",
+      ecr: "SetRepositoryPolicy",
+      efs: "PutFileSystemPolicy",
+      cloudtrail: "UpdateTrail",
+      dynamodb: "ListTagsOfResource",
+    };
+    for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
+      const files = readZip(await readFile(packaged.zips[fn] as string));
+      const handler = [...files.keys()].find((f) => /^functions\/[a-z-]+\.mjs$/.test(f)) as string;
+      const atInit = loadedWith(files, handler);
+      expect(atInit.length, fn).toBeGreaterThan(1); // the core chunks the handler imports
+      const text = (names: string[]) => names.map((name) => files.get(name)?.toString()).join("");
+      const all = text([...files.keys()]);
+      const init = text(atInit);
+      for (const [service, operation] of Object.entries(lazyServices)) {
+        expect(all, `${fn} packages ${service}`).toContain(`"${operation}"`);
+        expect(init, `${fn} loads ${service} at init`).not.toContain(`"${operation}"`);
+      }
+      // The chunk of a remediation brings its client: EC2's with the snapshot-sharing one.
+      const snapshot = loadedWith(files, chunkOf(files, "ebs-snapshot-sharing"));
+      expect(text(snapshot), fn).toContain('"ModifySnapshotAttribute"');
     }
   });
 });
