@@ -11,7 +11,11 @@ import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-seal.ts";
-import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
+import {
+  JOURNAL_ACTIONS,
+  JOURNAL_READ_ACTIONS,
+  JOURNAL_RECORDS_PREFIX,
+} from "../adapters/s3-journal.ts";
 import { PAGE_LEDGER_ACTIONS, PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
@@ -78,6 +82,14 @@ export function functionPermissions(): Record<string, string[]> {
       ...CONFIG_RULES_ACTIONS,
       ...ACCESS_ANALYZER_FINDING_ACTIONS,
     ]),
+    // The hourly remediation digest reads the journal's records (and verifies their seals),
+    // claims its account-hour marker in the ledger, reads anomaly links there, and publishes.
+    remediationDigest: unique([
+      ...JOURNAL_READ_ACTIONS,
+      ...SEAL_VERIFY_ACTIONS,
+      ...PAGE_LEDGER_ACTIONS,
+      ...NOTIFIER_ACTIONS,
+    ]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.
     detectFanout: unique(SHARD_QUEUE_ACTIONS),
@@ -118,6 +130,8 @@ export interface FunctionScope {
   memberRole?: string;
   /** The only part of the journal bucket it reaches (absent: all of it). */
   journalPrefix?: string;
+  /** With journalPrefix: prefixes it may also read (GetObject, ListBucket), never write. */
+  journalReadPrefixes?: string[];
 }
 
 /**
@@ -132,6 +146,11 @@ export function functionScopes(): Record<string, FunctionScope> {
     onConfigComplianceChange: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     onAccessAnalyzerFinding: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     reconcile: { queues: alerts },
+    remediationDigest: {
+      queues: [],
+      journalPrefix: PAGE_LEDGER_PREFIX,
+      journalReadPrefixes: [JOURNAL_RECORDS_PREFIX],
+    },
     detectFanout: { queues: ["ShardQueue"] },
     detectWorker: {
       queues: [...alerts, "ShardQueue"],

@@ -287,6 +287,15 @@ export function statementsFor(
         sub("arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"),
         action,
       );
+    } else if (action === "s3:GetObject" && scope.journalPrefix && scope.journalReadPrefixes) {
+      // Reads reach the read-only prefixes too (the hourly digest reads records/, writes alerts/).
+      add(
+        "JournalObjectReads",
+        [scope.journalPrefix, ...scope.journalReadPrefixes].map((prefix) =>
+          sub(`\${JournalBucket.Arn}/${prefix}*`),
+        ),
+        action,
+      );
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       // A function that only counts pages (detection) reaches the page ledger's prefix only.
       add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);
@@ -296,7 +305,13 @@ export function statementsFor(
         { "Fn::GetAtt": ["JournalBucket", "Arn"] },
         action,
         scope.journalPrefix
-          ? { StringLike: { "s3:prefix": [`${scope.journalPrefix}*`] } }
+          ? {
+              StringLike: {
+                "s3:prefix": [scope.journalPrefix, ...(scope.journalReadPrefixes ?? [])].map(
+                  (prefix) => `${prefix}*`,
+                ),
+              },
+            }
           : undefined,
       );
     } else if (service === "s3") {
@@ -431,6 +446,7 @@ export const ROLE_LOGICAL_IDS: Record<string, string> = {
   onConfigComplianceChange: "OnConfigComplianceChangeRole",
   onAccessAnalyzerFinding: "OnAccessAnalyzerFindingRole",
   reconcile: "ReconcileRole",
+  remediationDigest: "RemediationDigestRole",
   detectFanout: "DetectFanoutRole",
   detectWorker: "DetectWorkerRole",
 };

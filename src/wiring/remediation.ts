@@ -35,6 +35,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { DeferToHourlyDigest } from "../usecases/remediation-digest.ts";
 import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
@@ -74,6 +75,11 @@ export interface RemediationWiringOptions {
 /** Everything the remediation functions and commands need, built once per container. */
 export interface RemediationApp {
   runner: RemediationDeps;
+  /**
+   * The event functions' runner: in digest mode the outcomes nobody must act on now are only
+   * journaled, for the hourly digest (functions/remediation-digest.ts); otherwise `runner`.
+   */
+  eventRunner: RemediationDeps;
   /**
    * Fresh per event: the IAM id cache lives for one invocation. `account` is the finding's
    * account: a member account's IAM ids are resolved there, through its VigilRemediationRole.
@@ -310,6 +316,10 @@ export async function createRemediationDeps(
   });
   return {
     runner,
+    eventRunner:
+      digestTop === undefined
+        ? runner
+        : { ...runner, notifier: new DeferToHourlyDigest(runner.notifier, logger) },
     intakeDeps,
     configRules,
     reconcileDeps: () => ({
@@ -365,7 +375,7 @@ export function remediationEventHandler<T>(options: {
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>
       handleIntakeResult(
-        app.runner,
+        app.eventRunner,
         await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
       ),
     answers: (error) => !isTransientAwsError(error),
