@@ -46,8 +46,6 @@ export const settingsSchema = z
      * but four hours on a 5-minute metric. The last layer naming either key wins.
      */
     rearmQuietPeriods: z.number().int().min(1),
-    /** A deviation the window already reached this many times is ordinary (0 = off). */
-    maxTimesSeen: z.number().int().min(0).max(1000),
     /** The level-shift threshold as a fraction of k (0.6: 3σ at k = 5); 0 = off. */
     levelShiftBand: z.number().nonnegative().max(1),
     /** How long a level shift must persist: "6h" (a duration, like rearmQuiet). */

@@ -45,12 +45,6 @@ export interface DetectionSettings {
    */
   rearmQuietSeconds: number;
   /**
-   * A deviation beyond the band that the baseline window already reached this many times or more
-   * (on the same side) is ordinary for this metric, not an anomaly: a Twitter-like metric that
-   * bursts to 20× its median a few times a week does not page on each burst. 0 = off.
-   */
-  maxTimesSeen: number;
-  /**
    * The level-shift rule: when every period of the last levelShiftSeconds is beyond
    * expected ± levelShiftBand·k·σ (same side), the period is anomalous even inside the k·σ band — a
    * shift too small to page at once that persists. A fraction of k, so tuning k tunes both. 0 = off.
@@ -91,7 +85,6 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   confirmPeriods: 2,
   sustainedPeriods: 3,
   rearmQuietSeconds: 8 * 3600,
-  maxTimesSeen: 0,
   levelShiftBand: 0.6,
   levelShiftSeconds: 6 * 3600,
   excludedRanges: [],

@@ -98,8 +98,6 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   rearm: "rearmQuiet",
   rearmquiet: "rearmQuiet",
   rearmquietperiods: "rearmQuietPeriods",
-  maxtimesseen: "maxTimesSeen",
-  seen: "maxTimesSeen",
   levelshiftband: "levelShiftBand",
   shiftband: "levelShiftBand",
   levelshiftfor: "levelShiftFor",

@@ -24,11 +24,6 @@ export interface BaselineEngine {
    * millions of periods and allocates nothing for them but their verdicts).
    */
   estimate(index: number): Estimate;
-  /**
-   * The n-th largest (side "up") or n-th smallest ("down") usable value of the window, n ≥ 1;
-   * undefined when the window holds fewer than n values or the engine keeps no sorted window.
-   */
-  nthExtreme?(n: number, side: "up" | "down"): number | undefined;
 }
 
 export function outlierNote(leftOut: number): string {

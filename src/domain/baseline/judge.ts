@@ -84,15 +84,8 @@ export function judge(
       ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
       : 1;
   const confirmed = extreme || inARow >= settings.confirmPeriods;
-  // Seen before: the window already went this far maxTimesSeen times or more.
-  const seenLimit =
-    (aboveBand || belowBand) && settings.maxTimesSeen > 0
-      ? engine.nthExtreme?.(settings.maxTimesSeen, aboveBand ? "up" : "down")
-      : undefined;
-  const seenBefore =
-    seenLimit !== undefined && (aboveBand ? observed <= seenLimit : observed >= seenLimit);
   const stoppedPeriods = stoppedReporting(context, grid, index, expected);
-  const byBand = (aboveBand || belowBand) && bigEnough && confirmed && !seenBefore;
+  const byBand = (aboveBand || belowBand) && bigEnough && confirmed;
   const shift = byBand ? undefined : levelShift(context, grid, index, expected, sigma);
   const shifted = shift !== undefined && Math.abs(deviation) >= settings.minAbsoluteDelta;
   const stopped = !byBand && !shifted && bigEnough && stoppedPeriods !== undefined;
@@ -133,8 +126,6 @@ export function judge(
     why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
     why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
-  } else if (seenBefore) {
-    why = `seen before: ${comparison} (threshold ${formatNumber(threshold)}), but the baseline window reached ${formatNumber(seenLimit as number)} or beyond ${settings.maxTimesSeen} times (${basis})`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else {

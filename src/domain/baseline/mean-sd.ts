@@ -76,10 +76,6 @@ export class MeanSdBaseline implements BaselineEngine {
     return this.sorted.count;
   }
 
-  nthExtreme(n: number, side: "up" | "down"): number | undefined {
-    return this.sorted.nthExtreme(n, side);
-  }
-
   estimate(): Estimate {
     const values = this.sorted.view();
     const { first, end } = keptSlice(values);

@@ -52,10 +52,6 @@ export class RobustBaseline implements BaselineEngine {
     return this.sorted.count;
   }
 
-  nthExtreme(n: number, side: "up" | "down"): number | undefined {
-    return this.sorted.nthExtreme(n, side);
-  }
-
   estimate(): Estimate {
     const s = this.sorted;
     const expected = s.quantile(0.5);
@@ -114,9 +110,6 @@ export interface DailyBaseline {
  *  3. `robust` otherwise — a young or acyclic metric, or a period that does not divide a day.
  */
 export class AutoBaseline implements BaselineEngine {
-  /** The engine the last estimate() came from; see nthExtreme. */
-  private lastChosen: BaselineEngine;
-
   constructor(
     private readonly grid: Grid,
     private readonly window: number,
@@ -124,9 +117,7 @@ export class AutoBaseline implements BaselineEngine {
     private readonly robust: RobustBaseline,
     private readonly seasonal: BaselineEngine | undefined,
     private readonly daily?: DailyBaseline,
-  ) {
-    this.lastChosen = robust;
-  }
+  ) {}
 
   moveTo(index: number): void {
     this.robust.moveTo(index);
@@ -138,11 +129,6 @@ export class AutoBaseline implements BaselineEngine {
     return this.robust.usableCount();
   }
 
-  /** From the engine the last estimate came from (the window, the week or the day cycle). */
-  nthExtreme(n: number, side: "up" | "down"): number | undefined {
-    return this.lastChosen.nthExtreme?.(n, side);
-  }
-
   estimate(index: number): Estimate {
     const weeks = this.sameSlotValues(index, this.slotsPerWeek);
     if (!(this.seasonal && weeks >= AUTO_MIN_WEEKS) && this.daily) {
@@ -150,14 +136,12 @@ export class AutoBaseline implements BaselineEngine {
       if (days >= AUTO_MIN_DAYS) {
         const daily = this.daily.engine.estimate(index);
         if (daily.sigma <= AUTO_DAILY_STRENGTH * this.robust.middleSigma()) {
-          this.lastChosen = this.daily.engine;
           const why = `auto: strong daily cycle over ${days} days, ${weeks} of ${AUTO_MIN_WEEKS} weeks for seasonal`;
           return { ...daily, basis: (periodWord) => `${daily.basis(periodWord)}; ${why}` };
         }
       }
     }
     const chosen = this.seasonal && weeks >= AUTO_MIN_WEEKS ? this.seasonal : this.robust;
-    this.lastChosen = chosen;
     const estimate = chosen.estimate(index);
     const why =
       chosen === this.seasonal

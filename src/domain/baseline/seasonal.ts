@@ -36,8 +36,6 @@ export class SeasonalBaseline implements BaselineEngine {
   private readonly residualAt: Float64Array;
   private usable = 0;
   private current = -1;
-  /** The last estimate's expected value and residual scale; undefined after a fallback estimate. */
-  private last: { expected: number; scale: number } | undefined;
 
   constructor(
     private readonly grid: Grid,
@@ -69,7 +67,6 @@ export class SeasonalBaseline implements BaselineEngine {
       if (!Number.isNaN(value)) sameSlot.push(value);
     }
     const slotName = this.slotName();
-    this.last = undefined;
     if (sameSlot.length === 0) {
       return meanSdEstimate(
         usableValues(baseline, windowStart, index),
@@ -94,9 +91,7 @@ export class SeasonalBaseline implements BaselineEngine {
     let slotLevel = 0;
     for (const value of sameSlot) slotLevel += Math.abs(value);
     slotLevel /= sameSlot.length;
-    const scale = Math.max(slotLevel, this.windowLevel(windowStart, index));
-    const sigma = spread.sigma * scale;
-    this.last = { expected, scale };
+    const sigma = spread.sigma * Math.max(slotLevel, this.windowLevel(windowStart, index));
     return {
       expected,
       sigma,
@@ -104,17 +99,6 @@ export class SeasonalBaseline implements BaselineEngine {
       basis: (periodWord) =>
         `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
     };
-  }
-
-  /**
-   * On the residual scale: the value the n-th largest (smallest) residual of the window would give
-   * the last estimated period. A cycling metric peaks every day; what is rare is a deviation from
-   * its slot.
-   */
-  nthExtreme(n: number, side: "up" | "down"): number | undefined {
-    const residual = this.last ? this.residuals.nthExtreme(n, side) : undefined;
-    if (residual === undefined || !this.last) return undefined;
-    return this.last.expected + residual * this.last.scale;
   }
 
   /** Mean |value| of the usable cells in [first, end). */

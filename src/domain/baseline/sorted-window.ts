@@ -104,12 +104,6 @@ export class SortedFloat64 {
     }
   }
 
-  /** The n-th largest (side "up") or smallest ("down") value, n ≥ 1; undefined past count. */
-  nthExtreme(n: number, side: "up" | "down"): number | undefined {
-    if (!(n >= 1) || n > this.count) return undefined;
-    return this.values[side === "up" ? this.count - n : n - 1];
-  }
-
   /** Linear-interpolated quantile, p in [0, 1]; only when count ≥ 1. */
   quantile(p: number): number {
     const position = p * (this.count - 1);
