@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
 /** A moto_server process listening on 127.0.0.1 only. */
 export interface MotoServer {
@@ -11,6 +12,20 @@ export interface MotoServer {
 export function motoServerAvailable(): boolean {
   const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
   return probe.error === undefined && probe.status === 0;
+}
+
+/** moto with atomic S3 conditional writes (see the script); its path on disk. */
+export const ATOMIC_MOTO_SCRIPT = fileURLToPath(new URL("./moto_atomic_s3.py", import.meta.url));
+
+/**
+ * How to start moto: through the script that makes S3 conditional writes atomic, with the Python
+ * that has moto; plain `moto_server` only where that Python cannot be found (never in CI).
+ */
+function motoCommand(): { command: string; prefix: string[] } {
+  const probe = spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" });
+  return probe.error === undefined && probe.status === 0
+    ? { command: "python3", prefix: [ATOMIC_MOTO_SCRIPT] }
+    : { command: "moto_server", prefix: [] };
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -46,7 +61,9 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
-export async function startMotoServer(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
+export async function startMotoServer(
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<MotoServer> {
   if (!motoServerAvailable()) {
     throw new Error(
       'moto_server is not installed. Install it with: pip install "moto[server]==5.2.1"',
@@ -54,9 +71,10 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
   }
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+  const { command, prefix } = motoCommand();
+  const child = spawn(command, [...prefix, "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env },
   });
   // Never outlive the process that started it (a test run stopped early, a ^C on npm start).
   const killChild = () => child.kill("SIGKILL");

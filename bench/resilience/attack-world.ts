@@ -5,7 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
-import { CreatePolicyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  CreatePolicyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAttachedUserPoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
@@ -270,6 +275,18 @@ export async function publicBucket(world: World, bucket: string): Promise<void> 
   await world.s3.send(
     new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }),
   );
+}
+
+/** moto loads no AWS managed policies: a customer-managed admin policy stands in for them. */
+export const ADMIN = `arn:aws:iam::${ACCOUNT}:policy/acme-admin`;
+export const ADMIN_DOCUMENT = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+});
+
+export async function attachedTo(world: World, userName: string): Promise<string[]> {
+  const output = await world.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
+  return (output.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "");
 }
 
 export async function user(world: World, name: string): Promise<void> {

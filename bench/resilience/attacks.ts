@@ -20,7 +20,6 @@ import {
   GetRolePolicyCommand,
   GetUserCommand,
   ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -42,7 +41,10 @@ import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
 import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
 import {
   ACCOUNT,
+  ADMIN,
+  ADMIN_DOCUMENT,
   analyzerEvent,
+  attachedTo,
   claimObjectKey,
   clientConfig,
   configEvent,
@@ -54,6 +56,8 @@ import {
   user,
   type World,
 } from "./attack-world.ts";
+import { EXEMPTION_ATTACKS } from "./attacks-exemptions.ts";
+import { JOURNAL_ATTACKS } from "./attacks-journal.ts";
 import { POLICY_ATTACKS } from "./attacks-policy.ts";
 import { ROLE_ATTACKS } from "./attacks-roles.ts";
 
@@ -68,18 +72,6 @@ export interface Attack {
   item: number;
   name: string;
   replay(endpoint: string): Promise<AttackResult>;
-}
-
-/** moto loads no AWS managed policies: a customer-managed admin policy stands in for them. */
-const ADMIN = `arn:aws:iam::${ACCOUNT}:policy/acme-admin`;
-const ADMIN_DOCUMENT = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-});
-
-async function attachedTo(world: World, userName: string): Promise<string[]> {
-  const output = await world.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
-  return (output.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "");
 }
 
 async function bpaFlags(world: World, bucket: string) {
@@ -261,6 +253,8 @@ export const ATTACKS: readonly Attack[] = [
   // Items 4, 9 and 12 (policy semantics): bench/resilience/attacks-policy.ts.
   ...POLICY_ATTACKS,
   ...ROLE_ATTACKS,
+  ...JOURNAL_ATTACKS,
+  ...EXEMPTION_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",

@@ -42,8 +42,6 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetBucketEncryptionCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
   PutBucketEncryptionCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -56,6 +54,7 @@ import * as reconcileFunction from "../../functions/reconcile.ts";
 import { createTopicWithQueue, readSnsMessages } from "../../sandbox/sns-readback.ts";
 import { awsClientConfig } from "../../src/adapters/aws-clients.ts";
 import { CloudWatchMetricSource } from "../../src/adapters/cloudwatch-metric-source.ts";
+import { S3Journal } from "../../src/adapters/s3-journal.ts";
 import { setSettings } from "../../src/config/detection-config.ts";
 import { loadConfigFile, parseConfigText } from "../../src/config/load.ts";
 import { parseRemediationConfig } from "../../src/config/remediation-config.ts";
@@ -765,12 +764,10 @@ function outcomeOf(invocation: Invocation): string {
   return `not handled: ${(result as { error?: string }).error ?? "?"}`;
 }
 
+/** The journal's records of one event, as readers assemble them (steps put back). */
 export async function journalRecords(s3: S3Client, eventId: string): Promise<JournalRecord[]> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: JOURNAL, Prefix: "records/" }));
   const records: JournalRecord[] = [];
-  for (const object of listed.Contents ?? []) {
-    const body = await s3.send(new GetObjectCommand({ Bucket: JOURNAL, Key: object.Key }));
-    const record = JSON.parse((await body.Body?.transformToString()) ?? "{}") as JournalRecord;
+  for await (const record of new S3Journal(s3, JOURNAL).list(0)) {
     if (record.eventId === eventId) records.push(record);
   }
   return records.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));

@@ -6,6 +6,9 @@ import {
 } from "@aws-sdk/client-accessanalyzer";
 import type { AnalyzerFinding, AnalyzerFindingSource } from "../ports/access-analyzer-findings.ts";
 
+// The wiring imports this module when a sweep first lists findings and builds the client from it.
+export { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+
 /** IAM actions (ListFindingsV2 and GetFindingV2 are authorised as ListFindings and GetFinding). */
 export const ACCESS_ANALYZER_FINDING_ACTIONS = [
   "access-analyzer:ListAnalyzers",

@@ -9,6 +9,11 @@ import {
 } from "@aws-sdk/client-organizations";
 import type { AccountFacts, AccountFactsReader } from "../ports/account-facts.ts";
 
+// The wiring imports this module on first use (dynamic import) and builds the clients from these:
+// a dynamic import of the SDK package itself would load all of EC2 (1.1 MB), not just its client.
+export { EC2Client } from "@aws-sdk/client-ec2";
+export { OrganizationsClient } from "@aws-sdk/client-organizations";
+
 /** What AwsAccountFacts calls (all three are wildcard-only in IAM). */
 export const ACCOUNT_FACTS_ACTIONS = [
   "organizations:DescribeOrganization",

@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { sealedText } from "../domain/journal-integrity.ts";
-import type { JournalRecord } from "../domain/journal-record.ts";
-import type { RecordSeal } from "../ports/record-seal.ts";
+import type { RecordSeal, Sealable } from "../ports/record-seal.ts";
 
 /**
  * Seals records with an HMAC key held in memory (HMAC-SHA-256). For the CLI's in-memory dry run
@@ -14,21 +13,21 @@ export class HmacRecordSeal implements RecordSeal {
     private readonly keyId = "local",
   ) {}
 
-  private mac(record: JournalRecord): Buffer {
+  private mac(record: Sealable): Buffer {
     return createHmac("sha256", this.key).update(sealedText(record)).digest();
   }
 
-  async sign(record: JournalRecord): Promise<JournalRecord> {
+  async sign<T extends Sealable>(record: T): Promise<T> {
     const mac = this.mac(record).toString("base64");
     return { ...record, integrity: { keyId: this.keyId, algorithm: "HMAC_SHA_256", mac } };
   }
 
-  async problem(record: JournalRecord): Promise<string | undefined> {
+  async problem(record: Sealable, name: string): Promise<string | undefined> {
     const seal = record.integrity;
-    if (!seal || typeof seal.mac !== "string") return `record ${record.id} is not signed`;
+    if (!seal || typeof seal.mac !== "string") return `${name} is not signed`;
     const given = Buffer.from(seal.mac, "base64");
     const expected = this.mac(record);
     const valid = given.length === expected.length && timingSafeEqual(given, expected);
-    return valid ? undefined : `record ${record.id} has an invalid signature (altered or forged)`;
+    return valid ? undefined : `${name} has an invalid signature (altered or forged)`;
   }
 }

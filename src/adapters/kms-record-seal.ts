@@ -6,8 +6,7 @@ import {
   VerifyMacCommand,
 } from "@aws-sdk/client-kms";
 import { sealedText } from "../domain/journal-integrity.ts";
-import type { JournalRecord } from "../domain/journal-record.ts";
-import type { RecordSeal } from "../ports/record-seal.ts";
+import type { RecordSeal, Sealable } from "../ports/record-seal.ts";
 
 /** The remediators sign; only the operator (undo) and they themselves verify. */
 export const SEAL_SIGN_ACTIONS = ["kms:GenerateMac"];
@@ -17,7 +16,7 @@ const ALGORITHM: MacAlgorithmSpec = "HMAC_SHA_256";
 /** GenerateMac takes at most 4 KiB: longer records are hashed first (SHA-256, then the MAC). */
 const MAX_MESSAGE = 4096;
 
-function message(record: JournalRecord): Uint8Array {
+function message(record: Sealable): Uint8Array {
   const text = Buffer.from(sealedText(record), "utf8");
   if (text.length <= MAX_MESSAGE) return text;
   return new Uint8Array(
@@ -40,7 +39,7 @@ export class KmsRecordSeal implements RecordSeal {
     private readonly keyId: string,
   ) {}
 
-  async sign(record: JournalRecord): Promise<JournalRecord> {
+  async sign<T extends Sealable>(record: T): Promise<T> {
     const output = await this.kms.send(
       new GenerateMacCommand({
         KeyId: this.keyId,
@@ -59,9 +58,9 @@ export class KmsRecordSeal implements RecordSeal {
     };
   }
 
-  async problem(record: JournalRecord): Promise<string | undefined> {
+  async problem(record: Sealable, name: string): Promise<string | undefined> {
     const seal = record.integrity;
-    if (!seal || typeof seal.mac !== "string") return `record ${record.id} is not signed`;
+    if (!seal || typeof seal.mac !== "string") return `${name} is not signed`;
     try {
       const output = await this.kms.send(
         new VerifyMacCommand({
@@ -72,11 +71,11 @@ export class KmsRecordSeal implements RecordSeal {
           Mac: Buffer.from(seal.mac, "base64"),
         }),
       );
-      return output.MacValid ? undefined : `record ${record.id} has an invalid signature`;
+      return output.MacValid ? undefined : `${name} has an invalid signature`;
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === "KMSInvalidMacException") {
-        return `record ${record.id} has an invalid signature (altered or forged)`;
+        return `${name} has an invalid signature (altered or forged)`;
       }
       throw error;
     }
@@ -86,11 +85,11 @@ export class KmsRecordSeal implements RecordSeal {
 /** Used when no key is configured: records go unsigned, and none can be trusted for undo. */
 export class UnsignedRecordSeal implements RecordSeal {
   readonly signs = false;
-  async sign(record: JournalRecord): Promise<JournalRecord> {
+  async sign<T extends Sealable>(record: T): Promise<T> {
     return record;
   }
 
-  async problem(record: JournalRecord): Promise<string | undefined> {
-    return `journal signing is not configured (VIGIL_JOURNAL_MAC_KEY): record ${record.id} cannot be trusted`;
+  async problem(_record: Sealable, name: string): Promise<string | undefined> {
+    return `journal signing is not configured (VIGIL_JOURNAL_MAC_KEY): ${name} cannot be trusted`;
   }
 }

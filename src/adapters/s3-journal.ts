@@ -8,18 +8,39 @@ import {
 } from "@aws-sdk/client-s3";
 import type { AppliedChangeRef } from "../domain/guards.ts";
 import { journalIdPrefix } from "../domain/journal-query.ts";
-import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
+import {
+  assembleRecord,
+  countsAsChange,
+  type JournalRecord,
+  type JournalStepEntry,
+} from "../domain/journal-record.ts";
 import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
 
-/** Records `list` reads at once. */
+/** Records (or steps) read at once. */
 const LIST_READ_CONCURRENCY = 16;
+
+/**
+ * Steps a record can have: maxChangesPerFinding is at most 1,000, plus the step that failed. A
+ * record naming more (planted) is not read past this; its seal check fails on the count.
+ */
+const MAX_STEPS = 1001;
 
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
 
+/** Where the decision records are: what a reader of the journal (list, get) needs. */
+export const JOURNAL_RECORDS_PREFIX = "records/";
+
+/** IAM actions `list` and `get` call: a read-only journal user (the hourly digest). */
+export const JOURNAL_READ_ACTIONS = ["s3:GetObject", "s3:ListBucket"];
+
 /**
  * Journal in an S3 bucket:
- * - records/<id>.json                          one object per decision (rewritten after each step)
+ * - records/<id>.json                          one object per decision; for a step-logged record
+ *                                              its header (written when applying starts and when
+ *                                              the run concludes, never per step)
+ * - steps/<id>/<seq>.json                      a step-logged record's steps, one small object each,
+ *                                              appended as they happen (seq zero-padded)
  * - by-resource/<sha256(arn)>/<ts>_<id>_n<changes>_<finding>   empty index objects for runs that
  * - by-account/<account>/<ts>_<id>_n<changes>_<finding>      changed something, listed by prefix
  *   from a time; <changes> is the run's planned change count (the rate limit counts changes)
@@ -30,7 +51,7 @@ export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject
  * takes over an abandoned claim or settles/releases one only if nobody changed it since it was read.
  */
 export class S3Journal implements Journal {
-  /** Records already indexed by this container (the runner rewrites a record after each step). */
+  /** Records already indexed by this container (a record is written more than once). */
   private readonly indexed = new Set<string>();
 
   constructor(
@@ -49,39 +70,31 @@ export class S3Journal implements Journal {
         ContentType: "application/json",
       }),
     );
-    if (countsAsChange(entry) && !this.indexed.has(entry.id)) {
-      const name = indexName(
-        Date.parse(entry.time),
-        entry.id,
-        entry.findingId,
-        entry.plan?.changes.length ?? entry.applied.length,
-      );
-      await Promise.all(
-        [
-          `by-resource/${sha256(entry.resourceArn)}/${name}`,
-          `by-account/${entry.account}/${name}`,
-        ].map((key) =>
-          this.s3.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key: `${this.prefix}${key}`,
-              Body: new Uint8Array(0), // an empty string makes the SDK warn about unknown length
-            }),
-          ),
-        ),
-      );
-      this.indexed.add(entry.id);
-    }
+    if (countsAsChange(entry)) await this.index(entry);
+  }
+
+  async appendStep(record: JournalRecord, entry: JournalStepEntry): Promise<void> {
+    assertSafeId(record.id);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.stepKey(record.id, entry.seq),
+        Body: JSON.stringify(entry),
+        ContentType: "application/json",
+      }),
+    );
+    // The rate limit and the loop breaker count the run from its first applied change on.
+    if (entry.step.status === "applied") await this.index(record);
   }
 
   async get(id: string): Promise<JournalRecord | undefined> {
     assertSafeId(id);
     const text = await this.getText(this.recordKey(id));
-    return text === undefined ? undefined : (JSON.parse(text.body) as JournalRecord);
+    return text === undefined ? undefined : this.assembled(JSON.parse(text.body) as JournalRecord);
   }
 
   async *list(since: number): AsyncIterable<JournalRecord> {
-    const prefix = `${this.prefix}records/`;
+    const prefix = `${this.prefix}${JOURNAL_RECORDS_PREFIX}`;
     let token: string | undefined;
     do {
       const page = await this.s3.send(
@@ -102,7 +115,9 @@ export class S3Journal implements Journal {
         const texts = await Promise.all(
           keys.slice(i, i + LIST_READ_CONCURRENCY).map((key) => this.getText(key)),
         );
-        for (const text of texts) if (text) yield JSON.parse(text.body) as JournalRecord;
+        for (const text of texts) {
+          if (text) yield await this.assembled(JSON.parse(text.body) as JournalRecord);
+        }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -190,7 +205,80 @@ export class S3Journal implements Journal {
   }
 
   private recordKey(id: string): string {
-    return `${this.prefix}records/${id}.json`;
+    return `${this.prefix}${JOURNAL_RECORDS_PREFIX}${id}.json`;
+  }
+
+  private stepKey(id: string, seq: number): string {
+    return `${this.prefix}steps/${id}/${String(seq).padStart(6, "0")}.json`;
+  }
+
+  /** Index entries for a run that changed something, once per record and container. */
+  private async index(entry: JournalRecord): Promise<void> {
+    if (this.indexed.has(entry.id)) return;
+    const name = indexName(
+      Date.parse(entry.time),
+      entry.id,
+      entry.findingId,
+      entry.plan?.changes.length ?? entry.applied.length,
+    );
+    await Promise.all(
+      [
+        `by-resource/${sha256(entry.resourceArn)}/${name}`,
+        `by-account/${entry.account}/${name}`,
+      ].map((key) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: `${this.prefix}${key}`,
+            Body: new Uint8Array(0), // an empty string makes the SDK warn about unknown length
+          }),
+        ),
+      ),
+    );
+    this.indexed.add(entry.id);
+  }
+
+  /**
+   * A stored record as readers see it: a step-logged header with its steps read back. A concluded
+   * run's steps are read by key (its sealed count says how many); one that never concluded (still
+   * applying, or its run died) has its steps listed. Records sealed whole are returned as stored.
+   */
+  private async assembled(header: JournalRecord): Promise<JournalRecord> {
+    if (!header.stepLog || header.stepLog.count === 0) return assembleRecord(header, []);
+    assertSafeId(header.id);
+    const count = header.stepLog.count;
+    const keys =
+      typeof count === "number"
+        ? Array.from({ length: Math.min(count, MAX_STEPS) }, (_, seq) =>
+            this.stepKey(header.id, seq),
+          )
+        : await this.listKeys(`${this.prefix}steps/${header.id}/`);
+    const entries: JournalStepEntry[] = [];
+    for (let i = 0; i < keys.length; i += LIST_READ_CONCURRENCY) {
+      const texts = await Promise.all(
+        keys.slice(i, i + LIST_READ_CONCURRENCY).map((key) => this.getText(key)),
+      );
+      // A missing step is left out: the record's seal check then sees it dropped.
+      for (const text of texts) if (text) entries.push(JSON.parse(text.body) as JournalStepEntry);
+    }
+    return assembleRecord(header, entries);
+  }
+
+  private async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token && keys.length <= MAX_STEPS);
+    return keys.slice(0, MAX_STEPS + 1);
   }
 
   private claimKey(key: string): string {

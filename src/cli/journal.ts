@@ -6,6 +6,7 @@ import { ConfigError } from "../config/errors.ts";
 import type { JournalFilter } from "../domain/journal-query.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import { type JournalOutcome, OUTCOMES } from "../domain/outcomes.ts";
+import { recordProblem } from "../usecases/journal-records.ts";
 import { listJournal } from "../usecases/list-journal.ts";
 import { type CliIo, EXIT, exitCodeFor } from "./io.ts";
 import { type CreateRemediationApp, createCliApp } from "./remediate.ts";
@@ -174,7 +175,7 @@ export async function runJournalShow(
       io.err(`vigil journal show: no journal record ${options.id}`);
       return EXIT.badInput;
     }
-    const seal = await app.runner.seal.problem(record);
+    const seal = await recordProblem(app.runner.seal, record);
     io.out(
       options.json
         ? JSON.stringify({ ...record, sealProblem: seal ?? null }, null, 2)

@@ -39,4 +39,22 @@ const noYamlInLambda = {
   },
 };
 
-module.exports = [zodEnglishOnly, noYamlInLambda];
+/**
+ * With code splitting (serverless.yml custom.esbuild.splitting) each remediation module and its
+ * AWS SDK client is a chunk loaded on first use (src/remediations/catalog.ts). serverless-esbuild
+ * builds every function into the same folder and zips the whole folder per function, leaving out
+ * only the other functions' bundles and the files named after them (`functions/detect.*`). So
+ * each function's chunks go under `<its bundle>.chunks/`: its own zip has them, no other one does.
+ */
+const chunksBesideTheirFunction = {
+  name: "chunks-beside-their-function",
+  setup(build) {
+    const entries = build.initialOptions.entryPoints;
+    const entry = Array.isArray(entries) && entries.length === 1 ? entries[0] : undefined;
+    if (!build.initialOptions.splitting || typeof entry !== "string") return;
+    const name = path.basename(entry).replace(/\.[cm]?[jt]s$/, "");
+    build.initialOptions.chunkNames = `${name}.chunks/[name]-[hash]`;
+  },
+};
+
+module.exports = [zodEnglishOnly, noYamlInLambda, chunksBesideTheirFunction];

@@ -47,7 +47,9 @@ export function eventPatterns(config: RemediationConfig): {
           "AWS::IAM::Role",
           // Unused-access findings name users too (access keys, passwords, permissions).
           "AWS::IAM::User",
-          ...Object.keys(POLICY_RESOURCE_KINDS),
+          // An access point's grant arrives as an AWS::S3::Bucket finding (its source): Access
+          // Analyzer sends no AWS::S3::AccessPoint finding.
+          ...Object.keys(POLICY_RESOURCE_KINDS).filter((type) => type !== "AWS::S3::AccessPoint"),
           ...REGIONAL_RESOURCE_TYPE_NAMES,
         ],
         // ARCHIVED / RESOLVED are delivered too: they resolve an open alert and change nothing.

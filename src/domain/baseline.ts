@@ -29,13 +29,14 @@
 
 import type { BaselineEngine } from "./baseline/engine.ts";
 import { buildGrid, type Grid } from "./baseline/grid.ts";
-import { describePeriod, type JudgeContext, judge } from "./baseline/judge.ts";
+import { describePeriod, type JudgeContext, judge, judgeInto } from "./baseline/judge.ts";
 import { MeanSdBaseline } from "./baseline/mean-sd.ts";
 import { AutoBaseline, RobustBaseline } from "./baseline/robust.ts";
 import { SeasonalBaseline } from "./baseline/seasonal.ts";
 import { assertPeriodSeconds, assertUsableSettings } from "./baseline/validate.ts";
 import type { DetectionSettings, Verdict } from "./detection.ts";
 import type { MetricSeries } from "./metric.ts";
+import { VerdictColumns } from "./verdict-columns.ts";
 
 export { robustSpread, type Spread } from "./baseline/robust-spread.ts";
 
@@ -141,11 +142,77 @@ export function evaluateRange(
   settings: DetectionSettings,
   options: EvaluateOptions = {},
 ): Verdict[] {
+  const walk = prepareWalk(
+    series,
+    fromPeriodStart,
+    toPeriodStart,
+    settings,
+    options.explain ?? "all",
+  );
+  const verdicts: Verdict[] = [];
+  if (!walk) return verdicts;
+  const { grid, engine, context, window, evaluatedCount } = walk;
+  for (let offset = 0; offset < evaluatedCount; offset++) {
+    const index = window + offset;
+    engine.moveTo(index);
+    verdicts.push(judge(context, grid, index, engine));
+  }
+  return verdicts;
+}
+
+export interface ColumnsReplay {
+  /** Every period from `fromPeriodStart` to `toPeriodStart`, ascending. */
+  columns: VerdictColumns;
+  /** The anomalous periods' verdicts, with their why-lines, ascending. */
+  flagged: Verdict[];
+}
+
+/**
+ * evaluateRange for a long range: the same judgement of every period, written into columns, with
+ * Verdict objects for the anomalous periods only (see VerdictColumns).
+ */
+export function evaluateRangeColumns(
+  series: MetricSeries,
+  fromPeriodStart: number,
+  toPeriodStart: number,
+  settings: DetectionSettings,
+): ColumnsReplay {
+  const walk = prepareWalk(series, fromPeriodStart, toPeriodStart, settings, "anomalous");
+  const periodMs = settings.periodSeconds * MS_PER_SECOND;
+  const columns = new VerdictColumns(fromPeriodStart, periodMs, walk?.evaluatedCount ?? 0);
+  const flagged: Verdict[] = [];
+  if (!walk) return { columns, flagged };
+  const { grid, engine, context, window, evaluatedCount } = walk;
+  for (let offset = 0; offset < evaluatedCount; offset++) {
+    const index = window + offset;
+    engine.moveTo(index);
+    const verdict = judgeInto(context, grid, index, engine, columns);
+    if (verdict) flagged.push(verdict);
+  }
+  return { columns, flagged };
+}
+
+interface Walk {
+  grid: Grid;
+  engine: BaselineEngine;
+  context: JudgeContext;
+  window: number;
+  evaluatedCount: number;
+}
+
+/** The grid, engine and judge context of a range; undefined when the range is empty. */
+function prepareWalk(
+  series: MetricSeries,
+  fromPeriodStart: number,
+  toPeriodStart: number,
+  settings: DetectionSettings,
+  explain: NonNullable<EvaluateOptions["explain"]>,
+): Walk | undefined {
   assertUsableSettings(settings, series.periodSeconds);
   if (!Number.isFinite(fromPeriodStart) || !Number.isFinite(toPeriodStart)) {
     throw new RangeError("period starts must be finite epoch-ms numbers");
   }
-  if (toPeriodStart < fromPeriodStart) return [];
+  if (toPeriodStart < fromPeriodStart) return undefined;
 
   const periodMs = settings.periodSeconds * MS_PER_SECOND;
   const window = windowPeriods(settings);
@@ -162,14 +229,7 @@ export function evaluateRange(
     settings,
     window,
     periodWord: describePeriod(settings.periodSeconds),
-    explainFrom: explainFrom(options.explain ?? "all", window + evaluatedCount - 1),
+    explainFrom: explainFrom(explain, window + evaluatedCount - 1),
   };
-
-  const verdicts: Verdict[] = [];
-  for (let offset = 0; offset < evaluatedCount; offset++) {
-    const index = window + offset;
-    engine.moveTo(index);
-    verdicts.push(judge(context, grid, index, engine));
-  }
-  return verdicts;
+  return { grid, engine, context, window, evaluatedCount };
 }

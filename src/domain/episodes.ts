@@ -24,6 +24,7 @@ import {
   type Verdict,
 } from "./detection.ts";
 import { metricKey } from "./metric.ts";
+import { STATUS } from "./verdict-columns.ts";
 
 interface Draft {
   start: number;
@@ -51,11 +52,31 @@ export function buildEpisodes(
   }
   // Callers pass ascending verdicts; sorting a copy makes a mistake there harmless.
   const ordered = [...verdicts].sort((a, b) => a.timestamp - b.timestamp);
+  const statuses = Uint8Array.from(ordered, (verdict) => STATUS[verdict.status]);
+  return episodesOf(
+    statuses,
+    ordered.filter((verdict) => verdict.status === "anomalous"),
+    settings,
+  );
+}
+
+/**
+ * buildEpisodes over a replay's columns: `statuses` holds every period's status code, ascending
+ * (VerdictColumns.status), and `flagged` the anomalous periods' verdicts in the same order.
+ */
+export function episodesOf(
+  statuses: ArrayLike<number>,
+  flagged: readonly Verdict[],
+  settings: DetectionSettings,
+): Episode[] {
+  const first = flagged[0];
+  if (!first) return [];
   const rearmAfter = rearmQuietPeriods(settings);
 
   const episodes: Episode[] = [];
   let draft: Draft | null = null;
   let quietPeriods = 0;
+  let nextFlagged = 0;
 
   const finish = (episode: Draft, open: boolean): Episode => ({
     metric: first.metric,
@@ -70,8 +91,11 @@ export function buildEpisodes(
     open,
   });
 
-  for (const verdict of ordered) {
-    if (verdict.status === "anomalous") {
+  for (let cell = 0; cell < statuses.length; cell++) {
+    const status = statuses[cell];
+    if (status === STATUS.anomalous) {
+      const verdict = flagged[nextFlagged++];
+      if (!verdict) throw new Error("internal: fewer flagged verdicts than anomalous periods");
       const magnitude = Math.abs(verdict.z ?? 0);
       const critical = magnitude >= settings.criticalK || verdict.severity === "critical";
       if (draft === null) {
@@ -93,7 +117,7 @@ export function buildEpisodes(
         }
       }
       quietPeriods = 0;
-    } else if (verdict.status === "normal" && draft !== null) {
+    } else if (status === STATUS.normal && draft !== null) {
       quietPeriods++;
       if (quietPeriods >= rearmAfter) {
         episodes.push(finish(draft, false));

@@ -17,6 +17,12 @@ export type ResourceType =
   | "AWS::Lambda::Function"
   | "AWS::ECR::Repository"
   | "AWS::EFS::FileSystem"
+  /**
+   * An S3 access point (of a general purpose bucket). Access Analyzer reports no finding of this
+   * type: the exposure comes as an AWS::S3::Bucket finding whose only source is the access point.
+   */
+  | "AWS::S3::AccessPoint"
+  | "AWS::S3Express::DirectoryBucket"
   | "AWS::EC2::Snapshot"
   | "AWS::RDS::DBSnapshot"
   | "AWS::RDS::DBClusterSnapshot"
@@ -43,6 +49,8 @@ export type FindingKind =
   | "ecr-repository-policy"
   | "efs-file-system-policy"
   | "dynamodb-resource-policy" // table or stream resource policy
+  | "s3-access-point-policy" // an S3 access point's policy (a bucket finding whose source it is)
+  | "s3-directory-bucket-policy" // S3 Express One Zone directory bucket policy
   | "ebs-snapshot-sharing" // EBS snapshot restorable by anyone ("all") or an external account
   | "rds-snapshot-sharing" // RDS DB / cluster snapshot restorable by anyone or an external account
   | "sqs-encryption" // queue without server-side encryption

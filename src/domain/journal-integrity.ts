@@ -1,15 +1,34 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "./iam-policy.ts";
+import { type JournalRecord, stepEntry } from "./journal-record.ts";
 
 /**
  * What a journal record's seal covers, and how a changed state is described. Pure: the MAC itself
  * is computed by a RecordSeal adapter (KMS GenerateMac/VerifyMac).
  */
 
-/** The text a record's MAC is computed over: every field except the seal itself. */
+/**
+ * The text a record's (or a step entry's) MAC is computed over: every field except the seal
+ * itself. A step-logged record's seal leaves out its steps and applied changes, which are stored
+ * and sealed one step at a time (JournalStepEntry); its `stepLog` is covered, so a record sealed
+ * whole cannot be passed off as step-logged.
+ */
 export function sealedText(record: object): string {
   const { integrity: _integrity, ...rest } = record as { integrity?: unknown };
+  if ((rest as { stepLog?: unknown }).stepLog) {
+    const { steps: _steps, applied: _applied, ...header } = rest as Record<string, unknown>;
+    return canonicalJson(header);
+  }
   return canonicalJson(rest);
+}
+
+/** Digest over a step-logged record's steps (their sealed texts, in order): kept in its header. */
+export function stepsDigest(record: Pick<JournalRecord, "id" | "steps">): string {
+  const hash = createHash("sha256");
+  for (let seq = 0; seq < record.steps.length; seq++) {
+    hash.update(sealedText(stepEntry(record, seq))).update("\n");
+  }
+  return `sha256:${hash.digest("hex")}`;
 }
 
 /** Short content hash for logs and alerts: documents are named by hash, never pasted whole. */

@@ -17,6 +17,8 @@ export const POLICY_RESOURCE_KINDS = {
   "AWS::EFS::FileSystem": "efs-file-system-policy",
   "AWS::DynamoDB::Table": "dynamodb-resource-policy",
   "AWS::DynamoDB::Stream": "dynamodb-resource-policy",
+  "AWS::S3::AccessPoint": "s3-access-point-policy",
+  "AWS::S3Express::DirectoryBucket": "s3-directory-bucket-policy",
 } as const satisfies Record<string, FindingKind>;
 
 export type PolicyResourceType = keyof typeof POLICY_RESOURCE_KINDS;
@@ -59,6 +61,13 @@ const ARN = {
     /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255})$/,
   "AWS::DynamoDB::Stream":
     /^arn:([a-z-]+):dynamodb:([a-z0-9-]+):(\d{12}):table\/([A-Za-z0-9_.-]{3,255}\/stream\/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})$/,
+  // Access point names: 3 to 50 lower-case letters, digits and hyphens, a letter or digit at each
+  // end. Only general purpose buckets' (s3); a directory bucket's are s3express and not matched.
+  "AWS::S3::AccessPoint":
+    /^arn:([a-z-]+):s3:([a-z0-9-]+):(\d{12}):accesspoint\/([a-z0-9][a-z0-9-]{1,48}[a-z0-9])$/,
+  // Directory bucket names: base--zone-id--x-s3, 3 to 63 characters in all (S3's documented rule).
+  "AWS::S3Express::DirectoryBucket":
+    /^arn:([a-z-]+):s3express:([a-z0-9-]+):(\d{12}):bucket\/((?=.{3,63}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?--[a-z0-9]+(?:-[a-z0-9]+)*-az\d+--x-s3)$/,
 } as const satisfies Record<PolicyResourceType, RegExp>;
 
 /**
@@ -115,4 +124,30 @@ export function policyResourceOf(
     return { problem: `resource ${arn} is not in the finding's account ${where.account}` };
   }
   return { arn, name: name as string };
+}
+
+/** How Access Analyzer says an S3 bucket finding's access is granted (its `sources`). */
+export interface FindingSource {
+  type: string;
+  detail?: { accessPointArn?: string | undefined } | undefined;
+}
+
+/**
+ * The one access point through which, and only through which, a bucket finding's access is
+ * granted; undefined when the bucket's own policy or ACL grants it too (or sources are absent);
+ * a problem when access points are the only source but not exactly one is named.
+ */
+export function soleAccessPoint(
+  sources: readonly FindingSource[] | undefined,
+): { arn: string } | { problem: string } | undefined {
+  if (!sources || sources.length === 0) return undefined;
+  if (sources.some((source) => source.type !== "S3_ACCESS_POINT")) return undefined;
+  const arns = [
+    ...new Set(sources.map((source) => source.detail?.accessPointArn).filter((arn) => arn)),
+  ] as string[];
+  if (arns.length === 1) return { arn: arns[0] as string };
+  if (arns.length === 0) return { problem: "the access point source names no access point" };
+  return {
+    problem: `the access is granted through ${arns.length} access points (${arns.join(", ")}): Vigil remediates one access point per finding; review them`,
+  };
 }

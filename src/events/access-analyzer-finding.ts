@@ -38,6 +38,24 @@ export const accessAnalyzerFindingEventSchema = z.looseObject({
       findingType: boundedString(128).optional(),
       updatedAt: isoTime.optional(),
       analyzedAt: isoTime.optional(),
+      /**
+       * S3 bucket findings: how the access is granted (POLICY, BUCKET_ACL, S3_ACCESS_POINT with the
+       * access point's ARN, S3_ACCESS_POINT_ACCOUNT). Absent for other resource types.
+       */
+      sources: z
+        .array(
+          z.looseObject({
+            type: boundedString(64),
+            detail: z
+              .looseObject({
+                accessPointArn: boundedString(2048).optional(),
+                accessPointAccount: boundedString(64).optional(),
+              })
+              .optional(),
+          }),
+        )
+        .max(100)
+        .optional(),
     })
     .refine((d) => d.error !== undefined || d.isPublic !== undefined, {
       // Only an error finding (the analyzer could not read the resource) comes without isPublic.

@@ -1,5 +1,5 @@
 import type { AppliedChangeRef } from "../domain/guards.ts";
-import type { JournalRecord } from "../domain/journal-record.ts";
+import type { JournalRecord, JournalStepEntry } from "../domain/journal-record.ts";
 
 export interface RecentChangesQuery {
   /** Exactly one of account / resourceArn. */
@@ -31,8 +31,18 @@ export type ClaimResult =
 
 /** Where decisions are recorded, and the idempotency claims that keep them single. */
 export interface Journal {
-  /** Creates or replaces the record with this id (the runner rewrites it after every step). */
+  /**
+   * Creates or replaces the record with this id. A step-logged record (`stepLog`) is written as
+   * its header only (no steps, no applied changes): its steps are appended with appendStep.
+   */
   record(entry: JournalRecord): Promise<void>;
+  /**
+   * Stores one step of a step-logged record, on its own (never rewriting the record). `record`
+   * is the in-memory record it belongs to: a journal indexes the run as a change (recentChanges)
+   * at its first applied step.
+   */
+  appendStep(record: JournalRecord, entry: JournalStepEntry): Promise<void>;
+  /** The record, a step-logged one assembled from its header and steps (assembleRecord). */
   get(id: string): Promise<JournalRecord | undefined>;
   /**
    * Every record whose id is from `since` (epoch ms) on, in id order (oldest first), read lazily:

@@ -80,3 +80,17 @@ export interface Remediation<Settings = Readonly<Record<string, unknown>>> {
    */
   undoHazards?(plan: RemediationPlan, applied: PlannedChange[]): string[];
 }
+
+/**
+ * A remediation found by the findings it handles and loaded on first use: its module brings its
+ * service's AWS SDK client, which a function should not load before such a finding arrives
+ * (src/remediations/catalog.ts).
+ */
+export interface LazyRemediation {
+  name: string;
+  handles(finding: Finding): boolean;
+  load(): Promise<Remediation>;
+}
+
+/** What the runner picks from: loaded remediations (tests, the CLI) or lazy ones (the Lambdas). */
+export type RemediationEntry = Remediation | LazyRemediation;

@@ -14,8 +14,9 @@
  *    period (optionally only the last `days` days). A file shorter than the window is an input error.
  *
  * Cost. Metrics are fetched in chunks of whole GetMetricData calls (the source batches up to 500
- * metrics and 100,800 datapoints per call), once per distinct period, and judged chunk by chunk so
- * memory holds one chunk of series. A metric discovered by two sets is fetched once.
+ * metrics and 100,800 datapoints per call), once per distinct period, and judged chunk by chunk
+ * while the next chunk is fetched, so memory holds two chunks of series at most. A metric
+ * discovered by two sets is fetched once.
  */
 
 export { resampleSeries } from "./backtest/histories.ts";

@@ -11,6 +11,7 @@ import {
   POLICY_RESOURCE_KINDS,
   partitionOf,
   policyResourceOf,
+  soleAccessPoint,
 } from "../domain/policy-resources.ts";
 import {
   isRegionalResourceType,
@@ -111,6 +112,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, readonly ResourceType[]> = {
   "ecr-repository-policy": ["AWS::ECR::Repository"],
   "efs-file-system-policy": ["AWS::EFS::FileSystem"],
   "dynamodb-resource-policy": ["AWS::DynamoDB::Table", "AWS::DynamoDB::Stream"],
+  "s3-access-point-policy": ["AWS::S3::AccessPoint"],
+  "s3-directory-bucket-policy": ["AWS::S3Express::DirectoryBucket"],
   "ebs-snapshot-sharing": ["AWS::EC2::Snapshot"],
   "rds-snapshot-sharing": ["AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot"],
   "sqs-encryption": ["AWS::SQS::Queue"],
@@ -536,6 +539,34 @@ export async function intakeAccessAnalyzerEvent(
     return skip("finding names no principal: nothing to remediate");
   }
 
+  const observedAt = new Date(d.updatedAt ?? d.analyzedAt ?? event.time).toISOString();
+  if (resourceType === "AWS::S3::Bucket") {
+    // Granted only through one of the bucket's access points: that access point's policy is what
+    // gives it, and the finding is the access point's (the bucket's own settings are not at fault).
+    const via = soleAccessPoint(d.sources);
+    if (via && "problem" in via) return skip(via.problem);
+    if (via) {
+      const where = { account: d.accountId, region: d.region };
+      const accessPoint = policyResourceOf("AWS::S3::AccessPoint", via.arn, where);
+      if ("problem" in accessPoint) return skip(accessPoint.problem);
+      return {
+        id: d.id,
+        eventId: event.id,
+        source: deps.source ?? "access-analyzer",
+        ...where,
+        resourceType: "AWS::S3::AccessPoint",
+        resourceId: accessPoint.arn,
+        resourceArn: accessPoint.arn,
+        resourceName: accessPoint.name,
+        rule: ACCESS_ANALYZER_RULE,
+        kind: "s3-access-point-policy",
+        principal: d.principal,
+        isPublic: d.isPublic === true || Object.values(d.principal).includes("*"),
+        observedAt,
+      };
+    }
+  }
+
   let name: string | undefined;
   let kind: FindingKind;
   if (policyType && ref) {
@@ -581,6 +612,6 @@ export async function intakeAccessAnalyzerEvent(
     kind,
     principal: d.principal,
     isPublic,
-    observedAt: new Date(d.updatedAt ?? d.analyzedAt ?? event.time).toISOString(),
+    observedAt,
   };
 }

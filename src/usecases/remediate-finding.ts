@@ -18,18 +18,24 @@ import {
   shouldNotify,
 } from "../domain/remediation-notification.ts";
 import type { PlannedChange, RemediationPlan } from "../domain/remediation-plan.ts";
+import type { ExemptionParameters } from "../ports/exemption-parameters.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
-import type { Remediation, RemediationContext } from "../ports/remediation.ts";
+import type { Remediation, RemediationContext, RemediationEntry } from "../ports/remediation.ts";
+import { centralExemptions } from "./central-exemptions.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
+import { appendSteps, recordProblem, writeRecord } from "./journal-records.ts";
 import { trustedRecentChanges } from "./trusted-changes.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
 
 export interface RemediationDeps {
-  /** The registry (injected: tests pass fakes). */
-  remediations: readonly Remediation[];
+  /**
+   * What handles which finding: the Lambdas pass the lazy catalog (a remediation's module and its
+   * SDK client load with the first finding of its kind), the CLI the loaded registry, tests fakes.
+   */
+  remediations: readonly RemediationEntry[];
   /** AWS clients for the finding's account and region, plus settings. */
   contextFor(finding: Finding): RemediationContext | Promise<RemediationContext>;
   journal: Journal;
@@ -42,6 +48,8 @@ export interface RemediationDeps {
   logger: RemediationLogger;
   /** Journal record ids (default: time-sortable and random). */
   newJournalId?: (now: number) => string;
+  /** Central exemptions outside the config file (remediation.exemptions.ssmPath). */
+  exemptionParameters?: ExemptionParameters;
 }
 
 export interface RemediationOutcome {
@@ -89,14 +97,6 @@ function describeError(error: unknown): { name: string; message: string } {
   return { name: "Error", message: String(error) };
 }
 
-/** Every journal write goes through here: the record is sealed over all its fields. */
-export async function writeRecord(
-  deps: Pick<RemediationDeps, "journal" | "seal">,
-  record: JournalRecord,
-): Promise<void> {
-  await deps.journal.record(await deps.seal.sign(record));
-}
-
 /**
  * Why the holder of a claim cannot be trusted, if it cannot. A settled claim is trusted only when
  * its holder's record exists, carries a valid seal and was made for this very claim key: anyone
@@ -116,7 +116,7 @@ export async function untrustedHolder(
   }
   if (!record) return `its record ${holder} does not exist`;
   // Unsigned deployments can only check that the record exists and matches (undo trusts none).
-  const problem = deps.seal.signs ? await deps.seal.problem(record) : undefined;
+  const problem = deps.seal.signs ? await recordProblem(deps.seal, record) : undefined;
   if (problem) return problem;
   if (!belongs(record)) return `record ${holder} was made for another finding`;
   return undefined;
@@ -144,6 +144,8 @@ function newRecord(deps: RemediationDeps, finding: Finding, now: number): Journa
     after: null,
     applied: [],
     steps: [],
+    // Steps are appended one small object each, never by rewriting the record (journal-records.ts).
+    stepLog: { count: null, digest: null },
     undoCommand: null,
   };
 }
@@ -238,7 +240,7 @@ function failureReason(record: JournalRecord, error: unknown): string {
   return `step ${failed.index + 1} of ${total} (${failed.action}) failed: ${name}: ${message}${done}`;
 }
 
-/** Applies each change in order and journals after every step, then reads back. */
+/** Applies each change in order and journals every step as it happens, then reads back. */
 async function applyPlan(
   deps: RemediationDeps,
   ctx: RemediationContext,
@@ -263,7 +265,8 @@ async function applyPlan(
     record.steps.push({ ...step, status: "applied", at: new Date(deps.clock()).toISOString() });
     record.applied.push(change);
     record.undoCommand = `vigil undo ${record.id}`;
-    await writeRecord(deps, record);
+    // One small sealed object per step: the record itself is written again only when concluded.
+    await appendSteps(deps, record);
   }
   const verification = await remediation.verify(ctx, plan);
   record.after = verification.after;
@@ -404,7 +407,7 @@ async function planAndAct(
       untilTag: config.exemptionUntilTag,
       maxDays: config.maxExemptionDays,
       tags: config.exemptions.tags,
-      list: config.exemptions.list,
+      list: await centralExemptions(deps),
     },
     remediateIntentionallyPublic: config.settings.s3RemediateIntentionallyPublic,
     recentResourceChanges,
@@ -487,7 +490,7 @@ export async function remediateFinding(
 
   let outcome: RemediationOutcome;
   try {
-    outcome = await planAndAct(deps, finding, remediation, record, mode);
+    outcome = await planAndAct(deps, finding, await loadedRemediation(remediation), record, mode);
   } catch (error) {
     if (isTransientAwsError(error)) {
       await giveBackForRetry(deps, record, key, error);
@@ -507,6 +510,11 @@ export async function remediateFinding(
     });
   }
   return outcome;
+}
+
+/** The remediation itself, its module loaded first when the entry is lazy. */
+export async function loadedRemediation(entry: RemediationEntry): Promise<Remediation> {
+  return "load" in entry ? entry.load() : entry;
 }
 
 /** Journals the transient failure (best effort) and releases the claim so the retry can run. */

@@ -1,6 +1,7 @@
 import type { AppliedChangeRef } from "../domain/guards.ts";
 import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
 import type { RecentChangesQuery } from "../ports/journal.ts";
+import { recordProblem } from "./journal-records.ts";
 import type { RemediationDeps } from "./remediate-finding.ts";
 
 type Deps = Pick<RemediationDeps, "journal" | "seal" | "logger">;
@@ -48,7 +49,7 @@ async function check(
       return undefined;
     });
     if (read && !problem) {
-      problem = await deps.seal.problem(read);
+      problem = await recordProblem(deps.seal, read);
       if (!problem) {
         record = read;
         cache.set(entry.journalId, read);

@@ -6,12 +6,13 @@ import { remediationNotification } from "../domain/remediation-notification.ts";
 import type { RemediationPlan } from "../domain/remediation-plan.ts";
 import { type UndoDiffRow, undoDiff } from "../domain/undo-preview.ts";
 import type { Remediation } from "../ports/remediation.ts";
+import { recordProblem, writeRecord } from "./journal-records.ts";
 import {
   isTransientAwsError,
+  loadedRemediation,
   newJournalId,
   type RemediationDeps,
   untrustedHolder,
-  writeRecord,
 } from "./remediate-finding.ts";
 
 export type UndoDeps = Pick<
@@ -93,6 +94,8 @@ export async function undoRemediation(
   delete record.exemptionProblem;
   delete record.securityAlert;
   delete record.integrity;
+  // An undo record is written once, whole: `applied` lists the changes it undid.
+  delete record.stepLog;
 
   const key = undoClaimKey(journalId);
   let claim = await deps.journal.claim(key, { holder: record.id, now, leaseMs: 15 * 60_000 });
@@ -284,7 +287,7 @@ async function checkUndo(
     return refuse("refused", `record ${journalId} cannot be read: ${(error as Error).message}`);
   }
   if (!original) return refuse("not-found", `no journal record ${journalId}`);
-  const forged = await deps.seal.problem(original);
+  const forged = await recordProblem(deps.seal, original);
   if (forged) return refuse("refused", `${forged}: not undoing it`);
   if (original.id !== journalId) {
     return refuse("refused", `record stored as ${journalId} names itself ${original.id}`);
@@ -298,10 +301,11 @@ async function checkUndo(
   if (original.applied.length === 0 || !original.plan) {
     return refuse("nothing-to-undo", `${journalId} changed nothing (${original.outcome})`);
   }
-  const remediation = deps.remediations.find((r) => r.name === original.remediation);
-  if (!remediation) {
+  const entry = deps.remediations.find((r) => r.name === original.remediation);
+  if (!entry) {
     throw new Error(`remediation "${original.remediation}" of ${journalId} is not registered`);
   }
+  const remediation = await loadedRemediation(entry);
   // A before-state that does not match the remediation's schema (an edited record, or one from a
   // version that saved another shape) cannot be restored from: InputError, before anything is
   // claimed, read or changed.

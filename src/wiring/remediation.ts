@@ -1,16 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
-import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { z } from "zod";
-import { AccessAnalyzerFindingSource } from "../adapters/access-analyzer-finding-source.ts";
-import { AwsAccountFacts } from "../adapters/account-facts.ts";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import { operatorRoleProvider } from "../adapters/assume-role.ts";
 import { type AwsClientConfig, awsClientConfig } from "../adapters/aws-clients.ts";
@@ -20,14 +15,16 @@ import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import { S3PageLedger } from "../adapters/s3-page-ledger.ts";
+import { SsmExemptionParameters } from "../adapters/ssm-exemption-parameters.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
 import type { FindingSource } from "../domain/finding.ts";
 import { unsupportedDetailType } from "../events/detail-types.ts";
+import type { AccountFacts, AccountFactsReader } from "../ports/account-facts.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
-import type { AwsClientClass, Remediation } from "../ports/remediation.ts";
-import { remediations as registry } from "../remediations/registry.ts";
+import type { AwsClientClass, RemediationEntry } from "../ports/remediation.ts";
+import { remediationCatalog } from "../remediations/catalog.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import { PageBudgetNotifier } from "../usecases/paging.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
@@ -38,6 +35,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { DeferToHourlyDigest } from "../usecases/remediation-digest.ts";
 import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
@@ -53,8 +51,8 @@ export interface RemediationWiringOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: the config file's `remediation` section. */
   loadConfig?: () => Promise<RemediationConfig>;
-  /** Default: the registry. */
-  remediations?: readonly Remediation[];
+  /** Default: the catalog (each remediation's module loads with the first finding of its kind). */
+  remediations?: readonly RemediationEntry[];
   /** The config file's `alerting` section; default: read from the file unless loadConfig is given. */
   alerting?: AlertingConfig;
   logger?: RemediationLogger;
@@ -77,6 +75,11 @@ export interface RemediationWiringOptions {
 /** Everything the remediation functions and commands need, built once per container. */
 export interface RemediationApp {
   runner: RemediationDeps;
+  /**
+   * The event functions' runner: in digest mode the outcomes nobody must act on now are only
+   * journaled, for the hourly digest (functions/remediation-digest.ts); otherwise `runner`.
+   */
+  eventRunner: RemediationDeps;
   /**
    * Fresh per event: the IAM id cache lives for one invocation. `account` is the finding's
    * account: a member account's IAM ids are resolved there, through its VigilRemediationRole.
@@ -227,7 +230,7 @@ export async function createRemediationDeps(
   };
 
   const runner: RemediationDeps = {
-    remediations: options.remediations ?? registry,
+    remediations: options.remediations ?? remediationCatalog,
     contextFor:
       overrides.contextFor ??
       (async (finding) => {
@@ -235,11 +238,23 @@ export async function createRemediationDeps(
         const credentials = await members.credentialsFor(finding.account, finding.id);
         const withCredentials = credentials ? { credentials } : {};
         // The organisation and the VPC endpoints of the finding's account and region, read only
-        // when a policy's conditions name them (one read per finding at most).
-        const accountFacts = new AwsAccountFacts(
-          new OrganizationsClient({ ...clientConfig, ...withCredentials }),
-          new EC2Client({ ...configFor(finding.region), ...withCredentials }),
-        );
+        // when a policy's conditions name them (one read per finding at most). Their clients load
+        // then too: EC2's is the largest SDK client, no cold start should pay for it.
+        let facts: Promise<AccountFacts> | undefined;
+        const accountFacts: AccountFactsReader = {
+          read: () => {
+            facts ??= (async () => {
+              const { AwsAccountFacts, OrganizationsClient, EC2Client } = await import(
+                "../adapters/account-facts.ts"
+              );
+              return new AwsAccountFacts(
+                new OrganizationsClient({ ...clientConfig, ...withCredentials }),
+                new EC2Client({ ...configFor(finding.region), ...withCredentials }),
+              ).read();
+            })();
+            return facts;
+          },
+        };
         // Clients of other services, built on first use for this finding's region and account.
         const built = new Map<AwsClientClass<unknown>, unknown>();
         const client = <Client>(Client: AwsClientClass<Client>): Client => {
@@ -278,6 +293,16 @@ export async function createRemediationDeps(
     config,
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
+    // Central exemptions in SSM (this account and region), cached per container.
+    ...(config.exemptions.ssmPath
+      ? {
+          exemptionParameters: new SsmExemptionParameters({
+            ssm: new SSMClient(clientConfig),
+            path: config.exemptions.ssmPath,
+            ...(overrides.clock ? { clock: overrides.clock } : {}),
+          }),
+        }
+      : {}),
   };
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
@@ -291,6 +316,10 @@ export async function createRemediationDeps(
   });
   return {
     runner,
+    eventRunner:
+      digestTop === undefined
+        ? runner
+        : { ...runner, notifier: new DeferToHourlyDigest(runner.notifier, logger) },
     intakeDeps,
     configRules,
     reconcileDeps: () => ({
@@ -298,7 +327,15 @@ export async function createRemediationDeps(
       compliance: new ConfigComplianceSource(configService),
       iamIds: new IamIdResolver(iam),
       configRules,
-      accessAnalyzer: new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)),
+      // Loaded when the sweep first lists findings: the event functions never do.
+      accessAnalyzer: {
+        async *active() {
+          const { AccessAnalyzerFindingSource, AccessAnalyzerClient } = await import(
+            "../adapters/access-analyzer-finding-source.ts"
+          );
+          yield* new AccessAnalyzerFindingSource(new AccessAnalyzerClient(clientConfig)).active();
+        },
+      },
       account: homeAccount,
       region: clientConfig.region,
       ...(digestTop !== undefined ? { digestTop } : {}),
@@ -338,7 +375,7 @@ export function remediationEventHandler<T>(options: {
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>
       handleIntakeResult(
-        app.runner,
+        app.eventRunner,
         await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
       ),
     answers: (error) => !isTransientAwsError(error),

@@ -9,6 +9,12 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName, serviceName } from "../../src/deploy/alarms.ts";
+import {
+  chunkOf,
+  dynamicImportsOf,
+  loadedWith,
+  unresolvedImports,
+} from "../../src/deploy/bundle-graph.ts";
 import { functionPermissions, functionScopes } from "../../src/deploy/function-permissions.ts";
 import {
   AWS_FORCES_STAR_ACTIONS,
@@ -18,6 +24,7 @@ import {
 } from "../../src/deploy/iam-roles.ts";
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
+import { remediations } from "../../src/remediations/registry.ts";
 
 type Json = unknown;
 interface Statement {
@@ -151,7 +158,8 @@ describe("packaged template: one least-privilege role per function", () => {
       expect(allowed).toContain(`role/vigil-ci-${fn}`);
     }
     expect(allowed).toContain("role/vigil-ci-operator");
-    // The detect functions write the page ledger (alerts/) and nothing else of the journal.
+    // The detect functions and the hourly remediation digest write the page ledger (alerts/)
+    // and nothing else of the journal.
     const ledgerOnly = policy.Statement.find((s) => s.Sid === "DetectionWritesOnlyThePageLedger");
     expect(ledgerOnly).toMatchObject({
       Effect: "Deny",
@@ -165,7 +173,7 @@ describe("packaged template: one least-privilege role per function", () => {
     expect(JSON.stringify(ledgerOnly?.Condition)).toBe(
       JSON.stringify({
         ArnEquals: {
-          "aws:PrincipalArn": ["detect", "detectWorker"].map((fn) => ({
+          "aws:PrincipalArn": ["detect", "remediationDigest", "detectWorker"].map((fn) => ({
             "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/vigil-ci-${fn}`,
           })),
         },
@@ -249,6 +257,15 @@ describe("packaged template: one least-privilege role per function", () => {
           expect(scope?.memberRole).toBeDefined();
           expect(text).toMatch(new RegExp(`:role/${scope?.memberRole}"`));
           expect(text).not.toMatch(/iam::\*/);
+        } else if (action === "ssm:GetParametersByPath") {
+          // Central exemptions: the configured path (vigil.config.yaml) and nothing wider.
+          expect(statement.Sid).toBe("ReadExemptionParameters");
+          expect(targets).toEqual([
+            {
+              "Fn::Sub":
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/vigil/exemptions",
+            },
+          ]);
         } else if (service === "ssm") expect(text).toContain(":parameter/vigil/*");
         else if (service === "secretsmanager") expect(text).toContain(":secret:vigil/*");
         else if (service === "config") expect(text).toContain(":config-rule/*");
@@ -441,6 +458,33 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       )?.[1].Properties.ScheduleExpression;
     expect(schedule("detect")).toBe(`rate(${detection.scheduleMinutes} minutes)`);
     expect(schedule("detectFanout")).toBe(schedule("detect"));
+    // The event path's remediation digest: every hour, once the previous hour's decisions are in.
+    expect(schedule("remediationDigest")).toBe("cron(5 * * * ? *)");
+  });
+
+  it("the hourly remediation digest reads the journal's records, writes only alerts/, changes nothing else", () => {
+    const statements = statementsOf(ROLE_LOGICAL_IDS.remediationDigest as string);
+    const allowed = statements.filter((s) => s.Effect === "Allow").flatMap(actions);
+    expect(allowed.filter((a) => a.startsWith("s3:")).sort()).toEqual([
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    const writes = statements.filter((s) => actions(s).includes("s3:PutObject"));
+    expect(writes.flatMap(resourcesOf)).toEqual([{ "Fn::Sub": "${JournalBucket.Arn}/alerts/*" }]);
+    const reads = statements.filter((s) => actions(s).includes("s3:GetObject"));
+    expect(reads.flatMap(resourcesOf)).toEqual([
+      { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
+      { "Fn::Sub": "${JournalBucket.Arn}/records/*" },
+    ]);
+    // Verifies seals, never signs: it cannot forge a record.
+    expect(allowed).toContain("kms:VerifyMac");
+    expect(allowed).not.toContain("kms:GenerateMac");
+    expect(allowed.filter((a) => /^(iam|ec2|config|access-analyzer|ssm|sts):/.test(a))).toEqual([]);
+    expect(
+      resources[functionId("remediationDigest")]?.Properties.ReservedConcurrentExecutions,
+    ).toBe(1);
   });
 
   it("only member accounts (or the organization) may put events on the findings bus, and only findings", () => {
@@ -472,14 +516,57 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
     );
   });
 
-  it("each zip holds its bundle and the JSON config, no source map", async () => {
+  it("each zip holds its handler, the JSON config and its own chunks only, no source map", async () => {
     expect(Object.keys(packaged.zips).sort()).toEqual([...SERVICE_FUNCTIONS].sort());
     for (const [fn, zip] of Object.entries(packaged.zips)) {
       const files = [...readZip(await readFile(zip)).keys()].sort();
-      expect(files, fn).toEqual([
-        "deploy/vigil.config.json",
-        expect.stringMatching(/^functions\/[a-z-]+\.mjs$/),
-      ]);
+      const handlers = files.filter((file) => /^functions\/[a-z-]+\.mjs$/.test(file));
+      expect(handlers, fn).toHaveLength(1);
+      // Code splitting puts a function's chunks under <its handler>.chunks/ (esbuild-plugins.cjs).
+      const chunkDir = (handlers[0] as string).replace(/\.mjs$/, ".chunks/");
+      const others = files.filter((file) => file !== handlers[0] && !file.startsWith(chunkDir));
+      expect(others, fn).toEqual(["deploy/vigil.config.json"]);
+      const zipped = readZip(await readFile(zip));
+      expect(unresolvedImports(zipped), fn).toEqual([]);
+      if (fn.startsWith("on") || fn === "reconcile") {
+        // The remediations' import()s, at least one per remediation module, resolve in the zip.
+        const dynamic = [...zipped.values()].flatMap((c) => dynamicImportsOf(c.toString()));
+        expect(dynamic.length, fn).toBeGreaterThanOrEqual(remediations.length);
+      }
+      expect(
+        files.filter((file) => file.endsWith(".map")),
+        fn,
+      ).toEqual([]);
+    }
+  });
+
+  it("the remediation functions load no remediation's service client at init, only when a finding of its kind arrives", async () => {
+    // An operation each service's client carries in its schemas: in the package, not at init.
+    const lazyServices = {
+      ec2: "ModifySnapshotAttribute",
+      rds: "ModifyDBClusterSnapshotAttribute",
+      lambda: "GetFunctionUrlConfig",
+      kinesis: "StartStreamEncryption",
+      ecr: "SetRepositoryPolicy",
+      efs: "PutFileSystemPolicy",
+      cloudtrail: "UpdateTrail",
+      dynamodb: "ListTagsOfResource",
+    };
+    for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
+      const files = readZip(await readFile(packaged.zips[fn] as string));
+      const handler = [...files.keys()].find((f) => /^functions\/[a-z-]+\.mjs$/.test(f)) as string;
+      const atInit = loadedWith(files, handler);
+      expect(atInit.length, fn).toBeGreaterThan(1); // the core chunks the handler imports
+      const text = (names: string[]) => names.map((name) => files.get(name)?.toString()).join("");
+      const all = text([...files.keys()]);
+      const init = text(atInit);
+      for (const [service, operation] of Object.entries(lazyServices)) {
+        expect(all, `${fn} packages ${service}`).toContain(`"${operation}"`);
+        expect(init, `${fn} loads ${service} at init`).not.toContain(`"${operation}"`);
+      }
+      // The chunk of a remediation brings its client: EC2's with the snapshot-sharing one.
+      const snapshot = loadedWith(files, chunkOf(files, "ebs-snapshot-sharing"));
+      expect(text(snapshot), fn).toContain('"ModifySnapshotAttribute"');
     }
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding, FindingKind, ResourceType } from "../../src/domain/finding.ts";
+import type { Remediation } from "../../src/ports/remediation.ts";
+import { lazy, remediationCatalog } from "../../src/remediations/catalog.ts";
 import {
   DEFAULT_REMEDIATION_SETTINGS,
   remediationByName,
@@ -36,6 +38,8 @@ const RESOURCE_TYPES_BY_KIND: Record<FindingKind, ResourceType[]> = {
   "iam-unused-permission": ["AWS::IAM::Role", "AWS::IAM::User"],
   "cloudtrail-encryption": ["AWS::CloudTrail::Trail"],
   "dynamodb-encryption": ["AWS::DynamoDB::Table"],
+  "s3-access-point-policy": ["AWS::S3::AccessPoint"],
+  "s3-directory-bucket-policy": ["AWS::S3Express::DirectoryBucket"],
 };
 const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::S3::Bucket",
@@ -58,6 +62,8 @@ const ALL_RESOURCE_TYPES: ResourceType[] = [
   "AWS::DynamoDB::Stream",
   "AWS::CloudTrail::Trail",
   "AWS::::Account",
+  "AWS::S3::AccessPoint",
+  "AWS::S3Express::DirectoryBucket",
 ];
 
 function finding(kind: FindingKind, resourceType: ResourceType): Finding {
@@ -103,6 +109,8 @@ describe("remediation registry", () => {
       "iam-unused-access-notice",
       "cloudtrail-encryption",
       "dynamodb-encryption",
+      "s3-access-point-policy",
+      "s3-directory-bucket-policy",
     ]);
   });
 
@@ -171,6 +179,45 @@ describe("remediation registry", () => {
         expect(remediationFor(finding(kind, type)), `${kind} on ${type}`).toBeUndefined();
       }
     }
+  });
+
+  it("is the lazy catalog, loaded: same names, same order, the modules' own objects", async () => {
+    expect(remediationCatalog.map((entry) => entry.name)).toEqual(
+      remediations.map((remediation) => remediation.name),
+    );
+    for (const [index, entry] of remediationCatalog.entries()) {
+      expect(await entry.load(), entry.name).toBe(remediations[index]);
+    }
+  });
+
+  it("routes each finding in the catalog exactly as the loaded remediation does", () => {
+    // The catalog decides which module a Lambda loads: it must agree with each module's handles
+    // on every kind and resource type, handled or not.
+    for (const kind of Object.keys(RESOURCE_TYPES_BY_KIND) as FindingKind[]) {
+      for (const type of ALL_RESOURCE_TYPES) {
+        const lazy = remediationCatalog.filter((entry) => entry.handles(finding(kind, type)));
+        const loaded = remediations.filter((r) => r.handles(finding(kind, type)));
+        expect(
+          lazy.map((entry) => entry.name),
+          `${kind} on ${type}`,
+        ).toEqual(loaded.map((r) => r.name));
+      }
+    }
+  });
+
+  it("a lazy entry loads its module once, and again after a failed load", async () => {
+    const loaded = remediations[0] as Remediation;
+    let loads = 0;
+    const entry = lazy("s3-default-encryption", { "s3-encryption": ["AWS::S3::Bucket"] }, () => {
+      loads++;
+      return loads === 1 ? Promise.reject(new Error("chunk missing")) : Promise.resolve(loaded);
+    });
+    await expect(entry.load()).rejects.toThrow("chunk missing");
+    expect(await entry.load()).toBe(loaded);
+    expect(await entry.load()).toBe(loaded);
+    expect(loads).toBe(2);
+    expect(entry.handles(finding("s3-encryption", "AWS::S3::Bucket"))).toBe(true);
+    expect(entry.handles(finding("s3-encryption", "AWS::SQS::Queue"))).toBe(false);
   });
 
   it("returns undefined for an unknown name", () => {

@@ -120,6 +120,14 @@ describe("backtest = detect", () => {
             expect(same(verdict.expected, trace.expected[offset] as number)).toBe(true);
             expect(same(verdict.sigma, trace.sigma[offset] as number)).toBe(true);
             expect(same(verdict.z, trace.z[offset] as number)).toBe(true);
+            expect(same(verdict.upperThreshold, trace.upper[offset] as number)).toBe(true);
+            expect(same(verdict.lowerThreshold, trace.lower[offset] as number)).toBe(true);
+            // A flagged period is reported with the verdict detect pages with, why-line included.
+            if (verdict.status === "anomalous") {
+              const reported = variant.flagged.find((v) => v.timestamp === period);
+              expect(reported?.why).toBe(verdict.why);
+              expect(reported?.severity).toBe(verdict.severity);
+            }
           }
         },
       ),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { syntheticSeries, withBurst, withValue } from "../../sandbox/synthetic.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import type { MetricIdentity, MetricSeries } from "../../src/domain/metric.ts";
+import { type MetricIdentity, type MetricSeries, metricKey } from "../../src/domain/metric.ts";
 import {
   BacktestInputError,
   type FetchProgress,
@@ -550,6 +550,45 @@ describe("backtest from CloudWatch (any MetricSource)", () => {
     expect(many.metrics).toEqual([]);
     expect(many.skipped).toHaveLength(40);
     expect(many.skipped[0]?.reason).toMatch(/no datapoints between/);
+  });
+
+  it("reports fetch failures in chunk order while the next chunk is fetched ahead", async () => {
+    // 9 metrics per call, 4 calls per chunk (as above): chunks of 36 and 4 metrics.
+    const metrics = Array.from({ length: 40 }, (_, i) => testMetric("spike", { Id: `m${i}` }));
+    const source = new FakeMetricSource(metrics.map((metric) => seriesFrom(metric, 3600, [])));
+    source.failing.set(metricKey(metrics[38] as MetricIdentity), "Throttling: slow down");
+    const fetchOf = source.fetch.bind(source);
+    source.fetch = async (...args) => {
+      const result = await fetchOf(...args);
+      // The first chunk comes back without one of its series (judged: "no series returned").
+      if (source.fetchCalls.length === 1) result.series = result.series.slice(1);
+      return result;
+    };
+    const set = parseConfig({
+      detection: {
+        defaults: { windowDays: 400 },
+        metricSets: [
+          {
+            name: "many",
+            selectors: [{ namespace: "Vigil/Test", metricName: "spike", dimensionNames: ["Id"] }],
+          },
+        ],
+      },
+    }).detection;
+    const report = await runBacktest(
+      { source, clock: () => NOW },
+      {
+        target: { kind: "sets" },
+        config: set,
+        variants: [],
+        days: 50,
+      },
+    );
+    expect(source.fetchCalls.map((c) => c.metrics.length)).toEqual([36, 4]);
+    expect(report.fetchFailures).toEqual([
+      { metric: metrics[0], error: "no series returned for this metric" },
+      { metric: metrics[38], error: "Throttling: slow down" },
+    ]);
   });
 });
 

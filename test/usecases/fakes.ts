@@ -42,6 +42,9 @@ export type SampleName =
   | "access-analyzer-ecr-public"
   | "access-analyzer-efs-public"
   | "access-analyzer-dynamodb-external"
+  // An S3 bucket finding whose only source is an access point (its policy grants the access).
+  | "access-analyzer-s3-access-point-public"
+  | "access-analyzer-s3-directory-bucket-external"
   | "config-iam-admin-policy-noncompliant"
   | "config-iam-user-policies-noncompliant"
   | "config-s3-encryption-compliant-again"

@@ -52,6 +52,10 @@ const configEvent = (
   mutate(e);
   return configComplianceChangeEventSchema.parse(e);
 };
+type Source = { type: string; detail?: { accessPointArn: string } };
+/** An S3 bucket finding's `sources` (how the access is granted), to edit in place. */
+const sourcesOf = (e: ReturnType<typeof sample>) => e.detail.sources as Source[];
+
 const aaEvent = (name: SampleName, mutate: (e: ReturnType<typeof sample>) => void = () => {}) => {
   const e = sample(name);
   mutate(e);
@@ -579,6 +583,12 @@ describe("intake: Access Analyzer finding", () => {
     ["access-analyzer-ecr-public", "ecr-repository-policy", "acme/ingest-worker", true],
     ["access-analyzer-efs-public", "efs-file-system-policy", "fs-0a1b2c3d4e5f67890", true],
     ["access-analyzer-dynamodb-external", "dynamodb-resource-policy", "acme-orders", false],
+    [
+      "access-analyzer-s3-directory-bucket-external",
+      "s3-directory-bucket-policy",
+      "acme-landing--euw1-az1--x-s3",
+      false,
+    ],
   ])("%s → %s finding", async (name, kind, resourceName, isPublic) => {
     const { deps: d } = deps();
     const event = aaEvent(name);
@@ -591,6 +601,35 @@ describe("intake: Access Analyzer finding", () => {
       isPublic,
       account: "123456789012",
       region: "eu-west-1",
+    });
+  });
+
+  it("a bucket finding granted only through an access point is the access point's finding", async () => {
+    const { deps: d } = deps();
+    const finding = expectFinding(
+      await intakeAccessAnalyzerEvent(d, aaEvent("access-analyzer-s3-access-point-public")),
+    );
+    const arn = "arn:aws:s3:eu-west-1:123456789012:accesspoint/acme-partner-exports";
+    expect(finding).toMatchObject({
+      kind: "s3-access-point-policy",
+      resourceType: "AWS::S3::AccessPoint",
+      resourceArn: arn,
+      resourceId: arn,
+      resourceName: "acme-partner-exports",
+      isPublic: true,
+    });
+  });
+
+  it("a bucket finding granted by the bucket policy too stays the bucket's", async () => {
+    const { deps: d } = deps();
+    const event = aaEvent("access-analyzer-s3-access-point-public", (e) => {
+      sourcesOf(e).unshift({ type: "POLICY" });
+    });
+    const finding = expectFinding(await intakeAccessAnalyzerEvent(d, event));
+    expect(finding).toMatchObject({
+      kind: "s3-public-access",
+      resourceType: "AWS::S3::Bucket",
+      resourceName: "acme-curated-exports",
     });
   });
 
@@ -628,12 +667,51 @@ describe("intake: Access Analyzer finding", () => {
       /UnusedIAMRole/,
     ],
     [
-      "directory bucket (no remediation)",
+      "directory bucket finding naming a general purpose bucket",
       "access-analyzer-s3-public",
       (e) => {
         e.detail.resourceType = "AWS::S3Express::DirectoryBucket";
       },
-      /AWS::S3Express::DirectoryBucket is not supported/,
+      /not a valid AWS::S3Express::DirectoryBucket ARN/,
+    ],
+    [
+      "directory bucket in another account",
+      "access-analyzer-s3-directory-bucket-external",
+      (e) => {
+        e.detail.resource = String(e.detail.resource).replace(":123456789012:", ":444455556666:");
+      },
+      /not in the finding's account/,
+    ],
+    [
+      "access point in another region",
+      "access-analyzer-s3-access-point-public",
+      (e) => {
+        (sourcesOf(e)[0] as Source).detail = {
+          accessPointArn: "arn:aws:s3:us-east-1:123456789012:accesspoint/acme-partner-exports",
+        };
+      },
+      /not in the finding's region eu-west-1/,
+    ],
+    [
+      "multi-region access point",
+      "access-analyzer-s3-access-point-public",
+      (e) => {
+        (sourcesOf(e)[0] as Source).detail = {
+          accessPointArn: "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap",
+        };
+      },
+      /not a valid AWS::S3::AccessPoint ARN/,
+    ],
+    [
+      "two access points",
+      "access-analyzer-s3-access-point-public",
+      (e) => {
+        sourcesOf(e).push({
+          type: "S3_ACCESS_POINT",
+          detail: { accessPointArn: "arn:aws:s3:eu-west-1:123456789012:accesspoint/other" },
+        });
+      },
+      /through 2 access points/,
     ],
     [
       "KMS finding naming a bucket",

@@ -104,16 +104,27 @@ describe("remediateFinding: enforce", () => {
     ]);
   });
 
-  it("journals the plan before the first change (a crash mid-apply leaves a record)", async () => {
-    const { deps } = setup({ changes: [change(1)] });
+  it("journals the plan before the first change and each step as it is applied (a crash mid-apply leaves a record)", async () => {
+    const { deps } = setup({ changes: [change(1), change(2)] });
     const seen: string[] = [];
     const record = deps.journal.record.bind(deps.journal);
     deps.journal.record = async (entry) => {
-      seen.push(`${entry.outcome}:${entry.applied.length}`);
+      seen.push(`record ${entry.outcome}, ${entry.stepLog?.count ?? "?"} steps`);
       await record(entry);
     };
+    const appendStep = deps.journal.appendStep.bind(deps.journal);
+    deps.journal.appendStep = async (owner, entry) => {
+      seen.push(`step ${entry.seq} ${entry.step.status}`);
+      await appendStep(owner, entry);
+    };
     await remediateFinding(deps, makeFinding());
-    expect(seen).toEqual(["applying:0", "applying:1", "applied:1"]);
+    // The record is written twice (plan, conclusion), never once per step.
+    expect(seen).toEqual([
+      "record applying, ? steps",
+      "step 0 applied",
+      "step 1 applied",
+      "record applied, 2 steps",
+    ]);
   });
 });
 
@@ -190,6 +201,51 @@ describe("remediateFinding: idempotency", () => {
       outcome: "duplicate",
       reason: "already handled by journal record running (still in progress)",
     });
+  });
+});
+
+describe("remediateFinding: lazy remediations (the Lambdas' catalog)", () => {
+  function lazySetup(load: () => Promise<ReturnType<typeof fakeRemediation>>) {
+    const remediation = fakeRemediation();
+    const { deps } = setup();
+    let loads = 0;
+    const entry = {
+      name: remediation.name,
+      handles: remediation.handles,
+      load: () => {
+        loads++;
+        return load();
+      },
+    };
+    return { deps: { ...deps, remediations: [entry] }, remediation, loads: () => loads };
+  }
+
+  it("loads the remediation of a finding it handles, then drives it as a loaded one", async () => {
+    const loaded = fakeRemediation();
+    const { deps, loads } = lazySetup(async () => loaded);
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("applied");
+    expect(loads()).toBe(1);
+    expect(loaded.calls.map((c) => c.phase)).toEqual(["plan", "apply", "verify"]);
+  });
+
+  it("loads nothing for a finding no entry handles", async () => {
+    const { deps, loads } = lazySetup(async () => fakeRemediation());
+    const outcome = await remediateFinding(deps, makeFinding({ kind: "iam-risky-policy" }));
+    expect(outcome.outcome).toBe("ignored");
+    expect(loads()).toBe(0);
+  });
+
+  it("a module that fails to load: failed, journaled under the remediation's name, told", async () => {
+    const { deps } = lazySetup(async () => {
+      throw new Error("Cannot find module './chunks/s3-default-encryption-X.mjs'");
+    });
+    const outcome = await remediateFinding(deps, makeFinding());
+    expect(outcome.outcome).toBe("failed");
+    const record = await deps.journal.get(outcome.journalId);
+    expect(record?.remediation).toBe("fake-remediation");
+    expect(record?.error?.message).toMatch(/Cannot find module/);
+    expect(deps.notifier.sent).toHaveLength(1);
   });
 });
 

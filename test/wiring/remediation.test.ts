@@ -6,7 +6,7 @@ import { LogNotifier } from "../../src/adapters/log-notifier.ts";
 import { RoutingNotifier } from "../../src/adapters/routing-notifier.ts";
 import { S3Journal } from "../../src/adapters/s3-journal.ts";
 import { ConfigError } from "../../src/config/load.ts";
-import { remediations } from "../../src/remediations/registry.ts";
+import { remediationCatalog } from "../../src/remediations/catalog.ts";
 import { PageBudgetNotifier } from "../../src/usecases/paging.ts";
 import { createRemediationDeps } from "../../src/wiring/remediation.ts";
 import { makeFinding, recordingLogger, testConfig } from "../usecases/fakes.ts";
@@ -36,7 +36,8 @@ describe("createRemediationDeps", () => {
     expect((routing as RoutingNotifier).destinations).toEqual(["sns"]);
     // The sweep's quiet outcomes go into one digest (alerting.mode digest, top 10 by default).
     expect(app.reconcileDeps().digestTop).toBe(10);
-    expect(app.runner.remediations).toBe(remediations);
+    // The Lambdas load a remediation's module (and its SDK client) with its first finding.
+    expect(app.runner.remediations).toBe(remediationCatalog);
     expect(app.runner.config.dryRun).toBe(true);
     expect(app.region).toBe("eu-west-1");
     expect(stsMock.calls()).toHaveLength(0);

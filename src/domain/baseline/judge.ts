@@ -9,6 +9,7 @@ import {
 } from "../detection.ts";
 import { formatNumber, formatSigma } from "../format.ts";
 import type { MetricSeries } from "../metric.ts";
+import { STATUS, type StatusCode, type VerdictColumns } from "../verdict-columns.ts";
 import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
 import type { Grid } from "./grid.ts";
 
@@ -32,16 +33,44 @@ export function judge(
   index: number,
   engine: BaselineEngine,
 ): Verdict {
+  return judgePeriod(context, grid, index, engine, undefined) as Verdict;
+}
+
+/**
+ * The same judgement, written into `columns` (cell index − window) for every period; a Verdict
+ * object, with its why-line, only for an anomalous period (what a replay reports).
+ */
+export function judgeInto(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  engine: BaselineEngine,
+  columns: VerdictColumns,
+): Verdict | undefined {
+  return judgePeriod(context, grid, index, engine, columns);
+}
+
+/** Returns a Verdict for every period without columns, only for anomalous ones with them. */
+function judgePeriod(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  engine: BaselineEngine,
+  columns: VerdictColumns | undefined,
+): Verdict | undefined {
   const { settings } = context;
   const timestamp = grid.start + index * grid.periodMs;
   const observed = grid.observed[index] as number;
   const usable = engine.usableCount();
 
   if (Number.isNaN(observed)) {
+    if (columns) return unjudgedCell(columns, context, index, STATUS["no-data"], observed);
     return unjudged(context, timestamp, "no-data", null, usable, noDataWhy(usable, context.window));
   }
   const needed = Math.max(1, settings.minHistoryPeriods);
   if (usable < needed) {
+    if (columns)
+      return unjudgedCell(columns, context, index, STATUS["insufficient-data"], observed);
     const why = `only ${usable} of ${context.window} baseline periods have data (need ${needed})`;
     return unjudged(context, timestamp, "insufficient-data", observed, usable, why);
   }
@@ -61,6 +90,8 @@ export function judge(
   const lowerThreshold = settings.direction === "up" ? null : expected - settings.k * sigma;
   // Only reachable with values near Number.MAX_VALUE; a verdict must always serialise to JSON.
   if (!Number.isFinite(z) || !Number.isFinite(expected + settings.k * sigma)) {
+    if (columns)
+      return unjudgedCell(columns, context, index, STATUS["insufficient-data"], observed);
     const why = "baseline statistics overflowed (values too large to compare)";
     return unjudged(context, timestamp, "insufficient-data", observed, estimate.periodsUsed, why);
   }
@@ -92,6 +123,12 @@ export function judge(
   const anomalous = byBand || shifted || stopped;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
+  if (columns) {
+    const status: StatusCode = anomalous ? STATUS.anomalous : STATUS.normal;
+    const cell = index - context.window;
+    columns.judged(cell, status, observed, expected, sigma, z, upperThreshold, lowerThreshold);
+    if (!anomalous) return undefined;
+  }
 
   const verdict: Verdict = {
     metric: context.series.metric,
@@ -237,6 +274,17 @@ function periodsBeyondInARow(
 
 function noDataWhy(usable: number, window: number): string {
   return `no datapoint for this period (missing data is treated as a gap); ${usable} of ${window} baseline periods have data`;
+}
+
+function unjudgedCell(
+  columns: VerdictColumns,
+  context: JudgeContext,
+  index: number,
+  status: StatusCode,
+  observed: number,
+): undefined {
+  columns.unjudged(index - context.window, status, observed);
+  return undefined;
 }
 
 /** A verdict without statistics: no-data or insufficient-data. */

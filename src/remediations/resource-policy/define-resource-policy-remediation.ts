@@ -106,6 +106,12 @@ export interface PolicyStore<Client> {
    */
   hold?(statement: unknown, settings: Readonly<Record<string, unknown>>): string | undefined;
   /**
+   * What the plan should also tell about the resource, read at planning (S3 access point: its own
+   * public access block is off and, fixed at creation, cannot be turned on), or undefined. Its
+   * calls are listed in `actions.locate` (plan only).
+   */
+  notes?(client: Client, resource: PolicyResource): Promise<string | undefined>;
+  /**
    * Whether two policy texts say the same. Default: the same document, key order and whitespace
    * aside. Lambda appends a re-added permission at the end: its statement order does not count.
    */
@@ -122,7 +128,7 @@ export interface ResourcePolicyRemediationDefinition<Client> {
   store: PolicyStore<Client>;
   /** The IAM actions of the store's calls (resource-scoped in the generated roles). */
   actions: {
-    /** Calls `locate` makes (plan only), e.g. sqs:GetQueueUrl. */
+    /** Calls `locate` and `notes` make (plan only), e.g. sqs:GetQueueUrl. */
     locate?: string[];
     read: string[];
     readTags: string[];
@@ -252,18 +258,20 @@ export function defineResourcePolicyRemediation<Client>(
     async plan(ctx, finding) {
       const client = clientOf(ctx);
       const resource = await store.locate(finding, client);
-      const [policy, tags] = await Promise.all([
+      const [policy, tags, told] = await Promise.all([
         store.read(client, resource),
         store.readTags(client, resource),
+        store.notes?.(client, resource),
       ]);
       const before = { resource, policy };
       const base = { remediation: name, finding, before, tags };
+      const also = told ? ` ${told}` : "";
       if (policy === null) {
         return {
           ...base,
           summary: `${resource.name} has no ${noun}: no change`,
           changes: [],
-          reason: `Nothing public found: ${resource.name} has no ${noun}.`,
+          reason: `Nothing public found: ${resource.name} has no ${noun}.${also}`,
         };
       }
       const owner = await ownerFor(ctx, finding, policy);
@@ -297,7 +305,7 @@ export function defineResourcePolicyRemediation<Client>(
           ...base,
           summary: `${noun} of ${resource.name} grants nothing to remove: no change`,
           changes: [],
-          reason: `${found}${notes}`,
+          reason: `${found}${notes}${also}`,
         };
       }
       const indexes = stripping.map((verdict) => verdict.index);
@@ -317,7 +325,7 @@ export function defineResourcePolicyRemediation<Client>(
           ...base,
           summary: `${noun} of ${resource.name} is exposed, but Vigil will not change it: ${refusal}`,
           changes: [],
-          reason: `${found} Refused: ${refusal}.${notes}`,
+          reason: `${found} Refused: ${refusal}.${notes}${also}`,
         };
       }
       // The change names statements by summary and documents by hash: never the policy itself.
@@ -344,7 +352,7 @@ export function defineResourcePolicyRemediation<Client>(
             ? `delete the ${noun} of ${resource.name}`
             : `remove ${plural(stripping.length, "statement")} from the ${noun} of ${resource.name}`,
         changes: [change],
-        reason: `${found}${notes}`,
+        reason: `${found}${notes}${also}`,
       };
     },
 

@@ -2,7 +2,7 @@ import type { TimeSpan } from "../../domain/backtest-compare.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../../domain/baseline.ts";
 import type { DetectionSettings } from "../../domain/detection.ts";
 import {
-  countPoints,
+  hasPoints,
   type MetricIdentity,
   type MetricSeries,
   metricKey,
@@ -259,10 +259,11 @@ export async function readHistories(
   };
   request.onProgress?.({ ...progress });
 
-  for (let offset = 0; offset < metrics.length; offset += chunkSize) {
-    const chunk = metrics.slice(offset, offset + chunkSize);
+  /** Fetches one chunk at every period. */
+  const fetchChunk = async (chunk: MetricIdentity[]) => {
     const seriesByKey = new Map<string, Map<number, MetricSeries>>();
     const failedKeys = new Set<string>();
+    const failures: FetchOutcome["fetchFailures"] = [];
     for (const period of periods) {
       const fetched = await source.fetch(chunk, fetchRanges.get(period) as TimeSpan, period);
       stats.getMetricDataCalls += fetched.stats.getMetricDataCalls;
@@ -271,7 +272,7 @@ export async function readHistories(
         const key = metricKey(failure.metric);
         if (failedKeys.has(key)) continue;
         failedKeys.add(key);
-        outcome.fetchFailures.push({ metric: failure.metric, error: failure.error });
+        failures.push({ metric: failure.metric, error: failure.error });
       }
       for (const series of fetched.series) {
         const key = metricKey(series.metric);
@@ -284,6 +285,20 @@ export async function readHistories(
       progress.datapoints = stats.datapoints;
       request.onProgress?.({ ...progress });
     }
+    return { chunk, seriesByKey, failedKeys, failures };
+  };
+
+  // The next chunk is fetched while this one is judged (judging is synchronous: the responses
+  // wait in the socket until it is done), so a run does not sit idle waiting for CloudWatch
+  // between chunks. Memory holds two chunks of series at most.
+  let pending: ReturnType<typeof fetchChunk> | undefined = fetchChunk(metrics.slice(0, chunkSize));
+  for (let offset = 0; pending; offset += chunkSize) {
+    const { chunk, seriesByKey, failedKeys, failures } = await pending;
+    outcome.fetchFailures.push(...failures);
+    const next = offset + chunkSize;
+    pending = next < metrics.length ? fetchChunk(metrics.slice(next, next + chunkSize)) : undefined;
+    // Awaited at the next turn; until then a failure must not count as unhandled.
+    pending?.catch(() => {});
     for (const metric of chunk) {
       const key = metricKey(metric);
       const items = byKey.get(key) ?? [];
@@ -293,7 +308,7 @@ export async function readHistories(
         outcome.fetchFailures.push({ metric, error: "no series returned for this metric" });
         continue;
       }
-      const hasData = [...byPeriod.values()].some((s) => countPoints(s) > 0);
+      const hasData = [...byPeriod.values()].some(hasPoints);
       if (!hasData) {
         const reason = `no datapoints between ${iso(fetchRanges.get(periods[0] as number)?.start ?? start)} and ${iso(end)}`;
         if (items.some((i) => i.explicit)) {

@@ -1,11 +1,7 @@
-import {
-  compareVariants,
-  summarizeVerdicts,
-  type TimeSpan,
-} from "../../domain/backtest-compare.ts";
-import type { DetectionSettings, Verdict } from "../../domain/detection.ts";
+import { compareVariants, type TimeSpan } from "../../domain/backtest-compare.ts";
+import type { DetectionSettings } from "../../domain/detection.ts";
 import type { MetricSeries } from "../../domain/metric.ts";
-import { type Replay, replay } from "../../domain/replay.ts";
+import { type ColumnReplay, replayColumns } from "../../domain/replay.ts";
 import { iso, readHistories } from "./histories.ts";
 import { CURRENT, planMetrics } from "./plan.ts";
 import {
@@ -18,23 +14,19 @@ import {
   type VariantTrace,
 } from "./types.ts";
 
-function traceOf(
-  verdicts: readonly Verdict[],
-  settings: DetectionSettings,
-  start: number,
-): VariantTrace {
-  const column = (pick: (verdict: Verdict) => number | null) =>
-    Float64Array.from(verdicts, (verdict) => pick(verdict) ?? Number.NaN);
+/** The replay's columns as a chart trace (the arrays themselves: the replay is not reused). */
+function traceOf(replayed: ColumnReplay, settings: DetectionSettings, start: number): VariantTrace {
+  const { columns } = replayed;
   return {
     periodSeconds: settings.periodSeconds,
     start,
     direction: settings.direction,
-    observed: column((v) => v.observed),
-    expected: column((v) => v.expected),
-    upper: column((v) => v.upperThreshold),
-    lower: column((v) => v.lowerThreshold),
-    sigma: column((v) => v.sigma),
-    z: column((v) => v.z),
+    observed: columns.observed,
+    expected: columns.expected,
+    upper: columns.upper,
+    lower: columns.lower,
+    sigma: columns.sigma,
+    z: columns.z,
   };
 }
 
@@ -44,9 +36,9 @@ function replayVariant(
   range: TimeSpan,
   settings: DetectionSettings,
   label: string,
-): Replay {
+): ColumnReplay {
   try {
-    return replay(series, range, settings);
+    return replayColumns(series, range, settings);
   } catch (error) {
     if (error instanceof RangeError) {
       throw new BacktestInputError(`setting "${label}": ${error.message}`);
@@ -82,10 +74,19 @@ export async function runBacktest(
       const outcomes = item.settings.map((settings, index) => {
         const label = variants[index]?.label ?? "current";
         const series = byPeriod.get(settings.periodSeconds) as MetricSeries;
-        const { verdicts, episodes } = replayVariant(series, range, settings, label);
+        const replayed = replayVariant(series, range, settings, label);
         return {
-          outcome: summarizeVerdicts(label, settings, range, verdicts, episodes),
-          trace: request.keepTraces ? traceOf(verdicts, settings, range.start) : undefined,
+          outcome: {
+            label,
+            settings,
+            range,
+            periodsEvaluated: replayed.columns.length,
+            insufficientData: replayed.insufficientData,
+            noData: replayed.noData,
+            flagged: replayed.flagged,
+            episodes: replayed.episodes,
+          },
+          trace: request.keepTraces ? traceOf(replayed, settings, range.start) : undefined,
         };
       });
       const comparisons = compareVariants(outcomes.map((o) => o.outcome));

@@ -47,6 +47,8 @@ export interface PolicyService<Client extends { middlewareStack: unknown; send: 
    * re-added permission). Default: the very document read before.
    */
   samePolicy?: (a: string | null, b: string | null) => boolean;
+  /** What the clients need besides (calls moto does not serve, answered in the test). */
+  prepare?: (client: Client) => void;
   /** The service's own tests, run in the suite (its recorder sees their calls too). */
   more?: (tools: SuiteTools<Client>) => void;
 }
@@ -88,6 +90,8 @@ export function resourcePolicySuite<Client extends { middlewareStack: unknown; s
   const config = motoClientConfig(endpoint);
   const seed = new service.Client(config);
   const client = new service.Client(config);
+  service.prepare?.(seed);
+  service.prepare?.(client);
   const recorder = new ActionRecorder();
   const ec2 = new EC2Client(config);
   const organizations = new OrganizationsClient(config);
