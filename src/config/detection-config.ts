@@ -46,6 +46,10 @@ export const settingsSchema = z
      * but four hours on a 5-minute metric. The last layer naming either key wins.
      */
     rearmQuietPeriods: z.number().int().min(1),
+    /** The level-shift threshold as a fraction of k (0.6: 3σ at k = 5); 0 = off. */
+    levelShiftBand: z.number().nonnegative().max(1),
+    /** How long a level shift must persist: "6h" (a duration, like rearmQuiet). */
+    levelShiftFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
     excludedRanges: z
       .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
       .refine((ranges) => ranges.every((r) => Date.parse(r.start) < Date.parse(r.end)), {
@@ -185,6 +189,8 @@ function resolveSettings(layers: SettingsInput[]): DetectionSettings {
       if (key === "rearmQuiet") {
         merged.rearmQuietSeconds = rearmQuietSeconds(value as string);
         rearmPeriods = undefined;
+      } else if (key === "levelShiftFor") {
+        merged.levelShiftSeconds = rearmQuietSeconds(value as string);
       } else if (key === "rearmQuietPeriods") {
         rearmPeriods = value as number;
       } else if (key === "excludedRanges") {

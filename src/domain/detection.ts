@@ -44,6 +44,14 @@ export interface DetectionSettings {
    * count, so one setting means the same on 5-minute and hourly metrics.
    */
   rearmQuietSeconds: number;
+  /**
+   * The level-shift rule: when every period of the last levelShiftSeconds is beyond
+   * expected ± levelShiftBand·k·σ (same side), the period is anomalous even inside the k·σ band — a
+   * shift too small to page at once that persists. A fraction of k, so tuning k tunes both. 0 = off.
+   */
+  levelShiftBand: number;
+  /** How long a level shift must persist (seconds, whole periods of the metric). */
+  levelShiftSeconds: number;
   /** Time ranges (epoch ms, start inclusive, end exclusive) left out of baselines: confirmed incidents. */
   excludedRanges: ReadonlyArray<{ start: number; end: number }>;
 }
@@ -77,6 +85,8 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   confirmPeriods: 2,
   sustainedPeriods: 3,
   rearmQuietSeconds: 8 * 3600,
+  levelShiftBand: 0.6,
+  levelShiftSeconds: 6 * 3600,
   excludedRanges: [],
 };
 
@@ -85,6 +95,14 @@ export function rearmQuietPeriods(
   settings: Pick<DetectionSettings, "rearmQuietSeconds" | "periodSeconds">,
 ): number {
   return Math.max(1, Math.ceil(settings.rearmQuietSeconds / settings.periodSeconds));
+}
+
+/** Periods the level-shift rule looks back: levelShiftSeconds in whole periods; 0 when the rule is off. */
+export function levelShiftPeriods(
+  settings: Pick<DetectionSettings, "levelShiftBand" | "levelShiftSeconds" | "periodSeconds">,
+): number {
+  if (!(settings.levelShiftBand > 0) || !(settings.levelShiftSeconds > 0)) return 0;
+  return Math.max(1, Math.ceil(settings.levelShiftSeconds / settings.periodSeconds));
 }
 
 /**

@@ -30,6 +30,7 @@ import type { TimeSpan } from "./backtest-compare.ts";
 import { evaluateRange } from "./baseline.ts";
 import {
   type DetectionSettings,
+  levelShiftPeriods,
   type Method,
   rearmQuietPeriods,
   type Verdict,
@@ -177,12 +178,41 @@ export function rejudgeStatuses(
     // The "stopped reporting" rule does not depend on k or σ: only on the minimum change.
     const stopped = verdict.stoppedPeriods !== undefined;
     statuses.push(
-      (bigEnough && (above || below) && confirmed) || (bigEnough && stopped)
+      (bigEnough && (above || below) && confirmed) ||
+        (bigEnough && (stopped || shiftedAt(raw, index, settings, expected, sigma)))
         ? "anomalous"
         : "normal",
     );
   }
   return statuses;
+}
+
+/** The judge's level-shift rule on raw verdicts: the last levelShiftPeriods beyond levelShiftBand·k·σ. */
+function shiftedAt(
+  raw: readonly Verdict[],
+  index: number,
+  settings: DetectionSettings,
+  expected: number,
+  sigma: number,
+): boolean {
+  const periods = levelShiftPeriods(settings);
+  if (periods === 0 || periods > index + 1) return false;
+  const shiftK = settings.levelShiftBand * settings.k;
+  const upper = expected + shiftK * sigma;
+  const lower = expected - shiftK * sigma;
+  const observed = raw[index]?.observed ?? Number.NaN;
+  const up = settings.direction !== "down" && observed > upper;
+  if (!up && !(settings.direction !== "up" && observed < lower)) return false;
+  for (let back = index; back > index - periods; back--) {
+    const value = (raw[back] as Verdict).observed;
+    if (value === null || (up ? !(value > upper) : !(value < lower))) return false;
+  }
+  return true;
+}
+
+/** Periods before a range the re-judging needs: the confirmation and level-shift look-backs. */
+export function rejudgeLead(settings: DetectionSettings): number {
+  return Math.max(0, settings.confirmPeriods - 1, levelShiftPeriods(settings) - 1);
 }
 
 /**
@@ -348,7 +378,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   const level = typicalLevel(series, range);
   const rawByMethod = new Map<Method, Verdict[]>();
   // Verdicts before the range, for the confirmation look-back of its first periods.
-  const lead = Math.max(0, settings.confirmPeriods - 1);
+  const lead = rejudgeLead(settings);
   const rawFor = (method: Method): Verdict[] => {
     let raw = rawByMethod.get(method);
     if (!raw) {

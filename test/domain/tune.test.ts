@@ -7,6 +7,7 @@ import { buildEpisodes } from "../../src/domain/episodes.ts";
 import { type MetricSeries, sliceSeries } from "../../src/domain/metric.ts";
 import {
   episodeSpans,
+  rejudgeLead,
   rejudgeStatuses,
   suggestTuning,
   typicalLevel,
@@ -61,12 +62,14 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           minAbsoluteDelta: fc.constantFrom(0, 2, 20, 200),
           direction: fc.constantFrom("up" as const, "down" as const, "both" as const),
           missingData: fc.constantFrom("zero" as const, "gap" as const),
+          levelShiftBand: fc.constantFrom(0, 0.5, 0.8),
+          levelShiftSeconds: fc.constantFrom(3600, 3 * 3600),
         }),
         ({ series: index, ...changes }) => {
           const series = seriesList[index] as MetricSeries;
           const settings = { ...DEFAULT_DETECTION_SETTINGS, ...changes };
           const engine = evaluateRange(series, RANGE.start, LAST, settings).map((v) => v.status);
-          const lead = settings.confirmPeriods - 1;
+          const lead = rejudgeLead(settings);
           expect(rejudgeStatuses(raw(series, settings, lead), settings, lead)).toEqual(engine);
         },
       ),

@@ -12,6 +12,7 @@ export const MEAN_SD_SETTINGS: DetectionSettings = {
   criticalK: 6,
   confirmPeriods: 1,
   rearmQuietSeconds: 3 * DEFAULT_DETECTION_SETTINGS.periodSeconds,
+  levelShiftBand: 0,
 };
 
 /** The same as config settings (for parseConfig inputs). */
@@ -21,4 +22,5 @@ export const MEAN_SD_CONFIG = {
   criticalK: 6,
   confirmPeriods: 1,
   rearmQuietPeriods: 3,
+  levelShiftBand: 0,
 } as const;

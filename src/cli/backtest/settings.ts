@@ -98,6 +98,10 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   rearm: "rearmQuiet",
   rearmquiet: "rearmQuiet",
   rearmquietperiods: "rearmQuietPeriods",
+  levelshiftband: "levelShiftBand",
+  shiftband: "levelShiftBand",
+  levelshiftfor: "levelShiftFor",
+  shiftfor: "levelShiftFor",
 };
 
 /** Validates changes with the config's own schema, naming the flag or setting that is wrong. */
@@ -106,10 +110,11 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   if (!result.success) {
     throw new UsageError(`${where}: ${describeZodError(result.error).replaceAll("\n", "; ")}`);
   }
-  const { rearmQuiet, ...rest } = result.data;
+  const { rearmQuiet, levelShiftFor, ...rest } = result.data;
   return {
     ...(rest as SettingsChanges),
     ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuietSeconds(rearmQuiet) }),
+    ...(levelShiftFor === undefined ? {} : { levelShiftSeconds: rearmQuietSeconds(levelShiftFor) }),
   };
 }
 
@@ -144,7 +149,7 @@ export function parseSettingVariant(text: string): SettingsVariant {
     else if (key === "method" || key === "direction" || key === "missingData") changes[key] = value;
     // rearm=8h is a duration; a bare number counts periods, like the older rearmQuietPeriods.
     else if (key === "rearmQuiet" && /^\d+$/.test(value)) changes.rearmQuietPeriods = Number(value);
-    else if (key === "rearmQuiet") changes[key] = value;
+    else if (key === "rearmQuiet" || key === "levelShiftFor") changes[key] = value;
     else changes[key] = parseAmount(at, value);
   }
   return { label, changes: validateChanges(where, changes) };

@@ -1,6 +1,7 @@
 /** Turns an engine's estimate into a Verdict: floors, thresholds, severity and the why-line. */
 import {
   type DetectionSettings,
+  levelShiftPeriods,
   missingReadsAsZero,
   type Severity,
   type Verdict,
@@ -116,8 +117,10 @@ function judgePeriod(
   const confirmed = extreme || inARow >= settings.confirmPeriods;
   const stoppedPeriods = stoppedReporting(context, grid, index, expected);
   const byBand = (aboveBand || belowBand) && bigEnough && confirmed;
-  const stopped = !byBand && bigEnough && stoppedPeriods !== undefined;
-  const anomalous = byBand || stopped;
+  const shift = byBand ? undefined : levelShift(context, grid, index, expected, sigma);
+  const shifted = shift !== undefined && Math.abs(deviation) >= settings.minAbsoluteDelta;
+  const stopped = !byBand && !shifted && bigEnough && stoppedPeriods !== undefined;
+  const anomalous = byBand || shifted || stopped;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
   if (columns) {
@@ -152,7 +155,9 @@ function judgePeriod(
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
   const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
-  if (stopped) {
+  if (shifted && shift) {
+    why = `level shift ${shift.side} for ${shift.duration}: ${comparison}, every period of the last ${shift.duration} beyond ${formatNumber(shift.threshold)} (${formatNumber(shift.k)}σ; ${basis})`;
+  } else if (stopped) {
     why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
   } else if (anomalous) {
     why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
@@ -201,6 +206,53 @@ function stoppedReporting(
     if (zeros >= run) return undefined;
   }
   return run;
+}
+
+interface LevelShift {
+  /** levelShiftBand · k: the shift threshold in σ. */
+  k: number;
+  side: "up" | "down";
+  threshold: number;
+  /** "6 h" */
+  duration: string;
+}
+
+/**
+ * The level-shift rule: a deviation smaller than k·σ that lasts. Fires when every period of the
+ * last levelShiftSeconds (this one included) is beyond expected ± levelShiftBand·k·σ on the same side,
+ * judged against this period's band — stateless, like the confirmation rule, so detect and
+ * backtest agree. A slow failure (a temperature sliding 3σ away over hours, a metric stepping to a
+ * new level) pages once it has persisted, instead of never or only when it reaches k·σ.
+ */
+function levelShift(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  expected: number,
+  sigma: number,
+): LevelShift | undefined {
+  const { settings } = context;
+  const periods = levelShiftPeriods(settings);
+  if (periods === 0 || periods > index) return undefined;
+  const observed = grid.observed[index] as number;
+  const k = settings.levelShiftBand * settings.k;
+  const up = settings.direction !== "down" && observed > expected + k * sigma;
+  const down = settings.direction !== "up" && observed < expected - k * sigma;
+  if (!up && !down) return undefined;
+  const threshold = expected + (up ? 1 : -1) * k * sigma;
+  if (periodsBeyondInARow(grid.observed, index, periods, up, threshold) < periods) return undefined;
+  return {
+    k,
+    side: up ? "up" : "down",
+    threshold,
+    duration: describeDuration(periods * settings.periodSeconds),
+  };
+}
+
+function describeDuration(seconds: number): string {
+  if (seconds % SECONDS_PER_DAY === 0) return `${seconds / SECONDS_PER_DAY} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 /** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */
