@@ -16,13 +16,21 @@ import { asList, isRecord, parsePolicy, statementLabel } from "./resource-policy
 
 const CLOUDTRAIL = "cloudtrail.amazonaws.com";
 /** What CloudTrail must be allowed, each as the policy's reader names it. */
-const NEEDED: ReadonlyArray<{ label: string; actions: readonly string[] }> = [
+const NEEDED: ReadonlyArray<{
+  label: string;
+  actions: readonly string[];
+  /** Whether CloudTrail's request carries the trail's encryption context (data keys only). */
+  withContext: boolean;
+}> = [
   {
     label: "kms:GenerateDataKey*",
     actions: ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+    withContext: true,
   },
-  { label: "kms:DescribeKey", actions: ["kms:DescribeKey"] },
+  { label: "kms:DescribeKey", actions: ["kms:DescribeKey"], withContext: false },
 ];
+const CONTEXT_KEY = "kms:encryptioncontext:aws:cloudtrail:arn";
+const IF_EXISTS = "IfExists";
 
 /** Condition keys CloudTrail's key policy uses, and the value each must match (lower-case keys). */
 type Known = "trailArn" | "account";
@@ -56,19 +64,33 @@ function covers(statement: Record<string, unknown>, needed: readonly string[]): 
   return needed.every((action) => matchesAny(actions, action));
 }
 
-/** Why the statement's conditions may not hold for this trail; undefined when they do. */
+/**
+ * Why the statement's conditions may not hold for this trail's request; undefined when they do.
+ *
+ * `…IfExists` operators hold when the key is absent from the request, else compare as the plain
+ * operator. CloudTrail's requests carry aws:SourceArn and aws:SourceAccount, and its data-key
+ * requests the trail's encryption context: those values must match either way. kms:DescribeKey
+ * carries no encryption context, so a plain condition on it never holds there, an IfExists one
+ * always does.
+ */
 function conditionProblem(
   condition: unknown,
   trail: { arn: string; account: string },
+  withContext: boolean,
 ): string | undefined {
   if (condition === undefined) return undefined;
   if (!isRecord(condition)) return "a condition Vigil cannot read";
   for (const [operator, entries] of Object.entries(condition)) {
-    const how = OPERATORS[operator];
+    const ifExists = operator.endsWith(IF_EXISTS);
+    const how = OPERATORS[ifExists ? operator.slice(0, -IF_EXISTS.length) : operator];
     if (!how || !isRecord(entries)) return `condition operator ${operator}`;
     for (const [key, values] of Object.entries(entries)) {
       const known = KNOWN_KEYS[key.toLowerCase()];
       if (!known) return `condition key ${key}`;
+      if (!withContext && key.toLowerCase() === CONTEXT_KEY) {
+        if (ifExists) continue;
+        return `${operator} ${key}: kms:DescribeKey requests carry no encryption context`;
+      }
       const value = known === "trailArn" ? trail.arn : trail.account;
       const list = asList(values);
       const ok =
@@ -92,7 +114,7 @@ export function cloudTrailKeyAccess(
   } catch (error) {
     return { allowed: false, why: `its key policy cannot be read (${(error as Error).message})` };
   }
-  for (const { label, actions } of NEEDED) {
+  for (const { label, actions, withContext } of NEEDED) {
     let allowed = false;
     const unmet: string[] = [];
     for (const [index, statement] of statements.entries()) {
@@ -106,7 +128,7 @@ export function cloudTrailKeyAccess(
         };
       }
       if (statement.Effect !== "Allow") continue;
-      const problem = conditionProblem(statement.Condition, trail);
+      const problem = conditionProblem(statement.Condition, trail, withContext);
       if (problem === undefined) allowed = true;
       else unmet.push(`${statementLabel(statement, index)} (${problem})`);
     }

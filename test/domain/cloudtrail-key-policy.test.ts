@@ -98,6 +98,45 @@ describe("cloudTrailKeyAccess", () => {
     });
   });
 
+  it("understands …IfExists operators: compared as the plain operator on keys CloudTrail's requests carry", () => {
+    const ifExists = {
+      ...CONSOLE_STATEMENT,
+      Condition: {
+        StringEqualsIfExists: {
+          "aws:SourceArn": "arn:aws:cloudtrail:eu-west-1:123456789012:trail/management-events",
+        },
+        ArnLikeIfExists: {
+          "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:123456789012:trail/*",
+        },
+      },
+    };
+    expect(cloudTrailKeyAccess(policy(ifExists, DESCRIBE), trail)).toEqual({ allowed: true });
+    const otherTrail = {
+      ...ifExists,
+      Condition: { StringEqualsIfExists: { "aws:SourceArn": `${trail.arn}-other` } },
+    };
+    const access = cloudTrailKeyAccess(policy(otherTrail, DESCRIBE), trail);
+    expect(access.allowed).toBe(false);
+    expect(access).toMatchObject({ why: expect.stringContaining("StringEqualsIfExists") });
+  });
+
+  it("an encryption-context condition on kms:DescribeKey holds only as …IfExists (DescribeKey carries no context)", () => {
+    const describeWith = (operator: string) => ({
+      ...DESCRIBE,
+      Condition: {
+        [operator]: {
+          "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:123456789012:trail/*",
+        },
+      },
+    });
+    expect(
+      cloudTrailKeyAccess(policy(CONSOLE_STATEMENT, describeWith("StringLikeIfExists")), trail),
+    ).toEqual({ allowed: true });
+    const plain = cloudTrailKeyAccess(policy(CONSOLE_STATEMENT, describeWith("StringLike")), trail);
+    expect(plain.allowed).toBe(false);
+    expect(plain).toMatchObject({ why: expect.stringContaining("carry no encryption context") });
+  });
+
   it("a policy that is not JSON is refused with the parse error", () => {
     const access = cloudTrailKeyAccess("{not json", trail);
     expect(!access.allowed && access.why).toMatch(

@@ -45,24 +45,65 @@ export const dynamodbResourcePolicy = defineResourcePolicyRemediation({
       );
       return Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
     },
+    readRevision: readWithRevision,
     async read(dynamodb, resource) {
-      try {
-        const { Policy } = await dynamodb.send(
-          new GetResourcePolicyCommand({ ResourceArn: resource.id }),
-        );
-        return Policy || null;
-      } catch (error) {
-        if ((error as { name?: string }).name === "PolicyNotFoundException") return null;
-        throw error;
-      }
+      return (await readWithRevision(dynamodb, resource)).policy;
     },
-    async write(dynamodb, resource, policy) {
-      await dynamodb.send(
-        new PutResourcePolicyCommand({ ResourceArn: resource.id, Policy: policy }),
+    async write(dynamodb, resource, policy, current, revision) {
+      // Only over the policy just read: its revision, or none at all (NO_POLICY).
+      const expected = revision ?? (current === null ? "NO_POLICY" : undefined);
+      await conditional(resource, () =>
+        dynamodb.send(
+          new PutResourcePolicyCommand({
+            ResourceArn: resource.id,
+            Policy: policy,
+            ...(expected ? { ExpectedRevisionId: expected } : {}),
+          }),
+        ),
       );
     },
-    async remove(dynamodb, resource) {
-      await dynamodb.send(new DeleteResourcePolicyCommand({ ResourceArn: resource.id }));
+    async remove(dynamodb, resource, _current, revision) {
+      await conditional(resource, () =>
+        dynamodb.send(
+          new DeleteResourcePolicyCommand({
+            ResourceArn: resource.id,
+            ...(revision ? { ExpectedRevisionId: revision } : {}),
+          }),
+        ),
+      );
     },
   },
 });
+
+/**
+ * A write made conditional on the revision read: DynamoDB answers PolicyNotFoundException when the
+ * policy changed (or appeared) since, which means someone else's policy is there now.
+ */
+async function conditional(resource: { name: string }, write: () => Promise<unknown>) {
+  try {
+    await write();
+  } catch (error) {
+    if ((error as { name?: string }).name === "PolicyNotFoundException") {
+      throw new Error(
+        `the resource policy of ${resource.name} changed since Vigil read it; not overwritten, plan again`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The policy and its RevisionId (what a conditional write names). */
+async function readWithRevision(
+  dynamodb: DynamoDBClient,
+  resource: { id: string },
+): Promise<{ policy: string | null; revision?: string | undefined }> {
+  try {
+    const { Policy, RevisionId } = await dynamodb.send(
+      new GetResourcePolicyCommand({ ResourceArn: resource.id }),
+    );
+    return { policy: Policy || null, revision: RevisionId };
+  } catch (error) {
+    if ((error as { name?: string }).name === "PolicyNotFoundException") return { policy: null };
+    throw error;
+  }
+}

@@ -75,17 +75,33 @@ export interface PolicyStore<Client> {
   /** The policy text, or null when the resource has none. */
   read(client: Client, resource: PolicyResource): Promise<string | null>;
   /**
+   * The policy and the revision the service gives it, where its writes can be made conditional on
+   * that revision (DynamoDB's RevisionId). Apply and undo then read with this, and `write` and
+   * `remove` get the revision just read: a policy changed in between is refused by the service
+   * itself instead of overwritten (the window between Vigil's read and its write closes).
+   */
+  readRevision?(
+    client: Client,
+    resource: PolicyResource,
+  ): Promise<{ policy: string | null; revision?: string | undefined }>;
+  /**
    * Makes the policy `policy`. `current` is the policy as just read: a service whose API edits
-   * statements one by one (Lambda permissions) writes the difference.
+   * statements one by one (Lambda permissions) writes the difference. `revision`: see readRevision.
    */
   write(
     client: Client,
     resource: PolicyResource,
     policy: string,
     current: string | null,
+    revision?: string,
   ): Promise<void>;
   /** Deletes the policy. Absent where the API cannot (KMS, SNS): `emptyPolicy` is written instead. */
-  remove?(client: Client, resource: PolicyResource, current: string | null): Promise<void>;
+  remove?(
+    client: Client,
+    resource: PolicyResource,
+    current: string | null,
+    revision?: string,
+  ): Promise<void>;
   /** What to write when every statement goes and the API cannot delete the policy. */
   emptyPolicy?(finding: Finding, resource: PolicyResource): string;
   /**
@@ -229,6 +245,14 @@ export function defineResourcePolicyRemediation<Client>(
     });
     return held;
   };
+  /** The policy as just read, with its revision where the store gives one (see readRevision). */
+  const readNow = async (
+    client: Client,
+    resource: PolicyResource,
+  ): Promise<{ policy: string | null; revision?: string | undefined }> =>
+    store.readRevision
+      ? store.readRevision(client, resource)
+      : { policy: await store.read(client, resource) };
   const strippable = async (ctx: Ctx, finding: Finding, policy: string | null) => {
     if (policy === null) return [];
     const verdicts = classifyPolicy(policy, await ownerFor(ctx, finding, policy));
@@ -365,16 +389,16 @@ export function defineResourcePolicyRemediation<Client>(
           `${name}: the change names ${params.resource.id}, the plan ${resource.id}`,
         );
       }
-      const current = await store.read(client, resource);
+      const { policy: current, revision } = await readNow(client, resource);
       if (same(current, params.policy)) return; // already applied
       if (!same(current, plan.before.policy)) {
         throw new Error(`the ${noun} of ${resource.name} changed since planning; plan again`);
       }
       if (params.policy === null) {
         if (!store.remove) throw new VigilError(`${name} cannot delete a ${noun}`);
-        await store.remove(client, resource, current);
+        await store.remove(client, resource, current, revision);
       } else {
-        await store.write(client, resource, params.policy, current);
+        await store.write(client, resource, params.policy, current, revision);
       }
     },
 
@@ -399,7 +423,8 @@ export function defineResourcePolicyRemediation<Client>(
       const client = clientOf(ctx);
       const { resource, policy: beforePolicy } = plan.before;
       const written = applied.map((change) => changeParams.parse(change.params).policy);
-      let current = await store.read(client, resource);
+      const read = await readNow(client, resource);
+      let current = read.policy;
       if (applied.length > 0 && !same(current, beforePolicy)) {
         // Only what Vigil wrote is put back: a policy someone changed since is theirs.
         if (!written.some((policy) => same(current, policy))) {
@@ -412,7 +437,7 @@ export function defineResourcePolicyRemediation<Client>(
         // A resource without a policy is never planned a change: before is always a policy.
         if (beforePolicy === null)
           throw new InputError(`no previous ${noun} recorded for ${resource.name}`);
-        await store.write(client, resource, beforePolicy, current);
+        await store.write(client, resource, beforePolicy, current, read.revision);
         current = await store.read(client, resource);
       }
       const restored = same(current, beforePolicy);
