@@ -43,7 +43,10 @@ export interface BenchKind {
 }
 
 /** Answers a scenario's stand-in calls on a bench client (inside the bench's call counter). */
-function withStandIns<T extends { middlewareStack: unknown }>(client: T, standIns: StandIn[]): T {
+export function withStandIns<T extends { middlewareStack: unknown }>(
+  client: T,
+  standIns: StandIn[],
+): T {
   const standIn: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const command = String(context.commandName ?? "").replace(/Command$/, "");
     const found = standIns.find((s) => s.command === command);

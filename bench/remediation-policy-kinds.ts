@@ -21,6 +21,8 @@ import {
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { type BucketLocationConstraint, CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateAccessPointCommand, PutAccessPointPolicyCommand } from "@aws-sdk/client-s3-control";
 import {
   CreateSecretCommand,
   PutResourcePolicyCommand,
@@ -29,10 +31,14 @@ import {
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { AwsClientConfig } from "../src/adapters/aws-clients.ts";
+import { S3_ACCESS_POINT_POLICY } from "../src/remediations/s3/s3-access-point-policy.ts";
+import { VigilS3ControlClient } from "../src/remediations/s3/s3-control-client.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import type { BenchKind } from "./remediation-encryption.ts";
 
 type Event = ReturnType<BenchKind["event"]>;
+
+const ACCOUNT = "123456789012"; // moto's default account
 
 /** Who the bench roles trust: another account (the roles are findings of their own). */
 export const TRUST = JSON.stringify({
@@ -62,6 +68,8 @@ export async function resourcePolicyKinds(options: {
   const seedEcr = new ECRClient(config);
   const seedEfs = new EFSClient(config);
   const seedDynamodb = new DynamoDBClient(config);
+  const seedS3 = new S3Client(config);
+  const seedControl = new VigilS3ControlClient(config);
 
   // The resource-policy kinds: each resource gets a policy with one public statement.
   const publicPolicy = (action: string, resource: string, ...more: object[]) =>
@@ -208,5 +216,44 @@ export async function resourcePolicyKinds(options: {
       );
       return arn;
     }),
+    {
+      // A bucket finding whose only source is the access point (how Access Analyzer reports it).
+      remediation: S3_ACCESS_POINT_POLICY,
+      seed: async (i: number) => {
+        const Bucket = `bench-ap-${i}`;
+        await seedS3.send(
+          new CreateBucketCommand({
+            Bucket,
+            CreateBucketConfiguration: { LocationConstraint: REGION as BucketLocationConstraint },
+          }),
+        );
+        await seedControl.send(
+          new CreateAccessPointCommand({ AccountId: ACCOUNT, Name: `bench-ap-${i}`, Bucket }),
+        );
+        // Built here: moto names the region it signs for, not the client's (us-east-1), in the
+        // ARN it returns, and addresses access points by account and name only.
+        const AccessPointArn = `arn:aws:s3:${REGION}:${ACCOUNT}:accesspoint/bench-ap-${i}`;
+        await seedControl.send(
+          new PutAccessPointPolicyCommand({
+            AccountId: ACCOUNT,
+            Name: `bench-ap-${i}`,
+            Policy: publicPolicy("s3:GetObject", `${AccessPointArn}/object/*`),
+          }),
+        );
+        arns[i] = AccessPointArn;
+      },
+      event: (i: number) => {
+        const e = sample("access-analyzer-s3-access-point-public");
+        e.id = `bench-ap-${i}`;
+        e.detail = {
+          ...e.detail,
+          id: `bench-ap-${i}`,
+          resource: `arn:aws:s3:::bench-ap-${i}`,
+          sources: [{ type: "S3_ACCESS_POINT", detail: { accessPointArn: arns[i] } }],
+        };
+        return e;
+      },
+      handler: analyzerHandler,
+    },
   ];
 }

@@ -28,9 +28,12 @@ import { startMotoServer } from "../sandbox/moto-server.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
+import { S3_ACCESS_POINT_POLICY } from "../src/remediations/s3/s3-access-point-policy.ts";
+import { VigilS3ControlClient } from "../src/remediations/s3/s3-control-client.ts";
 import { createRemediationDeps } from "../src/wiring/remediation.ts";
-import { prepareEncryptionBench } from "./remediation-encryption.ts";
+import { prepareEncryptionBench, withStandIns } from "./remediation-encryption.ts";
 import { remediationKinds } from "./remediation-kinds.ts";
+import { kindScenario } from "./resilience/kind-scenarios.ts";
 
 const REGION = "eu-west-1";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
@@ -109,7 +112,6 @@ export async function benchRemediation(only: readonly string[] = []) {
     for (const [key, arn] of encryption.ruleArns) ruleArns.set(key, arn);
     const ec2 = counted(encryption.withEbsDefaultKey(new EC2Client(config)), counts);
     const rds = counted(new RDSClient(config), counts);
-    const _seedEc2 = new EC2Client(config);
     // Any other service's client, as the runner's context builds them (counted like s3 and iam).
     const sqs = counted(new SQSClient(config), counts);
     const sns = counted(new SNSClient(config), counts);
@@ -118,7 +120,19 @@ export async function benchRemediation(only: readonly string[] = []) {
     const lambda = counted(new LambdaClient(config), counts);
     const ecr = counted(new ECRClient(config), counts);
     const efs = counted(new EFSClient(config), counts);
-    const others = [ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs, ...encryption.clients];
+    // moto routes no ListTagsForResource on an access point ARN: the fault matrix's stand-in
+    // answers it (counted like any call).
+    const control = counted(
+      withStandIns(
+        new VigilS3ControlClient(config),
+        kindScenario(S3_ACCESS_POINT_POLICY)?.standIns?.() ?? [],
+      ),
+      counts,
+    );
+    const others = [
+      ...[ec2, rds, sqs, sns, kms, secrets, lambda, ecr, efs, control],
+      ...encryption.clients,
+    ];
     const seedSqs = new SQSClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);

@@ -57,6 +57,13 @@ import {
   ModifyDBSnapshotAttributeCommand,
 } from "@aws-sdk/client-rds";
 import {
+  DeleteAccessPointPolicyCommand,
+  GetAccessPointCommand,
+  GetAccessPointPolicyCommand,
+  ListTagsForResourceCommand as ListS3ControlTagsCommand,
+  PutAccessPointPolicyCommand,
+} from "@aws-sdk/client-s3-control";
+import {
   DeleteResourcePolicyCommand,
   DescribeSecretCommand,
   GetResourcePolicyCommand,
@@ -367,6 +374,57 @@ export class FakeServiceResources {
         (input) => {
           this.policies.set(key(input), str(input.Policy));
           return { FileSystemId: str(input.FileSystemId), Policy: str(input.Policy) };
+        },
+      ],
+    ];
+  }
+
+  /**
+   * S3 Control: access points (a public read policy each; their own Block Public Access off, as
+   * an access point created without it) and the tags of access points and directory buckets.
+   */
+  s3control(): Handlers {
+    const key = (input: Record<string, unknown>) =>
+      `accesspoint:${str(input.AccountId)}:${str(input.Name)}`;
+    return [
+      [ListS3ControlTagsCommand, () => ({ Tags: [] })],
+      [
+        GetAccessPointCommand,
+        (input) => ({
+          Name: str(input.Name),
+          Bucket: "acme-curated-exports",
+          NetworkOrigin: "Internet",
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: false,
+            IgnorePublicAcls: false,
+            BlockPublicPolicy: false,
+            RestrictPublicBuckets: false,
+          },
+        }),
+      ],
+      [
+        GetAccessPointPolicyCommand,
+        (input) => {
+          const arn = `arn:aws:s3:${REGION}:${str(input.AccountId)}:accesspoint/${str(input.Name)}`;
+          const policy = this.policy(key(input), () =>
+            publicPolicy("s3:GetObject", `${arn}/object/*`),
+          );
+          if (!policy) throw notFoundError("NoSuchAccessPointPolicy");
+          return { Policy: policy };
+        },
+      ],
+      [
+        PutAccessPointPolicyCommand,
+        (input) => {
+          this.policies.set(key(input), str(input.Policy));
+          return {};
+        },
+      ],
+      [
+        DeleteAccessPointPolicyCommand,
+        (input) => {
+          this.policies.set(key(input), "");
+          return {};
         },
       ],
     ];

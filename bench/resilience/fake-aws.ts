@@ -89,6 +89,7 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -176,6 +177,7 @@ export interface RecordedCall {
     | "lambda"
     | "ecr"
     | "efs"
+    | "s3control"
     | "ec2"
     | "rds"
     | "kinesis"
@@ -310,6 +312,20 @@ export class FakeAccount {
       status: "ACTIVE",
       findingDetails: [
         { unusedIamUserPasswordDetails: { lastAccessed: new Date("2026-05-01T00:00:00Z") } },
+      ],
+    });
+    // The directory bucket sample's: a policy granting anyone (S3 Express names end --x-s3).
+    const landing = "acme-landing--euw1-az1--x-s3";
+    this.bucket(landing).policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Everyone",
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3express:CreateSession",
+          Resource: `arn:aws:s3express:eu-west-1:${ACCOUNT}:bucket/${landing}`,
+        },
       ],
     });
     this.principals.role.set("etl-runner", {
@@ -700,6 +716,7 @@ export class FakeAws {
     const lambda = mockClient(LambdaClient);
     const ecr = mockClient(ECRClient);
     const efs = mockClient(EFSClient);
+    const s3control = mockClient(S3ControlClient);
     const ec2 = mockClient(EC2Client);
     const rds = mockClient(RDSClient);
     const kinesis = mockClient(KinesisClient);
@@ -719,6 +736,7 @@ export class FakeAws {
       ["lambda", lambda],
       ["ecr", ecr],
       ["efs", efs],
+      ["s3control", s3control],
       ["ec2", ec2],
       ["rds", rds],
       ["kinesis", kinesis],
@@ -732,6 +750,7 @@ export class FakeAws {
     wire(lambda, this.resources.lambda());
     wire(ecr, this.resources.ecr());
     wire(efs, this.resources.efs());
+    wire(s3control, this.resources.s3control());
     wire(ec2, this.resources.ec2());
     wire(rds, this.resources.rds());
     wire(kinesis, this.resources.kinesis());

@@ -46,6 +46,7 @@ import {
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateAccessPointCommand, PutAccessPointPolicyCommand } from "@aws-sdk/client-s3-control";
 import {
   CreateSecretCommand,
   PutResourcePolicyCommand,
@@ -55,6 +56,7 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-s
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
+import { VigilS3ControlClient } from "../../src/remediations/s3/s3-control-client.ts";
 import { TRAIL_KEY_POLICY } from "./fake-aws-pipeline.ts";
 import type { StandIn } from "./fault-injector.ts";
 
@@ -261,6 +263,50 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
         }),
       );
       event.detail.resource = FileSystemArn;
+    },
+  },
+  {
+    remediation: "s3-access-point-policy",
+    sample: "access-analyzer-s3-access-point-public",
+    service: "S3 Control",
+    target: (input) =>
+      input.Name === "acme-partner-exports" ||
+      String(input.ResourceArn ?? "").endsWith(":accesspoint/acme-partner-exports"),
+    write: /^(Put|Delete)AccessPointPolicy$/,
+    async setup(endpoint) {
+      const Bucket = "acme-curated-exports";
+      await client(S3Client, endpoint).send(
+        new CreateBucketCommand({
+          Bucket,
+          CreateBucketConfiguration: { LocationConstraint: REGION },
+        }),
+      );
+      const control = client(
+        VigilS3ControlClient as new (
+          config: object,
+        ) => VigilS3ControlClient,
+        endpoint,
+      );
+      const { AccessPointArn } = await control.send(
+        new CreateAccessPointCommand({ AccountId: ACCOUNT, Name: "acme-partner-exports", Bucket }),
+      );
+      await control.send(
+        new PutAccessPointPolicyCommand({
+          AccountId: ACCOUNT,
+          Name: "acme-partner-exports",
+          Policy: publicPolicy("s3:GetObject", `${AccessPointArn}/object/*`),
+        }),
+      );
+    },
+    standIns() {
+      // moto routes no ListTagsForResource on an access point ARN (its path has a slash).
+      return [
+        {
+          service: "S3 Control",
+          command: "ListTagsForResource",
+          answer: async () => ({ Tags: [] }),
+        },
+      ];
     },
   },
   {
@@ -552,6 +598,8 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
  * gets a scenario (remove it here) or another kind is missing without a line here.
  */
 export const NO_FAULT_SCENARIO: Readonly<Record<string, string>> = {
+  "s3-directory-bucket-policy":
+    "moto serves no S3 Express One Zone (its CreateBucket of a --x-s3 name fails), so there is no moto scenario; the fuzzer drives it on the fake account and its suite mocks S3 and S3 Control with aws-sdk-client-mock",
   "iam-unused-access-key":
     "moto serves no Access Analyzer (GetFindingV2 names the key), so there is no moto scenario; the fuzzer deactivates a key on the fake account and its moto suite mocks only the analyzer",
   "iam-unused-access-notice":

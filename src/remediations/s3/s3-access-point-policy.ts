@@ -4,13 +4,13 @@ import {
   GetAccessPointPolicyCommand,
   ListTagsForResourceCommand,
   PutAccessPointPolicyCommand,
-  S3ControlClient,
 } from "@aws-sdk/client-s3-control";
 import {
   checkedResource,
   defineResourcePolicyRemediation,
   type PolicyResource,
 } from "../resource-policy/define-resource-policy-remediation.ts";
+import { VigilS3ControlClient } from "./s3-control-client.ts";
 
 /**
  * Removes public (and, with stripExternalAccounts, external-account) statements from an S3 access
@@ -49,7 +49,7 @@ export const s3AccessPointPolicy = defineResourcePolicyRemediation({
     remove: ["s3:DeleteAccessPointPolicy"],
   },
   store: {
-    Client: S3ControlClient,
+    Client: VigilS3ControlClient,
     locate(finding) {
       // The checked ARN names the account and region: never another account's access point.
       const { arn, name } = checkedResource(finding);

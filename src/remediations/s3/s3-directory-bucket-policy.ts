@@ -7,13 +7,14 @@ import {
 } from "@aws-sdk/client-s3";
 import {
   ListTagsForResourceCommand,
-  S3ControlClient,
+  type S3ControlClient,
   type S3ControlClientConfig,
 } from "@aws-sdk/client-s3-control";
 import {
   checkedResource,
   defineResourcePolicyRemediation,
 } from "../resource-policy/define-resource-policy-remediation.ts";
+import { VigilS3ControlClient } from "./s3-control-client.ts";
 
 /**
  * Removes public (and, with stripExternalAccounts, external-account) statements from an S3 Express
@@ -33,7 +34,7 @@ export class DirectoryBucketClients {
   // The runner's config (region, credentials, retries, timeouts) is the same for every client.
   constructor(config: { region: string }) {
     this.s3 = new S3Client(config as S3ClientConfig);
-    this.control = new S3ControlClient(config as S3ControlClientConfig);
+    this.control = new VigilS3ControlClient(config as S3ControlClientConfig & { region: string });
   }
 }
 

@@ -47,11 +47,7 @@ export interface PolicyService<Client extends { middlewareStack: unknown; send: 
    * re-added permission). Default: the very document read before.
    */
   samePolicy?: (a: string | null, b: string | null) => boolean;
-  /**
-   * The client config from moto's (S3 Control: moto's endpoint as is, not prefixed by the account
-   * id), and what the clients need besides (calls moto does not serve, answered in the test).
-   */
-  clientConfig?: (config: ReturnType<typeof motoClientConfig>) => object;
+  /** What the clients need besides (calls moto does not serve, answered in the test). */
   prepare?: (client: Client) => void;
   /** The service's own tests, run in the suite (its recorder sees their calls too). */
   more?: (tools: SuiteTools<Client>) => void;
@@ -92,9 +88,8 @@ export function resourcePolicySuite<Client extends { middlewareStack: unknown; s
   action: string,
 ) {
   const config = motoClientConfig(endpoint);
-  const serviceConfig = (service.clientConfig?.(config) ?? config) as typeof config;
-  const seed = new service.Client(serviceConfig);
-  const client = new service.Client(serviceConfig);
+  const seed = new service.Client(config);
+  const client = new service.Client(config);
   service.prepare?.(seed);
   service.prepare?.(client);
   const recorder = new ActionRecorder();

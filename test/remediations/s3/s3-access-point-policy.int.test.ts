@@ -4,10 +4,10 @@ import {
   GetAccessPointPolicyCommand,
   ListTagsForResourceCommand,
   PutAccessPointPolicyCommand,
-  S3ControlClient,
 } from "@aws-sdk/client-s3-control";
 import { describe, expect, it } from "vitest";
 import { s3AccessPointPolicy } from "../../../src/remediations/s3/s3-access-point-policy.ts";
+import { VigilS3ControlClient } from "../../../src/remediations/s3/s3-control-client.ts";
 import { motoClientConfig, motoEndpoint, TEST_ACCOUNT } from "../../support/moto.ts";
 import { PARTNER, resourcePolicySuite, statement } from "../resource-policy/harness.ts";
 
@@ -25,7 +25,7 @@ type Middleware = (
 ) => (args: { input: unknown }) => Promise<unknown>;
 
 /** Answers ListTagsForResource from `tags` (after the suite's recorder has counted the call). */
-function answerTags(client: S3ControlClient): void {
+function answerTags(client: VigilS3ControlClient): void {
   (
     client.middlewareStack as unknown as {
       add(middleware: Middleware, options: { step: Step; name: string }): void;
@@ -50,13 +50,7 @@ function answerTags(client: S3ControlClient): void {
 describe.skipIf(!endpoint)(
   "s3-access-point-policy (moto; ListTagsForResource answered in the test: moto lacks it for access points)",
   () => {
-    const config = motoClientConfig(endpoint as string);
-    const s3 = new S3Client(config);
-    // S3 Control puts the account id in front of the host: moto is reached at its own address.
-    const controlConfig = (base: typeof config) => ({
-      ...base,
-      endpointProvider: () => ({ url: new URL(base.endpoint) }),
-    });
+    const s3 = new S3Client(motoClientConfig(endpoint as string));
     let created = 0;
 
     resourcePolicySuite(
@@ -64,9 +58,8 @@ describe.skipIf(!endpoint)(
       {
         remediation: s3AccessPointPolicy,
         resourceType: "AWS::S3::AccessPoint",
-        Client: S3ControlClient,
+        Client: VigilS3ControlClient,
         prefix: "s3",
-        clientConfig: controlConfig,
         prepare: answerTags,
         async create(control, name) {
           created += 1;
