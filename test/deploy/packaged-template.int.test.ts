@@ -3,10 +3,21 @@
  * credentials, in a private copy of the service) and the CloudFormation template it writes is
  * checked against what the code declares.
  */
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { putManagedConfigRules, withRuleArn } from "../../sandbox/config-rules.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { DEAD_LETTER_QUEUES, normalizedName, serviceName } from "../../src/deploy/alarms.ts";
 import {
@@ -25,6 +36,7 @@ import {
 import { type PackagedService, packageService } from "../../src/deploy/package-service.ts";
 import { readZip } from "../../src/deploy/zip.ts";
 import { remediations } from "../../src/remediations/registry.ts";
+import { motoClientConfig, motoEndpoint } from "../support/moto.ts";
 
 type Json = unknown;
 interface Statement {
@@ -569,6 +581,96 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       expect(text(snapshot), fn).toContain('"ModifySnapshotAttribute"');
     }
   });
+});
+
+describe.skipIf(!motoEndpoint())("packaged remediation handlers, against moto", () => {
+  // The zips as Lambda runs them: the handler loads each remediation chunk through its own
+  // import() when the first finding of its kind arrives. A chunk that did not resolve would end the
+  // run "failed" (Cannot find module); notify is the packaged config's default mode.
+  const run = promisify(execFile);
+  const region = "eu-west-1"; // the samples' region
+  const endpoint = motoEndpoint() as string;
+  const env = {
+    PATH: process.env.PATH ?? "",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    VIGIL_CONFIG: "deploy/vigil.config.json",
+  };
+  const config = { ...motoClientConfig(endpoint), region };
+  const sample = async (name: string) =>
+    JSON.parse(await readFile(`test/fixtures/events/${name}.json`, "utf8"));
+
+  async function invokePackaged(fn: string, event: unknown, journal: string) {
+    const files = readZip(await readFile(packaged.zips[fn] as string));
+    const handler = [...files.keys()].find((f) => /^functions\/[a-z-]+\.mjs$/.test(f)) as string;
+    const dir = await mkdtemp(join(tmpdir(), `vigil-packaged-${fn}-`));
+    try {
+      for (const [name, content] of files) {
+        await mkdir(dirname(join(dir, name)), { recursive: true });
+        await writeFile(join(dir, name), content);
+      }
+      await writeFile(join(dir, "event.json"), JSON.stringify(event));
+      const script =
+        `const { handler } = await import("./${handler}");` +
+        `const event = JSON.parse((await import("node:fs")).readFileSync("event.json", "utf8"));` +
+        `const context = { invokedFunctionArn: "arn:aws:lambda:${region}:123456789012:function:x" };` +
+        "console.log(JSON.stringify(await handler(event, context)));";
+      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: dir,
+        env: { ...env, VIGIL_JOURNAL_BUCKET: journal },
+      });
+      return JSON.parse(stdout.trim().split("\n").pop() as string);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("an S3 finding and an EBS snapshot finding are planned, their remediation chunks loaded on demand", async () => {
+    const suffix = Date.now().toString(36);
+    const [journal, bucket] = [`vigil-packaged-journal-${suffix}`, `vigil-packaged-${suffix}`];
+    const s3 = new S3Client(config);
+    for (const name of [journal, bucket]) {
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: name,
+          CreateBucketConfiguration: { LocationConstraint: region },
+        }),
+      );
+    }
+    const ruleArns = await putManagedConfigRules(new ConfigServiceClient(config));
+    const ec2 = new EC2Client(config);
+    const volume = await ec2.send(
+      new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 1 }),
+    );
+    const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId }));
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId,
+        Attribute: "createVolumePermission",
+        OperationType: "add",
+        GroupNames: ["all"],
+      }),
+    );
+
+    const s3Event = withRuleArn(await sample("config-s3-encryption-noncompliant"), ruleArns);
+    s3Event.detail = { ...s3Event.detail, resourceId: bucket, awsRegion: region };
+    const s3Result = await invokePackaged("onConfigComplianceChange", s3Event, journal);
+    expect(s3Result, JSON.stringify(s3Result)).toMatchObject({ ok: true, outcome: "notified" });
+
+    const snapshotEvent = await sample("access-analyzer-ebs-snapshot-public");
+    snapshotEvent.detail = {
+      ...snapshotEvent.detail,
+      resource: `arn:aws:ec2:${region}:123456789012:snapshot/${SnapshotId}`,
+      region,
+    };
+    const snapshotResult = await invokePackaged("onAccessAnalyzerFinding", snapshotEvent, journal);
+    expect(snapshotResult).toMatchObject({ ok: true, outcome: "notified" });
+  }, 60_000);
 });
 
 describe("packaged template: what operators need from the stack", () => {
