@@ -33,6 +33,7 @@ export function judge(
   index: number,
   engine: BaselineEngine,
 ): Verdict {
+  // Without columns every path returns a Verdict.
   return judgePeriod(context, grid, index, engine, undefined) as Verdict;
 }
 
