@@ -20,6 +20,7 @@ import { PAGE_LEDGER_ACTIONS, PAGE_LEDGER_PREFIX } from "../adapters/s3-page-led
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
 import { SHARD_QUEUE_ACTIONS } from "../adapters/sqs-shard-queue.ts";
+import { EXEMPTION_PARAMETER_ACTIONS } from "../adapters/ssm-exemption-parameters.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations } from "../remediations/registry.ts";
 
@@ -55,6 +56,8 @@ export function functionPermissions(): Record<string, string[]> {
     ...SEAL_VERIFY_ACTIONS,
     ...alerting,
     ...KILL_SWITCH_ACTIONS,
+    // Central exemptions in SSM (remediation.exemptions.ssmPath), granted on that path only.
+    ...EXEMPTION_PARAMETER_ACTIONS,
   ];
   return {
     // Pages per account-hour are counted in the journal bucket (alerts/ only: see functionScopes).
@@ -114,6 +117,7 @@ export function operatorPermissions(): string[] {
     ...PAGERDUTY_SECRET_ACTIONS,
     ...ALERT_DLQ_ACTIONS,
     ...KILL_SWITCH_ACTIONS,
+    ...EXEMPTION_PARAMETER_ACTIONS,
     ...ASSUME_ROLE_ACTIONS,
   ]);
 }

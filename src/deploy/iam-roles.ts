@@ -177,6 +177,11 @@ export interface RoleOptions {
   quarantinePolicyName?: string;
   /** The operator role (undo): may attach any policy back. No function role may. */
   grantsIdentityPolicies?: boolean;
+  /**
+   * remediation.exemptions.ssmPath: ssm:GetParametersByPath is granted on that path (and so, as
+   * SSM does, on what lies below it) and nothing else. Absent: not granted at all.
+   */
+  exemptionParameterPath?: string;
 }
 
 /** The quarantine policy's ARN in the account the role lives in. */
@@ -369,6 +374,17 @@ export function statementsFor(
         sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:vigil/*"),
         action,
       );
+    } else if (action === "ssm:GetParametersByPath") {
+      // The central exemptions under remediation.exemptions.ssmPath; none configured: no grant.
+      if (options.exemptionParameterPath) {
+        add(
+          "ReadExemptionParameters",
+          sub(
+            `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${options.exemptionParameterPath}`,
+          ),
+          action,
+        );
+      }
     } else if (service === "ssm") {
       add(
         "ReadVigilParameters",

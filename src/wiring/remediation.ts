@@ -15,6 +15,7 @@ import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import { S3PageLedger } from "../adapters/s3-page-ledger.ts";
+import { SsmExemptionParameters } from "../adapters/ssm-exemption-parameters.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
@@ -292,6 +293,16 @@ export async function createRemediationDeps(
     config,
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
+    // Central exemptions in SSM (this account and region), cached per container.
+    ...(config.exemptions.ssmPath
+      ? {
+          exemptionParameters: new SsmExemptionParameters({
+            ssm: new SSMClient(clientConfig),
+            path: config.exemptions.ssmPath,
+            ...(overrides.clock ? { clock: overrides.clock } : {}),
+          }),
+        }
+      : {}),
   };
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,

@@ -257,6 +257,15 @@ describe("packaged template: one least-privilege role per function", () => {
           expect(scope?.memberRole).toBeDefined();
           expect(text).toMatch(new RegExp(`:role/${scope?.memberRole}"`));
           expect(text).not.toMatch(/iam::\*/);
+        } else if (action === "ssm:GetParametersByPath") {
+          // Central exemptions: the configured path (vigil.config.yaml) and nothing wider.
+          expect(statement.Sid).toBe("ReadExemptionParameters");
+          expect(targets).toEqual([
+            {
+              "Fn::Sub":
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/vigil/exemptions",
+            },
+          ]);
         } else if (service === "ssm") expect(text).toContain(":parameter/vigil/*");
         else if (service === "secretsmanager") expect(text).toContain(":secret:vigil/*");
         else if (service === "config") expect(text).toContain(":config-rule/*");
