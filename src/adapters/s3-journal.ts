@@ -28,8 +28,9 @@ const MAX_STEPS = 1001;
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
 
-/** Where the decision records are: what a reader of the journal (list, get) needs. */
-export const JOURNAL_RECORDS_PREFIX = "records/";
+/** Where the decision records and their appended steps are: what a reader (list, get) needs. */
+export const JOURNAL_READ_PREFIXES = ["records/", "steps/"];
+const [JOURNAL_RECORDS_PREFIX, JOURNAL_STEPS_PREFIX] = JOURNAL_READ_PREFIXES as [string, string];
 
 /** IAM actions `list` and `get` call: a read-only journal user (the hourly digest). */
 export const JOURNAL_READ_ACTIONS = ["s3:GetObject", "s3:ListBucket"];
@@ -209,7 +210,7 @@ export class S3Journal implements Journal {
   }
 
   private stepKey(id: string, seq: number): string {
-    return `${this.prefix}steps/${id}/${String(seq).padStart(6, "0")}.json`;
+    return `${this.prefix}${JOURNAL_STEPS_PREFIX}${id}/${String(seq).padStart(6, "0")}.json`;
   }
 
   /** Index entries for a run that changed something, once per record and container. */
@@ -252,7 +253,7 @@ export class S3Journal implements Journal {
         ? Array.from({ length: Math.min(count, MAX_STEPS) }, (_, seq) =>
             this.stepKey(header.id, seq),
           )
-        : await this.listKeys(`${this.prefix}steps/${header.id}/`);
+        : await this.listKeys(`${this.prefix}${JOURNAL_STEPS_PREFIX}${header.id}/`);
     const entries: JournalStepEntry[] = [];
     for (let i = 0; i < keys.length; i += LIST_READ_CONCURRENCY) {
       const texts = await Promise.all(

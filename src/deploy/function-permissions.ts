@@ -14,7 +14,7 @@ import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-s
 import {
   JOURNAL_ACTIONS,
   JOURNAL_READ_ACTIONS,
-  JOURNAL_RECORDS_PREFIX,
+  JOURNAL_READ_PREFIXES,
 } from "../adapters/s3-journal.ts";
 import { PAGE_LEDGER_ACTIONS, PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
@@ -149,7 +149,7 @@ export function functionScopes(): Record<string, FunctionScope> {
     remediationDigest: {
       queues: [],
       journalPrefix: PAGE_LEDGER_PREFIX,
-      journalReadPrefixes: [JOURNAL_RECORDS_PREFIX],
+      journalReadPrefixes: JOURNAL_READ_PREFIXES,
     },
     detectFanout: { queues: ["ShardQueue"] },
     detectWorker: {

@@ -2,9 +2,11 @@ import { digestBody } from "./alert-digest.ts";
 import type { Notification } from "./notification.ts";
 
 /**
- * The sweep's digest: the remediation outcomes nobody needs to act on at once (notify and observe
- * modes, dry runs, declined, exempt) of one run as one SNS message, laid out like the detect run's
- * digest. Enforced fixes and critical outcomes are not in it: they page (within the budget).
+ * The sweep's digest (and the event path's hourly one): the remediation outcomes nobody needs to
+ * act on at once (notify mode, dry runs, declined, exempt) of one run as one SNS message, laid out
+ * like the detect run's digest. Enforced fixes and critical outcomes are not in it: they page
+ * (within the budget). `observe` is log only (OUTCOMES: notify false): an observed outcome reaches
+ * a digest only when its resource carries an exemption tag that was not honoured.
  */
 
 export interface RemediationDigestContext {
@@ -127,7 +129,7 @@ export function remediationDigestNotification(
     body: digestBody({
       headline: [
         `Vigil remediation digest for ${where}, ${what}: ${countText}.`,
-        "Nobody was paged for these: nothing here was changed by Vigil (notify or observe mode, dry run, declined or exempt). Fixes Vigil applied and critical outcomes are sent on their own.",
+        "Nobody was paged for these: nothing here was changed by Vigil (notify mode, dry run, declined or exempt). Fixes Vigil applied and critical outcomes are sent on their own.",
       ],
       ranking: "Most urgent first (severity, then the order Vigil decided them):",
       blocks: ranked.map(entryLines),

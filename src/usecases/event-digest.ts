@@ -36,7 +36,7 @@ export interface EventDigestDeps {
   journal: Pick<Journal, "list">;
   /** Records whose seal does not verify are left out (and logged): anyone able to write to the
    *  bucket could otherwise put words in the digest. */
-  seal: Pick<RecordSeal, "signs" | "problem">;
+  seal: RecordSeal;
   ledger: PageLedger;
   notifier: Notifier;
   clock: () => number;

@@ -47,7 +47,7 @@ export interface ReconcileDeps {
   account: string;
   region: string;
   /**
-   * Outcomes that page nobody (notify and observe modes, dry runs …) go into one digest per run,
+   * Outcomes that page nobody (notify mode, dry runs, declined, exempt …) go into one digest per run,
    * showing this many in full (alerting.digest.top). Absent: each is sent on its own.
    */
   digestTop?: number;

@@ -474,7 +474,7 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
     expect(schedule("remediationDigest")).toBe("cron(5 * * * ? *)");
   });
 
-  it("the hourly remediation digest reads the journal's records, writes only alerts/, changes nothing else", () => {
+  it("the hourly remediation digest reads the journal's records and steps, writes only alerts/, changes nothing else", () => {
     const statements = statementsOf(ROLE_LOGICAL_IDS.remediationDigest as string);
     const allowed = statements.filter((s) => s.Effect === "Allow").flatMap(actions);
     expect(allowed.filter((a) => a.startsWith("s3:")).sort()).toEqual([
@@ -489,6 +489,7 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
     expect(reads.flatMap(resourcesOf)).toEqual([
       { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
       { "Fn::Sub": "${JournalBucket.Arn}/records/*" },
+      { "Fn::Sub": "${JournalBucket.Arn}/steps/*" },
     ]);
     // Verifies seals, never signs: it cannot forge a record.
     expect(allowed).toContain("kms:VerifyMac");

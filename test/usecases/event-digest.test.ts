@@ -31,7 +31,12 @@ const seal = testSeal();
 async function decided(
   time: string,
   outcome: JournalRecord["outcome"],
-  options: { source?: FindingSource; account?: string; bucket?: string } = {},
+  options: {
+    source?: FindingSource;
+    account?: string;
+    bucket?: string;
+    extra?: Partial<JournalRecord>;
+  } = {},
 ): Promise<JournalRecord> {
   const bucket = options.bucket ?? "acme-exports";
   const finding = makeFinding({
@@ -51,6 +56,7 @@ async function decided(
       mode: outcome === "applied" ? "enforce" : "notify",
       applied: outcome === "applied" ? journalRecord("x").applied : [],
       undoCommand: null,
+      ...options.extra,
     }),
   );
 }
@@ -115,6 +121,19 @@ describe("sendEventDigests: the event path's hourly remediation digest", () => {
     const again = await sendEventDigests(deps);
     expect(again.accounts.every((a) => !a.sent && a.alreadySent)).toBe(true);
     expect(notifier.sent).toHaveLength(2);
+  });
+
+  it("observe is log only: an observed outcome is in no digest unless its exemption tag was not honoured", async () => {
+    const quiet = await decided("2026-11-20T10:03:00.000Z", "observed", { bucket: "quiet" });
+    const badTag = await decided("2026-11-20T10:04:00.000Z", "observed", {
+      bucket: "tagged",
+      extra: { exemptionProblem: "vigil:exempt-until is not a date" },
+    });
+    const { deps, notifier } = setup([quiet, badTag]);
+    const report = await sendEventDigests(deps);
+    expect(report.outcomes).toBe(1);
+    expect(notifier.sent[0]?.body).toContain(`vigil journal show ${badTag.id}`);
+    expect(notifier.sent[0]?.body).not.toContain(quiet.id);
   });
 
   it("links the anomalies noted on an entry's resource", async () => {
