@@ -85,7 +85,7 @@ async function hourOutcomes(
     if (time < start) continue;
     // Ids are time-ordered: past the hour, nothing more of it follows.
     if (time >= end) break;
-    if (!EVENT_SOURCES.has(record.finding.source) || record.undoOf || !shouldNotify(record)) {
+    if (!EVENT_SOURCES.has(record.finding?.source) || record.undoOf || !shouldNotify(record)) {
       continue;
     }
     const notification = remediationNotification(record);
@@ -99,7 +99,9 @@ async function hourOutcomes(
       });
       continue;
     }
-    byAccount.set(record.account, [...(byAccount.get(record.account) ?? []), notification]);
+    const list = byAccount.get(record.account) ?? [];
+    list.push(notification);
+    byAccount.set(record.account, list);
   }
   return { byAccount, unverified };
 }
