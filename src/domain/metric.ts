@@ -73,6 +73,15 @@ export function countPoints(series: MetricSeries): number {
   return count;
 }
 
+/** True when the series has at least one datapoint (stops at the first). */
+export function hasPoints(series: MetricSeries): boolean {
+  const values = series.values;
+  for (let index = 0; index < values.length; index++) {
+    if (!Number.isNaN(values[index] as number)) return true;
+  }
+  return false;
+}
+
 /** The periods starting in [range.start, range.end), sharing the values' memory (no copy). */
 export function sliceSeries(
   series: MetricSeries,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   countPoints,
+  hasPoints,
   metricKey,
   metricLabel,
   seriesFromPoints,
@@ -55,6 +56,9 @@ describe("columnar series", () => {
     expect(series.start).toBe(T0);
     expect([...series.values]).toEqual([1, 3, Number.NaN, 4]);
     expect(countPoints(series)).toBe(3);
+    expect(hasPoints(series)).toBe(true);
+    expect(hasPoints({ ...series, values: Float64Array.of(Number.NaN, Number.NaN) })).toBe(false);
+    expect(hasPoints({ ...series, values: Float64Array.of(Number.NaN, 0) })).toBe(true);
     expect(seriesPoints(series)).toEqual([
       { timestamp: T0, value: 1 },
       { timestamp: T0 + HOUR, value: 3 },

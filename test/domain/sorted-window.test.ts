@@ -8,7 +8,12 @@ import { describe, expect, it } from "vitest";
 import type { Grid } from "../../src/domain/baseline/grid.ts";
 import { MeanSdBaseline } from "../../src/domain/baseline/mean-sd.ts";
 import { robustSpread } from "../../src/domain/baseline/robust-spread.ts";
-import { SortedFloat64 } from "../../src/domain/baseline/sorted-window.ts";
+import {
+  boundNear,
+  lowerBound,
+  SortedFloat64,
+  upperBound,
+} from "../../src/domain/baseline/sorted-window.ts";
 
 /** The window [index − window, index) of the grid, usable values only, sorted afresh. */
 function naiveWindow(cells: readonly number[], index: number, window: number): number[] {
@@ -115,6 +120,24 @@ describe("MeanSdBaseline's sliding estimate", () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("boundNear (bounds searched from a guess)", () => {
+  it("finds lowerBound and upperBound whatever the guess", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }),
+        fc.integer({ min: -2, max: 22 }),
+        fc.integer({ min: -5, max: 70 }),
+        (unsorted, target, guess) => {
+          const values = Float64Array.from(unsorted).sort();
+          expect(boundNear(values, target, guess, false)).toBe(lowerBound(values, target));
+          expect(boundNear(values, target, guess, true)).toBe(upperBound(values, target));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { BaselineEngine, Estimate } from "./engine.ts";
 import { outlierNote } from "./engine.ts";
 import type { Grid } from "./grid.ts";
-import { keptSlice, robustSpread, type Spread } from "./robust-spread.ts";
+import { keptSlice, robustSpread, SliceHints, type Spread } from "./robust-spread.ts";
 import { RunningSums } from "./running-sums.ts";
 import { SortedFloat64 } from "./sorted-window.ts";
 
@@ -44,6 +44,7 @@ export class MeanSdBaseline implements BaselineEngine {
   private readonly sums = new RunningSums();
   private readonly spread: Spread = { mean: 0, sigma: 0, kept: 0, leftOut: 0 };
   private readonly reused = new MeanSdEstimate();
+  private readonly hints = new SliceHints();
   private current = -1;
 
   constructor(
@@ -78,7 +79,7 @@ export class MeanSdBaseline implements BaselineEngine {
 
   estimate(): Estimate {
     const values = this.sorted.view();
-    const { first, end } = keptSlice(values);
+    const { first, end } = keptSlice(values, this.hints);
     return this.reused.set(this.sums.spread(values, first, end, this.spread));
   }
 }

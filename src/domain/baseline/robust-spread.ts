@@ -4,7 +4,7 @@ import {
   medianSorted,
   sampleStandardDeviation,
 } from "simple-statistics";
-import { lowerBound, upperBound } from "./sorted-window.ts";
+import { boundNear, lowerBound, upperBound } from "./sorted-window.ts";
 
 /*
  * Isolated-outlier rule. Applied to the raw baseline values for `mean-sd` and to the seasonal residuals for
@@ -35,16 +35,33 @@ const MIN_POINTS_FOR_OUTLIER_RULE = 20;
 function outlierShortcut(
   sorted: ArrayLike<number>,
   center: number,
+  hints: SliceHints | undefined,
 ): "none" | "mad-zero" | "unknown" {
   const count = sorted.length;
   const farthest = Math.max(center - (sorted[0] as number), (sorted[count - 1] as number) - center);
   if (farthest === 0) return "mad-zero";
   const t = farthest / (OUTLIER_ROBUST_Z * MAD_TO_SIGMA);
-  if (lowerBound(sorted, center + t) - upperBound(sorted, center - t) <= (count - 1) >> 1)
-    return "none";
+  let within: number;
+  if (hints) {
+    hints.above = boundNear(sorted, center + t, hints.above, false);
+    hints.below = boundNear(sorted, center - t, hints.below, true);
+    within = hints.above - hints.below;
+  } else {
+    within = lowerBound(sorted, center + t) - upperBound(sorted, center - t);
+  }
+  if (within <= (count - 1) >> 1) return "none";
   if (upperBound(sorted, center) - lowerBound(sorted, center) >= (count >> 1) + 1)
     return "mad-zero";
   return "unknown";
+}
+
+/**
+ * Where keptSlice last found the bounds of its shortcut in a sliding window: the next period's
+ * search starts there (see boundNear). Same results as without; one per sliding window.
+ */
+export class SliceHints {
+  below = 0;
+  above = 0;
 }
 
 export interface Spread {
@@ -59,12 +76,15 @@ export interface Spread {
  * Which values of an ASCENDING array the isolated-outlier rule (top of this file) keeps: the slice
  * [first, end). Exported for the running-sums path of `mean-sd`.
  */
-export function keptSlice(sorted: ArrayLike<number>): { first: number; end: number } {
+export function keptSlice(
+  sorted: ArrayLike<number>,
+  hints?: SliceHints,
+): { first: number; end: number } {
   const count = sorted.length;
   if (count >= MIN_POINTS_FOR_OUTLIER_RULE) {
     // simple-statistics only reads length and indexes: a Float64Array view works as is.
     const center = medianSorted(sorted as number[]);
-    if (outlierShortcut(sorted, center) === "unknown") {
+    if (outlierShortcut(sorted, center, hints) === "unknown") {
       const mad = medianAbsoluteDeviation(sorted as number[]);
       if (mad > 0) {
         const cutoff = OUTLIER_ROBUST_Z * MAD_TO_SIGMA * mad;

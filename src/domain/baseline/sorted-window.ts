@@ -25,6 +25,60 @@ export function upperBound(values: ArrayLike<number>, target: number): number {
 }
 
 /**
+ * lowerBound (`upper` false) or upperBound (`upper` true) searched outwards from `guess`: the same
+ * index in a few comparisons when the guess is near, as a sliding window's bounds are from one
+ * period to the next (they move a slot or two), instead of a full binary search each time.
+ */
+export function boundNear(
+  values: ArrayLike<number>,
+  target: number,
+  guess: number,
+  upper: boolean,
+): number {
+  const count = values.length;
+  // before(i): values[i] lies before the answer (< target, or ≤ target for upperBound).
+  let low: number;
+  let high: number;
+  let probe = Math.min(Math.max(0, guess), count);
+  let step = 1;
+  if (
+    probe < count &&
+    (upper ? (values[probe] as number) <= target : (values[probe] as number) < target)
+  ) {
+    low = probe + 1;
+    probe = low;
+    while (
+      probe < count &&
+      (upper ? (values[probe] as number) <= target : (values[probe] as number) < target)
+    ) {
+      low = probe + 1;
+      probe += step;
+      step *= 2;
+    }
+    high = Math.min(probe, count);
+  } else {
+    high = probe;
+    probe--;
+    while (
+      probe >= 0 &&
+      !(upper ? (values[probe] as number) <= target : (values[probe] as number) < target)
+    ) {
+      high = probe;
+      probe -= step;
+      step *= 2;
+    }
+    low = Math.max(0, probe + 1);
+  }
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (upper ? (values[middle] as number) <= target : (values[middle] as number) < target)
+      low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
  * An ascending multiset in a Float64Array — the sliding window of `mean-sd` and `robust`, and the residuals of `seasonal`. A slide
  * (one value leaves, one enters) is one binary search each and a single memmove of the values
  * between the two positions, not a remove and an insert of the whole tail; no allocation per slide.

@@ -2,7 +2,7 @@ import type { TimeSpan } from "../../domain/backtest-compare.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../../domain/baseline.ts";
 import type { DetectionSettings } from "../../domain/detection.ts";
 import {
-  countPoints,
+  hasPoints,
   type MetricIdentity,
   type MetricSeries,
   metricKey,
@@ -308,7 +308,7 @@ export async function readHistories(
         outcome.fetchFailures.push({ metric, error: "no series returned for this metric" });
         continue;
       }
-      const hasData = [...byPeriod.values()].some((s) => countPoints(s) > 0);
+      const hasData = [...byPeriod.values()].some(hasPoints);
       if (!hasData) {
         const reason = `no datapoints between ${iso(fetchRanges.get(periods[0] as number)?.start ?? start)} and ${iso(end)}`;
         if (items.some((i) => i.explicit)) {
