@@ -72,6 +72,16 @@ export class AccessAnalyzerFindingSource implements AnalyzerFindingSource {
           ...(summary.findingType ? { findingType: summary.findingType } : {}),
           ...(details?.principal ? { principal: details.principal } : {}),
           ...(details?.isPublic !== undefined ? { isPublic: details.isPublic } : {}),
+          ...(details?.sources?.length
+            ? {
+                sources: details.sources.map((source) => ({
+                  type: source.type ?? "",
+                  ...(source.detail?.accessPointArn
+                    ? { detail: { accessPointArn: source.detail.accessPointArn } }
+                    : {}),
+                })),
+              }
+            : {}),
         };
       }
     }

@@ -1,3 +1,4 @@
+import type { FindingSource } from "../domain/policy-resources.ts";
 /**
  * Active findings of IAM Access Analyzer, external access and unused access, for the sweep: their
  * events are delivered on a best-effort basis, and a missed one is never sent again.
@@ -18,6 +19,8 @@ export interface AnalyzerFinding {
   findingType?: string;
   principal?: Record<string, string>;
   isPublic?: boolean;
+  /** S3 bucket findings: how the access is granted (an access point's ARN among them). */
+  sources?: FindingSource[];
 }
 
 export interface AnalyzerFindingSource {

@@ -322,6 +322,7 @@ function asEvent(found: AnalyzerFinding, runId: string, region: string): unknown
       ...(found.findingType ? { findingType: found.findingType } : {}),
       ...(found.principal ? { principal: found.principal } : {}),
       ...(found.isPublic !== undefined ? { isPublic: found.isPublic } : {}),
+      ...(found.sources ? { sources: found.sources } : {}),
     },
   };
 }

@@ -564,6 +564,8 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       efs: "PutFileSystemPolicy",
       cloudtrail: "UpdateTrail",
       dynamodb: "ListTagsOfResource",
+      // S3 Control (access points, directory bucket tags): with its remediations only.
+      s3control: "PutAccessPointPolicy",
     };
     for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
       const files = readZip(await readFile(packaged.zips[fn] as string));

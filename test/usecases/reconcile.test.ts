@@ -469,6 +469,41 @@ describe("reconcile: Access Analyzer sweep (aws-sdk-client-mock: moto has no Acc
     });
   });
 
+  it("a bucket finding granted only through an access point is swept as the access point's (its sources from GetFindingV2)", async () => {
+    const accessPoint = "arn:aws:s3:us-east-1:123456789012:accesspoint/partner-drop-ap";
+    aaMock.on(GetFindingV2Command, { id: "f-shared" }).resolves({
+      ...summary("f-shared", "partner-drop"),
+      findingDetails: [
+        {
+          externalAccessDetails: {
+            principal: { AWS: "444455556666" },
+            isPublic: false,
+            condition: {},
+            sources: [{ type: "S3_ACCESS_POINT", detail: { accessPointArn: accessPoint } }],
+          },
+        },
+      ],
+    });
+    const { remediation, runner, deps } = setup({ defaultMode: "enforce" }, [
+      "s3-public-access",
+      "s3-access-point-policy",
+    ]);
+    await reconcile({
+      ...deps,
+      accessAnalyzer: new AccessAnalyzerFindingSource(
+        new AccessAnalyzerClient({ region: "us-east-1" }),
+      ),
+    });
+    const planned = remediation.calls.filter((c) => c.phase === "plan");
+    expect(planned.map((c) => c.resourceArn).sort()).toEqual(["arn:aws:s3:::exports", accessPoint]);
+    const swept = [...runner.journal.records.values()].map((r) => r.finding);
+    expect(swept.find((f) => f.resourceArn === accessPoint)).toMatchObject({
+      kind: "s3-access-point-policy",
+      resourceType: "AWS::S3::AccessPoint",
+      source: "sweep",
+    });
+  });
+
   it("is idempotent with the event path: a finding the event handled is a duplicate", async () => {
     const { deps, remediation } = sweep();
     const event = sample("access-analyzer-s3-public");
