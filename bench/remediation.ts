@@ -12,7 +12,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { EFSClient } from "@aws-sdk/client-efs";
 import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -36,7 +36,6 @@ import { remediationKinds } from "./remediation-kinds.ts";
 import { kindScenario } from "./resilience/kind-scenarios.ts";
 
 const REGION = "eu-west-1";
-const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
 const WRITE =
   /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove|Set|Start|Stop|Enable|Disable|Reset)/;
@@ -139,13 +138,17 @@ export async function benchRemediation(only: readonly string[] = []) {
       if (!found) throw new Error(`bench built no ${Client.name}`);
       return found as Client;
     };
+    // The configured key must exist: s3-default-encryption checks it (kms:DescribeKey) and refuses
+    // a missing one, which would measure a refusal instead of a fix.
+    const { KeyMetadata } = await new KMSClient(config).send(new CreateKeyCommand({}));
+    const s3KmsKeyArn = KeyMetadata?.Arn as string;
     const remediationConfig = parseRemediationConfig({
       defaultMode: "enforce",
       // The bench changes 200 resources in a minute: lift the per-account rate limit; and the
       // account's EBS default setting, one resource, is changed 50 times: lift the loop breaker.
       rateLimit: { maxChanges: 1000, windowMinutes: 60 },
       loopBreaker: { maxRemediations: 1000 },
-      settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn: KEY, ...encryption.settings },
+      settings: { s3EncryptionAlgorithm: "aws:kms", s3KmsKeyArn, ...encryption.settings },
       ruleKinds: encryption.ruleKinds,
       trustedConfigRules: encryption.trustedConfigRules,
     });

@@ -146,6 +146,34 @@ describe("architecture", () => {
     expect(repoEdges().sdkImports).toEqual([]);
   });
 
+  it("the Lambda handlers never load the eager registry, nor a remediation module, at init", () => {
+    // registry.ts loads every remediation (top-level await): reached from a handler, each cold
+    // start would load every service's SDK client again. The handlers reach the remediations only
+    // through the catalog's import()s (src/remediations/catalog.ts).
+    const STATIC = /^(?:import|export)\s+(?!type\s)(?:[^;]*?\sfrom\s+)?"(\.[^"]+)";/gms;
+    const staticImports = (file: string) =>
+      [...readFileSync(join(ROOT, file), "utf8").matchAll(STATIC)].map((m) =>
+        normalize(join(dirname(file), m[1] as string)),
+      );
+    const reached = new Set<string>();
+    const pending = sourceFiles("functions");
+    while (pending.length > 0) {
+      const file = pending.pop() as string;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      pending.push(...staticImports(file));
+    }
+    expect(reached.has("src/wiring/remediation.ts")).toBe(true);
+    expect(reached.has("src/remediations/catalog.ts")).toBe(true);
+    const remediationModules = [...reached].filter(
+      (file) =>
+        file === "src/remediations/registry.ts" ||
+        /^src\/remediations\/[^/]+\/[^/]+\.ts$/.test(file),
+    );
+    // Settings schemas are zod only: config composes them in every function.
+    expect(remediationModules.filter((file) => !file.endsWith("/settings.ts"))).toEqual([]);
+  });
+
   it("the layers form a ranked stack without cycles", () => {
     const rank = ranks();
     expect(rank.domain).toBe(0);
