@@ -244,48 +244,59 @@ export function buildFleet(options: {
   const when = () => firstEvaluated + 24 + Math.floor(random() * (options.evaluatedDays * 24 - 48));
   const egressCount = counts.bucket + counts.instance + counts.nat;
   const apiStart = egressCount + counts.distribution;
+  // One incident per metric: a second one inside the first's open episode would only extend it,
+  // and could not be told apart from it (a small fleet drew such pairs).
+  const used = new Set<number>();
+  const draw = (from: number, count: number, fits: (index: number) => boolean = () => true) => {
+    let index = from + Math.floor(random() * count);
+    while (used.has(index) || !fits(index)) index = from + Math.floor(random() * count);
+    return index;
+  };
   for (let id = 0; id < options.incidents; id++) {
     const roll = id % 5;
+    let incident: Incident;
     if (roll <= 1) {
       // Exfiltration; every fifth through a bucket and its CloudFront distribution at once.
       const paired = id % 10 === 0 && counts.distribution > 0;
-      const d = Math.floor(random() * counts.distribution);
-      incidents.push({
+      const d = paired
+        ? draw(0, counts.distribution, (i) => !used.has(distributionIndex(i)))
+        : Math.floor(random() * counts.distribution);
+      incident = {
         id,
         kind: "exfiltration",
-        metrics: paired
-          ? [bucketIndex(d), distributionIndex(d)]
-          : [Math.floor(random() * egressCount)],
+        metrics: paired ? [bucketIndex(d), distributionIndex(d)] : [draw(0, egressCount)],
         start: when(),
         periods: 1 + Math.floor(random() * 4),
         criticalAtStart: true,
-      });
+      };
     } else if (roll <= 3) {
-      let index = apiStart + Math.floor(random() * api);
-      while (metrics[index]?.sparse) index = apiStart + Math.floor(random() * api);
-      incidents.push({
+      incident = {
         id,
         kind: "api-call-storm",
-        metrics: [index],
+        metrics: [draw(apiStart, api, (i) => !metrics[i]?.sparse)],
         start: when(),
         periods: 1 + Math.floor(random() * 3),
         criticalAtStart: true,
-      });
+      };
     } else {
       // Logging turned off on a busy API at a busy hour.
-      let index = apiStart + Math.floor(random() * api);
-      while (metrics[index]?.sparse || (metrics[index]?.base ?? 0) < 500)
-        index = apiStart + Math.floor(random() * api);
+      const index = draw(
+        apiStart,
+        api,
+        (i) => !metrics[i]?.sparse && (metrics[i]?.base ?? 0) >= 500,
+      );
       const day = Math.floor(when() / 24);
-      incidents.push({
+      incident = {
         id,
         kind: "logging-off",
         metrics: [index],
         start: day * 24 + 14,
         periods: 8,
         criticalAtStart: false,
-      });
+      };
     }
+    for (const index of incident.metrics) used.add(index);
+    incidents.push(incident);
   }
 
   const noisyHours: Fleet["noisyHours"] = [];
@@ -309,21 +320,30 @@ export function buildFleet(options: {
   return { start, periods, metrics, incidents, noisyHours, groups };
 }
 
+/**
+ * A metric's noise-free level in period p (seasonality, deploy shift, nightly backup) and the
+ * standard deviation of its noise there: what an oracle knowing the generator would expect.
+ */
+export function levelAt(fleet: Fleet, m: FleetMetric, p: number): { level: number; sigma: number } {
+  const date = new Date(fleet.start + p * HOUR);
+  const hour = date.getUTCHours();
+  const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
+  let level =
+    m.base *
+    (1 + m.daily * Math.cos(((hour - 14) / 24) * 2 * Math.PI)) *
+    (weekend ? 1 - m.weekly : 1);
+  if (m.shift && p >= m.shift.at) level *= m.shift.factor;
+  if (m.backup && hour === m.backup.hour) level += m.base * m.backup.factor;
+  return { level, sigma: m.sparse ? Math.sqrt(level) : level * m.noise };
+}
+
 /** One metric's hourly values over the whole fleet history, incidents and noisy hours applied. */
 export function generateValues(fleet: Fleet, index: number): Float64Array {
   const m = fleet.metrics[index] as FleetMetric;
   const random = mulberry32(0x9e3779b9 ^ (index * 2654435761));
   const values = new Float64Array(fleet.periods);
   for (let p = 0; p < fleet.periods; p++) {
-    const date = new Date(fleet.start + p * HOUR);
-    const hour = date.getUTCHours();
-    const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
-    let level =
-      m.base *
-      (1 + m.daily * Math.cos(((hour - 14) / 24) * 2 * Math.PI)) *
-      (weekend ? 1 - m.weekly : 1);
-    if (m.shift && p >= m.shift.at) level *= m.shift.factor;
-    if (m.backup && hour === m.backup.hour) level += m.base * m.backup.factor;
+    const { level } = levelAt(fleet, m, p);
     values[p] = m.sparse
       ? poisson(level, random)
       : Math.max(0, level * (1 + m.noise * gaussian(random)));
@@ -339,8 +359,13 @@ export function generateValues(fleet: Fleet, index: number): Float64Array {
       const v = values[p] ?? 0;
       if (incident.kind === "exfiltration")
         values[p] = v + Math.max(m.base * (8 + 20 * random()), 5e9);
-      else if (incident.kind === "api-call-storm") values[p] = v * (10 + 30 * random()) + 5000;
-      else values[p] = 0;
+      else if (incident.kind === "api-call-storm") {
+        // Calls added on top of the service's own: 10–40 times what it does in that hour or on
+        // average, whichever is more. Scaling the hour's noisy value instead made a night storm
+        // whose hour the noise had pulled near 0 a few thousand calls, below any band (issue 11).
+        const { level } = levelAt(fleet, m, p);
+        values[p] = v + (10 + 30 * random()) * Math.max(level, m.base) + 5000;
+      } else values[p] = 0;
     }
   }
   return values;

@@ -34,7 +34,15 @@ import {
 import type { PagerDutyEvent } from "../src/domain/pagerduty-event.ts";
 import type { FetchResult, MetricSelector, MetricSource } from "../src/ports/metric-source.ts";
 import { detectAnomalies } from "../src/usecases/detect-anomalies.ts";
-import { buildFleet, type Fleet, generateValues, HOUR, nabNoiseLevels } from "./fleet-shapes.ts";
+import {
+  buildFleet,
+  type Fleet,
+  type FleetMetric,
+  generateValues,
+  HOUR,
+  levelAt,
+  nabNoiseLevels,
+} from "./fleet-shapes.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ACCOUNT = "123456789012";
@@ -125,7 +133,14 @@ const quantile = (sorted: number[], q: number) =>
     : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 
 export async function benchFleet(
-  options: { metrics?: number; days?: number; evaluatedDays?: number; incidents?: number } = {},
+  options: {
+    metrics?: number;
+    days?: number;
+    evaluatedDays?: number;
+    incidents?: number;
+    /** List every injected incident (how it was judged in its first period, when it paged). */
+    verbose?: boolean;
+  } = {},
 ) {
   const started = performance.now();
   const evaluatedDays = options.evaluatedDays ?? 30;
@@ -268,6 +283,33 @@ export async function benchFleet(
     (await check([...(candidates[busiest.hour] ?? [])])) ===
     (await check(fleet.metrics.map((_, i) => i)));
 
+  // An incident's first period, per metric: its z for an oracle that knows the generator's level
+  // and noise there (is it detectable at all in one period?), and the engine's verdict.
+  const firstPeriod = (metrics: readonly number[], p: number) =>
+    metrics.map((i) => {
+      const m = fleet.metrics[i] as FleetMetric;
+      const s = settings[i] as DetectionSettings;
+      const observed = (values[i] as Float64Array)[p] as number;
+      const oracle = levelAt(fleet, m, p);
+      const series = seriesOf(
+        m.metric,
+        values[i] as Float64Array,
+        p - windowPeriods(s),
+        p + 1,
+        fleet.start,
+      );
+      const [verdict] = evaluateRange(series, fleet.start + p * HOUR, fleet.start + p * HOUR, s);
+      return {
+        metric: metricKey(m.metric),
+        observed,
+        oracleZ: Number(((observed - oracle.level) / oracle.sigma).toFixed(1)),
+        expected: verdict?.expected ?? null,
+        z: verdict?.z === null || verdict?.z === undefined ? null : Number(verdict.z.toFixed(1)),
+        status: verdict?.status ?? "no-data",
+        severity: verdict?.severity ?? null,
+      };
+    });
+
   // Incidents: paged (own page, or listed in a storm page) within one period of their start? An
   // incident's key is computed the way the plan computes it, for any episode start in or just
   // before the incident.
@@ -298,6 +340,7 @@ export async function benchFleet(
       ...incident,
       delay: firstPaged === undefined ? null : firstPaged - incident.start,
       via,
+      first: firstPeriod(incident.metrics, incident.start),
     };
   });
   const critical = incidentResults.filter((i) => i.criticalAtStart);
@@ -337,6 +380,11 @@ export async function benchFleet(
       ).toFixed(3),
     ),
     criticalIncidentsPagedWithinOnePeriod: `${critical.filter((i) => i.delay !== null && i.delay <= 1).length}/${critical.length}`,
+    // The weakest critical incident's first period for an oracle knowing the true noise: a
+    // critical one should stand far past criticalK, or no detector could page it at once.
+    criticalOracleZMin: Math.min(
+      ...critical.map((i) => Math.max(...i.first.map((f) => f.oracleZ))),
+    ),
     incidentsPaged: `${incidentResults.filter((i) => i.delay !== null).length}/${incidentResults.length}`,
     incidentsOnlyInStorm: incidentResults.filter((i) => i.via === "storm").length,
     // Storm incidents opened, and closed by a later run (PagerDuty resolve) once nothing was open.
@@ -391,6 +439,20 @@ export async function benchFleet(
           noise: Number((m?.noise ?? 0).toFixed(2)),
         };
       }),
+    ...(options.verbose
+      ? {
+          incidents: incidentResults.map((i) => ({
+            id: i.id,
+            kind: i.kind,
+            start: new Date(fleet.start + i.start * HOUR).toISOString(),
+            periods: i.periods,
+            criticalAtStart: i.criticalAtStart,
+            delay: i.delay,
+            via: i.via ?? null,
+            first: i.first,
+          })),
+        }
+      : {}),
     prescreenExact,
     prescreenMs: Math.round(prescreenMs),
     runsMs: Math.round(runsMs),
@@ -406,13 +468,23 @@ export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): voi
     `  SNS messages/day        ${summary.snsMessagesPerDay}   (target <= 24)`,
     `  pages/day               ${summary.pagesPerDay}   (target <= 5)`,
     `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
-    `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod}`,
+    `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod} (weakest first period: oracle z ${summary.criticalOracleZMin})`,
     `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
     `  storm incidents         ${summary.storms} opened, ${summary.stormsResolved} auto-resolved`,
     `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,
     `  new episodes/metric-day ${summary.newEpisodesPerMetricDay}`,
     `  pre-screen exact on the busiest hour: ${summary.prescreenExact}; ${Math.round(summary.totalMs / 1000)} s`,
   ];
+  for (const i of summary.incidents ?? []) {
+    lines.push(
+      `  #${i.id} ${i.kind} ${i.start} ${i.periods}h${i.criticalAtStart ? " critical" : ""}: ${i.delay === null ? "never paged" : `paged after ${i.delay} (${i.via})`}`,
+    );
+    for (const f of i.first) {
+      lines.push(
+        `      ${f.metric}: first period ${f.status}${f.severity ? ` ${f.severity}` : ""}, z ${f.z} (oracle ${f.oracleZ}), observed ${f.observed.toPrecision(3)} vs expected ${f.expected?.toPrecision(3)}`,
+      );
+    }
+  }
   for (const line of lines) console.log(line);
   console.log(JSON.stringify(summary));
 }

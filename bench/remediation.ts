@@ -8,55 +8,16 @@
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutResourcePolicyCommand as PutTablePolicyCommand,
-} from "@aws-sdk/client-dynamodb";
-import {
-  CreateSnapshotCommand,
-  CreateVolumeCommand,
-  EC2Client,
-  ModifySnapshotAttributeCommand,
-} from "@aws-sdk/client-ec2";
-import {
-  CreateRepositoryCommand,
-  ECRClient,
-  SetRepositoryPolicyCommand,
-} from "@aws-sdk/client-ecr";
-import {
-  CreateFileSystemCommand,
-  EFSClient,
-  PutFileSystemPolicyCommand,
-} from "@aws-sdk/client-efs";
-import {
-  AttachRolePolicyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
-import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
-import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import {
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  ModifyDBSnapshotAttributeCommand,
-  RDSClient,
-} from "@aws-sdk/client-rds";
-import {
-  CreateBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketPolicyCommand,
-  PutPublicAccessBlockCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { CreateAccessPointCommand, PutAccessPointPolicyCommand } from "@aws-sdk/client-s3-control";
-import {
-  CreateSecretCommand,
-  PutResourcePolicyCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
-import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { EFSClient } from "@aws-sdk/client-efs";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { quantileSorted } from "simple-statistics";
@@ -67,30 +28,18 @@ import { startMotoServer } from "../sandbox/moto-server.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import { MemoryNotifier } from "../src/adapters/sns-notifier.ts";
 import { parseRemediationConfig } from "../src/config/remediation-config.ts";
-import { quarantinePolicyDefinition } from "../src/remediations/iam/iam-role-quarantine.ts";
 import { S3_ACCESS_POINT_POLICY } from "../src/remediations/s3/s3-access-point-policy.ts";
 import { VigilS3ControlClient } from "../src/remediations/s3/s3-control-client.ts";
-import { createRemediationDeps, type RemediationHandlerResult } from "../src/wiring/remediation.ts";
+import { createRemediationDeps } from "../src/wiring/remediation.ts";
 import { prepareEncryptionBench, withStandIns } from "./remediation-encryption.ts";
+import { remediationKinds } from "./remediation-kinds.ts";
 import { kindScenario } from "./resilience/kind-scenarios.ts";
 
 const REGION = "eu-west-1";
-const ACCOUNT = "123456789012"; // moto's default account
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const PER_KIND = 50;
 const WRITE =
   /^(Put|Delete|Attach|Detach|Create|Update|Modify|Add|Remove|Set|Start|Stop|Enable|Disable|Reset)/;
-const TRUST = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    {
-      Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::444455556666:root" },
-      Action: "sts:AssumeRole",
-    },
-  ],
-});
-
 type Event = { id: string; detail: Record<string, unknown> } & Record<string, unknown>;
 /** Config rule ARNs of the bench account: events carry their rule's. */
 let ruleArns = new Map<string, string>();
@@ -135,7 +84,6 @@ export async function benchRemediation(only: readonly string[] = []) {
     };
     const config = awsClientConfig(env);
     const seedS3 = new S3Client(config);
-    const seedIam = new IAMClient(config);
     await seedS3.send(
       new CreateBucketCommand({
         Bucket: "vigil-bench-journal",
@@ -164,8 +112,6 @@ export async function benchRemediation(only: readonly string[] = []) {
     for (const [key, arn] of encryption.ruleArns) ruleArns.set(key, arn);
     const ec2 = counted(encryption.withEbsDefaultKey(new EC2Client(config)), counts);
     const rds = counted(new RDSClient(config), counts);
-    const seedEc2 = new EC2Client(config);
-    const seedRds = new RDSClient(config);
     // Any other service's client, as the runner's context builds them (counted like s3 and iam).
     const sqs = counted(new SQSClient(config), counts);
     const sns = counted(new SNSClient(config), counts);
@@ -188,13 +134,6 @@ export async function benchRemediation(only: readonly string[] = []) {
       ...encryption.clients,
     ];
     const seedSqs = new SQSClient(config);
-    const seedSns = new SNSClient(config);
-    const seedKms = new KMSClient(config);
-    const seedSecrets = new SecretsManagerClient(config);
-    const seedLambda = new LambdaClient(config);
-    const seedEcr = new ECRClient(config);
-    const seedEfs = new EFSClient(config);
-    const seedDynamodb = new DynamoDBClient(config);
     const client = <Client>(Client: new (config: { region: string }) => Client): Client => {
       const found = others.find((candidate) => candidate.constructor === Client);
       if (!found) throw new Error(`bench built no ${Client.name}`);
@@ -223,410 +162,17 @@ export async function benchRemediation(only: readonly string[] = []) {
     onConfig.setRemediationApp(app);
     onAccessAnalyzer.setRemediationApp(app);
 
-    const bucket = async (name: string) =>
-      seedS3.send(
-        new CreateBucketCommand({
-          Bucket: name,
-          CreateBucketConfiguration: { LocationConstraint: REGION },
-        }),
-      );
-    const adminPolicyIds: string[] = [];
-    const snapshotIds: string[] = [];
-    const volume = await seedEc2.send(
-      new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }),
-    );
-    await seedRds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: "bench-db",
-        DBInstanceClass: "db.t3.micro",
-        Engine: "postgres",
-        MasterUsername: "bench",
-        MasterUserPassword: "not-a-secret-1",
-        AllocatedStorage: 20,
-      }),
-    );
     const analyzerHandler = (e: unknown) =>
       onAccessAnalyzer.handler(e, {
         invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
       });
-
-    const kinds: Array<{
-      remediation: string;
-      seed: (i: number) => Promise<void>;
-      event: (i: number) => Event;
-      handler: (event: unknown) => Promise<RemediationHandlerResult>;
-    }> = [
-      {
-        remediation: "s3-default-encryption",
-        seed: async (i) => {
-          await bucket(`bench-enc-${i}`);
-          await seedS3.send(
-            new PutBucketEncryptionCommand({
-              Bucket: `bench-enc-${i}`,
-              ServerSideEncryptionConfiguration: {
-                Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
-              },
-            }),
-          );
-        },
-        event: (i) => {
-          const e = sample("config-s3-encryption-noncompliant");
-          e.id = `bench-enc-${i}`;
-          e.detail.resourceId = `bench-enc-${i}`;
-          return e;
-        },
-        handler: (e) =>
-          onConfig.handler(e, {
-            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
-          }),
-      },
-      {
-        remediation: "s3-block-public-access",
-        seed: async (i) => {
-          await bucket(`bench-pub-${i}`);
-          await seedS3.send(
-            new PutPublicAccessBlockCommand({
-              Bucket: `bench-pub-${i}`,
-              PublicAccessBlockConfiguration: {
-                BlockPublicAcls: false,
-                IgnorePublicAcls: false,
-                BlockPublicPolicy: false,
-                RestrictPublicBuckets: false,
-              },
-            }),
-          );
-          await seedS3.send(
-            new PutBucketPolicyCommand({
-              Bucket: `bench-pub-${i}`,
-              Policy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                  {
-                    Effect: "Allow",
-                    Principal: "*",
-                    Action: "s3:GetObject",
-                    Resource: `arn:aws:s3:::bench-pub-${i}/*`,
-                  },
-                ],
-              }),
-            }),
-          );
-        },
-        event: (i) => {
-          const e = sample("access-analyzer-s3-public");
-          e.id = `bench-pub-${i}`;
-          e.detail = { ...e.detail, id: `bench-pub-${i}`, resource: `arn:aws:s3:::bench-pub-${i}` };
-          return e;
-        },
-        handler: (e) =>
-          onAccessAnalyzer.handler(e, {
-            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
-          }),
-      },
-      {
-        remediation: "iam-risky-policy",
-        seed: async (i) => {
-          // One policy per event: the same policy fixed 50 times would (rightly) trip the loop breaker.
-          const admin = await seedIam.send(
-            new CreatePolicyCommand({
-              PolicyName: `bench-admin-${i}`,
-              PolicyDocument: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-              }),
-            }),
-          );
-          adminPolicyIds[i] = admin.Policy?.PolicyId as string;
-          await seedIam.send(
-            new CreateRoleCommand({
-              RoleName: `bench-admin-${i}`,
-              AssumeRolePolicyDocument: TRUST,
-            }),
-          );
-          await seedIam.send(
-            new AttachRolePolicyCommand({
-              RoleName: `bench-admin-${i}`,
-              PolicyArn: admin.Policy?.Arn,
-            }),
-          );
-        },
-        event: (i) => {
-          // Config on the policy: detach from each attachment (one role per event here).
-          const e = sample("config-iam-admin-policy-noncompliant");
-          e.id = `bench-iam-${i}`;
-          e.detail.resourceId = adminPolicyIds[i];
-          return e;
-        },
-        handler: (e) =>
-          onConfig.handler(e, {
-            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
-          }),
-      },
-      {
-        remediation: "iam-role-quarantine",
-        seed: async (i) => {
-          // The stack's deny-all policy, once per account.
-          if (i === 0) await seedIam.send(new CreatePolicyCommand(quarantinePolicyDefinition()));
-          await seedIam.send(
-            new CreateRoleCommand({ RoleName: `bench-ext-${i}`, AssumeRolePolicyDocument: TRUST }),
-          );
-        },
-        event: (i) => {
-          const e = sample("access-analyzer-iam-role-external");
-          e.id = `bench-ext-${i}`;
-          e.detail = {
-            ...e.detail,
-            id: `bench-ext-${i}`,
-            resource: `arn:aws:iam::123456789012:role/bench-ext-${i}`,
-          };
-          return e;
-        },
-        handler: (e) =>
-          onAccessAnalyzer.handler(e, {
-            invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:b",
-          }),
-      },
-      {
-        remediation: "ebs-snapshot-sharing",
-        seed: async (i) => {
-          const snapshot = await seedEc2.send(
-            new CreateSnapshotCommand({ VolumeId: volume.VolumeId as string }),
-          );
-          snapshotIds[i] = snapshot.SnapshotId as string;
-          await seedEc2.send(
-            new ModifySnapshotAttributeCommand({
-              SnapshotId: snapshotIds[i],
-              Attribute: "createVolumePermission",
-              OperationType: "add",
-              GroupNames: ["all"],
-            }),
-          );
-        },
-        event: (i) => {
-          const e = sample("access-analyzer-ebs-snapshot-public");
-          e.id = `bench-ebs-${i}`;
-          e.detail = {
-            ...e.detail,
-            id: `bench-ebs-${i}`,
-            resource: `arn:aws:ec2:${REGION}:123456789012:snapshot/${snapshotIds[i]}`,
-          };
-          return e;
-        },
-        handler: analyzerHandler,
-      },
-      {
-        remediation: "rds-snapshot-sharing",
-        seed: async (i) => {
-          await seedRds.send(
-            new CreateDBSnapshotCommand({
-              DBInstanceIdentifier: "bench-db",
-              DBSnapshotIdentifier: `bench-rds-${i}`,
-            }),
-          );
-          await seedRds.send(
-            new ModifyDBSnapshotAttributeCommand({
-              DBSnapshotIdentifier: `bench-rds-${i}`,
-              AttributeName: "restore",
-              ValuesToAdd: ["all"],
-            }),
-          );
-        },
-        event: (i) => {
-          const e = sample("access-analyzer-rds-snapshot-public");
-          e.id = `bench-rds-${i}`;
-          e.detail = {
-            ...e.detail,
-            id: `bench-rds-${i}`,
-            resource: `arn:aws:rds:${REGION}:123456789012:snapshot:bench-rds-${i}`,
-          };
-          return e;
-        },
-        handler: analyzerHandler,
-      },
-    ];
-
-    // The resource-policy kinds: each resource gets a policy with one public statement.
-    const publicPolicy = (action: string, resource: string, ...more: object[]) =>
-      JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          ...more,
-          { Sid: "Public", Effect: "Allow", Principal: "*", Action: action, Resource: resource },
-        ],
-      });
-    const arns: string[] = [];
-    const policyKind = (
-      remediation: string,
-      sampleName: string,
-      create: (i: number) => Promise<string>,
-    ) => ({
-      remediation,
-      seed: async (i: number) => {
-        arns[i] = await create(i);
-      },
-      event: (i: number) => {
-        const e = sample(sampleName);
-        e.id = `bench-${remediation}-${i}`;
-        e.detail = { ...e.detail, id: `bench-${remediation}-${i}`, resource: arns[i] };
-        return e;
-      },
-      handler: analyzerHandler,
+    const kinds = await remediationKinds({
+      config,
+      region: REGION,
+      sample,
+      configHandler,
+      analyzerHandler,
     });
-    const { Role } = await seedIam.send(
-      new CreateRoleCommand({ RoleName: "bench-fn-role", AssumeRolePolicyDocument: TRUST }),
-    );
-    const root = {
-      Sid: "Root",
-      Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::123456789012:root" },
-      Action: "kms:*",
-      Resource: "*",
-    };
-    kinds.push(
-      policyKind("sqs-queue-policy", "access-analyzer-sqs-public", async (i) => {
-        const arn = `arn:aws:sqs:${REGION}:123456789012:bench-q-${i}`;
-        await seedSqs.send(
-          new CreateQueueCommand({
-            QueueName: `bench-q-${i}`,
-            Attributes: { Policy: publicPolicy("sqs:SendMessage", arn) },
-          }),
-        );
-        return arn;
-      }),
-      policyKind("sns-topic-policy", "access-analyzer-sns-public", async (i) => {
-        const { TopicArn } = await seedSns.send(new CreateTopicCommand({ Name: `bench-t-${i}` }));
-        await seedSns.send(
-          new SetTopicAttributesCommand({
-            TopicArn,
-            AttributeName: "Policy",
-            AttributeValue: publicPolicy("sns:Publish", TopicArn as string),
-          }),
-        );
-        return TopicArn as string;
-      }),
-      policyKind("kms-key-policy", "access-analyzer-kms-external", async () => {
-        const { KeyMetadata } = await seedKms.send(new CreateKeyCommand({}));
-        await seedKms.send(
-          new PutKeyPolicyCommand({
-            KeyId: KeyMetadata?.KeyId,
-            PolicyName: "default",
-            Policy: publicPolicy("kms:Decrypt", "*", root),
-          }),
-        );
-        return KeyMetadata?.Arn as string;
-      }),
-      policyKind("secret-resource-policy", "access-analyzer-secret-public", async (i) => {
-        const { ARN } = await seedSecrets.send(
-          new CreateSecretCommand({ Name: `bench-s-${i}`, SecretString: "x" }),
-        );
-        await seedSecrets.send(
-          new PutResourcePolicyCommand({
-            SecretId: ARN,
-            ResourcePolicy: publicPolicy("secretsmanager:GetSecretValue", "*"),
-          }),
-        );
-        return ARN as string;
-      }),
-      policyKind("lambda-function-policy", "access-analyzer-lambda-public", async (i) => {
-        const { FunctionArn } = await seedLambda.send(
-          new CreateFunctionCommand({
-            FunctionName: `bench-fn-${i}`,
-            Role: Role?.Arn,
-            Runtime: "nodejs22.x",
-            Handler: "index.handler",
-            Code: { ZipFile: Buffer.from("UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "base64") },
-          }),
-        );
-        await seedLambda.send(
-          new AddPermissionCommand({
-            FunctionName: FunctionArn,
-            StatementId: "Public",
-            Action: "lambda:InvokeFunction",
-            Principal: "*",
-          }),
-        );
-        return FunctionArn as string;
-      }),
-      policyKind("ecr-repository-policy", "access-analyzer-ecr-public", async (i) => {
-        const { repository } = await seedEcr.send(
-          new CreateRepositoryCommand({ repositoryName: `bench/repo-${i}` }),
-        );
-        await seedEcr.send(
-          new SetRepositoryPolicyCommand({
-            repositoryName: `bench/repo-${i}`,
-            policyText: publicPolicy("ecr:BatchGetImage", "*"),
-          }),
-        );
-        return repository?.repositoryArn as string;
-      }),
-      policyKind("efs-file-system-policy", "access-analyzer-efs-public", async (i) => {
-        const { FileSystemArn, FileSystemId } = await seedEfs.send(
-          new CreateFileSystemCommand({ CreationToken: `bench-fs-${i}` }),
-        );
-        await seedEfs.send(
-          new PutFileSystemPolicyCommand({
-            FileSystemId,
-            Policy: publicPolicy("elasticfilesystem:ClientMount", FileSystemArn as string),
-          }),
-        );
-        return FileSystemArn as string;
-      }),
-      {
-        // A bucket finding whose only source is the access point (how Access Analyzer reports it).
-        remediation: S3_ACCESS_POINT_POLICY,
-        seed: async (i: number) => {
-          const Bucket = `bench-ap-${i}`;
-          await bucket(Bucket);
-          const seedControl = new VigilS3ControlClient(config);
-          await seedControl.send(
-            new CreateAccessPointCommand({ AccountId: ACCOUNT, Name: `bench-ap-${i}`, Bucket }),
-          );
-          // Built here: moto names the region it signs for, not the client's (us-east-1), in
-          // the ARN it returns, and addresses access points by account and name only.
-          const AccessPointArn = `arn:aws:s3:${REGION}:${ACCOUNT}:accesspoint/bench-ap-${i}`;
-          await seedControl.send(
-            new PutAccessPointPolicyCommand({
-              AccountId: ACCOUNT,
-              Name: `bench-ap-${i}`,
-              Policy: publicPolicy("s3:GetObject", `${AccessPointArn}/object/*`),
-            }),
-          );
-          arns[i] = AccessPointArn;
-        },
-        event: (i: number) => {
-          const e = sample("access-analyzer-s3-access-point-public");
-          e.id = `bench-ap-${i}`;
-          e.detail = {
-            ...e.detail,
-            id: `bench-ap-${i}`,
-            resource: `arn:aws:s3:::bench-ap-${i}`,
-            sources: [{ type: "S3_ACCESS_POINT", detail: { accessPointArn: arns[i] } }],
-          };
-          return e;
-        },
-        handler: analyzerHandler,
-      },
-      policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", async (i) => {
-        const { TableDescription } = await seedDynamodb.send(
-          new CreateTableCommand({
-            TableName: `bench-policy-${i}`,
-            AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-            KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-            BillingMode: "PAY_PER_REQUEST",
-          }),
-        );
-        const arn = TableDescription?.TableArn as string;
-        // Public (moto does not enforce DynamoDB's block on public policies): a change by default.
-        await seedDynamodb.send(
-          new PutTablePolicyCommand({
-            ResourceArn: arn,
-            Policy: publicPolicy("dynamodb:GetItem", arn),
-          }),
-        );
-        return arn;
-      }),
-    );
-
     kinds.push(...encryption.kinds());
 
     // The floor, in the same run on the same loaded machine: one read round trip to moto.

@@ -39,9 +39,15 @@ if (!only || only === "fanout") {
 if (only === "fleet") {
   // Minutes of work: run on its own (`npm run bench fleet`), not with the others.
   const { benchFleet, printFleet } = await import("./fleet.ts");
-  // `npm run bench fleet 1000`: a smaller fleet for a quick look.
-  const metrics = Number(process.argv[3]);
-  printFleet(await benchFleet(Number.isSafeInteger(metrics) && metrics > 0 ? { metrics } : {}));
+  // `npm run bench fleet 1000`: a smaller fleet for a quick look; `--verbose` lists every incident.
+  const args = process.argv.slice(3);
+  const metrics = Number(args.find((a) => !a.startsWith("--")));
+  printFleet(
+    await benchFleet({
+      ...(Number.isSafeInteger(metrics) && metrics > 0 ? { metrics } : {}),
+      verbose: args.includes("--verbose"),
+    }),
+  );
 }
 if (!only || only === "resilience") {
   for (const line of await (await import("./resilience.ts")).benchResilience())

@@ -43,6 +43,7 @@ import {
 import { stringify as toYaml } from "yaml";
 import * as onAccessAnalyzer from "../functions/on-access-analyzer-finding.ts";
 import * as onConfig from "../functions/on-config-compliance-change.ts";
+import * as remediationDigest from "../functions/remediation-digest.ts";
 import { awsClientConfig } from "../src/adapters/aws-clients.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import { runUndoCommand } from "../src/cli/remediate.ts";
@@ -134,6 +135,7 @@ export async function runRemediationSandbox(
   io: CliIo,
 ): Promise<RemediationSandboxResult> {
   const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_REGION: REGION };
+  const startedHour = new Date().toISOString().slice(0, 13);
   const clientConfig = awsClientConfig(env);
   const s3 = new S3Client(clientConfig);
   const iam = new IAMClient(clientConfig);
@@ -510,6 +512,21 @@ export async function runRemediationSandbox(
   } else {
     ok = false;
   }
+
+  // In digest mode the event handlers only journaled what pages nobody (exempt, intentionally
+  // public): the hourly digest function (5 past every hour when deployed) sends it, run here for
+  // the hour(s) the scenes ran in.
+  io.out("");
+  remediationDigest.setDigestDeps(undefined);
+  for (const hour of new Set([startedHour, new Date().toISOString().slice(0, 13)])) {
+    const digest = await remediationDigest.handler({ hour });
+    const sent = digest.accounts?.filter((a) => a.sent) ?? [];
+    io.out(
+      `Hourly remediation digest for ${hour}:00 UTC: ${digest.outcomes ?? 0} outcome(s), ${sent.length} digest(s) sent`,
+    );
+    ok &&= digest.ok;
+  }
+  remediationDigest.setDigestDeps(undefined);
 
   const messages = await readSnsMessages(sqs, queueUrl);
   io.out("");

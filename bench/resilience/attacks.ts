@@ -56,6 +56,7 @@ import {
   user,
   type World,
 } from "./attack-world.ts";
+import { EXEMPTION_ATTACKS } from "./attacks-exemptions.ts";
 import { JOURNAL_ATTACKS } from "./attacks-journal.ts";
 import { POLICY_ATTACKS } from "./attacks-policy.ts";
 import { ROLE_ATTACKS } from "./attacks-roles.ts";
@@ -253,6 +254,7 @@ export const ATTACKS: readonly Attack[] = [
   ...POLICY_ATTACKS,
   ...ROLE_ATTACKS,
   ...JOURNAL_ATTACKS,
+  ...EXEMPTION_ATTACKS,
   {
     item: 1,
     name: "forged journal record: undo attaches AdministratorAccess to an arbitrary user",

@@ -8,6 +8,8 @@ export class MemoryPageLedger implements PageLedger {
   readonly storms = new Map<string, Map<string, FoldedIncident>>();
   /** `<scope>/<resource>` → notes. */
   readonly notes = new Map<string, ResourceNote[]>();
+  /** `<scope>/<hour>` → holder of the hour's remediation digest. */
+  readonly digests = new Map<string, string>();
 
   async takePage(scope: string, hour: string, budget: number, holder: string): Promise<boolean> {
     const taken = this.pages.get(`${scope}/${hour}`) ?? [];
@@ -52,5 +54,15 @@ export class MemoryPageLedger implements PageLedger {
       .filter((n) => n.time >= since)
       .sort((a, b) => a.time - b.time)
       .map((n) => structuredClone(n));
+  }
+
+  async claimDigest(scope: string, hour: string, holder: string): Promise<boolean> {
+    if (this.digests.has(`${scope}/${hour}`)) return false;
+    this.digests.set(`${scope}/${hour}`, holder);
+    return true;
+  }
+
+  async releaseDigest(scope: string, hour: string): Promise<void> {
+    this.digests.delete(`${scope}/${hour}`);
   }
 }

@@ -28,6 +28,12 @@ const MAX_STEPS = 1001;
 /** IAM actions the journal calls: objects in the journal bucket, and listing it. */
 export const JOURNAL_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"];
 
+/** Where the decision records are: what a reader of the journal (list, get) needs. */
+export const JOURNAL_RECORDS_PREFIX = "records/";
+
+/** IAM actions `list` and `get` call: a read-only journal user (the hourly digest). */
+export const JOURNAL_READ_ACTIONS = ["s3:GetObject", "s3:ListBucket"];
+
 /**
  * Journal in an S3 bucket:
  * - records/<id>.json                          one object per decision; for a step-logged record
@@ -88,7 +94,7 @@ export class S3Journal implements Journal {
   }
 
   async *list(since: number): AsyncIterable<JournalRecord> {
-    const prefix = `${this.prefix}records/`;
+    const prefix = `${this.prefix}${JOURNAL_RECORDS_PREFIX}`;
     let token: string | undefined;
     do {
       const page = await this.s3.send(
@@ -199,7 +205,7 @@ export class S3Journal implements Journal {
   }
 
   private recordKey(id: string): string {
-    return `${this.prefix}records/${id}.json`;
+    return `${this.prefix}${JOURNAL_RECORDS_PREFIX}${id}.json`;
   }
 
   private stepKey(id: string, seq: number): string {

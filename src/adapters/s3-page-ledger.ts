@@ -25,6 +25,8 @@ export const PAGE_LEDGER_ACTIONS = [
  * - alerts/pages/<scope>/<hour>/<n>                 slot n of the hour's budget (0 … budget-1)
  * - alerts/storms/<scope>/<hour>/open               the hour had a storm, not resolved yet
  * - alerts/storms/<scope>/<hour>/folded/<sha256>    one incident folded into it, still open
+ * - alerts/remediation-digests/<scope>/<hour>      the hour's event remediation digest was sent
+ *                                                   (or is being sent) by the run that created it
  * - alerts/resources/<scope>/<sha256(resource)>/<time>-<sha256(ref)>.json
  *                                                   what a remediation or an anomaly said about a
  *                                                   resource, so the other side can link to it
@@ -153,6 +155,34 @@ export class S3PageLedger implements PageLedger {
     return notes.filter((n): n is ResourceNote => n !== undefined && n.time >= since);
   }
 
+  async claimDigest(scope: string, hour: string, holder: string): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.digestKey(scope, hour),
+          Body: JSON.stringify({ holder }),
+          ContentType: "application/json",
+          IfNoneMatch: "*",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseDigest(scope: string, hour: string): Promise<void> {
+    await this.s3.send(
+      new DeleteObjectCommand({ Bucket: this.bucket, Key: this.digestKey(scope, hour) }),
+    );
+  }
+
+  private digestKey(scope: string, hour: string): string {
+    return this.hourPrefix("remediation-digests", scope, hour).slice(0, -1);
+  }
+
   private resourcePrefix(scope: string, resource: string): string {
     return `${PAGE_LEDGER_PREFIX}resources/${safe(scope)}/${sha256(resource)}/`;
   }
@@ -170,7 +200,11 @@ export class S3PageLedger implements PageLedger {
       : undefined;
   }
 
-  private hourPrefix(kind: "pages" | "storms", scope: string, hour: string): string {
+  private hourPrefix(
+    kind: "pages" | "storms" | "remediation-digests",
+    scope: string,
+    hour: string,
+  ): string {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(hour)) throw new Error(`invalid hour "${hour}"`);
     return `${PAGE_LEDGER_PREFIX}${kind}/${safe(scope)}/${hour}/`;
   }

@@ -123,6 +123,24 @@ export const DEFAULT_PROTECTED_PRINCIPALS = [
 const modeSchema = z.enum(REMEDIATION_MODES);
 const kindSchema = z.enum(FINDING_KINDS);
 
+/**
+ * One central exemption (remediation.exemptions.list, or one parameter under exemptions.ssmPath):
+ * who approved what, why, until when. The expiry's distance is checked when it is used.
+ */
+export const centralExemptionSchema = z
+  .object({
+    resource: z.string().startsWith("arn:", 'must be a resource ARN (glob) starting with "arn:"'),
+    reason: z.string().trim().min(1),
+    approver: z.string().trim().min(1),
+    until: z
+      .string()
+      .refine(
+        (value) => parseExemptionUntil(value) !== undefined,
+        "must be an ISO date (YYYY-MM-DD) or date-time with a zone",
+      ),
+  })
+  .strict();
+
 export const remediationConfigSchema = z
   .object({
     /** Plan and report everything, change nothing (enforce becomes "would have changed"). */
@@ -174,25 +192,20 @@ export const remediationConfigSchema = z
     exemptions: z
       .object({
         tags: z.enum(["off", "unverified"]).default("off"),
-        list: z
-          .array(
-            z
-              .object({
-                resource: z
-                  .string()
-                  .startsWith("arn:", 'must be a resource ARN (glob) starting with "arn:"'),
-                reason: z.string().trim().min(1),
-                approver: z.string().trim().min(1),
-                until: z
-                  .string()
-                  .refine(
-                    (value) => parseExemptionUntil(value) !== undefined,
-                    "must be an ISO date (YYYY-MM-DD) or date-time with a zone",
-                  ),
-              })
-              .strict(),
+        list: z.array(centralExemptionSchema).default([]),
+        /**
+         * An SSM Parameter Store path (e.g. /vigil/exemptions): every String parameter under it
+         * is one more entry of the central list, a JSON object validated like `list`'s entries.
+         * Read with ssm:GetParametersByPath on that path only (cached per container, 5 min). An
+         * invalid entry is ignored and told once; an unreadable path grants nothing and warns.
+         */
+        ssmPath: z
+          .string()
+          .regex(
+            /^(\/[A-Za-z0-9_.-]+){1,14}$/,
+            "must be an SSM parameter path such as /vigil/exemptions (no trailing slash)",
           )
-          .default([]),
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -11,11 +11,16 @@ import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
 import { SEAL_SIGN_ACTIONS, SEAL_VERIFY_ACTIONS } from "../adapters/kms-record-seal.ts";
-import { JOURNAL_ACTIONS } from "../adapters/s3-journal.ts";
+import {
+  JOURNAL_ACTIONS,
+  JOURNAL_READ_ACTIONS,
+  JOURNAL_RECORDS_PREFIX,
+} from "../adapters/s3-journal.ts";
 import { PAGE_LEDGER_ACTIONS, PAGE_LEDGER_PREFIX } from "../adapters/s3-page-ledger.ts";
 import { PAGERDUTY_SECRET_ACTIONS } from "../adapters/secret-reader.ts";
 import { NOTIFIER_ACTIONS } from "../adapters/sns-notifier.ts";
 import { SHARD_QUEUE_ACTIONS } from "../adapters/sqs-shard-queue.ts";
+import { EXEMPTION_PARAMETER_ACTIONS } from "../adapters/ssm-exemption-parameters.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { remediations } from "../remediations/registry.ts";
 
@@ -51,6 +56,8 @@ export function functionPermissions(): Record<string, string[]> {
     ...SEAL_VERIFY_ACTIONS,
     ...alerting,
     ...KILL_SWITCH_ACTIONS,
+    // Central exemptions in SSM (remediation.exemptions.ssmPath), granted on that path only.
+    ...EXEMPTION_PARAMETER_ACTIONS,
   ];
   return {
     // Pages per account-hour are counted in the journal bucket (alerts/ only: see functionScopes).
@@ -74,6 +81,14 @@ export function functionPermissions(): Record<string, string[]> {
       ...CONFIG_COMPLIANCE_ACTIONS,
       ...CONFIG_RULES_ACTIONS,
       ...ACCESS_ANALYZER_FINDING_ACTIONS,
+    ]),
+    // The hourly remediation digest reads the journal's records (and verifies their seals),
+    // claims its account-hour marker in the ledger, reads anomaly links there, and publishes.
+    remediationDigest: unique([
+      ...JOURNAL_READ_ACTIONS,
+      ...SEAL_VERIFY_ACTIONS,
+      ...PAGE_LEDGER_ACTIONS,
+      ...NOTIFIER_ACTIONS,
     ]),
     // Fan-out: the planner only enqueues shards; a worker reads one member account's metrics
     // through its VigilDetectionRole, alerts, and re-enqueues the parts of a shard too big.
@@ -102,6 +117,7 @@ export function operatorPermissions(): string[] {
     ...PAGERDUTY_SECRET_ACTIONS,
     ...ALERT_DLQ_ACTIONS,
     ...KILL_SWITCH_ACTIONS,
+    ...EXEMPTION_PARAMETER_ACTIONS,
     ...ASSUME_ROLE_ACTIONS,
   ]);
 }
@@ -114,6 +130,8 @@ export interface FunctionScope {
   memberRole?: string;
   /** The only part of the journal bucket it reaches (absent: all of it). */
   journalPrefix?: string;
+  /** With journalPrefix: prefixes it may also read (GetObject, ListBucket), never write. */
+  journalReadPrefixes?: string[];
 }
 
 /**
@@ -128,6 +146,11 @@ export function functionScopes(): Record<string, FunctionScope> {
     onConfigComplianceChange: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     onAccessAnalyzerFinding: { queues: alerts, memberRole: MEMBER_REMEDIATION_ROLE },
     reconcile: { queues: alerts },
+    remediationDigest: {
+      queues: [],
+      journalPrefix: PAGE_LEDGER_PREFIX,
+      journalReadPrefixes: [JOURNAL_RECORDS_PREFIX],
+    },
     detectFanout: { queues: ["ShardQueue"] },
     detectWorker: {
       queues: [...alerts, "ShardQueue"],

@@ -31,6 +31,9 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
         memberAccounts,
         graphImages: config.alerting.pagerduty?.graphImage?.enabled === true,
         quarantinePolicyName: remediation.settings.quarantineManagedPolicyName,
+        ...(remediation.exemptions.ssmPath
+          ? { exemptionParameterPath: remediation.exemptions.ssmPath }
+          : {}),
       }),
     ),
     "deploy/journal.json": json(journalResources()),

@@ -177,6 +177,11 @@ export interface RoleOptions {
   quarantinePolicyName?: string;
   /** The operator role (undo): may attach any policy back. No function role may. */
   grantsIdentityPolicies?: boolean;
+  /**
+   * remediation.exemptions.ssmPath: ssm:GetParametersByPath is granted on that path (and so, as
+   * SSM does, on what lies below it) and nothing else. Absent: not granted at all.
+   */
+  exemptionParameterPath?: string;
 }
 
 /** The quarantine policy's ARN in the account the role lives in. */
@@ -282,6 +287,15 @@ export function statementsFor(
         sub("arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"),
         action,
       );
+    } else if (action === "s3:GetObject" && scope.journalPrefix && scope.journalReadPrefixes) {
+      // Reads reach the read-only prefixes too (the hourly digest reads records/, writes alerts/).
+      add(
+        "JournalObjectReads",
+        [scope.journalPrefix, ...scope.journalReadPrefixes].map((prefix) =>
+          sub(`\${JournalBucket.Arn}/${prefix}*`),
+        ),
+        action,
+      );
     } else if (JOURNAL_OBJECT_ACTIONS.has(action)) {
       // A function that only counts pages (detection) reaches the page ledger's prefix only.
       add("JournalObjects", sub(`\${JournalBucket.Arn}/${scope.journalPrefix ?? ""}*`), action);
@@ -291,7 +305,13 @@ export function statementsFor(
         { "Fn::GetAtt": ["JournalBucket", "Arn"] },
         action,
         scope.journalPrefix
-          ? { StringLike: { "s3:prefix": [`${scope.journalPrefix}*`] } }
+          ? {
+              StringLike: {
+                "s3:prefix": [scope.journalPrefix, ...(scope.journalReadPrefixes ?? [])].map(
+                  (prefix) => `${prefix}*`,
+                ),
+              },
+            }
           : undefined,
       );
     } else if (service === "s3") {
@@ -354,6 +374,17 @@ export function statementsFor(
         sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:vigil/*"),
         action,
       );
+    } else if (action === "ssm:GetParametersByPath") {
+      // The central exemptions under remediation.exemptions.ssmPath; none configured: no grant.
+      if (options.exemptionParameterPath) {
+        add(
+          "ReadExemptionParameters",
+          sub(
+            `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${options.exemptionParameterPath}`,
+          ),
+          action,
+        );
+      }
     } else if (service === "ssm") {
       add(
         "ReadVigilParameters",
@@ -415,6 +446,7 @@ export const ROLE_LOGICAL_IDS: Record<string, string> = {
   onConfigComplianceChange: "OnConfigComplianceChangeRole",
   onAccessAnalyzerFinding: "OnAccessAnalyzerFindingRole",
   reconcile: "ReconcileRole",
+  remediationDigest: "RemediationDigestRole",
   detectFanout: "DetectFanoutRole",
   detectWorker: "DetectWorkerRole",
 };

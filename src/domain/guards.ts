@@ -103,6 +103,8 @@ export interface CentralExemption {
   approver: string;
   /** ISO date or date-time; at most `maxDays` away. */
   until: string;
+  /** Where the entry came from when not the config file, e.g. "SSM /vigil/exemptions/site". */
+  origin?: string;
 }
 
 /** The exemption sources: the central list first, then the resource's tags if they count. */
@@ -242,7 +244,7 @@ export function evaluateExemptions(
     }
     return {
       status: "valid",
-      reason: `${entry.reason} (approved by ${entry.approver})`,
+      reason: `${entry.reason} (approved by ${entry.approver}${entry.origin ? `, ${entry.origin}` : ""})`,
       until: expiry.until,
       source: "list",
     };

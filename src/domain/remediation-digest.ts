@@ -10,10 +10,15 @@ import type { Notification } from "./notification.ts";
 export interface RemediationDigestContext {
   account: string;
   region: string;
-  /** The sweep's run id: one digest per run. */
+  /** The sweep's run id (one digest per run), or `events-<hour>` for the event path's hourly one. */
   runId: string;
   /** When the run started: `vigil journal list --since` it lists every record of the run. */
   since: number;
+  /**
+   * The event path's digest: the UTC hour (`2026-12-04T10`) whose compliance-change and Access
+   * Analyzer events it gathers. Absent: a sweep run's digest.
+   */
+  hour?: string;
   /** Entries shown in full (alerting.digest.top). */
   top: number;
 }
@@ -90,6 +95,9 @@ export function remediationDigestNotification(
   const where = `${ctx.account} ${ctx.region}`;
   const subject = `[Vigil ${severity.toUpperCase()}] ${where} remediation digest: ${countText}`;
   const since = new Date(ctx.since).toISOString();
+  const what = ctx.hour
+    ? `the ${ctx.hour}:00 UTC hour's compliance and Access Analyzer events`
+    : `run ${ctx.runId}`;
   const items = ranked.slice(0, JSON_MAX_ITEMS).map(({ notification, anomalies }, index) => ({
     rank: index + 1,
     severity: notification.severity,
@@ -105,6 +113,7 @@ export function remediationDigestNotification(
     account: ctx.account,
     region: ctx.region,
     run: ctx.runId,
+    ...(ctx.hour ? { hour: ctx.hour } : {}),
     counts: Object.fromEntries(outcomes),
     items,
     ...(ranked.length > items.length ? { notListed: ranked.length - items.length } : {}),
@@ -117,13 +126,15 @@ export function remediationDigestNotification(
     subject: subject.length <= 100 ? subject : `${subject.slice(0, 97)}...`,
     body: digestBody({
       headline: [
-        `Vigil remediation digest for ${where}, run ${ctx.runId}: ${countText}.`,
+        `Vigil remediation digest for ${where}, ${what}: ${countText}.`,
         "Nobody was paged for these: nothing here was changed by Vigil (notify or observe mode, dry run, declined or exempt). Fixes Vigil applied and critical outcomes are sent on their own.",
       ],
       ranking: "Most urgent first (severity, then the order Vigil decided them):",
       blocks: ranked.map(entryLines),
       top: ctx.top,
-      more: `each in the JSON below. \`vigil journal list --since ${since}\` lists every decision of this run.`,
+      more: ctx.hour
+        ? `each in the JSON below. \`vigil journal list --since ${since}\` lists every decision since the hour began.`
+        : `each in the JSON below. \`vigil journal list --since ${since}\` lists every decision of this run.`,
       footer: [],
       details,
     }),

@@ -350,3 +350,27 @@ export function refusedSourceNotification(
     attributes: { outcome: "refused", account: resource.account },
   };
 }
+
+/**
+ * A central exemption source that could not be used as it is: an entry ignored (malformed), or
+ * the whole source unreadable. Nothing was exempted from it (fail closed); people are told once.
+ */
+export function exemptionSourceNotification(source: string, problem: string): Notification {
+  const details = { source, problem };
+  return {
+    action: "trigger",
+    dedupKey: `vigil:exemption-source:${source}`,
+    severity: "warning",
+    source: "remediation",
+    subject: truncate(`[Vigil WARNING] exemption source: ${problem}`, 100),
+    body: [
+      `${source}: ${problem}. No exemption was granted from it: resources it meant to exempt are handled like any other until it is fixed.`,
+      "",
+      "```json",
+      JSON.stringify(details, null, 2),
+      "```",
+    ].join("\n"),
+    details,
+    attributes: { outcome: "exemption-source", account: "central" },
+  };
+}

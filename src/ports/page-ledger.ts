@@ -45,4 +45,12 @@ export interface PageLedger {
   noteResource(scope: string, resource: string, note: ResourceNote): Promise<void>;
   /** Notes on the resource from `since` (epoch ms) on, oldest first. */
   resourceNotes(scope: string, resource: string, since: number): Promise<ResourceNote[]>;
+  /**
+   * Claims the scope's remediation digest of `hour` (the event path's hourly digest): of
+   * concurrent callers exactly one gets true, so an account-hour gets one digest however many
+   * runs try.
+   */
+  claimDigest(scope: string, hour: string, holder: string): Promise<boolean>;
+  /** Gives a claim back (its digest could not be sent) so that a retry may send it. */
+  releaseDigest(scope: string, hour: string): Promise<void>;
 }

@@ -49,6 +49,18 @@ export async function remediationLinks(
   return links;
 }
 
+/** The anomalies noted on a resource within the link window, one line each (reads only). */
+export async function anomaliesOn(
+  ledger: PageLedger,
+  scope: string,
+  resourceKey: string,
+  now: number,
+): Promise<string[]> {
+  return (await ledger.resourceNotes(scope, resourceKey, now - LINK_WINDOW_MS))
+    .filter((n) => n.kind === "anomaly")
+    .map((n) => `${n.text} ${formatAgo(now - n.time)} ago (incident ${n.ref})`);
+}
+
 /** Notes anomalies (one per incident) on their resources for remediations to link to. */
 export async function noteAnomalies(
   ledger: PageLedger,
@@ -161,9 +173,7 @@ export class PageBudgetNotifier implements Notifier {
         : undefined;
     const scope = pageScope(account, region);
     try {
-      const anomalies = (await ledger.resourceNotes(scope, resource.key, now - LINK_WINDOW_MS))
-        .filter((n) => n.kind === "anomaly")
-        .map((n) => `${n.text} ${formatAgo(now - n.time)} ago (incident ${n.ref})`);
+      const anomalies = await anomaliesOn(ledger, scope, resource.key, now);
       await ledger.noteResource(scope, resource.key, {
         kind: "remediation",
         ref: journalId,

@@ -18,10 +18,12 @@ import {
   shouldNotify,
 } from "../domain/remediation-notification.ts";
 import type { PlannedChange, RemediationPlan } from "../domain/remediation-plan.ts";
+import type { ExemptionParameters } from "../ports/exemption-parameters.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 import type { Remediation, RemediationContext, RemediationEntry } from "../ports/remediation.ts";
+import { centralExemptions } from "./central-exemptions.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 import { appendSteps, recordProblem, writeRecord } from "./journal-records.ts";
 import { trustedRecentChanges } from "./trusted-changes.ts";
@@ -46,6 +48,8 @@ export interface RemediationDeps {
   logger: RemediationLogger;
   /** Journal record ids (default: time-sortable and random). */
   newJournalId?: (now: number) => string;
+  /** Central exemptions outside the config file (remediation.exemptions.ssmPath). */
+  exemptionParameters?: ExemptionParameters;
 }
 
 export interface RemediationOutcome {
@@ -403,7 +407,7 @@ async function planAndAct(
       untilTag: config.exemptionUntilTag,
       maxDays: config.maxExemptionDays,
       tags: config.exemptions.tags,
-      list: config.exemptions.list,
+      list: await centralExemptions(deps),
     },
     remediateIntentionallyPublic: config.settings.s3RemediateIntentionallyPublic,
     recentResourceChanges,

@@ -42,3 +42,25 @@ export class RemediationDigestCollector implements Notifier {
     return true;
   }
 }
+
+/**
+ * The event functions' notifier in digest mode: an outcome nobody needs to act on at once
+ * (belongsInDigest) is only journaled (the runner already wrote it) and noted in the ledger for the
+ * anomalies to come; the hourly digest (sendEventDigests) sends it with the rest of its
+ * account-hour. Everything else (applied fixes, critical outcomes, resolves) passes straight on.
+ */
+export class DeferToHourlyDigest implements Notifier {
+  constructor(
+    private readonly inner: Notifier,
+    private readonly logger: { info(message: string, ...extra: unknown[]): void },
+  ) {}
+
+  async notify(notification: Notification): Promise<void> {
+    if (!belongsInDigest(notification)) return this.inner.notify(notification);
+    await this.inner.linkRemediation?.(notification);
+    this.logger.info("remediation outcome left to the hourly digest", {
+      journalId: notification.details.journalId,
+      dedupKey: notification.dedupKey,
+    });
+  }
+}

@@ -15,6 +15,7 @@ import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
 import { KmsRecordSeal, UnsignedRecordSeal } from "../adapters/kms-record-seal.ts";
 import { S3Journal } from "../adapters/s3-journal.ts";
 import { S3PageLedger } from "../adapters/s3-page-ledger.ts";
+import { SsmExemptionParameters } from "../adapters/ssm-exemption-parameters.ts";
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
@@ -34,6 +35,7 @@ import {
   type RemediationDeps,
   type RemediationLogger,
 } from "../usecases/remediate-finding.ts";
+import { DeferToHourlyDigest } from "../usecases/remediation-digest.ts";
 import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";
 import { defineHandler } from "./handler.ts";
@@ -73,6 +75,11 @@ export interface RemediationWiringOptions {
 /** Everything the remediation functions and commands need, built once per container. */
 export interface RemediationApp {
   runner: RemediationDeps;
+  /**
+   * The event functions' runner: in digest mode the outcomes nobody must act on now are only
+   * journaled, for the hourly digest (functions/remediation-digest.ts); otherwise `runner`.
+   */
+  eventRunner: RemediationDeps;
   /**
    * Fresh per event: the IAM id cache lives for one invocation. `account` is the finding's
    * account: a member account's IAM ids are resolved there, through its VigilRemediationRole.
@@ -286,6 +293,16 @@ export async function createRemediationDeps(
     config,
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
+    // Central exemptions in SSM (this account and region), cached per container.
+    ...(config.exemptions.ssmPath
+      ? {
+          exemptionParameters: new SsmExemptionParameters({
+            ssm: new SSMClient(clientConfig),
+            path: config.exemptions.ssmPath,
+            ...(overrides.clock ? { clock: overrides.clock } : {}),
+          }),
+        }
+      : {}),
   };
   const intakeDeps = (source?: FindingSource, account?: string): IntakeDeps => ({
     config,
@@ -299,6 +316,10 @@ export async function createRemediationDeps(
   });
   return {
     runner,
+    eventRunner:
+      digestTop === undefined
+        ? runner
+        : { ...runner, notifier: new DeferToHourlyDigest(runner.notifier, logger) },
     intakeDeps,
     configRules,
     reconcileDeps: () => ({
@@ -354,7 +375,7 @@ export function remediationEventHandler<T>(options: {
       createRemediationDeps({ logger, ...(homeAccount ? { homeAccount } : {}) }),
     run: async (app: RemediationApp, event) =>
       handleIntakeResult(
-        app.runner,
+        app.eventRunner,
         await options.intake(app.intakeDeps(undefined, findingAccountOf(event)), event),
       ),
     answers: (error) => !isTransientAwsError(error),

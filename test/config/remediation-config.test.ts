@@ -111,4 +111,16 @@ describe("remediation.exemptions (issue 14 item 3)", () => {
     }
     expect(() => parseRemediationConfig({ exemptions: { tags: "on" } })).toThrow(ConfigError);
   });
+
+  it("ssmPath is an SSM parameter path (item 3a): absolute, no trailing slash", () => {
+    expect(
+      parseRemediationConfig({ exemptions: { ssmPath: "/vigil/prod/exemptions" } }).exemptions
+        .ssmPath,
+    ).toBe("/vigil/prod/exemptions");
+    for (const bad of ["vigil/exemptions", "/vigil/exemptions/", "/", "/vigil/*", "/a b"]) {
+      expect(() => parseRemediationConfig({ exemptions: { ssmPath: bad } }), bad).toThrow(
+        ConfigError,
+      );
+    }
+  });
 });

@@ -243,6 +243,9 @@ function vigilResources(fn: string, action: string): string[] | undefined {
         `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/pagerduty-routing-key`,
         `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/${STAGE}/disabled-accounts`,
       ];
+    case "ssm:GetParametersByPath":
+      // vigil.config.yaml's remediation.exemptions.ssmPath.
+      return [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/exemptions`];
     case "kms:GenerateMac":
     case "kms:VerifyMac":
       return [arnOf("JournalMacKey")];
@@ -445,6 +448,29 @@ describe("IAM simulation of the packaged roles: what no Vigil role can do", () =
       ).toEqual(quarantines ? "Allowed" : expect.not.stringMatching(/^Allowed$/));
     },
   );
+
+  it("exemption parameters are read under remediation.exemptions.ssmPath only (issue 14 item 3a)", async () => {
+    for (const fn of ["onConfigComplianceChange", "onAccessAnalyzerFinding", "reconcile"]) {
+      const role = roleOf(fn);
+      const byPath = (path: string) =>
+        decision(
+          role,
+          "ssm:GetParametersByPath",
+          `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${path}`,
+        );
+      expect(await byPath("/vigil/exemptions"), fn).toBe("Allowed");
+      // Not the parent path (it would read every Vigil parameter), nor any other.
+      expect(await byPath("/vigil"), fn).not.toBe("Allowed");
+      expect(await byPath("/team/exemptions"), fn).not.toBe("Allowed");
+    }
+    expect(
+      await decision(
+        roleOf("detect"),
+        "ssm:GetParametersByPath",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/vigil/exemptions`,
+      ),
+    ).not.toBe("Allowed");
+  });
 
   it("detection functions change nothing: no IAM, S3 configuration or remediation write at all", async () => {
     for (const fn of ["detect", "detectFanout", "detectWorker"]) {

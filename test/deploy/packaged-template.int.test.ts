@@ -158,7 +158,8 @@ describe("packaged template: one least-privilege role per function", () => {
       expect(allowed).toContain(`role/vigil-ci-${fn}`);
     }
     expect(allowed).toContain("role/vigil-ci-operator");
-    // The detect functions write the page ledger (alerts/) and nothing else of the journal.
+    // The detect functions and the hourly remediation digest write the page ledger (alerts/)
+    // and nothing else of the journal.
     const ledgerOnly = policy.Statement.find((s) => s.Sid === "DetectionWritesOnlyThePageLedger");
     expect(ledgerOnly).toMatchObject({
       Effect: "Deny",
@@ -172,7 +173,7 @@ describe("packaged template: one least-privilege role per function", () => {
     expect(JSON.stringify(ledgerOnly?.Condition)).toBe(
       JSON.stringify({
         ArnEquals: {
-          "aws:PrincipalArn": ["detect", "detectWorker"].map((fn) => ({
+          "aws:PrincipalArn": ["detect", "remediationDigest", "detectWorker"].map((fn) => ({
             "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/vigil-ci-${fn}`,
           })),
         },
@@ -256,6 +257,15 @@ describe("packaged template: one least-privilege role per function", () => {
           expect(scope?.memberRole).toBeDefined();
           expect(text).toMatch(new RegExp(`:role/${scope?.memberRole}"`));
           expect(text).not.toMatch(/iam::\*/);
+        } else if (action === "ssm:GetParametersByPath") {
+          // Central exemptions: the configured path (vigil.config.yaml) and nothing wider.
+          expect(statement.Sid).toBe("ReadExemptionParameters");
+          expect(targets).toEqual([
+            {
+              "Fn::Sub":
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/vigil/exemptions",
+            },
+          ]);
         } else if (service === "ssm") expect(text).toContain(":parameter/vigil/*");
         else if (service === "secretsmanager") expect(text).toContain(":secret:vigil/*");
         else if (service === "config") expect(text).toContain(":config-rule/*");
@@ -448,6 +458,33 @@ describe("packaged template: encryption, exposure, failure visibility", () => {
       )?.[1].Properties.ScheduleExpression;
     expect(schedule("detect")).toBe(`rate(${detection.scheduleMinutes} minutes)`);
     expect(schedule("detectFanout")).toBe(schedule("detect"));
+    // The event path's remediation digest: every hour, once the previous hour's decisions are in.
+    expect(schedule("remediationDigest")).toBe("cron(5 * * * ? *)");
+  });
+
+  it("the hourly remediation digest reads the journal's records, writes only alerts/, changes nothing else", () => {
+    const statements = statementsOf(ROLE_LOGICAL_IDS.remediationDigest as string);
+    const allowed = statements.filter((s) => s.Effect === "Allow").flatMap(actions);
+    expect(allowed.filter((a) => a.startsWith("s3:")).sort()).toEqual([
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    const writes = statements.filter((s) => actions(s).includes("s3:PutObject"));
+    expect(writes.flatMap(resourcesOf)).toEqual([{ "Fn::Sub": "${JournalBucket.Arn}/alerts/*" }]);
+    const reads = statements.filter((s) => actions(s).includes("s3:GetObject"));
+    expect(reads.flatMap(resourcesOf)).toEqual([
+      { "Fn::Sub": "${JournalBucket.Arn}/alerts/*" },
+      { "Fn::Sub": "${JournalBucket.Arn}/records/*" },
+    ]);
+    // Verifies seals, never signs: it cannot forge a record.
+    expect(allowed).toContain("kms:VerifyMac");
+    expect(allowed).not.toContain("kms:GenerateMac");
+    expect(allowed.filter((a) => /^(iam|ec2|config|access-analyzer|ssm|sts):/.test(a))).toEqual([]);
+    expect(
+      resources[functionId("remediationDigest")]?.Properties.ReservedConcurrentExecutions,
+    ).toBe(1);
   });
 
   it("only member accounts (or the organization) may put events on the findings bus, and only findings", () => {

@@ -34,6 +34,12 @@ describe.skipIf(!endpoint)("npm start: the remediation sandbox", () => {
     expect(result.snsSubjects).toContainEqual(
       expect.stringMatching(/^\[Vigil INFO\] undone: s3-encryption on acme-raw-landing-prod/),
     );
+    // What pages nobody came in the hourly digest (the handlers only journaled it), once.
+    expect(result.snsSubjects.filter((s) => s.includes("remediation digest"))).toEqual([
+      expect.stringMatching(
+        /^\[Vigil WARNING\] 123456789012 eu-west-1 remediation digest: .*1 exempt/,
+      ),
+    ]);
     expect(lines.join("\n")).toContain("acme-raw-landing-prod encryption is back to: AES256");
     // The resource-policy scenes: the outsider's statement gone, the owner's kept.
     expect(lines).toContain(

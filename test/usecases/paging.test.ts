@@ -125,6 +125,8 @@ describe("page budget across runs (shared ledger)", () => {
       closeStorm: () => Promise.reject(new Error("unused")),
       noteResource: () => Promise.reject(new Error("denied")),
       resourceNotes: () => Promise.reject(new Error("denied")),
+      claimDigest: () => Promise.reject(new Error("unused")),
+      releaseDigest: () => Promise.reject(new Error("unused")),
     };
     const result = await run(broken, [alert(bucket("a")), alert(bucket("b"))]);
     expect(pages(result.sent)).toHaveLength(2);

@@ -1,5 +1,12 @@
 import { z } from "zod";
+import type { RemediationContext } from "../../ports/remediation.ts";
 import type { PlanWith } from "../define.ts";
+import type { riskyPolicySettings } from "./settings.ts";
+
+export const IAM_RISKY_POLICY = "iam-risky-policy";
+
+/** The context iam-risky-policy's phases get: its settings typed. */
+export type RiskyPolicyContext = RemediationContext<z.output<typeof riskyPolicySettings>>;
 
 /**
  * What iam-risky-policy saves in plan.before, as zod schemas: undo parses a journal record's
