@@ -37,5 +37,7 @@ describe.skipIf(!endpoint)("npm start: the detection sandbox", () => {
     expect(lines.join("\n")).toContain(
       "OK: Vigil flagged exactly the 2 injected anomalies and sent one digest listing them.",
     );
-  });
+    // The whole detection sandbox (seeding 8 metrics, a real detect run): ~5 s idle, but past the
+    // 30 s default on a loaded 2-core machine.
+  }, 120_000);
 });
