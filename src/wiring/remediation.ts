@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -9,6 +10,7 @@ import type { z } from "zod";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import { operatorRoleProvider } from "../adapters/assume-role.ts";
 import { type AwsClientConfig, awsClientConfig } from "../adapters/aws-clients.ts";
+import { CloudTrailTagSetters } from "../adapters/cloudtrail-tag-setters.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
@@ -229,6 +231,7 @@ export async function createRemediationDeps(
     return new IAMClient({ ...clientConfig, ...(credentials ? { credentials } : {}) });
   };
 
+  const cloudTrailClients = new Map<string, CloudTrailClient>();
   const runner: RemediationDeps = {
     remediations: options.remediations ?? remediationCatalog,
     contextFor:
@@ -293,6 +296,26 @@ export async function createRemediationDeps(
     config,
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
+    // exemptions.tags verified: CloudTrail of the finding's account (member role) says who set them.
+    ...(config.exemptions.tags === "verified"
+      ? {
+          tagSetters: new CloudTrailTagSetters((finding, region) => {
+            const key = `${finding.account}/${region}`;
+            let client = cloudTrailClients.get(key);
+            if (!client) {
+              const credentials = members.isMember(finding.account)
+                ? members.credentialProvider(finding.account, `tag-setters-${finding.account}`)
+                : undefined;
+              client = new CloudTrailClient({
+                ...configFor(region),
+                ...(credentials ? { credentials } : {}),
+              });
+              cloudTrailClients.set(key, client);
+            }
+            return client;
+          }),
+        }
+      : {}),
     // Central exemptions in SSM (this account and region), cached per container.
     ...(config.exemptions.ssmPath
       ? {
