@@ -2,6 +2,9 @@ import { type CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-clou
 import type { Finding } from "../domain/finding.ts";
 import type { TagSetters, TagSetting } from "../ports/tag-setters.ts";
 
+/** Loaded with the adapter (dynamically, by the wiring): no cold start pays for it. */
+export { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+
 /** IAM action the check calls: resource-less (IAM authorises LookupEvents on "*" only). */
 export const TAG_SETTER_ACTIONS = ["cloudtrail:LookupEvents"];
 

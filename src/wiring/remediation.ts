@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -10,7 +9,6 @@ import type { z } from "zod";
 import { AccountKillSwitch } from "../adapters/account-kill-switch.ts";
 import { operatorRoleProvider } from "../adapters/assume-role.ts";
 import { type AwsClientConfig, awsClientConfig } from "../adapters/aws-clients.ts";
-import { CloudTrailTagSetters } from "../adapters/cloudtrail-tag-setters.ts";
 import { ConfigComplianceSource } from "../adapters/config-compliance-source.ts";
 import { ConfigRulesCatalog } from "../adapters/config-rules-catalog.ts";
 import { IamIdResolver } from "../adapters/iam-id-resolver.ts";
@@ -26,6 +24,7 @@ import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { AccountFacts, AccountFactsReader } from "../ports/account-facts.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { AwsClientClass, RemediationEntry } from "../ports/remediation.ts";
+import type { TagSetters } from "../ports/tag-setters.ts";
 import { remediationCatalog } from "../remediations/catalog.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import { PageBudgetNotifier } from "../usecases/paging.ts";
@@ -231,7 +230,7 @@ export async function createRemediationDeps(
     return new IAMClient({ ...clientConfig, ...(credentials ? { credentials } : {}) });
   };
 
-  const cloudTrailClients = new Map<string, CloudTrailClient>();
+  let tagSetters: Promise<TagSetters> | undefined;
   const runner: RemediationDeps = {
     remediations: options.remediations ?? remediationCatalog,
     contextFor:
@@ -297,23 +296,35 @@ export async function createRemediationDeps(
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
     // exemptions.tags verified: CloudTrail of the finding's account (member role) says who set them.
+    // Loaded on the first check: no cold start pays for CloudTrail's client.
     ...(config.exemptions.tags === "verified"
       ? {
-          tagSetters: new CloudTrailTagSetters((finding, region) => {
-            const key = `${finding.account}/${region}`;
-            let client = cloudTrailClients.get(key);
-            if (!client) {
-              const credentials = members.isMember(finding.account)
-                ? members.credentialProvider(finding.account, `tag-setters-${finding.account}`)
-                : undefined;
-              client = new CloudTrailClient({
-                ...configFor(region),
-                ...(credentials ? { credentials } : {}),
-              });
-              cloudTrailClients.set(key, client);
-            }
-            return client;
-          }),
+          tagSetters: {
+            lastSetting: async (finding, keys, now) => {
+              tagSetters ??= (async () => {
+                const { CloudTrailTagSetters, CloudTrailClient } = await import(
+                  "../adapters/cloudtrail-tag-setters.ts"
+                );
+                const clients = new Map<string, InstanceType<typeof CloudTrailClient>>();
+                return new CloudTrailTagSetters((of, region) => {
+                  const key = `${of.account}/${region}`;
+                  let client = clients.get(key);
+                  if (!client) {
+                    const credentials = members.isMember(of.account)
+                      ? members.credentialProvider(of.account, `tag-setters-${of.account}`)
+                      : undefined;
+                    client = new CloudTrailClient({
+                      ...configFor(region),
+                      ...(credentials ? { credentials } : {}),
+                    });
+                    clients.set(key, client);
+                  }
+                  return client;
+                });
+              })();
+              return (await tagSetters).lastSetting(finding, keys, now);
+            },
+          } satisfies TagSetters,
         }
       : {}),
     // Central exemptions in SSM (this account and region), cached per container.
