@@ -191,7 +191,16 @@ export const remediationConfigSchema = z
      */
     exemptions: z
       .object({
-        tags: z.enum(["off", "unverified"]).default("off"),
+        tags: z.enum(["off", "unverified", "verified"]).default("off"),
+        /**
+         * `tags: verified`: a tag exemption counts only when the last CloudTrail event that set
+         * the exemption tags (within CloudTrail's 90 days) was made by one of these principals
+         * (ARN globs: the role, e.g. arn:aws:iam::*:role/security-admin, or its sessions,
+         * arn:aws:sts::*:assumed-role/security-admin/*).
+         */
+        tagSetters: z
+          .array(z.string().startsWith("arn:", 'must be an ARN pattern starting with "arn:"'))
+          .default([]),
         list: z.array(centralExemptionSchema).default([]),
         /**
          * An SSM Parameter Store path (e.g. /vigil/exemptions): every String parameter under it
@@ -208,6 +217,11 @@ export const remediationConfigSchema = z
           .optional(),
       })
       .strict()
+      .refine((exemptions) => exemptions.tags !== "verified" || exemptions.tagSetters.length > 0, {
+        message:
+          "exemptions.tags verified needs exemptions.tagSetters (who may set exemption tags)",
+        path: ["tagSetters"],
+      })
       .prefault({}),
     /**
      * ARN globs never changed. Adds to DEFAULT_PROTECTED_PRINCIPALS and ALWAYS_PROTECTED_PRINCIPALS:

@@ -35,6 +35,8 @@ export const OWN_ROLES_PATTERN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:r
  */
 export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "access-analyzer:ListAnalyzers",
+  // exemptions.tags verified: CloudTrail's event history has no resource to scope to.
+  "cloudtrail:LookupEvents",
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",

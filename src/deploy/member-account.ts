@@ -9,6 +9,7 @@ import {
   MEMBER_OPERATOR_ROLE,
   MEMBER_REMEDIATION_ROLE,
 } from "../adapters/assume-role.ts";
+import { TAG_SETTER_ACTIONS } from "../adapters/cloudtrail-tag-setters.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../adapters/iam-id-resolver.ts";
@@ -45,6 +46,8 @@ export function memberRemediationActions(): string[] {
       ...IAM_ID_RESOLVER_ACTIONS,
       // The central intake checks who owns the Config rule behind a member account's finding.
       ...CONFIG_RULES_ACTIONS,
+      // exemptions.tags verified: who set a resource's exemption tags (CloudTrail, read-only).
+      ...TAG_SETTER_ACTIONS,
     ]),
   ].sort();
 }

@@ -92,7 +92,15 @@ export interface ExemptionPolicy {
  * people are told the tag was ignored. `unverified`: anyone able to tag the resource can exempt it
  * (the owner who made it public, too): only where an SCP keeps vigil:* tags to the security team.
  */
-export type TagExemptionMode = "off" | "unverified";
+export type TagExemptionMode = "off" | "unverified" | "verified";
+
+/**
+ * `verified` mode: whether the last CloudTrail event that set the exemption tags was made by a
+ * configured setter (remediation.exemptions.tagSetters). Absent: not checked (not honoured).
+ */
+export type TagSettingVerdict =
+  | { trusted: true; by: string; at: string }
+  | { trusted: false; problem: string };
 
 /** One entry of the central exemption list (remediation.exemptions.list). */
 export interface CentralExemption {
@@ -111,6 +119,8 @@ export interface CentralExemption {
 export interface ExemptionSources extends ExemptionPolicy {
   tags: TagExemptionMode;
   list: readonly CentralExemption[];
+  /** `verified` mode: who set the tags, as CloudTrail tells it. */
+  tagSetting?: TagSettingVerdict;
 }
 
 export type Exemption =
@@ -253,6 +263,18 @@ export function evaluateExemptions(
   if (fromTags.status !== "none" && sources.tags === "off") {
     problems.push(
       `exemption tags "${sources.tag}"/"${sources.untilTag}" are not honoured (remediation.exemptions.tags is off): an exemption is an entry in remediation.exemptions.list, approved by security`,
+    );
+  } else if (fromTags.status === "valid" && sources.tags === "verified") {
+    const setting = sources.tagSetting;
+    if (setting?.trusted) {
+      return {
+        ...fromTags,
+        reason: `${fromTags.reason} (tags set by ${setting.by} at ${setting.at})`,
+        source: "tags",
+      };
+    }
+    problems.push(
+      `exemption tags are not honoured (remediation.exemptions.tags is verified): ${setting?.problem ?? "who set them was not checked"}`,
     );
   } else if (fromTags.status === "valid") {
     return { ...fromTags, source: "tags" };

@@ -6,7 +6,13 @@ import type { RemediationConfig } from "../config/remediation-config.ts";
 import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { redactDocuments } from "../domain/document-redaction.ts";
 import type { Finding } from "../domain/finding.ts";
-import { decide, modeFor, type RemediationMode } from "../domain/guards.ts";
+import {
+  decide,
+  evaluateExemption,
+  modeFor,
+  type RemediationMode,
+  type TagSettingVerdict,
+} from "../domain/guards.ts";
 import { journalIdPrefix } from "../domain/journal-query.ts";
 import type { JournalRecord } from "../domain/journal-record.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
@@ -23,9 +29,11 @@ import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
 import type { Remediation, RemediationContext, RemediationEntry } from "../ports/remediation.ts";
+import type { TagSetters } from "../ports/tag-setters.ts";
 import { centralExemptions } from "./central-exemptions.ts";
 import { type IntakeResult, isIgnored } from "./intake.ts";
 import { appendSteps, recordProblem, writeRecord } from "./journal-records.ts";
+import { tagSettingVerdict } from "./tag-setter-check.ts";
 import { trustedRecentChanges } from "./trusted-changes.ts";
 
 export type RemediationLogger = Pick<Logger, "info" | "warn" | "error">;
@@ -50,6 +58,8 @@ export interface RemediationDeps {
   newJournalId?: (now: number) => string;
   /** Central exemptions outside the config file (remediation.exemptions.ssmPath). */
   exemptionParameters?: ExemptionParameters;
+  /** Who set a resource's exemption tags (remediation.exemptions.tags: verified). */
+  tagSetters?: TagSetters;
 }
 
 export interface RemediationOutcome {
@@ -354,6 +364,27 @@ async function exemptOnce(
   return conclude(deps, record, "exempt", reason);
 }
 
+/**
+ * `exemptions.tags: verified`: CloudTrail is asked who set the tags only when they would grant an
+ * exemption (valid reason and expiry), so the 2-calls-a-second LookupEvents is spent on those only.
+ */
+async function tagSettingIfNeeded(
+  deps: RemediationDeps,
+  finding: Finding,
+  tags: Readonly<Record<string, string>>,
+  now: number,
+): Promise<{ tagSetting?: TagSettingVerdict }> {
+  const { config } = deps;
+  if (config.exemptions.tags !== "verified") return {};
+  const policy = {
+    tag: config.exemptionTag,
+    untilTag: config.exemptionUntilTag,
+    maxDays: config.maxExemptionDays,
+  };
+  if (evaluateExemption(tags, policy, now).status !== "valid") return {};
+  return { tagSetting: await tagSettingVerdict(deps, finding) };
+}
+
 async function planAndAct(
   deps: RemediationDeps,
   finding: Finding,
@@ -408,6 +439,7 @@ async function planAndAct(
       maxDays: config.maxExemptionDays,
       tags: config.exemptions.tags,
       list: await centralExemptions(deps),
+      ...(await tagSettingIfNeeded(deps, finding, plan.tags, now)),
     },
     remediateIntentionallyPublic: config.settings.s3RemediateIntentionallyPublic,
     recentResourceChanges,

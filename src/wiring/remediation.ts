@@ -24,6 +24,7 @@ import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { AccountFacts, AccountFactsReader } from "../ports/account-facts.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { AwsClientClass, RemediationEntry } from "../ports/remediation.ts";
+import type { TagSetters } from "../ports/tag-setters.ts";
 import { remediationCatalog } from "../remediations/catalog.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import { PageBudgetNotifier } from "../usecases/paging.ts";
@@ -229,6 +230,7 @@ export async function createRemediationDeps(
     return new IAMClient({ ...clientConfig, ...(credentials ? { credentials } : {}) });
   };
 
+  let tagSetters: Promise<TagSetters> | undefined;
   const runner: RemediationDeps = {
     remediations: options.remediations ?? remediationCatalog,
     contextFor:
@@ -293,6 +295,38 @@ export async function createRemediationDeps(
     config,
     logger,
     ...(overrides.newJournalId ? { newJournalId: overrides.newJournalId } : {}),
+    // exemptions.tags verified: CloudTrail of the finding's account (member role) says who set them.
+    // Loaded on the first check: no cold start pays for CloudTrail's client.
+    ...(config.exemptions.tags === "verified"
+      ? {
+          tagSetters: {
+            lastSetting: async (finding, keys, now) => {
+              tagSetters ??= (async () => {
+                const { CloudTrailTagSetters, CloudTrailClient } = await import(
+                  "../adapters/cloudtrail-tag-setters.ts"
+                );
+                const clients = new Map<string, InstanceType<typeof CloudTrailClient>>();
+                return new CloudTrailTagSetters((of, region) => {
+                  const key = `${of.account}/${region}`;
+                  let client = clients.get(key);
+                  if (!client) {
+                    const credentials = members.isMember(of.account)
+                      ? members.credentialProvider(of.account, `tag-setters-${of.account}`)
+                      : undefined;
+                    client = new CloudTrailClient({
+                      ...configFor(region),
+                      ...(credentials ? { credentials } : {}),
+                    });
+                    clients.set(key, client);
+                  }
+                  return client;
+                });
+              })();
+              return (await tagSetters).lastSetting(finding, keys, now);
+            },
+          } satisfies TagSetters,
+        }
+      : {}),
     // Central exemptions in SSM (this account and region), cached per container.
     ...(config.exemptions.ssmPath
       ? {

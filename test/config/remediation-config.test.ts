@@ -88,7 +88,11 @@ describe("remediation config", () => {
 
 describe("remediation.exemptions (issue 14 item 3)", () => {
   it("tag exemptions are off by default; the central list is empty", () => {
-    expect(parseRemediationConfig({}).exemptions).toEqual({ tags: "off", list: [] });
+    expect(parseRemediationConfig({}).exemptions).toEqual({
+      tags: "off",
+      list: [],
+      tagSetters: [],
+    });
   });
 
   it("a central entry needs a resource ARN, a reason, an approver and an ISO expiry", () => {

@@ -6,6 +6,7 @@ import {
   MEMBER_OPERATOR_ROLE,
   MEMBER_REMEDIATION_ROLE,
 } from "../../src/adapters/assume-role.ts";
+import { TAG_SETTER_ACTIONS } from "../../src/adapters/cloudtrail-tag-setters.ts";
 import { METRIC_SOURCE_ACTIONS } from "../../src/adapters/cloudwatch-metric-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../../src/adapters/config-rules-catalog.ts";
 import { IAM_ID_RESOLVER_ACTIONS } from "../../src/adapters/iam-id-resolver.ts";
@@ -59,12 +60,13 @@ describe("deploy/member-account.yaml", () => {
     expect(resources.VigilOperatorRole.Condition).toBe("CreateRoles");
   });
 
-  it("VigilRemediationRole may do exactly what plan, apply and verify, the IAM id resolver and the rule catalog declare", () => {
+  it("VigilRemediationRole may do exactly what plan, apply and verify, the IAM id resolver, the rule catalog and the tag-setter check declare", () => {
     const expected = [
       ...new Set([
         ...remediationActions(REMEDIATOR_PHASES),
         ...IAM_ID_RESOLVER_ACTIONS,
         ...CONFIG_RULES_ACTIONS,
+        ...TAG_SETTER_ACTIONS,
       ]),
     ].sort();
     expect(actionsOf(policyOf("VigilRemediationRole"))).toEqual(expected);
