@@ -13,6 +13,7 @@ import type { Journal } from "../ports/journal.ts";
 import type { Notifier } from "../ports/notifier.ts";
 import type { PageLedger } from "../ports/page-ledger.ts";
 import type { RecordSeal } from "../ports/record-seal.ts";
+import { recordProblem } from "./journal-records.ts";
 import { anomaliesOn } from "./paging.ts";
 
 /**
@@ -89,7 +90,7 @@ async function hourOutcomes(
     }
     const notification = remediationNotification(record);
     if (!belongsInDigest(notification)) continue;
-    const problem = deps.seal.signs ? await deps.seal.problem(record) : undefined;
+    const problem = deps.seal.signs ? await recordProblem(deps.seal, record) : undefined;
     if (problem) {
       unverified++;
       deps.logger.error("journal record left out of the hourly digest: its seal does not verify", {

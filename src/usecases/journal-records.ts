@@ -55,7 +55,7 @@ export async function appendSteps(deps: Deps, record: JournalRecord): Promise<vo
  * must be what the steps applied.
  */
 export async function recordProblem(
-  seal: RecordSeal,
+  seal: Pick<RecordSeal, "problem">,
   record: JournalRecord,
 ): Promise<string | undefined> {
   const name = `record ${record.id}`;
