@@ -438,6 +438,14 @@ describe("option parsing", () => {
     expect(() => parseSettingVariant("rearm=8 hours")).toThrow(/rearmQuiet/);
   });
 
+  it("reads the level-shift settings: shiftband a fraction of k, shiftfor a duration", () => {
+    expect(parseSettingVariant("shiftband=0.5,shiftfor=3h").changes).toEqual({
+      levelShiftBand: 0.5,
+      levelShiftSeconds: 3 * 3600,
+    });
+    expect(() => parseSettingVariant("shiftfor=3")).toThrow(/levelShiftFor/);
+  });
+
   it("parses exclusions and metric identities", () => {
     expect(parseExclusion("2026-10-03/2026-10-04T12:00+02:00")).toEqual({
       start: Date.parse("2026-10-03T00:00:00Z"),

@@ -123,6 +123,20 @@ describe("configuration", () => {
     expect(errorOf({ detection: { defaults: { rearmQuiet: "8 hours" }, metricSets: [] } })).toMatch(
       /rearmQuiet/,
     );
+    // The level-shift duration is a duration too; its band a fraction of k (at most 1).
+    const shift = (defaults: object, settings: object = {}) => {
+      const detection = sets(defaults, settings);
+      const resolved = setSettings(detection, detection.metricSets[0] as never);
+      return [resolved.levelShiftBand, resolved.levelShiftSeconds];
+    };
+    expect(shift({})).toEqual([0.6, 6 * 3600]);
+    expect(shift({ levelShiftFor: "90m" }, { levelShiftBand: 0 })).toEqual([0, 90 * 60]);
+    expect(errorOf({ detection: { defaults: { levelShiftBand: 3 }, metricSets: [] } })).toMatch(
+      /levelShiftBand/,
+    );
+    expect(errorOf({ detection: { defaults: { levelShiftFor: "6" }, metricSets: [] } })).toMatch(
+      /levelShiftFor/,
+    );
     expect(
       errorOf({
         detection: { defaults: { rearmQuiet: "8h", rearmQuietPeriods: 4 }, metricSets: [] },
