@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -15,6 +14,7 @@ import {
   type JournalStepEntry,
 } from "../domain/journal-record.ts";
 import type { ClaimRequest, ClaimResult, Journal, RecentChangesQuery } from "../ports/journal.ts";
+import { keyPages } from "./s3-listing.ts";
 
 /** Records (or steps) read at once. */
 const LIST_READ_CONCURRENCY = 16;
@@ -96,21 +96,15 @@ export class S3Journal implements Journal {
 
   async *list(since: number): AsyncIterable<JournalRecord> {
     const prefix = `${this.prefix}${JOURNAL_RECORDS_PREFIX}`;
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          // Ids start with their UTC second, so listing starts at `since` (the prefix itself is
-          // no key: records of that very second sort after it).
-          StartAfter: `${prefix}${journalIdPrefix(since)}`,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      const keys = (page.Contents ?? [])
-        .map((object) => object.Key)
-        .filter((key): key is string => key?.endsWith(".json") === true);
+    // Ids start with their UTC second, so listing starts at `since` (the prefix itself is no
+    // key: records of that very second sort after it).
+    const listing = {
+      Bucket: this.bucket,
+      Prefix: prefix,
+      StartAfter: `${prefix}${journalIdPrefix(since)}`,
+    };
+    for await (const page of keyPages(this.s3, listing)) {
+      const keys = page.filter((key) => key.endsWith(".json"));
       // A page holds up to 1,000 records: read them a few at a time, in order.
       for (let i = 0; i < keys.length; i += LIST_READ_CONCURRENCY) {
         const texts = await Promise.all(
@@ -120,8 +114,7 @@ export class S3Journal implements Journal {
           if (text) yield await this.assembled(JSON.parse(text.body) as JournalRecord);
         }
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 
   async recentChanges(query: RecentChangesQuery): Promise<AppliedChangeRef[]> {
@@ -133,23 +126,18 @@ export class S3Journal implements Journal {
     if (!folder) throw new Error("recentChanges needs an account or a resourceArn");
     const prefix = `${this.prefix}${folder}`;
     const changes: AppliedChangeRef[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          // Keys start with the zero-padded time, so listing starts at `since`.
-          StartAfter: `${prefix}${paddedTime(query.since - 1)}~`,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const object of page.Contents ?? []) {
-        const change = object.Key ? parseIndexName(object.Key.slice(prefix.length)) : undefined;
+    // Keys start with the zero-padded time, so listing starts at `since`.
+    const listing = {
+      Bucket: this.bucket,
+      Prefix: prefix,
+      StartAfter: `${prefix}${paddedTime(query.since - 1)}~`,
+    };
+    for await (const page of keyPages(this.s3, listing)) {
+      for (const key of page) {
+        const change = parseIndexName(key.slice(prefix.length));
         if (change && change.time >= query.since) changes.push(change);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return changes;
   }
 
@@ -267,18 +255,10 @@ export class S3Journal implements Journal {
 
   private async listKeys(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token && keys.length <= MAX_STEPS);
+    for await (const page of keyPages(this.s3, { Bucket: this.bucket, Prefix: prefix })) {
+      keys.push(...page);
+      if (keys.length > MAX_STEPS) break;
+    }
     return keys.slice(0, MAX_STEPS + 1);
   }
 

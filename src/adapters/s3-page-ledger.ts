@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { FoldedIncident, OpenStorm, PageLedger, ResourceNote } from "../ports/page-ledger.ts";
 import { isConditionalFailure } from "./s3-journal.ts";
+import { keyPages } from "./s3-listing.ts";
 
 /** Where the ledger lives in the journal bucket: the detect roles may write only under it. */
 export const PAGE_LEDGER_PREFIX = "alerts/";
@@ -74,25 +74,16 @@ export class S3PageLedger implements PageLedger {
   async openStorms(scope: string, before: string): Promise<OpenStorm[]> {
     const prefix = `${PAGE_LEDGER_PREFIX}storms/${safe(scope)}/`;
     const byHour = new Map<string, { open: boolean; folded: string[] }>();
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const object of page.Contents ?? []) {
-        const [hour, kind] = (object.Key ?? "").slice(prefix.length).split("/");
+    for await (const page of keyPages(this.s3, { Bucket: this.bucket, Prefix: prefix })) {
+      for (const key of page) {
+        const [hour, kind] = key.slice(prefix.length).split("/");
         if (!hour || !kind || hour >= before) continue;
         const entry = byHour.get(hour) ?? { open: false, folded: [] };
         if (kind === "open") entry.open = true;
-        else if (kind === "folded" && object.Key) entry.folded.push(object.Key);
+        else if (kind === "folded") entry.folded.push(key);
         byHour.set(hour, entry);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     const storms: OpenStorm[] = [];
     for (const [hour, entry] of [...byHour.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       if (!entry.open) continue;
@@ -136,20 +127,13 @@ export class S3PageLedger implements PageLedger {
   async resourceNotes(scope: string, resource: string, since: number): Promise<ResourceNote[]> {
     const prefix = this.resourcePrefix(scope, resource);
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          // Keys start with the zero-padded time: listing starts at `since`.
-          StartAfter: `${prefix}${String(Math.max(0, since - 1)).padStart(15, "0")}~`,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    // Keys start with the zero-padded time: listing starts at `since`.
+    const listing = {
+      Bucket: this.bucket,
+      Prefix: prefix,
+      StartAfter: `${prefix}${String(Math.max(0, since - 1)).padStart(15, "0")}~`,
+    };
+    for await (const page of keyPages(this.s3, listing)) keys.push(...page);
     // The newest few are enough to link to.
     const notes = await Promise.all(keys.slice(-10).map((key) => this.getNote(key)));
     return notes.filter((n): n is ResourceNote => n !== undefined && n.time >= since);
