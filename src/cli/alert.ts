@@ -3,7 +3,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { awsClientConfig } from "../adapters/aws-clients.ts";
 import { topicSubscriptions } from "../adapters/sns-subscriptions.ts";
 import { loadConfigFile, type VigilConfig } from "../config/load.ts";
-import type { Notification } from "../domain/notification.ts";
+import { jsonBlock, type Notification } from "../domain/notification.ts";
 import { pagerDutyEvent } from "../domain/pagerduty-event.ts";
 import { withRunbook } from "../domain/runbook.ts";
 import { type AlertingSetup, createAlerting } from "../wiring/alerting.ts";
@@ -56,9 +56,7 @@ export function testNotification(
       "",
       "Next step: none. Close it with `vigil alert test --to pagerduty --resolve`.",
       "",
-      "```json",
-      JSON.stringify(details, null, 2),
-      "```",
+      ...jsonBlock(details),
     ].join("\n"),
     details,
     attributes: { event: "test" },

@@ -3,7 +3,7 @@ import { alertImpact } from "./alert-incident.ts";
 import type { AnomalyAlert } from "./anomaly-notification.ts";
 import { formatNumber, formatSigma } from "./format.ts";
 import { metricLabel } from "./metric.ts";
-import type { Notification } from "./notification.ts";
+import { jsonBlock, type Notification } from "./notification.ts";
 import type { ActiveSilence } from "./silences.ts";
 
 /**
@@ -119,9 +119,7 @@ export function digestBody(layout: DigestLayout): string {
     ...(rest > 0 ? [`…and ${rest} more, ${layout.more}`, ""] : []),
     ...layout.footer,
     ...(layout.footer.length > 0 ? [""] : []),
-    "```json",
-    JSON.stringify(layout.details, null, 2),
-    "```",
+    ...jsonBlock(layout.details),
   ].join("\n");
 }
 

@@ -2,7 +2,7 @@ import { leadSentence, metricUnit, nextSteps } from "./alert-text.ts";
 import type { MetricWidget } from "./cloudwatch-link.ts";
 import type { Episode, Verdict } from "./detection.ts";
 import { type MetricIdentity, metricKey, metricLabel } from "./metric.ts";
-import type { Notification } from "./notification.ts";
+import { jsonBlock, type Notification } from "./notification.ts";
 
 export type AnomalyEvent = "new-episode" | "escalated" | "resolved";
 
@@ -106,9 +106,7 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     `Graph (with the expected band): ${alert.consoleUrl}`,
     "",
     ...(alert.event === "resolved" ? [] : [...nextSteps(alert), ""]),
-    "```json",
-    JSON.stringify(details, null, 2),
-    "```",
+    ...jsonBlock(details),
   ].join("\n");
   return {
     action: alert.event === "resolved" ? "resolve" : "trigger",

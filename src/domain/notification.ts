@@ -37,3 +37,11 @@ export interface Notification {
    */
   graph?: MetricWidget;
 }
+
+/** The line that opens an alert body's machine-readable block (the runbook link goes before it). */
+export const JSON_BLOCK_START = "```json";
+
+/** An alert body's closing block: the details as indented JSON in a fenced block. */
+export function jsonBlock(details: unknown): string[] {
+  return [JSON_BLOCK_START, JSON.stringify(details, null, 2), "```"];
+}

@@ -1,4 +1,4 @@
-import type { Notification } from "./notification.ts";
+import { jsonBlock, type Notification } from "./notification.ts";
 
 /**
  * The page budget: at most `alerting.pageBudget` pages per hour per account. Past it, the pages
@@ -85,9 +85,7 @@ export function stormResolveNotification(
     body: [
       `The alert storm of ${hour}:00 UTC in ${scope} is over: every incident folded into it has resolved.`,
       "",
-      "```json",
-      JSON.stringify(details, null, 2),
-      "```",
+      ...jsonBlock(details),
     ].join("\n"),
     details,
     attributes: { event: "storm-resolved" },
@@ -126,13 +124,9 @@ export function stormNotification(
     "",
     "Next step: look for one cause first (a deploy, a backfill, a compromised principal); if it is planned work, add a silence with `vigil silence add`.",
     "",
-    "```json",
-    JSON.stringify(
-      { storm: { account: ctx.account ?? null, region: ctx.region, hour, folded: items } },
-      null,
-      2,
-    ),
-    "```",
+    ...jsonBlock({
+      storm: { account: ctx.account ?? null, region: ctx.region, hour, folded: items },
+    }),
   ].join("\n");
   return {
     action: "trigger",

@@ -1,7 +1,7 @@
 import { redactDocuments } from "./document-redaction.ts";
 import type { Finding } from "./finding.ts";
 import type { JournalRecord } from "./journal-record.ts";
-import type { Notification } from "./notification.ts";
+import { jsonBlock, type Notification } from "./notification.ts";
 import type { JournalOutcome } from "./outcomes.ts";
 import { OUTCOMES } from "./outcomes.ts";
 
@@ -267,13 +267,7 @@ export function remediationNotification(record: JournalRecord): Notification {
       `Vigil may remediate it again on the next finding: to keep it as is, ask security for an entry in remediation.exemptions.list (reason, approver, expiry).`,
     );
   }
-  lines.push(
-    `Journal record: ${record.id}`,
-    "",
-    "```json",
-    JSON.stringify(details, null, 2),
-    "```",
-  );
+  lines.push(`Journal record: ${record.id}`, "", ...jsonBlock(details));
   return {
     action: "trigger",
     dedupKey: remediationDedupKey(finding),
@@ -310,9 +304,7 @@ export function resolvedNotification(
     body: [
       `${resource.resourceId} (${where}) is no longer reported by ${resource.rule}: ${why}.`,
       "",
-      "```json",
-      JSON.stringify(details, null, 2),
-      "```",
+      ...jsonBlock(details),
     ].join("\n"),
     details,
     attributes: { outcome: "resolved", account: resource.account },
@@ -342,9 +334,7 @@ export function refusedSourceNotification(
       `An event from ${resource.rule} about ${resource.resourceId} (${where}) was refused and nothing was changed: ${why}.`,
       "Check who created or changed this Config rule (CloudTrail: PutConfigRule, PutEvaluations).",
       "",
-      "```json",
-      JSON.stringify(details, null, 2),
-      "```",
+      ...jsonBlock(details),
     ].join("\n"),
     details,
     attributes: { outcome: "refused", account: resource.account },
@@ -366,9 +356,7 @@ export function exemptionSourceNotification(source: string, problem: string): No
     body: [
       `${source}: ${problem}. No exemption was granted from it: resources it meant to exempt are handled like any other until it is fixed.`,
       "",
-      "```json",
-      JSON.stringify(details, null, 2),
-      "```",
+      ...jsonBlock(details),
     ].join("\n"),
     details,
     attributes: { outcome: "exemption-source", account: "central" },

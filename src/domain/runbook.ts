@@ -1,4 +1,4 @@
-import type { Notification } from "./notification.ts";
+import { JSON_BLOCK_START, type Notification } from "./notification.ts";
 import { type JournalOutcome, OUTCOMES } from "./outcomes.ts";
 
 /**
@@ -39,7 +39,7 @@ export function runbookLink(anchor: string, base: string = RUNBOOK_PATH): string
 export function withRunbook(notification: Notification, base?: string): Notification {
   const link = runbookLink(runbookAnchor(notification), base);
   const lines = notification.body.split("\n");
-  let jsonAt = lines.indexOf("```json");
+  let jsonAt = lines.indexOf(JSON_BLOCK_START);
   if (jsonAt < 0) jsonAt = lines.length;
   // The runbook closes the text; one blank line stays between the text and the JSON block.
   const runbookAt = jsonAt > 0 && lines[jsonAt - 1] === "" ? jsonAt - 1 : jsonAt;
