@@ -129,8 +129,9 @@ describe("configuration", () => {
       const resolved = setSettings(detection, detection.metricSets[0] as never);
       return [resolved.levelShiftBand, resolved.levelShiftSeconds];
     };
-    expect(shift({})).toEqual([0.6, 6 * 3600]);
-    expect(shift({ levelShiftFor: "90m" }, { levelShiftBand: 0 })).toEqual([0, 90 * 60]);
+    // Off by default; a set can turn it on.
+    expect(shift({})).toEqual([0, 6 * 3600]);
+    expect(shift({ levelShiftFor: "90m" }, { levelShiftBand: 0.6 })).toEqual([0.6, 90 * 60]);
     expect(errorOf({ detection: { defaults: { levelShiftBand: 3 }, metricSets: [] } })).toMatch(
       /levelShiftBand/,
     );

@@ -103,23 +103,26 @@ describe("backtest: synthetic series with known anomalies, at each setting", () 
     expect(counts[0]).toBeGreaterThan(counts[3] as number);
   });
 
-  it("slow ramp: caught late in the ramp up to k=4; at k=6 only by the level-shift rule, once it has lasted 6 h", async () => {
+  it("slow ramp: caught late in the ramp up to k=4; at k=6 only with the level-shift rule on, once it has lasted 6 h", async () => {
     const [metric] = (await backtestSeries([scenarios.slowRamp()], K)).metrics;
     for (const label of ["k=2.5", "k=3", "k=4"]) {
       const v = byLabel(metric as MetricBacktest, label);
       expect(v.flaggedPeriods).toBeGreaterThan(0);
       expect(Math.min(...flaggedAt(v))).toBeGreaterThanOrEqual(RAMP_FROM);
     }
+    // Defaults (the rule is off): the k = 6 band alone misses it.
+    expect(byLabel(metric as MetricBacktest, "k=6").flaggedPeriods).toBe(0);
     // The ramp never reaches 6σ, but it stays beyond 0.6 · 6 = 3.6σ for 6 hours.
-    const k6 = byLabel(metric as MetricBacktest, "k=6");
+    const [on] = (
+      await backtestSeries(
+        [scenarios.slowRamp()],
+        [variant("shift", { k: 6, levelShiftBand: 0.6 })],
+      )
+    ).metrics;
+    const k6 = byLabel(on as MetricBacktest, "shift");
     expect(k6.flaggedPeriods).toBeGreaterThan(0);
     expect(Math.min(...flaggedAt(k6))).toBeGreaterThanOrEqual(RAMP_FROM + 5 * HOUR);
     for (const episode of k6.episodes) expect(episode.peak.why).toMatch(/^level shift up for 6 h/);
-    // Off (levelShiftBand 0): the k = 6 band alone misses it, as before the rule.
-    const [off] = (
-      await backtestSeries([scenarios.slowRamp()], [variant("off", { k: 6, levelShiftBand: 0 })])
-    ).metrics;
-    expect(byLabel(off as MetricBacktest, "off").flaggedPeriods).toBe(0);
   });
 
   it("weekly pattern: mean-sd sees nothing; seasonal flags exactly the weekday-sized Saturday hour", async () => {
