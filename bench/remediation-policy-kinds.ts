@@ -3,11 +3,7 @@
  * each event an Access Analyzer finding on its own new resource whose policy has one public
  * statement.
  */
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutResourcePolicyCommand as PutTablePolicyCommand,
-} from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateRepositoryCommand,
   ECRClient,
@@ -35,6 +31,7 @@ import { S3_ACCESS_POINT_POLICY } from "../src/remediations/s3/s3-access-point-p
 import { VigilS3ControlClient } from "../src/remediations/s3/s3-control-client.ts";
 import type { RemediationHandlerResult } from "../src/wiring/remediation.ts";
 import type { BenchKind } from "./remediation-encryption.ts";
+import { createPublicTable } from "./resilience/kind-scenarios.ts";
 
 type Event = ReturnType<BenchKind["event"]>;
 
@@ -197,25 +194,11 @@ export async function resourcePolicyKinds(options: {
       );
       return FileSystemArn as string;
     }),
-    policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", async (i) => {
-      const { TableDescription } = await seedDynamodb.send(
-        new CreateTableCommand({
-          TableName: `bench-policy-${i}`,
-          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST",
-        }),
-      );
-      const arn = TableDescription?.TableArn as string;
-      // Public (moto does not enforce DynamoDB's block on public policies): a change by default.
-      await seedDynamodb.send(
-        new PutTablePolicyCommand({
-          ResourceArn: arn,
-          Policy: publicPolicy("dynamodb:GetItem", arn),
-        }),
-      );
-      return arn;
-    }),
+    policyKind("dynamodb-resource-policy", "access-analyzer-dynamodb-external", (i) =>
+      createPublicTable(seedDynamodb, `bench-policy-${i}`, (arn) =>
+        publicPolicy("dynamodb:GetItem", arn),
+      ),
+    ),
     {
       // A bucket finding whose only source is the access point (how Access Analyzer reports it).
       remediation: S3_ACCESS_POINT_POLICY,

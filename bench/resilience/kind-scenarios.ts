@@ -97,6 +97,28 @@ function client<C>(
   });
 }
 
+/**
+ * A new DynamoDB table whose resource policy grants `*` (moto does not enforce DynamoDB's block on
+ * public policies): a change with default settings. Returns its ARN.
+ */
+export async function createPublicTable(
+  dynamodb: DynamoDBClient,
+  TableName: string,
+  policy: (tableArn: string) => string,
+): Promise<string> {
+  const { TableDescription } = await dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  const arn = TableDescription?.TableArn as string;
+  await dynamodb.send(new PutTablePolicyCommand({ ResourceArn: arn, Policy: policy(arn) }));
+  return arn;
+}
+
 function publicPolicy(action: string, resource: string, root = false): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -442,23 +464,9 @@ export const KIND_SCENARIOS: readonly KindScenario[] = [
     write: /^(Put|Delete)ResourcePolicy$/,
     async setup(endpoint, event) {
       const dynamodb = client(DynamoDBClient, endpoint);
-      const { TableDescription } = await dynamodb.send(
-        new CreateTableCommand({
-          TableName: "acme-orders",
-          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST",
-        }),
+      event.detail.resource = await createPublicTable(dynamodb, "acme-orders", (arn) =>
+        publicPolicy("dynamodb:GetItem", arn),
       );
-      const arn = TableDescription?.TableArn as string;
-      // A public grant (moto does not enforce DynamoDB's block on them): a change with defaults.
-      await dynamodb.send(
-        new PutTablePolicyCommand({
-          ResourceArn: arn,
-          Policy: publicPolicy("dynamodb:GetItem", arn),
-        }),
-      );
-      event.detail.resource = arn;
     },
   },
   {
