@@ -81,34 +81,6 @@ export function evaluatedWeeksOf(
   return (Math.max(0, periods - insufficientData) * periodSeconds * 1000) / MS_PER_WEEK;
 }
 
-/** Summarises one setting's verdicts over the evaluated range. */
-export function summarizeVerdicts(
-  label: string,
-  settings: DetectionSettings,
-  range: TimeSpan,
-  verdicts: readonly Verdict[],
-  episodes: Episode[],
-): VariantOutcome {
-  let insufficientData = 0;
-  let noData = 0;
-  const flagged: Verdict[] = [];
-  for (const verdict of verdicts) {
-    if (verdict.status === "anomalous") flagged.push(verdict);
-    else if (verdict.status === "insufficient-data") insufficientData++;
-    else if (verdict.status === "no-data") noData++;
-  }
-  return {
-    label,
-    settings,
-    range,
-    periodsEvaluated: verdicts.length,
-    insufficientData,
-    noData,
-    flagged,
-    episodes,
-  };
-}
-
 function flaggedSpans(outcome: VariantOutcome): TimeSpan[] {
   const periodMs = outcome.settings.periodSeconds * 1000;
   return outcome.flagged.map((v) => ({ start: v.timestamp, end: v.timestamp + periodMs }));

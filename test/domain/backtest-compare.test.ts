@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   compareVariants,
   mergeSpans,
-  summarizeVerdicts,
+  type TimeSpan,
+  type VariantOutcome,
   weeksIn,
 } from "../../src/domain/backtest-compare.ts";
 import {
@@ -52,6 +53,27 @@ function run(
       settings.periodSeconds,
     ),
   );
+}
+
+/** One setting's outcome from per-period verdicts, as the backtest builds it from its columns. */
+function summarizeVerdicts(
+  label: string,
+  settings: DetectionSettings,
+  range: TimeSpan,
+  verdicts: readonly Verdict[],
+  episodes: VariantOutcome["episodes"],
+): VariantOutcome {
+  const count = (status: VerdictStatus) => verdicts.filter((v) => v.status === status).length;
+  return {
+    label,
+    settings,
+    range,
+    periodsEvaluated: verdicts.length,
+    insufficientData: count("insufficient-data"),
+    noData: count("no-data"),
+    flagged: verdicts.filter((v) => v.status === "anomalous"),
+    episodes,
+  };
 }
 
 function outcome(label: string, verdicts: Verdict[], settings = DEFAULT_DETECTION_SETTINGS) {
