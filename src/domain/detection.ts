@@ -36,7 +36,11 @@ export interface DetectionSettings {
    * is anomalous at once. 1 = every period beyond the band.
    */
   confirmPeriods: number;
-  /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
+  /**
+   * This many anomalous periods in one episode make it critical (short normal blips inside it do not
+   * reset the count). Periods only the level-shift rule flagged do not count: a lasting shift stays
+   * a warning unless it reaches criticalK or the k·σ band.
+   */
   sustainedPeriods: number;
   /**
    * Quiet time that closes an episode (re-arms the alert), in seconds: this long without an
@@ -154,7 +158,17 @@ export interface Verdict {
    * makes the period anomalous whatever the band says (unless the drop is below minAbsoluteDelta).
    */
   stoppedPeriods?: number;
+  /** Only on anomalous verdicts: the rule that flagged the period (see AnomalyRule). */
+  rule?: AnomalyRule;
 }
+
+/**
+ * Which rule made a period anomalous: beyond the k·σ band (confirmed or extreme), the level-shift
+ * rule alone (inside the band, but beyond levelShiftBand·k·σ for levelShiftSeconds), or the
+ * stopped-reporting rule. Episodes escalate through sustainedPeriods on every rule but the level
+ * shift: a benign new level (a deploy) is worth a message, not a page.
+ */
+export type AnomalyRule = "band" | "level-shift" | "stopped-reporting";
 
 /** Consecutive anomalous periods of one metric, counted as one incident. */
 export interface Episode {

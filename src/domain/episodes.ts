@@ -13,7 +13,9 @@
  *    over (a metric that stops reporting mid-incident must not look resolved).
  *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when the episode has accumulated
  *    sustainedPeriods anomalous periods (the short normal blips an open episode tolerates do not reset that
- *    count); warning otherwise.
+ *    count); warning otherwise. Periods only the level-shift rule flagged (verdict.rule "level-shift") are
+ *    part of the episode but do not count towards sustainedPeriods: a lasting shift inside the k·σ band
+ *    (a deploy that moved the level) stays a warning; it escalates once its periods pass the band.
  *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
  *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
  */
@@ -30,6 +32,8 @@ interface Draft {
   start: number;
   end: number;
   anomalousPeriods: number;
+  /** Anomalous periods that count towards sustainedPeriods: all but level-shift-only ones. */
+  escalatingPeriods: number;
   peak: Verdict;
   peakMagnitude: number;
   sawCriticalZ: boolean;
@@ -84,7 +88,7 @@ export function episodesOf(
     end: episode.end,
     anomalousPeriods: episode.anomalousPeriods,
     severity:
-      episode.sawCriticalZ || episode.anomalousPeriods >= settings.sustainedPeriods
+      episode.sawCriticalZ || episode.escalatingPeriods >= settings.sustainedPeriods
         ? "critical"
         : "warning",
     peak: episode.peak,
@@ -98,11 +102,13 @@ export function episodesOf(
       if (!verdict) throw new Error("internal: fewer flagged verdicts than anomalous periods");
       const magnitude = Math.abs(verdict.z ?? 0);
       const critical = magnitude >= settings.criticalK || verdict.severity === "critical";
+      const escalating = verdict.rule === "level-shift" ? 0 : 1;
       if (draft === null) {
         draft = {
           start: verdict.timestamp,
           end: verdict.timestamp,
           anomalousPeriods: 1,
+          escalatingPeriods: escalating,
           peak: verdict,
           peakMagnitude: magnitude,
           sawCriticalZ: critical,
@@ -110,6 +116,7 @@ export function episodesOf(
       } else {
         draft.end = verdict.timestamp;
         draft.anomalousPeriods++;
+        draft.escalatingPeriods += escalating;
         draft.sawCriticalZ ||= critical;
         if (magnitude > draft.peakMagnitude) {
           draft.peak = verdict;

@@ -20,18 +20,22 @@ const METRIC: MetricIdentity = {
 // k = 3, criticalK = 6, sustainedPeriods = 3, rearmQuietPeriods = 3, direction "up".
 const SETTINGS: DetectionSettings = { ...MEAN_SD_SETTINGS };
 
-/** Compact timeline: "A" anomalous (z 4), "C" anomalous (z 7), "n" normal (z 0.5), "l" normal but
- *  near the threshold (z 2.9), "-" no-data, "?" insufficient-data. */
+/** Compact timeline: "A" anomalous (z 4), "C" anomalous (z 7), "S" anomalous by the level-shift rule
+ *  alone (z 2, inside the band), "n" normal (z 0.5), "l" normal but near the threshold (z 2.9),
+ *  "-" no-data, "?" insufficient-data. */
 function timeline(pattern: string, metric = METRIC): Verdict[] {
   return [...pattern].map((symbol, i) => {
-    const z = { A: 4, C: 7, n: 0.5, l: 2.9, "-": null, "?": null }[symbol];
+    const z = { A: 4, C: 7, S: 2, n: 0.5, l: 2.9, "-": null, "?": null }[symbol];
     if (z === undefined) throw new Error(`unknown symbol ${symbol}`);
-    return verdict(i, statusOf(symbol), z, metric);
+    const period = verdict(i, statusOf(symbol), z, metric);
+    if (symbol === "S") period.rule = "level-shift";
+    else if (period.status === "anomalous") period.rule = "band";
+    return period;
   });
 }
 
 function statusOf(symbol: string): VerdictStatus {
-  if (symbol === "A" || symbol === "C") return "anomalous";
+  if (symbol === "A" || symbol === "C" || symbol === "S") return "anomalous";
   if (symbol === "-") return "no-data";
   if (symbol === "?") return "insufficient-data";
   return "normal";
@@ -114,6 +118,22 @@ describe("buildEpisodes", () => {
     expect(buildEpisodes(timeline("AAA"), SETTINGS)[0]?.severity).toBe("critical");
     // A short blip inside the episode does not reset the count.
     expect(buildEpisodes(timeline("AAnA"), SETTINGS)[0]?.severity).toBe("critical");
+  });
+
+  it("a level shift stays a warning however long it lasts; band periods inside it still escalate", () => {
+    const shift = buildEpisodes(timeline("SSSSSSSSSSSS"), SETTINGS);
+    expect(shift).toHaveLength(1);
+    expect(shift[0]?.severity).toBe("warning");
+    expect(shift[0]?.anomalousPeriods).toBe(12);
+    // Two band periods are not sustained, with or without a shift around them.
+    expect(buildEpisodes(timeline("SSAASS"), SETTINGS)[0]?.severity).toBe("warning");
+    // The third band period escalates, whether or not the shift came first.
+    expect(buildEpisodes(timeline("SSSASASA"), SETTINGS)[0]?.severity).toBe("critical");
+    // A period past criticalK escalates at once.
+    expect(buildEpisodes(timeline("SSSSC"), SETTINGS)[0]?.severity).toBe("critical");
+    // A verdict without a rule (older callers) counts as the band, as before.
+    const unmarked = timeline("AAA").map(({ rule: _rule, ...rest }) => rest);
+    expect(buildEpisodes(unmarked, SETTINGS)[0]?.severity).toBe("critical");
   });
 
   it("is critical at once when one period has |z| ≥ criticalK", () => {

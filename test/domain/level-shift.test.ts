@@ -62,10 +62,30 @@ describe("level-shift rule", () => {
     expect(first.z).toBeLessThan(-3);
     expect(first.severity).toBe("warning");
     expect(first.why).toMatch(
-      /^level shift down for 6 h: observed 91\.3 is [34]\.\dσ below expected 10[45](\.5)?, every period of the last 6 h beyond 9\d\.\d+ \(3σ; robust: median and quantile spread of 720 hourly periods\)$/,
+      /^level shift down for 6 h: observed 91\.3 is [34]\.\dσ below expected 10[45](\.5)?, every period of the last 6 h beyond 9\d\.\d+ \(3σ; robust: median and quantile spread of 720 hourly periods\); a shift inside the 5σ band stays a warning, however long it lasts$/,
     );
+    expect(first.rule).toBe("level-shift");
     // One incident, one alert: the shift is a single episode.
     expect(buildEpisodes(verdicts, ROBUST)).toHaveLength(1);
+  });
+
+  it("a shift that lasts a day stays one warning episode; past the band for sustainedPeriods it escalates", () => {
+    const day = judgeAll(Array(24).fill(shifted));
+    const [episode] = buildEpisodes(day, ROBUST);
+    expect(episode?.anomalousPeriods).toBe(19);
+    expect(episode?.severity).toBe("warning");
+    expect(day.filter((v) => v.status === "anomalous").every((v) => v.rule === "level-shift")).toBe(
+      true,
+    );
+
+    // The same shift, then four hours 7σ below (past the 5σ band, under criticalK 9). The first is
+    // not yet confirmed by the band (confirmPeriods 2), so the shift rule still names it; the third
+    // band period makes the episode critical.
+    const deeper = judgeAll([...Array(8).fill(shifted), ...Array(4).fill(104.5 - 7 * 3.3)]);
+    expect(deeper.slice(-4).map((v) => v.rule)).toEqual(["level-shift", "band", "band", "band"]);
+    expect(deeper.slice(-4).every((v) => v.severity === "warning")).toBe(true);
+    expect(buildEpisodes(deeper.slice(0, -1), ROBUST)[0]?.severity).toBe("warning");
+    expect(buildEpisodes(deeper, ROBUST)[0]?.severity).toBe("critical");
   });
 
   it("does not fire when the run is shorter than the duration, broken by one normal period, or below levelShiftBand·k", () => {

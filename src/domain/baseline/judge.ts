@@ -149,6 +149,7 @@ function judgePeriod(
   // Set after the literal, not spread into it: one verdict per judged period (2 million in a
   // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
   if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
+  if (anomalous) verdict.rule = byBand ? "band" : shifted ? "level-shift" : "stopped-reporting";
   if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
@@ -157,7 +158,7 @@ function judgePeriod(
   let why: string;
   const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
   if (shifted && shift) {
-    why = `level shift ${shift.side} for ${shift.duration}: ${comparison}, every period of the last ${shift.duration} beyond ${formatNumber(shift.threshold)} (${formatNumber(shift.k)}σ; ${basis})`;
+    why = `level shift ${shift.side} for ${shift.duration}: ${comparison}, every period of the last ${shift.duration} beyond ${formatNumber(shift.threshold)} (${formatNumber(shift.k)}σ; ${basis}); a shift inside the ${formatNumber(settings.k)}σ band stays a warning, however long it lasts`;
   } else if (stopped) {
     why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
   } else if (anomalous) {
