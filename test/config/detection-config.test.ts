@@ -129,9 +129,10 @@ describe("configuration", () => {
       const resolved = setSettings(detection, detection.metricSets[0] as never);
       return [resolved.levelShiftBand, resolved.levelShiftSeconds];
     };
-    // Off by default; a set can turn it on.
-    expect(shift({})).toEqual([0, 6 * 3600]);
-    expect(shift({ levelShiftFor: "90m" }, { levelShiftBand: 0.6 })).toEqual([0.6, 90 * 60]);
+    // On by default (0.6 of k for 6 h); a set can turn it off or change it.
+    expect(shift({})).toEqual([0.6, 6 * 3600]);
+    expect(shift({}, { levelShiftBand: 0 })).toEqual([0, 6 * 3600]);
+    expect(shift({ levelShiftFor: "90m" }, { levelShiftBand: 0.5 })).toEqual([0.5, 90 * 60]);
     expect(errorOf({ detection: { defaults: { levelShiftBand: 3 }, metricSets: [] } })).toMatch(
       /levelShiftBand/,
     );
