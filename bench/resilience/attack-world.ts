@@ -32,12 +32,9 @@ import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import type { AccessAnalyzerFindingEvent } from "../../src/events/access-analyzer-finding.ts";
 import type { ConfigComplianceChangeEvent } from "../../src/events/config-compliance-change.ts";
 import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
-import {
-  type IntakeResult,
-  intakeAccessAnalyzerEvent,
-  intakeConfigEvent,
-  isIgnored,
-} from "../../src/usecases/intake.ts";
+import { type IntakeResult, isIgnored } from "../../src/usecases/intake.ts";
+import { intakeAccessAnalyzerEvent } from "../../src/usecases/intake-access-analyzer.ts";
+import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
 import {
   handleIntakeResult,
   type RemediationOutcome,
