@@ -39,7 +39,7 @@ import {
 } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { isIgnored } from "../../src/usecases/intake.ts";
 import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
-import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
+import { claimKeyFor } from "../../src/usecases/remediation-claims.ts";
 import {
   ACCOUNT,
   ADMIN,

@@ -14,7 +14,8 @@ import { unsupportedDetailType } from "../events/detail-types.ts";
 import { type IntakeDeps, type IntakeResult, isIgnored } from "../usecases/intake.ts";
 import { intakeConfigEvent } from "../usecases/intake-config.ts";
 import { intakeAnalyzerEvent } from "../usecases/intake-unused-access.ts";
-import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
+import { remediateFinding } from "../usecases/remediate-finding.ts";
+import type { RemediationOutcome } from "../usecases/remediation-deps.ts";
 import {
   previewUndo,
   type UndoOutcome,
