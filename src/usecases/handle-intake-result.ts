@@ -1,6 +1,7 @@
 // After intake, what a handler does with the result: remediate the finding, or tell people about
 // a refused source or an incident the ignored event cleared.
 import { describeError } from "../domain/aws-errors.ts";
+import type { Notification } from "../domain/notification.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { OUTCOMES } from "../domain/outcomes.ts";
 import {
@@ -27,26 +28,14 @@ export async function handleIntakeResult(
   result: IntakeResult,
 ): Promise<HandledEvent> {
   if (isIgnored(result)) {
+    // A refused source pages people; otherwise an event that cleared a resource resolves its
+    // incident.
     if (result.refused) {
-      try {
-        await deps.notifier.notify(refusedSourceNotification(result.refused, result.refused.why));
-      } catch (error) {
-        deps.logger.error("refusal notification not delivered", {
-          eventId: result.eventId,
-          error: describeError(error),
-        });
-      }
-      return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
-    }
-    if (result.cleared) {
-      try {
-        await deps.notifier.notify(resolvedNotification(result.cleared, result.cleared.why));
-      } catch (error) {
-        deps.logger.error("resolve notification not delivered", {
-          eventId: result.eventId,
-          error: describeError(error),
-        });
-      }
+      const { refused } = result;
+      await tell(deps, result.eventId, "refusal", refusedSourceNotification(refused, refused.why));
+    } else if (result.cleared) {
+      const { cleared } = result;
+      await tell(deps, result.eventId, "resolve", resolvedNotification(cleared, cleared.why));
     }
     return { ok: true, eventId: result.eventId, outcome: "ignored", reason: result.reason };
   }
@@ -59,4 +48,21 @@ export async function handleIntakeResult(
     findingId: outcome.findingId,
     journalId: outcome.journalId,
   };
+}
+
+/** Best effort: the event is handled whether or not its message goes out (the failure is logged). */
+async function tell(
+  deps: RemediationDeps,
+  eventId: string,
+  what: "refusal" | "resolve",
+  notification: Notification,
+): Promise<void> {
+  try {
+    await deps.notifier.notify(notification);
+  } catch (error) {
+    deps.logger.error(`${what} notification not delivered`, {
+      eventId,
+      error: describeError(error),
+    });
+  }
 }

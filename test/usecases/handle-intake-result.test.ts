@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { handleIntakeResult } from "../../src/usecases/handle-intake-result.ts";
-import { awsError, makeFinding } from "./fakes.ts";
+import { awsError, logLines, makeFinding } from "./fakes.ts";
 import { setup } from "./runner-support.ts";
 
 describe("handleIntakeResult", () => {
@@ -64,4 +64,38 @@ describe("handleIntakeResult", () => {
       journalId: "j1",
     });
   });
+
+  it.each([
+    ["refused", "refusal notification not delivered"],
+    ["cleared", "resolve notification not delivered"],
+  ] as const)(
+    "a %s event whose message is lost is still handled; the loss is logged at ERROR",
+    async (field, message) => {
+      const { deps } = setup();
+      deps.notifier.notify = async () => {
+        throw awsError("InternalError", 500);
+      };
+      const resource = {
+        account: "123456789012",
+        region: "eu-west-1",
+        resourceId: "b",
+        rule: "r",
+        why: "why",
+      };
+      const result = await handleIntakeResult(deps, {
+        ignored: true,
+        reason: "why",
+        eventId: "e",
+        [field]: resource,
+      });
+      expect(result).toEqual({ ok: true, eventId: "e", outcome: "ignored", reason: "why" });
+      expect(logLines(deps.logger)).toEqual([
+        expect.objectContaining({
+          level: "error",
+          message,
+          attributes: expect.objectContaining({ eventId: "e" }),
+        }),
+      ]);
+    },
+  );
 });
