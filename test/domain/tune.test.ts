@@ -62,8 +62,9 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           minAbsoluteDelta: fc.constantFrom(0, 2, 20, 200),
           direction: fc.constantFrom("up" as const, "down" as const, "both" as const),
           missingData: fc.constantFrom("zero" as const, "gap" as const),
-          levelShiftBand: fc.constantFrom(0, 0.5, 0.8),
-          levelShiftSeconds: fc.constantFrom(3600, 3 * 3600),
+          // 0.6 for 6 h: the shipped default.
+          levelShiftBand: fc.constantFrom(0, 0.5, 0.6, 0.8),
+          levelShiftSeconds: fc.constantFrom(3600, 3 * 3600, 6 * 3600),
         }),
         ({ series: index, ...changes }) => {
           const series = seriesList[index] as MetricSeries;
