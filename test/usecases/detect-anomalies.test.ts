@@ -201,6 +201,49 @@ describe("detectAnomalies", () => {
     expect(events[6]).toBeUndefined();
   });
 
+  it("a level shift inside the band is one warning to SNS: never paged, never escalated, however long it lasts", async () => {
+    // 40 days of 100 … 109 (robust σ ≈ 3.3), then 4σ below for 12 hours: beyond the shift threshold
+    // (0.6 · k = 3σ), inside the 5σ band.
+    const points = Array.from({ length: 40 * 24 }, (_, i) => ({
+      timestamp: EVALUATED - (40 * 24 - i) * HOUR,
+      value: 100 + (i % 10),
+    }));
+    for (let hour = 0; hour < 12; hour++)
+      points.push({ timestamp: EVALUATED + hour * HOUR, value: 104.5 - 4 * 3.3 });
+    const source = new FakeMetricSource([seriesFrom(bucket("analytics"), 3600, points)]);
+    const shipped = parseConfig({
+      detection: {
+        defaults: { method: "robust", k: 5, criticalK: 9, confirmPeriods: 2, rearmQuiet: "8h" },
+        metricSets: [
+          {
+            name: "egress",
+            builtin: "egress",
+            settings: { direction: "both", minAbsoluteDelta: 0 },
+          },
+        ],
+      },
+    }).detection;
+    const events: Array<string | undefined> = [];
+    const sent: Notification[] = [];
+    for (let hour = 0; hour < 12; hour++) {
+      const { deps: d, notifier } = deps(source, NOW + hour * HOUR);
+      const report = await detectAnomalies({ ...d, config: shipped });
+      events.push(report.results[0]?.alert);
+      sent.push(...notifier.sent);
+      if (hour >= 5) expect(report.results[0]?.verdict.rule).toBe("level-shift");
+    }
+    // The 6th shifted hour opens the episode; the six after it neither escalate nor re-alert.
+    expect(events).toEqual([
+      ...Array(5).fill(undefined),
+      "new-episode",
+      ...Array(6).fill(undefined),
+    ]);
+    expect(sent.map((n) => n.destinations)).toEqual([["sns"]]);
+    expect(sent[0]?.subject).toMatch(/^\[Vigil WARNING\]/);
+    expect(sent[0]?.body).toContain("level shift down for 6 h");
+    expect(sent[0]?.body).toContain("stays a warning, however long it lasts");
+  });
+
   it("keeps evaluating the other metrics when one batch fails, and reports the partial failure", async () => {
     const source = new FakeMetricSource([hourly(bucket("a"), GB, 1), hourly(bucket("b"), GB, 2)]);
     source.failing.set(
