@@ -52,6 +52,14 @@ export interface DetectionSettings {
   levelShiftBand: number;
   /** How long a level shift must persist (seconds, whole periods of the metric). */
   levelShiftSeconds: number;
+  /**
+   * The "seen before" band: the threshold on each side widens to the window's seenBefore-th largest
+   * deviation on that side when that is beyond k·σ, so a metric whose bursts routinely go to 20σ
+   * does not page for its next ordinary burst ("the last 30 days went this far 10 times"); a burst
+   * beyond anything the window saw that often still pages. 0 = off. Measured per engine on its own
+   * residuals (robust: from the median; seasonal: from the slot); mean-sd has no tail.
+   */
+  seenBefore: number;
   /** Time ranges (epoch ms, start inclusive, end exclusive) left out of baselines: confirmed incidents. */
   excludedRanges: ReadonlyArray<{ start: number; end: number }>;
 }
@@ -92,6 +100,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   // (deploys) once they are sustained: 4.43 → 5.53 pages a day, past the ≤ 5 budget. Opt in: 0.6.
   levelShiftBand: 0,
   levelShiftSeconds: 6 * 3600,
+  seenBefore: 20,
   excludedRanges: [],
 };
 
@@ -154,6 +163,13 @@ export interface Verdict {
    * makes the period anomalous whatever the band says (unless the drop is below minAbsoluteDelta).
    */
   stoppedPeriods?: number;
+  /**
+   * Set when the seenBefore rule is on and the engine measured a tail: the window's seenBefore-th
+   * largest deviation above / below expected (metric unit). The thresholds are widened to it when
+   * it exceeds k·σ; `vigil tune` re-judges candidate k and floors against it.
+   */
+  tailUp?: number;
+  tailDown?: number;
 }
 
 /** Consecutive anomalous periods of one metric, counted as one incident. */

@@ -29,6 +29,7 @@ const settingsArb = fc.record({
   missingData: fc.constantFrom("zero", "gap", "auto"),
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietSeconds: fc.constantFrom(3600, 4 * 3600),
+  seenBefore: fc.constantFrom(0, 2, 20),
 });
 
 const pointsArb = fc

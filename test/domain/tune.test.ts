@@ -64,6 +64,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           missingData: fc.constantFrom("zero" as const, "gap" as const),
           levelShiftBand: fc.constantFrom(0, 0.5, 0.8),
           levelShiftSeconds: fc.constantFrom(3600, 3 * 3600),
+          seenBefore: fc.constantFrom(0, 3, 20),
         }),
         ({ series: index, ...changes }) => {
           const series = seriesList[index] as MetricSeries;
