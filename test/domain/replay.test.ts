@@ -75,6 +75,8 @@ describe("replayColumns", () => {
           expect(at.z).toEqual(from((verdict) => verdict.z));
           expect(at.upper).toEqual(from((verdict) => verdict.upperThreshold));
           expect(at.lower).toEqual(from((verdict) => verdict.lowerThreshold));
+          expect(at.tailUp).toEqual(from((verdict) => verdict.tailUp ?? null));
+          expect(at.tailDown).toEqual(from((verdict) => verdict.tailDown ?? null));
           expect(columns.flagged).toEqual(
             verdicts.verdicts.filter((verdict) => verdict.status === "anomalous"),
           );

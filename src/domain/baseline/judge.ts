@@ -132,6 +132,9 @@ function judgePeriod(
     const status: StatusCode = anomalous ? STATUS.anomalous : STATUS.normal;
     const cell = index - context.window;
     columns.judged(cell, status, observed, expected, sigma, z, upperThreshold, lowerThreshold);
+    if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
+      columns.tails(cell, tailUp, tailDown);
+    }
     if (!anomalous) return undefined;
   }
 
