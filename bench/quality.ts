@@ -1,6 +1,7 @@
 /**
  * `npm run bench quality [-- --setting "k=4" … --only-settings --per-file]`: detection quality on the
- * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score.
+ * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score;
+ * --false-episodes lists every false episode with what the window had already seen.
  *
  * Every file goes through what `vigil backtest --input FILE --stat Average` does with the shipped
  * vigil.config.yaml (file reader, backtest use case, baseline engine, episodes), watching both
@@ -18,6 +19,8 @@ import { median } from "simple-statistics";
 import { parseMetricFile } from "../src/adapters/file-metric-source.ts";
 import { parseSettingVariant } from "../src/cli/backtest.ts";
 import { parseConfigText } from "../src/config/load.ts";
+import type { Episode } from "../src/domain/detection.ts";
+import { type MetricSeries, seriesPoints } from "../src/domain/metric.ts";
 import { runBacktest, type SettingsVariant } from "../src/usecases/backtest.ts";
 import { loadNab, type NabFile, rowAtOrAfter } from "./quality/nab-corpus.ts";
 import {
@@ -43,6 +46,8 @@ interface FileOutcome {
   scoredDays: number;
   /** Hours from each hit window's first row to its first detection. */
   delaysHours: number[];
+  /** One line per false episode (--false-episodes). */
+  falseEpisodes: string[];
 }
 
 export interface QualityRow {
@@ -87,7 +92,9 @@ async function evaluateFile(
   file: NabFile,
   config: ReturnType<typeof parseConfigText>,
   variants: SettingsVariant[],
+  args: readonly string[],
 ): Promise<FileOutcome[]> {
+  const windowDays = config.detection.defaults.windowDays ?? 30;
   const series = parseMetricFile(file.text, "csv", file.name, { stat: "Average" });
   const report = await runBacktest(
     { clock: () => Date.now() },
@@ -120,10 +127,73 @@ async function evaluateFile(
     return {
       file,
       scores,
+      falseEpisodes: args.includes("--false-episodes")
+        ? describeFalseEpisodes(file, series, variant.episodes, windowDays)
+        : [],
       scoredDays: ((file.timestamps.at(-1) as number) - probationEnd) / DAY,
       delaysHours,
     };
   });
+}
+
+/**
+ * --false-episodes: one line per scored false episode, to see where they come from: start, length,
+ * peak z, the rule and engine that fired (from the why-line), hours since the previous episode of
+ * the file ended (a re-fire of one incident after the rearm?), and how far the window before it
+ * already went on the same side, in the peak's σ: its largest residual and how many separate
+ * bursts (runs of periods) reached k σ and half the peak's |z|.
+ */
+function describeFalseEpisodes(
+  file: NabFile,
+  series: MetricSeries,
+  episodes: readonly Episode[],
+  windowDays: number,
+): string[] {
+  const points = seriesPoints(series);
+  const probation = probationaryRows(file.rows);
+  const lines: string[] = [];
+  let previousEnd: number | undefined;
+  for (const episode of episodes) {
+    const row = rowAtOrAfter(file.timestamps, episode.start);
+    const gap = previousEnd === undefined ? "-" : ((episode.start - previousEnd) / HOUR).toFixed(0);
+    previousEnd = episode.end;
+    if (row < probation || file.windows.some((w) => row >= w.first && row <= w.last)) continue;
+    const { peak } = episode;
+    const z = peak.z ?? 0;
+    const side = Math.sign(z);
+    const expected = peak.expected ?? 0;
+    const sigma = peak.sigma ?? 1;
+    const k = Math.abs((peak.upperThreshold ?? peak.lowerThreshold ?? expected) - expected) / sigma;
+    let maxResidual = 0;
+    const runs = { k: 0, half: 0 };
+    let inRun = { k: false, half: false };
+    for (const point of points) {
+      if (point.timestamp < episode.start - windowDays * DAY) continue;
+      if (point.timestamp >= episode.start) break;
+      const residual = (side * (point.value - expected)) / sigma;
+      maxResidual = Math.max(maxResidual, residual);
+      const now = { k: residual > k, half: residual >= Math.abs(z) / 2 };
+      if (now.k && !inRun.k) runs.k++;
+      if (now.half && !inRun.half) runs.half++;
+      inRun = now;
+    }
+    const rule = peak.why.startsWith("level shift")
+      ? "shift"
+      : peak.why.startsWith("stopped")
+        ? "stopped"
+        : Math.abs(z) >= 9
+          ? "band-extreme"
+          : "band-confirmed";
+    const engine = peak.why.includes("strong daily cycle")
+      ? "daily"
+      : peak.why.includes("robust:")
+        ? "robust"
+        : "seasonal";
+    lines.push(
+      `FALSE ${file.name} ${new Date(episode.start).toISOString().slice(0, 16)} dur ${((episode.end - episode.start) / HOUR + peak.periodSeconds / 3600).toFixed(1)}h n ${episode.anomalousPeriods} z ${z.toFixed(1)} ${rule} ${engine} gap ${gap}h winMax ${maxResidual.toFixed(1)} runs>k ${runs.k} runs>=z/2 ${runs.half}`,
+    );
+  }
+  return lines;
 }
 
 function table(rows: readonly QualityRow[]): string {
@@ -180,7 +250,7 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
   const started = performance.now();
   const perVariant: FileOutcome[][] = variants.map(() => []);
   for (const file of loaded.files) {
-    const outcomes = await evaluateFile(file, config, variants);
+    const outcomes = await evaluateFile(file, config, variants, args);
     outcomes.forEach((outcome, index) => {
       perVariant[index]?.push(outcome);
     });
@@ -212,6 +282,9 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
           `  ${o.file.name.padEnd(56)} hit ${s.windowsHit}/${o.file.windows.length}  false ${String(s.falsePositives).padStart(3)}  raw ${s.raw.toFixed(2)}`,
         );
       }
+    }
+    if (args.includes("--false-episodes")) {
+      for (const o of outcomes) for (const line of o.falseEpisodes) console.log(line);
     }
     lines.push({
       bench: "quality",

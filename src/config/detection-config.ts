@@ -50,6 +50,8 @@ export const settingsSchema = z
     levelShiftBand: z.number().nonnegative().max(1),
     /** How long a level shift must persist: "6h" (a duration, like rearmQuiet). */
     levelShiftFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
+    /** The "seen before" band: widen to the window's N-th largest deviation on each side; 0 = off. */
+    seenBefore: z.number().int().nonnegative().max(1000),
     excludedRanges: z
       .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
       .refine((ranges) => ranges.every((r) => Date.parse(r.start) < Date.parse(r.end)), {

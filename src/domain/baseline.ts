@@ -49,7 +49,7 @@ function engineFor(settings: DetectionSettings, grid: Grid, window: number): Bas
     case "seasonal":
       return new SeasonalBaseline(grid, window, slotsPerWeek as number, settings);
     case "robust":
-      return new RobustBaseline(grid, window);
+      return new RobustBaseline(grid, window, settings.seenBefore);
     case "auto": {
       const slotsPerDay =
         SECONDS_PER_DAY % settings.periodSeconds === 0
@@ -59,7 +59,7 @@ function engineFor(settings: DetectionSettings, grid: Grid, window: number): Bas
         grid,
         window,
         slotsPerWeek,
-        new RobustBaseline(grid, window),
+        new RobustBaseline(grid, window, settings.seenBefore),
         slotsPerWeek ? new SeasonalBaseline(grid, window, slotsPerWeek, settings) : undefined,
         // Daily periods have one slot a day: no time of day to compare.
         slotsPerDay && slotsPerDay > 1

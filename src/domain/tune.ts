@@ -153,8 +153,9 @@ export function rejudgeStatuses(
       statuses.push("insufficient-data");
       continue;
     }
-    const upper = expected + k * sigma;
-    const lower = expected - k * sigma;
+    // The "seen before" band: the tail the engine measured does not depend on k or the floors.
+    const upper = expected + Math.max(k * sigma, verdict.tailUp ?? 0);
+    const lower = expected - Math.max(k * sigma, verdict.tailDown ?? 0);
     const above = direction !== "down" && observed > upper;
     const below = direction !== "up" && observed < lower;
     const statisticalSigma = Math.max(

@@ -27,6 +27,9 @@ export class VerdictColumns {
   readonly z: Float64Array;
   readonly upper: Float64Array;
   readonly lower: Float64Array;
+  /** The seen-before tails (Verdict.tailUp / tailDown); NaN where the verdict has none. */
+  readonly tailUp: Float64Array;
+  readonly tailDown: Float64Array;
 
   /** `start`: epoch ms of cell 0; cell i is the period start + i·periodMs. */
   constructor(
@@ -42,6 +45,8 @@ export class VerdictColumns {
     this.z = column();
     this.upper = column();
     this.lower = column();
+    this.tailUp = column();
+    this.tailDown = column();
   }
 
   /** A judged period (normal or anomalous); a threshold of a side not watched is null. */
@@ -62,6 +67,12 @@ export class VerdictColumns {
     this.z[cell] = z;
     if (upper !== null) this.upper[cell] = upper;
     if (lower !== null) this.lower[cell] = lower;
+  }
+
+  /** The seen-before tails of a judged period (only when the rule is on and the engine has one). */
+  tails(cell: number, up: number, down: number): void {
+    this.tailUp[cell] = up;
+    this.tailDown[cell] = down;
   }
 
   /** A period not judged: only its status and observed value (NaN when none). */

@@ -29,6 +29,7 @@ const settingsArb = fc.record({
   missingData: fc.constantFrom("zero", "gap", "auto"),
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietSeconds: fc.constantFrom(3600, 4 * 3600),
+  seenBefore: fc.constantFrom(0, 2, 20),
 });
 
 const pointsArb = fc
@@ -74,6 +75,8 @@ describe("replayColumns", () => {
           expect(at.z).toEqual(from((verdict) => verdict.z));
           expect(at.upper).toEqual(from((verdict) => verdict.upperThreshold));
           expect(at.lower).toEqual(from((verdict) => verdict.lowerThreshold));
+          expect(at.tailUp).toEqual(from((verdict) => verdict.tailUp ?? null));
+          expect(at.tailDown).toEqual(from((verdict) => verdict.tailDown ?? null));
           expect(columns.flagged).toEqual(
             verdicts.verdicts.filter((verdict) => verdict.status === "anomalous"),
           );

@@ -4,7 +4,7 @@ import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
-import { type MetricSeries, sliceSeries } from "../../src/domain/metric.ts";
+import { type MetricSeries, seriesPoints, sliceSeries } from "../../src/domain/metric.ts";
 import {
   episodeSpans,
   rejudgeLead,
@@ -39,6 +39,15 @@ function raw(series: MetricSeries, settings: DetectionSettings, lead = 0) {
   });
 }
 
+/** The flat scenario with a burst to 5× its level every 29 hours: a tail seenBefore widens to. */
+function bursty(): MetricSeries {
+  const flat = scenarios.flat();
+  const points = seriesPoints(flat).map((p, i) =>
+    i % 29 === 7 ? { ...p, value: p.value * 5 } : p,
+  );
+  return seriesFrom(flat.metric, 3600, points);
+}
+
 describe("rejudgeStatuses mirrors the engine's judge step", () => {
   // The tuner re-applies k and floors to raw verdicts instead of re-running the engine per grid cell:
   // this keeps the shortcut honest if baseline.ts changes.
@@ -47,6 +56,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
     scenarios.weekly(),
     scenarios.gaps(),
     scenarios.flat(),
+    bursty(),
   ];
   it("gives exactly the engine's statuses for random settings", () => {
     fc.assert(
@@ -65,6 +75,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           // 0.6 for 6 h: the shipped default.
           levelShiftBand: fc.constantFrom(0, 0.5, 0.6, 0.8),
           levelShiftSeconds: fc.constantFrom(3600, 3 * 3600, 6 * 3600),
+          seenBefore: fc.constantFrom(0, 3, 20),
         }),
         ({ series: index, ...changes }) => {
           const series = seriesList[index] as MetricSeries;

@@ -36,6 +36,7 @@ const settingsArb = fc.record({
   missingData: fc.constantFrom("zero", "gap"),
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietPeriods: fc.integer({ min: 1, max: 4 }),
+  seenBefore: fc.constantFrom(0, 2, 20),
 });
 
 const seriesArb = fc

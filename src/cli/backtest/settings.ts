@@ -102,6 +102,7 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   shiftband: "levelShiftBand",
   levelshiftfor: "levelShiftFor",
   shiftfor: "levelShiftFor",
+  seenbefore: "seenBefore",
 };
 
 /** Validates changes with the config's own schema, naming the flag or setting that is wrong. */

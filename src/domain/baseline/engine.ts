@@ -7,6 +7,13 @@ export interface Estimate {
   expected: number;
   /** Raw σ before floors. */
   sigma: number;
+  /**
+   * The window's seenBefore-th largest deviation above (tailUp) and below (tailDown) the expected
+   * value, in the metric's unit (≥ 0), measured the way the engine measures its residuals: how far
+   * this metric's ordinary bursts go. Absent (0) when the rule is off or the engine has no tail.
+   */
+  tailUp?: number;
+  tailDown?: number;
   /** Baseline periods the statistics were computed from (usable minus outliers left out). */
   periodsUsed: number;
   /** How the estimate was made, for the why-line: "mean-sd over 720 hourly periods". */

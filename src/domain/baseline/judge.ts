@@ -87,8 +87,12 @@ function judgePeriod(
   );
   const deviation = observed - expected;
   const z = deviation / sigma;
-  const upperThreshold = settings.direction === "down" ? null : expected + settings.k * sigma;
-  const lowerThreshold = settings.direction === "up" ? null : expected - settings.k * sigma;
+  // The "seen before" band: each side widens to how far the window's bursts went (seenBefore).
+  const band = settings.k * sigma;
+  const tailUp = estimate.tailUp ?? 0;
+  const tailDown = estimate.tailDown ?? 0;
+  const upperThreshold = settings.direction === "down" ? null : expected + Math.max(band, tailUp);
+  const lowerThreshold = settings.direction === "up" ? null : expected - Math.max(band, tailDown);
   // Only reachable with values near Number.MAX_VALUE; a verdict must always serialise to JSON.
   if (!Number.isFinite(z) || !Number.isFinite(expected + settings.k * sigma)) {
     if (columns)
@@ -128,6 +132,9 @@ function judgePeriod(
     const status: StatusCode = anomalous ? STATUS.anomalous : STATUS.normal;
     const cell = index - context.window;
     columns.judged(cell, status, observed, expected, sigma, z, upperThreshold, lowerThreshold);
+    if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
+      columns.tails(cell, tailUp, tailDown);
+    }
     if (!anomalous) return undefined;
   }
 
@@ -150,6 +157,10 @@ function judgePeriod(
   // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
   if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
   if (anomalous) verdict.rule = byBand ? "band" : shifted ? "level-shift" : "stopped-reporting";
+  if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
+    verdict.tailUp = tailUp;
+    verdict.tailDown = tailDown;
+  }
   if (!anomalous && index < context.explainFrom) return verdict;
 
   const basis = estimate.basis(context.periodWord);
@@ -157,16 +168,24 @@ function judgePeriod(
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
   const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
+  // Which side's band the tail widened, said in the why-line: "seen before" is an explanation.
+  const sideThreshold = deviation >= 0 ? upperThreshold : lowerThreshold;
+  const widened = sideThreshold !== null && (deviation >= 0 ? tailUp : tailDown) > band;
+  const seen = widened
+    ? `; widened from ${formatNumber(expected + (deviation >= 0 ? band : -band))} (${formatNumber(settings.k)}σ): its ${usable}-period baseline went this far ${settings.seenBefore} times`
+    : "";
   if (shifted && shift) {
     why = `level shift ${shift.side} for ${shift.duration}: ${comparison}, every period of the last ${shift.duration} beyond ${formatNumber(shift.threshold)} (${formatNumber(shift.k)}σ; ${basis}); a shift inside the ${formatNumber(settings.k)}σ band stays a warning, however long it lasts`;
   } else if (stopped) {
     why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
   } else if (anomalous) {
-    why = `${comparison} (threshold ${formatNumber(threshold)}${persisted}, ${basis})`;
+    why = `${comparison} (threshold ${formatNumber(threshold)}${seen}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
     why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
+  } else if (widened && Math.abs(z) > settings.k) {
+    why = `seen before: ${comparison}, inside its usual bursts (threshold ${formatNumber(sideThreshold)}${seen}, ${basis})`;
   } else {
     why = `within band: ${comparison} (${describeBand(lowerThreshold, upperThreshold)}, ${basis})`;
   }

@@ -29,6 +29,8 @@ export class RobustBaseline implements BaselineEngine {
   constructor(
     private readonly grid: Grid,
     private readonly window: number,
+    /** DetectionSettings.seenBefore: which largest deviation of the window is its tail (0 = off). */
+    private readonly seenBefore = 0,
   ) {
     this.sorted = new SortedFloat64(Math.min(window, grid.baseline.length));
   }
@@ -57,7 +59,15 @@ export class RobustBaseline implements BaselineEngine {
     const expected = s.quantile(0.5);
     const iqrSigma = (s.quantile(0.75) - s.quantile(0.25)) / IQR_TO_SIGMA;
     const tailSigma = (s.quantile(0.99) - s.quantile(0.01)) / TAILS_TO_SIGMA;
-    return new RobustEstimate(expected, Math.max(iqrSigma, tailSigma), s.count);
+    const estimate = new RobustEstimate(expected, Math.max(iqrSigma, tailSigma), s.count);
+    const n = this.seenBefore;
+    if (n > 0 && s.count >= n) {
+      // Residuals of `robust` are deviations from the median: the n-th largest value and the n-th
+      // smallest give how far the window went on each side.
+      estimate.tailUp = Math.max(0, s.at(s.count - n) - expected);
+      estimate.tailDown = Math.max(0, expected - s.at(n - 1));
+    }
+    return estimate;
   }
 
   /** σ of the middle half of the window (IQR / 1.349): the spread a daily cycle must explain. */
@@ -68,6 +78,8 @@ export class RobustBaseline implements BaselineEngine {
 
 /** A class, not a literal with a closure: one per judged period (see MeanSdEstimate). */
 class RobustEstimate implements Estimate {
+  tailUp = 0;
+  tailDown = 0;
   constructor(
     readonly expected: number,
     readonly sigma: number,

@@ -34,6 +34,14 @@ export class SeasonalBaseline implements BaselineEngine {
   private readonly residuals: SortedFloat64;
   /** Residual currently in `residuals` for each cell; NaN = none. */
   private readonly residualAt: Float64Array;
+  /**
+   * With seenBefore on: each cell's ABSOLUTE leave-one-out residual (value − mean of the other
+   * values of its slot), sorted. The relative residuals above cannot measure a burst (a value 10× its
+   * slot is also in its slot's level, so its relative residual stays below the slot's count); the
+   * tail is how far the window rose above its usual level for that time, in the metric's unit.
+   */
+  private readonly tailResiduals: SortedFloat64 | undefined;
+  private readonly tailAt: Float64Array | undefined;
   private usable = 0;
   private current = -1;
 
@@ -47,6 +55,10 @@ export class SeasonalBaseline implements BaselineEngine {
   ) {
     this.residualAt = new Float64Array(grid.baseline.length).fill(Number.NaN);
     this.residuals = new SortedFloat64(window);
+    if (settings.seenBefore > 0) {
+      this.tailAt = new Float64Array(grid.baseline.length).fill(Number.NaN);
+      this.tailResiduals = new SortedFloat64(window);
+    }
   }
 
   moveTo(index: number): void {
@@ -91,10 +103,23 @@ export class SeasonalBaseline implements BaselineEngine {
     let slotLevel = 0;
     for (const value of sameSlot) slotLevel += Math.abs(value);
     slotLevel /= sameSlot.length;
-    const sigma = spread.sigma * Math.max(slotLevel, this.windowLevel(windowStart, index));
+    const scale = Math.max(slotLevel, this.windowLevel(windowStart, index));
+    const sigma = spread.sigma * scale;
+    // The tail: the n-th largest absolute residual on each side (outliers included: they are
+    // what the tail is about).
+    const n = this.settings.seenBefore;
+    const tail = this.tailResiduals;
+    const tails =
+      tail && tail.count >= n
+        ? {
+            tailUp: Math.max(0, tail.at(tail.count - n)),
+            tailDown: Math.max(0, -tail.at(n - 1)),
+          }
+        : {};
     return {
       expected,
       sigma,
+      ...tails,
       periodsUsed,
       basis: (periodWord) =>
         `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
@@ -126,6 +151,7 @@ export class SeasonalBaseline implements BaselineEngine {
   private rebuild(index: number): void {
     this.current = index;
     this.residualAt.fill(Number.NaN);
+    this.tailAt?.fill(Number.NaN);
     const windowStart = index - this.window;
     const baseline = this.grid.baseline;
     this.usable = 0;
@@ -137,6 +163,7 @@ export class SeasonalBaseline implements BaselineEngine {
       this.computeSlotResiduals(anchor, false);
     }
     this.residuals.fill(this.residualAt, windowStart, index);
+    if (this.tailAt) this.tailResiduals?.fill(this.tailAt, windowStart, index);
   }
 
   /** Window moves by one cell: only the slot losing its oldest cell and the slot gaining a cell change. */
@@ -171,6 +198,10 @@ export class SeasonalBaseline implements BaselineEngine {
       if (Number.isNaN(residual)) continue;
       this.residuals.remove(residual);
       this.residualAt[cell] = Number.NaN;
+      if (this.tailAt) {
+        this.tailResiduals?.remove(this.tailAt[cell] as number);
+        this.tailAt[cell] = Number.NaN;
+      }
     }
   }
 
@@ -198,9 +229,14 @@ export class SeasonalBaseline implements BaselineEngine {
     for (let cell = first; cell < this.current; cell += step) {
       const value = baseline[cell] as number;
       if (Number.isNaN(value)) continue;
-      const residual = (value - (sum - value) / (count - 1)) / level;
+      const absolute = value - (sum - value) / (count - 1);
+      const residual = absolute / level;
       this.residualAt[cell] = residual;
       if (insert) this.residuals.insert(residual);
+      if (this.tailAt) {
+        this.tailAt[cell] = absolute;
+        if (insert) this.tailResiduals?.insert(absolute);
+      }
     }
   }
 }

@@ -158,6 +158,11 @@ export class SortedFloat64 {
     }
   }
 
+  /** The rank-th smallest value (0-based); only when 0 ≤ rank < count. */
+  at(rank: number): number {
+    return this.values[rank] as number;
+  }
+
   /** Linear-interpolated quantile, p in [0, 1]; only when count ≥ 1. */
   quantile(p: number): number {
     const position = p * (this.count - 1);
