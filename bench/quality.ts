@@ -1,6 +1,7 @@
 /**
  * `npm run bench quality [-- --setting "k=4" … --only-settings --per-file]`: detection quality on the
- * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score.
+ * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score;
+ * --windows describes every missed or late window (bench/quality/windows.ts).
  *
  * Every file goes through what `vigil backtest --input FILE --stat Average` does with the shipped
  * vigil.config.yaml (file reader, backtest use case, baseline engine, episodes), watching both
@@ -28,6 +29,7 @@ import {
   probationaryRows,
   scoreFile,
 } from "./quality/nab-score.ts";
+import { describeWindows } from "./quality/windows.ts";
 
 const CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../vigil.config.yaml");
 const HOUR = 3_600_000;
@@ -43,6 +45,8 @@ interface FileOutcome {
   scoredDays: number;
   /** Hours from each hit window's first row to its first detection. */
   delaysHours: number[];
+  /** --windows: the missed and late windows described (bench/quality/windows.ts). */
+  windowLines: string[];
 }
 
 export interface QualityRow {
@@ -87,6 +91,7 @@ async function evaluateFile(
   file: NabFile,
   config: ReturnType<typeof parseConfigText>,
   variants: SettingsVariant[],
+  describe: boolean,
 ): Promise<FileOutcome[]> {
   const series = parseMetricFile(file.text, "csv", file.name, { stat: "Average" });
   const report = await runBacktest(
@@ -96,6 +101,7 @@ async function evaluateFile(
       config: config.detection,
       base: { direction: "both" },
       variants,
+      keepTraces: describe,
     },
   );
   const [metric] = report.metrics;
@@ -117,9 +123,20 @@ async function evaluateFile(
               HOUR,
           ],
     );
+    const windowLines =
+      describe && variant.trace
+        ? describeWindows(
+            file,
+            variant.trace,
+            scores.standard.firstHit,
+            variant.settings.criticalK,
+            variant.settings.k,
+          )
+        : [];
     return {
       file,
       scores,
+      windowLines,
       scoredDays: ((file.timestamps.at(-1) as number) - probationEnd) / DAY,
       delaysHours,
     };
@@ -180,7 +197,7 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
   const started = performance.now();
   const perVariant: FileOutcome[][] = variants.map(() => []);
   for (const file of loaded.files) {
-    const outcomes = await evaluateFile(file, config, variants);
+    const outcomes = await evaluateFile(file, config, variants, args.includes("--windows"));
     outcomes.forEach((outcome, index) => {
       perVariant[index]?.push(outcome);
     });
@@ -212,6 +229,10 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
           `  ${o.file.name.padEnd(56)} hit ${s.windowsHit}/${o.file.windows.length}  false ${String(s.falsePositives).padStart(3)}  raw ${s.raw.toFixed(2)}`,
         );
       }
+    }
+    if (args.includes("--windows")) {
+      console.log("  missed and late (> 2 h) windows:");
+      for (const o of outcomes) for (const line of o.windowLines) console.log(line);
     }
     lines.push({
       bench: "quality",
