@@ -36,6 +36,13 @@ export interface DetectionSettings {
    * is anomalous at once. 1 = every period beyond the band.
    */
   confirmPeriods: number;
+  /**
+   * Confirmation by duration: a deviation below criticalK is also confirmed when confirmPeriods
+   * periods beyond the band (same side, this one included) fall within this long, not only in a
+   * row. A 5-minute metric whose incident crosses the band every few periods then pages; an hourly
+   * one with 2 h behaves as before. Seconds, whole periods of the metric; 0 = in a row only.
+   */
+  confirmWithinSeconds: number;
   /** This many anomalous periods in one episode make it critical (short normal blips inside it do not reset the count). */
   sustainedPeriods: number;
   /**
@@ -85,6 +92,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   minHistoryPeriods: 7,
   criticalK: 9,
   confirmPeriods: 2,
+  confirmWithinSeconds: 0,
   sustainedPeriods: 3,
   rearmQuietSeconds: 8 * 3600,
   // Off by default: on NAB it scores +4 (61.5 → 65.5), but it also raises false episodes
@@ -100,6 +108,17 @@ export function rearmQuietPeriods(
   settings: Pick<DetectionSettings, "rearmQuietSeconds" | "periodSeconds">,
 ): number {
   return Math.max(1, Math.ceil(settings.rearmQuietSeconds / settings.periodSeconds));
+}
+
+/**
+ * Periods the confirmation rule looks back (this one included): confirmWithinSeconds in whole
+ * periods, never fewer than confirmPeriods (then it is "confirmPeriods in a row").
+ */
+export function confirmWindowPeriods(
+  settings: Pick<DetectionSettings, "confirmPeriods" | "confirmWithinSeconds" | "periodSeconds">,
+): number {
+  const within = Math.floor(settings.confirmWithinSeconds / settings.periodSeconds);
+  return Math.max(1, settings.confirmPeriods, Number.isFinite(within) ? within : 0);
 }
 
 /** Periods the level-shift rule looks back: levelShiftSeconds in whole periods; 0 when the rule is off. */

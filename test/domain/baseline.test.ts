@@ -1082,6 +1082,41 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     expect(burst[0]?.status).toBe("anomalous");
   });
 
+  it("confirmWithin: a moderate deviation recurring within the duration is confirmed; a lone one and one recurring later are not", () => {
+    const at = MONDAY + 40 * DAY;
+    const base = sawtooth(at, WINDOW);
+    const inARow = {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust" as const,
+      confirmWithinSeconds: 0,
+    };
+    const within3h = { ...inARow, confirmWithinSeconds: 3 * 3600 };
+    // σ ≈ 3.2: 130 is ~7σ above 104.5 (beyond k, below criticalK), 104 is ordinary.
+    const flicker = (gap: number) =>
+      series([
+        ...base,
+        { timestamp: at, value: 130 },
+        ...Array.from({ length: gap }, (_, i) => ({ timestamp: at + (i + 1) * HOUR, value: 104 })),
+        { timestamp: at + (gap + 1) * HOUR, value: 130 },
+      ]);
+    const last = (gap: number) => at + (gap + 1) * HOUR;
+    expect(evaluateRange(flicker(1), at, last(1), inARow).map((v) => v.status)).toEqual([
+      "normal",
+      "normal",
+      "normal",
+    ]);
+    const confirmed = evaluateRange(flicker(1), at, last(1), within3h);
+    expect(confirmed.map((v) => v.status)).toEqual(["normal", "normal", "anomalous"]);
+    expect(confirmed[2]?.why).toContain("2 of the last 3 periods beyond it");
+    expect(confirmed[0]?.why).toMatch(
+      /^not yet confirmed: .* 1 of 2 periods of the last 3 beyond it/,
+    );
+    // Three hours apart: outside the 3-hour duration, still a lone deviation each time.
+    expect(evaluateRange(flicker(3), at, last(3), within3h).map((v) => v.status)).not.toContain(
+      "anomalous",
+    );
+  });
+
   it("auto: robust (or time-of-day on a daily cycle) until 3 weeks of same-hour history, then seasonal", () => {
     const points = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { dailyAmplitude: 0.5, seed: 3 });
     const young = MONDAY + 20 * DAY; // 2 weeks of history before it (the series starts at day 0)

@@ -93,6 +93,7 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   criticalk: "criticalK",
   confirm: "confirmPeriods",
   confirmperiods: "confirmPeriods",
+  confirmwithin: "confirmWithin",
   sustained: "sustainedPeriods",
   sustainedperiods: "sustainedPeriods",
   rearm: "rearmQuiet",
@@ -110,11 +111,14 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   if (!result.success) {
     throw new UsageError(`${where}: ${describeZodError(result.error).replaceAll("\n", "; ")}`);
   }
-  const { rearmQuiet, levelShiftFor, ...rest } = result.data;
+  const { rearmQuiet, levelShiftFor, confirmWithin, ...rest } = result.data;
   return {
     ...(rest as SettingsChanges),
     ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuietSeconds(rearmQuiet) }),
     ...(levelShiftFor === undefined ? {} : { levelShiftSeconds: rearmQuietSeconds(levelShiftFor) }),
+    ...(confirmWithin === undefined
+      ? {}
+      : { confirmWithinSeconds: rearmQuietSeconds(confirmWithin) }),
   };
 }
 
@@ -149,7 +153,8 @@ export function parseSettingVariant(text: string): SettingsVariant {
     else if (key === "method" || key === "direction" || key === "missingData") changes[key] = value;
     // rearm=8h is a duration; a bare number counts periods, like the older rearmQuietPeriods.
     else if (key === "rearmQuiet" && /^\d+$/.test(value)) changes.rearmQuietPeriods = Number(value);
-    else if (key === "rearmQuiet" || key === "levelShiftFor") changes[key] = value;
+    else if (key === "rearmQuiet" || key === "levelShiftFor" || key === "confirmWithin")
+      changes[key] = value;
     else changes[key] = parseAmount(at, value);
   }
   return { label, changes: validateChanges(where, changes) };
