@@ -56,6 +56,8 @@ export const settingsSchema = z
     levelShiftBand: z.number().nonnegative().max(1),
     /** How long a level shift must persist: "6h" (a duration, like rearmQuiet). */
     levelShiftFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
+    /** seasonal: weight (periods) of the pooled band when a quiet slot's band narrows; 0 = off. */
+    quietSlotPrior: z.number().nonnegative(),
     excludedRanges: z
       .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
       .refine((ranges) => ranges.every((r) => Date.parse(r.start) < Date.parse(r.end)), {

@@ -59,6 +59,14 @@ export interface DetectionSettings {
   levelShiftBand: number;
   /** How long a level shift must persist (seconds, whole periods of the metric). */
   levelShiftSeconds: number;
+  /**
+   * `seasonal` at a quiet slot (level below the window's average): its band, normally the
+   * window-average level's, narrows toward the spread of its own time of day's history, weighted by
+   * how many such residuals there are against this many periods of prior weight for the pooled band,
+   * on a log scale: log σ = (n·log σ_own + prior·log σ_pooled) / (n + prior). Never below the pooled
+   * relative spread at the slot's own level. 0 = off: the band never narrows.
+   */
+  quietSlotPrior: number;
   /** Time ranges (epoch ms, start inclusive, end exclusive) left out of baselines: confirmed incidents. */
   excludedRanges: ReadonlyArray<{ start: number; end: number }>;
 }
@@ -100,6 +108,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   // (deploys) once they are sustained: 4.43 → 5.53 pages a day, past the ≤ 5 budget. Opt in: 0.6.
   levelShiftBand: 0,
   levelShiftSeconds: 6 * 3600,
+  quietSlotPrior: 0,
   excludedRanges: [],
 };
 

@@ -1117,6 +1117,33 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     );
   });
 
+  it("quietSlotPrior: a burst at a quiet hour of a strongly daily, noisy metric stands out; ordinary quiet hours stay quiet", () => {
+    const end = MONDAY + 40 * DAY;
+    // Peak 1.9×, night 0.1× the base, 30 % noise: the pooled band is the window-average level's.
+    const points = hourlyHistory(end, 40 * 24, { dailyAmplitude: 0.9, noise: 0.3, seed: 5 });
+    const seasonal = { ...DEFAULT_DETECTION_SETTINGS, method: "seasonal" as const };
+    const off = { ...seasonal, quietSlotPrior: 0 };
+    const on = { ...seasonal, quietSlotPrior: 10 };
+    const night = end - DAY + 3 * HOUR; // 03:00 UTC, the quiet hour
+    const level = (points.find((p) => p.timestamp === night) as DataPoint).value;
+    const burst = series(withValue(points, night, 8 * level));
+    const [before] = evaluateRange(burst, night, night, off);
+    const [after] = evaluateRange(burst, night, night, on);
+    expect(before?.status).toBe("normal");
+    expect(Math.abs(before?.z ?? 0)).toBeLessThan(5);
+    expect(after?.status).toBe("anomalous");
+    expect(after?.why).toContain("quiet time of day: band from");
+    expect(after?.sigma ?? Number.POSITIVE_INFINITY).toBeLessThan(before?.sigma ?? 0);
+    // The week before, without the burst: no more anomalies than without the rule (none here).
+    const week = evaluateRange(series(points), end - 8 * DAY, end - DAY - HOUR, on);
+    expect(week.filter((v) => v.status === "anomalous")).toHaveLength(0);
+    // A busy hour keeps the pooled band.
+    const busy = end - DAY + 14 * HOUR;
+    const [peakOff] = evaluateRange(series(points), busy, busy, off);
+    const [peakOn] = evaluateRange(series(points), busy, busy, on);
+    expect(peakOn?.sigma).toBe(peakOff?.sigma);
+  });
+
   it("auto: robust (or time-of-day on a daily cycle) until 3 weeks of same-hour history, then seasonal", () => {
     const points = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { dailyAmplitude: 0.5, seed: 3 });
     const young = MONDAY + 20 * DAY; // 2 weeks of history before it (the series starts at day 0)

@@ -26,6 +26,7 @@ const settingsArb = fc.record({
   minHistoryPeriods: fc.integer({ min: 1, max: 30 }),
   confirmPeriods: fc.integer({ min: 1, max: 3 }),
   confirmWithinSeconds: fc.constantFrom(0, 4 * 3600),
+  quietSlotPrior: fc.constantFrom(0, 10),
   criticalK: fc.constantFrom(5, 9),
   missingData: fc.constantFrom("zero", "gap", "auto"),
   direction: fc.constantFrom("up", "down", "both"),

@@ -103,6 +103,8 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   shiftband: "levelShiftBand",
   levelshiftfor: "levelShiftFor",
   shiftfor: "levelShiftFor",
+  quietslotprior: "quietSlotPrior",
+  quietprior: "quietSlotPrior",
 };
 
 /** Validates changes with the config's own schema, naming the flag or setting that is wrong. */
