@@ -45,6 +45,8 @@ interface FileOutcome {
   scoredDays: number;
   /** Hours from each hit window's first row to its first detection. */
   delaysHours: number[];
+  /** Hours from each hit window's labelled instant to its first detection (negative: before it). */
+  afterLabelHours: number[];
   /** --windows: the missed and late windows described (bench/quality/windows.ts). */
   windowLines: string[];
 }
@@ -123,6 +125,14 @@ async function evaluateFile(
               HOUR,
           ],
     );
+    const afterLabelHours = scores.standard.firstHit.flatMap((row, index) => {
+      const window = file.windows[index];
+      if (row === undefined || !window) return [];
+      const start = file.timestamps[window.first] as number;
+      const end = file.timestamps[window.last] as number;
+      const label = file.labels.find((t) => t >= start && t <= end);
+      return label === undefined ? [] : [((file.timestamps[row] as number) - label) / HOUR];
+    });
     const windowLines =
       describe && variant.trace
         ? describeWindows(
@@ -137,6 +147,7 @@ async function evaluateFile(
       file,
       scores,
       windowLines,
+      afterLabelHours,
       scoredDays: ((file.timestamps.at(-1) as number) - probationEnd) / DAY,
       delaysHours,
     };
@@ -231,7 +242,10 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
       }
     }
     if (args.includes("--windows")) {
-      console.log("  missed and late (> 2 h) windows:");
+      const afterLabel = outcomes.flatMap((o) => o.afterLabelHours);
+      console.log(
+        `  hits: median ${afterLabel.length > 0 ? round(median(afterLabel)) : "-"} h after the labelled instant (${afterLabel.filter((h) => h > 1).length} of ${afterLabel.length} more than 1 h after it); missed and late (> 2 h from the window's start) windows:`,
+      );
       for (const o of outcomes) for (const line of o.windowLines) console.log(line);
     }
     lines.push({

@@ -83,10 +83,18 @@ export function describeWindows(
       `spread ×${fixed(w.sd / (b.sd || 1))}`,
       `flat ${flat} p`,
     ].join(", ");
-    const status = hitRow === undefined ? "MISSED" : `late ${fixed(delay as number)} h`;
+    // NAB centres each window on its labelled instant: a hit before the label is early, not late.
+    const label = file.labels.find((t) => t >= start && t <= end);
+    const afterLabel =
+      label === undefined || hitRow === undefined
+        ? ""
+        : ` (${fixed(((file.timestamps[hitRow] as number) - label) / HOUR)} h after the label)`;
+    const labelAt = label === undefined ? "" : `, label at +${fixed((label - start) / HOUR)} h`;
+    const status =
+      hitRow === undefined ? "MISSED" : `late ${fixed(delay as number)} h${afterLabel}`;
     const peakWhen = `${iso(trace.start + peakCell * periodMs)} (+${fixed((trace.start + peakCell * periodMs - start) / HOUR)} h)`;
     lines.push(
-      `  ${file.name.padEnd(50)} ${iso(start)}..${iso(end)} ${status.padEnd(11)} max z ${fixed(peak).padStart(6)} at ${peakWhen}, ${runs} periods |z|>k, critical ${Math.abs(peak) >= criticalK}; history ${fixed(historyDays)} d; ${shape}; σ ${fixed(trace.sigma[peakCell] as number)} exp ${fixed(trace.expected[peakCell] as number)}`,
+      `  ${file.name.padEnd(50)} ${iso(start)}..${iso(end)}${labelAt} ${status.padEnd(11)} max z ${fixed(peak).padStart(6)} at ${peakWhen}, ${runs} periods |z|>k, critical ${Math.abs(peak) >= criticalK}; history ${fixed(historyDays)} d; ${shape}; σ ${fixed(trace.sigma[peakCell] as number)} exp ${fixed(trace.expected[peakCell] as number)}`,
     );
   });
   return lines;
