@@ -1,4 +1,4 @@
-import { median } from "simple-statistics";
+import { median, sampleStandardDeviation } from "simple-statistics";
 import type { DetectionSettings } from "../detection.ts";
 import { type BaselineEngine, type Estimate, outlierNote, SIGMA_EPSILON } from "./engine.ts";
 import type { Grid } from "./grid.ts";
@@ -123,8 +123,7 @@ export class SeasonalBaseline implements BaselineEngine {
 
   /**
    * Spread (σ, metric unit) of the leave-one-out residuals of the window's cells at the evaluated
-   * cell's time of day (each against the other values of its own slot), isolated outliers left out;
-   * undefined with fewer than 2. What this time of day has actually varied by, in absolute terms.
+   * cell's time of day (each against the other values of its own slot); undefined with fewer than 2. What this time of day has actually varied by, in absolute terms.
    */
   private timeOfDaySpread(
     index: number,
@@ -155,8 +154,9 @@ export class SeasonalBaseline implements BaselineEngine {
       if (count > 0) residuals.push(value - sum / count);
     }
     if (residuals.length < 2) return undefined;
-    const spread = robustSpread(residuals.sort((a, b) => a - b));
-    return { sigma: spread.sigma, count: spread.kept };
+    // Every residual counts, past bursts at this time of day included: a quiet hour that has burst
+    // before keeps a wide band (the isolated-outlier rule would narrow it to its calm days).
+    return { sigma: sampleStandardDeviation(residuals), count: residuals.length };
   }
 
   /** Cells a day apart share a time of day. */
