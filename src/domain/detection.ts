@@ -85,7 +85,10 @@ export interface DetectionSettings {
  * the same on 5-minute and hourly metrics: 96 or 8 periods) made it 61.5 with 10.1 (README,
  * "Detection quality"; 16 h and 1 d cut false episodes further but swallow labelled windows).
  * The level-shift rule (0.6 · k σ for 6 h, i.e. 3σ) then caught the slow failures of the
- * known-cause series: 65.5 with 10.5.
+ * known-cause series: 65.5 with 10.5. Two opt-in rules stay off, measured the same way (README,
+ * "Detection quality", round five): confirmWithin 30 min (61.9, but 10.9 false episodes: tweets)
+ * and quietSlotPrior 10 (60.4 / 11.2: narrower night bands page the tweets' unlabelled night
+ * bursts).
  */
 export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   method: "auto",
