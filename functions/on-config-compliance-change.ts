@@ -1,5 +1,5 @@
 import { configComplianceChangeEventSchema } from "../src/events/config-compliance-change.ts";
-import { intakeConfigEvent } from "../src/usecases/intake.ts";
+import { intakeConfigEvent } from "../src/usecases/intake-config.ts";
 import { remediationEventHandler } from "../src/wiring/remediation.ts";
 
 /** EventBridge aws.config "Config Rules Compliance Change" → intake → runner. */

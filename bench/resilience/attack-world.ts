@@ -32,17 +32,12 @@ import type { JournalRecord } from "../../src/domain/journal-record.ts";
 import type { AccessAnalyzerFindingEvent } from "../../src/events/access-analyzer-finding.ts";
 import type { ConfigComplianceChangeEvent } from "../../src/events/config-compliance-change.ts";
 import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
-import {
-  type IntakeResult,
-  intakeAccessAnalyzerEvent,
-  intakeConfigEvent,
-  isIgnored,
-} from "../../src/usecases/intake.ts";
-import {
-  handleIntakeResult,
-  type RemediationOutcome,
-  remediateFinding,
-} from "../../src/usecases/remediate-finding.ts";
+import { handleIntakeResult } from "../../src/usecases/handle-intake-result.ts";
+import { type IntakeResult, isIgnored } from "../../src/usecases/intake.ts";
+import { intakeAccessAnalyzerEvent } from "../../src/usecases/intake-access-analyzer.ts";
+import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
+import { remediateFinding } from "../../src/usecases/remediate-finding.ts";
+import type { RemediationOutcome } from "../../src/usecases/remediation-deps.ts";
 import { createRemediationDeps, type RemediationApp } from "../../src/wiring/remediation.ts";
 
 export const ACCOUNT = "123456789012"; // moto's default account

@@ -37,8 +37,9 @@ import {
   QUARANTINE_POLICY_DOCUMENT,
   quarantinePolicyDefinition,
 } from "../../src/remediations/iam/iam-role-quarantine.ts";
-import { intakeConfigEvent, isIgnored } from "../../src/usecases/intake.ts";
-import { claimKeyFor } from "../../src/usecases/remediate-finding.ts";
+import { isIgnored } from "../../src/usecases/intake.ts";
+import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
+import { claimKeyFor } from "../../src/usecases/remediation-claims.ts";
 import {
   ACCOUNT,
   ADMIN,

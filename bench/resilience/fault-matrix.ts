@@ -67,7 +67,8 @@ import { configComplianceChangeEventSchema } from "../../src/events/config-compl
 import type { Remediation } from "../../src/ports/remediation.ts";
 import { quarantinePolicyDefinition } from "../../src/remediations/iam/iam-role-quarantine.ts";
 import { remediations as registry } from "../../src/remediations/registry.ts";
-import { intakeAccessAnalyzerEvent, intakeConfigEvent } from "../../src/usecases/intake.ts";
+import { intakeAccessAnalyzerEvent } from "../../src/usecases/intake-access-analyzer.ts";
+import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
 import { createAlerting } from "../../src/wiring/alerting.ts";
 import {
   createRemediationDeps,

@@ -11,14 +11,11 @@ import { OUTCOMES } from "../domain/outcomes.ts";
 import { analyzerEventSchema } from "../events/access-analyzer-events.ts";
 import { configComplianceChangeEventSchema } from "../events/config-compliance-change.ts";
 import { unsupportedDetailType } from "../events/detail-types.ts";
-import {
-  type IntakeDeps,
-  type IntakeResult,
-  intakeConfigEvent,
-  isIgnored,
-} from "../usecases/intake.ts";
+import { type IntakeDeps, type IntakeResult, isIgnored } from "../usecases/intake.ts";
+import { intakeConfigEvent } from "../usecases/intake-config.ts";
 import { intakeAnalyzerEvent } from "../usecases/intake-unused-access.ts";
-import { type RemediationOutcome, remediateFinding } from "../usecases/remediate-finding.ts";
+import { remediateFinding } from "../usecases/remediate-finding.ts";
+import type { RemediationOutcome } from "../usecases/remediation-deps.ts";
 import {
   previewUndo,
   type UndoOutcome,

@@ -6,7 +6,6 @@ import {
   MEMBER_DETECTION_ROLE,
   MEMBER_REMEDIATION_ROLE,
 } from "../adapters/assume-role.ts";
-import { TAG_SETTER_ACTIONS } from "../adapters/cloudtrail-tag-setters.ts";
 import { METRIC_SOURCE_ACTIONS } from "../adapters/cloudwatch-metric-source.ts";
 import { CONFIG_COMPLIANCE_ACTIONS } from "../adapters/config-compliance-source.ts";
 import { CONFIG_RULES_ACTIONS } from "../adapters/config-rules-catalog.ts";
@@ -58,9 +57,9 @@ export function functionPermissions(): Record<string, string[]> {
     ...alerting,
     ...KILL_SWITCH_ACTIONS,
     // Central exemptions in SSM (remediation.exemptions.ssmPath), granted on that path only.
+    // CloudTrail's LookupEvents (exemptions.tags verified) is granted by the role generator
+    // only when verified mode is on (iam-roles.ts, TAG_SETTER_FUNCTIONS).
     ...EXEMPTION_PARAMETER_ACTIONS,
-    // exemptions.tags verified: who set the tags (CloudTrail event history, read-only).
-    ...TAG_SETTER_ACTIONS,
   ];
   return {
     // Pages per account-hour are counted in the journal bucket (alerts/ only: see functionScopes).
@@ -121,7 +120,6 @@ export function operatorPermissions(): string[] {
     ...ALERT_DLQ_ACTIONS,
     ...KILL_SWITCH_ACTIONS,
     ...EXEMPTION_PARAMETER_ACTIONS,
-    ...TAG_SETTER_ACTIONS,
     ...ASSUME_ROLE_ACTIONS,
   ]);
 }

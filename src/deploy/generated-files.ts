@@ -24,12 +24,14 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
   const remediation = parseRemediationConfig(config.remediation ?? {});
   const patterns = eventPatterns(remediation);
   const memberAccounts = remediation.allowedAccounts;
+  const verifiedTagExemptions = remediation.exemptions.tags === "verified";
   const detectEveryMinutes = config.detection.scheduleMinutes;
   return {
     "deploy/iam-roles.json": json(
       roleResources(undefined, {
         memberAccounts,
         graphImages: config.alerting.pagerduty?.graphImage?.enabled === true,
+        verifiedTagExemptions,
         quarantinePolicyName: remediation.settings.quarantineManagedPolicyName,
         ...(remediation.exemptions.ssmPath
           ? { exemptionParameterPath: remediation.exemptions.ssmPath }
@@ -46,7 +48,7 @@ export function generatedDeployFiles(config: VigilConfig): Record<string, string
     "deploy/alarms.json": json(alarmResources({ detectEveryMinutes })),
     "deploy/dashboard.json": json(dashboardResources()),
     "deploy/findings-bus.json": json(findingsBusResources({ memberAccounts })),
-    "deploy/member-account.yaml": memberAccountYaml(patterns),
+    "deploy/member-account.yaml": memberAccountYaml(patterns, { verifiedTagExemptions }),
     // For organisations that honour exemption tags: attach after naming the security role.
     "deploy/scp-exemption-tags.json": json(
       exemptionTagsScp([remediation.exemptionTag, remediation.exemptionUntilTag]),

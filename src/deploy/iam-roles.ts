@@ -1,4 +1,5 @@
 import { MEMBER_OPERATOR_ROLE } from "../adapters/assume-role.ts";
+import { TAG_SETTER_ACTIONS } from "../adapters/cloudtrail-tag-setters.ts";
 import { GRAPH_IMAGE_ACTIONS, GRAPH_IMAGE_PREFIX } from "../adapters/graph-images.ts";
 import { quarantinePolicyDefinition } from "../remediations/iam/iam-role-quarantine.ts";
 import {
@@ -35,8 +36,6 @@ export const OWN_ROLES_PATTERN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:r
  */
 export const AWS_FORCES_STAR_ACTIONS: ReadonlySet<string> = new Set([
   "access-analyzer:ListAnalyzers",
-  // exemptions.tags verified: CloudTrail's event history has no resource to scope to.
-  "cloudtrail:LookupEvents",
   "cloudwatch:GetMetricData",
   "cloudwatch:ListMetrics",
   "config:DescribeConfigRules",
@@ -175,6 +174,11 @@ export interface RoleOptions {
   memberAccounts?: readonly string[];
   /** alerting.pagerduty.graphImage on: the detect functions render graphs into graph-images/. */
   graphImages?: boolean;
+  /**
+   * remediation.exemptions.tags verified: the remediators and the operator ask CloudTrail who set
+   * a resource's exemption tags. Off: cloudtrail:LookupEvents is granted to no role.
+   */
+  verifiedTagExemptions?: boolean;
   /** remediation.settings.quarantineManagedPolicyName: the one policy remediators may attach. */
   quarantinePolicyName?: string;
   /** The operator role (undo): may attach any policy back. No function role may. */
@@ -226,6 +230,26 @@ function graphImageStatements(): Statement[] {
       Resource: sub(`\${JournalBucket.Arn}/${GRAPH_IMAGE_PREFIX}*`),
     },
   ];
+}
+
+/** The functions that run the remediations, and so the tag-setter check of verified exemptions. */
+const TAG_SETTER_FUNCTIONS = new Set([
+  "onConfigComplianceChange",
+  "onAccessAnalyzerFinding",
+  "reconcile",
+]);
+
+/**
+ * Who set a resource's exemption tags: CloudTrail's event history, read-only. Resource "*": IAM
+ * authorises LookupEvents on no resource (wildcard-only in the Service Authorization Reference).
+ */
+export function tagSetterStatement(): Statement {
+  return {
+    Sid: "LookUpTagSetters",
+    Effect: "Allow",
+    Action: [...TAG_SETTER_ACTIONS],
+    Resource: "*",
+  };
 }
 
 /**
@@ -482,6 +506,8 @@ export function operatorRoleResource(options: RoleOptions = {}): Json {
     { queues: ["AlertDeadLetterQueue"], memberRole: MEMBER_OPERATOR_ROLE },
     { ...options, grantsIdentityPolicies: true },
   );
+  // `vigil remediate` runs the remediations as the operator, the tag-setter check included.
+  if (options.verifiedTagExemptions) statements.push(tagSetterStatement());
   return {
     Type: "AWS::IAM::Role",
     Properties: {
@@ -522,6 +548,9 @@ export function roleResources(
     const statements: Json[] = statementsFor(actions, scope, options) as unknown as Json[];
     if (options.graphImages && GRAPH_IMAGE_FUNCTIONS.has(fn)) {
       statements.push(...(graphImageStatements() as unknown as Json[]));
+    }
+    if (options.verifiedTagExemptions && TAG_SETTER_FUNCTIONS.has(fn)) {
+      statements.push(tagSetterStatement() as unknown as Json);
     }
     const bucketWrites = actions.filter((a) => S3_BUCKET_WRITE.test(a));
     if (bucketWrites.length > 0) {

@@ -60,3 +60,9 @@ export function isTransientAwsError(error: unknown): boolean {
   const status = $metadata?.httpStatusCode;
   return status !== undefined && (status >= 500 || status === 429);
 }
+
+/** An error as the journal and logs carry it: its name and message, whatever was thrown. */
+export function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}

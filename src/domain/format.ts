@@ -57,3 +57,8 @@ export function formatAgo(ms: number): string {
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
+
+/** 1 → "1 change", 3 → "3 changes": English plurals by "s", for counts in plans and alerts. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}

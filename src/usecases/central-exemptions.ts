@@ -3,7 +3,7 @@ import { centralExemptionSchema } from "../config/remediation-config.ts";
 import type { CentralExemption } from "../domain/guards.ts";
 import { exemptionSourceNotification } from "../domain/remediation-notification.ts";
 import type { ExemptionParameters } from "../ports/exemption-parameters.ts";
-import type { RemediationDeps } from "./remediate-finding.ts";
+import type { RemediationDeps } from "./remediation-deps.ts";
 
 type Deps = Pick<RemediationDeps, "config" | "journal" | "notifier" | "clock" | "logger"> & {
   exemptionParameters?: ExemptionParameters;

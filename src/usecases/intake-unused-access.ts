@@ -14,9 +14,9 @@ import {
   type IntakeDeps,
   type IntakeResult,
   ignore,
-  intakeAccessAnalyzerEvent,
   outOfScope,
 } from "./intake.ts";
+import { intakeAccessAnalyzerEvent } from "./intake-access-analyzer.ts";
 
 const UNUSED_KINDS: Readonly<
   Record<string, { kind: FindingKind; types: readonly ("AWS::IAM::Role" | "AWS::IAM::User")[] }>

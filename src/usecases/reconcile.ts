@@ -1,3 +1,4 @@
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 import type { FindingKind } from "../domain/finding.ts";
 import type { RemediationOutcomeKind } from "../domain/outcomes.ts";
 import { accessAnalyzerFindingEventSchema } from "../events/access-analyzer-finding.ts";
@@ -9,22 +10,12 @@ import type { AnalyzerFinding, AnalyzerFindingSource } from "../ports/access-ana
 import type { ComplianceSource } from "../ports/compliance-source.ts";
 import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { IamIdLookup } from "../ports/iam-ids.ts";
-import {
-  ACCESS_ANALYZER_RULE,
-  type IntakeDeps,
-  type IntakeResult,
-  intakeAccessAnalyzerEvent,
-  intakeConfigEvaluation,
-  isIgnored,
-  managedRuleKind,
-  ruleKindFor,
-} from "./intake.ts";
+import { type IntakeDeps, type IntakeResult, isIgnored } from "./intake.ts";
+import { ACCESS_ANALYZER_RULE, intakeAccessAnalyzerEvent } from "./intake-access-analyzer.ts";
+import { intakeConfigEvaluation, managedRuleKind, ruleKindFor } from "./intake-config.ts";
 import { intakeUnusedAccessEvent } from "./intake-unused-access.ts";
-import {
-  isTransientAwsError,
-  type RemediationDeps,
-  remediateFinding,
-} from "./remediate-finding.ts";
+import { remediateFinding } from "./remediate-finding.ts";
+import type { RemediationDeps } from "./remediation-deps.ts";
 import { RemediationDigestCollector } from "./remediation-digest.ts";
 
 export interface ReconcileDeps {

@@ -5,9 +5,9 @@
  * reach anyone. Pure mappings from a use case's report; defineHandler publishes them.
  */
 import type { DetectReport } from "./detect-anomalies.ts";
+import type { HandledEvent } from "./handle-intake-result.ts";
 import type { FanoutReport } from "./plan-shards.ts";
 import type { ReconcileReport } from "./reconcile.ts";
-import type { HandledEvent } from "./remediate-finding.ts";
 
 /**
  * Namespace of Vigil's own metrics when POWERTOOLS_METRICS_NAMESPACE is not set; the stack sets it

@@ -2,7 +2,7 @@ import { isTransientAwsError } from "../domain/aws-errors.ts";
 import type { Finding } from "../domain/finding.ts";
 import { globMatch, type TagSettingVerdict } from "../domain/guards.ts";
 import type { TagSetters } from "../ports/tag-setters.ts";
-import type { RemediationDeps } from "./remediate-finding.ts";
+import type { RemediationDeps } from "./remediation-deps.ts";
 
 type Deps = Pick<RemediationDeps, "config" | "clock"> & { tagSetters?: TagSetters };
 

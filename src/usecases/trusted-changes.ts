@@ -2,7 +2,7 @@ import type { AppliedChangeRef } from "../domain/guards.ts";
 import { countsAsChange, type JournalRecord } from "../domain/journal-record.ts";
 import type { RecentChangesQuery } from "../ports/journal.ts";
 import { recordProblem } from "./journal-records.ts";
-import type { RemediationDeps } from "./remediate-finding.ts";
+import type { RemediationDeps } from "./remediation-deps.ts";
 
 type Deps = Pick<RemediationDeps, "journal" | "seal" | "logger">;
 

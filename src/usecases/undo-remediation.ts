@@ -1,3 +1,4 @@
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 import { redactDocuments } from "../domain/document-redaction.ts";
 import { protectedMatch, touchedArns } from "../domain/guards.ts";
 import { stateDiff } from "../domain/journal-integrity.ts";
@@ -7,13 +8,9 @@ import type { RemediationPlan } from "../domain/remediation-plan.ts";
 import { type UndoDiffRow, undoDiff } from "../domain/undo-preview.ts";
 import type { Remediation } from "../ports/remediation.ts";
 import { recordProblem, writeRecord } from "./journal-records.ts";
-import {
-  isTransientAwsError,
-  loadedRemediation,
-  newJournalId,
-  type RemediationDeps,
-  untrustedHolder,
-} from "./remediate-finding.ts";
+import { loadedRemediation } from "./remediate-finding.ts";
+import { newJournalId, untrustedHolder } from "./remediation-claims.ts";
+import type { RemediationDeps } from "./remediation-deps.ts";
 
 export type UndoDeps = Pick<
   RemediationDeps,

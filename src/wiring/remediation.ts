@@ -19,6 +19,7 @@ import { SsmExemptionParameters } from "../adapters/ssm-exemption-parameters.ts"
 import type { AlertingConfig } from "../config/alerting-config.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import { parseRemediationConfig, type RemediationConfig } from "../config/remediation-config.ts";
+import { isTransientAwsError } from "../domain/aws-errors.ts";
 import type { FindingSource } from "../domain/finding.ts";
 import { unsupportedDetailType } from "../events/detail-types.ts";
 import type { AccountFacts, AccountFactsReader } from "../ports/account-facts.ts";
@@ -26,16 +27,11 @@ import type { ConfigRuleDirectory } from "../ports/config-rules.ts";
 import type { AwsClientClass, RemediationEntry } from "../ports/remediation.ts";
 import type { TagSetters } from "../ports/tag-setters.ts";
 import { remediationCatalog } from "../remediations/catalog.ts";
+import { type HandledEvent, handleIntakeResult } from "../usecases/handle-intake-result.ts";
 import type { IntakeDeps, IntakeResult } from "../usecases/intake.ts";
 import { PageBudgetNotifier } from "../usecases/paging.ts";
 import type { ReconcileDeps } from "../usecases/reconcile.ts";
-import {
-  type HandledEvent,
-  handleIntakeResult,
-  isTransientAwsError,
-  type RemediationDeps,
-  type RemediationLogger,
-} from "../usecases/remediate-finding.ts";
+import type { RemediationDeps, RemediationLogger } from "../usecases/remediation-deps.ts";
 import { DeferToHourlyDigest } from "../usecases/remediation-digest.ts";
 import { remediationRunMetrics } from "../usecases/run-metrics.ts";
 import { createAlerting } from "./alerting.ts";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { generatedDeployFiles, rateExpression } from "../../src/deploy/generated-files.ts";
 import {
@@ -116,6 +117,69 @@ describe("generated deploy files", () => {
       expect(statement(off, role, "GraphImageObjects")).toBeUndefined();
       expect(statement(off, role, "RenderGraphImages")).toBeUndefined();
     }
+  });
+
+  it("verified tag exemptions on: the remediators, the operator and the member remediation role may ask CloudTrail who set a tag; off (default): no role may", async () => {
+    const base = await loadConfigFile("vigil.config.yaml");
+    type Statement = { Sid: string; Action: string[]; Resource: unknown };
+    type Role = { Properties: { Policies: Array<{ PolicyDocument: { Statement: Statement[] } }> } };
+    const generated = (config: typeof base) => {
+      const files = generatedDeployFiles(config);
+      const central: Record<string, Role> = JSON.parse(
+        files["deploy/iam-roles.json"] as string,
+      ).Resources;
+      const member: Record<string, Role> = parse(
+        files["deploy/member-account.yaml"] as string,
+      ).Resources;
+      // Same logical ids in both (VigilOperatorRole): the member template's are prefixed.
+      const members = Object.entries(member).map(([id, role]) => [`member:${id}`, role]);
+      return { ...central, ...Object.fromEntries(members) };
+    };
+    /** The roles with any statement granting cloudtrail:LookupEvents, and those statements. */
+    const lookingUp = (roles: Record<string, Role>) =>
+      Object.fromEntries(
+        Object.entries(roles)
+          .map(([id, role]) => [
+            id,
+            (role.Properties.Policies ?? [])
+              .flatMap((p) => p.PolicyDocument.Statement)
+              .filter((s) => [s.Action].flat().includes("cloudtrail:LookupEvents")),
+          ])
+          .filter(([, statements]) => (statements as Statement[]).length > 0),
+      );
+    const on = lookingUp(
+      generated(
+        parseConfig({
+          ...base,
+          remediation: {
+            ...base.remediation,
+            exemptions: {
+              ...base.remediation?.exemptions,
+              tags: "verified",
+              tagSetters: ["arn:aws:iam::123456789012:role/security-admin"],
+            },
+          },
+        }),
+      ),
+    );
+    expect(Object.keys(on).sort()).toEqual([
+      "OnAccessAnalyzerFindingRole",
+      "OnConfigComplianceChangeRole",
+      "ReconcileRole",
+      "VigilOperatorRole",
+      "member:VigilRemediationRole",
+    ]);
+    for (const statements of Object.values(on)) {
+      expect(statements).toEqual([
+        {
+          Sid: "LookUpTagSetters",
+          Effect: "Allow",
+          Action: ["cloudtrail:LookupEvents"],
+          Resource: "*",
+        },
+      ]);
+    }
+    expect(lookingUp(generated(base))).toEqual({});
   });
 
   it("a config naming a malformed account is refused before anything is generated", async () => {

@@ -87,6 +87,17 @@ const statementsOf = (roleId: string): Statement[] => {
   return policies.flatMap((p) => p.PolicyDocument.Statement);
 };
 const actions = (s: Statement) => [s.Action].flat();
+/** The IAM roles of a template with a statement granting cloudtrail:LookupEvents, by id. */
+const rolesLookingUpEvents = (template: Record<string, Resource>) =>
+  Object.entries(template)
+    .filter(([, r]) => r.Type === "AWS::IAM::Role")
+    .filter(([, r]) =>
+      ((r.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>)
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .some((st) => st.Effect === "Allow" && actions(st).includes("cloudtrail:LookupEvents")),
+    )
+    .map(([id]) => id)
+    .sort();
 const resourcesOf = (s: Statement) => [s.Resource].flat();
 const functionId = (fn: string) => `${normalizedName(fn)}LambdaFunction`;
 const environmentOf = (fn: string): Record<string, Json> => {
@@ -122,6 +133,10 @@ describe("packaged template: one least-privilege role per function", () => {
         .map(([id]) => id)
         .sort(),
     ).toEqual([...Object.values(ROLE_LOGICAL_IDS), OPERATOR_ROLE_LOGICAL_ID].sort());
+  });
+
+  it("exemptions.tags not verified (vigil.config.yaml): no role may call cloudtrail:LookupEvents", () => {
+    expect(rolesLookingUpEvents(resources)).toEqual([]);
   });
 
   it("only the operator role may attach or put identity policies (undo); no function can", () => {
@@ -716,7 +731,18 @@ describe("packaging one stage: base config plus vigil.config.<stage>.yaml", () =
         await cp(entry, join(root, entry), { recursive: true });
       }
       await symlink(resolve("node_modules"), join(root, "node_modules"), "dir");
-      await writeFile(join(root, "vigil.config.prod.yaml"), "detection:\n  scheduleMinutes: 30\n");
+      await writeFile(
+        join(root, "vigil.config.prod.yaml"),
+        [
+          "detection:",
+          "  scheduleMinutes: 30",
+          "remediation:",
+          "  exemptions:",
+          "    tags: verified",
+          "    tagSetters: [arn:aws:iam::123456789012:role/security-admin]",
+          "",
+        ].join("\n"),
+      );
       const committed = await readFile(join(root, "deploy/settings.json"), "utf8");
       const prod = await packageService({ root, stage: "prod" });
       try {
@@ -736,6 +762,15 @@ describe("packaging one stage: base config plus vigil.config.<stage>.yaml", () =
             ?.toString() ?? "{}",
         );
         expect(config.detection.scheduleMinutes).toBe(30);
+        // exemptions.tags verified: the remediators and the operator ask CloudTrail who set a tag.
+        expect(rolesLookingUpEvents(prod.template.Resources as Record<string, Resource>)).toEqual(
+          [
+            "OnAccessAnalyzerFindingRole",
+            "OnConfigComplianceChangeRole",
+            "ReconcileRole",
+            OPERATOR_ROLE_LOGICAL_ID,
+          ].sort(),
+        );
       } finally {
         await prod.cleanup();
       }

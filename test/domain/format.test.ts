@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../sandbox/synthetic.ts";
-import { formatNumber, formatSigma } from "../../src/domain/format.ts";
+import { formatNumber, formatSigma, plural } from "../../src/domain/format.ts";
 
 describe("formatNumber", () => {
   it.each([
@@ -61,5 +61,15 @@ describe("formatSigma", () => {
     [25_000, "25kσ"],
   ])("%s → %s", (z, text) => {
     expect(formatSigma(z)).toBe(text);
+  });
+});
+
+describe("plural", () => {
+  it.each([
+    [0, "change", "0 changes"],
+    [1, "change", "1 change"],
+    [2, "policy statement", "2 policy statements"],
+  ])("%s %s → %s", (count, word, text) => {
+    expect(plural(count, word)).toBe(text);
   });
 });

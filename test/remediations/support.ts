@@ -256,3 +256,24 @@ export function motoContextFactory(
     client,
   });
 }
+
+/**
+ * A moto suite's recorded setup: one ActionRecorder watching every client the remediation builds
+ * through `ctx.client` (`services` maps each client class's IAM prefix to the class), the suite's
+ * `context(overrides)` over it, and `watchedBy(recorder)` for a test that counts its own calls.
+ */
+export function recordingMotoContext(
+  config: ReturnType<typeof motoClientConfig>,
+  services: Readonly<Record<string, new (...args: never[]) => unknown>>,
+) {
+  const recorder = new ActionRecorder();
+  const prefixes = new Map(
+    Object.entries(services).map(([prefix, Client]) => [
+      Client as unknown as AwsClientClass<unknown>,
+      prefix,
+    ]),
+  );
+  const watchedBy = (watcher: ActionRecorder) => clientFactory(config, watcher, prefixes);
+  const client = watchedBy(recorder);
+  return { recorder, client, context: motoContextFactory(config, client), watchedBy };
+}

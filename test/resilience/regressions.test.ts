@@ -18,7 +18,7 @@ import * as onConfig from "../../functions/on-config-compliance-change.ts";
 import * as reconcileFunction from "../../functions/reconcile.ts";
 import { awsClientConfig, REQUEST_TIMEOUTS } from "../../src/adapters/aws-clients.ts";
 import { runRemediateCommand } from "../../src/cli/remediate.ts";
-import { isTransientAwsError } from "../../src/usecases/remediate-finding.ts";
+import { isTransientAwsError } from "../../src/domain/aws-errors.ts";
 
 type Event = Record<string, unknown> & { id: string; detail: Record<string, unknown> };
 const sample = (name: string) => loadSample(name) as Event;

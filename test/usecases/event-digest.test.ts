@@ -9,7 +9,7 @@ import type { Notification } from "../../src/domain/notification.ts";
 import { remediationNotification } from "../../src/domain/remediation-notification.ts";
 import type { Notifier } from "../../src/ports/notifier.ts";
 import { type EventDigestDeps, sendEventDigests } from "../../src/usecases/event-digest.ts";
-import { newJournalId } from "../../src/usecases/remediate-finding.ts";
+import { newJournalId } from "../../src/usecases/remediation-claims.ts";
 import { DeferToHourlyDigest } from "../../src/usecases/remediation-digest.ts";
 import {
   ACCOUNT,

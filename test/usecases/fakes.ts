@@ -23,7 +23,7 @@ import type {
 } from "../../src/domain/remediation-plan.ts";
 import type { ConfigRule, ConfigRuleDirectory } from "../../src/ports/config-rules.ts";
 import type { Remediation, RemediationContext } from "../../src/ports/remediation.ts";
-import type { RemediationDeps } from "../../src/usecases/remediate-finding.ts";
+import type { RemediationDeps } from "../../src/usecases/remediation-deps.ts";
 
 export const ACCOUNT = "123456789012";
 export const NOW = Date.parse("2026-11-20T10:00:00Z");

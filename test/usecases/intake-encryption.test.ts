@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { RemediationConfigInput } from "../../src/config/remediation-config.ts";
-import { configComplianceChangeEventSchema } from "../../src/events/config-compliance-change.ts";
 import type { ConfigRule } from "../../src/ports/config-rules.ts";
-import {
-  type IntakeDeps,
-  type IntakeResult,
-  intakeConfigEvent,
-  isIgnored,
-} from "../../src/usecases/intake.ts";
-import { fakeConfigRules, recordingLogger, type SampleName, sample, testConfig } from "./fakes.ts";
+import { type IntakeDeps, isIgnored } from "../../src/usecases/intake.ts";
+import { intakeConfigEvent } from "../../src/usecases/intake-config.ts";
+import { fakeConfigRules, recordingLogger, type sample, testConfig } from "./fakes.ts";
+import { configEvent, expectFinding } from "./intake-support.ts";
 
 // Encryption beyond S3 (issue 12 item 6): Config's evaluations of queues, topics, streams,
 // tables, trails and account-level settings become findings with the resource's own name and ARN.
@@ -29,20 +25,6 @@ function deps(
     configRules: fakeConfigRules(rules),
     logger: recordingLogger(),
   };
-}
-
-const configEvent = (
-  name: SampleName,
-  mutate: (e: ReturnType<typeof sample>) => void = () => {},
-) => {
-  const e = sample(name);
-  mutate(e);
-  return configComplianceChangeEventSchema.parse(e);
-};
-
-function finding(result: IntakeResult) {
-  if (isIgnored(result)) throw new Error(`expected a finding, got ignored: ${result.reason}`);
-  return result;
 }
 
 function withResourceId(id: string) {
@@ -67,7 +49,7 @@ describe("intake: SQS queue encryption", () => {
   const rules = { [rule]: { owner: "CUSTOM_LAMBDA", arn: ruleArn } };
 
   it("names the queue by its URL's last segment and builds its ARN", async () => {
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(
         deps(config, rules),
         configEvent("config-sqs-encryption-noncompliant"),
@@ -85,7 +67,7 @@ describe("intake: SQS queue encryption", () => {
 
   it("accepts the queue's ARN too", async () => {
     for (const id of ["arn:aws:sqs:eu-west-1:123456789012:acme-orders-ingest"]) {
-      const result = finding(
+      const result = expectFinding(
         await intakeConfigEvent(
           deps(config, rules),
           configEvent("config-sqs-encryption-noncompliant", withResourceId(id)),
@@ -131,7 +113,7 @@ describe("intake: SNS topic encryption", () => {
     const rules = {
       "securityhub-sns-encrypted-kms-81d29bd8": { sourceIdentifier: "SNS_ENCRYPTED_KMS" },
     };
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(deps({}, rules), configEvent("config-sns-encryption-noncompliant")),
     );
     expect(result).toMatchObject({
@@ -145,7 +127,7 @@ describe("intake: SNS topic encryption", () => {
 
 describe("intake: EBS encryption by default (account-level)", () => {
   it("turns the account evaluation into a per-region finding", async () => {
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(deps(), configEvent("config-ebs-default-encryption-noncompliant")),
     );
     expect(result).toMatchObject({
@@ -183,7 +165,7 @@ describe("intake: Kinesis stream encryption", () => {
   };
 
   it("maps a conformance pack's rule by its managed source identifier KINESIS_STREAM_ENCRYPTED", async () => {
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(
         deps({}, rules),
         configEvent("config-kinesis-encryption-noncompliant"),
@@ -198,7 +180,7 @@ describe("intake: Kinesis stream encryption", () => {
   });
 
   it("maps the rule under its default name without asking Config", async () => {
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(
         deps(),
         configEvent("config-kinesis-encryption-noncompliant", (e) => {
@@ -228,7 +210,7 @@ describe("intake: DynamoDB table encryption", () => {
         sourceIdentifier: "DYNAMODB_TABLE_ENCRYPTED_KMS",
       },
     };
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(
         deps({}, rules),
         configEvent("config-dynamodb-encryption-noncompliant"),
@@ -255,7 +237,7 @@ describe("intake: DynamoDB table encryption", () => {
 
 describe("intake: CloudTrail trail encryption", () => {
   it("maps the rule under its default name without asking Config", async () => {
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(deps(), configEvent("config-cloudtrail-encryption-noncompliant")),
     );
     expect(result).toMatchObject({
@@ -272,7 +254,7 @@ describe("intake: CloudTrail trail encryption", () => {
         sourceIdentifier: "CLOUD_TRAIL_ENCRYPTION_ENABLED",
       },
     };
-    const result = finding(
+    const result = expectFinding(
       await intakeConfigEvent(
         deps({}, rules),
         configEvent("config-cloudtrail-encryption-noncompliant", (e) => {

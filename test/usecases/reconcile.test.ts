@@ -21,7 +21,8 @@ import type { RemediationConfigInput } from "../../src/config/remediation-config
 import type { FindingKind } from "../../src/domain/finding.ts";
 import { accessAnalyzerFindingEventSchema } from "../../src/events/access-analyzer-finding.ts";
 import type { IamIdLookup } from "../../src/ports/iam-ids.ts";
-import { intakeAccessAnalyzerEvent, isIgnored } from "../../src/usecases/intake.ts";
+import { isIgnored } from "../../src/usecases/intake.ts";
+import { intakeAccessAnalyzerEvent } from "../../src/usecases/intake-access-analyzer.ts";
 import { reconcile } from "../../src/usecases/reconcile.ts";
 import { remediateFinding } from "../../src/usecases/remediate-finding.ts";
 import { awsError, fakeConfigRules, fakeRemediation, logLines, sample, testDeps } from "./fakes.ts";

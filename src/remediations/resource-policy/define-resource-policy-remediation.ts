@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InputError, VigilError } from "../../domain/errors.ts";
 import type { Finding, FindingKind, ResourceType } from "../../domain/finding.ts";
+import { plural } from "../../domain/format.ts";
 import { canonicalJson } from "../../domain/iam-policy.ts";
 import {
   isPolicyResourceType,
@@ -215,10 +216,6 @@ export function samePolicy(a: string | null, b: string | null): boolean {
   } catch {
     return a === b;
   }
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
 function unique(actions: readonly string[]): string[] {

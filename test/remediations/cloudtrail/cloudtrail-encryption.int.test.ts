@@ -19,11 +19,10 @@ import {
 import {
   ActionRecorder,
   changeAt,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
   UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
@@ -36,12 +35,10 @@ describe.skipIf(!endpoint)("cloudtrail-encryption against moto (CloudTrail and K
   const seed = new CloudTrailClient(config);
   const seedKms = new KMSClient(config);
   const seedS3 = new S3Client(config);
-  const recorder = new ActionRecorder();
-  const prefixes = new Map<never, string>([
-    [CloudTrailClient as never, "cloudtrail"],
-    [KMSClient as never, "kms"],
-  ]);
-  const context = motoContextFactory(config, clientFactory(config, recorder, prefixes));
+  const { recorder, context, watchedBy } = recordingMotoContext(config, {
+    cloudtrail: CloudTrailClient,
+    kms: KMSClient,
+  });
   const MUTATING = ["cloudtrail:UpdateTrail"];
 
   const arnOf = (trail: string) =>
@@ -144,7 +141,7 @@ describe.skipIf(!endpoint)("cloudtrail-encryption against moto (CloudTrail and K
   it("no key configured: declined with the reason, zero mutating calls", async () => {
     await trail("audit");
     const watched = new ActionRecorder();
-    const ctx = { ...context(), client: clientFactory(config, watched, prefixes) };
+    const ctx = { ...context(), client: watchedBy(watched) };
     const plan = await watched.during("plan", () =>
       cloudTrailEncryption.plan(ctx, finding("audit")),
     );
@@ -213,7 +210,7 @@ describe.skipIf(!endpoint)("cloudtrail-encryption against moto (CloudTrail and K
       const watched = new ActionRecorder();
       const ctx = {
         ...context({ cloudTrailKmsKeyArn: key }),
-        client: clientFactory(config, watched, prefixes),
+        client: watchedBy(watched),
       };
       await expect(
         watched.during("plan", () => cloudTrailEncryption.plan(ctx, finding("metrics"))),

@@ -13,13 +13,11 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamodbEncryption } from "../../../src/remediations/dynamodb/dynamodb-encryption.ts";
 import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts";
 import {
-  ActionRecorder,
   changeAt,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
   UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
@@ -36,12 +34,10 @@ describe.skipIf(!endpoint)(
   () => {
     const config = motoClientConfig(endpoint as string);
     const seedKms = new KMSClient(config);
-    const recorder = new ActionRecorder();
-    const prefixes = new Map<never, string>([
-      [DynamoDBClient as never, "dynamodb"],
-      [KMSClient as never, "kms"],
-    ]);
-    const client = clientFactory(config, recorder, prefixes);
+    const { recorder, context } = recordingMotoContext(config, {
+      dynamodb: DynamoDBClient,
+      kms: KMSClient,
+    });
     const dynamo = mockClient(DynamoDBClient);
     const tables = new Map<
       string,
@@ -66,7 +62,6 @@ describe.skipIf(!endpoint)(
       return { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: spec.KMSMasterKeyId };
     }
 
-    const context = motoContextFactory(config, client);
     async function newKey(): Promise<string> {
       const { KeyMetadata } = await seedKms.send(new CreateKeyCommand({}));
       return KeyMetadata?.Arn as string;

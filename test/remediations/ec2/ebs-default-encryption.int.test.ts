@@ -14,11 +14,10 @@ import { ebsDefaultEncryption } from "../../../src/remediations/ec2/ebs-default-
 import { motoClientConfig, motoEndpoint, resetMoto, TEST_ACCOUNT } from "../../support/moto.ts";
 import {
   ActionRecorder,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -57,15 +56,11 @@ describe.skipIf(!endpoint)(
     const config = motoClientConfig(endpoint as string);
     const seed = fakeDefaultKeyCalls(new EC2Client(config));
     const seedKms = new KMSClient(config);
-    const recorder = new ActionRecorder();
-    const prefixes = new Map<never, string>([
-      [EC2Client as never, "ec2"],
-      [KMSClient as never, "kms"],
-    ]);
-    const client = clientFactory(config, recorder, prefixes);
+    const { recorder, client, context, watchedBy } = recordingMotoContext(config, {
+      ec2: EC2Client,
+      kms: KMSClient,
+    });
     fakeDefaultKeyCalls(client(EC2Client));
-
-    const context = motoContextFactory(config, client);
 
     const finding = () =>
       makeFinding("ebs-default-encryption", "AWS::::Account", TEST_ACCOUNT, {
@@ -182,7 +177,7 @@ describe.skipIf(!endpoint)(
           ebsKmsKeyArn:
             "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000001",
         }),
-        client: clientFactory(config, watched, prefixes),
+        client: watchedBy(watched),
       };
       await expect(
         watched.during("plan", () => ebsDefaultEncryption.plan(ctx, finding())),

@@ -13,11 +13,10 @@ import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts
 import {
   ActionRecorder,
   changeAt,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
   UNUSABLE_KMS_KEYS,
 } from "../support.ts";
 
@@ -28,14 +27,10 @@ describe.skipIf(!endpoint)("kinesis-encryption against moto (Kinesis and KMS)", 
   const config = { ...motoClientConfig(endpoint as string), requestHandler: new NodeHttpHandler() };
   const seed = new KinesisClient(config);
   const seedKms = new KMSClient(config);
-  const recorder = new ActionRecorder();
-  const prefixes = new Map<never, string>([
-    [KinesisClient as never, "kinesis"],
-    [KMSClient as never, "kms"],
-  ]);
-  const client = clientFactory(config, recorder, prefixes);
-
-  const context = motoContextFactory(config, client);
+  const { recorder, context, watchedBy } = recordingMotoContext(config, {
+    kinesis: KinesisClient,
+    kms: KMSClient,
+  });
 
   const arnOf = (stream: string) => `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}`;
   const finding = (stream: string) =>
@@ -146,7 +141,7 @@ describe.skipIf(!endpoint)("kinesis-encryption against moto (Kinesis and KMS)", 
       const watched = new ActionRecorder();
       const ctx = {
         ...context({ kinesisKmsKeyId: key }),
-        client: clientFactory(config, watched, prefixes),
+        client: watchedBy(watched),
       };
       await expect(
         watched.during("plan", () => kinesisEncryption.plan(ctx, finding("metrics"))),

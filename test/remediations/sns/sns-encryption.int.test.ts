@@ -11,11 +11,10 @@ import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts
 import {
   ActionRecorder,
   changeAt,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -24,14 +23,10 @@ describe.skipIf(!endpoint)("sns-encryption against moto (SNS and KMS)", () => {
   const config = motoClientConfig(endpoint as string);
   const seed = new SNSClient(config);
   const seedKms = new KMSClient(config);
-  const recorder = new ActionRecorder();
-  const prefixes = new Map<never, string>([
-    [SNSClient as never, "sns"],
-    [KMSClient as never, "kms"],
-  ]);
-  const client = clientFactory(config, recorder, prefixes);
-
-  const context = motoContextFactory(config, client);
+  const { recorder, context, watchedBy } = recordingMotoContext(config, {
+    sns: SNSClient,
+    kms: KMSClient,
+  });
 
   const arnOf = (topic: string) => `arn:aws:sns:us-east-1:123456789012:${topic}`;
   const finding = (topic: string) =>
@@ -125,7 +120,7 @@ describe.skipIf(!endpoint)("sns-encryption against moto (SNS and KMS)", () => {
       ...context({
         snsKmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
       }),
-      client: clientFactory(config, watched, prefixes),
+      client: watchedBy(watched),
     };
     await expect(
       watched.during("plan", () => snsEncryption.plan(ctx, finding("orders"))),

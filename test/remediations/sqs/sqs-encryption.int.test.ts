@@ -11,11 +11,10 @@ import { motoClientConfig, motoEndpoint, resetMoto } from "../../support/moto.ts
 import {
   ActionRecorder,
   changeAt,
-  clientFactory,
   expectJsonSerialisable,
   makeFinding,
-  motoContextFactory,
   planApplyVerify,
+  recordingMotoContext,
 } from "../support.ts";
 
 const endpoint = motoEndpoint();
@@ -24,14 +23,10 @@ describe.skipIf(!endpoint)("sqs-encryption against moto (SQS and KMS)", () => {
   const config = motoClientConfig(endpoint as string);
   const seed = new SQSClient(config);
   const seedKms = new KMSClient(config);
-  const recorder = new ActionRecorder();
-  const prefixes = new Map<never, string>([
-    [SQSClient as never, "sqs"],
-    [KMSClient as never, "kms"],
-  ]);
-  const client = clientFactory(config, recorder, prefixes);
-
-  const context = motoContextFactory(config, client);
+  const { recorder, context, watchedBy } = recordingMotoContext(config, {
+    sqs: SQSClient,
+    kms: KMSClient,
+  });
 
   const finding = (queue: string) =>
     makeFinding("sqs-encryption", "AWS::SQS::Queue", queue, {
@@ -143,7 +138,7 @@ describe.skipIf(!endpoint)("sqs-encryption against moto (SQS and KMS)", () => {
     const elsewhere = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000001";
     const url = await queue("bad-key");
     const mutating = new ActionRecorder();
-    const watched = clientFactory(config, mutating, prefixes);
+    const watched = watchedBy(mutating);
     for (const [key, message] of [
       [disabled, /is Disabled, not Enabled/],
       [missing, /does not exist/],
