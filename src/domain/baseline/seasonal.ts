@@ -123,7 +123,8 @@ export class SeasonalBaseline implements BaselineEngine {
 
   /**
    * Spread (σ, metric unit) of the leave-one-out residuals of the window's cells at the evaluated
-   * cell's time of day (each against the other values of its own slot); undefined with fewer than 2. What this time of day has actually varied by, in absolute terms.
+   * cell's time of day (each against the other values of its own slot); undefined with fewer than
+   * 2. What this time of day has actually varied by, in absolute terms.
    */
   private timeOfDaySpread(
     index: number,
@@ -131,6 +132,8 @@ export class SeasonalBaseline implements BaselineEngine {
   ): { sigma: number; count: number } | undefined {
     const baseline = this.grid.baseline;
     const step = this.slotsPerDay();
+    // A period longer than a day, or one a day does not divide evenly (3.5 d): no time of day.
+    if (!Number.isInteger(step) || step < 1) return undefined;
     const residuals: number[] = [];
     for (let cell = index - step; cell >= windowStart; cell -= step) {
       const value = baseline[cell] as number;
