@@ -2,6 +2,7 @@
  * `npm run bench quality [-- --setting "k=4" … --only-settings --per-file]`: detection quality on the
  * labelled NAB series. --per-file adds each file's windows hit, false episodes and raw score;
  * --false-episodes lists every false episode with what the window had already seen.
+ * --windows describes every missed or late window (bench/quality/windows.ts).
  *
  * Every file goes through what `vigil backtest --input FILE --stat Average` does with the shipped
  * vigil.config.yaml (file reader, backtest use case, baseline engine, episodes), watching both
@@ -31,6 +32,7 @@ import {
   probationaryRows,
   scoreFile,
 } from "./quality/nab-score.ts";
+import { describeWindows } from "./quality/windows.ts";
 
 const CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../vigil.config.yaml");
 const HOUR = 3_600_000;
@@ -48,6 +50,10 @@ interface FileOutcome {
   delaysHours: number[];
   /** One line per false episode (--false-episodes). */
   falseEpisodes: string[];
+  /** Hours from each hit window's labelled instant to its first detection (negative: before it). */
+  afterLabelHours: number[];
+  /** --windows: the missed and late windows described (bench/quality/windows.ts). */
+  windowLines: string[];
 }
 
 export interface QualityRow {
@@ -95,6 +101,7 @@ async function evaluateFile(
   args: readonly string[],
 ): Promise<FileOutcome[]> {
   const windowDays = config.detection.defaults.windowDays ?? 30;
+  const windowsWanted = args.includes("--windows");
   const series = parseMetricFile(file.text, "csv", file.name, { stat: "Average" });
   const report = await runBacktest(
     { clock: () => Date.now() },
@@ -103,6 +110,7 @@ async function evaluateFile(
       config: config.detection,
       base: { direction: "both" },
       variants,
+      keepTraces: windowsWanted,
     },
   );
   const [metric] = report.metrics;
@@ -124,12 +132,32 @@ async function evaluateFile(
               HOUR,
           ],
     );
+    const afterLabelHours = scores.standard.firstHit.flatMap((row, index) => {
+      const window = file.windows[index];
+      if (row === undefined || !window) return [];
+      const start = file.timestamps[window.first] as number;
+      const end = file.timestamps[window.last] as number;
+      const label = file.labels.find((t) => t >= start && t <= end);
+      return label === undefined ? [] : [((file.timestamps[row] as number) - label) / HOUR];
+    });
+    const windowLines =
+      windowsWanted && variant.trace
+        ? describeWindows(
+            file,
+            variant.trace,
+            scores.standard.firstHit,
+            variant.settings.criticalK,
+            variant.settings.k,
+          )
+        : [];
     return {
       file,
       scores,
       falseEpisodes: args.includes("--false-episodes")
         ? describeFalseEpisodes(file, series, variant.episodes, windowDays)
         : [],
+      windowLines,
+      afterLabelHours,
       scoredDays: ((file.timestamps.at(-1) as number) - probationEnd) / DAY,
       delaysHours,
     };
@@ -285,6 +313,13 @@ export async function benchQuality(args: readonly string[] = []): Promise<number
     }
     if (args.includes("--false-episodes")) {
       for (const o of outcomes) for (const line of o.falseEpisodes) console.log(line);
+    }
+    if (args.includes("--windows")) {
+      const afterLabel = outcomes.flatMap((o) => o.afterLabelHours);
+      console.log(
+        `  hits: median ${afterLabel.length > 0 ? round(median(afterLabel)) : "-"} h after the labelled instant (${afterLabel.filter((h) => h > 1).length} of ${afterLabel.length} more than 1 h after it); missed and late (> 2 h from the window's start) windows:`,
+      );
+      for (const o of outcomes) for (const line of o.windowLines) console.log(line);
     }
     lines.push({
       bench: "quality",

@@ -22,6 +22,8 @@ export interface NabFile extends LabelledRows {
   text: string;
   /** Epoch ms of each row (timestamps read as UTC, as NAB's README says). */
   timestamps: Float64Array;
+  /** The labelled anomaly instants (combined_labels.json), epoch ms; each window is centred on one. */
+  labels: number[];
 }
 
 /** NAB writes "2014-02-19 10:50:00" (rows) and "2014-02-19 10:50:00.000000" (windows), UTC. */
@@ -54,6 +56,10 @@ export async function loadNab(
     };
   }
   const labels = JSON.parse(await readFile(windowsPath, "utf8")) as Record<string, string[][]>;
+  const labelsPath = join(directory, "combined_labels.json");
+  const instants = existsSync(labelsPath)
+    ? (JSON.parse(await readFile(labelsPath, "utf8")) as Record<string, string[]>)
+    : {};
   const files: NabFile[] = [];
   for (const corpus of (await readdir(directory, { withFileTypes: true }))
     .filter((entry) => entry.isDirectory())
@@ -74,7 +80,15 @@ export async function loadNab(
         const last = rowAtOrAfter(timestamps, parseNabTime(end as string) + 1) - 1;
         return { first, last };
       });
-      files.push({ name, corpus, text, timestamps, rows: timestamps.length, windows });
+      files.push({
+        name,
+        corpus,
+        text,
+        timestamps,
+        rows: timestamps.length,
+        windows,
+        labels: (instants[name] ?? []).map(parseNabTime),
+      });
     }
   }
   return { files };

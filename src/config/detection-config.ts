@@ -11,6 +11,7 @@ const DURATION_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
 /** "90m", "8h", "2d" (validated by the schema) → seconds. */
 export function rearmQuietSeconds(duration: string): number {
+  if (duration === "0") return 0;
   return Number(duration.slice(0, -1)) * (DURATION_SECONDS[duration.slice(-1)] as number);
 }
 
@@ -35,6 +36,11 @@ export const settingsSchema = z
     minHistoryPeriods: z.number().int().min(2),
     criticalK: z.number().positive(),
     confirmPeriods: z.number().int().min(1).max(24),
+    /**
+     * Confirmation by duration: confirmPeriods periods beyond the band within this long ("1h"),
+     * not only in a row; "0" = in a row only.
+     */
+    confirmWithin: z.string().regex(/^(0|[1-9]\d*(m|h|d))$/, 'a duration such as "1h", or "0"'),
     sustainedPeriods: z.number().int().min(1),
     /**
      * Quiet time that closes an episode: "90m", "8h", "2d" (kept as written, so a parsed config
@@ -52,6 +58,8 @@ export const settingsSchema = z
     levelShiftFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
     /** The "seen before" band: widen to the window's N-th largest deviation on each side; 0 = off. */
     seenBefore: z.number().int().nonnegative().max(1000),
+    /** seasonal: weight (periods) of the pooled band when a quiet slot's band narrows; 0 = off. */
+    quietSlotPrior: z.number().nonnegative(),
     excludedRanges: z
       .array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() }).strict())
       .refine((ranges) => ranges.every((r) => Date.parse(r.start) < Date.parse(r.end)), {
@@ -193,6 +201,8 @@ function resolveSettings(layers: SettingsInput[]): DetectionSettings {
         rearmPeriods = undefined;
       } else if (key === "levelShiftFor") {
         merged.levelShiftSeconds = rearmQuietSeconds(value as string);
+      } else if (key === "confirmWithin") {
+        merged.confirmWithinSeconds = rearmQuietSeconds(value as string);
       } else if (key === "rearmQuietPeriods") {
         rearmPeriods = value as number;
       } else if (key === "excludedRanges") {

@@ -29,6 +29,7 @@
 import type { TimeSpan } from "./backtest-compare.ts";
 import { evaluateRange } from "./baseline.ts";
 import {
+  confirmWindowPeriods,
   type DetectionSettings,
   levelShiftPeriods,
   type Method,
@@ -166,14 +167,16 @@ export function rejudgeStatuses(
     );
     let confirmed = Math.abs(deviation) / statisticalSigma >= criticalK;
     if ((above || below) && !confirmed) {
-      // The judge's rule: the periods just before, against this period's band.
-      let inARow = 0;
-      for (let back = index; back >= 0 && inARow < settings.confirmPeriods; back--) {
+      // The judge's rule: the periods just before, against this period's band — confirmPeriods in
+      // a row, or that many within confirmWindowPeriods.
+      const window = confirmWindowPeriods(settings);
+      let beyond = 0;
+      for (let back = index; back >= 0 && back > index - window; back--) {
         const value = (raw[back] as Verdict).observed;
-        if (value === null || (above ? !(value > upper) : !(value < lower))) break;
-        inARow++;
+        if (value !== null && (above ? value > upper : value < lower)) beyond++;
+        else if (window === settings.confirmPeriods) break;
       }
-      confirmed = inARow >= settings.confirmPeriods;
+      confirmed = beyond >= settings.confirmPeriods;
     }
     const bigEnough = Math.abs(deviation) >= minAbsoluteDelta;
     // The "stopped reporting" rule does not depend on k or σ: only on the minimum change.
@@ -213,7 +216,7 @@ function shiftedAt(
 
 /** Periods before a range the re-judging needs: the confirmation and level-shift look-backs. */
 export function rejudgeLead(settings: DetectionSettings): number {
-  return Math.max(0, settings.confirmPeriods - 1, levelShiftPeriods(settings) - 1);
+  return Math.max(0, confirmWindowPeriods(settings) - 1, levelShiftPeriods(settings) - 1);
 }
 
 /**

@@ -446,6 +446,15 @@ describe("option parsing", () => {
     expect(() => parseSettingVariant("shiftfor=3")).toThrow(/levelShiftFor/);
   });
 
+  it("reads the opt-in rules: confirmwithin a duration, quietslotprior a weight", () => {
+    expect(parseSettingVariant("confirmWithin=30m,quietSlotPrior=10").changes).toEqual({
+      confirmWithinSeconds: 30 * 60,
+      quietSlotPrior: 10,
+    });
+    expect(parseSettingVariant("confirmwithin=0").changes).toEqual({ confirmWithinSeconds: 0 });
+    expect(() => parseSettingVariant("confirmwithin=30")).toThrow(/confirmWithin/);
+  });
+
   it("parses exclusions and metric identities", () => {
     expect(parseExclusion("2026-10-03/2026-10-04T12:00+02:00")).toEqual({
       start: Date.parse("2026-10-03T00:00:00Z"),

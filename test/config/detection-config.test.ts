@@ -139,6 +139,21 @@ describe("configuration", () => {
     expect(errorOf({ detection: { defaults: { levelShiftFor: "6" }, metricSets: [] } })).toMatch(
       /levelShiftFor/,
     );
+    // The opt-in rules of round five: confirmWithin a duration ("0" = in a row), quietSlotPrior ≥ 0.
+    const optIn = (defaults: object) => {
+      const detection = sets(defaults);
+      const resolved = setSettings(detection, detection.metricSets[0] as never);
+      return [resolved.confirmWithinSeconds, resolved.quietSlotPrior];
+    };
+    expect(optIn({})).toEqual([0, 0]);
+    expect(optIn({ confirmWithin: "30m", quietSlotPrior: 10 })).toEqual([30 * 60, 10]);
+    expect(optIn({ confirmWithin: "0" })).toEqual([0, 0]);
+    expect(errorOf({ detection: { defaults: { confirmWithin: "30" }, metricSets: [] } })).toMatch(
+      /confirmWithin/,
+    );
+    expect(errorOf({ detection: { defaults: { quietSlotPrior: -1 }, metricSets: [] } })).toMatch(
+      /quietSlotPrior/,
+    );
     expect(
       errorOf({
         detection: { defaults: { rearmQuiet: "8h", rearmQuietPeriods: 4 }, metricSets: [] },

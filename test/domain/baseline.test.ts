@@ -1082,6 +1082,68 @@ describe("robust, auto and the confirmation rule (the shipped defaults)", () => 
     expect(burst[0]?.status).toBe("anomalous");
   });
 
+  it("confirmWithin: a moderate deviation recurring within the duration is confirmed; a lone one and one recurring later are not", () => {
+    const at = MONDAY + 40 * DAY;
+    const base = sawtooth(at, WINDOW);
+    const inARow = {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust" as const,
+      confirmWithinSeconds: 0,
+    };
+    const within3h = { ...inARow, confirmWithinSeconds: 3 * 3600 };
+    // σ ≈ 3.2: 130 is ~7σ above 104.5 (beyond k, below criticalK), 104 is ordinary.
+    const flicker = (gap: number) =>
+      series([
+        ...base,
+        { timestamp: at, value: 130 },
+        ...Array.from({ length: gap }, (_, i) => ({ timestamp: at + (i + 1) * HOUR, value: 104 })),
+        { timestamp: at + (gap + 1) * HOUR, value: 130 },
+      ]);
+    const last = (gap: number) => at + (gap + 1) * HOUR;
+    expect(evaluateRange(flicker(1), at, last(1), inARow).map((v) => v.status)).toEqual([
+      "normal",
+      "normal",
+      "normal",
+    ]);
+    const confirmed = evaluateRange(flicker(1), at, last(1), within3h);
+    expect(confirmed.map((v) => v.status)).toEqual(["normal", "normal", "anomalous"]);
+    expect(confirmed[2]?.why).toContain("2 of the last 3 periods beyond it");
+    expect(confirmed[0]?.why).toMatch(
+      /^not yet confirmed: .* 1 of 2 periods of the last 3 beyond it/,
+    );
+    // Three hours apart: outside the 3-hour duration, still a lone deviation each time.
+    expect(evaluateRange(flicker(3), at, last(3), within3h).map((v) => v.status)).not.toContain(
+      "anomalous",
+    );
+  });
+
+  it("quietSlotPrior: a burst at a quiet hour of a strongly daily, noisy metric stands out; ordinary quiet hours stay quiet", () => {
+    const end = MONDAY + 40 * DAY;
+    // Peak 1.9×, night 0.1× the base, 30 % noise: the pooled band is the window-average level's.
+    const points = hourlyHistory(end, 40 * 24, { dailyAmplitude: 0.9, noise: 0.3, seed: 5 });
+    const seasonal = { ...DEFAULT_DETECTION_SETTINGS, method: "seasonal" as const };
+    const off = { ...seasonal, quietSlotPrior: 0 };
+    const on = { ...seasonal, quietSlotPrior: 10 };
+    const night = end - DAY + 3 * HOUR; // 03:00 UTC, the quiet hour
+    const level = (points.find((p) => p.timestamp === night) as DataPoint).value;
+    const burst = series(withValue(points, night, 8 * level));
+    const [before] = evaluateRange(burst, night, night, off);
+    const [after] = evaluateRange(burst, night, night, on);
+    expect(before?.status).toBe("normal");
+    expect(Math.abs(before?.z ?? 0)).toBeLessThan(5);
+    expect(after?.status).toBe("anomalous");
+    expect(after?.why).toContain("quiet time of day: band from");
+    expect(after?.sigma ?? Number.POSITIVE_INFINITY).toBeLessThan(before?.sigma ?? 0);
+    // The week before, without the burst: no more anomalies than without the rule (none here).
+    const week = evaluateRange(series(points), end - 8 * DAY, end - DAY - HOUR, on);
+    expect(week.filter((v) => v.status === "anomalous")).toHaveLength(0);
+    // A busy hour keeps the pooled band.
+    const busy = end - DAY + 14 * HOUR;
+    const [peakOff] = evaluateRange(series(points), busy, busy, off);
+    const [peakOn] = evaluateRange(series(points), busy, busy, on);
+    expect(peakOn?.sigma).toBe(peakOff?.sigma);
+  });
+
   it("auto: robust (or time-of-day on a daily cycle) until 3 weeks of same-hour history, then seasonal", () => {
     const points = hourlyHistory(MONDAY + 40 * DAY, 40 * 24, { dailyAmplitude: 0.5, seed: 3 });
     const young = MONDAY + 20 * DAY; // 2 weeks of history before it (the series starts at day 0)

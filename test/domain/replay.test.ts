@@ -25,6 +25,8 @@ const settingsArb = fc.record({
   windowDays: fc.constantFrom(1, 3, 8),
   minHistoryPeriods: fc.integer({ min: 1, max: 30 }),
   confirmPeriods: fc.integer({ min: 1, max: 3 }),
+  confirmWithinSeconds: fc.constantFrom(0, 4 * 3600),
+  quietSlotPrior: fc.constantFrom(0, 10),
   criticalK: fc.constantFrom(5, 9),
   missingData: fc.constantFrom("zero", "gap", "auto"),
   direction: fc.constantFrom("up", "down", "both"),

@@ -65,6 +65,8 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           series: fc.integer({ min: 0, max: seriesList.length - 1 }),
           method: fc.constantFrom("mean-sd" as const, "seasonal" as const, "robust" as const),
           confirmPeriods: fc.integer({ min: 1, max: 4 }),
+          confirmWithinSeconds: fc.constantFrom(0, 3 * 3600, 6 * 3600),
+          quietSlotPrior: fc.constantFrom(0, 10),
           criticalK: fc.constantFrom(4, 6, 9),
           k: fc.double({ min: 0.5, max: 12, noNaN: true }),
           sigmaFloor: fc.constantFrom(0, 1, 5, 50, 300),

@@ -32,6 +32,8 @@ const settingsArb = fc.record({
   windowDays: fc.constantFrom(2, 3, 8),
   minHistoryPeriods: fc.integer({ min: 2, max: 30 }),
   confirmPeriods: fc.integer({ min: 1, max: 3 }),
+  confirmWithin: fc.constantFrom("0", "4h"),
+  quietSlotPrior: fc.constantFrom(0, 10),
   criticalK: fc.constantFrom(5, 9),
   missingData: fc.constantFrom("zero", "gap"),
   direction: fc.constantFrom("up", "down", "both"),

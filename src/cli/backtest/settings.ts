@@ -93,6 +93,7 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   criticalk: "criticalK",
   confirm: "confirmPeriods",
   confirmperiods: "confirmPeriods",
+  confirmwithin: "confirmWithin",
   sustained: "sustainedPeriods",
   sustainedperiods: "sustainedPeriods",
   rearm: "rearmQuiet",
@@ -103,6 +104,8 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   levelshiftfor: "levelShiftFor",
   shiftfor: "levelShiftFor",
   seenbefore: "seenBefore",
+  quietslotprior: "quietSlotPrior",
+  quietprior: "quietSlotPrior",
 };
 
 /** Validates changes with the config's own schema, naming the flag or setting that is wrong. */
@@ -111,11 +114,14 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   if (!result.success) {
     throw new UsageError(`${where}: ${describeZodError(result.error).replaceAll("\n", "; ")}`);
   }
-  const { rearmQuiet, levelShiftFor, ...rest } = result.data;
+  const { rearmQuiet, levelShiftFor, confirmWithin, ...rest } = result.data;
   return {
     ...(rest as SettingsChanges),
     ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuietSeconds(rearmQuiet) }),
     ...(levelShiftFor === undefined ? {} : { levelShiftSeconds: rearmQuietSeconds(levelShiftFor) }),
+    ...(confirmWithin === undefined
+      ? {}
+      : { confirmWithinSeconds: rearmQuietSeconds(confirmWithin) }),
   };
 }
 
@@ -150,7 +156,8 @@ export function parseSettingVariant(text: string): SettingsVariant {
     else if (key === "method" || key === "direction" || key === "missingData") changes[key] = value;
     // rearm=8h is a duration; a bare number counts periods, like the older rearmQuietPeriods.
     else if (key === "rearmQuiet" && /^\d+$/.test(value)) changes.rearmQuietPeriods = Number(value);
-    else if (key === "rearmQuiet" || key === "levelShiftFor") changes[key] = value;
+    else if (key === "rearmQuiet" || key === "levelShiftFor" || key === "confirmWithin")
+      changes[key] = value;
     else changes[key] = parseAmount(at, value);
   }
   return { label, changes: validateChanges(where, changes) };

@@ -1,5 +1,6 @@
 /** Turns an engine's estimate into a Verdict: floors, thresholds, severity and the why-line. */
 import {
+  confirmWindowPeriods,
   type DetectionSettings,
   levelShiftPeriods,
   missingReadsAsZero,
@@ -115,9 +116,12 @@ function judgePeriod(
     SIGMA_EPSILON,
   );
   const extreme = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
+  const confirmWindow = confirmWindowPeriods(settings);
   const inARow =
     (aboveBand || belowBand) && !extreme
-      ? periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
+      ? confirmWindow > settings.confirmPeriods
+        ? periodsBeyondWithin(grid.observed, index, confirmWindow, aboveBand, threshold)
+        : periodsBeyondInARow(grid.observed, index, settings.confirmPeriods, aboveBand, threshold)
       : 1;
   const confirmed = extreme || inARow >= settings.confirmPeriods;
   const stoppedPeriods = stoppedReporting(context, grid, index, expected);
@@ -167,7 +171,16 @@ function judgePeriod(
   const side = deviation >= 0 ? "above" : "below";
   const comparison = `observed ${formatNumber(observed)} is ${formatSigma(Math.abs(z))} ${side} expected ${formatNumber(expected)}`;
   let why: string;
-  const persisted = settings.confirmPeriods > 1 && !extreme ? `, ${inARow} periods in a row` : "";
+  const beyondWord =
+    confirmWindow > settings.confirmPeriods
+      ? `of the last ${confirmWindow} beyond it`
+      : "in a row beyond it";
+  const persisted =
+    settings.confirmPeriods > 1 && !extreme
+      ? confirmWindow > settings.confirmPeriods
+        ? `, ${inARow} of the last ${confirmWindow} periods beyond it`
+        : `, ${inARow} periods in a row`
+      : "";
   // Which side's band the tail widened, said in the why-line: "seen before" is an explanation.
   const sideThreshold = deviation >= 0 ? upperThreshold : lowerThreshold;
   const widened = sideThreshold !== null && (deviation >= 0 ? tailUp : tailDown) > band;
@@ -181,7 +194,7 @@ function judgePeriod(
   } else if (anomalous) {
     why = `${comparison} (threshold ${formatNumber(threshold)}${seen}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
-    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods in a row beyond it (${basis})`;
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods ${beyondWord} (${basis})`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else if (widened && Math.abs(z) > settings.k) {
@@ -274,6 +287,25 @@ function describeDuration(seconds: number): string {
   if (seconds % SECONDS_PER_DAY === 0) return `${seconds / SECONDS_PER_DAY} d`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   return `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * The confirmation count: periods among the last `window` up to `index` (this one included) beyond
+ * `threshold` on the same side. With `window` = confirmPeriods this is "in a row".
+ */
+function periodsBeyondWithin(
+  observed: readonly number[],
+  index: number,
+  window: number,
+  above: boolean,
+  threshold: number,
+): number {
+  let count = 0;
+  for (let cell = index; cell >= 0 && cell > index - window; cell--) {
+    const value = observed[cell] as number;
+    if (above ? value > threshold : value < threshold) count++;
+  }
+  return count;
 }
 
 /** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */

@@ -1,4 +1,4 @@
-import { median } from "simple-statistics";
+import { median, sampleStandardDeviation } from "simple-statistics";
 import type { DetectionSettings } from "../detection.ts";
 import { type BaselineEngine, type Estimate, outlierNote, SIGMA_EPSILON } from "./engine.ts";
 import type { Grid } from "./grid.ts";
@@ -103,8 +103,27 @@ export class SeasonalBaseline implements BaselineEngine {
     let slotLevel = 0;
     for (const value of sameSlot) slotLevel += Math.abs(value);
     slotLevel /= sameSlot.length;
-    const scale = Math.max(slotLevel, this.windowLevel(windowStart, index));
-    const sigma = spread.sigma * scale;
+    const windowLevel = this.windowLevel(windowStart, index);
+    let sigma = spread.sigma * Math.max(slotLevel, windowLevel);
+    let quietNote = "";
+    const prior = this.settings.quietSlotPrior;
+    if (prior > 0 && slotLevel < windowLevel) {
+      // A quiet slot: its band may narrow below the window-average level's, as far as this time of
+      // day's own history shows, never below the pooled relative spread at the slot's own level.
+      // Shrunk toward the pooled band by sample count on a log scale (a weighted geometric mean):
+      // σ is a scale, and few residuals should move it by a factor, not by a difference.
+      const own = this.timeOfDaySpread(index, windowStart);
+      if (own !== undefined && own.sigma > 0) {
+        const shrunk = Math.exp(
+          (own.count * Math.log(own.sigma) + prior * Math.log(sigma)) / (own.count + prior),
+        );
+        const narrowed = Math.max(spread.sigma * slotLevel, shrunk);
+        if (narrowed < sigma) {
+          sigma = narrowed;
+          quietNote = `, quiet ${this.cycle === "day" ? "slot" : "time of day"}: band from ${own.count} same-time-of-day residuals`;
+        }
+      }
+    }
     // The tail: the n-th largest absolute residual on each side (outliers included: they are
     // what the tail is about).
     const n = this.settings.seenBefore;
@@ -122,8 +141,54 @@ export class SeasonalBaseline implements BaselineEngine {
       ...tails,
       periodsUsed,
       basis: (periodWord) =>
-        `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}`,
+        `seasonal over ${periodsUsed} ${periodWord} periods, ${slotNote}${outlierNote(spread.leftOut)}${quietNote}`,
     };
+  }
+
+  /**
+   * Spread (σ, metric unit) of the leave-one-out residuals of the window's cells at the evaluated
+   * cell's time of day (each against the other values of its own slot); undefined with fewer than
+   * 2. What this time of day has actually varied by, in absolute terms.
+   */
+  private timeOfDaySpread(
+    index: number,
+    windowStart: number,
+  ): { sigma: number; count: number } | undefined {
+    const baseline = this.grid.baseline;
+    const step = this.slotsPerDay();
+    // A period longer than a day, or one a day does not divide evenly (3.5 d): no time of day.
+    if (!Number.isInteger(step) || step < 1) return undefined;
+    const residuals: number[] = [];
+    for (let cell = index - step; cell >= windowStart; cell -= step) {
+      const value = baseline[cell] as number;
+      if (Number.isNaN(value)) continue;
+      let sum = 0;
+      let count = 0;
+      for (let mate = cell - this.slotsPerWeek; mate >= windowStart; mate -= this.slotsPerWeek) {
+        const other = baseline[mate] as number;
+        if (!Number.isNaN(other)) {
+          sum += other;
+          count++;
+        }
+      }
+      for (let mate = cell + this.slotsPerWeek; mate < index; mate += this.slotsPerWeek) {
+        const other = baseline[mate] as number;
+        if (!Number.isNaN(other)) {
+          sum += other;
+          count++;
+        }
+      }
+      if (count > 0) residuals.push(value - sum / count);
+    }
+    if (residuals.length < 2) return undefined;
+    // Every residual counts, past bursts at this time of day included: a quiet hour that has burst
+    // before keeps a wide band (the isolated-outlier rule would narrow it to its calm days).
+    return { sigma: sampleStandardDeviation(residuals), count: residuals.length };
+  }
+
+  /** Cells a day apart share a time of day. */
+  private slotsPerDay(): number {
+    return this.cycle === "day" ? this.slotsPerWeek : this.slotsPerWeek / 7;
   }
 
   /** Mean |value| of the usable cells in [first, end). */
