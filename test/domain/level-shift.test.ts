@@ -7,7 +7,7 @@ import {
 } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
-import { seriesFrom } from "../support/series.ts";
+import { sawtoothThen, seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
 const WINDOW = 720;
@@ -21,13 +21,9 @@ const TEMPERATURE: MetricIdentity = {
   stat: "Average",
 };
 
-/** 30 days of 100 … 109 (a sawtooth: median 104.5, robust σ ≈ 3.3), then `after`, hourly. */
+/** 30 days of the sawtooth (median 104.5, robust σ ≈ 3.3), then `after`, hourly. */
 function history(after: readonly number[]): DataPoint[] {
-  const before = Array.from({ length: WINDOW }, (_, i) => ({
-    timestamp: AT - (WINDOW - i) * HOUR,
-    value: 100 + (i % 10),
-  }));
-  return [...before, ...after.map((value, i) => ({ timestamp: AT + i * HOUR, value }))];
+  return sawtoothThen(AT, WINDOW, after);
 }
 
 const ROBUST: DetectionSettings = {

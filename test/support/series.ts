@@ -34,3 +34,22 @@ export function setPoints(series: MetricSeries, points: readonly DataPoint[]): v
 export function optionalPointsOf(series: MetricSeries | undefined): DataPoint[] | undefined {
   return series ? seriesPoints(series) : undefined;
 }
+
+/**
+ * Hand-made hourly history for the detection rule tests: `hours` periods before `at` of a
+ * 100 … 109 sawtooth (median 104.5, robust σ ≈ 3.3), where `replace(i)` may put another value in
+ * period i, then `after` from `at` on.
+ */
+export function sawtoothThen(
+  at: number,
+  hours: number,
+  after: readonly number[],
+  replace: (period: number) => number | undefined = () => undefined,
+): DataPoint[] {
+  const hour = 3_600_000;
+  const before = Array.from({ length: hours }, (_, i) => ({
+    timestamp: at - (hours - i) * hour,
+    value: replace(i) ?? 100 + (i % 10),
+  }));
+  return [...before, ...after.map((value, i) => ({ timestamp: at + i * hour, value }))];
+}
