@@ -7,12 +7,10 @@ import {
 } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
-import { sawtoothThen, seriesFrom } from "../support/series.ts";
+import { RULE_TEST_AT, sawtoothThen, seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
-const WINDOW = 720;
-/** 2025-07-12 00:00 UTC: the first period after the hand-made history. */
-const AT = Date.UTC(2025, 6, 12);
+const AT = RULE_TEST_AT;
 
 const TEMPERATURE: MetricIdentity = {
   namespace: "Factory",
@@ -23,7 +21,7 @@ const TEMPERATURE: MetricIdentity = {
 
 /** 30 days of the sawtooth (median 104.5, robust σ ≈ 3.3), then `after`, hourly. */
 function history(after: readonly number[]): DataPoint[] {
-  return sawtoothThen(AT, WINDOW, after);
+  return sawtoothThen(after);
 }
 
 const ROBUST: DetectionSettings = {

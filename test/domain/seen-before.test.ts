@@ -7,12 +7,10 @@ import {
 } from "../../src/domain/detection.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
 import { rejudgeStatuses } from "../../src/domain/tune.ts";
-import { seriesFrom } from "../support/series.ts";
+import { RULE_TEST_AT, sawtoothThen, seriesFrom } from "../support/series.ts";
 
 const HOUR = 3_600_000;
-const WINDOW = 720;
-/** 2025-07-12 00:00 UTC: the first period after the hand-made history. */
-const AT = Date.UTC(2025, 6, 12);
+const AT = RULE_TEST_AT;
 
 const CALLS: MetricIdentity = {
   namespace: "AWS/Usage",
@@ -22,16 +20,11 @@ const CALLS: MetricIdentity = {
 };
 
 /**
- * 30 days of 100 … 109 (a sawtooth: median 104.5, robust σ ≈ 3.3) with `bursts` one-hour bursts
- * to `burst` spread over the window (fewer than 1 %, so the quantile σ does not see them), then
- * `after`, hourly.
+ * 30 days of the sawtooth (median 104.5, robust σ ≈ 3.3) with `bursts` one-hour bursts to `burst`
+ * spread over the window (fewer than 1 %, so the quantile σ does not see them), then `after`, hourly.
  */
 function history(bursts: number, burst: number, after: readonly number[]): DataPoint[] {
-  const before = Array.from({ length: WINDOW }, (_, i) => ({
-    timestamp: AT - (WINDOW - i) * HOUR,
-    value: i % 100 === 50 && i / 100 < bursts ? burst : 100 + (i % 10),
-  }));
-  return [...before, ...after.map((value, i) => ({ timestamp: AT + i * HOUR, value }))];
+  return sawtoothThen(after, (i) => (i % 100 === 50 && i / 100 < bursts ? burst : undefined));
 }
 
 const ROBUST: DetectionSettings = {

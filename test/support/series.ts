@@ -35,21 +35,23 @@ export function optionalPointsOf(series: MetricSeries | undefined): DataPoint[] 
   return series ? seriesPoints(series) : undefined;
 }
 
+/** The detection rule tests' hand-made history: 30 days hourly, judged from 2025-07-12 00:00 UTC. */
+export const RULE_TEST_WINDOW = 720;
+export const RULE_TEST_AT = Date.UTC(2025, 6, 12);
+
 /**
- * Hand-made hourly history for the detection rule tests: `hours` periods before `at` of a
- * 100 … 109 sawtooth (median 104.5, robust σ ≈ 3.3), where `replace(i)` may put another value in
- * period i, then `after` from `at` on.
+ * Hand-made hourly history for the detection rule tests: RULE_TEST_WINDOW periods before
+ * RULE_TEST_AT of a 100 … 109 sawtooth (median 104.5, robust σ ≈ 3.3), where `replace(i)` may put
+ * another value in period i, then `after` from RULE_TEST_AT on.
  */
 export function sawtoothThen(
-  at: number,
-  hours: number,
   after: readonly number[],
   replace: (period: number) => number | undefined = () => undefined,
 ): DataPoint[] {
   const hour = 3_600_000;
-  const before = Array.from({ length: hours }, (_, i) => ({
-    timestamp: at - (hours - i) * hour,
+  const before = Array.from({ length: RULE_TEST_WINDOW }, (_, i) => ({
+    timestamp: RULE_TEST_AT - (RULE_TEST_WINDOW - i) * hour,
     value: replace(i) ?? 100 + (i % 10),
   }));
-  return [...before, ...after.map((value, i) => ({ timestamp: at + i * hour, value }))];
+  return [...before, ...after.map((value, i) => ({ timestamp: RULE_TEST_AT + i * hour, value }))];
 }
