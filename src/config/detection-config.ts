@@ -56,6 +56,10 @@ export const settingsSchema = z
     levelShiftBand: z.number().nonnegative().max(1),
     /** How long a level shift must persist: "6h" (a duration, like rearmQuiet). */
     levelShiftFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
+    /** The excursion-density threshold as a fraction of k (0.5: 2.5σ at k = 5); 0 = off. */
+    densityBand: z.number().nonnegative().max(1),
+    /** The stretch the excursion-density rule counts over: "6h". */
+    densityFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
     /** The "seen before" band: widen to the window's N-th largest deviation on each side; 0 = off. */
     seenBefore: z.number().int().nonnegative().max(1000),
     /** seasonal: weight (periods) of the pooled band when a quiet slot's band narrows; 0 = off. */
@@ -201,6 +205,8 @@ function resolveSettings(layers: SettingsInput[]): DetectionSettings {
         rearmPeriods = undefined;
       } else if (key === "levelShiftFor") {
         merged.levelShiftSeconds = rearmQuietSeconds(value as string);
+      } else if (key === "densityFor") {
+        merged.densitySeconds = rearmQuietSeconds(value as string);
       } else if (key === "confirmWithin") {
         merged.confirmWithinSeconds = rearmQuietSeconds(value as string);
       } else if (key === "rearmQuietPeriods") {

@@ -64,6 +64,17 @@ export interface DetectionSettings {
   /** How long a level shift must persist (seconds, whole periods of the metric). */
   levelShiftSeconds: number;
   /**
+   * The excursion-density rule: a period beyond expected ± densityBand·k·σ is anomalous when the
+   * last densitySeconds hold so many such periods (same side) that the baseline window's own share
+   * of them makes that count improbable (binomial tail below DENSITY_SIGNIFICANCE): moderate bursts
+   * that became frequent, each inside the k·σ band. A metric that was always that spiky has a high
+   * share and never trips it. A fraction of k, like levelShiftBand; 0 = off. Engines with a raw
+   * sorted window only (robust, auto); a warning, never escalated through sustainedPeriods.
+   */
+  densityBand: number;
+  /** The stretch the excursion-density rule counts over (seconds, whole periods of the metric). */
+  densitySeconds: number;
+  /**
    * The "seen before" band: the threshold on each side widens to the window's seenBefore-th largest
    * deviation on that side when that is beyond k·σ, so a metric whose bursts routinely go to 20σ
    * does not page for its next ordinary burst ("the last 30 days went this far 10 times"); a burst
@@ -128,6 +139,8 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   // day with it and without it. 0 turns it off.
   levelShiftBand: 0.6,
   levelShiftSeconds: 6 * 3600,
+  densityBand: 0,
+  densitySeconds: 6 * 3600,
   seenBefore: 20,
   quietSlotPrior: 0,
   excludedRanges: [],
@@ -157,6 +170,14 @@ export function levelShiftPeriods(
 ): number {
   if (!(settings.levelShiftBand > 0) || !(settings.levelShiftSeconds > 0)) return 0;
   return Math.max(1, Math.ceil(settings.levelShiftSeconds / settings.periodSeconds));
+}
+
+/** Periods the excursion-density rule counts over; 0 when the rule is off. */
+export function densityPeriods(
+  settings: Pick<DetectionSettings, "densityBand" | "densitySeconds" | "periodSeconds">,
+): number {
+  if (!(settings.densityBand > 0) || !(settings.densitySeconds > 0)) return 0;
+  return Math.max(1, Math.ceil(settings.densitySeconds / settings.periodSeconds));
 }
 
 /**
@@ -220,7 +241,7 @@ export interface Verdict {
  * stopped-reporting rule. Episodes escalate through sustainedPeriods on every rule but the level
  * shift: a benign new level (a deploy) is worth a message, not a page.
  */
-export type AnomalyRule = "band" | "level-shift" | "stopped-reporting";
+export type AnomalyRule = "band" | "level-shift" | "excursion-density" | "stopped-reporting";
 
 /** Consecutive anomalous periods of one metric, counted as one incident. */
 export interface Episode {

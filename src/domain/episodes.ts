@@ -14,7 +14,7 @@
  *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when the episode has accumulated
  *    sustainedPeriods anomalous periods (the short normal blips an open episode tolerates do not reset that
  *    count); warning otherwise. Periods only the level-shift rule flagged (verdict.rule "level-shift") are
- *    part of the episode but do not count towards sustainedPeriods: a lasting shift inside the k·σ band
+ *    part of the episode but do not count towards sustainedPeriods (nor do "excursion-density" ones): a lasting shift inside the k·σ band
  *    (a deploy that moved the level) stays a warning; it escalates once its periods pass the band.
  *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
  *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
@@ -102,7 +102,8 @@ export function episodesOf(
       if (!verdict) throw new Error("internal: fewer flagged verdicts than anomalous periods");
       const magnitude = Math.abs(verdict.z ?? 0);
       const critical = magnitude >= settings.criticalK || verdict.severity === "critical";
-      const escalating = verdict.rule === "level-shift" ? 0 : 1;
+      const escalating =
+        verdict.rule === "level-shift" || verdict.rule === "excursion-density" ? 0 : 1;
       if (draft === null) {
         draft = {
           start: verdict.timestamp,

@@ -103,6 +103,8 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   shiftband: "levelShiftBand",
   levelshiftfor: "levelShiftFor",
   shiftfor: "levelShiftFor",
+  densityband: "densityBand",
+  densityfor: "densityFor",
   seenbefore: "seenBefore",
   quietslotprior: "quietSlotPrior",
   quietprior: "quietSlotPrior",
@@ -114,11 +116,12 @@ function validateChanges(where: string, changes: Record<string, unknown>): Setti
   if (!result.success) {
     throw new UsageError(`${where}: ${describeZodError(result.error).replaceAll("\n", "; ")}`);
   }
-  const { rearmQuiet, levelShiftFor, confirmWithin, ...rest } = result.data;
+  const { rearmQuiet, levelShiftFor, densityFor, confirmWithin, ...rest } = result.data;
   return {
     ...(rest as SettingsChanges),
     ...(rearmQuiet === undefined ? {} : { rearmQuietSeconds: rearmQuietSeconds(rearmQuiet) }),
     ...(levelShiftFor === undefined ? {} : { levelShiftSeconds: rearmQuietSeconds(levelShiftFor) }),
+    ...(densityFor === undefined ? {} : { densitySeconds: rearmQuietSeconds(densityFor) }),
     ...(confirmWithin === undefined
       ? {}
       : { confirmWithinSeconds: rearmQuietSeconds(confirmWithin) }),
@@ -156,7 +159,12 @@ export function parseSettingVariant(text: string): SettingsVariant {
     else if (key === "method" || key === "direction" || key === "missingData") changes[key] = value;
     // rearm=8h is a duration; a bare number counts periods, like the older rearmQuietPeriods.
     else if (key === "rearmQuiet" && /^\d+$/.test(value)) changes.rearmQuietPeriods = Number(value);
-    else if (key === "rearmQuiet" || key === "levelShiftFor" || key === "confirmWithin")
+    else if (
+      key === "rearmQuiet" ||
+      key === "levelShiftFor" ||
+      key === "densityFor" ||
+      key === "confirmWithin"
+    )
       changes[key] = value;
     else changes[key] = parseAmount(at, value);
   }

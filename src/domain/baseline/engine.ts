@@ -31,6 +31,11 @@ export interface BaselineEngine {
    * millions of periods and allocates nothing for them but their verdicts).
    */
   estimate(index: number): Estimate;
+  /**
+   * Usable values of the raw window strictly above (`above`) or below `threshold`, in O(log n) —
+   * the window's own count of excursions beyond a band. Only engines with a sorted raw window have it.
+   */
+  countBeyond?(threshold: number, above: boolean): number;
 }
 
 export function outlierNote(leftOut: number): string {

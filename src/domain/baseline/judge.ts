@@ -2,6 +2,7 @@
 import {
   confirmWindowPeriods,
   type DetectionSettings,
+  densityPeriods,
   levelShiftPeriods,
   missingReadsAsZero,
   type Severity,
@@ -15,6 +16,14 @@ import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
 import type { Grid } from "./grid.ts";
 
 const SECONDS_PER_DAY = 86_400;
+
+/**
+ * The excursion-density rule's significance: it fires when a count of moderate excursions this
+ * high, or higher, has less than this chance under the baseline window's own rate of them. One
+ * fixed level for every metric (a metric is judged ~100,000 times a year at 5 minutes, and the rule
+ * only runs on a period that is itself an excursion), not a fitted per-metric constant.
+ */
+export const DENSITY_SIGNIFICANCE = 1e-6;
 
 export interface JudgeContext {
   series: MetricSeries;
@@ -128,8 +137,11 @@ function judgePeriod(
   const byBand = (aboveBand || belowBand) && bigEnough && confirmed;
   const shift = byBand ? undefined : levelShift(context, grid, index, expected, sigma);
   const shifted = shift !== undefined && Math.abs(deviation) >= settings.minAbsoluteDelta;
-  const stopped = !byBand && !shifted && bigEnough && stoppedPeriods !== undefined;
-  const anomalous = byBand || shifted || stopped;
+  const density =
+    byBand || shifted ? undefined : excursionDensity(context, grid, index, expected, sigma, engine);
+  const dense = density !== undefined && bigEnough;
+  const stopped = !byBand && !shifted && !dense && bigEnough && stoppedPeriods !== undefined;
+  const anomalous = byBand || shifted || dense || stopped;
   let severity: Severity | null = null;
   if (anomalous) severity = Math.abs(z) >= settings.criticalK ? "critical" : "warning";
   if (columns) {
@@ -160,7 +172,14 @@ function judgePeriod(
   // Set after the literal, not spread into it: one verdict per judged period (2 million in a
   // 1,000-metric 90-day backtest); the conditional spread cost ~4 % of a replay's CPU.
   if (stoppedPeriods !== undefined) verdict.stoppedPeriods = stoppedPeriods;
-  if (anomalous) verdict.rule = byBand ? "band" : shifted ? "level-shift" : "stopped-reporting";
+  if (anomalous)
+    verdict.rule = byBand
+      ? "band"
+      : shifted
+        ? "level-shift"
+        : dense
+          ? "excursion-density"
+          : "stopped-reporting";
   if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
     verdict.tailUp = tailUp;
     verdict.tailDown = tailDown;
@@ -189,6 +208,8 @@ function judgePeriod(
     : "";
   if (shifted && shift) {
     why = `level shift ${shift.side} for ${shift.duration}: ${comparison}, every period of the last ${shift.duration} beyond ${formatNumber(shift.threshold)} (${formatNumber(shift.k)}σ; ${basis}); a shift inside the ${formatNumber(settings.k)}σ band stays a warning, however long it lasts`;
+  } else if (dense && density) {
+    why = `excursions ${density.side} more frequent: ${density.recent} of the last ${density.duration} beyond ${formatNumber(density.threshold)} (${formatNumber(density.k)}σ; ${basis}); its ${usable}-period baseline has ~${formatNumber(density.usualPerStretch)} per ${density.duration} (chance below ${DENSITY_SIGNIFICANCE}): ${comparison}; stays a warning`;
   } else if (stopped) {
     why = `stopped reporting? ${stoppedPeriods} periods in a row at 0 or without a datapoint, expected ${formatNumber(expected)}; never that long in its ${usable}-period baseline (logging turned off? ${basis})`;
   } else if (anomalous) {
@@ -281,6 +302,80 @@ function levelShift(
     threshold,
     duration: describeDuration(periods * settings.periodSeconds),
   };
+}
+
+interface ExcursionDensity {
+  /** densityBand · k: the excursion threshold in σ. */
+  k: number;
+  side: "up" | "down";
+  threshold: number;
+  /** Periods of the stretch beyond the threshold, this one included. */
+  recent: number;
+  /** The baseline window's share of such periods, scaled to the stretch. */
+  usualPerStretch: number;
+  /** "6 h" */
+  duration: string;
+}
+
+/**
+ * The excursion-density rule: this period is beyond expected ± densityBand·k·σ, and so many of the
+ * last densityPeriods are (same side, judged against this period's band) that the baseline window's
+ * own share of values beyond that threshold makes the count improbable: binomial upper tail below
+ * DENSITY_SIGNIFICANCE. The share is the raw window's (engine.countBeyond, O(log n)), add-one
+ * smoothed so a window that never went there does not make two excursions "impossible"; the stretch
+ * itself is part of that window, which only makes the rule more cautious. Stateless, so detect and
+ * backtest agree; the stretch is counted only on a period that is itself an excursion.
+ */
+function excursionDensity(
+  context: JudgeContext,
+  grid: Grid,
+  index: number,
+  expected: number,
+  sigma: number,
+  engine: BaselineEngine,
+): ExcursionDensity | undefined {
+  const { settings } = context;
+  const periods = densityPeriods(settings);
+  if (periods === 0 || periods > index || !engine.countBeyond) return undefined;
+  const observed = grid.observed[index] as number;
+  const k = settings.densityBand * settings.k;
+  const up = settings.direction !== "down" && observed > expected + k * sigma;
+  const down = settings.direction !== "up" && observed < expected - k * sigma;
+  if (!up && !down) return undefined;
+  const threshold = expected + (up ? 1 : -1) * k * sigma;
+  const usable = engine.usableCount();
+  const share = (engine.countBeyond(threshold, up) + 1) / (usable + 2);
+  const recent = periodsBeyondWithin(grid.observed, index, periods, up, threshold);
+  if (binomialUpperTail(recent, periods, share) >= DENSITY_SIGNIFICANCE) return undefined;
+  return {
+    k,
+    side: up ? "up" : "down",
+    threshold,
+    recent,
+    usualPerStretch: ((share * (usable + 2) - 1) / usable) * periods,
+    duration: describeDuration(periods * settings.periodSeconds),
+  };
+}
+
+/**
+ * P(X ≥ successes) for X ~ Binomial(trials, p), summed term by term from the first (the terms only
+ * shrink past the mean, where this is called): O(trials), in log space for the first term so a
+ * 288-period stretch does not underflow. simple-statistics' binomialDistribution stops once the
+ * cumulative probability is near 1, which drops exactly the tail wanted here.
+ */
+export function binomialUpperTail(successes: number, trials: number, p: number): number {
+  if (successes <= 0) return 1;
+  if (successes > trials || !(p > 0)) return 0;
+  if (p >= 1) return 1;
+  let logTerm = successes * Math.log(p) + (trials - successes) * Math.log1p(-p);
+  for (let j = 0; j < successes; j++) logTerm += Math.log((trials - j) / (j + 1));
+  let term = Math.exp(logTerm);
+  let tail = term;
+  for (let i = successes; i < trials && term > 0; i++) {
+    term *= ((trials - i) / (i + 1)) * (p / (1 - p));
+    tail += term;
+  }
+  return Math.min(1, tail);
 }
 
 function describeDuration(seconds: number): string {

@@ -15,7 +15,7 @@
  */
 import type { BaselineEngine, Estimate } from "./engine.ts";
 import type { Grid } from "./grid.ts";
-import { SortedFloat64 } from "./sorted-window.ts";
+import { lowerBound, SortedFloat64, upperBound } from "./sorted-window.ts";
 
 /** IQR of a normal distribution in σ: 2 · 0.6745. */
 const IQR_TO_SIGMA = 1.349;
@@ -68,6 +68,11 @@ export class RobustBaseline implements BaselineEngine {
       estimate.tailDown = Math.max(0, expected - s.at(n - 1));
     }
     return estimate;
+  }
+
+  countBeyond(threshold: number, above: boolean): number {
+    const view = this.sorted.view();
+    return above ? view.length - upperBound(view, threshold) : lowerBound(view, threshold);
   }
 
   /** σ of the middle half of the window (IQR / 1.349): the spread a daily cycle must explain. */
@@ -139,6 +144,11 @@ export class AutoBaseline implements BaselineEngine {
 
   usableCount(): number {
     return this.robust.usableCount();
+  }
+
+  /** The raw window's count: on a cycling metric it is high, so the density rule stays quiet there. */
+  countBeyond(threshold: number, above: boolean): number {
+    return this.robust.countBeyond(threshold, above);
   }
 
   estimate(index: number): Estimate {
