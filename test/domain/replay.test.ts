@@ -32,6 +32,8 @@ const settingsArb = fc.record({
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietSeconds: fc.constantFrom(3600, 4 * 3600),
   seenBefore: fc.constantFrom(0, 2, 20),
+  densityBand: fc.constantFrom(0, 0.4),
+  densitySeconds: fc.constantFrom(3 * 3600, 6 * 3600),
 });
 
 const pointsArb = fc

@@ -39,6 +39,8 @@ const settingsArb = fc.record({
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietPeriods: fc.integer({ min: 1, max: 4 }),
   seenBefore: fc.constantFrom(0, 2, 20),
+  densityBand: fc.constantFrom(0, 0.4),
+  densityFor: fc.constantFrom("3h", "6h"),
 });
 
 const seriesArb = fc
