@@ -69,7 +69,8 @@ export interface DetectionSettings {
    * of them makes that count improbable (binomial tail below DENSITY_SIGNIFICANCE): moderate bursts
    * that became frequent, each inside the k·σ band. A metric that was always that spiky has a high
    * share and never trips it. A fraction of k, like levelShiftBand; 0 = off. Engines with a raw
-   * sorted window only (robust, auto); a warning, never escalated through sustainedPeriods.
+   * sorted window only (robust, auto); a warning, never escalated through sustainedPeriods. Not
+   * tunable: `vigil tune` re-judges stored numbers, and the window's count is not among them.
    */
   densityBand: number;
   /** The stretch the excursion-density rule counts over (seconds, whole periods of the metric). */
