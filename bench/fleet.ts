@@ -231,8 +231,14 @@ export async function benchFleet(
     );
   };
   const perHour: Array<{ hour: number; sns: number; pages: number; candidates: number }> = [];
-  const pageHour = new Map<string, number>();
-  const foldedHour = new Map<string, number>();
+  // PagerDuty's view: a trigger opens an incident unless its key is open; a resolve closes it.
+  // Keys are per metric or resource, so one key opens an incident per episode.
+  const pageHours = new Map<string, number[]>();
+  const foldedHours = new Map<string, number[]>();
+  const openIncidents = new Map<string, number>();
+  let resolvesOfUnknownIncidents = 0;
+  const note = (hours: Map<string, number[]>, key: string, h: number) =>
+    hours.set(key, [...(hours.get(key) ?? []), h]);
   const runsStarted = performance.now();
   for (let h = firstEvaluated; h < fleet.periods; h++) {
     const snsBefore = sns.sent.length;
@@ -240,15 +246,19 @@ export async function benchFleet(
     await runHour(h, [...(candidates[h] ?? [])]);
     let pages = 0;
     for (const event of pager.events.slice(pagerBefore)) {
+      if (event.event_action === "resolve") {
+        if (!openIncidents.delete(event.dedup_key)) resolvesOfUnknownIncidents++;
+        continue;
+      }
       if (event.event_action !== "trigger") continue;
-      if (!pageHour.has(event.dedup_key)) {
-        pageHour.set(event.dedup_key, h);
+      if (!openIncidents.has(event.dedup_key)) {
+        openIncidents.set(event.dedup_key, h);
+        note(pageHours, event.dedup_key, h);
         pages++;
       }
       const folded = event.payload?.custom_details?.folded;
       if (Array.isArray(folded)) {
-        for (const f of folded as Array<{ dedupKey: string }>)
-          if (!foldedHour.has(f.dedupKey)) foldedHour.set(f.dedupKey, h);
+        for (const f of folded as Array<{ dedupKey: string }>) note(foldedHours, f.dedupKey, h);
       }
     }
     perHour.push({
@@ -311,28 +321,25 @@ export async function benchFleet(
     });
 
   // Incidents: paged (own page, or listed in a storm page) within one period of their start? An
-  // incident's key is computed the way the plan computes it, for any episode start in or just
-  // before the incident.
+  // incident's key is computed the way the plan computes it.
   const incidentResults = fleet.incidents.map((incident) => {
     let firstPaged: number | undefined;
     let via: "page" | "storm" | undefined;
     for (const i of incident.metrics) {
       const metric = fleet.metrics[i]?.metric as MetricIdentity;
       const resource = resourceOf(metric, alerting.resourceGroups);
-      for (let h = incident.start - 1; h < incident.start + incident.periods; h++) {
-        const key = incidentDedupKey(metric, fleet.start + h * HOUR, resource, {
-          account: ACCOUNT,
-          region: REGION,
-        });
-        for (const [hours, how] of [
-          [pageHour, "page"],
-          [foldedHour, "storm"],
-        ] as const) {
-          const at = hours.get(key);
-          if (at !== undefined && (firstPaged === undefined || at < firstPaged)) {
-            firstPaged = at;
-            via = how;
-          }
+      const key = incidentDedupKey(metric, resource, { account: ACCOUNT, region: REGION });
+      for (const [hours, how] of [
+        [pageHours, "page"],
+        [foldedHours, "storm"],
+      ] as const) {
+        // Paged (or folded) from just before the incident's start to its end.
+        const at = (hours.get(key) ?? []).find(
+          (hour) => hour >= incident.start - 1 && hour < incident.start + incident.periods,
+        );
+        if (at !== undefined && (firstPaged === undefined || at < firstPaged)) {
+          firstPaged = at;
+          via = how;
         }
       }
     }
@@ -399,6 +406,13 @@ export async function benchFleet(
         .map((e) => e.dedup_key),
     ).size,
     incidentsNeverPaged: incidentResults.filter((i) => i.delay === null).length,
+    // A page PagerDuty never hears resolved stays open until someone closes it by hand: count the
+    // anomaly pages triggered more than a day before the end that no later run resolved, and the
+    // resolves sent for a key nothing triggered (they land nowhere).
+    pagesNeverResolved: [...openIncidents].filter(
+      ([key, hour]) => !key.startsWith("vigil:storm:") && hour < fleet.periods - 24,
+    ).length,
+    resolvesOfUnknownIncidents,
     detectionDelayPeriods: {
       median: quantile(delays, 0.5),
       p90: quantile(delays, 0.9),
@@ -469,6 +483,7 @@ export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): voi
     `  pages/day               ${summary.pagesPerDay}   (target <= 5)`,
     `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
     `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod} (weakest first period: oracle z ${summary.criticalOracleZMin})`,
+    `  pages never resolved    ${summary.pagesNeverResolved} (paged over a day before the end; ${summary.resolvesOfUnknownIncidents} resolves found no open incident: warnings', a no-op)`,
     `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
     `  storm incidents         ${summary.storms} opened, ${summary.stormsResolved} auto-resolved`,
     `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,

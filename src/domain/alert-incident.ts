@@ -11,19 +11,20 @@ import { metricLabel } from "./metric.ts";
 import type { Notification } from "./notification.ts";
 
 /**
- * Incidents: the anomalies of one resource that started in the same period, paged as one with one
- * dedup key. The key is computed from the resource and the episode start only, so a later run (which
- * keeps no state) finds the same key for the escalation or the resolve.
+ * Incidents: the anomalies of one resource, paged as one with one dedup key while any of them is
+ * open. The key is computed from the resource only (from the metric when it belongs to none), never
+ * from an episode start: detect keeps no state and sees only a short look-back, so a later run finds
+ * the same key for the escalation or the resolve however long the episode lasted (see
+ * anomalyDedupKey). The resolve waits until no metric of the resource is open (planAlerts).
  */
 
 export function incidentDedupKey(
   metric: MetricIdentity,
-  episodeStart: number,
   resource: Resource | undefined,
   where: { account?: string | undefined; region: string },
 ): string {
-  if (!resource) return anomalyDedupKey(metric, episodeStart);
-  return `vigil:incident:${where.account ?? "-"}/${where.region}:${resource.key}:${new Date(episodeStart).toISOString()}`;
+  if (!resource) return anomalyDedupKey(metric);
+  return `vigil:incident:${where.account ?? "-"}/${where.region}:${resource.key}`;
 }
 
 const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 } as const;

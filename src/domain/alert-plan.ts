@@ -116,12 +116,7 @@ export function planAlerts(
   const where = { account: ctx.account, region: ctx.region };
   const placed: Placed[] = [...alerts].sort(compareAlerts).map((alert) => {
     const resource = resourceOf(alert.verdict.metric, policy.resourceGroups);
-    const incidentKey = incidentDedupKey(
-      alert.verdict.metric,
-      alert.episode.start,
-      resource,
-      where,
-    );
+    const incidentKey = incidentDedupKey(alert.verdict.metric, resource, where);
     const silence =
       alert.event === "resolved"
         ? undefined
@@ -140,15 +135,15 @@ export function planAlerts(
 
   // Open episodes by incident key, and by resource for the "also open" line.
   const openByKey = new Map<string, string[]>();
-  const openByResource = new Map<string, Array<{ key: string; text: string }>>();
+  const openByResource = new Map<string, Array<{ metric: string; text: string }>>();
   for (const o of open) {
     const resource = resourceOf(o.metric, policy.resourceGroups);
-    const key = incidentDedupKey(o.metric, o.episode.start, resource, where);
+    const key = incidentDedupKey(o.metric, resource, where);
     openByKey.set(key, [...(openByKey.get(key) ?? []), metricKey(o.metric)]);
     if (resource) {
       const list = openByResource.get(resource.key) ?? [];
       list.push({
-        key,
+        metric: metricKey(o.metric),
         text: `${metricLabel(o.metric)} since ${new Date(o.episode.start).toISOString()}`,
       });
       openByResource.set(resource.key, list);
@@ -165,9 +160,15 @@ export function planAlerts(
       existing.placed.push(p);
       continue;
     }
+    // The resource's other open episodes (its metrics not alerting in this run's incident).
+    const alerting = new Set(
+      placed
+        .filter((q) => q.entry.incidentKey === p.entry.incidentKey && q.alert.event !== "resolved")
+        .map((q) => metricKey(q.alert.verdict.metric)),
+    );
     const related = p.entry.resource
       ? (openByResource.get(p.entry.resource.key) ?? [])
-          .filter((o) => o.key !== p.entry.incidentKey)
+          .filter((o) => !alerting.has(o.metric))
           .map((o) => o.text)
       : [];
     incidents.set(p.entry.incidentKey, {

@@ -7,8 +7,6 @@ import type { Notification } from "./notification.ts";
  * before sending whether an incident would page, to keep the page budget).
  */
 
-const SEVERITIES = new Set(["critical", "warning", "info"]);
-
 function routeMatches(
   route: AlertRoute,
   facts: { severity?: string; source: string; outcome?: string },
@@ -24,10 +22,12 @@ function routeMatches(
 }
 
 /**
- * Destinations for a notification; first matching route wins. A resolve goes where its trigger
- * went: an anomaly resolve carries the episode's severity; a remediation resolve does not say what
- * its trigger was, so it goes to every destination a trigger of that source could have reached
- * (a PagerDuty resolve for an incident that was never opened is a no-op).
+ * Destinations for a notification; first matching route wins. A resolve goes to every destination
+ * a trigger of its source could have reached (a PagerDuty resolve for an incident that was never
+ * opened is a no-op): a remediation resolve does not say what its trigger was, and an anomaly
+ * resolve's severity is not the one it paged with once the episode outlasts detect's look-back
+ * (a critical episode whose band periods left the look-back resolves as a warning, and routing that
+ * by severity left the page open in PagerDuty).
  */
 export function destinationsFor(
   routes: readonly AlertRoute[],
@@ -41,14 +41,6 @@ export function destinationsFor(
         ? notification.attributes.outcome
         : undefined;
   if (notification.action === "resolve") {
-    const triggerSeverity =
-      typeof d.severity === "string" && SEVERITIES.has(d.severity) ? d.severity : undefined;
-    if (triggerSeverity) {
-      const route = routes.find((r) =>
-        routeMatches(r, { severity: triggerSeverity, source: notification.source }),
-      );
-      return route ? [...route.to] : [];
-    }
     const all = new Set<AlertDestination>();
     for (const route of routes) {
       const { source } = route.when;

@@ -22,9 +22,16 @@ export interface AnomalyAlert {
   graph?: MetricWidget;
 }
 
-/** Deterministic incident key: the same episode always maps to the same key (PagerDuty dedup_key). */
-export function anomalyDedupKey(metric: MetricIdentity, episodeStart: number): string {
-  return `vigil:anomaly:${metricKey(metric)}:${new Date(episodeStart).toISOString()}`;
+/**
+ * The metric's incident key (PagerDuty dedup_key): one per metric, with no episode start in it.
+ * Detect keeps no state and re-reads only a short look-back, so once an episode outlasts it a later
+ * run sees a later "start": a key built from the start made the escalation page a second incident
+ * and sent the resolve to a key nothing had triggered (the page stayed open). PagerDuty folds a
+ * trigger into the open incident of its key and opens a new incident once that one is resolved, so
+ * the metric's next episode still pages anew.
+ */
+export function anomalyDedupKey(metric: MetricIdentity): string {
+  return `vigil:anomaly:${metricKey(metric)}`;
 }
 
 /** PagerDuty's summary limit (Events API v2). */
@@ -110,7 +117,7 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
   ].join("\n");
   return {
     action: alert.event === "resolved" ? "resolve" : "trigger",
-    dedupKey: anomalyDedupKey(verdict.metric, episode.start),
+    dedupKey: anomalyDedupKey(verdict.metric),
     severity,
     source: "anomaly",
     subject,

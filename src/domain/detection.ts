@@ -155,6 +155,17 @@ export function rearmQuietPeriods(
 }
 
 /**
+ * Periods before the evaluated one that detect re-judges each run to know where an episode started,
+ * escalated or ended (it keeps no state). Escalation through sustainedPeriods counts only inside this
+ * look-back (see episodes.ts), so backtest escalates an episode exactly when detect first does.
+ */
+export function episodeLookbackPeriods(
+  settings: Pick<DetectionSettings, "sustainedPeriods" | "rearmQuietSeconds" | "periodSeconds">,
+): number {
+  return settings.sustainedPeriods + rearmQuietPeriods(settings);
+}
+
+/**
  * Periods the confirmation rule looks back (this one included): confirmWithinSeconds in whole
  * periods, never fewer than confirmPeriods (then it is "confirmPeriods in a row").
  */

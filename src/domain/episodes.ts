@@ -11,17 +11,23 @@
  *  - "insufficient-data" and "no-data" periods neither extend nor close an episode and do not reset or advance
  *    the quiet count: a period we could not judge is evidence neither that the incident goes on nor that it is
  *    over (a metric that stops reporting mid-incident must not look resolved).
- *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when the episode has accumulated
- *    sustainedPeriods anomalous periods (the short normal blips an open episode tolerates do not reset that
- *    count); warning otherwise. Periods only the level-shift rule flagged (verdict.rule "level-shift") are
- *    part of the episode but do not count towards sustainedPeriods (nor do "excursion-density" ones): a lasting shift inside the k·σ band
- *    (a deploy that moved the level) stays a warning; it escalates once its periods pass the band.
+ *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when sustainedPeriods of the
+ *    episode's anomalous periods fall within one look-back (episodeLookbackPeriods + 1 periods, the
+ *    short normal blips an open episode tolerates included); warning otherwise. The count is bounded by
+ *    the look-back because that is all detect re-reads each run: an episode escalates here at the very
+ *    period detect first escalates it (counted over the whole episode, a long episode with scattered
+ *    band periods was critical here while detect kept it a warning). Periods only the level-shift rule
+ *    flagged (verdict.rule "level-shift", or "excursion-density") are part of the episode but do not
+ *    count towards sustainedPeriods: a lasting shift inside the k·σ band (a deploy that moved the level) stays a
+ *    warning; it escalates once its periods pass the band.
+ *  - Periods are cells of one period each (what evaluateRange and the replay columns give).
  *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
  *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
  */
 import {
   type DetectionSettings,
   type Episode,
+  episodeLookbackPeriods,
   rearmQuietPeriods,
   type Verdict,
 } from "./detection.ts";
@@ -32,11 +38,15 @@ interface Draft {
   start: number;
   end: number;
   anomalousPeriods: number;
-  /** Anomalous periods that count towards sustainedPeriods: all but level-shift-only ones. */
-  escalatingPeriods: number;
+  /**
+   * Cells of the anomalous periods that count towards sustainedPeriods (all but level-shift-only
+   * ones) within the look-back of the newest one.
+   */
+  escalatingCells: number[];
+  /** sustainedPeriods escalating periods fell within one look-back, or a |z| reached criticalK. */
+  critical: boolean;
   peak: Verdict;
   peakMagnitude: number;
-  sawCriticalZ: boolean;
 }
 
 export function buildEpisodes(
@@ -76,6 +86,7 @@ export function episodesOf(
   const first = flagged[0];
   if (!first) return [];
   const rearmAfter = rearmQuietPeriods(settings);
+  const lookback = episodeLookbackPeriods(settings);
 
   const episodes: Episode[] = [];
   let draft: Draft | null = null;
@@ -87,10 +98,7 @@ export function episodesOf(
     start: episode.start,
     end: episode.end,
     anomalousPeriods: episode.anomalousPeriods,
-    severity:
-      episode.sawCriticalZ || episode.escalatingPeriods >= settings.sustainedPeriods
-        ? "critical"
-        : "warning",
+    severity: episode.critical ? "critical" : "warning",
     peak: episode.peak,
     open,
   });
@@ -101,29 +109,30 @@ export function episodesOf(
       const verdict = flagged[nextFlagged++];
       if (!verdict) throw new Error("internal: fewer flagged verdicts than anomalous periods");
       const magnitude = Math.abs(verdict.z ?? 0);
-      const critical = magnitude >= settings.criticalK || verdict.severity === "critical";
-      const escalating =
-        verdict.rule === "level-shift" || verdict.rule === "excursion-density" ? 0 : 1;
+      const extreme = magnitude >= settings.criticalK || verdict.severity === "critical";
       if (draft === null) {
         draft = {
           start: verdict.timestamp,
           end: verdict.timestamp,
-          anomalousPeriods: 1,
-          escalatingPeriods: escalating,
+          anomalousPeriods: 0,
+          escalatingCells: [],
+          critical: false,
           peak: verdict,
           peakMagnitude: magnitude,
-          sawCriticalZ: critical,
         };
-      } else {
-        draft.end = verdict.timestamp;
-        draft.anomalousPeriods++;
-        draft.escalatingPeriods += escalating;
-        draft.sawCriticalZ ||= critical;
-        if (magnitude > draft.peakMagnitude) {
-          draft.peak = verdict;
-          draft.peakMagnitude = magnitude;
-        }
+      } else if (magnitude > draft.peakMagnitude) {
+        draft.peak = verdict;
+        draft.peakMagnitude = magnitude;
       }
+      draft.end = verdict.timestamp;
+      draft.anomalousPeriods++;
+      if (verdict.rule !== "level-shift" && verdict.rule !== "excursion-density") {
+        const cells = draft.escalatingCells;
+        cells.push(cell);
+        // Only what the look-back of this period holds (detect's view when it judges this period).
+        while ((cells[0] as number) < cell - lookback) cells.shift();
+      }
+      draft.critical ||= extreme || draft.escalatingCells.length >= settings.sustainedPeriods;
       quietPeriods = 0;
     } else if (status === STATUS.normal && draft !== null) {
       quietPeriods++;

@@ -14,7 +14,7 @@ import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
 import {
   type DetectionSettings,
   type Episode,
-  rearmQuietPeriods,
+  episodeLookbackPeriods,
   type Verdict,
 } from "../domain/detection.ts";
 import { buildEpisodes } from "../domain/episodes.ts";
@@ -98,11 +98,6 @@ interface PlannedSet {
   periodStart: number;
 }
 
-/** Periods before the evaluated one that are re-evaluated to know where an episode started or ended. */
-function episodeLookback(settings: DetectionSettings): number {
-  return settings.sustainedPeriods + rearmQuietPeriods(settings);
-}
-
 /** Which episode event, if any, the newest verdict makes: compares the state before and after it. */
 export function episodeEvent(
   verdicts: Verdict[],
@@ -141,7 +136,7 @@ function judgeMetric(
   series: MetricSeries,
 ): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
-  const from = item.planned.periodStart - episodeLookback(item.settings) * periodMs;
+  const from = item.planned.periodStart - episodeLookbackPeriods(item.settings) * periodMs;
   // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
   const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings, {
     explain: "anomalous-and-newest",
@@ -296,7 +291,7 @@ export async function detectAnomalies(
     if (perMetric.length === 0) return;
     const periodMs = p.settings.periodSeconds * 1000;
     const periodsBack = Math.max(
-      ...perMetric.map((m) => windowPeriods(m.settings) + episodeLookback(m.settings)),
+      ...perMetric.map((m) => windowPeriods(m.settings) + episodeLookbackPeriods(m.settings)),
     );
     const range = { start: p.periodStart - periodsBack * periodMs, end: p.periodStart + periodMs };
     const key = `${p.settings.periodSeconds}:${range.start}:${range.end}`;

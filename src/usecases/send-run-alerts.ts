@@ -124,7 +124,7 @@ export async function sendRunAlerts(
         scope,
         triggers.map(({ alert, resource }) => ({
           resource,
-          ref: incidentDedupKey(alert.verdict.metric, alert.episode.start, resource, {
+          ref: incidentDedupKey(alert.verdict.metric, resource, {
             account: deps.account,
             region: deps.region,
           }),

@@ -95,7 +95,7 @@ describe("PagerDuty Events API v2 adapter", () => {
       /^9\.1 GB out of acme-raw-landing-prod in 1 h, 7\.6× normal \(1\.2 GB\)\. CRITICAL egress anomaly in 123456789012 eu-west-1: /,
     );
     expect(n.dedupKey).toMatch(
-      /^vigil:anomaly:AWS\/S3\|BytesDownloaded\|.*:2026-11-24T07:00:00.000Z$/,
+      /^vigil:anomaly:AWS\/S3\|BytesDownloaded\|[^:]*BucketName=acme-raw-landing-prod[^:]*$/,
     );
     expect(
       Date.parse(String((request?.body.payload as { timestamp?: string } | undefined)?.timestamp)),

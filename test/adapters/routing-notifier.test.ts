@@ -129,11 +129,13 @@ describe("routing by severity and source (default routes)", () => {
     expect(published()).toHaveLength(2);
   });
 
-  it("sends a resolve where its trigger went", async () => {
+  it("sends a resolve wherever its trigger could have gone", async () => {
     await build().notify(anomaly("critical", "resolved"));
     expect(server.requests.map((r) => r.body.event_action)).toEqual(["resolve"]);
+    // Detect sees only a short look-back: an episode that paged as critical can resolve looking
+    // like a warning, so the resolve still goes to PagerDuty (a no-op when nothing was opened).
     await build().notify(anomaly("warning", "resolved"));
-    expect(server.requests).toHaveLength(1); // the warning never paged: no PagerDuty resolve
+    expect(server.requests.map((r) => r.body.event_action)).toEqual(["resolve", "resolve"]);
     // A remediation resolve does not say what its trigger was: it closes whatever is open.
     await build().notify(remediationResolved());
     expect(server.requests.at(-1)?.body).toEqual({
@@ -141,6 +143,7 @@ describe("routing by severity and source (default routes)", () => {
       event_action: "resolve",
       dedup_key: remediation().dedupKey,
     });
+    expect(server.requests).toHaveLength(3);
     expect(published()).toHaveLength(3);
   });
 

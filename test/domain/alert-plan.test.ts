@@ -62,7 +62,7 @@ describe("planAlerts: digest", () => {
     );
     const pages = plan.notifications.filter((n) => n.details.event !== "digest");
     expect(pages.map((p) => [p.dedupKey, p.destinations])).toEqual([
-      ["vigil:incident:123456789012/eu-west-1:s3-bucket/a:2026-11-24T07:00:00.000Z", ["pagerduty"]],
+      ["vigil:incident:123456789012/eu-west-1:s3-bucket/a", ["pagerduty"]],
     ]);
   });
 });
@@ -145,8 +145,8 @@ describe("planAlerts: grouping by resource", () => {
     );
     const pages = plan.notifications.filter((n) => n.details.event !== "digest");
     expect(pages.map((p) => p.dedupKey)).toEqual([
-      "vigil:incident:123456789012/eu-west-1:group/cdn-assets:2026-11-24T07:00:00.000Z",
-      "vigil:incident:123456789012/eu-west-1:ec2-instance/i-0abc:2026-11-24T07:00:00.000Z",
+      "vigil:incident:123456789012/eu-west-1:group/cdn-assets",
+      "vigil:incident:123456789012/eu-west-1:ec2-instance/i-0abc",
     ]);
     expect(pages[0]?.subject).toMatch(/^\[Vigil CRITICAL\] 2 on group cdn-assets: /);
     expect(pages[0]?.body).toContain(
@@ -186,7 +186,7 @@ describe("planAlerts: grouping by resource", () => {
     });
     const plan = planAlerts([netOut, fresh], [openOf(stillOpen), openOf(fresh)], policy(), CTX);
     expect(plan.summary.heldResolves).toEqual([
-      "vigil:incident:123456789012/eu-west-1:ec2-instance/i-1:2026-11-24T04:00:00.000Z",
+      "vigil:incident:123456789012/eu-west-1:ec2-instance/i-1",
     ]);
     expect(
       plan.notifications.some((n) => n.action === "resolve" && n.details.event !== "digest"),
@@ -216,13 +216,12 @@ describe("planAlerts: silences", () => {
     );
     expect(plan.summary.silenced).toEqual([
       {
-        incident:
-          "vigil:incident:123456789012/eu-west-1:s3-bucket/backfill-2026:2026-11-24T07:00:00.000Z",
+        incident: "vigil:incident:123456789012/eu-west-1:s3-bucket/backfill-2026",
         silence: "deploy-window",
       },
     ]);
     expect(plan.summary.pages.paged).toEqual([
-      "vigil:incident:123456789012/eu-west-1:s3-bucket/raw:2026-11-24T07:00:00.000Z",
+      "vigil:incident:123456789012/eu-west-1:s3-bucket/raw",
     ]);
     const digest = plan.notifications.find((n) => n.details.event === "digest");
     expect(digest?.subject).toContain("1 silenced");

@@ -80,17 +80,20 @@ describe("anomalyNotification", () => {
     expect(n.attributes).toEqual({ metricSet: "egress", event: "new-episode" });
   });
 
-  it("uses one deterministic dedup key per episode and resolves with the same key", () => {
+  it("keys the incident by the metric alone, so a resolve that sees a later episode start still closes it", () => {
     const trigger = anomalyNotification(alert);
+    // A later run sees only its look-back: for a long episode it reports a later start.
     const resolve = anomalyNotification({
       ...alert,
       event: "resolved",
       verdict: { ...verdict, status: "normal" },
+      episode: { ...alert.episode, start: start + 6 * 3_600_000, open: false },
     });
-    expect(trigger.dedupKey).toBe(anomalyDedupKey(metric, start));
+    expect(trigger.dedupKey).toBe(anomalyDedupKey(metric));
+    expect(trigger.dedupKey).not.toContain(new Date(start).toISOString());
     expect(resolve.dedupKey).toBe(trigger.dedupKey);
     expect(resolve.action).toBe("resolve");
     expect(resolve.severity).toBe("info");
-    expect(anomalyDedupKey(metric, start + 3_600_000)).not.toBe(trigger.dedupKey);
+    expect(anomalyDedupKey({ ...metric, metricName: "Other" })).not.toBe(trigger.dedupKey);
   });
 });

@@ -120,6 +120,19 @@ describe("buildEpisodes", () => {
     expect(buildEpisodes(timeline("AAnA"), SETTINGS)[0]?.severity).toBe("critical");
   });
 
+  it("escalates only when sustainedPeriods band periods fall within one look-back (what detect re-reads)", () => {
+    // Look-back: sustainedPeriods 3 + rearmQuietPeriods 3 = 6 periods before the judged one.
+    // Band periods 6 apart, the episode kept open by a level shift between them: 3 in one look-back.
+    expect(buildEpisodes(timeline("ASSSSSASSSSSA"), SETTINGS)[0]?.severity).toBe("warning");
+    expect(buildEpisodes(timeline("ASSASSA"), SETTINGS)[0]?.severity).toBe("critical");
+    // 8 apart: one episode of 17 periods with 3 band periods, never 3 within a look-back: detect
+    // never sees them together, so it never pages, and neither does backtest.
+    const scattered = buildEpisodes(timeline("ASSSSSSSASSSSSSSA"), SETTINGS);
+    expect(scattered).toHaveLength(1);
+    expect(scattered[0]?.anomalousPeriods).toBe(17);
+    expect(scattered[0]?.severity).toBe("warning");
+  });
+
   it("a level shift stays a warning however long it lasts; band periods inside it still escalate", () => {
     const shift = buildEpisodes(timeline("SSSSSSSSSSSS"), SETTINGS);
     expect(shift).toHaveLength(1);

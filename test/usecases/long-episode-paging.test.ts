@@ -1,0 +1,101 @@
+/**
+ * A page must close. Detect keeps no state and re-reads only a short look-back (sustainedPeriods +
+ * rearmQuiet periods), so by the time an episode longer than that resolves, the run sees a later
+ * "start" and, once the band periods that escalated it left the look-back, a warning. Every
+ * PagerDuty trigger of the episode must still get a PagerDuty resolve with the same dedup key.
+ */
+import { describe, expect, it } from "vitest";
+import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { destinationsFor } from "../../src/domain/alert-routing.ts";
+import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
+import { seriesFromPoints } from "../../src/domain/metric.ts";
+import type { Notification } from "../../src/domain/notification.ts";
+import { DEFAULT_ALERT_POLICY, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
+import { FakeMetricSource } from "../support/fake-metric-source.ts";
+
+const HOUR = 3_600_000;
+const START = Date.parse("2026-06-01T00:00:00Z");
+const DAYS = 35;
+const SHIFT_AT = (DAYS - 3) * 24; // the incident's first hour
+const METRIC: MetricIdentity = {
+  namespace: "AWS/NATGateway",
+  metricName: "BytesOutToDestination",
+  dimensions: { NatGatewayId: "nat-0abc" },
+  stat: "Sum",
+};
+const quietLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Noise around 1,000, then an incident: bursts past the band at hours 0, 5, 9 and 13 of it. */
+function incidentSeries() {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 16_807) % 2_147_483_647;
+    return seed / 2_147_483_647;
+  };
+  const points: DataPoint[] = [];
+  for (let i = 0; i < DAYS * 24; i++) {
+    const hour = i - SHIFT_AT;
+    const burst = [0, 5, 9, 13].includes(hour) ? 600 : 0;
+    points.push({ timestamp: START + i * HOUR, value: 1_000 + 200 * (random() - 0.5) + burst });
+  }
+  return seriesFromPoints(METRIC, 3600, points);
+}
+
+const config = parseConfig({
+  detection: {
+    scheduleMinutes: 60,
+    settleMinutes: 0,
+    defaults: { k: 4, criticalK: 50, confirmPeriods: 1, sustainedPeriods: 3, rearmQuiet: "6h" },
+    metricSets: [
+      {
+        name: "nat",
+        selectors: [
+          {
+            namespace: "AWS/NATGateway",
+            metricName: "BytesOutToDestination",
+            dimensionNames: ["NatGatewayId"],
+          },
+        ],
+        settings: { method: "robust" },
+      },
+    ],
+  },
+}).detection;
+
+describe("a long episode's page", () => {
+  it("is resolved in PagerDuty with the key it was opened with", async () => {
+    const series = incidentSeries();
+    const sent: Notification[] = [];
+    const events: string[] = [];
+    for (let hour = SHIFT_AT - 2; hour < SHIFT_AT + 30; hour++) {
+      const notifier = new MemoryNotifier();
+      const report = await detectAnomalies(
+        {
+          source: new FakeMetricSource([series]),
+          notifier,
+          config,
+          clock: () => START + (hour + 1) * HOUR + 60_000,
+          region: "eu-west-1",
+          logger: quietLogger,
+        },
+        { force: true },
+      );
+      const result = report.results[0];
+      if (result?.alert) events.push(`${hour - SHIFT_AT}:${result.alert}`);
+      sent.push(...notifier.sent);
+    }
+    const toPagerDuty = (n: Notification) =>
+      (n.destinations ?? destinationsFor(DEFAULT_ALERT_POLICY.routes, n)).includes("pagerduty");
+    const paged = sent.filter((n) => n.action === "trigger" && toPagerDuty(n));
+    const resolved = sent.filter((n) => n.action === "resolve" && toPagerDuty(n));
+
+    // The episode: a warning, escalated at its third band period (hour 9), resolved 6 quiet hours
+    // after the last band period (hour 19) — 19 hours, twice the 9-period look-back. At hour 13
+    // the look-back no longer holds hour 0, so detect escalates again: a repeat trigger of the open
+    // incident's key, which PagerDuty folds into it.
+    expect(events).toEqual(["0:new-episode", "9:escalated", "13:escalated", "19:resolved"]);
+    expect(paged.length).toBeGreaterThan(0);
+    expect(new Set(resolved.map((n) => n.dedupKey))).toEqual(new Set(paged.map((n) => n.dedupKey)));
+  });
+});
