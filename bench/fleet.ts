@@ -237,13 +237,24 @@ export async function benchFleet(
   const foldedHours = new Map<string, number[]>();
   const openIncidents = new Map<string, number>();
   let resolvesOfUnknownIncidents = 0;
+  // Incident keys with an episode still open after the last run: their pages may stay open.
+  const stillAnomalous = new Set<string>();
   const note = (hours: Map<string, number[]>, key: string, h: number) =>
     hours.set(key, [...(hours.get(key) ?? []), h]);
   const runsStarted = performance.now();
   for (let h = firstEvaluated; h < fleet.periods; h++) {
     const snsBefore = sns.sent.length;
     const pagerBefore = pager.events.length;
-    await runHour(h, [...(candidates[h] ?? [])]);
+    const report = await runHour(h, [...(candidates[h] ?? [])]);
+    if (h === fleet.periods - 1) {
+      for (const r of report.results) {
+        if (!r.episode?.open) continue;
+        const resource = resourceOf(r.metric, alerting.resourceGroups);
+        stillAnomalous.add(
+          incidentDedupKey(r.metric, resource, { account: ACCOUNT, region: REGION }),
+        );
+      }
+    }
     let pages = 0;
     for (const event of pager.events.slice(pagerBefore)) {
       if (event.event_action === "resolve") {
@@ -409,9 +420,10 @@ export async function benchFleet(
     // A page PagerDuty never hears resolved stays open until someone closes it by hand: count the
     // anomaly pages triggered more than a day before the end that no later run resolved, and the
     // resolves sent for a key nothing triggered (they land nowhere).
-    pagesNeverResolved: [...openIncidents].filter(
-      ([key, hour]) => !key.startsWith("vigil:storm:") && hour < fleet.periods - 24,
+    pagesNeverResolved: [...openIncidents.keys()].filter(
+      (key) => !key.startsWith("vigil:storm:") && !stillAnomalous.has(key),
     ).length,
+    pagesOpenAtTheEnd: [...openIncidents.keys()].filter((key) => stillAnomalous.has(key)).length,
     resolvesOfUnknownIncidents,
     detectionDelayPeriods: {
       median: quantile(delays, 0.5),
@@ -483,7 +495,7 @@ export function printFleet(summary: Awaited<ReturnType<typeof benchFleet>>): voi
     `  pages/day               ${summary.pagesPerDay}   (target <= 5)`,
     `  worst hour              ${summary.worstHour.at}: ${summary.worstHour.pages} pages, ${summary.worstHour.snsMessages} SNS messages`,
     `  critical paged <= 1 period  ${summary.criticalIncidentsPagedWithinOnePeriod} (weakest first period: oracle z ${summary.criticalOracleZMin})`,
-    `  pages never resolved    ${summary.pagesNeverResolved} (paged over a day before the end; ${summary.resolvesOfUnknownIncidents} resolves found no open incident: warnings', a no-op)`,
+    `  pages never resolved    ${summary.pagesNeverResolved} (open in PagerDuty after the last run, their episode over; ${summary.pagesOpenAtTheEnd} with the episode still open; ${summary.resolvesOfUnknownIncidents} resolves found no open incident: warnings', a no-op)`,
     `  incidents paged         ${summary.incidentsPaged} (${summary.incidentsOnlyInStorm} via the storm incident; ${summary.incidentsNeverPaged} never detected)`,
     `  storm incidents         ${summary.storms} opened, ${summary.stormsResolved} auto-resolved`,
     `  detection delay         median ${summary.detectionDelayPeriods.median}, p90 ${summary.detectionDelayPeriods.p90}, max ${summary.detectionDelayPeriods.max} periods`,

@@ -2,33 +2,27 @@ import {
   AttachRolePolicyCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
-  type IAMClient,
   PutRolePolicyCommand,
-  paginateListAttachedRolePolicies,
   paginateListRoleTags,
 } from "@aws-sdk/client-iam";
 import { z } from "zod";
 import type { Finding } from "../../domain/finding.ts";
-import {
-  asList,
-  decodePolicyDocument,
-  type PolicyStatement,
-  parsePolicyDocument,
-  sameDocument,
-} from "../../domain/iam-policy.ts";
+import { decodePolicyDocument, sameDocument } from "../../domain/iam-policy.ts";
 import { contentHash } from "../../domain/journal-integrity.ts";
 import type { RemediationPlan, VerifyResult } from "../../domain/remediation-plan.ts";
 import type { RemediationContext } from "../../ports/remediation.ts";
 import { defineRemediation } from "../define.ts";
 import {
-  DEFAULT_QUARANTINE_POLICY_NAME,
-  QUARANTINE_POLICY_PATH,
-  roleQuarantineSettings,
-} from "./settings.ts";
+  attachedPolicyArns,
+  isNoSuchEntity,
+  isVigilQuarantine,
+  POLICY_NAME,
+  quarantinePolicyProblem,
+  readInlinePolicy,
+} from "./role-quarantine-policy.ts";
+import { describePrincipal, trustedOnly } from "./role-trust.ts";
+import { QUARANTINE_POLICY_PATH, roleQuarantineSettings } from "./settings.ts";
 
 type Ctx = RemediationContext<z.output<typeof roleQuarantineSettings>>;
 
@@ -49,29 +43,13 @@ type Ctx = RemediationContext<z.output<typeof roleQuarantineSettings>>;
  */
 export const IAM_ROLE_QUARANTINE = "iam-role-quarantine";
 
-export const QUARANTINE_STATEMENT_ID = "VigilQuarantine";
-
-export const QUARANTINE_POLICY_DOCUMENT = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [{ Sid: QUARANTINE_STATEMENT_ID, Effect: "Deny", Action: "*", Resource: "*" }],
-});
-
-/**
- * The stack's quarantine policy as IAM's CreatePolicy takes it: one definition for the stacks
- * (src/deploy), the sandbox, the tests and the benches.
- */
-export function quarantinePolicyDefinition(name = DEFAULT_QUARANTINE_POLICY_NAME) {
-  return {
-    PolicyName: name,
-    Path: QUARANTINE_POLICY_PATH,
-    Description:
-      "Vigil quarantine: denies everything to a role assumable from outside (attached by Vigil, detached by vigil undo)",
-    PolicyDocument: QUARANTINE_POLICY_DOCUMENT,
-  };
-}
-
-/** IAM's own rule for policy names. */
-const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+// The policy's definition and the trust rules live in their own modules; importers use them here.
+export {
+  QUARANTINE_POLICY_DOCUMENT,
+  QUARANTINE_STATEMENT_ID,
+  quarantinePolicyDefinition,
+} from "./role-quarantine-policy.ts";
+export { trustedOnly } from "./role-trust.ts";
 
 /** What planning read, for undo. */
 const quarantineBefore = z.object({
@@ -87,11 +65,6 @@ const quarantineBefore = z.object({
   existingPolicy: z.string().nullable(),
 });
 
-function isNoSuchEntity(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === "NoSuchEntityException" || name === "NoSuchEntity";
-}
-
 function quarantinePolicyName(ctx: Ctx): string {
   const name = ctx.settings.quarantinePolicyName;
   if (typeof name !== "string" || !POLICY_NAME.test(name)) {
@@ -100,32 +73,6 @@ function quarantinePolicyName(ctx: Ctx): string {
     );
   }
   return name;
-}
-
-/** The role's inline policy of that name as JSON text, or null when there is none. */
-async function readInlinePolicy(
-  iam: IAMClient,
-  roleName: string,
-  policyName: string,
-): Promise<string | null> {
-  try {
-    const output = await iam.send(
-      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
-    );
-    return decodePolicyDocument(output.PolicyDocument ?? "");
-  } catch (error) {
-    if (isNoSuchEntity(error)) return null;
-    throw error;
-  }
-}
-
-function isVigilQuarantine(document: string | null): boolean {
-  if (document === null) return false;
-  try {
-    return sameDocument(document, QUARANTINE_POLICY_DOCUMENT);
-  } catch {
-    return false;
-  }
 }
 
 /** The quarantine policy's ARN in the finding's account and partition. */
@@ -141,111 +88,6 @@ export function quarantinePolicyArn(
   }
   const partition = /^arn:(aws[a-z-]*):/.exec(finding.resourceArn)?.[1] ?? "aws";
   return `arn:${partition}:iam::${finding.account}:policy${QUARANTINE_POLICY_PATH}${name}`;
-}
-
-/**
- * Why the quarantine policy cannot be trusted, or undefined when its default version is exactly
- * Vigil's deny-all. Missing → the stack was not deployed in that account.
- */
-async function quarantinePolicyProblem(iam: IAMClient, arn: string): Promise<string | undefined> {
-  let versionId: string | undefined;
-  try {
-    versionId = (await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId;
-  } catch (error) {
-    if (isNoSuchEntity(error)) {
-      return `quarantine policy ${arn} does not exist: deploy Vigil's stack (deploy/member-account.yaml creates it) in that account`;
-    }
-    throw error;
-  }
-  const version = await iam.send(
-    new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }),
-  );
-  const document = decodePolicyDocument(version.PolicyVersion?.Document ?? "");
-  return isVigilQuarantine(document)
-    ? undefined
-    : `quarantine policy ${arn} is not Vigil's deny-all (${contentHash(document)}): someone planted or changed it`;
-}
-
-async function attachedPolicyArns(iam: IAMClient, roleName: string): Promise<string[]> {
-  const arns: string[] = [];
-  for await (const page of paginateListAttachedRolePolicies(
-    { client: iam },
-    { RoleName: roleName },
-  )) {
-    for (const policy of page.AttachedPolicies ?? []) {
-      if (policy.PolicyArn) arns.push(policy.PolicyArn);
-    }
-  }
-  return arns;
-}
-
-/** Roles that run the organisation itself: Control Tower, StackSets (which deploy Vigil's member stack). */
-const ORGANISATION_ROLES = [
-  /^AWSControlTowerExecution$/,
-  /^AWSCloudFormationStackSetExecutionRole$/,
-  /^stacksets-exec-[0-9a-f]+$/,
-  /^OrganizationAccountAccessRole$/,
-];
-
-/**
- * Why the role must be left alone although it is assumable from outside, if it must: an
- * organisation management role, a trust only to `trustedAccounts`, or a vendor trust that demands
- * an ExternalId in every statement reaching outside. Pure; reads the trust policy as IAM returns it.
- */
-export function trustedOnly(
-  trustPolicy: string | null,
-  roleName: string,
-  ownAccount: string,
-  settings: Pick<Ctx["settings"], "trustedAccounts">,
-): string | undefined {
-  if (ORGANISATION_ROLES.some((pattern) => pattern.test(roleName))) {
-    return "it is an organisation management role (Control Tower, StackSets, organisation access)";
-  }
-  if (trustPolicy === null) return undefined;
-  let statements: PolicyStatement[];
-  try {
-    statements = parsePolicyDocument(trustPolicy).Statement;
-  } catch {
-    return undefined; // unreadable: quarantine (fail closed)
-  }
-  const external = statements.filter((statement) => {
-    if (statement.Effect !== "Allow") return false;
-    const principals = asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
-    return principals.some((p) => accountOf(p) !== ownAccount);
-  });
-  if (external.length === 0) return undefined;
-  const trusted = new Set(settings.trustedAccounts);
-  const onlyTrusted = external.every((statement) =>
-    asList((statement.Principal as { AWS?: unknown }).AWS).every((p) => {
-      const account = accountOf(p);
-      return account === ownAccount || (account !== undefined && trusted.has(account));
-    }),
-  );
-  if (onlyTrusted) return "it is trusted only by accounts in trustedAccounts";
-  const withExternalId = external.every((statement) => {
-    const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
-    return Object.entries(condition ?? {}).some(
-      ([operator, keys]) =>
-        operator === "StringEquals" &&
-        Object.keys(keys ?? {}).some((key) => key.toLowerCase() === "sts:externalid"),
-    );
-  });
-  if (withExternalId)
-    return "every outside trust requires an sts:ExternalId (a vendor integration)";
-  return undefined;
-}
-
-/** The account of an AWS principal ("123456789012", "arn:aws:iam::123456789012:root" or a role ARN); "*" has none. */
-function accountOf(principal: string): string | undefined {
-  if (/^\d{12}$/.test(principal)) return principal;
-  return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
-}
-
-function describePrincipal(principal: Record<string, string> | undefined): string {
-  if (!principal) return "an external principal";
-  return Object.entries(principal)
-    .map(([type, value]) => `${type} ${value}`)
-    .join(", ");
 }
 
 export const iamRoleQuarantine = defineRemediation({
