@@ -29,10 +29,11 @@
 
 import type { BaselineEngine } from "./baseline/engine.ts";
 import { buildGrid, type Grid } from "./baseline/grid.ts";
-import { describePeriod, type JudgeContext, judge, judgeInto } from "./baseline/judge.ts";
+import { type JudgeContext, judge, judgeInto } from "./baseline/judge.ts";
 import { MeanSdBaseline } from "./baseline/mean-sd.ts";
 import { AutoBaseline, RobustBaseline } from "./baseline/robust.ts";
 import { SeasonalBaseline } from "./baseline/seasonal.ts";
+import { describePeriod } from "./baseline/stretch.ts";
 import { assertPeriodSeconds, assertUsableSettings } from "./baseline/validate.ts";
 import type { DetectionSettings, Verdict } from "./detection.ts";
 import type { MetricSeries } from "./metric.ts";

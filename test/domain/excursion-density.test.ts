@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binomialUpperTail } from "../../src/domain/baseline/judge.ts";
+import { binomialUpperTail } from "../../src/domain/baseline/excursion-density.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import {
   DEFAULT_DETECTION_SETTINGS,

@@ -2,7 +2,6 @@
 import {
   confirmWindowPeriods,
   type DetectionSettings,
-  densityPeriods,
   levelShiftPeriods,
   missingReadsAsZero,
   type Severity,
@@ -13,17 +12,9 @@ import { formatNumber, formatSigma } from "../format.ts";
 import type { MetricSeries } from "../metric.ts";
 import { STATUS, type StatusCode, type VerdictColumns } from "../verdict-columns.ts";
 import { type BaselineEngine, SIGMA_EPSILON } from "./engine.ts";
+import { DENSITY_SIGNIFICANCE, excursionDensity } from "./excursion-density.ts";
 import type { Grid } from "./grid.ts";
-
-const SECONDS_PER_DAY = 86_400;
-
-/**
- * The excursion-density rule's significance: it fires when a count of moderate excursions this
- * high, or higher, has less than this chance under the baseline window's own rate of them. One
- * fixed level for every metric (a metric is judged ~100,000 times a year at 5 minutes, and the rule
- * only runs on a period that is itself an excursion), not a fitted per-metric constant.
- */
-export const DENSITY_SIGNIFICANCE = 1e-6;
+import { describeDuration, periodsBeyondInARow, periodsBeyondWithin } from "./stretch.ts";
 
 export interface JudgeContext {
   series: MetricSeries;
@@ -138,7 +129,9 @@ function judgePeriod(
   const shift = byBand ? undefined : levelShift(context, grid, index, expected, sigma);
   const shifted = shift !== undefined && Math.abs(deviation) >= settings.minAbsoluteDelta;
   const density =
-    byBand || shifted ? undefined : excursionDensity(context, grid, index, expected, sigma, engine);
+    byBand || shifted
+      ? undefined
+      : excursionDensity(context.settings, grid, index, expected, sigma, engine);
   const dense = density !== undefined && bigEnough;
   const stopped = !byBand && !shifted && !dense && bigEnough && stoppedPeriods !== undefined;
   const anomalous = byBand || shifted || dense || stopped;
@@ -304,122 +297,6 @@ function levelShift(
   };
 }
 
-interface ExcursionDensity {
-  /** densityBand · k: the excursion threshold in σ. */
-  k: number;
-  side: "up" | "down";
-  threshold: number;
-  /** Periods of the stretch beyond the threshold, this one included. */
-  recent: number;
-  /** The baseline window's share of such periods, scaled to the stretch. */
-  usualPerStretch: number;
-  /** "6 h" */
-  duration: string;
-}
-
-/**
- * The excursion-density rule: this period is beyond expected ± densityBand·k·σ, and so many of the
- * last densityPeriods are (same side, judged against this period's band) that the baseline window's
- * own share of values beyond that threshold makes the count improbable: binomial upper tail below
- * DENSITY_SIGNIFICANCE. The share is the raw window's (engine.countBeyond, O(log n)), add-one
- * smoothed so a window that never went there does not make two excursions "impossible"; the stretch
- * itself is part of that window, which only makes the rule more cautious. Stateless, so detect and
- * backtest agree; the stretch is counted only on a period that is itself an excursion.
- */
-function excursionDensity(
-  context: JudgeContext,
-  grid: Grid,
-  index: number,
-  expected: number,
-  sigma: number,
-  engine: BaselineEngine,
-): ExcursionDensity | undefined {
-  const { settings } = context;
-  const periods = densityPeriods(settings);
-  if (periods === 0 || periods > index || !engine.countBeyond) return undefined;
-  const observed = grid.observed[index] as number;
-  const k = settings.densityBand * settings.k;
-  const up = settings.direction !== "down" && observed > expected + k * sigma;
-  const down = settings.direction !== "up" && observed < expected - k * sigma;
-  if (!up && !down) return undefined;
-  const threshold = expected + (up ? 1 : -1) * k * sigma;
-  const usable = engine.usableCount();
-  const share = (engine.countBeyond(threshold, up) + 1) / (usable + 2);
-  const recent = periodsBeyondWithin(grid.observed, index, periods, up, threshold);
-  if (binomialUpperTail(recent, periods, share) >= DENSITY_SIGNIFICANCE) return undefined;
-  return {
-    k,
-    side: up ? "up" : "down",
-    threshold,
-    recent,
-    usualPerStretch: ((share * (usable + 2) - 1) / usable) * periods,
-    duration: describeDuration(periods * settings.periodSeconds),
-  };
-}
-
-/**
- * P(X ≥ successes) for X ~ Binomial(trials, p), summed term by term from the first (the terms only
- * shrink past the mean, where this is called): O(trials), in log space for the first term so a
- * 288-period stretch does not underflow. simple-statistics' binomialDistribution stops once the
- * cumulative probability is near 1, which drops exactly the tail wanted here.
- */
-export function binomialUpperTail(successes: number, trials: number, p: number): number {
-  if (successes <= 0) return 1;
-  if (successes > trials || !(p > 0)) return 0;
-  if (p >= 1) return 1;
-  let logTerm = successes * Math.log(p) + (trials - successes) * Math.log1p(-p);
-  for (let j = 0; j < successes; j++) logTerm += Math.log((trials - j) / (j + 1));
-  let term = Math.exp(logTerm);
-  let tail = term;
-  for (let i = successes; i < trials && term > 0; i++) {
-    term *= ((trials - i) / (i + 1)) * (p / (1 - p));
-    tail += term;
-  }
-  return Math.min(1, tail);
-}
-
-function describeDuration(seconds: number): string {
-  if (seconds % SECONDS_PER_DAY === 0) return `${seconds / SECONDS_PER_DAY} d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  return `${Math.round(seconds / 60)} min`;
-}
-
-/**
- * The confirmation count: periods among the last `window` up to `index` (this one included) beyond
- * `threshold` on the same side. With `window` = confirmPeriods this is "in a row".
- */
-function periodsBeyondWithin(
-  observed: readonly number[],
-  index: number,
-  window: number,
-  above: boolean,
-  threshold: number,
-): number {
-  let count = 0;
-  for (let cell = index; cell >= 0 && cell > index - window; cell--) {
-    const value = observed[cell] as number;
-    if (above ? value > threshold : value < threshold) count++;
-  }
-  return count;
-}
-
-/** Periods in a row up to `index` (at most `wanted`) beyond `threshold` on the same side. */
-function periodsBeyondInARow(
-  observed: readonly number[],
-  index: number,
-  wanted: number,
-  above: boolean,
-  threshold: number,
-): number {
-  let count = 0;
-  for (let cell = index; cell >= 0 && count < wanted; cell--) {
-    const value = observed[cell] as number;
-    if (Number.isNaN(value) || (above ? !(value > threshold) : !(value < threshold))) break;
-    count++;
-  }
-  return count;
-}
-
 function noDataWhy(usable: number, window: number): string {
   return `no datapoint for this period (missing data is treated as a gap); ${usable} of ${window} baseline periods have data`;
 }
@@ -467,14 +344,4 @@ function describeBand(lower: number | null, upper: number | null): string {
   }
   if (upper !== null) return `threshold ${formatNumber(upper)}`;
   return `threshold ${formatNumber(lower ?? Number.NaN)}`;
-}
-
-/** 3600 → "hourly", 86400 → "daily", 300 → "5-minute". */
-export function describePeriod(periodSeconds: number): string {
-  if (periodSeconds === SECONDS_PER_DAY) return "daily";
-  if (periodSeconds === 3600) return "hourly";
-  if (periodSeconds % SECONDS_PER_DAY === 0) return `${periodSeconds / SECONDS_PER_DAY}-day`;
-  if (periodSeconds % 3600 === 0) return `${periodSeconds / 3600}-hour`;
-  if (periodSeconds % 60 === 0) return `${periodSeconds / 60}-minute`;
-  return `${periodSeconds}-second`;
 }
