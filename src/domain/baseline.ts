@@ -50,7 +50,7 @@ function engineFor(settings: DetectionSettings, grid: Grid, window: number): Bas
     case "seasonal":
       return new SeasonalBaseline(grid, window, slotsPerWeek as number, settings);
     case "robust":
-      return new RobustBaseline(grid, window, settings.seenBefore);
+      return new RobustBaseline(grid, window, settings.seenBefore, settings.extremeSeenBefore);
     case "auto": {
       const slotsPerDay =
         SECONDS_PER_DAY % settings.periodSeconds === 0
@@ -60,7 +60,7 @@ function engineFor(settings: DetectionSettings, grid: Grid, window: number): Bas
         grid,
         window,
         slotsPerWeek,
-        new RobustBaseline(grid, window, settings.seenBefore),
+        new RobustBaseline(grid, window, settings.seenBefore, settings.extremeSeenBefore),
         slotsPerWeek ? new SeasonalBaseline(grid, window, slotsPerWeek, settings) : undefined,
         // Daily periods have one slot a day: no time of day to compare.
         slotsPerDay && slotsPerDay > 1

@@ -76,6 +76,16 @@ export interface DetectionSettings {
   /** The stretch the excursion-density rule counts over (seconds, whole periods of the metric). */
   densitySeconds: number;
   /**
+   * "Extreme" must be extreme for this metric: a period past criticalK σ alerts at once, without
+   * confirmPeriods, only when it also goes beyond the window's extremeSeenBefore-th largest deviation
+   * on that side (measured like seenBefore's tail). A single burst the metric has made three times
+   * in 30 days is not worth paging unconfirmed; one bigger than all but two of them is. It still
+   * counts when it persists (confirmPeriods). 0 = off (criticalK alone). Default 3: NAB 67.4 / 7.8
+   * → 69.0 / 5.1 false episodes per 100 metric-days (1: 67.9 / 4.1; 5: 68.3 / 5.7; 10: 68.6 / 6.7);
+   * the fleet keeps every critical incident paged within one period.
+   */
+  extremeSeenBefore: number;
+  /**
    * The "seen before" band: the threshold on each side widens to the window's seenBefore-th largest
    * deviation on that side when that is beyond k·σ, so a metric whose bursts routinely go to 20σ
    * does not page for its next ordinary burst ("the last 30 days went this far 10 times"); a burst
@@ -143,6 +153,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   densityBand: 0,
   densitySeconds: 6 * 3600,
   seenBefore: 20,
+  extremeSeenBefore: 3,
   quietSlotPrior: 0,
   excludedRanges: [],
 };
@@ -245,6 +256,13 @@ export interface Verdict {
    */
   tailUp?: number;
   tailDown?: number;
+  /**
+   * Set when extremeSeenBefore is on and the engine measured it: the window's extremeSeenBefore-th
+   * largest deviation above / below expected, which a period past criticalK must also exceed to
+   * skip confirmation. `vigil tune` re-judges against it.
+   */
+  extremeUp?: number;
+  extremeDown?: number;
 }
 
 /**

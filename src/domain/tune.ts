@@ -165,7 +165,11 @@ export function rejudgeStatuses(
       relativeSigmaFloor * Math.abs(expected),
       SIGMA_EPSILON,
     );
-    let confirmed = Math.abs(deviation) / statisticalSigma >= criticalK;
+    // Past criticalK skips confirmation only beyond the extremeSeenBefore tail (the judge's rule).
+    const extremeTail = deviation >= 0 ? verdict.extremeUp : verdict.extremeDown;
+    let confirmed =
+      Math.abs(deviation) / statisticalSigma >= criticalK &&
+      !(extremeTail !== undefined && Math.abs(deviation) <= extremeTail);
     if ((above || below) && !confirmed) {
       // The judge's rule: the periods just before, against this period's band — confirmPeriods in
       // a row, or that many within confirmWindowPeriods.

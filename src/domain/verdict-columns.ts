@@ -30,6 +30,9 @@ export class VerdictColumns {
   /** The seen-before tails (Verdict.tailUp / tailDown); NaN where the verdict has none. */
   readonly tailUp: Float64Array;
   readonly tailDown: Float64Array;
+  /** The extremeSeenBefore tails (Verdict.extremeUp / extremeDown); NaN where the verdict has none. */
+  readonly extremeUp: Float64Array;
+  readonly extremeDown: Float64Array;
 
   /** `start`: epoch ms of cell 0; cell i is the period start + i·periodMs. */
   constructor(
@@ -47,6 +50,8 @@ export class VerdictColumns {
     this.lower = column();
     this.tailUp = column();
     this.tailDown = column();
+    this.extremeUp = column();
+    this.extremeDown = column();
   }
 
   /** A judged period (normal or anomalous); a threshold of a side not watched is null. */
@@ -73,6 +78,12 @@ export class VerdictColumns {
   tails(cell: number, up: number, down: number): void {
     this.tailUp[cell] = up;
     this.tailDown[cell] = down;
+  }
+
+  /** The extremeSeenBefore tails of a judged period (when the rule is on and measured). */
+  extremeTails(cell: number, up: number, down: number): void {
+    this.extremeUp[cell] = up;
+    this.extremeDown[cell] = down;
   }
 
   /** A period not judged: only its status and observed value (NaN when none). */

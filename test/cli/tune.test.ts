@@ -235,7 +235,7 @@ describe("vigil tune", () => {
     const target = join(dir, "config-is-a-dir");
     await mkdir(target, { recursive: true });
     const io = capture();
-    expect(await runTuneCommand({ budget: "0.5", input: files, write: target }, io, deps)).toBe(2);
+    expect(await runTuneCommand({ budget: "0.1", input: files, write: target }, io, deps)).toBe(2);
     expect(io.stderr.join("\n")).toMatch(/cannot write .*config-is-a-dir/);
     const unknown = capture();
     const configPath = join(dir, "noisy.yaml");

@@ -32,6 +32,7 @@ const settingsArb = fc.record({
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietSeconds: fc.constantFrom(3600, 4 * 3600),
   seenBefore: fc.constantFrom(0, 2, 20),
+  extremeSeenBefore: fc.constantFrom(0, 1, 5),
   densityBand: fc.constantFrom(0, 0.4),
   densitySeconds: fc.constantFrom(3 * 3600, 6 * 3600),
 });

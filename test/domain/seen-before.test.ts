@@ -33,6 +33,8 @@ const ROBUST: DetectionSettings = {
   direction: "both",
   k: 5,
   seenBefore: 5,
+  // The band's tail alone; extremeSeenBefore has its own test below.
+  extremeSeenBefore: 0,
 };
 
 function judgeAll(points: DataPoint[], last: number, settings = ROBUST): Verdict[] {
@@ -50,8 +52,35 @@ describe("seen-before band (seenBefore)", () => {
     expect(verdict?.why).toMatch(
       /^seen before: observed 150 is 1\d\.\dσ above expected 10[45](\.5)?, inside its usual bursts \(threshold 150; widened from 12\d(\.\d+)? \(5σ\): its 720-period baseline went this far 5 times, robust: /,
     );
-    const [off] = judgeAll(history(6, 150, [150]), 0, { ...ROBUST, seenBefore: 0 });
+    const [off] = judgeAll(history(6, 150, [150]), 0, {
+      ...ROBUST,
+      seenBefore: 0,
+      extremeSeenBefore: 0,
+    });
     expect(off?.status).toBe("anomalous");
+  });
+
+  it("extremeSeenBefore: past criticalK, a burst the window made that often must persist; a bigger one pages at once", () => {
+    const settings = { ...ROBUST, seenBefore: 0, extremeSeenBefore: 5 };
+    // Six earlier bursts to 150: a seventh single one is routine for this metric.
+    const [routine] = judgeAll(history(6, 150, [150]), 0, settings);
+    expect(routine?.z).toBeGreaterThan(9);
+    expect(routine?.status).toBe("normal");
+    expect(routine?.extremeUp).toBe(150 - (routine?.expected ?? 0));
+    expect(routine?.why).toMatch(
+      /^not yet confirmed: .*; past criticalK 9σ, but its window went this far 5 times, so it must persist$/,
+    );
+    // The same burst held for two periods is confirmed like any other, and critical by its z.
+    const held = judgeAll(history(6, 150, [150, 150]), 1, settings);
+    expect(held.map((v) => v.status)).toEqual(["normal", "anomalous"]);
+    expect(held[1]?.severity).toBe("critical");
+    // Bigger than all but four of them (an exfiltration after routine bursts): at once.
+    const [bigger] = judgeAll(history(6, 150, [180]), 0, settings);
+    expect(bigger?.status).toBe("anomalous");
+    expect(bigger?.severity).toBe("critical");
+    // Four earlier bursts only: the window did not go there 5 times, so 150 is extreme at once.
+    const [rare] = judgeAll(history(4, 150, [150]), 0, settings);
+    expect(rare?.status).toBe("anomalous");
   });
 
   it("fires when the window went that far fewer than seenBefore times", () => {

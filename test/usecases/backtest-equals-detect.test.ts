@@ -39,6 +39,7 @@ const settingsArb = fc.record({
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietPeriods: fc.integer({ min: 1, max: 4 }),
   seenBefore: fc.constantFrom(0, 2, 20),
+  extremeSeenBefore: fc.constantFrom(0, 1, 5),
   densityBand: fc.constantFrom(0, 0.4),
   densityFor: fc.constantFrom("3h", "6h"),
 });

@@ -106,6 +106,7 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   densityband: "densityBand",
   densityfor: "densityFor",
   seenbefore: "seenBefore",
+  extremeseenbefore: "extremeSeenBefore",
   quietslotprior: "quietSlotPrior",
   quietprior: "quietSlotPrior",
 };

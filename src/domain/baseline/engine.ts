@@ -14,6 +14,9 @@ export interface Estimate {
    */
   tailUp?: number;
   tailDown?: number;
+  /** The window's extremeSeenBefore-th largest deviation on each side, measured like the tail. */
+  extremeUp?: number;
+  extremeDown?: number;
   /** Baseline periods the statistics were computed from (usable minus outliers left out). */
   periodsUsed: number;
   /** How the estimate was made, for the why-line: "mean-sd over 720 hourly periods". */

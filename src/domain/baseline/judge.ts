@@ -115,7 +115,13 @@ function judgePeriod(
     settings.relativeSigmaFloor * Math.abs(expected),
     SIGMA_EPSILON,
   );
-  const extreme = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
+  // Past criticalK skips confirmation only beyond the window's extremeSeenBefore-th largest
+  // deviation on that side: a burst this metric routinely makes must persist like any other.
+  const extremeTail = deviation >= 0 ? estimate.extremeUp : estimate.extremeDown;
+  const pastCriticalK = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
+  const routineExtreme =
+    pastCriticalK && extremeTail !== undefined && Math.abs(deviation) <= extremeTail;
+  const extreme = pastCriticalK && !routineExtreme;
   const confirmWindow = confirmWindowPeriods(settings);
   const inARow =
     (aboveBand || belowBand) && !extreme
@@ -143,6 +149,9 @@ function judgePeriod(
     columns.judged(cell, status, observed, expected, sigma, z, upperThreshold, lowerThreshold);
     if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
       columns.tails(cell, tailUp, tailDown);
+    }
+    if (estimate.extremeUp !== undefined) {
+      columns.extremeTails(cell, estimate.extremeUp, estimate.extremeDown ?? 0);
     }
     if (!anomalous) return undefined;
   }
@@ -173,6 +182,10 @@ function judgePeriod(
         : dense
           ? "excursion-density"
           : "stopped-reporting";
+  if (estimate.extremeUp !== undefined) {
+    verdict.extremeUp = estimate.extremeUp;
+    verdict.extremeDown = estimate.extremeDown ?? 0;
+  }
   if (settings.seenBefore > 0 && estimate.tailUp !== undefined) {
     verdict.tailUp = tailUp;
     verdict.tailDown = tailDown;
@@ -208,7 +221,7 @@ function judgePeriod(
   } else if (anomalous) {
     why = `${comparison} (threshold ${formatNumber(threshold)}${seen}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
-    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods ${beyondWord} (${basis})`;
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods ${beyondWord} (${basis})${routineExtreme ? `; past criticalK ${settings.criticalK}σ, but its window went this far ${settings.extremeSeenBefore} times, so it must persist` : ""}`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else if (widened && Math.abs(z) > settings.k) {

@@ -31,6 +31,8 @@ export class RobustBaseline implements BaselineEngine {
     private readonly window: number,
     /** DetectionSettings.seenBefore: which largest deviation of the window is its tail (0 = off). */
     private readonly seenBefore = 0,
+    /** DetectionSettings.extremeSeenBefore: the same, for the extreme path (0 = off). */
+    private readonly extremeSeenBefore = 0,
   ) {
     this.sorted = new SortedFloat64(Math.min(window, grid.baseline.length));
   }
@@ -67,6 +69,11 @@ export class RobustBaseline implements BaselineEngine {
       estimate.tailUp = Math.max(0, s.at(s.count - n) - expected);
       estimate.tailDown = Math.max(0, expected - s.at(n - 1));
     }
+    const m = this.extremeSeenBefore;
+    if (m > 0 && s.count >= m) {
+      estimate.extremeUp = Math.max(0, s.at(s.count - m) - expected);
+      estimate.extremeDown = Math.max(0, expected - s.at(m - 1));
+    }
     return estimate;
   }
 
@@ -85,6 +92,8 @@ export class RobustBaseline implements BaselineEngine {
 class RobustEstimate implements Estimate {
   tailUp = 0;
   tailDown = 0;
+  extremeUp?: number;
+  extremeDown?: number;
   constructor(
     readonly expected: number,
     readonly sigma: number,

@@ -55,7 +55,7 @@ export class SeasonalBaseline implements BaselineEngine {
   ) {
     this.residualAt = new Float64Array(grid.baseline.length).fill(Number.NaN);
     this.residuals = new SortedFloat64(window);
-    if (settings.seenBefore > 0) {
+    if (settings.seenBefore > 0 || settings.extremeSeenBefore > 0) {
       this.tailAt = new Float64Array(grid.baseline.length).fill(Number.NaN);
       this.tailResiduals = new SortedFloat64(window);
     }
@@ -128,13 +128,21 @@ export class SeasonalBaseline implements BaselineEngine {
     // what the tail is about).
     const n = this.settings.seenBefore;
     const tail = this.tailResiduals;
-    const tails =
-      tail && tail.count >= n
+    const m = this.settings.extremeSeenBefore;
+    const tails = {
+      ...(tail && n > 0 && tail.count >= n
         ? {
             tailUp: Math.max(0, tail.at(tail.count - n)),
             tailDown: Math.max(0, -tail.at(n - 1)),
           }
-        : {};
+        : {}),
+      ...(tail && m > 0 && tail.count >= m
+        ? {
+            extremeUp: Math.max(0, tail.at(tail.count - m)),
+            extremeDown: Math.max(0, -tail.at(m - 1)),
+          }
+        : {}),
+    };
     return {
       expected,
       sigma,
