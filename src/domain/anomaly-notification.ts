@@ -20,6 +20,11 @@ export interface AnomalyAlert {
   consoleUrl: string;
   /** The widget consoleUrl opens: the metric with the band it was judged against. */
   graph?: MetricWidget;
+  /**
+   * False when the episode may have begun before the look-back detect re-read (a long one): its
+   * start is then only the earliest anomaly that run saw, and the message says "or earlier".
+   */
+  episodeStartSeen?: false;
 }
 
 /**
@@ -108,7 +113,7 @@ export function anomalyNotification(alert: AnomalyAlert): Notification {
     opening,
     "",
     `Why: ${verdict.why}`,
-    `Period: ${details.period} (${verdict.periodSeconds / 3600} h); episode since ${details.episode.start}, ${episode.anomalousPeriods} anomalous period(s).`,
+    `Period: ${details.period} (${verdict.periodSeconds / 3600} h); episode since ${details.episode.start}${alert.episodeStartSeen === false ? " or earlier (it began before the look-back this run re-reads)" : ""}, ${episode.anomalousPeriods} anomalous period(s)${alert.episodeStartSeen === false ? " in the look-back" : ""}.`,
     `Baseline: ${alert.method}, k=${alert.k}, ${alert.windowDays} days (${verdict.baselinePeriods} periods).`,
     `Graph (with the expected band): ${alert.consoleUrl}`,
     "",

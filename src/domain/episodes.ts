@@ -75,6 +75,22 @@ export function buildEpisodes(
 }
 
 /**
+ * Whether `verdicts` (a look-back, ascending) show where `episode` began: an earlier episode closed
+ * inside them, or rearmQuietPeriods normal periods come before its first anomaly. Otherwise the
+ * episode may have begun before the look-back, and its start is only the earliest anomaly seen.
+ */
+export function episodeStartSeen(
+  verdicts: readonly Verdict[],
+  episode: Pick<Episode, "start">,
+  settings: DetectionSettings,
+): boolean {
+  const before = verdicts.filter((verdict) => verdict.timestamp < episode.start);
+  if (before.some((verdict) => verdict.status === "anomalous")) return true;
+  const normal = before.filter((verdict) => verdict.status === "normal").length;
+  return normal >= rearmQuietPeriods(settings);
+}
+
+/**
  * buildEpisodes over a replay's columns: `statuses` holds every period's status code, ascending
  * (VerdictColumns.status), and `flagged` the anomalous periods' verdicts in the same order.
  */

@@ -17,7 +17,7 @@ import {
   episodeLookbackPeriods,
   type Verdict,
 } from "../domain/detection.ts";
-import { buildEpisodes } from "../domain/episodes.ts";
+import { buildEpisodes, episodeStartSeen } from "../domain/episodes.ts";
 import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
 import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
@@ -173,6 +173,7 @@ function judgeMetric(
     windowDays: item.settings.windowDays,
     consoleUrl: consoleUrlOf(graph),
     graph,
+    ...(episodeStartSeen(verdicts, episode, item.settings) ? {} : { episodeStartSeen: false }),
   };
   return { result, alert };
 }

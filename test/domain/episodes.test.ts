@@ -5,7 +5,7 @@ import {
   type Verdict,
   type VerdictStatus,
 } from "../../src/domain/detection.ts";
-import { buildEpisodes } from "../../src/domain/episodes.ts";
+import { buildEpisodes, episodeStartSeen } from "../../src/domain/episodes.ts";
 import type { MetricIdentity } from "../../src/domain/metric.ts";
 import { MEAN_SD_SETTINGS } from "../support/mean-sd-settings.ts";
 
@@ -131,6 +131,22 @@ describe("buildEpisodes", () => {
     expect(scattered).toHaveLength(1);
     expect(scattered[0]?.anomalousPeriods).toBe(17);
     expect(scattered[0]?.severity).toBe("warning");
+  });
+
+  it("says whether a look-back shows where its last episode began", () => {
+    const seen = (pattern: string) => {
+      const verdicts = timeline(pattern);
+      const episode = buildEpisodes(verdicts, SETTINGS).at(-1);
+      if (!episode) throw new Error("no episode");
+      return episodeStartSeen(verdicts, episode, SETTINGS);
+    };
+    // rearmQuietPeriods (3) normal periods before it: nothing older can be part of it.
+    expect(seen("nnnAnn")).toBe(true);
+    // An earlier episode closed inside the look-back.
+    expect(seen("AnnnA")).toBe(true);
+    // Fewer normal periods before it (or only unjudged ones): it may have begun earlier.
+    expect(seen("nnAnn")).toBe(false);
+    expect(seen("---Ann")).toBe(false);
   });
 
   it("a level shift stays a warning however long it lasts; band periods inside it still escalate", () => {

@@ -97,5 +97,9 @@ describe("a long episode's page", () => {
     expect(events).toEqual(["0:new-episode", "9:escalated", "13:escalated", "19:resolved"]);
     expect(paged.length).toBeGreaterThan(0);
     expect(new Set(resolved.map((n) => n.dedupKey))).toEqual(new Set(paged.map((n) => n.dedupKey)));
+    // The resolving run sees only the look-back: it says the episode may be older than it shows.
+    expect(resolved[0]?.body).toMatch(
+      /episode since 2026-07-03T13:00:00.000Z or earlier \(it began before the look-back this run re-reads\), 1 anomalous period\(s\) in the look-back\./,
+    );
   });
 });
