@@ -1,15 +1,18 @@
 /**
- * Size (≈460 lines): one search (grid, re-judging, budget, the largest-anomaly guard) over
+ * Size (≈540 lines, to split: search / re-judge / ranking): one search (grid, re-judging, budget, the largest-anomaly guard) over
  * replay()'s verdicts; the replay itself lives in ./replay.ts.
  *
  * Threshold tuning: finds per-metric settings that keep a metric within an alert budget (episodes
  * per week) over its history, changing as little as possible and still catching its largest
  * anomalies. Pure code: the caller brings the series and the current settings.
  *
- * Search. A small grid over method (current, other), k (current and larger), sigmaFloor and
- * minAbsoluteDelta (current and larger, candidates derived from the metric's typical level: the
- * median of its non-zero values). Evaluating the engine once per grid cell would cost hundreds of
- * evaluateRange calls per metric, so the engine runs ONCE per method with every floor at 0 — its
+ * Search. A small grid over method (current, other), seenBefore (current, 5, 10, 30 periods and
+ * off: the tail is measured by the engine, so it runs once per method × seenBefore), k (current and
+ * larger), sigmaFloor and minAbsoluteDelta (current and larger, candidates derived from the metric's
+ * typical level: the median of its non-zero values). Each seenBefore's own figures (flagged periods,
+ * episodes, episodes per week with the other settings as today) come with the suggestion. Evaluating
+ * the engine once per grid cell would cost thousands of evaluateRange calls per metric, so the
+ * engine runs ONCE per method and seenBefore with every floor at 0 — its
  * verdicts then carry the raw expected value and raw σ, which do not depend on k or the floors — and
  * each cell re-applies the floors, k and the minimum change to those numbers (`rejudgeStatuses`, the
  * same arithmetic as the engine's judge step; a test checks both agree). The chosen cell is then
@@ -42,7 +45,7 @@ import { type MetricSeries, seriesPoints } from "./metric.ts";
 import { replay } from "./replay.ts";
 
 /** The settings tune may change. */
-export type TunedKey = "method" | "k" | "sigmaFloor" | "minAbsoluteDelta";
+export type TunedKey = "method" | "k" | "sigmaFloor" | "minAbsoluteDelta" | "seenBefore";
 export type SettingsChange = Partial<Pick<DetectionSettings, TunedKey>>;
 
 export interface TuneInput {
@@ -85,8 +88,21 @@ export interface TuneSuggestion {
   keptLargest?: { kept: number; of: number };
   /** Flagged periods at or above criticalK today that the suggestion no longer flags. */
   droppedCritical?: Array<{ timestamp: number; z: number }>;
+  /**
+   * What each searched seenBefore would do with every other setting as today (re-judged counts,
+   * the first entry is the current value): the figures a team reads to choose the tail by hand.
+   */
+  seenBefore?: SeenBeforeFigures[];
   /** One line for people. */
   reason: string;
+}
+
+export interface SeenBeforeFigures {
+  /** Periods (0 = off). */
+  seenBefore: number;
+  flaggedPeriods: number;
+  episodes: number;
+  episodesPerWeek: number;
 }
 
 /** Tune reads statuses and counts: why-lines only for the flagged periods. */
@@ -95,6 +111,11 @@ const QUIET = { explain: "anomalous" } as const;
 const K_GRID = [3, 3.5, 4, 4.5, 5, 6, 7, 8, 10, 12, 15, 20];
 const FLOOR_FRACTIONS = [0.05, 0.1, 0.2, 0.5];
 const DELTA_FRACTIONS = [0.1, 0.25, 0.5, 1, 2];
+/**
+ * seenBefore candidates (periods; 0 = off) besides the current one. A smaller N widens the
+ * threshold to a larger earlier deviation (quieter); off leaves k·σ alone (louder).
+ */
+const SEEN_BEFORE_GRID = [5, 10, 30, 0];
 const MAX_LARGEST_KEPT = 3;
 /** Same as the engine's: keeps σ above 0 on flat all-zero baselines. */
 const SIGMA_EPSILON = 1e-9;
@@ -282,34 +303,50 @@ function candidates(settings: DetectionSettings, level: number): Candidate[] {
       (v) => v > settings.minAbsoluteDelta,
     ),
   ]);
+  const tails = seenBeforeCandidates(settings);
   const relative = (value: number, current: number) =>
     level > 0 ? (value - current) / level : value > current ? 1 : 0;
   const all: Candidate[] = [];
   for (const method of methods) {
-    for (const k of ks) {
-      for (const sigmaFloor of floors) {
-        for (const minAbsoluteDelta of deltas) {
-          const change: SettingsChange = {};
-          if (method !== settings.method) change.method = method;
-          if (k !== settings.k) change.k = k;
-          if (sigmaFloor !== settings.sigmaFloor) change.sigmaFloor = sigmaFloor;
-          if (minAbsoluteDelta !== settings.minAbsoluteDelta)
-            change.minAbsoluteDelta = minAbsoluteDelta;
-          all.push({
-            change,
-            settings: { ...settings, method, k, sigmaFloor, minAbsoluteDelta },
-            changedCount: Object.keys(change).length,
-            magnitude:
-              (method !== settings.method ? 1 : 0) +
-              Math.log2(k / settings.k) +
-              relative(sigmaFloor, settings.sigmaFloor) +
-              relative(minAbsoluteDelta, settings.minAbsoluteDelta),
-          });
+    for (const seenBefore of tails) {
+      for (const k of ks) {
+        for (const sigmaFloor of floors) {
+          for (const minAbsoluteDelta of deltas) {
+            const change: SettingsChange = {};
+            if (method !== settings.method) change.method = method;
+            if (seenBefore !== settings.seenBefore) change.seenBefore = seenBefore;
+            if (k !== settings.k) change.k = k;
+            if (sigmaFloor !== settings.sigmaFloor) change.sigmaFloor = sigmaFloor;
+            if (minAbsoluteDelta !== settings.minAbsoluteDelta)
+              change.minAbsoluteDelta = minAbsoluteDelta;
+            all.push({
+              change,
+              settings: { ...settings, method, seenBefore, k, sigmaFloor, minAbsoluteDelta },
+              changedCount: Object.keys(change).length,
+              magnitude:
+                (method !== settings.method ? 1 : 0) +
+                seenBeforeStep(seenBefore, settings.seenBefore) +
+                Math.log2(k / settings.k) +
+                relative(sigmaFloor, settings.sigmaFloor) +
+                relative(minAbsoluteDelta, settings.minAbsoluteDelta),
+            });
+          }
         }
       }
     }
   }
   return all;
+}
+
+function seenBeforeCandidates(settings: DetectionSettings): number[] {
+  return unique([settings.seenBefore, ...SEEN_BEFORE_GRID]);
+}
+
+/** A seenBefore change by ratio (10 → 5 weighs like k ×2); switching the tail on or off counts 1. */
+function seenBeforeStep(value: number, current: number): number {
+  if (value === current) return 0;
+  if (value === 0 || current === 0) return 1;
+  return Math.abs(Math.log2(value / current));
 }
 
 function countsOf(
@@ -384,11 +421,13 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
   const mustKeep = input.allowMissingLargest !== true;
 
   const level = typicalLevel(series, range);
-  const rawByMethod = new Map<Method, Verdict[]>();
+  // The engine runs once per (method, seenBefore): the tail it measures depends on both.
+  const rawByEngine = new Map<string, Verdict[]>();
   // Verdicts before the range, for the confirmation look-back of its first periods.
   const lead = rejudgeLead(settings);
-  const rawFor = (method: Method): Verdict[] => {
-    let raw = rawByMethod.get(method);
+  const rawFor = (method: Method, seenBefore: number): Verdict[] => {
+    const key = `${method}/${seenBefore}`;
+    let raw = rawByEngine.get(key);
     if (!raw) {
       raw = evaluateRange(
         series,
@@ -397,17 +436,33 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
         {
           ...settings,
           method,
+          seenBefore,
           sigmaFloor: 0,
           relativeSigmaFloor: 0,
           minAbsoluteDelta: 0,
         },
         QUIET,
       );
-      rawByMethod.set(method, raw);
+      rawByEngine.set(key, raw);
     }
     return raw;
   };
   const timestamps = currentVerdicts.map((v) => v.timestamp);
+  const seenBefore: SeenBeforeFigures[] = seenBeforeCandidates(settings).map((n) => {
+    const statuses = rejudgeStatuses(
+      rawFor(settings.method, n),
+      { ...settings, seenBefore: n },
+      lead,
+    );
+    const spans = episodeSpans(statuses, timestamps, rearmQuietPeriods(settings));
+    const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
+    return {
+      seenBefore: n,
+      flaggedPeriods: statuses.filter((status) => status === "anomalous").length,
+      episodes: spans.length,
+      episodesPerWeek: counted / weeks,
+    };
+  });
 
   interface Scored {
     candidate: Candidate;
@@ -427,7 +482,11 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
     a.counted - b.counted;
   for (const candidate of candidates(settings, level)) {
     if (candidate.changedCount === 0) continue;
-    const statuses = rejudgeStatuses(rawFor(candidate.settings.method), candidate.settings, lead);
+    const statuses = rejudgeStatuses(
+      rawFor(candidate.settings.method, candidate.settings.seenBefore),
+      candidate.settings,
+      lead,
+    );
     const spans = episodeSpans(statuses, timestamps, rearmQuietPeriods(settings));
     const counted = spans.filter((s) => !isConfirmed(s, periodMs, settings)).length;
     const flags = (reference: TimeSpan) =>
@@ -463,6 +522,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
     return {
       ...base,
       status: "over-budget",
+      seenBefore,
       reason: mustKeep
         ? "every setting searched misses the largest anomaly or a confirmed incident (--allow-missing-largest to accept that)"
         : "no candidate setting to try",
@@ -497,6 +557,7 @@ export function suggestTuning(input: TuneInput): TuneSuggestion {
     suggested: stripSpans(real),
     keptLargest,
     ...(droppedCritical.length > 0 ? { droppedCritical } : {}),
+    seenBefore,
     reason: withinAfter
       ? `${perWeek(current.episodesPerWeek)} → ${perWeek(real.episodesPerWeek)} with ${describeChange(change, settings)}${keptNote}${droppedNote}`
       : `still ${perWeek(real.episodesPerWeek)} at the quietest settings searched that keep the largest anomaly (${describeChange(change, settings)}): consider excluding confirmed incidents or a larger budget${droppedNote}`,

@@ -120,6 +120,40 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
     expect(rejudgeStatuses(raw(series, settings, lead), settings, lead)).toEqual(engine);
   });
 
+  it("re-judges every seenBefore candidate with its own tail (the figures equal the engine's)", () => {
+    // Bursts to 5× every 120 h (rarer than the quantiles the robust σ reads): 6 in the 30-day window,
+    // each past criticalK (extremeSeenBefore off, so each pages at once). seenBefore 10, 30 and off
+    // flag them; 5 widens the threshold to them. A search that re-judged every candidate with
+    // today's tail would give the same figures for all of them.
+    const flat = scenarios.flat();
+    const series = seriesFrom(
+      flat.metric,
+      3600,
+      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
+    );
+    const settings: DetectionSettings = {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust",
+      seenBefore: 30,
+      extremeSeenBefore: 0,
+    };
+    const s = suggestTuning({ series, settings, range: RANGE, budgetPerWeek: 0.5 });
+    expect(s.status, s.reason).not.toBe("within-budget");
+    const figures = s.seenBefore ?? [];
+    expect(figures.map((f) => f.seenBefore)).toEqual([30, 5, 10, 0]);
+    for (const figure of figures) {
+      const engine = evaluateRange(series, RANGE.start, LAST, {
+        ...settings,
+        seenBefore: figure.seenBefore,
+      });
+      expect(figure.flaggedPeriods).toBe(engine.filter((v) => v.status === "anomalous").length);
+      expect(figure.episodes).toBe(buildEpisodes(engine, settings).length);
+    }
+    const episodes = (n: number) => figures.find((f) => f.seenBefore === n)?.episodes ?? -1;
+    expect(episodes(5)).toBeLessThan(episodes(30));
+    expect(episodes(0)).toBeGreaterThanOrEqual(episodes(30));
+  });
+
   it("episodeSpans matches buildEpisodes", () => {
     for (const series of allScenarios()) {
       for (const rearmQuietPeriods of [1, 3, 6]) {
