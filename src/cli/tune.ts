@@ -204,11 +204,20 @@ function renderSummary(report: TuneReport): string {
               .join(" ")
           : "",
         s.status,
+        // What each seenBefore searched would do, the other settings as today ("20:1.50 off:3.00").
+        (s.seenBefore ?? [])
+          .map(
+            (f) => `${f.seenBefore === 0 ? "off" : f.seenBefore}:${f.episodesPerWeek.toFixed(2)}`,
+          )
+          .join(" "),
       ];
     });
   const lines = [
     `Budget ${report.budgetPerWeek} alert episodes/week per metric.`,
-    formatTable(["metric", "set", "now/wk", "suggested/wk", "change", "status"], rows),
+    formatTable(
+      ["metric", "set", "now/wk", "suggested/wk", "change", "status", "seenBefore→/wk"],
+      rows,
+    ),
   ];
   for (const s of report.skipped) {
     lines.push(`- skipped ${s.metric ? metricLabel(s.metric) : ""}: ${s.reason}`);

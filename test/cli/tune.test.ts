@@ -90,7 +90,11 @@ describe("vigil tune", () => {
       /# vigil tune 2026-04-20, budget 1\/week over 2\.0 weeks: \d+\.\d\d\/week → /,
     );
     expect(io.stderr.join("\n")).toMatch(
-      /metric\s+set\s+now\/wk\s+suggested\/wk\s+change\s+status/,
+      /metric\s+set\s+now\/wk\s+suggested\/wk\s+change\s+status\s+seenBefore→\/wk/,
+    );
+    // Each over-budget metric shows what every seenBefore searched would do (current first).
+    expect(io.stderr.join("\n")).toMatch(
+      / 20:\d+\.\d\d 5:\d+\.\d\d 10:\d+\.\d\d 30:\d+\.\d\d off:\d+\.\d\d/,
     );
 
     // Backtesting with the tuned config: every metric within budget.
