@@ -13,6 +13,7 @@ export { baseChanges, parseSettingVariant } from "./backtest/settings.ts";
 export {
   addTargetOptions,
   type BacktestCliDeps,
+  checkOutputPath,
   collect,
   defaultBacktestDeps,
   type ProgressStream,

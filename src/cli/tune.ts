@@ -16,6 +16,7 @@ import { writeFileAtomic } from "../report/write-atomic.ts";
 import { type MetricTuning, runTune, type TuneReport } from "../usecases/backtest.ts";
 import {
   type BacktestCliDeps,
+  checkOutputPath,
   defaultBacktestDeps,
   metricJson,
   progressReporter,
@@ -260,6 +261,7 @@ export async function runTuneCommand(
         `--budget must be a number of alert episodes per week ≥ 0, got "${options.budget}"`,
       );
     }
+    if (options.write !== undefined) await checkOutputPath(options.write);
     const resolved = await resolveTarget(options, deps, (line) => io.err(`vigil tune: ${line}`));
     const progress = progressReporter(deps.progress);
     const input = useCaseInput(resolved, deps, (p) => progress.update(p));

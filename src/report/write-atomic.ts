@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { access, constants, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -26,4 +26,15 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * Fails now, not after minutes of work, when `path` cannot be written by `writeFileAtomic`: it is a
+ * directory, or its directory is missing or not writable. The write itself can still fail later
+ * (disk full); this only catches the mistakes a user makes on the command line.
+ */
+export async function assertWritableTarget(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw new Error(`${path} is a directory`);
+  await access(dirname(path), constants.W_OK);
 }

@@ -259,6 +259,35 @@ describe("vigil backtest: bad input → a clear message, exit code 2, nothing ha
     expect(await readdir(caseDir)).toEqual([name]); // no report, no temporary file
   });
 
+  it("an --html path that cannot be written fails at once with exit 2, before any metric is read", async () => {
+    const caseDir = await mkdtemp(join(tmpdir(), "vigil-html-"));
+    const reads: string[] = [];
+    const deps = fileDeps({
+      readTextFile: async (path) => {
+        reads.push(path);
+        return "";
+      },
+    });
+    const io = capture();
+    const code = await runBacktestCommand(
+      { input: join(caseDir, "never-read.csv"), html: caseDir },
+      io,
+      deps,
+    );
+    expect(code).toBe(2);
+    expect(io.stderr.join("\n")).toMatch(/cannot write .*vigil-html-.*: .* is a directory/);
+    expect(reads).toEqual([]);
+    const missingParent = capture();
+    expect(
+      await runBacktestCommand(
+        { input: join(caseDir, "never-read.csv"), html: join(caseDir, "no", "such", "r.html") },
+        missingParent,
+        deps,
+      ),
+    ).toBe(2);
+    expect(missingParent.stderr.join("\n")).toMatch(/cannot write .*r\.html: .*ENOENT/);
+  });
+
   it("accepts a real export: zone-less, unsorted, repeated and irregular rows, one warning line each, exit 0", async () => {
     const caseDir = await mkdtemp(join(tmpdir(), "vigil-real-"));
     const file = join(caseDir, "export.csv");

@@ -10,6 +10,7 @@ import { backtestJson } from "./json.ts";
 import { baseChanges, parseSettingVariant, type SettingFlags } from "./settings.ts";
 import {
   type BacktestCliDeps,
+  checkOutputPath,
   defaultBacktestDeps,
   list,
   progressReporter,
@@ -54,6 +55,7 @@ export async function runBacktestCommand(
   try {
     const variants = list(options.setting).map(parseSettingVariant);
     const base = baseChanges(options);
+    if (options.html !== undefined) await checkOutputPath(options.html);
     const resolved = await resolveTarget(options, deps, (line) =>
       io.err(`vigil backtest: ${line}`),
     );

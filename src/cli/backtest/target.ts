@@ -16,6 +16,7 @@ import type { TimeSpan } from "../../domain/backtest-compare.ts";
 import { InputError, isInputError } from "../../domain/errors.ts";
 import type { MetricIdentity } from "../../domain/metric.ts";
 import type { MetricSource } from "../../ports/metric-source.ts";
+import { assertWritableTarget } from "../../report/write-atomic.ts";
 import type {
   BacktestDeps,
   BacktestTarget,
@@ -85,6 +86,15 @@ export function defaultBacktestDeps(progress?: ProgressStream): BacktestCliDeps 
 /** A problem with the command line; exit code 2. */
 export class UsageError extends InputError {
   override name = "UsageError";
+}
+
+/** An output path (--html, --write) that cannot be written fails before any work, as bad input. */
+export async function checkOutputPath(path: string): Promise<void> {
+  try {
+    await assertWritableTarget(path);
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }
 
 export function list(value: string | string[] | undefined): string[] {
