@@ -46,6 +46,12 @@ export interface FileScore {
   falsePositives: number;
   /** Earliest scored detection row of each window, or undefined when missed. */
   firstHit: Array<number | undefined>;
+  /**
+   * Where the raw score fell short of perfect (every window hit at its first row, nothing else),
+   * in raw points; the three add up to perfect − raw: windows missed (A_TP + A_FN each), hit windows
+   * detected after their first row (A_TP · (1 − score)), detections outside every window.
+   */
+  lost: { missed: number; late: number; falsePositives: number };
 }
 
 function scaledSigmoid(position: number): number {
@@ -95,14 +101,18 @@ export function scoreFile(
   }
   let raw = fpScore;
   let windowsHit = 0;
+  const lost = { missed: 0, late: 0, falsePositives: Math.abs(fpScore) };
   for (const score of best) {
-    if (score === Number.NEGATIVE_INFINITY) raw -= profile.fn;
-    else {
+    if (score === Number.NEGATIVE_INFINITY) {
+      raw -= profile.fn;
+      lost.missed += profile.tp + profile.fn;
+    } else {
       raw += profile.tp * score;
+      lost.late += profile.tp * (1 - score);
       windowsHit++;
     }
   }
-  return { raw, windowsHit, falsePositives, firstHit };
+  return { raw, windowsHit, falsePositives, firstHit, lost };
 }
 
 /** NAB's normalised score of a corpus: 0 = never detects, 100 = every window at its first row. */
@@ -111,4 +121,10 @@ export function normalisedScore(raw: number, windows: number, profile: Profile):
   const perfect = profile.tp * windows;
   if (perfect === nullScore) return 0;
   return (100 * (raw - nullScore)) / (perfect - nullScore);
+}
+
+/** Raw points expressed on the normalised scale (what they cost of the 100). */
+export function normalisedPoints(raw: number, windows: number, profile: Profile): number {
+  const span = (profile.tp + profile.fn) * windows;
+  return span === 0 ? 0 : (100 * raw) / span;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type LabelledRows,
+  normalisedPoints,
   normalisedScore,
   PROFILES,
   probationaryRows,
@@ -53,5 +54,27 @@ describe("NAB scorer", () => {
     expect(scoreFile(FILE, [200], PROFILES.lowFp).raw).toBeCloseTo(-1.22, 10);
     // Far past a window (> 3 widths) an FP costs the full weight.
     expect(scoreFile(FILE, [400, 900], PROFILES.standard).raw).toBeCloseTo(1 - 0.11, 10);
+  });
+
+  it("says where the points went: missed + late + false add up to 100 − score", () => {
+    for (const profile of Object.values(PROFILES)) {
+      // TWO: the first window hit mid-way, the second missed; one FP far after the first window.
+      const score = scoreFile(TWO, [2500, 5500], profile);
+      const { missed, late, falsePositives } = score.lost;
+      expect(missed).toBe(profile.tp + profile.fn);
+      // Row 2500: y = −(2999 − 2500 + 1)/1000 = −0.5 → 0.859793 of A_TP.
+      expect(late).toBeCloseTo(profile.tp * (1 - 0.859793), 5);
+      expect(falsePositives).toBeCloseTo(profile.fp, 5);
+      const points = (raw: number) => normalisedPoints(raw, TWO.windows.length, profile);
+      expect(points(missed) + points(late) + points(falsePositives)).toBeCloseTo(
+        100 - normalisedScore(score.raw, TWO.windows.length, profile),
+        10,
+      );
+    }
+    expect(scoreFile(FILE, [400], PROFILES.standard).lost).toEqual({
+      missed: 0,
+      late: 0,
+      falsePositives: 0,
+    });
   });
 });
