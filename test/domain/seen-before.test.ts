@@ -68,7 +68,9 @@ describe("seen-before band (seenBefore)", () => {
     expect(routine?.status).toBe("normal");
     expect(routine?.extremeUp).toBe(150 - (routine?.expected ?? 0));
     expect(routine?.why).toMatch(
-      /^not yet confirmed: .*; past criticalK 9σ, but its window went this far 5 times, so it must persist$/,
+      new RegExp(
+        `^not yet confirmed: .*; past criticalK ${settings.criticalK}σ, but its window went this far 5 times, so it must persist$`,
+      ),
     );
     // The same burst held for two periods is confirmed like any other, and critical by its z.
     const held = judgeAll(history(6, 150, [150, 150]), 1, settings);
