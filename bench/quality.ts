@@ -170,7 +170,7 @@ async function evaluateFile(
       file,
       scores,
       falseEpisodes: args.includes("--false-episodes")
-        ? describeFalseEpisodes(file, series, variant.episodes, windowDays)
+        ? describeFalseEpisodes(file, series, variant.episodes, windowDays, variant.settings.criticalK)
         : [],
       windowLines,
       afterLabelHours,
@@ -192,6 +192,7 @@ function describeFalseEpisodes(
   series: MetricSeries,
   episodes: readonly Episode[],
   windowDays: number,
+  criticalK: number,
 ): string[] {
   const points = seriesPoints(series);
   const probation = probationaryRows(file.rows);
@@ -225,7 +226,7 @@ function describeFalseEpisodes(
       ? "shift"
       : peak.why.startsWith("stopped")
         ? "stopped"
-        : Math.abs(z) >= 9
+        : Math.abs(z) >= criticalK
           ? "band-extreme"
           : "band-confirmed";
     const engine = peak.why.includes("strong daily cycle")
