@@ -170,7 +170,13 @@ async function evaluateFile(
       file,
       scores,
       falseEpisodes: args.includes("--false-episodes")
-        ? describeFalseEpisodes(file, series, variant.episodes, windowDays, variant.settings.criticalK)
+        ? describeFalseEpisodes(
+            file,
+            series,
+            variant.episodes,
+            windowDays,
+            variant.settings.extremeK,
+          )
         : [],
       windowLines,
       afterLabelHours,
@@ -192,7 +198,7 @@ function describeFalseEpisodes(
   series: MetricSeries,
   episodes: readonly Episode[],
   windowDays: number,
-  criticalK: number,
+  extremeK: number,
 ): string[] {
   const points = seriesPoints(series);
   const probation = probationaryRows(file.rows);
@@ -226,7 +232,7 @@ function describeFalseEpisodes(
       ? "shift"
       : peak.why.startsWith("stopped")
         ? "stopped"
-        : Math.abs(z) >= criticalK
+        : Math.abs(z) >= extremeK
           ? "band-extreme"
           : "band-confirmed";
     const engine = peak.why.includes("strong daily cycle")
@@ -235,7 +241,7 @@ function describeFalseEpisodes(
         ? "robust"
         : "seasonal";
     lines.push(
-      `FALSE ${file.name} ${new Date(episode.start).toISOString().slice(0, 16)} dur ${((episode.end - episode.start) / HOUR + peak.periodSeconds / 3600).toFixed(1)}h n ${episode.anomalousPeriods} z ${z.toFixed(1)} ${rule} ${engine} gap ${gap}h winMax ${maxResidual.toFixed(1)} runs>k ${runs.k} runs>=z/2 ${runs.half}`,
+      `FALSE ${file.name} ${new Date(episode.start).toISOString().slice(0, 16)} dur ${((episode.end - episode.start) / HOUR + peak.periodSeconds / 3600).toFixed(1)}h n ${episode.anomalousPeriods} z ${z.toFixed(1)} ${rule} ${engine} gap ${gap}h winMax ${maxResidual.toFixed(1)} runs>k ${runs.k} runs>=z/2 ${runs.half} ${episode.severity}`,
     );
   }
   return lines;

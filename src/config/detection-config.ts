@@ -35,6 +35,8 @@ export const settingsSchema = z
     minAbsoluteDelta: z.number().nonnegative(),
     minHistoryPeriods: z.number().int().min(2),
     criticalK: z.number().positive(),
+    /** |z| from which a period alerts without confirmation (beyond the extremeSeenBefore tail). */
+    extremeK: z.number().positive(),
     confirmPeriods: z.number().int().min(1).max(24),
     /**
      * Confirmation by duration: confirmPeriods periods beyond the band within this long ("1h"),
@@ -62,7 +64,7 @@ export const settingsSchema = z
     densityFor: z.string().regex(DURATION, 'a duration such as "90m", "6h" or "1d"'),
     /** The "seen before" band: widen to the window's N-th largest deviation on each side; 0 = off. */
     seenBefore: z.number().int().nonnegative().max(1000),
-    /** A period past criticalK skips confirmation only beyond the window's N-th largest deviation; 0 = off. */
+    /** A period past extremeK skips confirmation only beyond the window's N-th largest deviation; 0 = off. */
     extremeSeenBefore: z.number().int().nonnegative().max(1000),
     /** seasonal: weight (periods) of the pooled band when a quiet slot's band narrows; 0 = off. */
     quietSlotPrior: z.number().nonnegative(),

@@ -28,16 +28,24 @@ export interface DetectionSettings {
   minAbsoluteDelta: number;
   /** Fewer baseline periods than this → "insufficient-data", no alert. */
   minHistoryPeriods: number;
-  /** |z| at or beyond this is critical at once. */
+  /** |z| at or beyond this makes an anomalous period critical: it pages. */
   criticalK: number;
   /**
-   * A deviation beyond k·σ but below criticalK is anomalous only when this many periods in a row
-   * (this one included) are beyond the band on the same side; an extreme one (|z| ≥ criticalK)
-   * is anomalous at once. 1 = every period beyond the band.
+   * |z| at or beyond this is anomalous at once, without confirmPeriods, when it also goes beyond
+   * the window's extremeSeenBefore-th largest deviation on its side. Apart from criticalK on
+   * purpose: a single 7σ burst the metric never made is worth an alert now, not yet a page (it pages
+   * when it reaches criticalK or lasts sustainedPeriods). Measured against σ before the
+   * minAbsoluteDelta floor, like criticalK.
+   */
+  extremeK: number;
+  /**
+   * A deviation beyond k·σ but below extremeK is anomalous only when this many periods in a row
+   * (this one included) are beyond the band on the same side; an extreme one (|z| ≥ extremeK,
+   * beyond the extremeSeenBefore tail) is anomalous at once. 1 = every period beyond the band.
    */
   confirmPeriods: number;
   /**
-   * Confirmation by duration: a deviation below criticalK is also confirmed when confirmPeriods
+   * Confirmation by duration: a deviation below extremeK is also confirmed when confirmPeriods
    * periods beyond the band (same side, this one included) fall within this long, not only in a
    * row. A 5-minute metric whose incident crosses the band every few periods then pages; an hourly
    * one with 2 h behaves as before. Seconds, whole periods of the metric; 0 = in a row only.
@@ -76,15 +84,15 @@ export interface DetectionSettings {
   /** The stretch the excursion-density rule counts over (seconds, whole periods of the metric). */
   densitySeconds: number;
   /**
-   * "Extreme" must be extreme for this metric: a period past criticalK σ alerts at once, without
+   * "Extreme" must be extreme for this metric: a period past extremeK σ alerts at once, without
    * confirmPeriods, only when it also goes beyond the window's extremeSeenBefore-th largest deviation
    * on that side (measured like seenBefore's tail). A single burst the metric has made twice in
    * 30 days is not worth paging unconfirmed; one bigger than all but one of them is. It still
-   * counts when it persists (confirmPeriods). 0 = off (criticalK alone). At criticalK 9, 3 took NAB
-   * from 67.4 / 7.8 to 69.0 / 5.1 false episodes per 100 metric-days (1: 67.9 / 4.1; 5: 68.3 / 5.7;
-   * 10: 68.6 / 6.7). It also made a lower criticalK affordable: criticalK 7 with 2 (the default)
-   * scores 70.5 / 4.9 (README, round eight); the fleet keeps every critical incident paged within
-   * one period.
+   * counts when it persists (confirmPeriods). 0 = off (extremeK alone). With the at-once path at
+   * 9σ, 3 took NAB from 67.4 / 7.8 to 69.0 / 5.1 false episodes per 100 metric-days (1: 67.9 / 4.1;
+   * 5: 68.3 / 5.7; 10: 68.6 / 6.7). It also made a lower at-once bar affordable: extremeK 7 with 2
+   * (the default) scores 70.5 / 4.9 (README, round eight); the fleet keeps every critical incident
+   * paged within one period.
    */
   extremeSeenBefore: number;
   /**
@@ -109,8 +117,9 @@ export interface DetectionSettings {
 
 /**
  * The defaults, chosen on the labelled NAB benchmark (`npm run bench quality`, README): k = 5, a
- * moderate deviation confirmed by a second period, an extreme one (|z| ≥ criticalK 7, beyond the
- * window's 2nd largest deviation on its side: extremeSeenBefore) alerting at once, and
+ * moderate deviation confirmed by a second period, an extreme one (|z| ≥ extremeK 7, beyond the
+ * window's 2nd largest deviation on its side: extremeSeenBefore) alerting at once (paging from
+ * criticalK 9), and
  * 48 quiet periods before an episode closes (two days hourly), so an incident that flickers around
  * its threshold, or comes back the next day, stays one alert: on the benchmark that cut false
  * episodes from 24.1 to 14.2 per 100 metric-days and raised the score (k 4, rearm 12: 44.5; k 5,
@@ -130,8 +139,10 @@ export interface DetectionSettings {
  * Two opt-in rules stay off, measured the same way (README, "Detection quality", round five):
  * confirmWithin 30 min (61.9, but 10.9 false episodes: tweets) and quietSlotPrior 10 (60.4 / 11.2:
  * narrower night bands page the tweets' unlabelled night bursts).
- * Round eight: criticalK 9 → 7 with extremeSeenBefore 3 → 2 (70.5 / 4.9 from 69.0 / 5.1): a single
- * 7σ burst pages at once unless the metric's window went further twice.
+ * Round eight: the at-once bar (extremeK) 9σ → 7σ, apart from criticalK, with extremeSeenBefore
+ * 3 → 2 (70.5 / 4.9 from 69.0 / 5.1): a single 7σ burst alerts at once unless the metric's window
+ * went further twice; it pages from 9σ as before (NAB's false pages 60 → 58 where criticalK 7 made
+ * them 70).
  */
 export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   method: "auto",
@@ -144,7 +155,8 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettings = {
   relativeSigmaFloor: 0.02,
   minAbsoluteDelta: 0,
   minHistoryPeriods: 7,
-  criticalK: 7,
+  criticalK: 9,
+  extremeK: 7,
   confirmPeriods: 2,
   confirmWithinSeconds: 0,
   sustainedPeriods: 3,

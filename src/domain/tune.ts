@@ -153,7 +153,7 @@ export function rejudgeStatuses(
   /** Leading verdicts (before the range) only there for the confirmation look-back. */
   lead = 0,
 ): VerdictStatus[] {
-  const { k, sigmaFloor, relativeSigmaFloor, minAbsoluteDelta, direction, criticalK } = settings;
+  const { k, sigmaFloor, relativeSigmaFloor, minAbsoluteDelta, direction, extremeK } = settings;
   const statuses: VerdictStatus[] = [];
   for (let index = lead; index < raw.length; index++) {
     const verdict = raw[index] as Verdict;
@@ -186,10 +186,10 @@ export function rejudgeStatuses(
       relativeSigmaFloor * Math.abs(expected),
       SIGMA_EPSILON,
     );
-    // Past criticalK skips confirmation only beyond the extremeSeenBefore tail (the judge's rule).
+    // Past extremeK skips confirmation only beyond the extremeSeenBefore tail (the judge's rule).
     const extremeTail = deviation >= 0 ? verdict.extremeUp : verdict.extremeDown;
     let confirmed =
-      Math.abs(deviation) / statisticalSigma >= criticalK &&
+      Math.abs(deviation) / statisticalSigma >= extremeK &&
       !(extremeTail !== undefined && Math.abs(deviation) <= extremeTail);
     if ((above || below) && !confirmed) {
       // The judge's rule: the periods just before, against this period's band — confirmPeriods in

@@ -28,6 +28,7 @@ const settingsArb = fc.record({
   confirmWithinSeconds: fc.constantFrom(0, 4 * 3600),
   quietSlotPrior: fc.constantFrom(0, 10),
   criticalK: fc.constantFrom(5, 9),
+  extremeK: fc.constantFrom(4, 7, 12),
   missingData: fc.constantFrom("zero", "gap", "auto"),
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietSeconds: fc.constantFrom(3600, 4 * 3600),

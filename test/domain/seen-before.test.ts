@@ -69,7 +69,7 @@ describe("seen-before band (seenBefore)", () => {
     expect(routine?.extremeUp).toBe(150 - (routine?.expected ?? 0));
     expect(routine?.why).toMatch(
       new RegExp(
-        `^not yet confirmed: .*; past criticalK ${settings.criticalK}σ, but its window went this far 5 times, so it must persist$`,
+        `^not yet confirmed: .*; past extremeK ${settings.extremeK}σ, but its window went this far 5 times, so it must persist$`,
       ),
     );
     // The same burst held for two periods is confirmed like any other, and critical by its z.

@@ -2,7 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { syntheticSeries, withValue } from "../../sandbox/synthetic.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
-import { DEFAULT_DETECTION_SETTINGS, type DetectionSettings } from "../../src/domain/detection.ts";
+import {
+  DEFAULT_DETECTION_SETTINGS,
+  type DetectionSettings,
+  type Verdict,
+} from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import { type MetricSeries, seriesPoints, sliceSeries } from "../../src/domain/metric.ts";
 import {
@@ -68,6 +72,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
           confirmWithinSeconds: fc.constantFrom(0, 3 * 3600, 6 * 3600),
           quietSlotPrior: fc.constantFrom(0, 10),
           criticalK: fc.constantFrom(4, 6, 9),
+          extremeK: fc.constantFrom(3, 7, 12),
           k: fc.double({ min: 0.5, max: 12, noNaN: true }),
           sigmaFloor: fc.constantFrom(0, 1, 5, 50, 300),
           relativeSigmaFloor: fc.constantFrom(0, 0.02, 0.1, 0.5),
@@ -118,6 +123,36 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
     expect(count(engine)).toBeLessThan(count(without));
     const lead = rejudgeLead(settings);
     expect(rejudgeStatuses(raw(series, settings, lead), settings, lead)).toEqual(engine);
+  });
+
+  it("re-judges the at-once path at extremeK, not criticalK (a single burst alerts before it pages)", () => {
+    // Single bursts to 5× every 120 h (z ≈ 200 on this flat metric), past extremeK 4 but below
+    // criticalK 1000: each alerts unconfirmed, as a warning. A re-judge reading criticalK would hold
+    // every one back.
+    const settings: DetectionSettings = {
+      ...DEFAULT_DETECTION_SETTINGS,
+      method: "robust",
+      confirmPeriods: 2,
+      seenBefore: 0,
+      extremeSeenBefore: 0,
+      extremeK: 4,
+      criticalK: 1000,
+    };
+    const flat = scenarios.flat();
+    const series = seriesFrom(
+      flat.metric,
+      3600,
+      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
+    );
+    const engine = evaluateRange(series, RANGE.start, LAST, settings);
+    const confirmedOnly = evaluateRange(series, RANGE.start, LAST, { ...settings, extremeK: 1000 });
+    const count = (verdicts: Verdict[]) => verdicts.filter((v) => v.status === "anomalous").length;
+    expect(count(engine)).toBeGreaterThan(count(confirmedOnly));
+    expect(engine.filter((v) => v.severity === "critical")).toEqual([]);
+    const lead = rejudgeLead(settings);
+    expect(rejudgeStatuses(raw(series, settings, lead), settings, lead)).toEqual(
+      engine.map((v) => v.status),
+    );
   });
 
   it("re-judges every seenBefore candidate with its own tail (the figures equal the engine's)", () => {

@@ -35,6 +35,7 @@ const settingsArb = fc.record({
   confirmWithin: fc.constantFrom("0", "4h"),
   quietSlotPrior: fc.constantFrom(0, 10),
   criticalK: fc.constantFrom(5, 9),
+  extremeK: fc.constantFrom(4, 7, 12),
   missingData: fc.constantFrom("zero", "gap"),
   direction: fc.constantFrom("up", "down", "both"),
   rearmQuietPeriods: fc.integer({ min: 1, max: 4 }),

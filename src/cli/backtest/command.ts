@@ -34,8 +34,8 @@ export const SETTING_HELP = `
 Settings side by side (--setting, repeatable; each is one column of the comparison):
   --setting "k=2.5" --setting "k=3,method=seasonal" --setting "period=1d"
   keys: method (auto|robust|mean-sd|seasonal), k, window (days), period (5m|1h|1d …), direction (up|down|both),
-        missing (zero|gap), sigmaFloor, relativeSigmaFloor, minDelta, minHistory, criticalK, confirm,
-        sustained, rearm. Numbers take k/M/G/T suffixes (decimal): minDelta=100M.
+        missing (zero|gap), sigmaFloor, relativeSigmaFloor, minDelta, minHistory, criticalK, extremeK,
+        extremeSeenBefore, seenBefore, confirm, sustained, rearm. Numbers take k/M/G/T suffixes (decimal): minDelta=100M.
   "current" = the settings as configured. --method/--sigma/--window/--period/--direction/--min-delta
   apply under every --setting.
 

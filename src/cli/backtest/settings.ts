@@ -91,6 +91,7 @@ const SETTING_KEYS: Record<string, keyof SettingsInput> = {
   minhistory: "minHistoryPeriods",
   minhistoryperiods: "minHistoryPeriods",
   criticalk: "criticalK",
+  extremek: "extremeK",
   confirm: "confirmPeriods",
   confirmperiods: "confirmPeriods",
   confirmwithin: "confirmWithin",

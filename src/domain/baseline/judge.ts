@@ -106,7 +106,7 @@ function judgePeriod(
   const belowBand = lowerThreshold !== null && observed < lowerThreshold;
   const bigEnough = Math.abs(deviation) >= settings.minAbsoluteDelta;
   const threshold = (aboveBand ? upperThreshold : lowerThreshold) as number;
-  // A deviation below criticalK must persist: the periods just before, judged against this band.
+  // A deviation below extremeK must persist: the periods just before, judged against this band.
   // "Extreme" is measured against the statistical σ, before the minimum-change floor: a 100× burst
   // stays extreme even when minAbsoluteDelta widens the band.
   const statisticalSigma = Math.max(
@@ -115,13 +115,13 @@ function judgePeriod(
     settings.relativeSigmaFloor * Math.abs(expected),
     SIGMA_EPSILON,
   );
-  // Past criticalK skips confirmation only beyond the window's extremeSeenBefore-th largest
+  // Past extremeK skips confirmation only beyond the window's extremeSeenBefore-th largest
   // deviation on that side: a burst this metric routinely makes must persist like any other.
   const extremeTail = deviation >= 0 ? estimate.extremeUp : estimate.extremeDown;
-  const pastCriticalK = Math.abs(deviation) / statisticalSigma >= settings.criticalK;
+  const pastExtremeK = Math.abs(deviation) / statisticalSigma >= settings.extremeK;
   const routineExtreme =
-    pastCriticalK && extremeTail !== undefined && Math.abs(deviation) <= extremeTail;
-  const extreme = pastCriticalK && !routineExtreme;
+    pastExtremeK && extremeTail !== undefined && Math.abs(deviation) <= extremeTail;
+  const extreme = pastExtremeK && !routineExtreme;
   const confirmWindow = confirmWindowPeriods(settings);
   const inARow =
     (aboveBand || belowBand) && !extreme
@@ -221,7 +221,7 @@ function judgePeriod(
   } else if (anomalous) {
     why = `${comparison} (threshold ${formatNumber(threshold)}${seen}${persisted}, ${basis})`;
   } else if ((aboveBand || belowBand) && !confirmed) {
-    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods ${beyondWord} (${basis})${routineExtreme ? `; past criticalK ${settings.criticalK}σ, but its window went this far ${settings.extremeSeenBefore} times, so it must persist` : ""}`;
+    why = `not yet confirmed: ${comparison} (threshold ${formatNumber(threshold)}), ${inARow} of ${settings.confirmPeriods} periods ${beyondWord} (${basis})${routineExtreme ? `; past extremeK ${settings.extremeK}σ, but its window went this far ${settings.extremeSeenBefore} times, so it must persist` : ""}`;
   } else if (aboveBand || belowBand) {
     why = `within minimum change: ${comparison}, but the change ${formatNumber(Math.abs(deviation))} is below ${formatNumber(settings.minAbsoluteDelta)} (${basis})`;
   } else if (widened && Math.abs(z) > settings.k) {
