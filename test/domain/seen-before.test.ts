@@ -97,7 +97,7 @@ describe("seen-before band (seenBefore)", () => {
     expect(verdict?.status).toBe("anomalous");
     expect(verdict?.severity).toBe("critical");
     expect(verdict?.why).toMatch(
-      /^observed 180 is 2\d\.\dσ above expected 105 \(threshold 150; widened from 12\d(\.\d+)? \(5σ\): its 720-period baseline went this far 5 times, robust: /,
+      /^observed 180 is 2\d\.\dσ above expected 105 \(threshold 150; widened from 12\d(\.\d+)? \(5σ\): its 720-period baseline went this far 5 times, at once: past extremeK 7σ, robust: /,
     );
   });
 

@@ -200,11 +200,14 @@ function judgePeriod(
     confirmWindow > settings.confirmPeriods
       ? `of the last ${confirmWindow} beyond it`
       : "in a row beyond it";
+  // Why a single period was enough: said only where confirmation would otherwise be asked.
   const persisted =
-    settings.confirmPeriods > 1 && !extreme
-      ? confirmWindow > settings.confirmPeriods
-        ? `, ${inARow} of the last ${confirmWindow} periods beyond it`
-        : `, ${inARow} periods in a row`
+    settings.confirmPeriods > 1
+      ? extreme
+        ? `, at once: past extremeK ${formatNumber(settings.extremeK)}σ`
+        : confirmWindow > settings.confirmPeriods
+          ? `, ${inARow} of the last ${confirmWindow} periods beyond it`
+          : `, ${inARow} periods in a row`
       : "";
   // Which side's band the tail widened, said in the why-line: "seen before" is an explanation.
   const sideThreshold = deviation >= 0 ? upperThreshold : lowerThreshold;
