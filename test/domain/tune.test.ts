@@ -97,8 +97,18 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
     );
   });
 
+  /** The flat scenario with a burst to 5× every 120 h (rarer than the quantiles the robust σ reads). */
+  const burstEvery120Hours = () => {
+    const flat = scenarios.flat();
+    return seriesFrom(
+      flat.metric,
+      3600,
+      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
+    );
+  };
+
   it("re-judges a routine extreme burst as the engine does (extremeSeenBefore)", () => {
-    // Bursts to 5× every 120 h (rarer than the 1 % quantiles the robust σ reads): past criticalK,
+    // Bursts to 5× every 120 h (rarer than the 1 % quantiles the robust σ reads): past extremeK,
     // but routine for this metric, so a single one must persist; the re-judge must hold it back
     // too, or tune would show alerts detect never sends.
     const settings: DetectionSettings = {
@@ -108,12 +118,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
       seenBefore: 0,
       extremeSeenBefore: 5,
     };
-    const flat = scenarios.flat();
-    const series = seriesFrom(
-      flat.metric,
-      3600,
-      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
-    );
+    const series = burstEvery120Hours();
     const engine = evaluateRange(series, RANGE.start, LAST, settings).map((v) => v.status);
     const without = evaluateRange(series, RANGE.start, LAST, {
       ...settings,
@@ -138,12 +143,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
       extremeK: 4,
       criticalK: 1000,
     };
-    const flat = scenarios.flat();
-    const series = seriesFrom(
-      flat.metric,
-      3600,
-      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
-    );
+    const series = burstEvery120Hours();
     const engine = evaluateRange(series, RANGE.start, LAST, settings);
     const confirmedOnly = evaluateRange(series, RANGE.start, LAST, { ...settings, extremeK: 1000 });
     const count = (verdicts: Verdict[]) => verdicts.filter((v) => v.status === "anomalous").length;
@@ -160,12 +160,7 @@ describe("rejudgeStatuses mirrors the engine's judge step", () => {
     // each past criticalK (extremeSeenBefore off, so each pages at once). seenBefore 10, 30 and off
     // flag them; 5 widens the threshold to them. A search that re-judged every candidate with
     // today's tail would give the same figures for all of them.
-    const flat = scenarios.flat();
-    const series = seriesFrom(
-      flat.metric,
-      3600,
-      seriesPoints(flat).map((p, i) => (i % 120 === 7 ? { ...p, value: p.value * 5 } : p)),
-    );
+    const series = burstEvery120Hours();
     const settings: DetectionSettings = {
       ...DEFAULT_DETECTION_SETTINGS,
       method: "robust",
