@@ -66,6 +66,24 @@ describe("HTML report", () => {
     expect(html).not.toContain("judged");
   });
 
+  it("names each flagged period's rule and each setting's deciding values", () => {
+    const flagged = report.metrics.flatMap((m) => m.variants.flatMap((v) => v.flagged));
+    expect(flagged.length).toBeGreaterThan(0);
+    const rows = [...html.matchAll(/<tr data-time="\d+" data-setting="\d+">(.*?)<\/tr>/g)];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [, cells] of rows) {
+      // period, setting, severity, rule, observed, expected, z
+      const texts = [...(cells as string).matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1]);
+      expect(texts).toHaveLength(7);
+      expect(["band", "level-shift", "excursion-density", "stopped-reporting"]).toContain(texts[3]);
+    }
+    const settings = report.metrics[0]?.variants[0]?.settings;
+    expect(html).toContain(
+      `confirm=${settings?.confirmPeriods} extremeK=${settings?.extremeK} criticalK=${settings?.criticalK} seenBefore=${settings?.seenBefore} extremeSeenBefore=${settings?.extremeSeenBefore}`,
+    );
+    expect(html).toContain("period=1h ");
+  });
+
   it("carries the data each chart needs: series, expected, band, flagged points and episodes", () => {
     const data = pageData(html);
     expect(data.settings).toEqual(["k=3", "k=3,method=seasonal"]);
