@@ -1,0 +1,137 @@
+/**
+ * An episode must survive a gap. A metric whose missing periods are gaps (an Average) can stop
+ * reporting mid-incident for longer than detect's look-back; detect keeps no state, so its look-back
+ * reaches across the gap to the judged periods before it (episodeLookbackSpan). When the metric
+ * reports again, still anomalous, it is the same episode, as in backtest: no second PagerDuty
+ * trigger, and the resolve comes at the very period backtest closes the episode.
+ */
+import { describe, expect, it } from "vitest";
+import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
+import { setSettings } from "../../src/config/detection-config.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { destinationsFor } from "../../src/domain/alert-routing.ts";
+import { evaluateRange } from "../../src/domain/baseline.ts";
+import { buildEpisodes } from "../../src/domain/episodes.ts";
+import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
+import { seriesFromPoints } from "../../src/domain/metric.ts";
+import type { Notification } from "../../src/domain/notification.ts";
+import { DEFAULT_ALERT_POLICY, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
+import { FakeMetricSource } from "../support/fake-metric-source.ts";
+
+const HOUR = 3_600_000;
+const START = Date.parse("2026-06-01T00:00:00Z");
+const DAYS = 35;
+const INCIDENT_AT = (DAYS - 3) * 24; // the incident's first hour
+const GAP = { from: 4, hours: 15 }; // hours 4..18 of the incident: no datapoint
+const METRIC: MetricIdentity = {
+  namespace: "AWS/Lambda",
+  metricName: "Duration",
+  dimensions: { FunctionName: "checkout" },
+  stat: "Average",
+};
+const quietLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Latency around 100 ms; the incident: 600 ms for 4 hours, 15 hours without data, 3 more at 600. */
+function incidentSeries() {
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 16_807) % 2_147_483_647;
+    return seed / 2_147_483_647;
+  };
+  const points: DataPoint[] = [];
+  for (let i = 0; i < DAYS * 24; i++) {
+    const hour = i - INCIDENT_AT;
+    if (hour >= GAP.from && hour < GAP.from + GAP.hours) continue;
+    const slow = (hour >= 0 && hour < GAP.from) || (hour >= 19 && hour < 22);
+    points.push({ timestamp: START + i * HOUR, value: slow ? 600 : 100 + 20 * (random() - 0.5) });
+  }
+  return seriesFromPoints(METRIC, 3600, points);
+}
+
+const config = parseConfig({
+  detection: {
+    scheduleMinutes: 60,
+    settleMinutes: 0,
+    defaults: { k: 4, criticalK: 50, confirmPeriods: 1, sustainedPeriods: 3, rearmQuiet: "6h" },
+    metricSets: [
+      {
+        name: "latency",
+        selectors: [
+          {
+            namespace: "AWS/Lambda",
+            metricName: "Duration",
+            dimensionNames: ["FunctionName"],
+            stat: "Average",
+          },
+        ],
+        settings: { method: "robust" },
+      },
+    ],
+  },
+}).detection;
+
+/** The incident hour at which backtest's episode (whole history) is first closed. */
+function backtestCloseHour(): number | undefined {
+  const series = incidentSeries();
+  const settings = setSettings(config, config.metricSets[0] as never);
+  const verdicts = evaluateRange(
+    series,
+    START + INCIDENT_AT * HOUR,
+    START + (INCIDENT_AT + 40) * HOUR,
+    settings,
+  );
+  for (let t = 0; t < verdicts.length; t++) {
+    const episodes = buildEpisodes(verdicts.slice(0, t + 1), settings);
+    if (episodes.length > 1) throw new Error("backtest split the episode");
+    if (episodes[0]?.open === false) return t;
+  }
+  return undefined;
+}
+
+describe("an episode across a gap longer than the look-back", () => {
+  it("is one page, resolved when backtest closes the episode", async () => {
+    const series = incidentSeries();
+    const sent: Array<{ hour: number; notification: Notification }> = [];
+    const events: string[] = [];
+    for (let hour = INCIDENT_AT - 2; hour < INCIDENT_AT + 40; hour++) {
+      const notifier = new MemoryNotifier();
+      const report = await detectAnomalies(
+        {
+          source: new FakeMetricSource([series]),
+          notifier,
+          config,
+          clock: () => START + (hour + 1) * HOUR + 60_000,
+          region: "eu-west-1",
+          logger: quietLogger,
+        },
+        { force: true },
+      );
+      const result = report.results[0];
+      if (result?.alert) events.push(`${hour - INCIDENT_AT}:${result.alert}`);
+      sent.push(
+        ...notifier.sent.map((notification) => ({ hour: hour - INCIDENT_AT, notification })),
+      );
+    }
+    const toPagerDuty = (n: Notification) =>
+      (n.destinations ?? destinationsFor(DEFAULT_ALERT_POLICY.routes, n)).includes("pagerduty");
+    const paged = sent.filter(
+      (s) => s.notification.action === "trigger" && toPagerDuty(s.notification),
+    );
+    const resolved = sent.filter(
+      (s) => s.notification.action === "resolve" && toPagerDuty(s.notification),
+    );
+
+    // Critical at once (6× its usual latency: a page); the metric reports again at hour 19, still
+    // slow: the same episode (no new-episode, no trigger after the gap); six normal hours after its
+    // last slow hour (21) it resolves, at hour 27, where backtest closes it.
+    const closeHour = backtestCloseHour();
+    expect(closeHour).toBe(27);
+    expect(events).toEqual(["0:new-episode", `${closeHour}:resolved`]);
+    expect(paged.length).toBeGreaterThan(0);
+    expect(paged.filter((s) => s.hour >= GAP.from)).toEqual([]);
+    expect(resolved.map((s) => s.hour)).toEqual([closeHour]);
+    expect(new Set(resolved.map((s) => s.notification.dedupKey))).toEqual(
+      new Set(paged.map((s) => s.notification.dedupKey)),
+    );
+  });
+});
