@@ -134,4 +134,30 @@ describe("an episode across a gap longer than the look-back", () => {
       new Set(paged.map((s) => s.notification.dedupKey)),
     );
   });
+
+  it("fetches 3 days more of a metric with gaps than of a Sum, in one fetch", async () => {
+    const sum = seriesFromPoints({ ...METRIC, stat: "Sum" }, 3600, [
+      { timestamp: START, value: 1 },
+    ]);
+    const periods = async (series: ReturnType<typeof incidentSeries>) => {
+      const source = new FakeMetricSource([series]);
+      await detectAnomalies(
+        {
+          source,
+          notifier: new MemoryNotifier(),
+          config,
+          clock: () => START + (INCIDENT_AT + 1) * HOUR,
+          region: "eu-west-1",
+          logger: quietLogger,
+        },
+        { force: true, dryRun: true },
+      );
+      expect(source.fetchCalls).toHaveLength(1);
+      const range = source.fetchCalls[0]?.range ?? { start: 0, end: 0 };
+      return (range.end - range.start) / HOUR;
+    };
+    // 720 baseline periods before the furthest look-back, the look-back (3 + 6), the newest period.
+    expect(await periods(sum)).toBe(720 + 9 + 1);
+    expect(await periods(incidentSeries())).toBe(720 + 9 + 72 + 1);
+  });
 });
