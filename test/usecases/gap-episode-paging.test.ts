@@ -9,14 +9,13 @@ import { describe, expect, it } from "vitest";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { setSettings } from "../../src/config/detection-config.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { destinationsFor } from "../../src/domain/alert-routing.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
 import { seriesFromPoints } from "../../src/domain/metric.ts";
-import type { Notification } from "../../src/domain/notification.ts";
-import { DEFAULT_ALERT_POLICY, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
+import { detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { detectEachHour, quietLogger, seededRandom } from "../support/hourly-detect.ts";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2026-06-01T00:00:00Z");
@@ -29,15 +28,10 @@ const METRIC: MetricIdentity = {
   dimensions: { FunctionName: "checkout" },
   stat: "Average",
 };
-const quietLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Latency around 100 ms; the incident: 600 ms for 4 hours, 15 hours without data, 3 more at 600. */
 function incidentSeries() {
-  let seed = 11;
-  const random = () => {
-    seed = (seed * 16_807) % 2_147_483_647;
-    return seed / 2_147_483_647;
-  };
+  const random = seededRandom(11);
   const points: DataPoint[] = [];
   for (let i = 0; i < DAYS * 24; i++) {
     const hour = i - INCIDENT_AT;
@@ -90,36 +84,14 @@ function backtestCloseHour(): number | undefined {
 
 describe("an episode across a gap longer than the look-back", () => {
   it("is one page, resolved when backtest closes the episode", async () => {
-    const series = incidentSeries();
-    const sent: Array<{ hour: number; notification: Notification }> = [];
-    const events: string[] = [];
-    for (let hour = INCIDENT_AT - 2; hour < INCIDENT_AT + 40; hour++) {
-      const notifier = new MemoryNotifier();
-      const report = await detectAnomalies(
-        {
-          source: new FakeMetricSource([series]),
-          notifier,
-          config,
-          clock: () => START + (hour + 1) * HOUR + 60_000,
-          region: "eu-west-1",
-          logger: quietLogger,
-        },
-        { force: true },
-      );
-      const result = report.results[0];
-      if (result?.alert) events.push(`${hour - INCIDENT_AT}:${result.alert}`);
-      sent.push(
-        ...notifier.sent.map((notification) => ({ hour: hour - INCIDENT_AT, notification })),
-      );
-    }
-    const toPagerDuty = (n: Notification) =>
-      (n.destinations ?? destinationsFor(DEFAULT_ALERT_POLICY.routes, n)).includes("pagerduty");
-    const paged = sent.filter(
-      (s) => s.notification.action === "trigger" && toPagerDuty(s.notification),
-    );
-    const resolved = sent.filter(
-      (s) => s.notification.action === "resolve" && toPagerDuty(s.notification),
-    );
+    const { events, paged, resolved } = await detectEachHour({
+      series: incidentSeries(),
+      config,
+      start: START,
+      origin: INCIDENT_AT,
+      from: -2,
+      to: 40,
+    });
 
     // Critical at once (6× its usual latency: a page); the metric reports again at hour 19, still
     // slow: the same episode (no new-episode, no trigger after the gap); six normal hours after its
@@ -130,9 +102,8 @@ describe("an episode across a gap longer than the look-back", () => {
     expect(paged.length).toBeGreaterThan(0);
     expect(paged.filter((s) => s.hour >= GAP.from)).toEqual([]);
     expect(resolved.map((s) => s.hour)).toEqual([closeHour]);
-    expect(new Set(resolved.map((s) => s.notification.dedupKey))).toEqual(
-      new Set(paged.map((s) => s.notification.dedupKey)),
-    );
+    const keys = (sent: typeof paged) => new Set(sent.map((s) => s.notification.dedupKey));
+    expect(keys(resolved)).toEqual(keys(paged));
   });
 
   it("fetches 3 days more of a metric with gaps than of a Sum, in one fetch", async () => {
