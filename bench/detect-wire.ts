@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { setSettings } from "../src/config/detection-config.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { newestCompletePeriodStart, windowPeriods } from "../src/domain/baseline.ts";
-import { rearmQuietPeriods } from "../src/domain/detection.ts";
+import { maxEpisodeLookbackPeriods } from "../src/domain/detection.ts";
 import { minimumCalls } from "../src/domain/metric-batching.ts";
 import { startWireServer, type WireServer } from "./detect-wire-server.ts";
 import { lambdaHeapFlags } from "./lambda-heap.ts";
@@ -53,7 +53,8 @@ export async function benchDetectWire(options: WireBenchOptions = {}) {
       Date.now() - config.settleMinutes * 60_000,
       settings.periodSeconds,
     );
-    const back = windowPeriods(settings) + settings.sustainedPeriods + rearmQuietPeriods(settings);
+    // Egress metrics are Sums: a missing period is 0, so the look-back never reaches across gaps.
+    const back = windowPeriods(settings) + maxEpisodeLookbackPeriods(settings, "Sum");
     const env = {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_ACCESS_KEY_ID: "bench",

@@ -35,7 +35,10 @@ import { AutoBaseline, RobustBaseline } from "./baseline/robust.ts";
 import { SeasonalBaseline } from "./baseline/seasonal.ts";
 import { describePeriod } from "./baseline/stretch.ts";
 import { assertPeriodSeconds, assertUsableSettings } from "./baseline/validate.ts";
-import type { DetectionSettings, Verdict } from "./detection.ts";
+import { type DetectionSettings, type Verdict, windowPeriods } from "./detection.ts";
+
+export { windowPeriods };
+
 import type { MetricSeries } from "./metric.ts";
 import { VerdictColumns } from "./verdict-columns.ts";
 
@@ -90,18 +93,6 @@ export function newestCompletePeriodStart(now: number, periodSeconds: number): n
     throw new RangeError(`now must be a finite epoch-ms number, got ${now}`);
   const periodMs = periodSeconds * MS_PER_SECOND;
   return Math.floor(now / periodMs) * periodMs - periodMs;
-}
-
-/** Baseline length in periods: windowDays · 86400 / periodSeconds (720 for 30 days hourly). */
-export function windowPeriods(settings: DetectionSettings): number {
-  assertPeriodSeconds(settings.periodSeconds);
-  const periods = Math.floor((settings.windowDays * SECONDS_PER_DAY) / settings.periodSeconds);
-  if (!Number.isFinite(periods) || periods < 1) {
-    throw new RangeError(
-      `windowDays ${settings.windowDays} is shorter than one ${settings.periodSeconds}s period`,
-    );
-  }
-  return periods;
 }
 
 /** Judges the period starting at `periodStart` against the windowPeriods periods immediately before it. */

@@ -1,3 +1,4 @@
+import { assertPeriodSeconds } from "./baseline/validate.ts";
 import type { MetricIdentity } from "./metric.ts";
 
 export type Method = "mean-sd" | "seasonal" | "robust" | "auto";
@@ -183,14 +184,87 @@ export function rearmQuietPeriods(
 }
 
 /**
- * Periods before the evaluated one that detect re-judges each run to know where an episode started,
- * escalated or ended (it keeps no state). Escalation through sustainedPeriods counts only inside this
- * look-back (see episodes.ts), so backtest escalates an episode exactly when detect first does.
+ * Judged periods before the evaluated one that detect re-judges each run to know where an episode
+ * started, escalated or ended (it keeps no state); across gaps it reaches further back until it has
+ * them (episodeLookbackSpan). Escalation through sustainedPeriods counts only inside this look-back
+ * (see episodes.ts), so backtest escalates an episode exactly when detect first does.
  */
 export function episodeLookbackPeriods(
   settings: Pick<DetectionSettings, "sustainedPeriods" | "rearmQuietSeconds" | "periodSeconds">,
 ): number {
   return settings.sustainedPeriods + rearmQuietPeriods(settings);
+}
+
+/** Baseline length in periods: windowDays · 86400 / periodSeconds (720 for 30 days hourly). */
+export function windowPeriods(
+  settings: Pick<DetectionSettings, "windowDays" | "periodSeconds">,
+): number {
+  assertPeriodSeconds(settings.periodSeconds);
+  const periods = Math.floor((settings.windowDays * 86_400) / settings.periodSeconds);
+  if (!Number.isFinite(periods) || periods < 1) {
+    throw new RangeError(
+      `windowDays ${settings.windowDays} is shorter than one ${settings.periodSeconds}s period`,
+    );
+  }
+  return periods;
+}
+
+/**
+ * How much time without judged periods detect's look-back reaches across, beyond its
+ * episodeLookbackPeriods: a metric that went silent mid-episode for up to this long (a weekend
+ * without traffic) is still the same episode when it reports again, in detect as in backtest.
+ * Detect fetches this much more of a metric whose missing periods are gaps (only those can have
+ * no-data periods), whatever its gaps: the range is fixed before the fetch. Bounded, not the whole baseline window, because the fetch is:
+ * a look-back reaching 30 days back needs 30 more days of data to judge those periods against their
+ * own baselines, which halves the metrics one GetMetricData call holds (137 → 69, hourly); three
+ * days cost 137 → 125.
+ */
+export const GAP_BRIDGE_SECONDS = 3 * 86_400;
+
+/**
+ * The furthest back, in periods before the evaluated one, that detect's look-back can reach:
+ * episodeLookbackPeriods when a missing period reads as 0 (no period lacks data), else that plus
+ * GAP_BRIDGE_SECONDS, never beyond the baseline window. Detect fetches the baseline window before it.
+ */
+export function maxEpisodeLookbackPeriods(
+  settings: Pick<
+    DetectionSettings,
+    "sustainedPeriods" | "rearmQuietSeconds" | "periodSeconds" | "windowDays" | "missingData"
+  >,
+  stat: string,
+): number {
+  const lookback = episodeLookbackPeriods(settings);
+  if (missingReadsAsZero(settings.missingData, stat)) return lookback;
+  const bridge = Math.ceil(GAP_BRIDGE_SECONDS / settings.periodSeconds);
+  return Math.max(lookback, Math.min(windowPeriods(settings), lookback + bridge));
+}
+
+/**
+ * Periods before the evaluated one that its look-back spans, counted in judged periods: back until
+ * episodeLookbackPeriods of them were judged (normal or anomalous), at most maxEpisodeLookbackPeriods.
+ * Periods without a judgement (no-data: a gap; insufficient-data: too little baseline, e.g. after a
+ * long gap) are skipped, as episodes skip them. Without gaps this is episodeLookbackPeriods. Detect
+ * re-judges this span; backtest counts escalation within it (episodes.ts), so both see one look-back.
+ * `judged(back)`: whether the period `back` periods before the evaluated one was judged.
+ */
+export function episodeLookbackSpan(
+  settings: Parameters<typeof maxEpisodeLookbackPeriods>[0],
+  stat: string,
+  judged: (back: number) => boolean,
+): number {
+  const wanted = episodeLookbackPeriods(settings);
+  const most = maxEpisodeLookbackPeriods(settings, stat);
+  let count = 0;
+  for (let back = 1; back <= most; back++) {
+    if (judged(back)) count++;
+    if (count >= wanted) return back;
+  }
+  return most;
+}
+
+/** Whether a period was judged: normal or anomalous, not no-data or insufficient-data. */
+export function isJudged(status: VerdictStatus): boolean {
+  return status === "normal" || status === "anomalous";
 }
 
 /**
@@ -303,4 +377,9 @@ export interface Episode {
   peak: Verdict;
   /** True when the episode has not been closed by rearmQuietPeriods normal periods. */
   open: boolean;
+  /**
+   * Set when the episode ended without being closed: its last anomaly left the furthest look-back
+   * detect re-reads (maxEpisodeLookbackPeriods) during a long gap. Detect sends no resolve for it.
+   */
+  expired?: true;
 }

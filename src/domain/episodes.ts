@@ -12,7 +12,8 @@
  *    the quiet count: a period we could not judge is evidence neither that the incident goes on nor that it is
  *    over (a metric that stops reporting mid-incident must not look resolved).
  *  - Severity: critical when any anomalous period has |z| ≥ criticalK, or when sustainedPeriods of the
- *    episode's anomalous periods fall within one look-back (episodeLookbackPeriods + 1 periods, the
+ *    episode's anomalous periods fall within one look-back (the period and episodeLookbackSpan before
+ *    it: episodeLookbackPeriods judged periods, the no-data and insufficient-data ones skipped, the
  *    short normal blips an open episode tolerates included); warning otherwise. The count is bounded by
  *    the look-back because that is all detect re-reads each run: an episode escalates here at the very
  *    period detect first escalates it (counted over the whole episode, a long episode with scattered
@@ -20,6 +21,12 @@
  *    flagged (verdict.rule "level-shift", or "excursion-density") are part of the episode but do not
  *    count towards sustainedPeriods: a lasting shift inside the k·σ band (a deploy that moved the level) stays a
  *    warning; it escalates once its periods pass the band.
+ *  - Expiry: an open episode whose last anomalous period is more than maxEpisodeLookbackPeriods
+ *    periods back ends there (open false, expired true) even though too few judged periods came to
+ *    close it: detect's look-back, which reaches across gaps up to that far, no longer holds it.
+ *    Detect sends no resolve for it (a metric that stopped reporting must not look resolved; its page
+ *    stays open), and its next anomaly opens a new episode (a new trigger of the same dedup key).
+ *    Only a metric silent (or unjudged) for longer than GAP_BRIDGE_SECONDS gets there.
  *  - Periods are cells of one period each (what evaluateRange and the replay columns give).
  *  - peak: the anomalous verdict with the largest |z| (the first one on ties).
  *  - open: not closed by rearmQuietPeriods normal periods by the last verdict.
@@ -27,7 +34,8 @@
 import {
   type DetectionSettings,
   type Episode,
-  episodeLookbackPeriods,
+  episodeLookbackSpan,
+  maxEpisodeLookbackPeriods,
   rearmQuietPeriods,
   type Verdict,
 } from "./detection.ts";
@@ -37,6 +45,8 @@ import { STATUS } from "./verdict-columns.ts";
 interface Draft {
   start: number;
   end: number;
+  /** The cell of `end`. */
+  endCell: number;
   anomalousPeriods: number;
   /**
    * Cells of the anomalous periods that count towards sustainedPeriods (all but level-shift-only
@@ -102,14 +112,14 @@ export function episodesOf(
   const first = flagged[0];
   if (!first) return [];
   const rearmAfter = rearmQuietPeriods(settings);
-  const lookback = episodeLookbackPeriods(settings);
+  const furthest = maxEpisodeLookbackPeriods(settings, first.metric.stat);
 
   const episodes: Episode[] = [];
   let draft: Draft | null = null;
   let quietPeriods = 0;
   let nextFlagged = 0;
 
-  const finish = (episode: Draft, open: boolean): Episode => ({
+  const finish = (episode: Draft, open: boolean, expired?: true): Episode => ({
     metric: first.metric,
     start: episode.start,
     end: episode.end,
@@ -117,10 +127,18 @@ export function episodesOf(
     severity: episode.critical ? "critical" : "warning",
     peak: episode.peak,
     open,
+    ...(expired ? { expired } : {}),
   });
 
   for (let cell = 0; cell < statuses.length; cell++) {
     const status = statuses[cell];
+    if (draft !== null && draft.endCell < cell - furthest) {
+      // Its last anomaly left the furthest look-back detect can re-read, with too few judged
+      // periods since to close it: detect no longer sees it (and sends nothing), so it ends here.
+      episodes.push(finish(draft, false, true));
+      draft = null;
+      quietPeriods = 0;
+    }
     if (status === STATUS.anomalous) {
       const verdict = flagged[nextFlagged++];
       if (!verdict) throw new Error("internal: fewer flagged verdicts than anomalous periods");
@@ -130,6 +148,7 @@ export function episodesOf(
         draft = {
           start: verdict.timestamp,
           end: verdict.timestamp,
+          endCell: cell,
           anomalousPeriods: 0,
           escalatingCells: [],
           critical: false,
@@ -141,12 +160,23 @@ export function episodesOf(
         draft.peakMagnitude = magnitude;
       }
       draft.end = verdict.timestamp;
+      draft.endCell = cell;
       draft.anomalousPeriods++;
       if (verdict.rule !== "level-shift" && verdict.rule !== "excursion-density") {
         const cells = draft.escalatingCells;
         cells.push(cell);
-        // Only what the look-back of this period holds (detect's view when it judges this period).
-        while ((cells[0] as number) < cell - lookback) cells.shift();
+        // Only what the look-back of this period holds (detect's view when it judges this period):
+        // it reaches across unjudged periods. Before the first cell counts as judged: nothing there
+        // to count (and detect's view is its own look-back).
+        const span = episodeLookbackSpan(settings, first.metric.stat, (back) => {
+          const before = cell - back;
+          return (
+            before < 0 ||
+            statuses[before] === STATUS.normal ||
+            statuses[before] === STATUS.anomalous
+          );
+        });
+        while ((cells[0] as number) < cell - span) cells.shift();
       }
       draft.critical ||= extreme || draft.escalatingCells.length >= settings.sustainedPeriods;
       quietPeriods = 0;

@@ -82,6 +82,15 @@ export function hasPoints(series: MetricSeries): boolean {
   return false;
 }
 
+/**
+ * Whether the period starting at `periodStart` has a datapoint: the cell the baseline grid lays it
+ * in (a series offset from the period grid lands in the period containing each of its periods' start).
+ */
+export function hasDatapointAt(series: MetricSeries, periodStart: number): boolean {
+  const index = -Math.floor((series.start - periodStart) / (series.periodSeconds * 1000));
+  return Number.isFinite(series.values[index] as number);
+}
+
 /** The periods starting in [range.start, range.end), sharing the values' memory (no copy). */
 export function sliceSeries(
   series: MetricSeries,

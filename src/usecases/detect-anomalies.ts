@@ -14,11 +14,18 @@ import { consoleUrlOf, metricWidget } from "../domain/cloudwatch-link.ts";
 import {
   type DetectionSettings,
   type Episode,
-  episodeLookbackPeriods,
+  episodeLookbackSpan,
+  isJudged,
+  maxEpisodeLookbackPeriods,
   type Verdict,
 } from "../domain/detection.ts";
 import { buildEpisodes, episodeStartSeen } from "../domain/episodes.ts";
-import { type MetricIdentity, type MetricSeries, metricKey } from "../domain/metric.ts";
+import {
+  hasDatapointAt,
+  type MetricIdentity,
+  type MetricSeries,
+  metricKey,
+} from "../domain/metric.ts";
 import { chunkMetricsForBudget, metricsPerCall } from "../domain/metric-batching.ts";
 import type { MetricSource } from "../ports/metric-source.ts";
 import type { Notifier } from "../ports/notifier.ts";
@@ -129,6 +136,38 @@ interface JudgedItem {
   settings: DetectionSettings;
 }
 
+/**
+ * The verdicts of the period starting at `periodStart` and of its look-back (episodeLookbackSpan).
+ * Which periods are judged is known only once they are: a first guess counts the periods with a
+ * datapoint (exact unless some lack baseline history, after a long gap), and the range reaches
+ * further back until its judged periods fill the look-back. Without gaps: one evaluateRange of
+ * episodeLookbackPeriods + 1 periods, as before.
+ */
+export function judgeLookback(
+  series: MetricSeries,
+  periodStart: number,
+  settings: DetectionSettings,
+): Verdict[] {
+  const periodMs = settings.periodSeconds * 1000;
+  const stat = series.metric.stat;
+  const hasData = (back: number) => hasDatapointAt(series, periodStart - back * periodMs);
+  let back = episodeLookbackSpan(settings, stat, hasData);
+  for (;;) {
+    // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
+    const verdicts = evaluateRange(series, periodStart - back * periodMs, periodStart, settings, {
+      explain: "anomalous-and-newest",
+    });
+    const judgedBack = (b: number) => {
+      const verdict = verdicts[verdicts.length - 1 - b];
+      return verdict ? isJudged(verdict.status) : hasData(b);
+    };
+    const span = episodeLookbackSpan(settings, stat, judgedBack);
+    // Each period's verdict is against its own baseline: a longer range only adds older verdicts.
+    if (span <= back) return verdicts.slice(verdicts.length - 1 - span);
+    back = span;
+  }
+}
+
 /** Judges one metric's newest period and says which episode event it makes, if any. */
 function judgeMetric(
   deps: Pick<DetectDeps, "account" | "region">,
@@ -136,11 +175,7 @@ function judgeMetric(
   series: MetricSeries,
 ): { result: MetricResult; alert?: AnomalyAlert } {
   const periodMs = item.settings.periodSeconds * 1000;
-  const from = item.planned.periodStart - episodeLookbackPeriods(item.settings) * periodMs;
-  // Only the newest verdict and anomalous ones (episode peaks) are ever shown: explain just those.
-  const verdicts = evaluateRange(series, from, item.planned.periodStart, item.settings, {
-    explain: "anomalous-and-newest",
-  });
+  const verdicts = judgeLookback(series, item.planned.periodStart, item.settings);
   const verdict = verdicts.at(-1) as Verdict;
   const { event, episode } = episodeEvent(verdicts, item.settings);
   const result: MetricResult = { metricSet: item.planned.set.name, metric: item.metric, verdict };
@@ -291,8 +326,11 @@ export async function detectAnomalies(
     });
     if (perMetric.length === 0) return;
     const periodMs = p.settings.periodSeconds * 1000;
+    // The baseline window before the furthest period a look-back may reach (across gaps).
     const periodsBack = Math.max(
-      ...perMetric.map((m) => windowPeriods(m.settings) + episodeLookbackPeriods(m.settings)),
+      ...perMetric.map(
+        (m) => windowPeriods(m.settings) + maxEpisodeLookbackPeriods(m.settings, m.metric.stat),
+      ),
     );
     const range = { start: p.periodStart - periodsBack * periodMs, end: p.periodStart + periodMs };
     const key = `${p.settings.periodSeconds}:${range.start}:${range.end}`;

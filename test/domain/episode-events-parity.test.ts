@@ -1,6 +1,7 @@
 /**
  * Backtest = detect, for episodes: the deployed detect keeps no state; each run it judges only the
- * newest period and the look-back before it (episodeLookbackPeriods) and says which event the newest
+ * newest period and the look-back before it (judgeLookback: episodeLookbackPeriods judged periods,
+ * reaching across gaps) and says which event the newest
  * verdict makes (episodeEvent). Backtest builds episodes over the whole replay. Over random series
  * and settings, detect's run-by-run events must tell the same story as backtest's episodes: a new
  * episode exactly where backtest starts one, critical (at once or by escalation) exactly when
@@ -15,16 +16,16 @@ import { evaluateRange } from "../../src/domain/baseline.ts";
 import {
   DEFAULT_DETECTION_SETTINGS,
   type DetectionSettings,
-  episodeLookbackPeriods,
+  episodeLookbackSpan,
+  isJudged,
   type Verdict,
 } from "../../src/domain/detection.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import { type DataPoint, type MetricIdentity, seriesFromPoints } from "../../src/domain/metric.ts";
-import { episodeEvent } from "../../src/usecases/detect-anomalies.ts";
+import { episodeEvent, judgeLookback } from "../../src/usecases/detect-anomalies.ts";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2026-06-01T00:00:00Z");
-const METRIC: MetricIdentity = { namespace: "Test", metricName: "M", dimensions: {}, stat: "Sum" };
 
 const settingsArb = fc
   .record({
@@ -55,19 +56,23 @@ const settingsArb = fc
   );
 
 /** Quiet noise with bursts: long episodes with band periods scattered through them are common. */
-const seriesArb = fc
-  .array(
-    fc.oneof(
-      { weight: 12, arbitrary: fc.integer({ min: 90, max: 110 }) },
-      { weight: 3, arbitrary: fc.integer({ min: 200, max: 600 }) },
-      { weight: 1, arbitrary: fc.constant(null) },
-    ),
-    { minLength: 60, maxLength: 160 },
-  )
-  .map((values): DataPoint[] =>
-    values.flatMap((value, i) => (value === null ? [] : [{ timestamp: START + i * HOUR, value }])),
-  );
-
+const valuesArb = fc.array(
+  fc.oneof(
+    { weight: 12, arbitrary: fc.integer({ min: 90, max: 110 }).map((value) => [value]) },
+    { weight: 3, arbitrary: fc.integer({ min: 200, max: 600 }).map((value) => [value]) },
+    // Runs of missing periods, up to 20: longer than any look-back here (at most 8 periods).
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: 20 }).map((length) => Array(length).fill(null)),
+    },
+  ),
+  { minLength: 60, maxLength: 160 },
+);
+const seriesArb = valuesArb.map((runs): DataPoint[] =>
+  runs
+    .flat()
+    .flatMap((value, i) => (value === null ? [] : [{ timestamp: START + i * HOUR, value }])),
+);
 interface Expected {
   starts: number[];
   firstCritical: number[];
@@ -94,7 +99,8 @@ function expectedFromBacktest(verdicts: Verdict[], settings: DetectionSettings):
           out.firstCritical.push(now.timestamp);
           out.criticalFrom.push({ start: episode.start, from: now.timestamp });
         }
-        if (before.open && !episode.open) out.closes.push(now.timestamp);
+        // An expired episode ends without a resolve (see episodes.ts): detect sends none.
+        if (before.open && !episode.open && !episode.expired) out.closes.push(now.timestamp);
       }
       seen.set(episode.start, { critical: episode.severity === "critical", open: episode.open });
     }
@@ -102,16 +108,18 @@ function expectedFromBacktest(verdicts: Verdict[], settings: DetectionSettings):
   return out;
 }
 
-describe("backtest = detect, for episodes", () => {
+// Sum: a missing period reads as 0, no period lacks data. Average: a missing period is a gap
+// ("no-data"), and a gap longer than the look-back must not split or end an episode in detect.
+describe.each(["Sum", "Average"])("backtest = detect, for episodes (stat %s)", (stat) => {
+  const metric: MetricIdentity = { namespace: "Test", metricName: "M", dimensions: {}, stat };
   it("starts, escalates and resolves episodes where detect's run-by-run events do", () => {
     fc.assert(
       fc.property(settingsArb, seriesArb, (settings, points) => {
         fc.pre(points.length >= 30);
-        const series = seriesFromPoints(METRIC, 3600, points);
+        const series = seriesFromPoints(metric, 3600, points);
         const first = (points[0] as DataPoint).timestamp;
         const last = (points.at(-1) as DataPoint).timestamp;
         const verdicts = evaluateRange(series, first, last, settings, { explain: "anomalous" });
-        const lookback = episodeLookbackPeriods(settings);
 
         const detected = {
           starts: [] as number[],
@@ -120,12 +128,22 @@ describe("backtest = detect, for episodes", () => {
         };
         const repeats: number[] = [];
         for (let t = 0; t < verdicts.length; t++) {
-          // What the run right after period t judges: t and the look-back before it.
-          const { event, episode } = episodeEvent(
-            verdicts.slice(Math.max(0, t - lookback), t + 1),
-            settings,
-          );
+          // What the run right after period t judges: t and the look-back before it, which reaches
+          // across unjudged periods (episodeLookbackSpan; nothing before the first point is judged).
           const at = (verdicts[t] as Verdict).timestamp;
+          const span = episodeLookbackSpan(settings, stat, (back) => {
+            const before = verdicts[t - back];
+            return before !== undefined && isJudged(before.status);
+          });
+          const view = verdicts.slice(Math.max(0, t - span), t + 1);
+          // Detect's own judgeLookback gives that view (checked at the last period: it re-judges).
+          if (t === verdicts.length - 1) {
+            const judged = judgeLookback(series, at, settings);
+            expect(judged.map((v) => [v.timestamp, v.status])).toEqual(
+              view.map((v) => [v.timestamp, v.status]),
+            );
+          }
+          const { event, episode } = episodeEvent(view, settings);
           if (event === "new-episode") {
             detected.starts.push(at);
             if (episode?.severity === "critical") detected.critical.push(at);

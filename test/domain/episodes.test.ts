@@ -196,6 +196,27 @@ describe("buildEpisodes", () => {
     expect(closed[0]?.end).toBe(T0);
   });
 
+  it("counts the look-back in judged periods across gaps, up to the furthest look-back (a metric with gaps)", () => {
+    const average: MetricIdentity = { ...METRIC, stat: "Average" };
+    const gap = "-".repeat(10);
+    // Three band periods 11 apart, ten missing periods between: within one look-back of 6 judged
+    // periods (what detect re-reads across the gaps), so critical, as detect pages it.
+    const gapped = buildEpisodes(timeline(`A${gap}A${gap}A`, average), SETTINGS);
+    expect(gapped).toHaveLength(1);
+    expect(gapped[0]?.severity).toBe("critical");
+    // Furthest look-back: 6 + 72 (GAP_BRIDGE_SECONDS, hourly) = 78 periods. A gap after which the
+    // last anomaly is still within it keeps one episode; one period more and it has expired (no
+    // resolve: detect no longer sees it), and the next anomaly opens a new episode.
+    const bridged = buildEpisodes(timeline(`A${"-".repeat(77)}A`, average), SETTINGS);
+    expect(bridged).toHaveLength(1);
+    expect(bridged[0]).toMatchObject({ open: true, anomalousPeriods: 2 });
+    const expired = buildEpisodes(timeline(`A${"-".repeat(78)}A`, average), SETTINGS);
+    expect(expired.map((e) => ({ open: e.open, expired: e.expired }))).toEqual([
+      { open: false, expired: true },
+      { open: true, expired: undefined },
+    ]);
+  });
+
   it("returns no episode without anomalies, and sorts its input by time", () => {
     expect(buildEpisodes([], SETTINGS)).toEqual([]);
     expect(buildEpisodes(timeline("nn-?n"), SETTINGS)).toEqual([]);

@@ -5,14 +5,10 @@
  * PagerDuty trigger of the episode must still get a PagerDuty resolve with the same dedup key.
  */
 import { describe, expect, it } from "vitest";
-import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { destinationsFor } from "../../src/domain/alert-routing.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
 import { seriesFromPoints } from "../../src/domain/metric.ts";
-import type { Notification } from "../../src/domain/notification.ts";
-import { DEFAULT_ALERT_POLICY, detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
-import { FakeMetricSource } from "../support/fake-metric-source.ts";
+import { detectEachHour, seededRandom } from "../support/hourly-detect.ts";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2026-06-01T00:00:00Z");
@@ -24,15 +20,10 @@ const METRIC: MetricIdentity = {
   dimensions: { NatGatewayId: "nat-0abc" },
   stat: "Sum",
 };
-const quietLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Noise around 1,000, then an incident: bursts past the band at hours 0, 5, 9 and 13 of it. */
 function incidentSeries() {
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 16_807) % 2_147_483_647;
-    return seed / 2_147_483_647;
-  };
+  const random = seededRandom(7);
   const points: DataPoint[] = [];
   for (let i = 0; i < DAYS * 24; i++) {
     const hour = i - SHIFT_AT;
@@ -65,40 +56,24 @@ const config = parseConfig({
 
 describe("a long episode's page", () => {
   it("is resolved in PagerDuty with the key it was opened with", async () => {
-    const series = incidentSeries();
-    const sent: Notification[] = [];
-    const events: string[] = [];
-    for (let hour = SHIFT_AT - 2; hour < SHIFT_AT + 30; hour++) {
-      const notifier = new MemoryNotifier();
-      const report = await detectAnomalies(
-        {
-          source: new FakeMetricSource([series]),
-          notifier,
-          config,
-          clock: () => START + (hour + 1) * HOUR + 60_000,
-          region: "eu-west-1",
-          logger: quietLogger,
-        },
-        { force: true },
-      );
-      const result = report.results[0];
-      if (result?.alert) events.push(`${hour - SHIFT_AT}:${result.alert}`);
-      sent.push(...notifier.sent);
-    }
-    const toPagerDuty = (n: Notification) =>
-      (n.destinations ?? destinationsFor(DEFAULT_ALERT_POLICY.routes, n)).includes("pagerduty");
-    const paged = sent.filter((n) => n.action === "trigger" && toPagerDuty(n));
-    const resolved = sent.filter((n) => n.action === "resolve" && toPagerDuty(n));
-
+    const { events, paged, resolved } = await detectEachHour({
+      series: incidentSeries(),
+      config,
+      start: START,
+      origin: SHIFT_AT,
+      from: -2,
+      to: 30,
+    });
     // The episode: a warning, escalated at its third band period (hour 9), resolved 6 quiet hours
     // after the last band period (hour 19) — 19 hours, twice the 9-period look-back. At hour 13
     // the look-back no longer holds hour 0, so detect escalates again: a repeat trigger of the open
     // incident's key, which PagerDuty folds into it.
     expect(events).toEqual(["0:new-episode", "9:escalated", "13:escalated", "19:resolved"]);
     expect(paged.length).toBeGreaterThan(0);
-    expect(new Set(resolved.map((n) => n.dedupKey))).toEqual(new Set(paged.map((n) => n.dedupKey)));
+    const keys = (sent: typeof paged) => new Set(sent.map((s) => s.notification.dedupKey));
+    expect(keys(resolved)).toEqual(keys(paged));
     // The resolving run sees only the look-back: it says the episode may be older than it shows.
-    expect(resolved[0]?.body).toMatch(
+    expect(resolved[0]?.notification.body).toMatch(
       /episode since 2026-07-03T13:00:00.000Z or earlier \(it began before the look-back this run re-reads\), 1 anomalous period\(s\) in the look-back\./,
     );
   });
