@@ -4,6 +4,7 @@
  */
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import type { DetectionConfig } from "../../src/config/detection-config.ts";
+import { parseConfig } from "../../src/config/load.ts";
 import { destinationsFor } from "../../src/domain/alert-routing.ts";
 import type { MetricSeries } from "../../src/domain/metric.ts";
 import type { Notification } from "../../src/domain/notification.ts";
@@ -20,6 +21,24 @@ export function seededRandom(seed: number): () => number {
     state = (state * 16_807) % 2_147_483_647;
     return state / 2_147_483_647;
   };
+}
+
+/**
+ * The paging tests' detection config: one metric set, robust, k 4, every period past the band
+ * anomalous, 3 of them escalate, 6 quiet hours close an episode; nothing critical by |z| alone.
+ */
+export function pagingTestConfig(
+  name: string,
+  selector: { namespace: string; metricName: string; dimensionNames: string[]; stat?: string },
+): DetectionConfig {
+  return parseConfig({
+    detection: {
+      scheduleMinutes: 60,
+      settleMinutes: 0,
+      defaults: { k: 4, criticalK: 50, confirmPeriods: 1, sustainedPeriods: 3, rearmQuiet: "6h" },
+      metricSets: [{ name, selectors: [selector], settings: { method: "robust" } }],
+    },
+  }).detection;
 }
 
 export interface HourlyRuns {

@@ -8,14 +8,18 @@
 import { describe, expect, it } from "vitest";
 import { MemoryNotifier } from "../../src/adapters/sns-notifier.ts";
 import { setSettings } from "../../src/config/detection-config.ts";
-import { parseConfig } from "../../src/config/load.ts";
 import { evaluateRange } from "../../src/domain/baseline.ts";
 import { buildEpisodes } from "../../src/domain/episodes.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
 import { seriesFromPoints } from "../../src/domain/metric.ts";
 import { detectAnomalies } from "../../src/usecases/detect-anomalies.ts";
 import { FakeMetricSource } from "../support/fake-metric-source.ts";
-import { detectEachHour, quietLogger, seededRandom } from "../support/hourly-detect.ts";
+import {
+  detectEachHour,
+  pagingTestConfig,
+  quietLogger,
+  seededRandom,
+} from "../support/hourly-detect.ts";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2026-06-01T00:00:00Z");
@@ -42,27 +46,12 @@ function incidentSeries() {
   return seriesFromPoints(METRIC, 3600, points);
 }
 
-const config = parseConfig({
-  detection: {
-    scheduleMinutes: 60,
-    settleMinutes: 0,
-    defaults: { k: 4, criticalK: 50, confirmPeriods: 1, sustainedPeriods: 3, rearmQuiet: "6h" },
-    metricSets: [
-      {
-        name: "latency",
-        selectors: [
-          {
-            namespace: "AWS/Lambda",
-            metricName: "Duration",
-            dimensionNames: ["FunctionName"],
-            stat: "Average",
-          },
-        ],
-        settings: { method: "robust" },
-      },
-    ],
-  },
-}).detection;
+const config = pagingTestConfig("latency", {
+  namespace: "AWS/Lambda",
+  metricName: "Duration",
+  dimensionNames: ["FunctionName"],
+  stat: "Average",
+});
 
 /** The incident hour at which backtest's episode (whole history) is first closed. */
 function backtestCloseHour(): number | undefined {

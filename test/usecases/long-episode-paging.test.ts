@@ -5,10 +5,9 @@
  * PagerDuty trigger of the episode must still get a PagerDuty resolve with the same dedup key.
  */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.ts";
 import type { DataPoint, MetricIdentity } from "../../src/domain/metric.ts";
 import { seriesFromPoints } from "../../src/domain/metric.ts";
-import { detectEachHour, seededRandom } from "../support/hourly-detect.ts";
+import { detectEachHour, pagingTestConfig, seededRandom } from "../support/hourly-detect.ts";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2026-06-01T00:00:00Z");
@@ -33,26 +32,11 @@ function incidentSeries() {
   return seriesFromPoints(METRIC, 3600, points);
 }
 
-const config = parseConfig({
-  detection: {
-    scheduleMinutes: 60,
-    settleMinutes: 0,
-    defaults: { k: 4, criticalK: 50, confirmPeriods: 1, sustainedPeriods: 3, rearmQuiet: "6h" },
-    metricSets: [
-      {
-        name: "nat",
-        selectors: [
-          {
-            namespace: "AWS/NATGateway",
-            metricName: "BytesOutToDestination",
-            dimensionNames: ["NatGatewayId"],
-          },
-        ],
-        settings: { method: "robust" },
-      },
-    ],
-  },
-}).detection;
+const config = pagingTestConfig("nat", {
+  namespace: "AWS/NATGateway",
+  metricName: "BytesOutToDestination",
+  dimensionNames: ["NatGatewayId"],
+});
 
 describe("a long episode's page", () => {
   it("is resolved in PagerDuty with the key it was opened with", async () => {
